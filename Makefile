@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine (see README.md): `make demo` and `make test`.
+# Each target installs what it needs into .venv first, so either works on its own.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# PostgreSQL for the suites that also run on it; .ci/run and `make test` point it at the local server.
+export WEAVZ_FLOW_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo test lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job on the embedded default: check the example project, converge the local engine to it, run a flow.
+demo: $(STAMP)
+	cd examples && ../$(BIN)/weavz-flow validate .
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+# pytest exits 5 when it collected no test; that is a failure here, never a silent pass.
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from weavz_flow.cli.main import main
+
+main()

@@ -1,0 +1,64 @@
+"""The ``weavz-flow`` command: parses, dispatches, and turns errors into messages and exit codes in one place.
+
+Subcommands are imported only when invoked, so that ``weavz-flow validate`` does not pay for the server or the store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from weavz_flow.errors import WeavzFlowError
+
+# command name -> "module:attribute"; each module holds one command (or group) and nothing else.
+COMMANDS: dict[str, str] = {
+    "validate": "weavz_flow.cli.validate_cmd:validate",
+    "integrations": "weavz_flow.cli.integrations_cmd:integrations",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WeavzFlowError as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: one line for the user, the traceback to a log file
+            log = Path(tempfile.gettempdir()) / "weavz-flow-crash.log"
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            logging.getLogger("weavz_flow").debug("unexpected error", exc_info=True)
+            click.echo(f"Internal error: {type(exc).__name__}: {exc} (traceback written to {log})", err=True)
+            sys.exit(70)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="weavz-flow")
+def cli() -> None:
+    """weavz-flow: the Weavz unified action API, self-hosted and driven by YAML in git."""
+
+
+def main() -> None:
+    cli(prog_name="weavz-flow")

@@ -1,0 +1,139 @@
+"""One exception tree for the whole library.
+
+Every error a user can meet derives from :class:`WeavzFlowError`. Errors that cross the Weavz-compatible API carry a
+machine ``code`` (the Weavz error enum), an HTTP ``status`` and structured ``details``; the server turns them into
+``{error, code, details}`` in one handler and the CLI into a message and an exit code in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # generic
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    MISSING_FIELDS = "MISSING_FIELDS"
+    NO_UPDATES = "NO_UPDATES"
+    INVALID_JSON = "INVALID_JSON"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    SLUG_EXISTS = "SLUG_EXISTS"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    RATE_LIMITED = "RATE_LIMITED"
+    # auth / access
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    SCOPE_DENIED = "SCOPE_DENIED"
+    # connections
+    CONNECTION_NOT_FOUND = "CONNECTION_NOT_FOUND"
+    CONNECTION_REQUIRED = "CONNECTION_REQUIRED"
+    # catalog / execution
+    INTEGRATION_NOT_FOUND = "INTEGRATION_NOT_FOUND"
+    ACTION_NOT_FOUND = "ACTION_NOT_FOUND"
+    ACTION_FAILED = "ACTION_FAILED"
+    ACTION_NOT_ALLOWED = "ACTION_NOT_ALLOWED"
+    AMBIGUOUS_INTEGRATION = "AMBIGUOUS_INTEGRATION"
+    NATIVE_ACTION_UNSUPPORTED = "NATIVE_ACTION_UNSUPPORTED"
+    # aliases / partials / users
+    ALIAS_CONFLICT = "ALIAS_CONFLICT"
+    PARTIAL_NOT_FOUND = "PARTIAL_NOT_FOUND"
+    PARTIAL_MISMATCH = "PARTIAL_MISMATCH"
+    END_USER_NOT_FOUND = "END_USER_NOT_FOUND"
+    # storage / KV
+    MISSING_KEY = "MISSING_KEY"
+    STORAGE_ERROR = "STORAGE_ERROR"
+
+
+# Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
+DEFAULT_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.MISSING_FIELDS: 400,
+    ErrorCode.NO_UPDATES: 400,
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.DUPLICATE: 409,
+    ErrorCode.SLUG_EXISTS: 409,
+    ErrorCode.QUOTA_EXCEEDED: 403,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.SCOPE_DENIED: 403,
+    ErrorCode.CONNECTION_NOT_FOUND: 404,
+    ErrorCode.CONNECTION_REQUIRED: 400,
+    ErrorCode.INTEGRATION_NOT_FOUND: 404,
+    ErrorCode.ACTION_NOT_FOUND: 404,
+    ErrorCode.ACTION_FAILED: 400,
+    ErrorCode.ACTION_NOT_ALLOWED: 403,
+    ErrorCode.AMBIGUOUS_INTEGRATION: 400,
+    ErrorCode.NATIVE_ACTION_UNSUPPORTED: 400,
+    ErrorCode.ALIAS_CONFLICT: 409,
+    ErrorCode.PARTIAL_NOT_FOUND: 404,
+    ErrorCode.PARTIAL_MISMATCH: 400,
+    ErrorCode.END_USER_NOT_FOUND: 404,
+    ErrorCode.MISSING_KEY: 400,
+    ErrorCode.STORAGE_ERROR: 500,
+}
+
+
+class WeavzFlowError(Exception):
+    """Root of every error this library raises on purpose."""
+
+    exit_code: int = 1
+
+    def format_message(self) -> str:
+        return str(self)
+
+
+class ApiError(WeavzFlowError):
+    """An error with a Weavz error code, an HTTP status and structured details.
+
+    ``message`` and ``details`` must never contain a credential: callers pass values through
+    :func:`weavz_flow.redact.redact` before raising when they quote provider text.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        details: dict[str, Any] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+        self.status = status if status is not None else DEFAULT_STATUS.get(code, 400)
+
+    def to_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.message, "code": str(self.code)}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+    def format_message(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!s}, status={self.status}, message={self.message!r})"
+
+
+class ConfigError(WeavzFlowError):
+    """A project's configuration could not be loaded; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Any]) -> None:
+        self.diagnostics = diagnostics
+        first = diagnostics[0] if diagnostics else None
+        super().__init__(str(first) if first is not None else "invalid configuration")
+
+
+class CatalogError(WeavzFlowError):
+    """The integration catalog could not be built or read."""
+
+
+class ProjectNotFoundError(WeavzFlowError):
+    """No ``weavz-flow.yaml`` was found in the working directory or any parent."""

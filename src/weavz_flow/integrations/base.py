@@ -1,0 +1,136 @@
+"""The contract between the engine and a native integration.
+
+A native integration is data: a name, the connection types it accepts, a default provider base URL and a map of
+actions. An action is an input model plus a ``run(ctx, input)`` that the engine calls with the merged, validated input
+and an :class:`ActionContext` holding everything the action may use (credentials, an HTTP client, persistence).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.redact import Redactor
+from weavz_flow.sensitive import Sensitive
+
+if TYPE_CHECKING:  # httpx is imported only by code that sends requests, to keep `validate` start-up small
+    import httpx
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A decrypted connection credential. Secret parts are :class:`Sensitive`; nothing here prints them."""
+
+    type: str  # SECRET_TEXT | BASIC_AUTH | CUSTOM_AUTH | OAUTH2 | PLATFORM_OAUTH2
+    secret_text: Sensitive[str] | None = None
+    username: str | None = None
+    password: Sensitive[str] | None = None
+    props: Sensitive[dict[str, Any]] | None = None
+    access_token: Sensitive[str] | None = None
+    refresh_token: Sensitive[str] | None = None
+    token_type: str | None = None
+
+    def token(self) -> str | None:
+        """The bearer token: an OAuth access token, else the secret text, else a ``token`` custom prop."""
+        if self.access_token is not None:
+            return self.access_token.reveal()
+        if self.secret_text is not None:
+            return self.secret_text.reveal()
+        if self.props is not None:
+            value = self.props.reveal().get("token") or self.props.reveal().get("accessToken")
+            return str(value) if value is not None else None
+        return None
+
+    def secret_strings(self) -> list[str]:
+        """Every secret string in this credential, for redaction."""
+        out: list[str] = []
+        for s in (self.secret_text, self.password, self.access_token, self.refresh_token):
+            if s is not None:
+                out.append(s.reveal())
+        if self.props is not None:
+            out.extend(str(v) for v in self.props.reveal().values() if isinstance(v, str | int) and str(v))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    path: str
+    content: bytes
+    content_type: str | None
+    size: int
+    updated_at: str  # ISO 8601
+
+
+class StateStore(Protocol):
+    """Durable state for the built-ins (kv-store, storage), namespaced by the alias's persistence scope.
+
+    Implemented by the engine's store; every method is atomic on its own.
+    """
+
+    def kv_get(self, namespace: str, key: str) -> tuple[bool, Any]: ...
+
+    def kv_put(self, namespace: str, key: str, value: Any) -> None: ...
+
+    def kv_delete(self, namespace: str, key: str) -> bool: ...
+
+    def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]: ...
+
+    def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]: ...
+
+    def file_write(self, namespace: str, path: str, content: bytes, content_type: str | None) -> StoredFile: ...
+
+    def file_read(self, namespace: str, path: str) -> StoredFile | None: ...
+
+    def file_list(self, namespace: str, prefix: str) -> list[StoredFile]: ...
+
+    def file_delete(self, namespace: str, path: str) -> bool: ...
+
+
+@dataclass(slots=True)
+class ActionContext:
+    integration: str
+    action: str
+    http: httpx.Client  # shared, pooled; the action must not close it
+    credentials: Credentials | None = None
+    base_url: str | None = None  # provider base URL override (GitHub Enterprise, a test stub), else the default
+    state: StateStore | None = None
+    namespace: str = ""  # persistence namespace, e.g. "ws:<id>/end_user:<externalId>"
+    redactor: Redactor = field(default_factory=Redactor)
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = field(
+        default_factory=lambda: logging.getLogger("weavz_flow.integrations")
+    )
+    timeout: float = 30.0
+    idempotency_key: str | None = None
+
+
+@runtime_checkable
+class NativeAction(Protocol):
+    @property
+    def info(self) -> ActionInfo: ...
+
+    def run(self, ctx: ActionContext, input: dict[str, Any]) -> Any:
+        """Execute with the final input (already merged and validated); raise ApiError(ACTION_FAILED) on failure."""
+        ...
+
+
+@dataclass(frozen=True)
+class NativeIntegration:
+    name: str
+    display_name: str
+    description: str
+    actions: Mapping[str, NativeAction]
+    auth_types: tuple[str, ...] = ()  # empty: the integration needs no connection
+    default_base_url: str | None = None
+
+    def catalog_entry(self) -> IntegrationInfo:
+        return IntegrationInfo(
+            name=self.name,
+            display_name=self.display_name,
+            description=self.description,
+            auth_types=self.auth_types,
+            native=True,
+            actions={name: action.info for name, action in self.actions.items()},
+        )
