@@ -1,0 +1,21 @@
+"""The native integrations: a plain typed dict, no discovery magic. Adding one is one module plus one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.integrations.base import NativeIntegration
+
+NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {}
+
+
+def native_catalog() -> Catalog:
+    return Catalog(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
+
+
+def load_full_catalog() -> Catalog:
+    """The SDK's catalog with the native integrations' own entries laid over it."""
+    from weavz_flow.catalog.sdk_cache import load_sdk_catalog
+
+    return load_sdk_catalog().overlay(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
