@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping
 
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
@@ -10,17 +11,23 @@ from weavz_flow.suggest import closest, did_you_mean
 
 
 class Catalog:
-    """Integrations by name. Later layers overlay richer entries (native integrations) on the SDK's."""
+    """Integrations by name. Later layers overlay richer entries (native integrations) on the SDK's.
 
-    def __init__(self, integrations: Iterable[IntegrationInfo] = ()) -> None:
-        self._by_name: dict[str, IntegrationInfo] = {i.name: i for i in integrations}
+    ``integrations`` may be a mapping whose values are built on access (the SDK catalog decodes each integration on
+    first use); the catalog never copies its values, so lookups stay lazy through :meth:`overlay`.
+    """
+
+    def __init__(self, integrations: Iterable[IntegrationInfo] | Mapping[str, IntegrationInfo] = ()) -> None:
+        self._by_name: Mapping[str, IntegrationInfo] = (
+            integrations if isinstance(integrations, Mapping) else {i.name: i for i in integrations}
+        )
 
     def overlay(self, integrations: Iterable[IntegrationInfo]) -> Catalog:
         """A new catalog where the given entries replace those of the same name."""
-        merged = Catalog()
-        merged._by_name = dict(self._by_name)
-        merged._by_name.update({i.name: i for i in integrations})
-        return merged
+        top = {i.name: i for i in integrations}
+        if not top:
+            return Catalog(self._by_name)
+        return Catalog(ChainMap(top, self._by_name))  # type: ignore[arg-type]  # ChainMap wants MutableMappings
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.sdk_cache import load_sdk_catalog
 from weavz_flow.integrations.base import NativeIntegration
 
 NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {}
@@ -16,6 +17,4 @@ def native_catalog() -> Catalog:
 
 def load_full_catalog() -> Catalog:
     """The SDK's catalog with the native integrations' own entries laid over it."""
-    from weavz_flow.catalog.sdk_cache import load_sdk_catalog
-
     return load_sdk_catalog().overlay(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
