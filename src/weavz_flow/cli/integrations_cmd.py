@@ -1,0 +1,134 @@
+"""``weavz-flow integrations``: browse the catalog (list, show) and build its cache."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import click
+
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.catalog.sdk_cache import CacheInfo, build_sdk_cache, sdk_cache_info
+from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS, load_full_catalog
+
+
+@click.group()
+def integrations() -> None:
+    """Browse the integration catalog: the Weavz catalog shipped in weavz-io-sdk plus the native integrations."""
+
+
+@integrations.command("list")
+@click.option("--native", is_flag=True, help="Only the integrations this engine executes itself.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the GET /api/v1/integrations?summary=true shape).")
+def list_integrations(native: bool, as_json: bool) -> None:
+    """List integrations: name, display name, native or not, action count."""
+    catalog = _catalog()
+    names = NATIVE_INTEGRATIONS if native else catalog.names
+    infos = [catalog.integration(n) for n in sorted(names)]
+    if as_json:
+        summaries = [i.metadata(summary=True) for i in infos]
+        _echo_json({"integrations": summaries, "total": len(summaries)})
+        return
+    rows = [[i.name, i.display_name, "yes" if i.native else "", str(len(i.actions))] for i in infos]
+    for line in _table(["NAME", "DISPLAY NAME", "NATIVE", "ACTIONS"], rows, right_aligned={3}):
+        click.echo(line)
+    click.echo(f"{len(infos)} integrations, {sum(len(i.actions) for i in infos)} actions")
+
+
+@integrations.command("show")
+@click.argument("name")
+@click.argument("action", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the Weavz metadata, or the action's input JSON Schema.")
+def show(name: str, action: str | None, as_json: bool) -> None:
+    """Show an integration's actions and their required fields, or one ACTION's fields."""
+    catalog = _catalog()
+    if action is None:
+        info = catalog.integration(name)
+        if as_json:
+            _echo_json(info.metadata())
+        else:
+            for line in _integration_lines(info):
+                click.echo(line)
+        return
+    found = catalog.action(name, action)
+    if as_json:
+        _echo_json(found.input_schema())
+    else:
+        for line in _action_lines(catalog.integration(name), found):
+            click.echo(line)
+
+
+@integrations.command("cache")
+@click.option("--rebuild", is_flag=True, help="Rebuild even when the cache is current.")
+def cache(rebuild: bool) -> None:
+    """Build the catalog cache (done automatically on first use; about 10 s once per SDK version)."""
+    info = None if rebuild else sdk_cache_info()
+    if info is None:
+        click.echo("Building the catalog cache from weavz-io-sdk (about 10 s)...", err=True)
+        info = build_sdk_cache()
+        click.echo(_cache_line("Built", info))
+    else:
+        click.echo(_cache_line("Up to date", info))
+
+
+def _catalog() -> Catalog:
+    if sdk_cache_info() is None:
+        click.echo("Building the catalog cache once per SDK version (about 10 s)...", err=True)
+        build_sdk_cache()
+    return load_full_catalog()
+
+
+def _cache_line(state: str, info: CacheInfo) -> str:
+    return (
+        f"{state}: {info.path} ({info.integrations} integrations, {info.actions} actions, "
+        f"weavz-io-sdk {info.sdk_version})"
+    )
+
+
+def _integration_lines(info: IntegrationInfo) -> list[str]:
+    auth = ", ".join(info.auth_types) if info.needs_connection else "none"
+    lines = [
+        f"{info.name}: {info.display_name}" + (" (native)" if info.native else ""),
+        f"connection types: {auth}",
+        f"{len(info.actions)} actions (* = required):",
+    ]
+    rows = []
+    for a in info.actions.values():
+        optional = len(a.fields) - len(a.required)
+        fields = ", ".join(f"{r}*" for r in a.required)
+        if optional:
+            fields += (" " if fields else "") + f"(+{optional} optional)"
+        rows.append([a.name, fields])
+    lines += ["  " + line for line in _table(["ACTION", "FIELDS"], rows)]
+    return lines
+
+
+def _action_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]:
+    lines = [f"{action.key}: {integration.display_name} — {action.display_name}"]
+    if action.description:
+        lines.append(action.description)
+    if not action.fields:
+        return [*lines, "no input fields"]
+    rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in action.fields]
+    return lines + _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows)
+
+
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right_aligned: Collection[int] = ()
+) -> list[str]:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def fmt(cells: Sequence[str]) -> str:
+        padded = (
+            cell.rjust(width) if i in right_aligned else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    return [fmt(headers), *(fmt(r) for r in rows)]
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,0 +1,1 @@
+from tests.catalog_fixture import sdk_cache_dir, sdk_catalog  # noqa: F401
