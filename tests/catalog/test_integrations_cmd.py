@@ -1,0 +1,141 @@
+"""``weavz-flow integrations`` through the real top-level group, so errors render as users see them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.sdk_cache import CACHE_DIR_ENV, sdk_cache_path
+from weavz_flow.cli.main import cli
+from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
+
+
+@pytest.fixture
+def run(sdk_cache_dir: Path):  # type: ignore[no-untyped-def]
+    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(cli, ["integrations", *args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_list(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "DISPLAY", "NAME", "NATIVE", "ACTIONS"]
+    assert re.search(r"^slack\s+Slack\s+42$", result.stdout, re.MULTILINE)
+    assert re.search(r"^google-sheets\s+Google Sheets\s+17$", result.stdout, re.MULTILINE)
+    names = [line.split()[0] for line in lines[1:-1]]
+    assert names == sorted(names) and len(names) == 1079
+    assert lines[-1] == "1079 integrations, 10850 actions"
+
+
+def test_list_json(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("list", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["total"] == len(data["integrations"]) == 1079
+    by_name = {i["name"]: i for i in data["integrations"]}
+    assert by_name["slack"]["actionCount"] == 42
+    assert by_name["slack"]["displayName"] == "Slack"
+    assert by_name["slack"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
+    assert by_name["kv-store"]["auth"] == {"type": []}
+    assert "actions" not in by_name["slack"]
+
+
+def test_list_native(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("list", "--native", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert sorted(i["name"] for i in data["integrations"]) == sorted(NATIVE_INTEGRATIONS)
+    assert all(i["native"] for i in data["integrations"])
+    text = run("list", "--native")
+    assert text.exit_code == 0
+    assert text.stdout.splitlines()[-1].startswith(f"{len(NATIVE_INTEGRATIONS)} integrations")
+
+
+def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "slack")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:3] == [
+        "slack: Slack",
+        "connection types: OAUTH2, SECRET_TEXT, BASIC_AUTH, CUSTOM_AUTH",
+        "42 actions (* = required):",
+    ]
+    assert re.search(r"^  send_channel_message\s+channel\*, text\* \(\+3 optional\)$", result.stdout, re.MULTILINE)
+    assert re.search(r"^  delete_message\s+channel\*, timestamp\*$", result.stdout, re.MULTILINE)
+    assert re.search(r"^  list_users\s+\(\+2 optional\)$", result.stdout, re.MULTILINE)
+
+
+def test_show_integration_json(run, sdk_catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "http", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["name"] == "http" and data["auth"] == {"type": []} and data["triggers"] == {}
+    props = data["actions"]["send_request"]["props"]
+    assert props["headers"] == {"type": "OBJECT", "displayName": "headers", "description": "Headers", "required": True}
+    assert props["timeout"]["type"] == "NUMBER"
+
+
+def test_show_action(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "slack", "send_channel_message")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "slack.send_channel_message: Slack — Send Channel Message"
+    assert lines[1].split() == ["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"]
+    assert lines[2].split(maxsplit=3) == ["channel", "string", "yes", "Channel"]
+    assert lines[4].split(maxsplit=3) == ["blocks", "any", "no", "Block Kit blocks as JSON array"]
+
+
+def test_show_action_json_is_the_input_schema(run, sdk_catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "slack", "send_channel_message", "--json")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema == sdk_catalog.action("slack", "send_channel_message").input_schema()
+    assert schema["required"] == ["channel", "text"]
+    assert schema["properties"]["unfurl_links"] == {
+        "type": "boolean",
+        "description": "Enable unfurling of primarily text-based content",
+    }
+
+
+def test_show_action_without_fields(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "github", "get_authenticated_user")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == "no input fields"
+
+
+def test_unknown_integration_exits_1_with_hint(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "slak")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: INTEGRATION_NOT_FOUND: Integration 'slak' not found; did you mean 'slack'")
+
+
+def test_unknown_action_exits_1_with_hint(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "github", "create_isue", "--json")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: ACTION_NOT_FOUND: Action 'create_isue' not found in integration 'github'; "
+        "did you mean 'create_issue', 'get_issue' or 'update_issue'?\n"
+    )
+
+
+def test_cache_reports_the_current_cache(run, sdk_cache_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("cache")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Up to date: {sdk_cache_path(sdk_cache_dir)} (1079 integrations, 10850 actions")
+
+
+@pytest.mark.slow
+def test_cache_builds_into_an_empty_dir(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("cache", env={CACHE_DIR_ENV: str(tmp_path)})
+    assert result.exit_code == 0
+    assert "Building the catalog cache" in result.stderr
+    assert result.stdout.startswith(f"Built: {sdk_cache_path(tmp_path)} (1079 integrations, 10850 actions")
+    assert sdk_cache_path(tmp_path).is_file()
