@@ -1,0 +1,162 @@
+"""Flow checks: workspace, end users, step ``uses``, ``needs`` and partials, and each step's input against the
+catalog after the applicable partials are merged."""
+
+from __future__ import annotations
+
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.model import ActionInfo
+from weavz_flow.config.checks.findings import Findings
+from weavz_flow.config.checks.literal_types import literal_problem
+from weavz_flow.config.model.flow import FlowFile, StepConfig
+from weavz_flow.config.model.workspace import Strategy, WorkspaceFile
+from weavz_flow.config.partial_selection import applicable_partials, merged_values
+from weavz_flow.config.project import Project, SourceFile
+from weavz_flow.config.templates import is_template
+from weavz_flow.diagnostics import Position
+from weavz_flow.suggest import did_you_mean
+
+
+def check_flows(project: Project, catalog: Catalog, findings: Findings) -> None:
+    for name, flow in project.flows.items():
+        source = project.flow_source(name)
+        workspace = project.workspaces.get(flow.workspace)
+        if workspace is None:
+            findings.error("unknown-workspace", f"workspace '{flow.workspace}' is not declared in this project",
+                           source.at("workspace"), did_you_mean(flow.workspace, project.workspaces))
+        _check_step_ids(flow, source, findings)
+        _check_schedule_inputs(flow, source, findings)
+        if flow.end_user is not None and workspace is not None:
+            _check_end_user(flow.end_user, workspace, source, findings, "end_user")
+        for section, steps in (("steps", flow.steps), ("finally", flow.finally_)):
+            for index, step in enumerate(steps):
+                if workspace is not None:
+                    _StepCheck(flow, step, (section, index), workspace, source, catalog, findings).run()
+
+
+def _check_step_ids(flow: FlowFile, source: SourceFile, findings: Findings) -> None:
+    seen: dict[str, tuple[str, int]] = {}
+    order = {s.id: i for i, s in enumerate(flow.steps)}
+    for section, steps in (("steps", flow.steps), ("finally", flow.finally_)):
+        for index, step in enumerate(steps):
+            if step.id in seen:
+                findings.error("duplicate-step", f"step id '{step.id}' is used twice in this flow",
+                               source.at(section, index, "id"), f"first used at {source.at(*seen[step.id], 'id')}")
+            else:
+                seen[step.id] = (section, index)
+            for j, dep in enumerate(step.needs or ()):
+                where = source.at(section, index, "needs", j)
+                if section == "finally":
+                    findings.error("invalid-needs", "'needs' is not used in 'finally' steps: they run in order",
+                                   where)
+                elif dep not in order:
+                    findings.error("unknown-step", f"'needs' names unknown step '{dep}'", where,
+                                   did_you_mean(dep, order))
+                elif order[dep] >= index:
+                    findings.error("later-step", f"'needs' names step '{dep}', which is not an earlier step", where)
+
+
+def _check_schedule_inputs(flow: FlowFile, source: SourceFile, findings: Findings) -> None:
+    if flow.schedule is None:
+        return
+    for name, spec in flow.inputs.items():
+        if spec.required and not spec.has_default:
+            findings.error("schedule-input", f"scheduled flow has required input '{name}' without a default",
+                           source.key_at("inputs", name), "give it a default: a schedule passes no inputs")
+
+
+def _check_end_user(
+    end_user: str, workspace: WorkspaceFile, source: SourceFile, findings: Findings, *path: str | int
+) -> None:
+    if is_template(end_user) or end_user in workspace.end_users:
+        return
+    findings.error("unknown-end-user", f"end user '{end_user}' is not declared in workspace '{workspace.workspace}'",
+                   source.at(*path), did_you_mean(end_user, workspace.end_users) or "declare it under 'end_users'")
+
+
+class _StepCheck:
+    def __init__(
+        self,
+        flow: FlowFile,
+        step: StepConfig,
+        path: tuple[str, int],
+        workspace: WorkspaceFile,
+        source: SourceFile,
+        catalog: Catalog,
+        findings: Findings,
+    ) -> None:
+        self.flow, self.step, self.path = flow, step, path
+        self.workspace, self.source, self.catalog, self.findings = workspace, source, catalog, findings
+
+    def at(self, *rest: str | int) -> Position:
+        return self.source.at(*self.path, *rest)
+
+    def key_at(self, *rest: str | int) -> Position:
+        return self.source.key_at(*self.path, *rest)
+
+    def run(self) -> None:
+        step = self.step
+        if step.end_user is not None:
+            _check_end_user(step.end_user, self.workspace, self.source, self.findings, *self.path, "end_user")
+        alias_cfg = self.workspace.integrations.get(step.alias)
+        if alias_cfg is None:
+            self.findings.error("unknown-alias",
+                                f"'{step.alias}' is not an alias of workspace '{self.workspace.workspace}'",
+                                self.at("uses"), did_you_mean(step.alias, self.workspace.integrations))
+            return
+        if alias_cfg.strategy is Strategy.PER_USER and step.end_user is None and self.flow.end_user is None:
+            self.findings.error("end-user-required",
+                                f"alias '{step.alias}' uses strategy 'per_user', so the step needs an end user",
+                                self.at("uses"), "set 'end_user' on the step or the flow")
+        self._check_partial_names()
+        info = self.catalog.find(alias_cfg.integration)
+        if info is None:
+            return  # reported on the alias
+        action = info.actions.get(step.action)
+        if action is None:
+            self.findings.error("unknown-action", f"integration '{info.name}' has no action '{step.action}'",
+                                self.at("uses"), did_you_mean(step.action, info.actions))
+            return
+        if alias_cfg.actions is not None and step.action not in alias_cfg.actions:
+            self.findings.error("action-not-enabled",
+                                f"action '{step.action}' is not enabled on alias '{step.alias}'", self.at("uses"),
+                                "add it to the alias's 'actions' list")
+        self._check_input(action)
+
+    def _check_partial_names(self) -> None:
+        for i, name in enumerate(self.step.partials or ()):
+            partial = self.workspace.partials.get(name)
+            where = self.at("partials", i)
+            if partial is None:
+                self.findings.error("unknown-partial", f"partial '{name}' is not declared in this workspace", where,
+                                    did_you_mean(name, self.workspace.partials))
+            elif partial.alias != self.step.alias or partial.action not in (None, self.step.action):
+                scope = partial.alias + (f".{partial.action}" if partial.action else "")
+                self.findings.error("partial-mismatch", f"partial '{name}' is for '{scope}', not '{self.step.uses}'",
+                                    where)
+
+    def _check_input(self, action: ActionInfo) -> None:
+        step = self.step
+        partials = applicable_partials(self.workspace, step)
+        for key in step.with_:
+            enforcer = next((n for n, p in partials if key in p.enforced), None)
+            if enforcer is not None:
+                self.findings.error(
+                    "enforced-key",
+                    f"'{key}' is enforced by partial '{enforcer}'; the step's value would be silently replaced",
+                    self.key_at("with", key), f"remove '{key}' from the step or from the partial's 'enforced'",
+                )
+            field = action.field(key)
+            if field is None:
+                self.findings.error("unknown-input-key", f"'{key}' is not an input of '{action.key}'",
+                                    self.key_at("with", key), did_you_mean(key, action.field_names))
+                continue
+            problem = literal_problem(field, step.with_[key])
+            if problem:
+                self.findings.error("wrong-type", problem, self.at("with", key))
+        merged = {**action.defaults(), **merged_values(partials, step.with_)}
+        missing = [f for f in action.required if merged.get(f) is None]
+        if missing:
+            names = ", ".join(f"'{m}'" for m in missing)
+            via = " (after partials)" if partials else ""
+            self.findings.error("missing-input", f"'{action.key}' requires {names}, which the step does not set{via}",
+                                self.at("uses"), "add it under 'with' or in a default partial")

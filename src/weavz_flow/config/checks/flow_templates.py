@@ -1,0 +1,120 @@
+"""Template checks: Jinja syntax, and references to inputs, steps, secrets and environment variables that exist
+and (for steps) are sure to have finished first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from weavz_flow.config.checks.findings import Findings
+from weavz_flow.config.model.flow import FlowFile, StepConfig
+from weavz_flow.config.project import Project, SourceFile
+from weavz_flow.config.templates import (
+    CONTEXT_ROOTS,
+    LOOP_ROOTS,
+    TemplateScan,
+    TemplateSyntaxProblem,
+    is_template,
+    scan_template,
+)
+from weavz_flow.config.yaml_source import NodePath
+from weavz_flow.suggest import did_you_mean
+
+
+def check_templates(project: Project, findings: Findings) -> None:
+    allowed_env = set(project.settings.env)
+    for name, flow in project.flows.items():
+        checker = _FlowTemplates(flow, project.flow_source(name), allowed_env, findings)
+        if flow.end_user is not None:
+            checker.check(flow.end_user, ("end_user",), step=None, loop=False)
+        for section, steps in (("steps", flow.steps), ("finally", flow.finally_)):
+            for index, step in enumerate(steps):
+                for path, value, loop in _step_strings(step):
+                    checker.check(value, (section, index, *path), step=step, loop=loop)
+
+
+def _step_strings(step: StepConfig) -> Iterator[tuple[NodePath, str, bool]]:
+    """Every string of a step that may be a template, with its path and whether ``item``/``index`` are defined."""
+    looped = step.for_each is not None
+    yield from ((p, v, looped) for p, v in _strings(step.with_, ("with",)))
+    if isinstance(step.if_, str):
+        yield ("if",), step.if_, looped
+    if step.for_each is not None:
+        yield from ((p, v, False) for p, v in _strings(step.for_each, ("for_each",)))
+    if step.end_user is not None:
+        yield ("end_user",), step.end_user, looped
+
+
+def _strings(value: Any, path: NodePath) -> Iterator[tuple[NodePath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*path, i))
+
+
+class _FlowTemplates:
+    def __init__(self, flow: FlowFile, source: SourceFile, allowed_env: set[str], findings: Findings) -> None:
+        self.flow, self.source, self.allowed_env, self.findings = flow, source, allowed_env, findings
+        self.step_ids = [s.id for s in flow.all_steps]
+
+    def check(self, value: str, path: NodePath, *, step: StepConfig | None, loop: bool) -> None:
+        where = self.source.at_path(path)
+        if path[-1:] == ("if",) and not is_template(value):
+            self.findings.error("invalid-if", "'if' must be a template such as \"{{ inputs.enabled }}\" or a boolean",
+                                where)
+            return
+        if not is_template(value):
+            return
+        scan = scan_template(value)
+        if isinstance(scan, TemplateSyntaxProblem):
+            line = f" (template line {scan.line})" if scan.line > 1 else ""
+            self.findings.error("template-syntax", f"template syntax error: {scan.message}{line}", where)
+            return
+        self._names(scan, where, step=step, loop=loop)
+        self._refs(scan, where, step)
+
+    def _names(self, scan: TemplateScan, where: Any, *, step: StepConfig | None, loop: bool) -> None:
+        known = CONTEXT_ROOTS | (LOOP_ROOTS if loop else frozenset())
+        if step is None:
+            known = known - {"steps"}
+        for name in sorted(scan.names - known):
+            if name in LOOP_ROOTS:
+                self.findings.error("unknown-name", f"'{name}' is only defined in a step with 'for_each'", where)
+            elif name == "steps":
+                self.findings.error("unknown-name", "the flow's end_user cannot read step results", where)
+            else:
+                self.findings.error("unknown-name", f"template reads unknown name '{name}'", where,
+                                    did_you_mean(name, known) or "known names: " + ", ".join(sorted(known)))
+
+    def _refs(self, scan: TemplateScan, where: Any, step: StepConfig | None) -> None:
+        flow = self.flow
+        for ref in scan.refs:
+            key = ref.key
+            if ref.root == "inputs" and key not in flow.inputs:
+                self.findings.error("unknown-input", f"template reads undeclared input '{key}'", where,
+                                    did_you_mean(key, flow.inputs))
+            elif ref.root == "secrets" and key not in flow.secrets:
+                self.findings.error("unknown-secret", f"template reads undeclared secret '{key}'", where,
+                                    did_you_mean(key, flow.secrets) or "declare it under the flow's 'secrets'")
+            elif ref.root == "env" and key not in self.allowed_env:
+                self.findings.error("env-not-allowed", f"environment variable '{key}' is not in the project's 'env' "
+                                    "allow-list", where, "add it to 'env' in weavz-flow.yaml")
+            elif ref.root == "steps" and step is not None:
+                self._step_ref(key, step, where)
+
+    def _step_ref(self, key: str, step: StepConfig, where: Any) -> None:
+        if key not in self.step_ids:
+            self.findings.error("unknown-step", f"template reads unknown step '{key}'", where,
+                                did_you_mean(key, self.step_ids))
+        elif key == step.id:
+            self.findings.error("later-step", f"step '{key}' reads its own result", where)
+        elif key not in self.flow.predecessors(step.id):
+            if self.step_ids.index(key) > self.step_ids.index(step.id):
+                self.findings.error("later-step", f"template reads step '{key}', which runs later", where)
+            else:
+                self.findings.error("later-step", f"template reads step '{key}', which may still be running",
+                                    where, f"add '{key}' to this step's 'needs'")

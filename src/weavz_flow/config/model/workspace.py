@@ -1,0 +1,191 @@
+"""A workspace file (top-level key ``workspace: <slug>``): connections, end users, integration aliases, partials."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from weavz_flow.config.model.base import (
+    ActionName,
+    AliasName,
+    EndUserId,
+    ExternalId,
+    HttpUrl,
+    IntegrationName,
+    Name,
+    SecretRef,
+    Slug,
+    StrictModel,
+)
+
+
+class ConnectionType(StrEnum):
+    SECRET_TEXT = "SECRET_TEXT"
+    BASIC_AUTH = "BASIC_AUTH"
+    CUSTOM_AUTH = "CUSTOM_AUTH"
+    OAUTH2 = "OAUTH2"
+
+
+# Which credential keys each connection type takes; the first group is required, the second optional.
+CREDENTIAL_KEYS: dict[ConnectionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ConnectionType.SECRET_TEXT: (("secret",), ()),
+    ConnectionType.BASIC_AUTH: (("username", "password"), ()),
+    ConnectionType.CUSTOM_AUTH: (("props",), ()),
+    ConnectionType.OAUTH2: (("access_token",), ("refresh_token",)),
+}
+_ALL_CREDENTIAL_KEYS = ("secret", "username", "password", "props", "access_token", "refresh_token")
+
+
+class ConnectionConfig(StrictModel):
+    """A credential for one integration; its natural key is (integration, external id = the map key).
+
+    Every credential part is a :class:`SecretRef`. ``username`` may be a literal, since it is an identity, not a
+    secret. ``props`` (CUSTOM_AUTH) are all references because the config cannot know which of them are secret.
+    """
+
+    integration: IntegrationName
+    type: ConnectionType
+    display_name: Name | None = None
+    secret: SecretRef | None = None
+    username: Annotated[str, StringConstraints(min_length=1)] | SecretRef | None = None
+    password: SecretRef | None = None
+    props: dict[str, SecretRef] | None = None
+    access_token: SecretRef | None = None
+    refresh_token: SecretRef | None = None
+    end_user: EndUserId | None = Field(
+        default=None, description="externalId of the end user who owns this connection (a per-user connection)"
+    )
+    base_url: HttpUrl | None = Field(default=None, description="non-secret provider URL override")
+
+    @model_validator(mode="after")
+    def _credentials_match_type(self) -> ConnectionConfig:
+        required, optional = CREDENTIAL_KEYS[self.type]
+        missing = [k for k in required if getattr(self, k) is None]
+        if missing:
+            raise PydanticCustomError(
+                "credential_missing", "a {type} connection needs {keys}",
+                {"type": self.type.value, "keys": " and ".join(f"'{k}'" for k in missing)},
+            )
+        extra = [k for k in _ALL_CREDENTIAL_KEYS if k not in required + optional and getattr(self, k) is not None]
+        if extra:
+            raise PydanticCustomError(
+                "credential_extra", "a {type} connection does not take {keys}",
+                {"type": self.type.value, "keys": " or ".join(f"'{k}'" for k in extra)},
+            )
+        return self
+
+    def secret_refs(self) -> dict[str, SecretRef]:
+        """Every referenced credential part, by its key (``props.<name>`` for custom props)."""
+        refs: dict[str, SecretRef] = {}
+        for key in ("secret", "username", "password", "access_token", "refresh_token"):
+            value = getattr(self, key)
+            if isinstance(value, SecretRef):
+                refs[key] = value
+        for name, ref in (self.props or {}).items():
+            refs[f"props.{name}"] = ref
+        return refs
+
+
+class EndUserConfig(StrictModel):
+    display_name: Name | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Strategy(StrEnum):
+    """How an alias picks a connection (DESIGN.md, execute pipeline step 4)."""
+
+    FIXED = "fixed"  # the alias's own connection (none at all for integrations without auth)
+    PER_USER = "per_user"  # the end user's connection for the integration
+    PER_USER_WITH_FALLBACK = "per_user_with_fallback"  # the end user's if present, else the alias's
+
+
+class PersistenceScope(StrEnum):
+    END_USER = "end_user"
+    WORKSPACE = "workspace"
+    EXTERNAL = "external"
+
+
+class PersistenceSettings(StrictModel):
+    """Namespace of the built-in state (kv-store, storage); Weavz's default scope is ``end_user``."""
+
+    scope: PersistenceScope = PersistenceScope.END_USER
+    external_id: ExternalId | None = None
+
+    @model_validator(mode="after")
+    def _external_needs_id(self) -> PersistenceSettings:
+        if self.scope is PersistenceScope.EXTERNAL and self.external_id is None:
+            raise PydanticCustomError("external_id_required", "scope 'external' needs an 'external_id'")
+        if self.scope is not PersistenceScope.EXTERNAL and self.external_id is not None:
+            raise PydanticCustomError("external_id_unused", "'external_id' is only used with scope 'external'")
+        return self
+
+
+class AliasSettings(StrictModel):
+    persistence: PersistenceSettings | None = None
+    base_url: HttpUrl | None = Field(default=None, description="provider URL override for this alias")
+
+
+class AliasConfig(StrictModel):
+    """One configured instance of an integration in a workspace (a Weavz workspace integration).
+
+    ``strategy`` defaults to ``fixed``. ``fixed`` and ``per_user_with_fallback`` need ``connection`` when the
+    integration takes credentials (the hosted API refuses them otherwise); ``per_user`` ignores it.
+    ``actions`` absent means every action is enabled.
+    """
+
+    integration: IntegrationName
+    strategy: Strategy = Strategy.FIXED
+    connection: ExternalId | None = Field(default=None, description="externalId of a connection in this workspace")
+    actions: list[ActionName] | None = None
+    display_name: Name | None = None
+    settings: AliasSettings | None = None
+
+
+class PartialConfig(StrictModel):
+    """An input preset for one alias: integration-wide when ``action`` is absent, else for that one action.
+
+    ``enforced`` keys always win over a caller's input; ``default`` partials apply when a step names none.
+    """
+
+    alias: AliasName
+    action: ActionName | None = None
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    enforced: list[str] = Field(default_factory=list)
+    default: bool = False
+
+    @model_validator(mode="after")
+    def _enforced_keys_have_values(self) -> PartialConfig:
+        missing = [k for k in self.enforced if k not in self.values]
+        if missing:
+            raise PydanticCustomError(
+                "enforced_without_value", "enforced keys need a value in 'values': {keys}",
+                {"keys": ", ".join(f"'{k}'" for k in missing)},
+            )
+        return self
+
+
+PartialName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+
+
+class WorkspaceFile(StrictModel):
+    """The whole of one workspace file. A workspace is declared by exactly one file."""
+
+    workspace: Slug
+    name: Name | None = Field(default=None, description="display name; defaults to the slug")
+    connections: dict[ExternalId, ConnectionConfig] = Field(default_factory=dict)
+    end_users: dict[EndUserId, EndUserConfig] = Field(default_factory=dict)
+    integrations: dict[AliasName, AliasConfig] = Field(default_factory=dict)
+    partials: dict[PartialName, PartialConfig] = Field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.workspace
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.workspace

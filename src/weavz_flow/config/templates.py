@@ -1,0 +1,78 @@
+"""What flow templates may refer to, and reading those references out of a template without rendering it.
+
+The template context (the runner provides exactly these names):
+
+- ``inputs.<name>``: the flow's inputs, defaults applied;
+- ``steps.<id>.output`` (also ``.status``, ``.error``): results of steps that finished before this one;
+- ``secrets.<name>``: the flow's declared ``secrets``, resolved at run time;
+- ``env.<NAME>``: environment variables listed in the project's ``env`` allow-list;
+- ``flow`` (``flow.name``, ``flow.workspace``) and ``run`` (``run.id``, ``run.started_at``);
+- ``item`` and ``index``: the current element and its position, only inside a step with ``for_each``.
+
+Templates are Jinja, parsed and rendered in an immutable sandbox. Step outputs are data, never rendered again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+CONTEXT_ROOTS = frozenset({"inputs", "steps", "secrets", "env", "flow", "run"})
+LOOP_ROOTS = frozenset({"item", "index"})
+KEYED_ROOTS = ("inputs", "steps", "secrets", "env")
+
+
+def is_template(value: object) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value or "{#" in value)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRef:
+    root: str  # one of KEYED_ROOTS
+    key: str  # the input name, step id, secret name or variable name
+
+
+@dataclass(slots=True)
+class TemplateScan:
+    names: set[str] = field(default_factory=set)  # top-level names read (not set inside the template)
+    refs: list[TemplateRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSyntaxProblem:
+    message: str
+    line: int  # within the template, from 1
+
+
+@cache
+def sandbox() -> ImmutableSandboxedEnvironment:
+    """The environment templates are parsed with; the runner renders with one configured the same way."""
+    # jinja2 is imported on first use: configs without templates never pay for it.
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+
+def scan_template(source: str) -> TemplateScan | TemplateSyntaxProblem:
+    """The names and ``root.key`` references a template reads, or its syntax error."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    env = sandbox()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return TemplateSyntaxProblem(exc.message or "invalid template", exc.lineno or 1)
+    scan = TemplateScan(names=set(meta.find_undeclared_variables(tree)))
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        base = node.node
+        if not isinstance(base, nodes.Name) or base.name not in KEYED_ROOTS or base.name not in scan.names:
+            continue
+        if isinstance(node, nodes.Getattr):
+            scan.refs.append(TemplateRef(base.name, node.attr))
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            scan.refs.append(TemplateRef(base.name, node.arg.value))
+    return scan

@@ -1,0 +1,55 @@
+"""``validate``: every problem in a project, offline. Schema errors come from loading; the checks add references,
+catalog, template and schedule problems. Nothing here prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.config.checks.findings import Findings
+from weavz_flow.config.checks.flow_refs import check_flows
+from weavz_flow.config.checks.flow_templates import check_templates
+from weavz_flow.config.checks.workspace_refs import check_workspaces
+from weavz_flow.config.load import read_project
+from weavz_flow.config.project import Project
+from weavz_flow.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Diagnostics sorted by file, line and column. ``project`` holds whatever loaded, valid or not."""
+
+    diagnostics: list[Diagnostic]
+    project: Project
+    files_checked: int
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def validate_project(path: Path | str | None, catalog: Catalog, *, cwd: Path | None = None) -> ValidationReport:
+    """Load the project containing ``path`` and check it; raises ProjectNotFoundError when there is none."""
+    result = read_project(path, cwd=cwd)
+    project = result.project
+    findings = Findings(list(result.diagnostics))
+    check_workspaces(project, catalog, findings)
+    check_flows(project, catalog, findings)
+    check_templates(project, findings)
+    unique = list(dict.fromkeys(findings.items))  # a shared node (YAML alias) can yield one problem twice
+    return ValidationReport(sorted(unique, key=sort_key), project, len(result.files))
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    if d.position is None:
+        return ("", 0, 0, d.message)
+    return (d.position.file, d.position.line, d.position.column, d.message)
