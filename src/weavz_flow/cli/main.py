@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 import tempfile
 import traceback
@@ -43,6 +44,11 @@ class LazyGroup(click.Group):
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            # The reader went away (`| head`); nothing left to say to it. Point stdout at devnull so the interpreter's
+            # final flush does not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)

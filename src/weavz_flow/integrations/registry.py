@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
@@ -15,6 +16,10 @@ def native_catalog() -> Catalog:
     return Catalog(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
 
 
-def load_full_catalog() -> Catalog:
-    """The SDK's catalog with the native integrations' own entries laid over it."""
-    return load_sdk_catalog().overlay(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
+def load_full_catalog(*, on_build: Callable[[Path], None] | None = None) -> Catalog:
+    """The SDK's catalog with the native integrations' own entries laid over it.
+
+    ``on_build`` is called before the SDK cache is (re)built, which takes seconds once per SDK version, so that a
+    command can tell its user why it pauses.
+    """
+    return load_sdk_catalog(on_build=on_build).overlay(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
