@@ -67,7 +67,7 @@ def small_catalog() -> Catalog:
         ),
         _integration(
             "notion", ("OAUTH2",),
-            _action("notion", "create_page", req("pageId"), opt("title"), opt("content")),
+            _action("notion", "createPage", req("pageId"), opt("title"), opt("content")),
             native=False,
         ),
     ])
