@@ -1,0 +1,52 @@
+"""One action call through a backend, its outcome, and its dry-run preview (used by the flow runner)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteCall:
+    workspace: str  # slug; the backend maps it to its id
+    integration: str
+    action: str
+    input: Mapping[str, Any] = field(default_factory=dict)
+    alias: str | None = None
+    end_user: str | None = None  # the end user's externalId
+    partials: tuple[str, ...] | None = None  # names or ids; None = the alias's defaults, () = none
+    idempotency_key: str | None = None
+    connection_external_id: str | None = None
+
+
+class OutcomeStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    APPROVAL_REQUIRED = "approval_required"  # a remote Human Gates policy paused the call (HTTP 202)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteOutcome:
+    """A call that ran (or was paused for approval). Failures are raised as ApiError, never returned."""
+
+    status: OutcomeStatus
+    output: Any = None
+    duration_ms: float | None = None
+    approval: Mapping[str, Any] | None = None  # the wire approval object when status is APPROVAL_REQUIRED
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutePreview:
+    """What a call would do, without running it: the final merged input and the connection it would use."""
+
+    workspace: str
+    integration: str
+    action: str
+    alias: str | None
+    final_input: Mapping[str, Any]
+    enforced_keys: tuple[str, ...]
+    partials: tuple[str, ...]  # names of the partials applied, in merge order
+    connection_external_id: str | None  # None: the integration needs no connection
+    connection_id: str | None = None
+    end_user: str | None = None

@@ -1,0 +1,89 @@
+"""Live objects as a backend reports them: backend ids plus the natural-key attributes plan matching needs.
+
+These are values, not handles: reading them twice gives equal objects when nothing changed, which is what the plan's
+live-state fingerprint relies on. Field names are Python's; the wire names live only in the remote backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class LiveWorkspace:
+    id: str
+    slug: str  # natural key
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConnection:
+    """Natural key: (integration, external_id). ``workspace_id`` None means an organization-wide connection."""
+
+    id: str
+    integration: str
+    external_id: str
+    type: str  # SECRET_TEXT | BASIC_AUTH | CUSTOM_AUTH | OAUTH2 | PLATFORM_OAUTH2
+    display_name: str | None = None
+    workspace_id: str | None = None
+    end_user: str | None = None  # the owning end user's externalId
+    base_url: str | None = None
+    # What the backend reports about the stored credential, never the credential: the fingerprint the backend
+    # computed when it stored it (see Backend.credential_fingerprint), or None when this backend cannot say.
+    credential_fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEndUser:
+    """Natural key: (workspace, external_id)."""
+
+    id: str
+    workspace_id: str
+    external_id: str
+    display_name: str | None = None
+    email: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAlias:
+    """A workspace integration. Natural key: (workspace, alias)."""
+
+    id: str
+    workspace_id: str
+    alias: str
+    integration: str
+    strategy: str  # fixed | per_user | per_user_with_fallback
+    connection_id: str | None = None
+    enabled_actions: tuple[str, ...] | None = None  # None = every action
+    display_name: str | None = None
+    # Wire-shaped settings object ({"persistence": {"scope", "externalId"}, "baseUrl"}); open-ended JSON by design.
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LivePartial:
+    """An input partial. Natural key: (workspace, alias, action, name)."""
+
+    id: str
+    workspace_id: str
+    alias: str
+    integration: str
+    name: str
+    action: str | None = None  # None = integration-wide
+    description: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    enforced_keys: tuple[str, ...] = ()
+    is_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSnapshot:
+    """Everything inside one workspace that a plan manages, read in one backend call."""
+
+    workspace: LiveWorkspace
+    aliases: tuple[LiveAlias, ...] = ()
+    partials: tuple[LivePartial, ...] = ()
+    end_users: tuple[LiveEndUser, ...] = ()

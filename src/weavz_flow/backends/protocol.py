@@ -1,0 +1,124 @@
+"""The one protocol that plan, apply, import and the flow runner use to talk to live state.
+
+Reads are bounded: ``list_workspaces`` and ``list_connections`` once each, then one ``snapshot`` per workspace (its
+aliases, partials and end users). ``round_trips`` counts the backend calls actually made (HTTP requests for the remote
+backend, store sessions for the local one) so benchmarks and tests can hold the bound.
+
+Writes are per object kind. Creates are idempotent by natural key at the plan level: a create that meets a 409
+DUPLICATE (an earlier apply was killed after the write) is resolved by re-reading and adopting the existing object.
+
+Every method is synchronous; errors from the API are :class:`weavz_flow.errors.ApiError` with the Weavz code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview
+from weavz_flow.backends.live import (
+    LiveAlias,
+    LiveConnection,
+    LiveEndUser,
+    LivePartial,
+    LiveWorkspace,
+    WorkspaceSnapshot,
+)
+from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.integrations.base import Credentials
+
+
+@dataclass(frozen=True, slots=True)
+class BackendCapabilities:
+    # False when stored credentials cannot be changed in place (hosted Weavz has no connection PATCH): the plan then
+    # replaces the connection instead of updating it.
+    connection_update: bool
+    # True when LiveConnection.credential_fingerprint is filled; otherwise the plan keeps last-applied fingerprints
+    # in a local state file.
+    credential_fingerprints: bool
+
+
+@runtime_checkable
+class Backend(Protocol):
+    @property
+    def description(self) -> str:
+        """Where this backend points, for messages ("local engine at sqlite:///...", "http://127.0.0.1:8000")."""
+        ...
+
+    @property
+    def identity(self) -> str:
+        """A stable key for this backend's state (database URL or API URL, never a secret)."""
+        ...
+
+    @property
+    def capabilities(self) -> BackendCapabilities: ...
+
+    @property
+    def round_trips(self) -> int:
+        """Backend calls made so far by this instance."""
+        ...
+
+    # --- reads ---------------------------------------------------------------------------------------------------
+    def list_workspaces(self) -> list[LiveWorkspace]: ...
+
+    def list_connections(self) -> list[LiveConnection]: ...
+
+    def snapshot(self, workspace: LiveWorkspace) -> WorkspaceSnapshot: ...
+
+    def credential_fingerprint(self, credentials: Credentials) -> str | None:
+        """The fingerprint this backend would store for ``credentials`` (comparable with
+        LiveConnection.credential_fingerprint), or None when it cannot compute one. Makes no round trip."""
+        ...
+
+    # --- writes --------------------------------------------------------------------------------------------------
+    def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace: ...
+
+    def update_workspace(self, workspace_id: str, spec: WorkspaceSpec) -> LiveWorkspace: ...
+
+    def delete_workspace(self, workspace_id: str) -> None: ...
+
+    def create_connection(self, spec: ConnectionSpec) -> LiveConnection: ...
+
+    def update_connection(self, connection_id: str, spec: ConnectionSpec) -> LiveConnection: ...
+
+    def delete_connection(self, connection_id: str) -> None: ...
+
+    def create_end_user(self, spec: EndUserSpec) -> LiveEndUser: ...
+
+    def update_end_user(self, end_user_id: str, spec: EndUserSpec) -> LiveEndUser: ...
+
+    def delete_end_user(self, end_user_id: str) -> None: ...
+
+    def create_alias(self, spec: AliasSpec) -> LiveAlias: ...
+
+    def update_alias(self, alias_id: str, spec: AliasSpec) -> LiveAlias: ...
+
+    def delete_alias(self, workspace_id: str, alias_id: str) -> None: ...
+
+    def create_partial(self, spec: PartialSpec) -> LivePartial: ...
+
+    def update_partial(self, partial_id: str, spec: PartialSpec) -> LivePartial: ...
+
+    def delete_partial(self, partial_id: str) -> None: ...
+
+    # --- execution -----------------------------------------------------------------------------------------------
+    def execute(self, call: ExecuteCall) -> ExecuteOutcome: ...
+
+    def preview(self, call: ExecuteCall) -> ExecutePreview:
+        """The final merged input, enforced keys and connection the call would use; runs nothing (--dry-run)."""
+        ...
+
+    # --- coordination --------------------------------------------------------------------------------------------
+    def lock(self, timeout_s: float = 30.0) -> AbstractContextManager[None]:
+        """Serializes applies on this backend; raises LockHeldError after ``timeout_s`` (0 = do not wait)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def iter_snapshots(backend: Backend, workspaces: list[LiveWorkspace]) -> Iterator[WorkspaceSnapshot]:
+    """One snapshot per workspace, in the order given."""
+    for workspace in workspaces:
+        yield backend.snapshot(workspace)
