@@ -122,8 +122,7 @@ def _read_config_file(
         diagnostics.append(_error("invalid-file", message, start, hint))
         return None
     source = SourceFile(path.resolve(), display, kind, doc.positions)
-    if doc.diagnostics:  # duplicate keys or bad tags: the data is not what the user wrote, so do not go further
-        return None
+    # Duplicate keys and bad tags are already reported; the data keeps the first value, so checking goes on.
     model_type: type[WorkspaceFile | FlowFile] = WorkspaceFile if kind is FileKind.WORKSPACE else FlowFile
     model = _validate(model_type, doc.data, doc.positions, diagnostics)
     if model is None:
