@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.integrations.retry import RetryPolicy
 from weavz_flow.redact import Redactor
 from weavz_flow.sensitive import Sensitive
 
@@ -104,6 +105,8 @@ class ActionContext:
     )
     timeout: float = 30.0
     idempotency_key: str | None = None
+    # Overrides the provider's retry policy (bounds from settings; tests pass a recording ``sleep``).
+    retry: RetryPolicy | None = None
 
 
 @runtime_checkable

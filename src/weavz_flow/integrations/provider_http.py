@@ -1,0 +1,230 @@
+"""Sending a provider request: authentication, bounded retries and the translation of every failure.
+
+This is the single boundary between native integrations and the network. A provider failure of any kind (an error
+status, Slack's ``{"ok": false}``, a timeout, a refused connection) leaves here as ``ApiError(ACTION_FAILED)`` with
+``details`` ``{provider, providerStatus, providerMessage, method, url, attempts, ...}``. Secrets never leave: the
+connection's secret strings and the request's own are redacted, the URL loses its query string and user info, and
+headers are never quoted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest, ProviderResponse
+from weavz_flow.integrations.retry import RetryPolicy, decide, parse_retry_after
+from weavz_flow.redact import Redactor
+
+_MESSAGE_LIMIT = 500  # characters of a non-JSON error body quoted in details
+
+
+def send(
+    ctx: ActionContext,
+    profile: ProviderProfile,
+    request: ProviderRequest,
+    *,
+    policy: RetryPolicy | None = None,
+    fail_on_status: bool = True,
+) -> ProviderResponse:
+    """Send ``request``, retrying 429/5xx (and the profile's rate limits) within the policy's bound.
+
+    With ``fail_on_status`` false an error status that is not retried (or whose retries ran out) is returned instead
+    of raised; the http integration's "continue on failure" modes use that.
+    """
+    policy = policy or ctx.retry or profile.retry
+    redactor = Redactor([*(ctx.credentials.secret_strings() if ctx.credentials else ()), *request.secrets])
+    call = _Call(ctx, profile, request, redactor)
+    retries = 0
+    waited = 0.0
+    while True:
+        try:
+            response = call.send_once()
+        except httpx.TimeoutException as exc:
+            raise call.transport_failure("timeout", f"{profile.display_name} did not answer in time", exc,
+                                         retries + 1) from None
+        except httpx.ConnectError as exc:
+            # The request never reached the provider, so trying again cannot repeat its effect.
+            decision = decide(policy, retries, waited, None)
+            if decision.delay is None:
+                raise call.transport_failure("connect", f"could not connect to {profile.display_name}", exc,
+                                             retries + 1) from None
+            call.log_retry("connection refused", decision.delay, retries, policy)
+            policy.sleep(decision.delay)
+            waited += decision.delay
+            retries += 1
+            continue
+        except httpx.HTTPError as exc:
+            raise call.transport_failure("network", f"request to {profile.display_name} failed", exc,
+                                         retries + 1) from None
+
+        status = response.status_code
+        result = ProviderResponse(status, response.headers, _parse_body(response), response.content, retries + 1)
+        rate_limited = profile.rate_limited(status, response.headers)
+        if status in policy.retry_statuses or rate_limited:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if retry_after is None and (rate_limited or status == 429):
+                retry_after = profile.reset_delay(response.headers)
+            decision = decide(policy, retries, waited, retry_after)
+            if decision.delay is not None:
+                call.log_retry(f"HTTP {status}", decision.delay, retries, policy)
+                policy.sleep(decision.delay)
+                waited += decision.delay
+                retries += 1
+                continue
+            if fail_on_status:
+                raise call.status_failure(result, retry_after=retry_after if decision.beyond_bound else None,
+                                          bound=policy.max_total_wait - waited)
+            return result
+        if fail_on_status:
+            if status >= 400:
+                raise call.status_failure(result)
+            fault = profile.body_fault(result.body)
+            if fault is not None:
+                raise call.fault_failure(result, fault)
+        return result
+
+
+class _Call:
+    """One logical call (all its attempts): the prepared request and the error texts that quote it safely."""
+
+    def __init__(
+        self, ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest, redactor: Redactor
+    ) -> None:
+        self.ctx = ctx
+        self.profile = profile
+        self.request = request
+        self.redactor = redactor
+        self.url = _url(ctx, profile, request)
+        self.method = request.method.upper()
+
+    def send_once(self) -> httpx.Response:
+        r = self.request
+        headers = {**self.profile.headers, **r.headers}
+        authorization = r.auth_header or _bearer(self.ctx, self.profile)
+        if authorization:
+            headers["Authorization"] = authorization
+        kwargs: dict[str, Any] = {}
+        if r.has_json:
+            kwargs["json"] = r.json
+        elif r.content is not None:
+            kwargs["content"] = r.content
+        elif r.form is not None:
+            # Text-only multipart: httpx builds multipart/form-data from (None, value) file tuples.
+            kwargs["files"] = [(k, (None, v)) for k, v in r.form.items()]
+        params = {k: v for k, v in r.query.items() if v is not None}
+        return self.ctx.http.request(
+            self.method,
+            self.url,
+            params=params or None,
+            headers=headers,
+            timeout=r.timeout if r.timeout is not None else self.ctx.timeout,
+            follow_redirects=r.follow_redirects,
+            **kwargs,
+        )
+
+    def safe(self, value: Any) -> Any:
+        return self.ctx.redactor.data(self.redactor.data(value))
+
+    def safe_url(self) -> str:
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return self.safe(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+
+    def base_details(self, attempts: int) -> dict[str, Any]:
+        return {"provider": self.profile.name, "method": self.method, "url": self.safe_url(), "attempts": attempts}
+
+    def log_retry(self, reason: str, delay: float, retries: int, policy: RetryPolicy) -> None:
+        self.ctx.logger.warning(
+            "%s: %s from %s %s; retry %d of %d in %.2f s",
+            self.profile.name, reason, self.method, self.safe_url(), retries + 1, policy.max_retries, delay,
+        )
+
+    def transport_failure(self, reason: str, message: str, exc: Exception, attempts: int) -> ApiError:
+        detail = self.safe(str(exc) or type(exc).__name__)
+        details = {**self.base_details(attempts), "providerStatus": None, "providerMessage": detail, "reason": reason}
+        return ApiError(ErrorCode.ACTION_FAILED, f"{message} ({self.method} {self.safe_url()}): {detail}",
+                        details=details)
+
+    def status_failure(
+        self, result: ProviderResponse, *, retry_after: float | None = None, bound: float = 0.0
+    ) -> ApiError:
+        fault = self.profile.error_fault(result.body) or _generic_fault(result)
+        details = self._fault_details(result, fault)
+        message = f"{self.profile.display_name} returned HTTP {result.status}: {details['providerMessage']}"
+        if retry_after is not None:
+            details["retryAfter"] = retry_after
+            message += (f" (asked to retry after {retry_after:g} s, more than the {max(bound, 0.0):g} s"
+                        " the retry bound allows)")
+        elif result.attempts > 1:
+            message += f" (after {result.attempts} attempts)"
+        return ApiError(ErrorCode.ACTION_FAILED, message, details=details)
+
+    def fault_failure(self, result: ProviderResponse, fault: ProviderFault) -> ApiError:
+        details = self._fault_details(result, fault)
+        return ApiError(ErrorCode.ACTION_FAILED, f"{self.profile.display_name} error: {details['providerMessage']}",
+                        details=details)
+
+    def _fault_details(self, result: ProviderResponse, fault: ProviderFault) -> dict[str, Any]:
+        return {
+            **self.base_details(result.attempts),
+            "providerStatus": result.status,
+            "providerMessage": self.safe(fault.message),
+            **self.safe(dict(fault.details)),
+        }
+
+
+def _url(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest) -> str:
+    if request.path.startswith(("http://", "https://")):
+        return request.path
+    base = ctx.base_url or profile.default_base_url
+    if not base:
+        raise ApiError(ErrorCode.ACTION_FAILED, f"{profile.display_name}: no base URL to send {request.path} to",
+                       details={"provider": profile.name})
+    return base.rstrip("/") + "/" + request.path.lstrip("/")
+
+
+def _bearer(ctx: ActionContext, profile: ProviderProfile) -> str | None:
+    if profile.auth != "bearer":
+        return None
+    token = ctx.credentials.token() if ctx.credentials is not None else None
+    if not token:
+        raise ApiError(
+            ErrorCode.CONNECTION_REQUIRED,
+            f"{profile.display_name} needs a connection with a token for {ctx.integration}.{ctx.action}",
+            details={"integrationName": ctx.integration, "actionName": ctx.action},
+        )
+    return f"Bearer {token}"
+
+
+def _parse_body(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    content_type = response.headers.get("content-type", "")
+    if "json" in content_type:
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            pass
+    try:
+        return response.content.decode(response.encoding or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _generic_fault(result: ProviderResponse) -> ProviderFault:
+    body = result.body
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error", "detail"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return ProviderFault(value)
+    if isinstance(body, str) and body.strip():
+        return ProviderFault(body.strip()[:_MESSAGE_LIMIT])
+    return ProviderFault(f"HTTP {result.status}")

@@ -1,0 +1,147 @@
+"""A GitHub REST API stub (issues, comments, pulls, repos, user, search) with GitHub's shapes and errors.
+
+Errors are ``{"message": ..., "documentation_url": ...}`` (422 adds ``errors``); a wrong token is 401 "Bad
+credentials". ``fail_next(403, retry_after=...)`` imitates the secondary rate limit. Seed data: repository
+``acme/api`` with open issue #1 (label "bug"), closed issue #2 and open pull request #3. ``/api/v3`` prefixes (GitHub
+Enterprise) are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from tests.stubs.base import ProviderStub, RecordedRequest
+
+GITHUB_TOKEN = "ghp_stubtoken0123456789abcdef"
+DOCS = "https://docs.github.com/rest"
+
+_ISSUES = re.compile(r"^/repos/([^/]+)/([^/]+)/issues$")
+_ISSUE = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)$")
+_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
+_PULLS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls$")
+_PULL = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)$")
+_REPO = re.compile(r"^/repos/([^/]+)/([^/]+)$")
+
+
+def _issue(number: int, title: str, state: str, labels: list[str], body: str = "") -> dict[str, Any]:
+    return {"id": 1000 + number, "number": number, "title": title, "body": body, "state": state,
+            "labels": [{"name": n} for n in labels], "assignees": [], "comments": 0,
+            "html_url": f"https://github.com/acme/api/issues/{number}", "user": {"login": "octocat"}}
+
+
+class GitHubStub(ProviderStub):
+    name = "github"
+    token = GITHUB_TOKEN
+
+    def seed(self) -> None:
+        self.repos: dict[str, dict[str, Any]] = {
+            "acme/api": {"id": 1, "name": "api", "full_name": "acme/api", "private": False,
+                         "default_branch": "main", "owner": {"login": "acme"}},
+        }
+        self.issues: dict[str, dict[int, dict[str, Any]]] = {
+            "acme/api": {1: _issue(1, "Crash on start", "open", ["bug"]), 2: _issue(2, "Old thing", "closed", [])},
+        }
+        self.pulls: dict[str, dict[int, dict[str, Any]]] = {
+            "acme/api": {3: {"id": 3003, "number": 3, "title": "Fix crash", "state": "open", "draft": False,
+                             "head": {"ref": "fix"}, "base": {"ref": "main"}}},
+        }
+        self.comments: list[dict[str, Any]] = []
+
+    def error_body(self, status: int, message: str) -> Any:
+        if status in (403, 429):
+            message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        return {"message": message, "documentation_url": DOCS}
+
+    def handle(self, request: RecordedRequest) -> Response:
+        path = request.path.removeprefix("/api/v3")
+        method = request.method
+        if path == "/user" and method == "GET":
+            return _ok({"login": "octocat", "id": 583231, "type": "User"})
+        if path == "/search/issues" and method == "GET":
+            q = request.query.get("q", "")
+            items = [i for issues in self.issues.values() for i in issues.values() if q.lower() in i["title"].lower()]
+            return _ok({"total_count": len(items), "incomplete_results": False, "items": items})
+        for pattern, handler in (
+            (_ISSUES, self._issues), (_ISSUE, self._issue_one), (_COMMENTS, self._comment),
+            (_PULLS, self._pulls), (_PULL, self._pull_one), (_REPO, self._repo),
+        ):
+            match = pattern.match(path)
+            if match:
+                repo = f"{match.group(1)}/{match.group(2)}"
+                if repo not in self.repos:
+                    return _not_found()
+                return handler(request, repo, *match.groups()[2:])
+        return _not_found()
+
+    def _repo(self, request: RecordedRequest, repo: str) -> Response:
+        return _ok(self.repos[repo])
+
+    def _issues(self, request: RecordedRequest, repo: str) -> Response:
+        issues = self.issues[repo]
+        if request.method == "POST":
+            data = request.json or {}
+            if not data.get("title"):
+                return JSONResponse({"message": "Validation Failed", "documentation_url": DOCS,
+                                     "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}]},
+                                    status_code=422)
+            number = max([*issues, *self.pulls.get(repo, {})], default=0) + 1
+            issue = _issue(number, data["title"], "open", list(data.get("labels") or []), data.get("body") or "")
+            issue["assignees"] = [{"login": a} for a in data.get("assignees") or []]
+            issues[number] = issue
+            return _ok(issue, 201)
+        state = request.query.get("state", "open")
+        wanted = {s for s in request.query.get("labels", "").split(",") if s}
+        found = [i for i in issues.values() if state == "all" or i["state"] == state]
+        found = [i for i in found if wanted <= {label["name"] for label in i["labels"]}]
+        per_page = int(request.query.get("per_page", "30"))
+        return _ok(found[:per_page])
+
+    def _issue_one(self, request: RecordedRequest, repo: str, number: str) -> Response:
+        issue = self.issues[repo].get(int(number))
+        if issue is None:
+            return _not_found()
+        if request.method == "PATCH":
+            data = request.json or {}
+            for key in ("title", "body", "state"):
+                if key in data:
+                    issue[key] = data[key]
+            if "labels" in data:
+                issue["labels"] = [{"name": n} for n in data["labels"]]
+            if "assignees" in data:
+                issue["assignees"] = [{"login": a} for a in data["assignees"]]
+        return _ok(issue)
+
+    def _comment(self, request: RecordedRequest, repo: str, number: str) -> Response:
+        issue = self.issues[repo].get(int(number))
+        if issue is None:
+            return _not_found()
+        body = (request.json or {}).get("body")
+        if not body:
+            return JSONResponse({"message": "Validation Failed", "documentation_url": DOCS,
+                                 "errors": [{"resource": "IssueComment", "code": "missing_field", "field": "body"}]},
+                                status_code=422)
+        comment = {"id": 9000 + len(self.comments), "body": body, "user": {"login": "octocat"},
+                   "issue_url": f"https://api.github.com/repos/{repo}/issues/{number}"}
+        self.comments.append(comment)
+        issue["comments"] += 1
+        return _ok(comment, 201)
+
+    def _pulls(self, request: RecordedRequest, repo: str) -> Response:
+        state = request.query.get("state", "open")
+        found = [p for p in self.pulls.get(repo, {}).values() if state == "all" or p["state"] == state]
+        return _ok(found[: int(request.query.get("per_page", "30"))])
+
+    def _pull_one(self, request: RecordedRequest, repo: str, number: str) -> Response:
+        pull = self.pulls.get(repo, {}).get(int(number))
+        return _ok(pull) if pull is not None else _not_found()
+
+
+def _ok(body: Any, status: int = 200) -> Response:
+    return JSONResponse(body, status_code=status)
+
+
+def _not_found() -> Response:
+    return JSONResponse({"message": "Not Found", "documentation_url": DOCS}, status_code=404)

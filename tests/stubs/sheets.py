@@ -1,0 +1,164 @@
+"""A Google Sheets API v4 stub: values get/update/append/clear and spreadsheet metadata, in memory.
+
+Errors have Google's shape ``{"error": {"code", "message", "status"}}``; a wrong token is 401 UNAUTHENTICATED.
+Seed data: spreadsheet ``sheet-1`` with tab ``Sheet1`` holding a header row (name, email, status) and two rows
+(Ada/active, Bob/inactive), and an empty tab ``Log Book``. Ranges are A1 notation with an optional quoted sheet name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from tests.stubs.base import ProviderStub, RecordedRequest
+
+SHEETS_TOKEN = "ya29.stub-access-token-0123456789"
+
+_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+           429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+_VALUES = re.compile(r"^/spreadsheets/([^/]+)/values/(.+?)(?::(append|clear))?$")
+_CELL = re.compile(r"^([A-Z]*)(\d*)$")
+
+
+def column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+class BadRange(ValueError):
+    pass
+
+
+def parse_range(text: str, sheets: list[str]) -> tuple[str, int, int | None, int, int | None]:
+    """(sheet, first row, last row, first column, last column), 0-based, ends inclusive; None means open."""
+    sheet, sep, cells = text.rpartition("!")
+    if not sep:
+        if text.strip("'") in sheets:
+            return text.strip("'"), 0, None, 0, None
+        sheet, cells = sheets[0], text
+    sheet = sheet[1:-1].replace("''", "'") if sheet.startswith("'") and sheet.endswith("'") else sheet
+    if sheet not in sheets:
+        raise BadRange(text)
+    start, _, end = cells.upper().partition(":")
+    m1, m2 = _CELL.match(start), _CELL.match(end or start)
+    if not m1 or not m2:
+        raise BadRange(text)
+    c1 = column_index(m1.group(1)) if m1.group(1) else 0
+    r1 = int(m1.group(2)) - 1 if m1.group(2) else 0
+    c2 = column_index(m2.group(1)) if m2.group(1) else None
+    r2 = int(m2.group(2)) - 1 if m2.group(2) else None
+    return sheet, r1, r2, c1, c2
+
+
+def a1(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
+    name = sheet if re.fullmatch(r"\w+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{name}!{column_letters(c1)}{r1 + 1}:{column_letters(c2)}{r2 + 1}"
+
+
+class SheetsStub(ProviderStub):
+    name = "google-sheets"
+    token = SHEETS_TOKEN
+
+    def seed(self) -> None:
+        self.spreadsheets: dict[str, dict[str, list[list[Any]]]] = {
+            "sheet-1": {
+                "Sheet1": [["name", "email", "status"], ["Ada", "ada@example.com", "active"],
+                           ["Bob", "bob@example.com", "inactive"]],
+                "Log Book": [],
+            }
+        }
+
+    def error_body(self, status: int, message: str) -> Any:
+        return {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}}
+
+    def auth_error(self) -> Response:
+        return _error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.")
+
+    def handle(self, request: RecordedRequest) -> Response:
+        path = request.path.removeprefix("/v4")
+        meta = re.match(r"^/spreadsheets/([^/]+)$", path)
+        if meta and request.method == "GET":
+            book = self.spreadsheets.get(meta.group(1))
+            if book is None:
+                return _error(404, "Requested entity was not found.")
+            sheets = [{"properties": {"sheetId": i, "title": t, "index": i}} for i, t in enumerate(book)]
+            return JSONResponse({"spreadsheetId": meta.group(1), "properties": {"title": "Stub"}, "sheets": sheets})
+        m = _VALUES.match(path)
+        if not m:
+            return _error(404, "Requested entity was not found.")
+        spreadsheet_id, range_text, verb = m.groups()
+        book = self.spreadsheets.get(spreadsheet_id)
+        if book is None:
+            return _error(404, "Requested entity was not found.")
+        try:
+            sheet, r1, r2, c1, c2 = parse_range(range_text, list(book))
+        except BadRange:
+            return _error(400, f"Unable to parse range: {range_text}")
+        rows = book[sheet]
+        if request.method in ("POST", "PUT") and verb != "clear":
+            option = request.query.get("valueInputOption")
+            if option not in ("RAW", "USER_ENTERED"):
+                return _error(400, "Invalid valueInputOption: must be RAW or USER_ENTERED")
+            values = (request.json or {}).get("values")
+            if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
+                return _error(400, "Invalid values: expected a list of rows")
+            if verb == "append":
+                r1 = len(rows)
+            return self._write(spreadsheet_id, sheet, rows, r1, c1, values, append=verb == "append")
+        if verb == "clear" and request.method == "POST":
+            last = len(rows) - 1 if r2 is None else min(r2, len(rows) - 1)
+            for r in range(r1, last + 1):
+                row = rows[r]
+                end = len(row) - 1 if c2 is None else min(c2, len(row) - 1)
+                for c in range(c1, end + 1):
+                    row[c] = ""
+            return JSONResponse({"spreadsheetId": spreadsheet_id, "clearedRange": range_text})
+        if request.method != "GET":
+            return _error(404, "Requested entity was not found.")
+        last = len(rows) - 1 if r2 is None else min(r2, len(rows) - 1)
+        picked = [row[c1: None if c2 is None else c2 + 1] for row in rows[r1: last + 1]]
+        while picked and not any(v != "" for v in picked[-1]):
+            picked.pop()
+        body: dict[str, Any] = {"range": range_text, "majorDimension": request.query.get("majorDimension", "ROWS")}
+        if picked:
+            body["values"] = picked
+        return JSONResponse(body)
+
+    def _write(self, spreadsheet_id: str, sheet: str, rows: list[list[Any]], r1: int, c1: int,
+               values: list[list[Any]], *, append: bool) -> Response:
+        for i, new in enumerate(values):
+            while len(rows) <= r1 + i:
+                rows.append([])
+            row = rows[r1 + i]
+            while len(row) < c1 + len(new):
+                row.append("")
+            row[c1: c1 + len(new)] = [str(v) if not isinstance(v, str) else v for v in new]
+        width = max((len(r) for r in values), default=0)
+        updated = {
+            "spreadsheetId": spreadsheet_id,
+            "updatedRange": a1(sheet, r1, c1, r1 + len(values) - 1, c1 + max(width, 1) - 1),
+            "updatedRows": len(values),
+            "updatedColumns": width,
+            "updatedCells": sum(len(r) for r in values),
+        }
+        if append:
+            return JSONResponse({"spreadsheetId": spreadsheet_id, "tableRange": sheet, "updates": updated})
+        return JSONResponse(updated)
+
+
+def _error(status: int, message: str) -> Response:
+    return JSONResponse({"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}},
+                        status_code=status)
