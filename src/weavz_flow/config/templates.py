@@ -9,14 +9,18 @@ The template context (the runner provides exactly these names):
 - ``flow`` (``flow.name``, ``flow.workspace``) and ``run`` (``run.id``, ``run.started_at``);
 - ``item`` and ``index``: the current element and its position, only inside a step with ``for_each``.
 
-Templates are Jinja, parsed and rendered in an immutable sandbox. Step outputs are data, never rendered again.
+Templates are Jinja, parsed and rendered in an immutable sandbox (:func:`sandbox`; a filter the runner adds must be
+registered there too, or validate reports it as unknown). Step outputs are data, never rendered again.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
+
+from weavz_flow.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -64,9 +68,17 @@ def scan_template(source: str) -> TemplateScan | TemplateSyntaxProblem:
     env = sandbox()
     try:
         tree = env.parse(source)
+        # Compiling (inside find_undeclared_variables) also catches unknown filters and tests.
+        scan = TemplateScan(names=set(meta.find_undeclared_variables(tree)))
     except TemplateSyntaxError as exc:
-        return TemplateSyntaxProblem(exc.message or "invalid template", exc.lineno or 1)
-    scan = TemplateScan(names=set(meta.find_undeclared_variables(tree)))
+        message = exc.message or "invalid template"
+        unknown = re.match(r"No (filter|test) named '([^']+)'", message)
+        if unknown:
+            kind, name = unknown.groups()
+            known = env.filters if kind == "filter" else env.tests
+            hint = did_you_mean(name, known)
+            message = f"unknown {kind} '{name}'" + (f" ({hint})" if hint else "")
+        return TemplateSyntaxProblem(message, exc.lineno or 1)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         base = node.node
         if not isinstance(base, nodes.Name) or base.name not in KEYED_ROOTS or base.name not in scan.names:
