@@ -1,0 +1,194 @@
+"""Desired state: the config's workspaces turned into typed objects, with secret references read into Sensitive.
+
+A missing environment variable or unreadable secret file is an error naming the file:line of the reference; every
+such problem is collected and raised together as one ConfigError.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from weavz_flow.config.model.base import SecretRef
+from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, WorkspaceFile
+from weavz_flow.config.project import Project, SourceFile
+from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
+from weavz_flow.diagnostics import Diagnostic, Position, Severity
+from weavz_flow.errors import ConfigError
+from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredWorkspace:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredEndUser:
+    workspace: str
+    external_id: str
+    display_name: str | None = None
+    email: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredConnection:
+    workspace: str
+    external_id: str
+    integration: str
+    type: str
+    credentials: Credentials | None  # None when secrets were not read (import, offline checks)
+    display_name: str | None = None
+    end_user: str | None = None
+    base_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredAlias:
+    workspace: str
+    alias: str
+    integration: str
+    strategy: str
+    connection: str | None = None  # externalId of a connection
+    enabled_actions: tuple[str, ...] | None = None
+    display_name: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)  # wire-shaped, like LiveAlias.settings
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredPartial:
+    workspace: str
+    name: str
+    alias: str
+    integration: str
+    action: str | None = None
+    description: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    enforced_keys: tuple[str, ...] = ()
+    is_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    workspaces: tuple[DesiredWorkspace, ...] = ()
+    end_users: tuple[DesiredEndUser, ...] = ()
+    connections: tuple[DesiredConnection, ...] = ()
+    aliases: tuple[DesiredAlias, ...] = ()
+    partials: tuple[DesiredPartial, ...] = ()
+
+
+def desired_state(
+    project: Project, *, environ: Mapping[str, str] | None = None, read_secrets: bool = True
+) -> DesiredState:
+    """Every workspace of ``project`` as desired objects; raises ConfigError listing each unresolvable secret."""
+    env = os.environ if environ is None else environ
+    problems: list[Diagnostic] = []
+    out: dict[str, list[Any]] = {"w": [], "e": [], "c": [], "a": [], "p": []}
+    for slug in sorted(project.workspaces):
+        ws = project.workspaces[slug]
+        source = project.workspace_sources.get(slug)
+        resolver = _SecretReader(project.root, env, source, problems) if read_secrets else None
+        _collect(ws, resolver, out)
+    if problems:
+        raise ConfigError(problems)
+    return DesiredState(tuple(out["w"]), tuple(out["e"]), tuple(out["c"]), tuple(out["a"]), tuple(out["p"]))
+
+
+def _collect(ws: WorkspaceFile, resolver: _SecretReader | None, out: dict[str, list[Any]]) -> None:
+    slug = ws.workspace
+    out["w"].append(DesiredWorkspace(slug, ws.display_name))
+    for ext, user in ws.end_users.items():
+        out["e"].append(DesiredEndUser(slug, ext, user.display_name, user.email, dict(user.metadata)))
+    for ext, conn in ws.connections.items():
+        creds = resolver.credentials(ext, conn) if resolver is not None else None
+        out["c"].append(DesiredConnection(slug, ext, conn.integration, conn.type.value, creds, conn.display_name,
+                                          conn.end_user, conn.base_url))
+    for name, alias in ws.integrations.items():
+        out["a"].append(_alias(slug, name, alias))
+    for name, partial in ws.partials.items():
+        alias_cfg = ws.integrations.get(partial.alias)
+        # An unknown alias is a validate error; the integration stays empty so compute cannot match it by accident.
+        integration = alias_cfg.integration if alias_cfg is not None else ""
+        out["p"].append(DesiredPartial(slug, name, partial.alias, integration, partial.action, partial.description,
+                                       dict(partial.values), tuple(partial.enforced), partial.default))
+
+
+def _alias(slug: str, name: str, alias: AliasConfig) -> DesiredAlias:
+    return DesiredAlias(
+        slug, name, alias.integration, alias.strategy.value, alias.connection,
+        tuple(alias.actions) if alias.actions is not None else None, alias.display_name, alias_settings_wire(alias),
+    )
+
+
+def alias_settings_wire(alias: AliasConfig) -> dict[str, Any]:
+    """The alias's settings as the Weavz API spells them (camelCase, absent parts left out)."""
+    settings = alias.settings
+    if settings is None:
+        return {}
+    out: dict[str, Any] = {}
+    if settings.persistence is not None:
+        persistence: dict[str, Any] = {"scope": settings.persistence.scope.value}
+        if settings.persistence.external_id is not None:
+            persistence["externalId"] = settings.persistence.external_id
+        out["persistence"] = persistence
+    if settings.base_url is not None:
+        out["baseUrl"] = settings.base_url
+    return out
+
+
+class _SecretReader:
+    """Reads one workspace file's secret references, recording a positioned diagnostic for each failure."""
+
+    def __init__(self, root: Path, env: Mapping[str, str], source: SourceFile | None, problems: list[Diagnostic]):
+        self._root = root
+        self._env = env
+        self._source = source
+        self._problems = problems
+
+    def credentials(self, ext: str, conn: ConnectionConfig) -> Credentials:
+        def read(key: str, ref: SecretRef | None) -> Sensitive[str] | None:
+            if ref is None:
+                return None
+            value = self._read(ref, ("connections", ext, *key.split(".")))
+            return Sensitive(value) if value is not None else None
+
+        username = conn.username if isinstance(conn.username, str) else None
+        if isinstance(conn.username, SecretRef):
+            secret_username = read("username", conn.username)
+            username = secret_username.reveal() if secret_username is not None else None
+        props: Sensitive[dict[str, Any]] | None = None
+        if conn.props is not None:
+            values = {name: read(f"props.{name}", ref) for name, ref in conn.props.items()}
+            props = Sensitive({n: v.reveal() for n, v in values.items() if v is not None})
+        return Credentials(
+            type=conn.type.value,
+            secret_text=read("secret", conn.secret),
+            username=username,
+            password=read("password", conn.password),
+            props=props,
+            access_token=read("access_token", conn.access_token),
+            refresh_token=read("refresh_token", conn.refresh_token),
+        )
+
+    def _read(self, ref: SecretRef, path: tuple[str, ...]) -> str | None:
+        where = self._source.at(*path) if self._source is not None else None
+        try:
+            value = resolve_secret(ref, self._root, self._env).reveal()
+        except SecretUnavailableError as exc:
+            hint = f"export {ref.env} before running plan or apply" if ref.env is not None else None
+            self._problem("missing-secret", str(exc), where, hint)
+            return None
+        if value == "":
+            self._problem("missing-secret", f"the secret {ref.describe()} is empty", where)
+            return None
+        return value
+
+    def _problem(self, code: str, message: str, where: Position | None, hint: str | None = None) -> None:
+        self._problems.append(Diagnostic(Severity.ERROR, code, message, where, hint))
+

@@ -1,0 +1,60 @@
+"""The live state a plan is computed from: one bounded read of a backend, and a digest of what was read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from weavz_flow.backends.live import LiveConnection, LiveWorkspace, WorkspaceSnapshot
+from weavz_flow.backends.protocol import Backend
+
+
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    workspaces: tuple[LiveWorkspace, ...] = ()
+    connections: tuple[LiveConnection, ...] = ()
+    snapshots: Mapping[str, WorkspaceSnapshot] = field(default_factory=dict)  # by workspace slug
+    # Last-applied credential fingerprints by connection id, for backends that do not report their own.
+    applied_fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+    def connection_fingerprint(self, connection: LiveConnection) -> str | None:
+        return connection.credential_fingerprint or self.applied_fingerprints.get(connection.id)
+
+    def fingerprint(self) -> str:
+        """A digest of everything read: equal digests mean the live state a plan was made from is unchanged."""
+        doc = {
+            "workspaces": sorted((asdict(w) for w in self.workspaces), key=lambda d: d["id"]),
+            "connections": sorted(
+                ({**asdict(c), "fp": self.connection_fingerprint(c)} for c in self.connections), key=lambda d: d["id"]
+            ),
+            "snapshots": {slug: _snapshot_doc(s) for slug, s in sorted(self.snapshots.items())},
+        }
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=_jsonable)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _snapshot_doc(snapshot: WorkspaceSnapshot) -> dict[str, Any]:
+    return {
+        "aliases": sorted((asdict(a) for a in snapshot.aliases), key=lambda d: d["id"]),
+        "partials": sorted((asdict(p) for p in snapshot.partials), key=lambda d: d["id"]),
+        "end_users": sorted((asdict(e) for e in snapshot.end_users), key=lambda d: d["id"]),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return str(value)
+
+
+def read_live(backend: Backend, applied_fingerprints: Mapping[str, str] | None = None) -> LiveState:
+    """Workspaces and connections once each, then one snapshot per workspace."""
+    workspaces = tuple(backend.list_workspaces())
+    connections = tuple(backend.list_connections())
+    snapshots = {w.slug: backend.snapshot(w) for w in workspaces}
+    return LiveState(workspaces, connections, snapshots, dict(applied_fingerprints or {}))

@@ -1,0 +1,158 @@
+"""A plan is a value: the changes that would converge a backend to the config, and the live state they came from.
+
+Types only. :mod:`weavz_flow.plan.compute` builds a Plan; renderers read it; :mod:`weavz_flow.plan.apply` executes it.
+Secret values inside diffs are :class:`weavz_flow.sensitive.Sensitive`, so no renderer can print one by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+FORMAT_VERSION = "1"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REPLACE = "replace"  # delete, then create: an immutable attribute changed
+    NO_OP = "no-op"
+
+
+class ObjectKind(StrEnum):
+    """Managed object kinds, in the order apply creates them (deletes go in reverse).
+
+    End users come before connections because a connection may belong to one (``end_user:``).
+    """
+
+    WORKSPACE = "workspace"
+    END_USER = "end_user"
+    CONNECTION = "connection"
+    ALIAS = "integration"  # a workspace integration; addressed as integration.<alias> like the config key
+    PARTIAL = "partial"
+
+    @property
+    def order(self) -> int:
+        return list(ObjectKind).index(self)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Address:
+    """``workspace.acme-prod`` or ``workspace.acme-prod/integration.slack_bot``."""
+
+    workspace: str
+    kind: ObjectKind = ObjectKind.WORKSPACE
+    name: str = ""
+
+    def __str__(self) -> str:
+        head = f"workspace.{self.workspace}"
+        return head if self.kind is ObjectKind.WORKSPACE else f"{head}/{self.kind.value}.{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        """The inverse of str(); raises ValueError naming the expected shape."""
+        head, _, tail = text.strip().partition("/")
+        prefix, _, slug = head.partition(".")
+        if prefix != "workspace" or not slug:
+            raise ValueError(f"'{text}' is not an address; expected workspace.<slug>[/<kind>.<name>]")
+        if not tail:
+            return cls(slug)
+        kind_name, _, name = tail.partition(".")
+        kinds = {k.value: k for k in ObjectKind if k is not ObjectKind.WORKSPACE}
+        if kind_name not in kinds or not name:
+            raise ValueError(
+                f"'{text}' is not an address; the part after '/' is <kind>.<name> with kind one of "
+                + ", ".join(sorted(kinds))
+            )
+        return cls(slug, kinds[kind_name], name)
+
+    def contains(self, other: Address) -> bool:
+        """True when ``other`` is this address or lies under it (a workspace contains its objects)."""
+        if self.kind is ObjectKind.WORKSPACE:
+            return other.workspace == self.workspace
+        return self == other
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeDiff:
+    """One attribute's change. ``sensitive`` diffs hold Sensitive values (or None); renderers show only that the
+    value changed."""
+
+    name: str
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    address: Address
+    action: Action
+    diffs: tuple[AttributeDiff, ...] = ()
+    reason: str | None = None  # why a replace (or an unusual update) is needed, in words
+    # For apply only (renderers must not read these): the backend id of the live object, the desired object, and
+    # the addresses this change needs to exist first.
+    live_id: str | None = None
+    desired: Any = None
+    live: Any = None
+    depends_on: tuple[Address, ...] = ()
+
+    @property
+    def kind(self) -> ObjectKind:
+        return self.address.kind
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    add: int
+    change: int
+    destroy: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.add or self.change or self.destroy)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The changes in apply order (no-ops included, so a renderer can say what is already converged).
+
+    ``live_fingerprint`` digests the live state read; a saved plan applies only while it is unchanged.
+    ``unmanaged`` lists live objects the config does not declare (deleted only when ``prune`` is set).
+    """
+
+    changes: tuple[Change, ...]
+    live_fingerprint: str
+    unmanaged: tuple[Address, ...] = ()
+    prune: bool = False
+    targets: tuple[Address, ...] = ()
+    backend: str = ""  # the backend's description, for display
+    format_version: str = FORMAT_VERSION
+    # Fingerprints of the desired secrets, by connection address: lets apply record what it stored.
+    credential_fingerprints: Mapping[Address, str] = field(default_factory=dict)
+
+    @property
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is not Action.NO_OP)
+
+    @property
+    def summary(self) -> Summary:
+        add = change = destroy = 0
+        for c in self.changes:
+            if c.action is Action.CREATE:
+                add += 1
+            elif c.action is Action.UPDATE:
+                change += 1
+            elif c.action is Action.DELETE:
+                destroy += 1
+            elif c.action is Action.REPLACE:
+                add += 1
+                destroy += 1
+        return Summary(add, change, destroy)
+
+    @property
+    def has_changes(self) -> bool:
+        return not self.summary.empty
