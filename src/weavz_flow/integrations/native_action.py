@@ -71,3 +71,13 @@ def require_value(ctx: ActionContext, values: Mapping[str, Any], *names: str) ->
         details={"integrationName": ctx.integration, "actionName": ctx.action,
                  "fields": [{"field": n, "message": "required"} for n in names]},
     )
+
+
+def invalid_input(ctx: ActionContext, field: str, message: str) -> ApiError:
+    """A VALIDATION_ERROR for one field, found while running (a value the catalog types cannot express)."""
+    return ApiError(
+        ErrorCode.VALIDATION_ERROR,
+        f"Invalid input for {ctx.integration}.{ctx.action}: '{field}' {message}",
+        details={"integrationName": ctx.integration, "actionName": ctx.action,
+                 "fields": [{"field": field, "message": message}]},
+    )

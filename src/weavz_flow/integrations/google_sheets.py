@@ -1,0 +1,320 @@
+"""Google Sheets (https://developers.google.com/sheets/api): values read, append, update, find and clear.
+
+The spreadsheet is ``spreadsheetId`` (or ``spreadsheet_dropdown``), the tab ``sheetName`` (or ``sheet_dropdown``;
+the first tab when neither is given). Errors are ``{"error": {"code", "message", "status"}}``. Row outputs
+(find_rows, get_row, list_rows) are ``{"rowNumber": <1-based>, "values": [...]}`` plus ``"record"`` (header name ->
+value) when ``headerRow`` is given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Optional
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field
+
+from weavz_flow.integrations.base import ActionContext, NativeIntegration
+from weavz_flow.integrations.http_spec import call
+from weavz_flow.integrations.native_action import invalid_input, model_action, require_value
+from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
+from weavz_flow.integrations.sheet_ranges import column_index, has_sheet, sheet_range
+
+# Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
+# ruff: noqa: UP045
+
+
+def google_fault(body: Any) -> ProviderFault | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None
+    details = {k: v for k, v in (("providerCode", error.get("status")), ("providerErrors", error.get("errors"))) if v}
+    return ProviderFault(str(error.get("message") or error.get("status") or "error"), details)
+
+
+SHEETS = ProviderProfile(
+    name="google-sheets",
+    display_name="Google Sheets",
+    default_base_url="https://sheets.googleapis.com/v4",
+    error_fault=google_fault,
+)
+
+
+class _Target(BaseModel):
+    spreadsheet_dropdown: Optional[str] = Field(None, description="Spreadsheet")
+    spreadsheetId: Optional[str] = Field(None, description="Spreadsheet ID")
+    sheet_dropdown: Optional[str] = Field(None, description="Sheet")
+
+
+class _SheetTarget(_Target):
+    sheetName: Optional[str] = Field(None, description="Sheet Name")
+
+
+class GoogleSheetsReadRangeInput(_Target):
+    """Google Sheets — Read Range"""
+    range: str = Field(..., description="A1 notation (e.g., A1:D10 or Sheet1!A1:D10)")
+    majorDimension: Optional[str] = Field(None, description="Major Dimension")
+    valueRenderOption: Optional[str] = Field(None, description="Value Render Option")
+
+
+class GoogleSheetsWriteRangeInput(_Target):
+    """Google Sheets — Write Range"""
+    range: str = Field(..., description="A1 notation (e.g., A1:D10 or Sheet1!A1:D10)")
+    values: Any = Field(..., description="A 2D array of values (e.g., [[\"a\",\"b\"],[\"c\",\"d\"]])")
+    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
+
+
+class GoogleSheetsClearRangeInput(_Target):
+    """Google Sheets — Clear Range"""
+    range: str = Field(..., description="A1 notation (e.g., A1:D10 or Sheet1!A1:D10)")
+
+
+class GoogleSheetsAppendRowInput(_SheetTarget):
+    """Google Sheets — Append Row"""
+    values: Any = Field(..., description="An array of values (e.g., [\"a\",\"b\",\"c\"])")
+    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
+
+
+class GoogleSheetsAppendRowsInput(_SheetTarget):
+    """Google Sheets — Append Rows"""
+    values: Any = Field(..., description="A 2D array of row values (e.g., [[\"a\"],[\"b\"]])")
+    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
+
+
+class GoogleSheetsUpdateRowInput(_SheetTarget):
+    """Google Sheets — Update Row"""
+    rowNumber: float = Field(..., description="Row Number")
+    values: Any = Field(..., description="An array of values for the row.")
+    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
+
+
+class GoogleSheetsGetRowInput(_SheetTarget):
+    """Google Sheets — Get Row"""
+    rowNumber: float = Field(..., description="Row Number")
+    headerRow: Optional[float] = Field(None, description="Optional row number to use as column names in the output.")
+
+
+class GoogleSheetsListRowsInput(_SheetTarget):
+    """Google Sheets — List Rows"""
+    startRow: Optional[float] = Field(None, description="Start Row")
+    rowCount: Optional[float] = Field(None, description="Row Count")
+    headerRow: Optional[float] = Field(None, description="Optional row number to use as column names in the output.")
+
+
+class GoogleSheetsClearRowInput(_SheetTarget):
+    """Google Sheets — Clear Row"""
+    rowNumber: float = Field(..., description="Row Number")
+
+
+class GoogleSheetsFindRowsInput(_SheetTarget):
+    """Google Sheets — Find Rows"""
+    column: str = Field(..., description="Column label or zero-based column index. Examples: A, B, 0, 1.")
+    searchValue: str = Field(..., description="Search Value")
+    matchMode: Optional[str] = Field(None, description="Match Mode")
+    caseSensitive: Optional[bool] = Field(None, description="Case Sensitive")
+    startRow: Optional[float] = Field(None, description="Start Row")
+    maxRows: Optional[float] = Field(None, description="Maximum Rows to Search")
+    limit: Optional[float] = Field(None, description="Maximum Matches")
+    headerRow: Optional[float] = Field(None, description="Optional row number to use as column names in the output.")
+
+
+# --- requests ----------------------------------------------------------------------------------------------------
+
+
+def _spreadsheet(ctx: ActionContext, values: Mapping[str, Any]) -> str:
+    return quote(str(require_value(ctx, values, "spreadsheetId", "spreadsheet_dropdown")), safe="")
+
+
+def _sheet(values: Mapping[str, Any]) -> str | None:
+    return values.get("sheetName") or values.get("sheet_dropdown") or None
+
+
+def _range(values: Mapping[str, Any]) -> str:
+    """The ``range`` input, on ``sheet_dropdown`` when it names no sheet itself."""
+    text = str(values["range"])
+    sheet = values.get("sheet_dropdown")
+    return sheet_range(sheet, text) if sheet and not has_sheet(text) else text
+
+
+def _values_path(ctx: ActionContext, values: Mapping[str, Any], range_text: str, verb: str = "") -> str:
+    return f"/spreadsheets/{_spreadsheet(ctx, values)}/values/{quote(range_text, safe='')}{verb}"
+
+
+def _get(ctx: ActionContext, values: Mapping[str, Any], range_text: str, **query: Any) -> Any:
+    return call(ctx, SHEETS, ProviderRequest("GET", _values_path(ctx, values, range_text), query=query)).body
+
+
+def _write(ctx: ActionContext, values: Mapping[str, Any], method: str, range_text: str, rows: list[list[Any]],
+           verb: str = "", **query: Any) -> Any:
+    query = {"valueInputOption": values.get("valueInputOption") or "USER_ENTERED", **query}
+    request = ProviderRequest(method, _values_path(ctx, values, range_text, verb), query=query,
+                              json={"majorDimension": "ROWS", "values": rows}, has_json=True)
+    return call(ctx, SHEETS, request).body
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _row(ctx: ActionContext, value: Any) -> list[Any]:
+    value = _parsed(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list) and not any(isinstance(v, list | dict) for v in value):
+        return value
+    raise invalid_input(ctx, "values", "must be an array of cell values")
+
+
+def _rows(ctx: ActionContext, value: Any) -> list[list[Any]]:
+    value = _parsed(value)
+    if isinstance(value, list) and value and all(isinstance(r, list | dict) for r in value):
+        return [_row(ctx, r) for r in value]
+    raise invalid_input(ctx, "values", "must be an array of rows (arrays of cell values)")
+
+
+# --- actions -----------------------------------------------------------------------------------------------------
+
+
+def read_range(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    return _get(ctx, values, _range(values), majorDimension=values.get("majorDimension"),
+                valueRenderOption=values.get("valueRenderOption"))
+
+
+def write_range(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    return _write(ctx, values, "PUT", _range(values), _rows(ctx, values["values"]))
+
+
+def clear_range(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    request = ProviderRequest("POST", _values_path(ctx, values, _range(values), ":clear"), json={}, has_json=True)
+    return call(ctx, SHEETS, request).body
+
+
+def append_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    return _write(ctx, values, "POST", sheet_range(_sheet(values), "A1"), [_row(ctx, values["values"])],
+                  ":append", insertDataOption="INSERT_ROWS")
+
+
+def append_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    return _write(ctx, values, "POST", sheet_range(_sheet(values), "A1"), _rows(ctx, values["values"]),
+                  ":append", insertDataOption="INSERT_ROWS")
+
+
+def update_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    row = _row_number(ctx, values, "rowNumber")
+    return _write(ctx, values, "PUT", sheet_range(_sheet(values), f"A{row}"), [_row(ctx, values["values"])])
+
+
+def clear_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    row = _row_number(ctx, values, "rowNumber")
+    request = ProviderRequest("POST", _values_path(ctx, values, sheet_range(_sheet(values), f"{row}:{row}"), ":clear"),
+                              json={}, has_json=True)
+    return call(ctx, SHEETS, request).body
+
+
+def get_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    row = _row_number(ctx, values, "rowNumber")
+    body = _get(ctx, values, sheet_range(_sheet(values), f"{row}:{row}"))
+    cells = (body.get("values") or [[]])[0] if isinstance(body, dict) else []
+    return _row_output(row, cells, _headers(ctx, values))
+
+
+def list_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    headers = _headers(ctx, values)
+    start = int(values.get("startRow") or (int(values["headerRow"]) + 1 if headers is not None else 1))
+    count = values.get("rowCount")
+    cells = f"{start}:{start + int(count) - 1}" if count else f"A{start}:ZZZ"
+    body = _get(ctx, values, sheet_range(_sheet(values), cells))
+    rows = body.get("values", []) if isinstance(body, dict) else []
+    return [_row_output(start + i, r, headers) for i, r in enumerate(rows)]
+
+
+_MATCHERS = {
+    "exact": lambda cell, wanted: cell == wanted,
+    "contains": lambda cell, wanted: wanted in cell,
+    "startswith": lambda cell, wanted: cell.startswith(wanted),
+    "endswith": lambda cell, wanted: cell.endswith(wanted),
+}
+
+
+def find_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
+    headers = _headers(ctx, values)
+    mode = str(values.get("matchMode") or "exact").lower().replace("_", "").replace("-", "")
+    matcher = _MATCHERS.get(mode)
+    if matcher is None:
+        raise invalid_input(ctx, "matchMode", "must be one of exact, contains, starts_with, ends_with")
+    column = column_index(values["column"])
+    if column is None and headers is not None and values["column"] in headers:
+        column = headers.index(values["column"])
+    if column is None:
+        raise invalid_input(ctx, "column", "must be a column letter (A, B, ...) or a zero-based index")
+    start = int(values.get("startRow") or (int(values["headerRow"]) + 1 if headers is not None else 1))
+    max_rows = values.get("maxRows")
+    cells = f"A{start}:ZZZ{start + int(max_rows) - 1}" if max_rows else f"A{start}:ZZZ"
+    body = _get(ctx, values, sheet_range(_sheet(values), cells))
+    rows = body.get("values", []) if isinstance(body, dict) else []
+    case_sensitive = bool(values.get("caseSensitive"))
+    wanted = values["searchValue"] if case_sensitive else values["searchValue"].lower()
+    limit = int(values["limit"]) if values.get("limit") else None
+    found: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        cell = str(row[column]) if column < len(row) else ""
+        if matcher(cell if case_sensitive else cell.lower(), wanted):
+            found.append(_row_output(start + i, row, headers))
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
+def _row_number(ctx: ActionContext, values: Mapping[str, Any], field: str) -> int:
+    row = values[field]
+    if not isinstance(row, int) or row < 1:
+        raise invalid_input(ctx, field, "must be a whole number from 1")
+    return row
+
+
+def _headers(ctx: ActionContext, values: Mapping[str, Any]) -> list[str] | None:
+    if values.get("headerRow") is None:
+        return None
+    row = _row_number(ctx, values, "headerRow")
+    body = _get(ctx, values, sheet_range(_sheet(values), f"{row}:{row}"))
+    cells = (body.get("values") or [[]])[0] if isinstance(body, dict) else []
+    return [str(c) for c in cells]
+
+
+def _row_output(number: int, cells: list[Any], headers: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"rowNumber": number, "values": cells}
+    if headers is not None:
+        out["record"] = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
+    return out
+
+
+ACTIONS: Mapping[str, Any] = {
+    a.info.name: a
+    for a in (
+        model_action("google-sheets", "read_range", GoogleSheetsReadRangeInput, read_range),
+        model_action("google-sheets", "write_range", GoogleSheetsWriteRangeInput, write_range),
+        model_action("google-sheets", "clear_range", GoogleSheetsClearRangeInput, clear_range),
+        model_action("google-sheets", "append_row", GoogleSheetsAppendRowInput, append_row),
+        model_action("google-sheets", "append_rows", GoogleSheetsAppendRowsInput, append_rows),
+        model_action("google-sheets", "update_row", GoogleSheetsUpdateRowInput, update_row),
+        model_action("google-sheets", "get_row", GoogleSheetsGetRowInput, get_row),
+        model_action("google-sheets", "list_rows", GoogleSheetsListRowsInput, list_rows),
+        model_action("google-sheets", "clear_row", GoogleSheetsClearRowInput, clear_row),
+        model_action("google-sheets", "find_rows", GoogleSheetsFindRowsInput, find_rows),
+    )
+}
+
+INTEGRATION = NativeIntegration(
+    name="google-sheets",
+    display_name="Google Sheets",
+    description="Read, append, update, find and clear rows and ranges in Google Sheets.",
+    actions=ACTIONS,
+    auth_types=("OAUTH2",),
+    default_base_url=SHEETS.default_base_url,
+)
