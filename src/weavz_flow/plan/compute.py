@@ -96,6 +96,7 @@ def compute_plan(
         targets=opts.targets,
         backend=opts.backend,
         credential_fingerprints={a: fp for a, fp in fps.items() if a in kept},
+        prior=live,
     )
 
 

@@ -133,6 +133,8 @@ class Plan:
     format_version: str = FORMAT_VERSION
     # Fingerprints of the desired secrets, by connection address: lets apply record what it stored.
     credential_fingerprints: Mapping[Address, str] = field(default_factory=dict)
+    # For apply only: the live state this plan was computed from (backend ids of objects the plan leaves alone).
+    prior: Any = None
 
     @property
     def actionable(self) -> tuple[Change, ...]:

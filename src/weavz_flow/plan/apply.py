@@ -1,0 +1,270 @@
+"""Executing a plan against a backend, in dependency order, stopping at the first failure.
+
+Creates, updates and replaces run parents first (workspace, end user, connection, alias, partial); deletes run after
+them, children first. Progress is reported as :class:`ApplyEvent` values to a callback; nothing is printed here.
+
+Every step is safe to repeat after an apply was killed: a create that meets 409 (the object was made by the killed
+run) re-reads the object by natural key, adopts it and updates it to the desired values; a delete that meets 404
+counts as done. So the next plan shows exactly what is left, and the next apply converges with no duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveWorkspace
+from weavz_flow.backends.protocol import Backend
+from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.errors import ApiError, WeavzFlowError
+from weavz_flow.plan.desired import (
+    DesiredAlias,
+    DesiredConnection,
+    DesiredEndUser,
+    DesiredPartial,
+    DesiredWorkspace,
+)
+from weavz_flow.plan.fingerprints import FingerprintBook
+from weavz_flow.plan.live_state import LiveState
+from weavz_flow.plan.model import Action, Address, Change, ObjectKind, Plan
+
+
+class ApplyPhase(StrEnum):
+    STARTED = "started"
+    DONE = "done"
+    ADOPTED = "adopted"  # the object already existed (an earlier apply was interrupted) and was taken over
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyEvent:
+    change: Change
+    phase: ApplyPhase
+    index: int  # 1-based position among the changes to apply
+    total: int
+    error: WeavzFlowError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    applied: tuple[Change, ...]
+    failed: Change | None = None
+    error: WeavzFlowError | None = None
+    remaining: tuple[Change, ...] = ()  # not attempted because of the failure
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+class ApplyError(WeavzFlowError):
+    """A change could not be applied; carries the result so far."""
+
+    def __init__(self, result: ApplyResult) -> None:
+        self.result = result
+        assert result.failed is not None
+        cause = result.error.format_message() if result.error is not None else "unknown error"
+        super().__init__(
+            f"applying {result.failed.address} ({result.failed.action.value}) failed: {cause}. "
+            f"{len(result.applied)} change(s) were applied and {len(result.remaining) + 1} were not; "
+            "run plan to see exactly what is left"
+        )
+
+
+def apply_plan(
+    plan: Plan,
+    backend: Backend,
+    *,
+    book: FingerprintBook | None = None,
+    on_event: Callable[[ApplyEvent], None] | None = None,
+    between: Callable[[], None] | None = None,
+) -> ApplyResult:
+    """Apply every actionable change of ``plan``; a plan without changes makes no backend call at all.
+
+    ``between`` runs after each change (tests use it to position an interruption).
+    """
+    emit = on_event or (lambda _event: None)
+    todo = plan.actionable
+    runner = _Runner(plan, backend, book, plan.prior if isinstance(plan.prior, LiveState) else LiveState())
+    applied: list[Change] = []
+    for index, change in enumerate(todo, start=1):
+        emit(ApplyEvent(change, ApplyPhase.STARTED, index, len(todo)))
+        try:
+            adopted = runner.run(change)
+        except WeavzFlowError as exc:
+            emit(ApplyEvent(change, ApplyPhase.FAILED, index, len(todo), exc))
+            return ApplyResult(tuple(applied), change, exc, tuple(todo[index:]))
+        applied.append(change)
+        emit(ApplyEvent(change, ApplyPhase.ADOPTED if adopted else ApplyPhase.DONE, index, len(todo)))
+        if between is not None and index < len(todo):
+            between()
+    return ApplyResult(tuple(applied))
+
+
+@dataclass
+class _Runner:
+    plan: Plan
+    backend: Backend
+    book: FingerprintBook | None
+    prior: LiveState
+    workspaces: dict[str, str] = field(default_factory=dict)  # slug -> id
+    connections: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, externalId) -> id
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, alias) -> id
+
+    def __post_init__(self) -> None:
+        self.workspaces = {w.slug: w.id for w in self.prior.workspaces}
+        slug_by_id = {w.id: w.slug for w in self.prior.workspaces}
+        for c in self.prior.connections:
+            if c.workspace_id in slug_by_id:
+                self.connections[(slug_by_id[c.workspace_id], c.external_id)] = c.id
+        for slug, snapshot in self.prior.snapshots.items():
+            for a in snapshot.aliases:
+                self.aliases[(slug, a.alias)] = a.id
+
+    def run(self, change: Change) -> bool:
+        """Apply one change; True when a create adopted an existing object."""
+        if change.action is Action.DELETE:
+            self._delete(change.kind, change.live)
+            return False
+        if change.action is Action.REPLACE:
+            self._delete(change.kind, change.live)
+            return self._create(change)
+        if change.action is Action.CREATE:
+            return self._create(change)
+        self._update(change.kind, change.live_id or "", change.desired, change.address)
+        return False
+
+    # -- create / update / delete by kind ------------------------------------------------------------------------
+
+    def _create(self, change: Change) -> bool:
+        d = change.desired
+        try:
+            self._record(change.address, self._create_object(change.kind, d))
+            return False
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            existing = self._find(change.kind, d)
+            if existing is None:
+                raise
+        self._update(change.kind, existing.id, d, change.address)
+        return True
+
+    def _create_object(self, kind: ObjectKind, d: Any) -> Any:
+        b = self.backend
+        if kind is ObjectKind.WORKSPACE:
+            return b.create_workspace(self._workspace_spec(d))
+        if kind is ObjectKind.END_USER:
+            return b.create_end_user(self._end_user_spec(d))
+        if kind is ObjectKind.CONNECTION:
+            return b.create_connection(self._connection_spec(d))
+        if kind is ObjectKind.ALIAS:
+            return b.create_alias(self._alias_spec(d))
+        return b.create_partial(self._partial_spec(d))
+
+    def _update(self, kind: ObjectKind, object_id: str, d: Any, address: Address) -> None:
+        b = self.backend
+        if kind is ObjectKind.WORKSPACE:
+            result: Any = b.update_workspace(object_id, self._workspace_spec(d))
+        elif kind is ObjectKind.END_USER:
+            result = b.update_end_user(object_id, self._end_user_spec(d))
+        elif kind is ObjectKind.CONNECTION:
+            if b.capabilities.connection_update:
+                result = b.update_connection(object_id, self._connection_spec(d))
+            else:  # adopting after an interrupted create: the stored credential is the one that run sent
+                result = next(c for c in b.list_connections() if c.id == object_id)
+        elif kind is ObjectKind.ALIAS:
+            result = b.update_alias(object_id, self._alias_spec(d))
+        else:
+            result = b.update_partial(object_id, self._partial_spec(d))
+        self._record(address, result)
+
+    def _delete(self, kind: ObjectKind, live: Any) -> None:
+        b = self.backend
+        try:
+            if kind is ObjectKind.WORKSPACE:
+                b.delete_workspace(live.id)
+            elif kind is ObjectKind.END_USER:
+                b.delete_end_user(live.id)
+            elif kind is ObjectKind.CONNECTION:
+                b.delete_connection(live.id)
+            elif kind is ObjectKind.ALIAS:
+                b.delete_alias(live.workspace_id, live.id)
+            else:
+                b.delete_partial(live.id)
+        except ApiError as exc:
+            if exc.status != 404:  # already gone (a parent's delete took it along, or an earlier run did)
+                raise
+        if kind is ObjectKind.CONNECTION and self.book is not None:
+            self.book.forget(live.id)
+
+    def _record(self, address: Address, obj: Any) -> None:
+        """Remember the id of what was just made, for the changes that reference it."""
+        if isinstance(obj, LiveWorkspace):
+            self.workspaces[obj.slug] = obj.id
+        elif isinstance(obj, LiveConnection):
+            self.connections[(address.workspace, obj.external_id)] = obj.id
+            fp = self.plan.credential_fingerprints.get(address)
+            if self.book is not None and fp is not None and not self.backend.capabilities.credential_fingerprints:
+                self.book.record(obj.id, fp)
+        elif isinstance(obj, LiveAlias):
+            self.aliases[(address.workspace, obj.alias)] = obj.id
+
+    def _find(self, kind: ObjectKind, d: Any) -> Any:
+        """The live object with ``d``'s natural key, read fresh (after a 409 on create)."""
+        b = self.backend
+        if kind is ObjectKind.WORKSPACE:
+            return next((w for w in b.list_workspaces() if w.slug == d.slug), None)
+        if kind is ObjectKind.CONNECTION:
+            return next((c for c in b.list_connections()
+                         if c.integration == d.integration and c.external_id == d.external_id), None)
+        workspace = LiveWorkspace(self._workspace_id(d.workspace), d.workspace, d.workspace)
+        snapshot = b.snapshot(workspace)
+        if kind is ObjectKind.END_USER:
+            return next((e for e in snapshot.end_users if e.external_id == d.external_id), None)
+        if kind is ObjectKind.ALIAS:
+            return next((a for a in snapshot.aliases if a.alias == d.alias), None)
+        return next((p for p in snapshot.partials
+                     if p.name == d.name and p.alias == d.alias and p.action == d.action), None)
+
+    # -- specs ---------------------------------------------------------------------------------------------------
+
+    def _workspace_id(self, slug: str) -> str:
+        try:
+            return self.workspaces[slug]
+        except KeyError:
+            raise WeavzFlowError(f"workspace '{slug}' does not exist on the backend; apply it first") from None
+
+    @staticmethod
+    def _workspace_spec(d: DesiredWorkspace) -> WorkspaceSpec:
+        return WorkspaceSpec(d.slug, d.name)
+
+    def _end_user_spec(self, d: DesiredEndUser) -> EndUserSpec:
+        return EndUserSpec(self._workspace_id(d.workspace), d.external_id, d.display_name, d.email,
+                           dict(d.metadata))
+
+    def _connection_spec(self, d: DesiredConnection) -> ConnectionSpec:
+        if d.credentials is None:
+            raise WeavzFlowError(f"the credentials of connection '{d.external_id}' were not read")
+        return ConnectionSpec(d.integration, d.external_id, d.type, d.credentials, d.display_name or d.external_id,
+                              self._workspace_id(d.workspace), d.end_user, d.base_url)
+
+    def _alias_spec(self, d: DesiredAlias) -> AliasSpec:
+        connection_id = None
+        if d.connection is not None:
+            connection_id = self.connections.get((d.workspace, d.connection))
+            if connection_id is None:  # an organization-wide connection the config only refers to
+                connection_id = next((c.id for c in self.prior.connections
+                                      if c.external_id == d.connection and c.integration == d.integration), None)
+            if connection_id is None:
+                raise WeavzFlowError(f"alias '{d.alias}' refers to connection '{d.connection}', which does not exist")
+        return AliasSpec(self._workspace_id(d.workspace), d.alias, d.integration, d.strategy, connection_id,
+                         d.enabled_actions, d.display_name, dict(d.settings))
+
+    def _partial_spec(self, d: DesiredPartial) -> PartialSpec:
+        return PartialSpec(self._workspace_id(d.workspace), d.alias, d.integration, d.name,
+                           self.aliases.get((d.workspace, d.alias)), d.action, d.description, dict(d.values),
+                           d.enforced_keys, d.is_default)
+
