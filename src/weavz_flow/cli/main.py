@@ -22,6 +22,7 @@ from weavz_flow.errors import WeavzFlowError
 COMMANDS: dict[str, str] = {
     "validate": "weavz_flow.cli.validate_cmd:validate",
     "integrations": "weavz_flow.cli.integrations_cmd:integrations",
+    "serve": "weavz_flow.cli.serve_cmd:serve_command",
 }
 
 

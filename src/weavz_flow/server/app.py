@@ -1,0 +1,69 @@
+"""The app factory: the Weavz-compatible REST API over one engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from weavz_flow.engine.engine import Engine
+from weavz_flow.server.access_log import AccessLogMiddleware
+from weavz_flow.server.errors import install_error_handlers
+from weavz_flow.server.routes import (
+    actions,
+    api_keys,
+    connections,
+    end_users,
+    health,
+    integrations,
+    orgs,
+    partials,
+    workspace_integrations,
+    workspaces,
+)
+from weavz_flow.server.settings import ServerSettings
+
+ROUTERS = (
+    health.router,
+    actions.router,
+    integrations.router,
+    workspaces.router,
+    workspace_integrations.router,
+    connections.router,
+    end_users.router,
+    partials.router,
+    api_keys.router,
+    orgs.router,
+)
+
+
+def create_app(
+    engine: Engine,
+    settings: ServerSettings | None = None,
+    *,
+    on_shutdown: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The API over ``engine``. The caller owns the engine; ``on_shutdown`` runs when the server stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if on_shutdown is not None:
+                on_shutdown()
+
+    app = FastAPI(
+        title="weavz-flow",
+        summary="A self-hosted, Weavz-compatible unified action API",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings if settings is not None else ServerSettings.from_env()
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(AccessLogMiddleware)
+    return app

@@ -1,0 +1,91 @@
+"""Request dependencies as ``Annotated`` aliases, so that routes declare what they need by type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.engine import Engine
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.server.auth import (
+    ORG_ID_HEADER,
+    SERVICE_KEY_HEADER,
+    check_service_key,
+    service_caller,
+    unauthorized,
+)
+from weavz_flow.server.settings import ServerSettings
+
+# Declared as security schemes so that /openapi.json documents how to authenticate; the checks are ours (auto_error
+# off), so that every failure answers with the Weavz error body.
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer wvz_...`")
+_service_key = APIKeyHeader(
+    name=SERVICE_KEY_HEADER, auto_error=False,
+    description="Self-hosting bootstrap key (WEAVZ_FLOW_SERVICE_KEY); with X-Org-ID acts as that org's admin",
+)
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_settings(request: Request) -> ServerSettings:
+    return request.app.state.settings
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
+
+
+def get_caller(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    service_key: Annotated[str | None, Depends(_service_key)],
+) -> Caller:
+    if bearer is not None:
+        return engine.api_keys.authenticate(bearer.credentials)
+    if service_key is not None:
+        check_service_key(settings, service_key)
+        org_id = request.headers.get(ORG_ID_HEADER)
+        if not org_id:
+            raise unauthorized(f"The service key needs {ORG_ID_HEADER} to act for an organization")
+        engine.orgs.get(org_id)  # 404 for an unknown organization
+        return service_caller(org_id)
+    raise unauthorized()
+
+
+def get_optional_caller(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    service_key: Annotated[str | None, Depends(_service_key)],
+) -> Caller | None:
+    """For public routes: a caller when valid credentials were sent, else anonymous (never a 401)."""
+    try:
+        return get_caller(request, engine, settings, bearer, service_key)
+    except ApiError as exc:
+        if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND):
+            return None
+        raise
+
+
+def get_admin_caller(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    """Organization administration (API keys) needs an org-wide key or the service key."""
+    caller.require_org_wide("Organization administration")
+    return caller
+
+
+def require_service_key(settings: SettingsDep, service_key: Annotated[str | None, Depends(_service_key)]) -> None:
+    check_service_key(settings, service_key)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+OptionalCallerDep = Annotated[Caller | None, Depends(get_optional_caller)]
+AdminCallerDep = Annotated[Caller, Depends(get_admin_caller)]
+ServiceKeyDep = Annotated[None, Depends(require_service_key)]

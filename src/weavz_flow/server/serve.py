@@ -1,0 +1,64 @@
+"""Running the API under uvicorn: one process, or N worker processes built from the environment.
+
+uvicorn handles SIGTERM and SIGINT itself: it stops accepting connections, lets requests in flight finish (up to
+``GRACEFUL_SHUTDOWN_S``), runs the app's shutdown (which closes the store) and exits 0.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
+
+from weavz_flow.server.app import create_app
+from weavz_flow.server.engine_factory import open_engine
+from weavz_flow.server.settings import DATABASE_URL_ENV, ServerSettings, default_database_url
+
+GRACEFUL_SHUTDOWN_S = 30
+APP_FACTORY = "weavz_flow.server.serve:app_from_env"
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str | None = None
+    workers: int = 1
+
+
+def app_from_env() -> FastAPI:
+    """The app as each worker process builds it: database and service key from the environment."""
+    engine = open_engine(default_database_url())
+    return create_app(engine, ServerSettings.from_env(), on_shutdown=engine.close)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging plus our access logger (uvicorn's own access log is off: it would log query strings)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["weavz_flow"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def serve(options: ServeOptions) -> None:
+    database_url = options.database_url or default_database_url()
+    common: dict[str, Any] = {
+        "host": options.host,
+        "port": options.port,
+        "access_log": False,
+        "log_config": log_config(),
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+    }
+    if options.workers > 1:
+        # Worker processes import the app factory and read their configuration from the environment.
+        os.environ[DATABASE_URL_ENV] = database_url
+        open_engine(database_url).close()  # create and migrate the store once, before the workers race to
+        uvicorn.run(APP_FACTORY, factory=True, workers=options.workers, **common)
+        return
+    engine = open_engine(database_url)
+    app = create_app(engine, ServerSettings.from_env(), on_shutdown=engine.close)
+    uvicorn.Server(uvicorn.Config(app, **common)).run()

@@ -1,0 +1,29 @@
+"""The execute request and its success body (weavz-api.md §2.1, weavz-sdk-wire.md §2.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from weavz_flow.server.wire.base import WireModel, WireRequest
+
+
+class ExecuteRequest(WireRequest):
+    integration_name: str
+    action_name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    workspace_id: str
+    connection_external_id: str | None = None
+    workspace_integration_id: str | None = None
+    integration_alias: str | None = None
+    end_user_id: str | None = None
+    # None (absent) means the alias's default partials; [] means none at all.
+    partial_ids: list[str] | None = None
+    idempotency_key: str | None = None
+
+
+class ExecuteResult(WireModel):
+    success: bool = True
+    output: Any = None
+    duration: float = Field(description="milliseconds")

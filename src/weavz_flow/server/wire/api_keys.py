@@ -1,0 +1,41 @@
+"""API key bodies (weavz-api.md §2.11). The plain key appears once, in the create response, and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from weavz_flow.server.wire.base import WireModel, WireRequest
+
+
+class ApiKeyPermissions(WireModel):
+    scope: Literal["org", "workspace"] = "org"
+    workspace_ids: list[str] | None = None
+
+
+class ApiKeyCreate(WireRequest):
+    name: str
+    expires_at: str | None = None
+    permissions: ApiKeyPermissions | None = None
+
+
+class ApiKey(WireModel):
+    id: str
+    org_id: str
+    name: str
+    key_prefix: str
+    permissions: ApiKeyPermissions | None = None
+    last_used_at: str | None = None
+    expires_at: str | None = None
+    created_at: str
+
+
+class ApiKeyCreated(WireModel):
+    api_key: ApiKey
+    plain_key: str
+
+
+class ApiKeyList(WireModel):
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    total: int

@@ -1,0 +1,51 @@
+"""End-user bodies (weavz-api.md §1.6, §2.6). Paths use the internal id; ``endUserId`` elsewhere is the externalId."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.connections import Connection
+
+
+class EndUserCreate(WireRequest):
+    workspace_id: str
+    external_id: str
+    display_name: str | None = None
+    email: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class EndUserUpdate(WireRequest):
+    display_name: str | None = None
+    email: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class EndUser(WireModel):
+    id: str
+    workspace_id: str
+    external_id: str
+    display_name: str | None = None
+    email: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    connection_count: int = 0
+    type: str = "external"
+    created_at: str
+    updated_at: str
+
+
+class EndUserEnvelope(WireModel):
+    end_user: EndUser
+
+
+class EndUserWithConnections(WireModel):
+    end_user: EndUser
+    connections: list[Connection] = Field(default_factory=list)
+
+
+class EndUserList(WireModel):
+    end_users: list[EndUser] = Field(default_factory=list)
+    total: int

@@ -1,0 +1,19 @@
+"""Organization bodies: only the self-hosting bootstrap creates organizations."""
+
+from __future__ import annotations
+
+from weavz_flow.server.wire.base import WireModel, WireRequest
+
+
+class OrgCreate(WireRequest):
+    name: str
+
+
+class Org(WireModel):
+    id: str
+    name: str
+    created_at: str
+
+
+class OrgEnvelope(WireModel):
+    org: Org

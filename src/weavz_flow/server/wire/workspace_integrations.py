@@ -1,0 +1,64 @@
+"""Workspace integration (alias) bodies (weavz-api.md §2.4, weavz-sdk-wire.md §2.2).
+
+The SDK's ``WorkspaceIntegration`` model needs a string ``connectionStrategy``, an object ``settings`` and ISO
+``createdAt``/``updatedAt`` on every item, built-ins included.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from weavz_flow.server.wire.base import WireModel, WireRequest
+
+ConnectionStrategy = Literal["fixed", "per_user", "per_user_with_fallback"]
+
+
+class WorkspaceIntegrationCreate(WireRequest):
+    integration_name: str
+    alias: str | None = None
+    connection_strategy: ConnectionStrategy | None = None
+    connection_id: str | None = None
+    display_name: str | None = None
+    enabled_actions: list[str] | None = None
+    settings: dict[str, Any] | None = None
+    sort_order: int | None = None
+
+
+class WorkspaceIntegrationUpdate(WireRequest):
+    alias: str | None = None
+    connection_strategy: ConnectionStrategy | None = None
+    connection_id: str | None = None
+    display_name: str | None = None
+    enabled_actions: list[str] | None = None
+    settings: dict[str, Any] | None = None
+    sort_order: int | None = None
+
+
+class WorkspaceIntegration(WireModel):
+    id: str
+    workspace_id: str
+    org_id: str
+    integration_name: str
+    alias: str
+    display_name: str | None = None
+    connection_strategy: str
+    connection_id: str | None = None
+    enabled_actions: list[str] | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    sort_order: int = 0
+    connection_status: str | None = None
+    connection_display_name: str | None = None
+    connection_external_id: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class WorkspaceIntegrationEnvelope(WireModel):
+    integration: WorkspaceIntegration
+
+
+class WorkspaceIntegrationList(WireModel):
+    integrations: list[WorkspaceIntegration] = Field(default_factory=list)
+    total: int

@@ -1,0 +1,35 @@
+"""Workspace bodies (weavz-api.md §2.3)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from weavz_flow.server.wire.base import WireModel, WireRequest
+
+
+class WorkspaceCreate(WireRequest):
+    name: str
+    slug: str
+
+
+class WorkspaceUpdate(WireRequest):
+    name: str | None = None
+    slug: str | None = None
+
+
+class Workspace(WireModel):
+    id: str
+    org_id: str
+    name: str
+    slug: str
+    created_at: str
+    updated_at: str
+
+
+class WorkspaceEnvelope(WireModel):
+    workspace: Workspace
+
+
+class WorkspaceList(WireModel):
+    workspaces: list[Workspace] = Field(default_factory=list)
+    total: int
