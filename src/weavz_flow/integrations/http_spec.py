@@ -90,13 +90,13 @@ def call(
     request: ProviderRequest,
     *,
     policy: RetryPolicy | None = None,
-    fail_on_status: bool = True,
+    accept_status: Callable[[int], bool] | None = None,
 ) -> ProviderResponse:
     """Send through :mod:`provider_http`, imported here on first use: httpx costs ~120 ms to import, and loading the
     catalog (``validate``) never sends anything."""
     from weavz_flow.integrations import provider_http
 
-    return provider_http.send(ctx, profile, request, policy=policy, fail_on_status=fail_on_status)
+    return provider_http.send(ctx, profile, request, policy=policy, accept_status=accept_status)
 
 
 def call_spec(ctx: ActionContext, profile: ProviderProfile, spec: HttpSpec, values: Mapping[str, Any]) -> Any:

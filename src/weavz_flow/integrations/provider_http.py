@@ -10,6 +10,7 @@ headers are never quoted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,12 +31,12 @@ def send(
     request: ProviderRequest,
     *,
     policy: RetryPolicy | None = None,
-    fail_on_status: bool = True,
+    accept_status: Callable[[int], bool] | None = None,
 ) -> ProviderResponse:
     """Send ``request``, retrying 429/5xx (and the profile's rate limits) within the policy's bound.
 
-    With ``fail_on_status`` false an error status that is not retried (or whose retries ran out) is returned instead
-    of raised; the http integration's "continue on failure" modes use that.
+    An error status for which ``accept_status`` is true is returned instead of raised once it is final (not retried,
+    or its retries ran out); the http integration's "continue on failure" modes use that.
     """
     policy = policy or ctx.retry or profile.retry
     redactor = Redactor([*(ctx.credentials.secret_strings() if ctx.credentials else ()), *request.secrets])
@@ -77,16 +78,17 @@ def send(
                 waited += decision.delay
                 retries += 1
                 continue
-            if fail_on_status:
-                raise call.status_failure(result, retry_after=retry_after if decision.beyond_bound else None,
-                                          bound=policy.max_total_wait - waited)
-            return result
-        if fail_on_status:
-            if status >= 400:
-                raise call.status_failure(result)
-            fault = profile.body_fault(result.body)
-            if fault is not None:
-                raise call.fault_failure(result, fault)
+            if accept_status is not None and accept_status(status):
+                return result
+            raise call.status_failure(result, retry_after=retry_after if decision.beyond_bound else None,
+                                      bound=policy.max_total_wait - waited)
+        if status >= 400:
+            if accept_status is not None and accept_status(status):
+                return result
+            raise call.status_failure(result)
+        fault = profile.body_fault(result.body)
+        if fault is not None:
+            raise call.fault_failure(result, fault)
         return result
 
 

@@ -7,9 +7,16 @@ from pathlib import Path
 
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
+from weavz_flow.integrations import data_transformer, github, google_sheets, http, slack
 from weavz_flow.integrations.base import NativeIntegration
 
-NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {}
+NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {
+    "slack": slack.INTEGRATION,
+    "github": github.INTEGRATION,
+    "google-sheets": google_sheets.INTEGRATION,
+    "http": http.INTEGRATION,
+    "data-transformer": data_transformer.INTEGRATION,
+}
 
 
 def native_catalog() -> Catalog:
