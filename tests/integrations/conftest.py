@@ -5,6 +5,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.catalog_fixture import sdk_cache_dir, sdk_catalog  # noqa: F401  (pytest finds fixtures by name)
+
 
 @pytest.fixture(scope="module")
 def http() -> Iterator[httpx.Client]:

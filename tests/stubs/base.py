@@ -5,7 +5,8 @@ point an integration at ``stub.url`` through its base-URL override. The stub API
 
 - ``stub.url``: base URL, e.g. ``http://127.0.0.1:53211`` (Slack's stub also answers under ``/api``).
 - ``stub.token``: the bearer token the stub accepts; any other token gets the provider's auth error.
-- ``stub.requests``: list of :class:`RecordedRequest` (method, path, query, headers, json, body), oldest first.
+- ``stub.requests``: list of :class:`RecordedRequest` (method, path, raw_path, query, headers, json, body, form),
+  oldest first.
 - ``stub.last``: the most recent request.
 - ``stub.reset()``: forget requests and queued failures, restore the seed data.
 - ``stub.fail_next(status, n=1, retry_after=None, body=None)``: the next ``n`` requests get ``status`` (with
@@ -38,6 +39,7 @@ class RecordedRequest:
     json: Any  # parsed JSON body, else None
     body: bytes
     form: dict[str, str] = field(default_factory=dict)  # url-encoded form fields
+    raw_path: str = ""  # the path as sent, percent-encoding intact
 
     @property
     def bearer(self) -> str | None:
@@ -165,6 +167,7 @@ async def _record(request: Request) -> RecordedRequest:
         json=parsed,
         body=body,
         form=form,
+        raw_path=request.scope.get("raw_path", b"").decode("latin-1"),
     )
 
 

@@ -1,0 +1,82 @@
+"""The shared provider boundary, through a small profile of its own against the echo stub."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from tests.integrations.context import SleepRecorder, context
+from tests.stubs.echo import EchoStub
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, comma_list, json_value, pick, wire
+from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
+from weavz_flow.redact import Redactor
+
+ECHO = ProviderProfile(name="echo", display_name="Echo", default_base_url="http://127.0.0.1:9/never-used")
+
+
+def test_base_url_override_and_bearer_from_the_connection(http: httpx.Client, echo_stub: EchoStub) -> None:
+    ctx = context(http, "echo", "x", base_url=echo_stub.url + "/prefix/", token="tok-abc")
+    out = call_spec(ctx, ECHO, HttpSpec("GET", "/items/{id}", query=wire("q")), {"id": "a b/c", "q": "x"})
+    assert out["path"] == "/prefix/items/a b/c"
+    assert echo_stub.last.headers["authorization"] == "Bearer tok-abc"
+    assert echo_stub.last.raw_path == "/prefix/items/a%20b%2Fc"
+
+
+def test_a_bearer_profile_without_a_token_needs_a_connection(http: httpx.Client, echo_stub: EchoStub) -> None:
+    ctx = context(http, "echo", "x", base_url=echo_stub.url)
+    with pytest.raises(ApiError) as caught:
+        call(ctx, ECHO, ProviderRequest("GET", "/"))
+    assert caught.value.code == ErrorCode.CONNECTION_REQUIRED
+    assert echo_stub.requests == []
+
+
+def test_spec_renders_body_constants_and_skips_unset_fields() -> None:
+    spec = HttpSpec("POST", "/x/{id}", query=wire(page="p"), body=wire("a", b="bee"), constants={"kind": "k"},
+                    encoders={"bee": comma_list})
+    request = spec.render({"id": 5, "a": 1, "bee": "x, y", "unused": True})
+    assert (request.path, dict(request.query), request.json) == ("/x/5", {}, {"kind": "k", "a": 1, "b": ["x", "y"]})
+    with pytest.raises(ApiError):
+        spec.render({"a": 1})
+
+
+def test_selectors_and_encoders() -> None:
+    assert pick("a", 0, "b")({"a": [{"b": 2}]}) == 2
+    assert pick("a", 3)({"a": []}) is None
+    assert json_value('[{"type": "divider"}]') == [{"type": "divider"}]
+    assert json_value("[not json") == "[not json"
+    assert comma_list(["a", 1]) == ["a", "1"]
+
+
+def test_the_context_redactor_and_request_secrets_apply(http: httpx.Client, echo_stub: EchoStub) -> None:
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok-abc")
+    ctx.redactor = Redactor(["workspace-secret-xyz"])
+    echo_stub.fail_next(400, body={"message": "bad workspace-secret-xyz and request-secret-123 and tok-abc"})
+    with pytest.raises(ApiError) as caught:
+        call(ctx, ECHO, ProviderRequest("GET", "/", secrets=("request-secret-123",)))
+    text = f"{caught.value} {caught.value.to_body()}"
+    for secret in ("workspace-secret-xyz", "request-secret-123", "tok-abc"):
+        assert secret not in text
+    assert caught.value.details is not None and caught.value.details["providerStatus"] == 400
+
+
+def test_non_json_error_bodies_are_quoted_briefly(http: httpx.Client, echo_stub: EchoStub) -> None:
+    echo_stub.fail_next(500, n=10, body="x" * 5000)
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="t0k3n", sleep=SleepRecorder())
+    with pytest.raises(ApiError) as caught:
+        call(ctx, ECHO, ProviderRequest("GET", "/"))
+    assert caught.value.details is not None
+    assert len(caught.value.details["providerMessage"]) == 500
+
+
+def test_retries_are_logged_without_secrets(
+    http: httpx.Client, echo_stub: EchoStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    echo_stub.fail_next(503)
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok-secret-zz")
+    with caplog.at_level(logging.WARNING, logger="weavz_flow.integrations"):
+        call(ctx, ECHO, ProviderRequest("GET", "/path?key=tok-secret-zz"))
+    assert len(caplog.records) == 1
+    assert "tok-secret-zz" not in caplog.text
