@@ -1,7 +1,7 @@
 """Fixtures shared by every test area.
 
 Provider stubs (see ``tests/stubs/base.py`` for their API: ``url``, ``token``, ``requests``, ``last``, ``reset()``,
-``fail_next(status, n=1, retry_after=None, body=None)``) run once per session on 127.0.0.1:
+``fail_next(status, n=1, retry_after=None, body=None, headers=None)``) run once per session on 127.0.0.1:
 
 - ``slack_stub``, ``github_stub``, ``sheets_stub``, ``echo_stub``: the running stub, reset (requests, queued failures
   and seed data) before each test that uses it.

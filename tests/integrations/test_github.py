@@ -172,3 +172,12 @@ def test_a_provider_echoing_the_token_is_redacted(http: httpx.Client, github_stu
     err = failure(http, github_stub, "get_authenticated_user", {})
     assert GITHUB_TOKEN not in f"{err} {err.to_body()}"
     assert "[REDACTED]" in err.message
+
+
+def test_exhausted_quota_waits_until_the_reset(http: httpx.Client, github_stub: GitHubStub) -> None:
+    reset = int(datetime.now(UTC).timestamp()) + 6
+    github_stub.fail_next(403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
+                          body={"message": "API rate limit exceeded", "documentation_url": DOCS})
+    sleep = SleepRecorder()
+    run(http, github_stub, "get_issue", {"repository": "acme/api", "issue_number": 1}, sleep=sleep)
+    assert len(sleep.waits) == 1 and 3 < sleep.waits[0] <= 6

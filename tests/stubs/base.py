@@ -9,9 +9,9 @@ point an integration at ``stub.url`` through its base-URL override. The stub API
   oldest first.
 - ``stub.last``: the most recent request.
 - ``stub.reset()``: forget requests and queued failures, restore the seed data.
-- ``stub.fail_next(status, n=1, retry_after=None, body=None)``: the next ``n`` requests get ``status`` (with
-  ``Retry-After`` when given, and the provider's error body shape unless ``body`` is given). Failed requests are
-  recorded too.
+- ``stub.fail_next(status, n=1, retry_after=None, body=None, headers=None)``: the next ``n`` requests get
+  ``status`` (with ``Retry-After`` when given, extra ``headers``, and the provider's error body shape unless ``body``
+  is given). Failed requests are recorded too.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class _Failure:
     remaining: int
     retry_after: str | None
     body: Any
+    headers: dict[str, str]
 
 
 class ProviderStub:
@@ -82,11 +83,12 @@ class ProviderStub:
             self._failures.clear()
             self.seed()
 
-    def fail_next(self, status: int, n: int = 1, retry_after: float | str | None = None, body: Any = None) -> None:
+    def fail_next(self, status: int, n: int = 1, retry_after: float | str | None = None, body: Any = None,
+                  headers: dict[str, str] | None = None) -> None:
         with self._lock:
             after = None if retry_after is None else (
                 retry_after if isinstance(retry_after, str) else f"{retry_after:g}")
-            self._failures.append(_Failure(status, n, after, body))
+            self._failures.append(_Failure(status, n, after, body, dict(headers or {})))
 
     @property
     def last(self) -> RecordedRequest:
@@ -136,7 +138,9 @@ class ProviderStub:
 
     def _failure_response(self, failure: _Failure) -> Response:
         body = failure.body if failure.body is not None else self.error_body(failure.status, _reason(failure.status))
-        headers = {"Retry-After": failure.retry_after} if failure.retry_after is not None else {}
+        headers = dict(failure.headers)
+        if failure.retry_after is not None:
+            headers["Retry-After"] = failure.retry_after
         if isinstance(body, str | bytes):
             return Response(body, status_code=failure.status, headers=headers, media_type="text/plain")
         return JSONResponse(body, status_code=failure.status, headers=headers)
