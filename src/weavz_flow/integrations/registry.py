@@ -7,7 +7,7 @@ from pathlib import Path
 
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
-from weavz_flow.integrations import data_transformer, github, google_sheets, http, slack
+from weavz_flow.integrations import data_transformer, github, google_sheets, http, kv_store, slack, storage
 from weavz_flow.integrations.base import NativeIntegration
 
 NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {
@@ -16,6 +16,8 @@ NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {
     "google-sheets": google_sheets.INTEGRATION,
     "http": http.INTEGRATION,
     "data-transformer": data_transformer.INTEGRATION,
+    "kv-store": kv_store.INTEGRATION,
+    "storage": storage.INTEGRATION,
 }
 
 

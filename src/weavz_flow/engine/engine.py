@@ -1,0 +1,120 @@
+"""The engine: the store, the services over it and the execute pipeline, wired together. Nothing else lives here.
+
+Everything is synchronous; a web server calls it from a thread pool. One :class:`Engine` per store, shared by threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.catalog_source import CatalogSource
+from weavz_flow.engine.connection_lookup import lookup_connection
+from weavz_flow.engine.credential_cipher import KEY_FILE_NAME, CredentialCipher
+from weavz_flow.engine.execute import Executor
+from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
+from weavz_flow.engine.live_state import LiveState, read_live_state
+from weavz_flow.engine.models import Connection
+from weavz_flow.engine.services.api_keys import ApiKeyService
+from weavz_flow.engine.services.connections import ConnectionService
+from weavz_flow.engine.services.end_users import EndUserService
+from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.services.orgs import OrganizationService
+from weavz_flow.engine.services.partials import PartialService
+from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
+from weavz_flow.engine.services.workspaces import WorkspaceService
+from weavz_flow.engine.state_store import SqlStateStore
+from weavz_flow.engine.store import Store
+from weavz_flow.integrations.base import NativeIntegration
+
+DEFAULT_HTTP_TIMEOUT_S = 30.0
+
+
+class Engine:
+    """Services by object (``engine.workspaces.create(caller, ...)``) plus :meth:`execute` and :meth:`resolve_input`.
+
+    ``catalog`` and ``natives`` default to the full catalog (loaded on first use) and the registry's native
+    integrations; tests inject a small catalog and a test integration. The credential key comes from
+    ``WEAVZ_FLOW_SECRET_KEY``, else ``key_file``, else ``secret.key`` beside a SQLite database.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        catalog: Catalog | Callable[[], Catalog] | None = None,
+        natives: Mapping[str, NativeIntegration] | None = None,
+        cipher: CredentialCipher | None = None,
+        key_file: Path | None = None,
+        http: httpx.Client | None = None,
+        action_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S,
+    ) -> None:
+        self.store = store
+        self.source = CatalogSource(catalog, natives)
+        if cipher is None:
+            if key_file is None and store.sqlite_path is not None:
+                key_file = store.sqlite_path.parent / KEY_FILE_NAME
+            cipher = CredentialCipher.from_environment(key_file)
+        self._owns_http = http is None
+        self.http = http if http is not None else httpx.Client(timeout=action_timeout_s, follow_redirects=False)
+        self.state = SqlStateStore(store)
+        self.orgs = OrganizationService(store)
+        self.api_keys = ApiKeyService(store)
+        self.workspaces = WorkspaceService(store)
+        self.integrations = WorkspaceIntegrationService(store, self.source)
+        self.connections = ConnectionService(store, cipher, self.source)
+        self.end_users = EndUserService(store)
+        self.partials = PartialService(store, self.source)
+        self.executions = ExecutionLog(store)
+        self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
+                                  action_timeout_s=action_timeout_s)
+
+    @classmethod
+    def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Engine:
+        """Open (creating and migrating as needed) the store named by ``database`` / the environment / the default."""
+        return cls(Store.open(database, default_path=default_path), **kw)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.source.catalog()
+
+    def execute(self, request: ExecuteRequest, caller: Caller) -> ExecuteResult:
+        """Run an action (steps 1-9); raises :class:`~weavz_flow.errors.ApiError` with the Weavz code and status."""
+        return self._executor.execute(request, caller)
+
+    def resolve_input(self, request: ExecuteRequest, caller: Caller) -> ResolvedExecution:
+        """Dry run (steps 1-7): final input, enforced keys, the connection that would be used; nothing runs."""
+        return self._executor.resolve(request, caller)
+
+    def authenticate(self, plain_key: str) -> Caller:
+        return self.api_keys.authenticate(plain_key)
+
+    def resolve_connection(
+        self, caller: Caller, *, integration_name: str, workspace_id: str, external_id: str | None = None,
+        end_user_id: str | None = None,
+    ) -> Connection:
+        return lookup_connection(self.store, caller, integration_name=integration_name, workspace_id=workspace_id,
+                                 external_id=external_id, end_user_id=end_user_id)
+
+    def live_state(self, caller: Caller, *, slugs: Iterable[str] | None = None) -> LiveState:
+        return read_live_state(caller, self.workspaces, self.integrations, self.partials, self.end_users,
+                               self.connections, slugs=slugs)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Engine({self.store!r})"

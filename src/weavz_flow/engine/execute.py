@@ -1,0 +1,305 @@
+"""The execute pipeline (DESIGN.md "Execute pipeline", steps 1-9).
+
+Steps 1-7 (authorize, catalog, alias, connection, partials, merge, validate) run in one read transaction and give a
+:class:`Prepared` value; the action then runs with no database connection held; its outcome is recorded afterwards.
+Secrets: the credential lives only in the :class:`ActionContext`; every text or value leaving a run (error message,
+details, output, recorded input, log line) passes through a :class:`Redactor` over the credential's secret strings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from weavz_flow.catalog.input_check import check_input
+from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.engine.action_logging import RedactingLogger
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.catalog_source import CatalogSource
+from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
+from weavz_flow.engine.idempotency import IdempotencyLedger, request_fingerprint
+from weavz_flow.engine.partial_merge import MergedInput, merge_input, select_partials
+from weavz_flow.engine.persistence import persistence_namespace
+from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
+from weavz_flow.engine.services.connections import ConnectionService
+from weavz_flow.engine.services.executions import ExecutionLog, cap_output
+from weavz_flow.engine.services.scope import workspace_row
+from weavz_flow.engine.stamps import new_id, utc_now
+from weavz_flow.engine.state_store import SqlStateStore
+from weavz_flow.engine.store import Store
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.base import ActionContext, Credentials, NativeAction
+from weavz_flow.redact import REDACTED, Redactor
+
+log = logging.getLogger("weavz_flow.engine")
+action_log = logging.getLogger("weavz_flow.integrations")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    request: ExecuteRequest
+    caller: Caller
+    integration: IntegrationInfo
+    action_info: ActionInfo
+    native: NativeAction | None
+    target: Target
+    connection: ConnectionRef | None
+    credentials: Credentials | None
+    merged: MergedInput
+    namespace: str
+    base_url: str | None
+
+
+class Executor:
+    def __init__(
+        self,
+        store: Store,
+        source: CatalogSource,
+        connections: ConnectionService,
+        executions: ExecutionLog,
+        state: SqlStateStore,
+        http: httpx.Client,
+        *,
+        action_timeout_s: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._source = source
+        self._connections = connections
+        self._executions = executions
+        self._state = state
+        self._http = http
+        self._ledger = IdempotencyLedger(store)
+        self._action_timeout_s = action_timeout_s
+
+    # -- public entry points --------------------------------------------------------------------------------------
+
+    def execute(self, request: ExecuteRequest, caller: Caller) -> ExecuteResult:
+        prepared = self._prepare(request, caller, for_run=True)
+        problems = check_input(prepared.action_info, prepared.merged.values)
+        if problems:
+            raise _validation_error(prepared.action_info, problems)
+        if request.idempotency_key:
+            claim = self._ledger.claim(caller.org_id, request.idempotency_key, _fingerprint(request))
+            if claim.replay is not None:
+                return _replayed(prepared, claim.replay)
+            assert claim.record_id is not None
+            try:
+                result = self._run(prepared)
+            except BaseException:
+                self._ledger.release(claim.record_id)
+                raise
+            self._ledger.complete(claim.record_id, {
+                "output": _jsonable(result.output), "duration": result.duration_ms, "executionId": result.execution_id})
+            return result
+        return self._run(prepared)
+
+    def resolve(self, request: ExecuteRequest, caller: Caller) -> ResolvedExecution:
+        """Steps 1-7 without running: the final input, the enforced keys, the connection that would be used."""
+        prepared = self._prepare(request, caller, for_run=False)
+        merged = prepared.merged
+        return ResolvedExecution(
+            integration_name=prepared.integration.name,
+            action_name=prepared.action_info.name,
+            workspace_id=request.workspace_id,
+            workspace_integration_id=prepared.target.id,
+            integration_alias=prepared.target.alias,
+            connection=prepared.connection,
+            input=dict(merged.values),
+            partial_ids=merged.partial_ids,
+            enforced_keys=merged.enforced_keys,
+            overridden_keys=merged.overridden_keys,
+            sources=dict(merged.sources),
+            namespace=prepared.namespace,
+            base_url=prepared.base_url,
+            executable=prepared.native is not None,
+            problems=check_input(prepared.action_info, merged.values),
+        )
+
+    # -- steps 1-7 ------------------------------------------------------------------------------------------------
+
+    def _prepare(self, request: ExecuteRequest, caller: Caller, *, for_run: bool) -> Prepared:
+        catalog = self._source.catalog()
+        with self._store.read() as conn:
+            workspace_row(conn, caller, request.workspace_id)  # 1: 403 SCOPE_DENIED / 404
+            integration = catalog.integration(request.integration_name)  # 2: 404s
+            action_info = catalog.action(request.integration_name, request.action_name)
+            native = self._native(integration.name, action_info.name)
+            if for_run and native is None:
+                raise ApiError(
+                    ErrorCode.NATIVE_ACTION_UNSUPPORTED,
+                    f"'{action_info.key}' is in the Weavz catalog but does not run on the local engine; "
+                    "run it through a hosted Weavz backend",
+                    details={"integrationName": integration.name, "actionName": action_info.name},
+                )
+            target = pick_workspace_integration(  # 3
+                conn, request.workspace_id, integration.name,
+                workspace_integration_id=request.workspace_integration_id,
+                integration_alias=request.integration_alias,
+            )
+            check_action_enabled(target, action_info.name)
+            row = resolve_connection(  # 4
+                conn, org_id=caller.org_id, workspace_id=request.workspace_id, integration_name=integration.name,
+                needs_connection=integration.needs_connection, target=target,
+                connection_external_id=request.connection_external_id, end_user_id=request.end_user_id,
+            )
+            credentials = self._connections.load_credentials(conn, row.id) if (row is not None and for_run) else None
+            partials = select_partials(  # 5
+                conn, workspace_id=request.workspace_id, target=target, action_name=action_info.name,
+                partial_ids=request.partial_ids,
+            )
+        merged = merge_input(action_info.defaults(), partials, request.input)  # 6
+        namespace = persistence_namespace(request.workspace_id, target.settings, request.end_user_id)
+        default_base = self._source.natives[integration.name].default_base_url if native is not None else None
+        base_url = (row.base_url if row is not None else None) or target.settings.get("baseUrl") or default_base
+        connection = None
+        if row is not None:
+            connection = ConnectionRef(id=row.id, external_id=row.external_id, display_name=row.display_name,
+                                       type=row.type, end_user_id=row.end_user_external_id)
+        return Prepared(request, caller, integration, action_info, native, target, connection, credentials, merged,
+                        namespace, base_url)
+
+    def _native(self, integration: str, action: str) -> NativeAction | None:
+        native = self._source.natives.get(integration)
+        return native.actions.get(action) if native is not None else None
+
+    # -- steps 8-9 ------------------------------------------------------------------------------------------------
+
+    def _run(self, prepared: Prepared) -> ExecuteResult:
+        request = prepared.request
+        credentials = prepared.credentials
+        redactor = Redactor(credentials.secret_strings() if credentials is not None else ())
+        ctx = ActionContext(
+            integration=prepared.integration.name,
+            action=prepared.action_info.name,
+            http=self._http,
+            credentials=credentials,
+            base_url=prepared.base_url,
+            state=self._state,
+            namespace=prepared.namespace,
+            redactor=redactor,
+            logger=RedactingLogger(action_log, redactor),
+            timeout=self._action_timeout_s,
+            idempotency_key=request.idempotency_key,
+        )
+        assert prepared.native is not None
+        failure: ApiError | None = None
+        output: Any = None
+        started = time.perf_counter()
+        try:
+            output = prepared.native.run(ctx, dict(prepared.merged.values))
+        except ApiError as exc:
+            failure = _redacted_error(exc, redactor)
+        except Exception as exc:  # an action bug or an untranslated library error: one line out, traceback to the log
+            failure = ApiError(
+                ErrorCode.ACTION_FAILED,
+                redactor.text(f"{prepared.action_info.key} failed: {type(exc).__name__}: {exc}"),
+                details={"integrationName": prepared.integration.name, "actionName": prepared.action_info.name},
+            )
+            log.debug("unexpected error in %s:\n%s", prepared.action_info.key,
+                      redactor.text("".join(traceback.format_exception(exc))))
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        output = redactor.data(output)
+        execution_id = new_id()
+        self._record(prepared, redactor, execution_id, duration_ms, output, failure)
+        if failure is not None:
+            # Raised outside the except blocks so the original exception (whose text may hold a secret) is not
+            # chained onto it as __context__.
+            raise failure
+        return ExecuteResult(
+            output=output,
+            duration_ms=duration_ms,
+            execution_id=execution_id,
+            workspace_integration_id=prepared.target.id,
+            integration_alias=prepared.target.alias,
+            connection_id=prepared.connection.id if prepared.connection else None,
+            partial_ids=prepared.merged.partial_ids,
+            enforced_keys=prepared.merged.enforced_keys,
+        )
+
+    def _record(
+        self, prepared: Prepared, redactor: Redactor, execution_id: str, duration_ms: float, output: Any,
+        failure: ApiError | None,
+    ) -> None:
+        request = prepared.request
+        merged = prepared.merged
+        recorded_input = {k: (REDACTED if k in merged.enforced_keys else v) for k, v in merged.values.items()}
+        capped, truncated = cap_output(output) if failure is None else (None, False)
+        try:
+            self._executions.record({
+                "id": execution_id,
+                "org_id": prepared.caller.org_id,
+                "workspace_id": request.workspace_id,
+                "api_key_id": prepared.caller.api_key_id,
+                "integration_name": prepared.integration.name,
+                "action_name": prepared.action_info.name,
+                "workspace_integration_id": prepared.target.id,
+                "integration_alias": prepared.target.alias,
+                "connection_id": prepared.connection.id if prepared.connection else None,
+                "end_user_id": request.end_user_id,
+                "partial_ids": list(merged.partial_ids),
+                "enforced_keys": list(merged.enforced_keys),
+                "input": redactor.data(_jsonable(recorded_input)),
+                "status": "failed" if failure is not None else "success",
+                "duration_ms": duration_ms,
+                "error_code": str(failure.code) if failure is not None else None,
+                "error_message": failure.message if failure is not None else None,
+                "output": capped,
+                "output_truncated": truncated,
+                "idempotency_key": request.idempotency_key,
+                "created_at": utc_now(),
+            })
+        except sa.exc.SQLAlchemyError as exc:
+            # The action has run; losing its record must not turn its result into an error for the caller.
+            log.error("could not record execution %s: %s", execution_id, type(exc).__name__)
+
+
+def _redacted_error(exc: ApiError, redactor: Redactor) -> ApiError:
+    details = redactor.data(exc.details) if exc.details is not None else None
+    return ApiError(exc.code, redactor.text(exc.message), details=details, status=exc.status)
+
+
+def _validation_error(action: ActionInfo, problems: list[Any]) -> ApiError:
+    listed = "; ".join(p.message for p in problems)
+    return ApiError(
+        ErrorCode.VALIDATION_ERROR,
+        f"Invalid input for {action.key}: {listed}",
+        details={
+            "integrationName": action.integration,
+            "actionName": action.name,
+            "fields": [{"field": p.field, "problem": p.problem, "message": p.message} for p in problems],
+        },
+    )
+
+
+def _fingerprint(request: ExecuteRequest) -> str:
+    return request_fingerprint(request.model_dump(exclude={"idempotency_key"}))
+
+
+def _replayed(prepared: Prepared, recorded: dict[str, Any]) -> ExecuteResult:
+    return ExecuteResult(
+        output=recorded.get("output"),
+        duration_ms=float(recorded.get("duration") or 0.0),
+        execution_id=str(recorded.get("executionId") or ""),
+        replayed=True,
+        workspace_integration_id=prepared.target.id,
+        integration_alias=prepared.target.alias,
+        connection_id=prepared.connection.id if prepared.connection else None,
+        partial_ids=prepared.merged.partial_ids,
+        enforced_keys=prepared.merged.enforced_keys,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,79 @@
+"""The execute request, its result, and the dry-run view of what an execute would do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import Field
+
+from weavz_flow.catalog.input_check import FieldProblem
+from weavz_flow.engine.inputs import EngineInput
+
+
+class ExecuteRequest(EngineInput):
+    """``POST /api/v1/actions/execute`` (weavz-api.md §2.1). ``end_user_id`` is the end user's externalId."""
+
+    integration_name: str
+    action_name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    workspace_id: str
+    connection_external_id: str | None = None
+    workspace_integration_id: str | None = None
+    integration_alias: str | None = None
+    end_user_id: str | None = None
+    partial_ids: list[str] | None = None  # None: the alias's defaults; []: no partials
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRef:
+    """Which connection an execute used or would use; never its credential."""
+
+    id: str
+    external_id: str
+    display_name: str
+    type: str
+    end_user_id: str | None = None  # the owning end user's externalId
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteResult:
+    output: Any
+    duration_ms: float
+    execution_id: str
+    # True when an idempotencyKey had completed before: the recorded result, the provider not called again.
+    replayed: bool = False
+    workspace_integration_id: str | None = None
+    integration_alias: str | None = None
+    connection_id: str | None = None
+    partial_ids: tuple[str, ...] = ()
+    enforced_keys: tuple[str, ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        """The 200 body: ``{success, output, duration}``."""
+        return {"success": True, "output": self.output, "duration": self.duration_ms}
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedExecution:
+    """What an execute would do, without running it (steps 1-7): for dry runs and previews.
+
+    ``input`` is the final merged input and may hold enforced values; show it only to the caller who asked.
+    """
+
+    integration_name: str
+    action_name: str
+    workspace_id: str
+    workspace_integration_id: str | None
+    integration_alias: str | None
+    connection: ConnectionRef | None
+    input: dict[str, Any]
+    partial_ids: tuple[str, ...]
+    enforced_keys: tuple[str, ...]
+    overridden_keys: tuple[str, ...]  # caller keys an enforced value replaced
+    sources: dict[str, str]  # key -> "default" | "partial:<id>" | "input" | "enforced:<id>"
+    namespace: str  # persistence namespace for the built-ins
+    base_url: str | None  # the provider base URL in effect (None: the integration has none)
+    executable: bool  # False for a catalog action that is not native here (execute would say so)
+    problems: list[FieldProblem] = field(default_factory=list)  # validation problems (execute would refuse)

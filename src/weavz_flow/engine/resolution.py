@@ -1,0 +1,177 @@
+"""Connection resolution (DESIGN.md "Execute pipeline" steps 3-4, weavz-api.md §3.2).
+
+Pick the workspace integration (by id, by alias, else the integration's only alias, else the alias named like the
+integration), then the connection: an explicit ``connectionExternalId`` wins; an integration without auth needs none;
+``fixed`` takes the alias's connection; ``per_user`` the end user's; ``per_user_with_fallback`` the end user's if
+there is one, else the alias's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from weavz_flow.engine import tables as t
+from weavz_flow.engine.naming import Strategy
+from weavz_flow.engine.services.connections import SELECT as CONNECTION_SELECT
+from weavz_flow.engine.services.connections import visible_in_workspace
+from weavz_flow.engine.services.scope import not_found
+from weavz_flow.errors import ApiError, ErrorCode
+
+_wi = t.workspace_integrations
+_c = t.connections
+_eu = t.end_users
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Which workspace integration a request addresses (None when the workspace has no alias for it)."""
+
+    integration: sa.Row[Any] | None
+
+    @property
+    def id(self) -> str | None:
+        return self.integration.id if self.integration is not None else None
+
+    @property
+    def alias(self) -> str | None:
+        return self.integration.alias if self.integration is not None else None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self.integration.settings or {}) if self.integration is not None else {}
+
+
+def pick_workspace_integration(
+    conn: sa.Connection,
+    workspace_id: str,
+    integration_name: str,
+    *,
+    workspace_integration_id: str | None = None,
+    integration_alias: str | None = None,
+) -> Target:
+    if workspace_integration_id is not None:
+        row = conn.execute(
+            sa.select(_wi).where(_wi.c.id == workspace_integration_id, _wi.c.workspace_id == workspace_id)
+        ).first()
+        if row is None:
+            raise not_found("Workspace integration", workspace_integration_id)
+        _check_integration(row, integration_name)
+        return Target(row)
+    if integration_alias is not None:
+        row = conn.execute(
+            sa.select(_wi).where(_wi.c.workspace_id == workspace_id, _wi.c.alias == integration_alias)
+        ).first()
+        if row is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"No integration alias '{integration_alias}' in this workspace",
+                           details={"integrationAlias": integration_alias}, status=404)
+        _check_integration(row, integration_name)
+        return Target(row)
+    rows = conn.execute(
+        sa.select(_wi).where(_wi.c.workspace_id == workspace_id, _wi.c.integration_name == integration_name)
+    ).all()
+    if len(rows) == 1:
+        return Target(rows[0])
+    for row in rows:
+        if row.alias == integration_name:
+            return Target(row)
+    if rows:
+        aliases = sorted(r.alias for r in rows)
+        raise ApiError(
+            ErrorCode.AMBIGUOUS_INTEGRATION,
+            f"Integration '{integration_name}' has several aliases in this workspace ({', '.join(aliases)}); "
+            "give integrationAlias or workspaceIntegrationId",
+            details={"integrationName": integration_name, "aliases": aliases},
+        )
+    return Target(None)
+
+
+def check_action_enabled(target: Target, action_name: str) -> None:
+    if target.integration is None:
+        return
+    enabled = target.integration.enabled_actions
+    if enabled is not None and action_name not in enabled:
+        raise ApiError(
+            ErrorCode.ACTION_NOT_ALLOWED,
+            f"Action '{action_name}' is not enabled for alias '{target.alias}'",
+            details={"integrationAlias": target.alias, "actionName": action_name, "enabledActions": list(enabled)},
+        )
+
+
+def resolve_connection(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    workspace_id: str,
+    integration_name: str,
+    needs_connection: bool,
+    target: Target,
+    connection_external_id: str | None = None,
+    end_user_id: str | None = None,
+) -> sa.Row[Any] | None:
+    """The connection row to use (without its credential), or None for an integration that needs none."""
+    if connection_external_id is not None:
+        row = conn.execute(CONNECTION_SELECT.where(
+            _c.c.org_id == org_id, _c.c.integration_name == integration_name,
+            _c.c.external_id == connection_external_id)).first()
+        if row is None or not visible_in_workspace(row, workspace_id):
+            raise ApiError(
+                ErrorCode.CONNECTION_NOT_FOUND,
+                f"Connection '{connection_external_id}' not found for integration '{integration_name}'",
+                details={"connectionExternalId": connection_external_id, "integrationName": integration_name},
+            )
+        return row
+    if not needs_connection:
+        return None
+    wi = target.integration
+    if wi is None:
+        raise _required(integration_name, "the workspace has no alias for this integration; add one or give "
+                                          "connectionExternalId")
+    strategy = Strategy(wi.connection_strategy)
+    if strategy == Strategy.FIXED:
+        return _pinned(conn, wi, integration_name)
+    user_connection = None
+    if end_user_id is not None:
+        user = conn.execute(
+            sa.select(_eu.c.id).where(_eu.c.workspace_id == workspace_id, _eu.c.external_id == end_user_id)
+        ).first()
+        if user is None:
+            raise ApiError(ErrorCode.END_USER_NOT_FOUND, f"End user '{end_user_id}' not found in this workspace",
+                           details={"endUserId": end_user_id})
+        user_connection = conn.execute(
+            CONNECTION_SELECT.where(_c.c.end_user_id == user.id, _c.c.integration_name == integration_name,
+                                    _c.c.status == "ACTIVE")
+            .order_by(_c.c.created_at.desc(), _c.c.id).limit(1)
+        ).first()
+    if user_connection is not None:
+        return user_connection
+    if strategy == Strategy.PER_USER_WITH_FALLBACK:
+        return _pinned(conn, wi, integration_name)
+    if end_user_id is None:
+        raise _required(integration_name, f"alias '{wi.alias}' uses per_user connections; give endUserId")
+    raise _required(integration_name, f"end user '{end_user_id}' has no connection for '{integration_name}'")
+
+
+def _pinned(conn: sa.Connection, wi: sa.Row[Any], integration_name: str) -> sa.Row[Any]:
+    if wi.connection_id is None:
+        raise _required(integration_name, f"alias '{wi.alias}' has no connection")
+    row = conn.execute(CONNECTION_SELECT.where(_c.c.id == wi.connection_id)).first()
+    if row is None:  # deleted since; the foreign key clears the pin, so this is a race at most
+        raise _required(integration_name, f"alias '{wi.alias}' has no connection")
+    return row
+
+
+def _check_integration(row: sa.Row[Any], integration_name: str) -> None:
+    if row.integration_name != integration_name:
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"Alias '{row.alias}' is for integration '{row.integration_name}', not '{integration_name}'",
+            details={"integrationAlias": row.alias, "integrationName": integration_name},
+        )
+
+
+def _required(integration_name: str, why: str) -> ApiError:
+    return ApiError(ErrorCode.CONNECTION_REQUIRED, f"A connection is required for '{integration_name}': {why}",
+                    details={"integrationName": integration_name})

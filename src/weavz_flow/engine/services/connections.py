@@ -1,0 +1,249 @@
+"""Connections: encrypted credentials with natural key (integrationName, externalId) within the organization.
+
+The credential is encrypted before it reaches the store and no read here returns it; :meth:`load_credentials` is the
+one decrypting path, used by the execute pipeline. A connection is visible to every workspace when its scope is
+ORGANIZATION, else only to its own workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from weavz_flow.engine import tables as t
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.catalog_source import CatalogSource
+from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.inputs import ConnectionCreate, ConnectionUpdate, CredentialInput
+from weavz_flow.engine.models import Connection, Page
+from weavz_flow.engine.naming import ConnectionScope, ConnectionType, check_name, invalid, parse_enum
+from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
+from weavz_flow.engine.stamps import new_id, utc_now
+from weavz_flow.engine.store import Store
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
+
+_c = t.connections
+_eu = t.end_users
+
+STATUSES = ("ACTIVE", "ERROR")
+
+# Every read of a connection: its columns minus the encrypted blob, plus its end user's externalId.
+SELECT = sa.select(
+    *(col for col in _c.c if col.name != "credential"),
+    _eu.c.external_id.label("end_user_external_id"),
+).select_from(_c.outerjoin(_eu, _eu.c.id == _c.c.end_user_id))
+
+
+class ConnectionService:
+    def __init__(self, store: Store, cipher: CredentialCipher, source: CatalogSource) -> None:
+        self._store = store
+        self._cipher = cipher
+        self._source = source
+
+    def create(self, caller: Caller, request: ConnectionCreate) -> Connection:
+        conn_type = parse_enum(ConnectionType, "type", request.type)
+        check_name("externalId", request.external_id, max_length=255)
+        check_name("displayName", request.display_name, max_length=255)
+        integration = self._source.catalog().integration(request.integration_name)
+        credential = request.credential(str(conn_type))
+        _check_credential(conn_type, credential)
+        if request.workspace_id is None:
+            if request.end_user_id is not None:
+                raise invalid("workspaceId", "workspaceId is required with endUserId (end users live in a workspace)")
+            caller.require_org_wide("Creating an organization-wide connection")
+        default_scope = ConnectionScope.USER if request.end_user_id else ConnectionScope.ORGANIZATION
+        scope = parse_enum(ConnectionScope, "scope", request.scope) if request.scope else default_scope
+        if scope != ConnectionScope.ORGANIZATION and request.workspace_id is None:
+            raise invalid("workspaceId", f"workspaceId is required for scope {scope}")
+        now = utc_now()
+        row = {
+            "id": new_id(), "org_id": caller.org_id, "integration_name": integration.name,
+            "external_id": request.external_id, "type": str(conn_type), "display_name": request.display_name,
+            "status": "ACTIVE", "scope": str(scope), "workspace_id": request.workspace_id, "end_user_id": None,
+            "credential": self._cipher.encrypt(credential),
+            "credential_fingerprint": self._cipher.fingerprint(credential),
+            "base_url": _check_base_url(request.base_url), "created_at": now, "updated_at": now,
+        }
+        duplicate = (f"A connection '{request.external_id}' already exists for integration '{integration.name}'",
+                     {"integrationName": integration.name, "externalId": request.external_id})
+        with conflict_as(ErrorCode.DUPLICATE, *duplicate), self._store.write() as conn:
+            if request.workspace_id is not None:
+                workspace_row(conn, caller, request.workspace_id)
+            if request.end_user_id is not None:
+                row["end_user_id"] = _end_user_id(conn, request.workspace_id or "", request.end_user_id)
+            taken = conn.execute(sa.select(_c.c.id).where(
+                _c.c.org_id == caller.org_id, _c.c.integration_name == integration.name,
+                _c.c.external_id == request.external_id)).first()
+            if taken is not None:
+                raise ApiError(ErrorCode.DUPLICATE, duplicate[0], details=duplicate[1])
+            conn.execute(sa.insert(_c).values(row))
+            return model(conn.execute(SELECT.where(_c.c.id == row["id"])).one())
+
+    def update(self, caller: Caller, connection_id: str, request: ConnectionUpdate) -> Connection:
+        fields = request.model_fields_set
+        if not fields:
+            raise ApiError(ErrorCode.NO_UPDATES, "Nothing to update")
+        with self._store.write() as conn:
+            current = self._row(conn, caller, connection_id, writing=True)
+            changes: dict[str, Any] = {}
+            if "display_name" in fields and request.display_name is not None:
+                changes["display_name"] = check_name("displayName", request.display_name, max_length=255)
+            if "status" in fields and request.status is not None:
+                if request.status not in STATUSES:
+                    raise invalid("status", "status must be ACTIVE or ERROR")
+                changes["status"] = request.status
+            if "base_url" in fields:
+                changes["base_url"] = _check_base_url(request.base_url)
+            if fields & set(CredentialInput.model_fields):
+                conn_type = ConnectionType(current.type)
+                credential = request.credential(str(conn_type))
+                _check_credential(conn_type, credential)
+                changes["credential"] = self._cipher.encrypt(credential)
+                changes["credential_fingerprint"] = self._cipher.fingerprint(credential)
+            changes["updated_at"] = utc_now()
+            conn.execute(sa.update(_c).where(_c.c.id == connection_id).values(changes))
+            return model(conn.execute(SELECT.where(_c.c.id == connection_id)).one())
+
+    def list(
+        self, caller: Caller, *, limit: int | None = None, offset: int | None = None,
+        workspace_id: str | None = None, integration_name: str | None = None,
+    ) -> Page[Connection]:
+        limit, offset = page_bounds(limit, offset, maximum=100_000)
+        where = self._visible(caller)
+        if workspace_id is not None:
+            caller.check_workspace(workspace_id)
+            where.append(sa.or_(_c.c.scope == str(ConnectionScope.ORGANIZATION), _c.c.workspace_id == workspace_id))
+        if integration_name is not None:
+            where.append(_c.c.integration_name == integration_name)
+        with self._store.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(_c).where(*where)).scalar_one()
+            rows = conn.execute(
+                SELECT.where(*where).order_by(_c.c.created_at, _c.c.id).limit(limit).offset(offset)
+            ).all()
+        return Page([model(r) for r in rows], total)
+
+    def list_all(self, caller: Caller) -> list[Connection]:
+        """Every connection the caller may see, in one query (for plan)."""
+        with self._store.read() as conn:
+            rows = conn.execute(
+                SELECT.where(*self._visible(caller)).order_by(_c.c.integration_name, _c.c.external_id)
+            ).all()
+        return [model(r) for r in rows]
+
+    def get(self, caller: Caller, connection_id: str) -> Connection:
+        with self._store.read() as conn:
+            return model(self._row(conn, caller, connection_id))
+
+    def get_by_external_id(self, caller: Caller, integration_name: str, external_id: str) -> Connection:
+        with self._store.read() as conn:
+            row = conn.execute(SELECT.where(
+                _c.c.org_id == caller.org_id, _c.c.integration_name == integration_name,
+                _c.c.external_id == external_id)).first()
+        if row is None or not _visible_to(caller, row):
+            raise not_found("Connection", external_id, ErrorCode.CONNECTION_NOT_FOUND)
+        return model(row)
+
+    def delete(self, caller: Caller, connection_id: str) -> str:
+        """Aliases that pinned it keep their strategy with no connection (execute then says CONNECTION_REQUIRED)."""
+        with self._store.write() as conn:
+            self._row(conn, caller, connection_id, writing=True)
+            conn.execute(sa.delete(_c).where(_c.c.id == connection_id))
+        return connection_id
+
+    def fingerprint(self, type: str, credential: CredentialInput) -> str:
+        """What :attr:`Connection.credential_fingerprint` would be for this credential (plan compares the two)."""
+        return self._cipher.fingerprint(credential.credential(str(parse_enum(ConnectionType, "type", type))))
+
+    def load_credentials(self, conn: sa.Connection, connection_id: str) -> Credentials:
+        """The decrypted credential, for the execute pipeline only."""
+        blob = conn.execute(sa.select(_c.c.credential).where(_c.c.id == connection_id)).scalar_one()
+        return credentials_from(self._cipher.decrypt(blob))
+
+    def _row(self, conn: sa.Connection, caller: Caller, connection_id: str, *, writing: bool = False) -> sa.Row[Any]:
+        row = conn.execute(SELECT.where(_c.c.id == connection_id, _c.c.org_id == caller.org_id)).first()
+        if row is None or not _visible_to(caller, row):
+            raise not_found("Connection", connection_id, ErrorCode.CONNECTION_NOT_FOUND)
+        if writing and not caller.org_wide and (row.workspace_id is None or not caller.may_access(row.workspace_id)):
+            raise ApiError(ErrorCode.SCOPE_DENIED, "This API key may not change organization-wide connections")
+        return row
+
+    @staticmethod
+    def _visible(caller: Caller) -> list[Any]:
+        where: list[Any] = [_c.c.org_id == caller.org_id]
+        if caller.workspace_ids is not None:
+            where.append(sa.or_(_c.c.scope == str(ConnectionScope.ORGANIZATION),
+                                _c.c.workspace_id.in_(sorted(caller.workspace_ids))))
+        return where
+
+
+def visible_in_workspace(row: Any, workspace_id: str) -> bool:
+    return row.scope == ConnectionScope.ORGANIZATION or row.workspace_id == workspace_id
+
+
+def _visible_to(caller: Caller, row: Any) -> bool:
+    return (caller.org_wide or row.scope == ConnectionScope.ORGANIZATION
+            or (row.workspace_id is not None and caller.may_access(row.workspace_id)))
+
+
+def model(row: sa.Row[Any]) -> Connection:
+    data = dict(row._mapping)
+    data["end_user_id"] = data.pop("end_user_external_id")
+    return Connection.model_validate(data)
+
+
+def models(rows: Iterable[sa.Row[Any]]) -> list[Connection]:
+    return [model(r) for r in rows]
+
+
+def credentials_from(data: dict[str, Any]) -> Credentials:
+    def secret(key: str) -> Sensitive[str] | None:
+        value = data.get(key)
+        return Sensitive(value) if value is not None else None
+
+    props = data.get("props")
+    return Credentials(
+        type=data["type"],
+        secret_text=secret("secretText"),
+        username=data.get("username"),
+        password=secret("password"),
+        props=Sensitive(props) if props is not None else None,
+        access_token=secret("accessToken"),
+        refresh_token=secret("refreshToken"),
+        token_type=data.get("tokenType"),
+    )
+
+
+def _check_credential(conn_type: ConnectionType, credential: dict[str, Any]) -> None:
+    def need(key: str, wire: str) -> None:
+        value = credential.get(key)
+        if value is None or value == "" or value == {}:
+            raise invalid(wire, f"{wire} is required for a {conn_type} connection")
+
+    if conn_type == ConnectionType.SECRET_TEXT:
+        need("secretText", "secretText")
+    elif conn_type == ConnectionType.BASIC_AUTH:
+        need("username", "username")
+        need("password", "password")
+    elif conn_type == ConnectionType.CUSTOM_AUTH:
+        need("props", "props")
+    else:
+        need("accessToken", "accessToken")
+
+
+def _check_base_url(base_url: str | None) -> str | None:
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise invalid("baseUrl", "baseUrl must be an http(s) URL")
+    return base_url
+
+
+def _end_user_id(conn: sa.Connection, workspace_id: str, external_id: str) -> str:
+    row = conn.execute(
+        sa.select(_eu.c.id).where(_eu.c.workspace_id == workspace_id, _eu.c.external_id == external_id)
+    ).first()
+    if row is None:
+        raise not_found("End user", external_id, ErrorCode.END_USER_NOT_FOUND)
+    return str(row.id)

@@ -1,0 +1,30 @@
+"""Checking a workspace integration's ``settings`` object (weavz-api.md §1.9, weavz-sdk-wire.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weavz_flow.engine.naming import PersistenceScope, invalid
+
+
+def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings to store (``{}`` for None). Unknown keys are kept, as Weavz keeps them."""
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise invalid("settings", "settings must be an object")
+    persistence = settings.get("persistence")
+    if persistence is not None:
+        if not isinstance(persistence, dict):
+            raise invalid("settings.persistence", "settings.persistence must be an object")
+        scope = persistence.get("scope", PersistenceScope.END_USER.value)
+        if scope not in {s.value for s in PersistenceScope}:
+            raise invalid("settings.persistence.scope",
+                          "settings.persistence.scope must be one of end_user, workspace, external")
+        if scope == PersistenceScope.EXTERNAL and not persistence.get("externalId"):
+            raise invalid("settings.persistence.externalId",
+                          "settings.persistence.externalId is required when the scope is external")
+    base_url = settings.get("baseUrl")
+    if base_url is not None and (not isinstance(base_url, str) or "://" not in base_url):
+        raise invalid("settings.baseUrl", "settings.baseUrl must be an absolute URL")
+    return dict(settings)

@@ -1,0 +1,110 @@
+"""The built-ins' durable state (``StateStore`` of integrations/base.py) over the store's kv_entries and stored_files.
+
+Each method is one transaction. List updates read, change and write the value under the row's write lock (SQLite:
+``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT ... FOR UPDATE`` after an ``INSERT ... ON CONFLICT DO NOTHING`` that makes
+sure the row exists to lock), so concurrent appends never lose one another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from weavz_flow.engine import tables as t
+from weavz_flow.engine.dialect_insert import insert_for
+from weavz_flow.engine.stamps import utc_now
+from weavz_flow.engine.store import Store
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.base import StoredFile
+
+_kv = t.kv_entries
+_f = t.stored_files
+
+# A "not yet a list" marker for a row that add_to_list created only to have something to lock.
+_FRESH = {"__weavz_flow_fresh__": True}
+
+
+class SqlStateStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # -- key/value --------------------------------------------------------------------------------------------
+
+    def kv_get(self, namespace: str, key: str) -> tuple[bool, Any]:
+        with self._store.read() as conn:
+            row = conn.execute(sa.select(_kv.c.value).where(_kv.c.namespace == namespace, _kv.c.key == key)).first()
+        return (False, None) if row is None else (True, row.value)
+
+    def kv_put(self, namespace: str, key: str, value: Any) -> None:
+        now = utc_now()
+        with self._store.write() as conn:
+            stmt = insert_for(conn, _kv).values(namespace=namespace, key=key, value=value, updated_at=now)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[_kv.c.namespace, _kv.c.key], set_={"value": value, "updated_at": now}))
+
+    def kv_delete(self, namespace: str, key: str) -> bool:
+        with self._store.write() as conn:
+            result = conn.execute(sa.delete(_kv).where(_kv.c.namespace == namespace, _kv.c.key == key))
+        return result.rowcount > 0
+
+    def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]:
+        return self._update_list(namespace, key, lambda items: [*items, value])
+
+    def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]:
+        return self._update_list(namespace, key, lambda items: [i for i in items if i != value])
+
+    def _update_list(self, namespace: str, key: str, change: Any) -> list[Any]:
+        now = utc_now()
+        with self._store.write() as conn:
+            conn.execute(insert_for(conn, _kv).values(namespace=namespace, key=key, value=_FRESH, updated_at=now)
+                         .on_conflict_do_nothing(index_elements=[_kv.c.namespace, _kv.c.key]))
+            current = conn.execute(
+                sa.select(_kv.c.value).where(_kv.c.namespace == namespace, _kv.c.key == key).with_for_update()
+            ).scalar_one()
+            if current == _FRESH or current is None:
+                current = []
+            if not isinstance(current, list):
+                raise ApiError(ErrorCode.VALIDATION_ERROR, f"The value under key '{key}' is not a list",
+                               details={"key": key})
+            updated = change(current)
+            conn.execute(sa.update(_kv).where(_kv.c.namespace == namespace, _kv.c.key == key)
+                         .values(value=updated, updated_at=now))
+        return list(updated)
+
+    # -- files ------------------------------------------------------------------------------------------------
+
+    def file_write(self, namespace: str, path: str, content: bytes, content_type: str | None) -> StoredFile:
+        now = utc_now()
+        values = {"content": content, "content_type": content_type, "size": len(content), "updated_at": now}
+        with self._store.write() as conn:
+            stmt = insert_for(conn, _f).values(namespace=namespace, path=path, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[_f.c.namespace, _f.c.path], set_=values))
+        return StoredFile(path=path, content=content, content_type=content_type, size=len(content), updated_at=now)
+
+    def file_read(self, namespace: str, path: str) -> StoredFile | None:
+        with self._store.read() as conn:
+            row = conn.execute(sa.select(_f).where(_f.c.namespace == namespace, _f.c.path == path)).first()
+        return None if row is None else _file(row)
+
+    def file_list(self, namespace: str, prefix: str) -> list[StoredFile]:
+        columns = [_f.c.path, _f.c.content_type, _f.c.size, _f.c.updated_at]
+        query = sa.select(*columns).where(_f.c.namespace == namespace)
+        if prefix:
+            # autoescape: '%' and '_' in a prefix mean themselves. SQLite's LIKE ignores ASCII case, hence the
+            # exact check below.
+            query = query.where(_f.c.path.startswith(prefix, autoescape=True))
+        with self._store.read() as conn:
+            rows = conn.execute(query.order_by(_f.c.path)).all()
+        return [StoredFile(path=r.path, content=b"", content_type=r.content_type, size=r.size,
+                           updated_at=r.updated_at) for r in rows if r.path.startswith(prefix)]
+
+    def file_delete(self, namespace: str, path: str) -> bool:
+        with self._store.write() as conn:
+            result = conn.execute(sa.delete(_f).where(_f.c.namespace == namespace, _f.c.path == path))
+        return result.rowcount > 0
+
+
+def _file(row: sa.Row[Any]) -> StoredFile:
+    return StoredFile(path=row.path, content=bytes(row.content), content_type=row.content_type, size=row.size,
+                      updated_at=row.updated_at)

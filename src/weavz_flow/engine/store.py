@@ -1,0 +1,131 @@
+"""The store: one SQLAlchemy engine over a SQLite file (the default) or PostgreSQL, with its schema kept current.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on. Python's sqlite3 module would open transactions on
+its own schedule; we take that over so that a write transaction starts with ``BEGIN IMMEDIATE``. A read-then-write
+transaction (an atomic list update, an idempotency claim) then holds the write lock from its first statement instead
+of failing when two writers try to upgrade their read locks at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from weavz_flow.engine import migrate
+
+DATABASE_URL_ENV = "WEAVZ_FLOW_DATABASE_URL"
+
+_IMMEDIATE = "weavz_flow_immediate"
+_BUSY_TIMEOUT_MS = 30_000
+
+
+class Store:
+    """Owns the database engine. Services borrow connections through :meth:`read` and :meth:`write`."""
+
+    def __init__(self, url: str, *, schema: str | None = None, upgrade: bool = True) -> None:
+        parsed = make_url(url)
+        self.url = parsed
+        self.dialect = parsed.get_backend_name()
+        self.schema = schema
+        self.sqlite_path: Path | None = None
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(parsed)
+            self.sqlite_path = Path(parsed.database) if parsed.database else None
+        elif self.dialect == "postgresql":
+            self.engine = _postgres_engine(parsed, schema)
+        else:
+            raise ValueError(f"unsupported database '{self.dialect}': use a SQLite file or postgresql+psycopg://")
+        if upgrade:
+            migrate.upgrade(self.engine)
+
+    # -- constructors ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def sqlite(cls, path: str | Path, **kw: Any) -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{path}", **kw)
+
+    @classmethod
+    def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Store:
+        """A URL or a SQLite path if given, else ``WEAVZ_FLOW_DATABASE_URL``, else a SQLite file at ``default_path``."""
+        if database is None:
+            database = os.environ.get(DATABASE_URL_ENV) or None
+        if database is None:
+            if default_path is None:
+                raise ValueError(f"no database: pass one, set {DATABASE_URL_ENV}, or give a default path")
+            return cls.sqlite(default_path, **kw)
+        text = str(database)
+        if "://" in text:
+            if text.startswith("postgresql://"):  # the plain scheme would pick psycopg2; we ship psycopg 3
+                text = "postgresql+psycopg://" + text.removeprefix("postgresql://")
+            return cls(text, **kw)
+        return cls.sqlite(text, **kw)
+
+    # -- transactions ---------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A transaction that takes the write lock up front on SQLite (PostgreSQL locks rows as it goes)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_IMMEDIATE: True})
+            with conn.begin():
+                yield conn
+
+    def revision(self) -> str | None:
+        return migrate.current_revision(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        # The URL may carry a password; render_as_string hides it.
+        return f"Store({self.url.render_as_string(hide_password=True)!r})"
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see the module docstring)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode except for the last commits on power loss
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: sa.URL, schema: str | None) -> sa.Engine:
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    if schema is not None:
+        quoted = '"' + schema.replace('"', '""') + '"'
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(f"SET search_path TO {quoted}")
+            dbapi_conn.commit()
+
+    return engine

@@ -1,0 +1,190 @@
+"""The store's tables as SQLAlchemy Core metadata: what the code reads and writes.
+
+The schema itself is created and evolved by the Alembic revisions in ``engine/migrations/versions``; a test checks
+that migrating an empty database to head yields exactly these tables and columns. Ids are UUID strings and times are
+the fixed-width ISO 8601 UTC text of :mod:`weavz_flow.engine.stamps`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+# JSON on SQLite (text), JSONB on PostgreSQL.
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+_ID = 36
+_TIME = 32
+
+
+def _id(name: str = "id", *args: sa.ForeignKey, **kw: object) -> sa.Column:
+    return sa.Column(name, sa.String(_ID), *args, **kw)  # type: ignore[arg-type]
+
+
+def _time(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.String(_TIME), nullable=nullable)
+
+
+organizations = sa.Table(
+    "organizations", metadata,
+    _id(primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+)
+
+api_keys = sa.Table(
+    "api_keys", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the plain key
+    sa.Column("key_prefix", sa.String(8), nullable=False),
+    sa.Column("permissions", Json, nullable=True),  # null = unrestricted
+    _time("expires_at", nullable=True),
+    _time("last_used_at", nullable=True),
+    _time("created_at"),
+)
+
+workspaces = sa.Table(
+    "workspaces", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("slug", sa.String(100), nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("org_id", "slug", name="uq_workspaces_org_slug"),
+)
+
+end_users = sa.Table(
+    "end_users", metadata,
+    _id(primary_key=True),
+    _id("org_id", nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("metadata", Json, nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("workspace_id", "external_id", name="uq_end_users_workspace_external"),
+)
+
+connections = sa.Table(
+    "connections", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("display_name", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=True, index=True),
+    _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("credential", sa.LargeBinary, nullable=False),  # encrypted (Fernet token)
+    sa.Column("credential_fingerprint", sa.String(64), nullable=False),  # keyed HMAC, for plan diffs
+    sa.Column("base_url", sa.String(2000), nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("org_id", "integration_name", "external_id", name="uq_connections_org_integration_external"),
+)
+
+workspace_integrations = sa.Table(
+    "workspace_integrations", metadata,
+    _id(primary_key=True),
+    _id("org_id", nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("alias", sa.String(64), nullable=False),
+    sa.Column("connection_strategy", sa.String(32), nullable=False),
+    _id("connection_id", sa.ForeignKey("connections.id", ondelete="SET NULL"), nullable=True, index=True),
+    sa.Column("display_name", sa.String(255), nullable=True),
+    sa.Column("enabled_actions", Json, nullable=True),  # null = every action
+    sa.Column("settings", Json, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("workspace_id", "alias", name="uq_workspace_integrations_workspace_alias"),
+)
+
+partials = sa.Table(
+    "partials", metadata,
+    _id(primary_key=True),
+    _id("org_id", nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    _id("workspace_integration_id", sa.ForeignKey("workspace_integrations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("action_name", sa.String(200), nullable=True),
+    sa.Column("trigger_name", sa.String(200), nullable=True),
+    # "action:<name>", "trigger:<name>" or "" for integration-wide: a non-null column that a unique constraint can
+    # use, since NULLs never collide in SQL unique constraints.
+    sa.Column("scope_key", sa.String(210), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(500), nullable=True),
+    sa.Column("values", Json, nullable=False),
+    sa.Column("enforced_keys", Json, nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("workspace_integration_id", "scope_key", "name", name="uq_partials_scope_name"),
+)
+
+executions = sa.Table(
+    "executions", metadata,
+    _id(primary_key=True),
+    _id("org_id", nullable=False),
+    _id("workspace_id", nullable=False, index=True),
+    _id("api_key_id", nullable=True),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("action_name", sa.String(200), nullable=False),
+    _id("workspace_integration_id", nullable=True),
+    sa.Column("integration_alias", sa.String(64), nullable=True),
+    _id("connection_id", nullable=True),
+    sa.Column("end_user_id", sa.String(255), nullable=True),  # the request's endUserId (an external id)
+    sa.Column("partial_ids", Json, nullable=False),
+    sa.Column("enforced_keys", Json, nullable=False),
+    sa.Column("input", Json, nullable=True),  # redacted: credential strings and enforced values masked
+    sa.Column("status", sa.String(16), nullable=False),  # success | failed
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("error_code", sa.String(64), nullable=True),
+    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Column("output", Json, nullable=True),  # redacted, capped
+    sa.Column("output_truncated", sa.Boolean, nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=True),
+    _time("created_at"),
+)
+
+kv_entries = sa.Table(
+    "kv_entries", metadata,
+    sa.Column("namespace", sa.String(400), primary_key=True),
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("value", Json, nullable=True),
+    _time("updated_at"),
+)
+
+stored_files = sa.Table(
+    "stored_files", metadata,
+    sa.Column("namespace", sa.String(400), primary_key=True),
+    sa.Column("path", sa.String(1000), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("content_type", sa.String(200), nullable=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    _time("updated_at"),
+)
+
+idempotency_records = sa.Table(
+    "idempotency_records", metadata,
+    _id(primary_key=True),
+    _id("org_id", nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("request_fingerprint", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | completed
+    sa.Column("result", Json, nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("org_id", "key", name="uq_idempotency_org_key"),
+)

@@ -1,0 +1,147 @@
+"""Filesystem (``storage``): durable files by path, namespaced by the alias's persistence scope.
+
+Content is text by default; ``contentEncoding: base64`` on write and ``outputEncoding: base64`` on read carry
+binary files. Field names are the Weavz catalog's (``StorageWriteFileInput`` etc. in the SDK).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Optional
+
+from pydantic import BaseModel, Field
+
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.base import ActionContext, NativeIntegration, StoredFile
+from weavz_flow.integrations.kv_store import state_of
+from weavz_flow.integrations.native_action import model_action
+
+# Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
+# ruff: noqa: UP045
+
+NAME = "storage"
+MAX_FILE_BYTES = 10 * 1024 * 1024
+BASE64 = "base64"
+
+
+class StorageReadFileInput(BaseModel):
+    """Filesystem — Read File"""
+    path: str = Field(..., description="File path within the storage scope (e.g. \"config.json\", \"data/users.csv\")")
+    outputEncoding: Optional[str] = Field(None, description="Use Base64 for binary files downloaded from integrations.")
+
+
+class StorageWriteFileInput(BaseModel):
+    """Filesystem — Write File"""
+    path: str = Field(..., description="File path within the storage scope")
+    content: str = Field(..., description="File content to write")
+    contentType: Optional[str] = Field(None, description="MIME type (e.g. \"application/json\", \"text/plain\")")
+    contentEncoding: Optional[str] = Field(
+        None, description="Use Base64 for binary files downloaded from integrations.")
+
+
+class StorageDeleteFileInput(BaseModel):
+    """Filesystem — Delete File"""
+    path: str = Field(..., description="File path to delete")
+
+
+class StorageListFilesInput(BaseModel):
+    """Filesystem — List Files"""
+    prefix: Optional[str] = Field(
+        None,
+        description="Path prefix to filter files (e.g. \"data/\" to list all files in data folder). "
+                    "Leave empty for all files.",
+    )
+
+
+def clean_path(path: Any) -> str:
+    """A relative path without empty, '.' or '..' segments; a leading '/' is dropped."""
+    if not isinstance(path, str) or not path.strip("/"):
+        raise _invalid("path", "'path' is required")
+    parts = path.strip("/").split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise _invalid("path", "'path' must not contain empty, '.' or '..' segments")
+    return "/".join(parts)
+
+
+def _encoding(values: dict[str, Any], field: str) -> str | None:
+    encoding = values.get(field)
+    if encoding in (None, ""):
+        return None
+    if str(encoding).lower() not in (BASE64, "utf-8", "utf8", "text"):
+        raise _invalid(field, f"'{field}' must be base64 or utf-8")
+    return BASE64 if str(encoding).lower() == BASE64 else None
+
+
+def _describe(file: StoredFile) -> dict[str, Any]:
+    return {"path": file.path, "size": file.size, "contentType": file.content_type, "updatedAt": file.updated_at}
+
+
+def write_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
+    path = clean_path(values.get("path"))
+    content = values.get("content")
+    if not isinstance(content, str):
+        raise _invalid("content", "'content' must be a string")
+    if _encoding(values, "contentEncoding") == BASE64:
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise _invalid("content", "'content' is not valid base64") from None
+    else:
+        data = content.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise ApiError(ErrorCode.STORAGE_ERROR, f"File is larger than {MAX_FILE_BYTES} bytes",
+                       details={"path": path, "size": len(data)}, status=400)
+    return _describe(state_of(ctx).file_write(ctx.namespace, path, data, values.get("contentType")))
+
+
+def read_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
+    path = clean_path(values.get("path"))
+    file = state_of(ctx).file_read(ctx.namespace, path)
+    if file is None:
+        raise ApiError(ErrorCode.ACTION_FAILED, f"File '{path}' not found",
+                       details={"path": path, "reason": "not_found"})
+    encoding = _encoding(values, "outputEncoding")
+    if encoding is None:
+        try:
+            content = file.content.decode("utf-8")
+        except UnicodeDecodeError:  # binary content cannot be text: hand it over as base64 and say so
+            encoding = BASE64
+    if encoding == BASE64:
+        content = base64.b64encode(file.content).decode("ascii")
+    return {**_describe(file), "content": content, "encoding": encoding or "utf-8"}
+
+
+def list_files(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
+    prefix = values.get("prefix") or ""
+    if not isinstance(prefix, str):
+        raise _invalid("prefix", "'prefix' must be a string")
+    files = [_describe(f) for f in state_of(ctx).file_list(ctx.namespace, prefix.lstrip("/"))]
+    return {"files": files, "count": len(files)}
+
+
+def delete_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
+    path = clean_path(values.get("path"))
+    return {"path": path, "deleted": state_of(ctx).file_delete(ctx.namespace, path)}
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(ErrorCode.VALIDATION_ERROR, message, details={"fields": [{"field": field, "message": message}]})
+
+
+ACTIONS = {
+    action.info.name: action
+    for action in (
+        model_action(NAME, "read_file", StorageReadFileInput, read_file),
+        model_action(NAME, "write_file", StorageWriteFileInput, write_file),
+        model_action(NAME, "delete_file", StorageDeleteFileInput, delete_file),
+        model_action(NAME, "list_files", StorageListFilesInput, list_files),
+    )
+}
+
+INTEGRATION = NativeIntegration(
+    name=NAME,
+    display_name="Filesystem",
+    description="Durable files by path, namespaced by the alias's persistence scope.",
+    actions=ACTIONS,
+)
