@@ -12,7 +12,7 @@ Every method is synchronous; errors from the API are :class:`weavz_flow.errors.A
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -66,6 +66,11 @@ class Backend(Protocol):
     def list_connections(self) -> list[LiveConnection]: ...
 
     def snapshot(self, workspace: LiveWorkspace) -> WorkspaceSnapshot: ...
+
+    def snapshots(self, workspaces: Sequence[LiveWorkspace]) -> list[WorkspaceSnapshot]:
+        """Snapshots of several workspaces, in the order given; a backend may batch them (the local one reads all
+        workspaces in one query per object kind), else it makes one snapshot call per workspace."""
+        ...
 
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         """The fingerprint this backend would store for ``credentials`` (comparable with

@@ -53,8 +53,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def read_live(backend: Backend, applied_fingerprints: Mapping[str, str] | None = None) -> LiveState:
-    """Workspaces and connections once each, then one snapshot per workspace."""
+    """Workspaces and connections once each, then the snapshots (batched where the backend can)."""
     workspaces = tuple(backend.list_workspaces())
     connections = tuple(backend.list_connections())
-    snapshots = {w.slug: backend.snapshot(w) for w in workspaces}
+    snapshots = {s.workspace.slug: s for s in backend.snapshots(workspaces)}
     return LiveState(workspaces, connections, snapshots, dict(applied_fingerprints or {}))

@@ -1,0 +1,340 @@
+"""The local backend: the embedded engine in this process, over its store (SQLite by default, or PostgreSQL).
+
+Reads are batched: one query for the workspaces, one for the connections, and one per object kind for the
+snapshots of all workspaces together. Applies are serialized by a file lock next to the project's state (and, on
+PostgreSQL, by an advisory lock as well, so two machines sharing one database never interleave).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+
+from weavz_flow.backends.errors import LockHeldError
+from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview
+from weavz_flow.backends.file_lock import file_lock
+from weavz_flow.backends.live import (
+    LiveAlias,
+    LiveConnection,
+    LiveEndUser,
+    LivePartial,
+    LiveWorkspace,
+    WorkspaceSnapshot,
+)
+from weavz_flow.backends.protocol import BackendCapabilities
+from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.engine import models as m
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.catalog_source import CatalogSource
+from weavz_flow.engine.credential_cipher import KEY_FILE_NAME, CredentialCipher
+from weavz_flow.engine.inputs import (
+    ConnectionCreate,
+    ConnectionUpdate,
+    CredentialInput,
+    EndUserCreate,
+    EndUserUpdate,
+    PartialCreate,
+    PartialUpdate,
+    WorkspaceCreate,
+    WorkspaceIntegrationCreate,
+    WorkspaceIntegrationUpdate,
+    WorkspaceUpdate,
+)
+from weavz_flow.engine.services.connections import ConnectionService
+from weavz_flow.engine.services.end_users import EndUserService
+from weavz_flow.engine.services.orgs import OrganizationService
+from weavz_flow.engine.services.partials import PartialService
+from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
+from weavz_flow.engine.services.workspaces import WorkspaceService
+from weavz_flow.engine.store import Store
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.base import Credentials
+
+LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
+STATE_DB_FILE = "state.db"
+LOCK_FILE = "apply.lock"
+
+
+class LocalBackend:
+    def __init__(
+        self,
+        state_dir: Path,
+        database: str | None = None,
+        *,
+        catalog: Catalog | None = None,
+        store: Store | None = None,
+    ) -> None:
+        """``database`` is a SQLAlchemy URL or a SQLite path; None means WEAVZ_FLOW_DATABASE_URL, else
+        ``<state_dir>/state.db``. The credential key is WEAVZ_FLOW_SECRET_KEY or ``<state_dir>/secret.key``."""
+        self._state_dir = state_dir
+        self.store = store or Store.open(database, default_path=state_dir / STATE_DB_FILE)
+        source = CatalogSource(catalog) if catalog is not None else CatalogSource()
+        self._cipher = CredentialCipher.from_environment(state_dir / KEY_FILE_NAME)
+        self.workspaces = WorkspaceService(self.store)
+        self.aliases = WorkspaceIntegrationService(self.store, source)
+        self.connections = ConnectionService(self.store, self._cipher, source)
+        self.end_users = EndUserService(self.store)
+        self.partials = PartialService(self.store, source)
+        self.org = OrganizationService(self.store).get_or_create(LOCAL_ORG_NAME)
+        self.caller = Caller.system(self.org.id)
+        self._round_trips = 0
+
+    # -- identity -------------------------------------------------------------------------------------------------
+
+    @property
+    def description(self) -> str:
+        return f"local engine ({self.store.url.render_as_string(hide_password=True)})"
+
+    @property
+    def identity(self) -> str:
+        return "local:" + self.store.url.render_as_string(hide_password=True)
+
+    @property
+    def capabilities(self) -> BackendCapabilities:
+        return BackendCapabilities(connection_update=True, credential_fingerprints=True)
+
+    @property
+    def round_trips(self) -> int:
+        return self._round_trips
+
+    def _trip(self) -> None:
+        self._round_trips += 1
+
+    # -- reads ----------------------------------------------------------------------------------------------------
+
+    def list_workspaces(self) -> list[LiveWorkspace]:
+        self._trip()
+        return [_workspace(w) for w in self.workspaces.list_all(self.caller)]
+
+    def list_connections(self) -> list[LiveConnection]:
+        self._trip()
+        return [_connection(c) for c in self.connections.list_all(self.caller)]
+
+    def snapshot(self, workspace: LiveWorkspace) -> WorkspaceSnapshot:
+        return self.snapshots([workspace])[0]
+
+    def snapshots(self, workspaces: Sequence[LiveWorkspace]) -> list[WorkspaceSnapshot]:
+        if not workspaces:
+            return []
+        ids = [w.id for w in workspaces]
+        self._trip()
+        aliases = self.aliases.list_many(self.caller, ids)
+        self._trip()
+        partials = self.partials.list_many(self.caller, ids)
+        self._trip()
+        end_users = self.end_users.list_many(self.caller, ids)
+        by_ws: dict[str, dict[str, list[Any]]] = {i: {"a": [], "p": [], "e": []} for i in ids}
+        for a in aliases:
+            by_ws[a.workspace_id]["a"].append(_alias(a))
+        for p in partials:
+            by_ws[p.workspace_id]["p"].append(_partial(p))
+        for e in end_users:
+            by_ws[e.workspace_id]["e"].append(_end_user(e))
+        return [WorkspaceSnapshot(w, tuple(by_ws[w.id]["a"]), tuple(by_ws[w.id]["p"]), tuple(by_ws[w.id]["e"]))
+                for w in workspaces]
+
+    def credential_fingerprint(self, credentials: Credentials) -> str | None:
+        return self.connections.fingerprint(credentials.type, _credential_input(credentials))
+
+    # -- writes ---------------------------------------------------------------------------------------------------
+
+    def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace:
+        self._trip()
+        return _workspace(self.workspaces.create(self.caller, WorkspaceCreate(name=spec.name, slug=spec.slug)))
+
+    def update_workspace(self, workspace_id: str, spec: WorkspaceSpec) -> LiveWorkspace:
+        self._trip()
+        request = WorkspaceUpdate(name=spec.name, slug=spec.slug)
+        return _workspace(self.workspaces.update(self.caller, workspace_id, request))
+
+    def delete_workspace(self, workspace_id: str) -> None:
+        self._trip()
+        self.workspaces.delete(self.caller, workspace_id)
+
+    def create_connection(self, spec: ConnectionSpec) -> LiveConnection:
+        self._trip()
+        fields = _credential_fields(spec.credentials)
+        scope = "USER" if spec.end_user else ("WORKSPACE" if spec.workspace_id else None)
+        request = ConnectionCreate(
+            type=spec.type, external_id=spec.external_id, display_name=spec.display_name or spec.external_id,
+            integration_name=spec.integration, workspace_id=spec.workspace_id, end_user_id=spec.end_user,
+            scope=scope, base_url=spec.base_url, **fields,
+        )
+        return _connection(self.connections.create(self.caller, request))
+
+    def update_connection(self, connection_id: str, spec: ConnectionSpec) -> LiveConnection:
+        self._trip()
+        fields: dict[str, Any] = {"base_url": spec.base_url, **_credential_fields(spec.credentials)}
+        if spec.display_name is not None:
+            fields["display_name"] = spec.display_name
+        return _connection(self.connections.update(self.caller, connection_id, ConnectionUpdate(**fields)))
+
+    def delete_connection(self, connection_id: str) -> None:
+        self._trip()
+        self.connections.delete(self.caller, connection_id)
+
+    def create_end_user(self, spec: EndUserSpec) -> LiveEndUser:
+        self._trip()
+        request = EndUserCreate(workspace_id=spec.workspace_id, external_id=spec.external_id,
+                                display_name=spec.display_name, email=spec.email, metadata=dict(spec.metadata))
+        return _end_user(self.end_users.create(self.caller, request))
+
+    def update_end_user(self, end_user_id: str, spec: EndUserSpec) -> LiveEndUser:
+        self._trip()
+        fields: dict[str, Any] = {"metadata": dict(spec.metadata)}
+        if spec.display_name is not None:
+            fields["display_name"] = spec.display_name
+        if spec.email is not None:
+            fields["email"] = spec.email
+        return _end_user(self.end_users.update(self.caller, end_user_id, EndUserUpdate(**fields)))
+
+    def delete_end_user(self, end_user_id: str) -> None:
+        self._trip()
+        self.end_users.delete(self.caller, end_user_id)
+
+    def create_alias(self, spec: AliasSpec) -> LiveAlias:
+        self._trip()
+        request = WorkspaceIntegrationCreate(
+            integration_name=spec.integration, alias=spec.alias, connection_strategy=spec.strategy,
+            connection_id=spec.connection_id,
+            enabled_actions=list(spec.enabled_actions) if spec.enabled_actions is not None else None,
+            display_name=spec.display_name, settings=dict(spec.settings),
+        )
+        return _alias(self.aliases.create(self.caller, spec.workspace_id, request))
+
+    def update_alias(self, alias_id: str, spec: AliasSpec) -> LiveAlias:
+        self._trip()
+        fields: dict[str, Any] = {
+            "connection_strategy": spec.strategy, "connection_id": spec.connection_id,
+            "enabled_actions": list(spec.enabled_actions) if spec.enabled_actions is not None else None,
+            "settings": dict(spec.settings),
+        }
+        if spec.display_name is not None:
+            fields["display_name"] = spec.display_name
+        return _alias(self.aliases.update(self.caller, spec.workspace_id, alias_id,
+                                          WorkspaceIntegrationUpdate(**fields)))
+
+    def delete_alias(self, workspace_id: str, alias_id: str) -> None:
+        self._trip()
+        self.aliases.delete(self.caller, workspace_id, alias_id)
+
+    def create_partial(self, spec: PartialSpec) -> LivePartial:
+        self._trip()
+        request = PartialCreate(
+            workspace_id=spec.workspace_id, integration_name=spec.integration, name=spec.name,
+            workspace_integration_id=spec.alias_id, integration_alias=spec.alias, action_name=spec.action,
+            description=spec.description, values=dict(spec.values), enforced_keys=list(spec.enforced_keys),
+            is_default=spec.is_default,
+        )
+        return _partial(self.partials.create(self.caller, request))
+
+    def update_partial(self, partial_id: str, spec: PartialSpec) -> LivePartial:
+        self._trip()
+        fields: dict[str, Any] = {"values": dict(spec.values), "enforced_keys": list(spec.enforced_keys),
+                                  "is_default": spec.is_default}
+        if spec.description is not None:
+            fields["description"] = spec.description
+        return _partial(self.partials.update(self.caller, partial_id, PartialUpdate(**fields)))
+
+    def delete_partial(self, partial_id: str) -> None:
+        self._trip()
+        self.partials.delete(self.caller, partial_id)
+
+    # -- execution ------------------------------------------------------------------------------------------------
+
+    def execute(self, call: ExecuteCall) -> ExecuteOutcome:
+        raise ApiError(ErrorCode.INTERNAL_ERROR, "the local backend cannot execute yet: the engine's execute "
+                       "pipeline is not wired in", status=501)
+
+    def preview(self, call: ExecuteCall) -> ExecutePreview:
+        raise ApiError(ErrorCode.INTERNAL_ERROR, "the local backend cannot preview yet: the engine's execute "
+                       "pipeline is not wired in", status=501)
+
+    # -- coordination ---------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, timeout_s: float = 30.0) -> Iterator[None]:
+        where = self.description
+        key = hashlib.sha256(self.identity.encode("utf-8")).hexdigest()[:16]
+        if self.store.sqlite_path is not None:
+            path = self.store.sqlite_path.parent / f"{self.store.sqlite_path.name}.{LOCK_FILE}"
+        else:
+            path = self._state_dir / f"{key}.{LOCK_FILE}"
+        with file_lock(path, timeout_s, where):
+            if self.store.dialect == "postgresql":
+                with _advisory_lock(self.store.engine, int(key, 16) & 0x7FFF_FFFF_FFFF_FFFF, timeout_s, where):
+                    yield
+            else:
+                yield
+
+    def close(self) -> None:
+        self.store.close()
+
+
+@contextmanager
+def _advisory_lock(engine: sa.Engine, key: int, timeout_s: float, where: str) -> Iterator[None]:
+    """A session-level PostgreSQL advisory lock, held on one connection for the whole apply."""
+    with engine.connect() as conn:
+        deadline = time.monotonic() + max(timeout_s, 0.0)
+        while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one():
+            conn.commit()
+            if time.monotonic() >= deadline:
+                raise LockHeldError(where, timeout_s)
+            time.sleep(0.1)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+
+
+# --- conversions -----------------------------------------------------------------------------------------------------
+
+
+def _credential_fields(creds: Credentials) -> dict[str, Any]:
+    def secret(value: Any) -> SecretStr | None:
+        return SecretStr(value.reveal()) if value is not None else None
+
+    fields: dict[str, Any] = {
+        "secret_text": secret(creds.secret_text), "username": creds.username, "password": secret(creds.password),
+        "props": creds.props.reveal() if creds.props is not None else None,
+        "access_token": secret(creds.access_token), "refresh_token": secret(creds.refresh_token),
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _credential_input(creds: Credentials) -> CredentialInput:
+    return CredentialInput(**_credential_fields(creds))
+
+
+def _workspace(w: m.Workspace) -> LiveWorkspace:
+    return LiveWorkspace(w.id, w.slug, w.name)
+
+
+def _connection(c: m.Connection) -> LiveConnection:
+    return LiveConnection(c.id, c.integration_name, c.external_id, c.type, c.display_name, c.workspace_id,
+                          c.end_user_id, c.base_url, c.credential_fingerprint)
+
+
+def _end_user(e: m.EndUser) -> LiveEndUser:
+    return LiveEndUser(e.id, e.workspace_id, e.external_id, e.display_name, e.email, dict(e.metadata or {}))
+
+
+def _alias(a: m.WorkspaceIntegration) -> LiveAlias:
+    actions = tuple(a.enabled_actions) if a.enabled_actions is not None else None
+    return LiveAlias(a.id, a.workspace_id, a.alias, a.integration_name, a.connection_strategy, a.connection_id,
+                     actions, a.display_name, dict(a.settings or {}))
+
+
+def _partial(p: m.Partial) -> LivePartial:
+    return LivePartial(p.id, p.workspace_id, p.integration_alias, p.integration_name, p.name, p.action_name,
+                       p.description, dict(p.values), tuple(p.enforced_keys), p.is_default)

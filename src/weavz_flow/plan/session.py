@@ -1,0 +1,93 @@
+"""The library entry points behind ``plan`` and ``apply``: open the project's backend, read live state, plan.
+
+The backend is chosen in this order: an explicit API URL (``--api-url``, else ``WEAVZ_API_URL``) means the remote
+backend with ``WEAVZ_API_KEY``; else the project file's ``backend:`` (remote with its URL and key reference, or local
+with its ``database_url``); the local engine's database defaults to ``WEAVZ_FLOW_DATABASE_URL``, else
+``<project>/.weavz-flow/state.db``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from weavz_flow.backends.local import LocalBackend
+from weavz_flow.backends.protocol import Backend
+from weavz_flow.backends.remote import API_KEY_ENV, API_URL_ENV, RemoteBackend
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
+from weavz_flow.config.project import Project
+from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
+from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan.compute import PlanOptions, compute_plan
+from weavz_flow.plan.desired import desired_state
+from weavz_flow.plan.fingerprints import STATE_DIR, FingerprintBook, desired_fingerprints
+from weavz_flow.plan.live_state import read_live
+from weavz_flow.plan.model import Address, Plan
+from weavz_flow.sensitive import Sensitive
+
+
+def state_dir(project: Project) -> Path:
+    return project.root / STATE_DIR
+
+
+def open_backend(
+    project: Project,
+    *,
+    api_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+) -> Backend:
+    env = os.environ if environ is None else environ
+    url = api_url or env.get(API_URL_ENV) or None
+    settings = project.settings.backend
+    if url is None and isinstance(settings, RemoteBackendConfig):
+        try:
+            key = resolve_secret(settings.api_key, project.root, env)
+        except SecretUnavailableError as exc:
+            raise WeavzFlowError(f"the remote backend's api_key: {exc}") from None
+        return RemoteBackend(settings.api_url, key)
+    if url is not None:
+        key_text = env.get(API_KEY_ENV)
+        if not key_text:
+            raise WeavzFlowError(f"{API_KEY_ENV} is not set; the remote backend at {url} needs an API key")
+        return RemoteBackend(url, Sensitive(key_text))
+    database = getattr(settings, "database_url", None)
+    return LocalBackend(state_dir(project), database, catalog=catalog)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    prune: bool = False
+    targets: tuple[Address, ...] = ()
+
+
+def fingerprint_book(project: Project, backend: Backend) -> FingerprintBook:
+    return FingerprintBook(state_dir(project), backend.identity)
+
+
+def make_plan(
+    project: Project,
+    backend: Backend,
+    request: PlanRequest | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Plan:
+    """Desired state from the project (secrets read), live state from the backend, and the plan between them."""
+    req = request or PlanRequest()
+    desired = desired_state(project, environ=environ)
+    book = fingerprint_book(project, backend)
+    live = read_live(backend, None if backend.capabilities.credential_fingerprints else book.applied())
+    options = PlanOptions(prune=req.prune, targets=req.targets,
+                          connection_update=backend.capabilities.connection_update, backend=backend.description)
+    return compute_plan(desired, live, credential_fingerprints=desired_fingerprints(desired, backend, book),
+                        options=options)
+
+
+def parse_targets(texts: tuple[str, ...] | list[str]) -> tuple[Address, ...]:
+    try:
+        return tuple(Address.parse(t) for t in texts)
+    except ValueError as exc:
+        raise WeavzFlowError(str(exc)) from None
