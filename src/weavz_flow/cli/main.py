@@ -22,6 +22,8 @@ from weavz_flow.errors import WeavzFlowError
 COMMANDS: dict[str, str] = {
     "validate": "weavz_flow.cli.validate_cmd:validate",
     "integrations": "weavz_flow.cli.integrations_cmd:integrations",
+    "plan": "weavz_flow.cli.plan_cmd:plan",
+    "apply": "weavz_flow.cli.apply_cmd:apply",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",
 }
 
