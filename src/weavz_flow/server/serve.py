@@ -15,9 +15,9 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
+from weavz_flow.engine.engine import Engine
 from weavz_flow.server.app import create_app
-from weavz_flow.server.engine_factory import open_engine
-from weavz_flow.server.settings import DATABASE_URL_ENV, ServerSettings, default_database_url
+from weavz_flow.server.settings import DATABASE_URL_ENV, DEFAULT_KEY_FILE, ServerSettings, default_database_url
 
 GRACEFUL_SHUTDOWN_S = 30
 APP_FACTORY = "weavz_flow.server.serve:app_from_env"
@@ -29,6 +29,13 @@ class ServeOptions:
     port: int = 8080
     database_url: str | None = None
     workers: int = 1
+
+
+def open_engine(database_url: str) -> Engine:
+    """The engine over ``database_url``. A SQLite store keeps its credential key beside the database file; any
+    other store, without ``WEAVZ_FLOW_SECRET_KEY``, keeps it in ``./.weavz-flow/``."""
+    key_file = None if database_url.startswith("sqlite") or "://" not in database_url else DEFAULT_KEY_FILE
+    return Engine.open(database_url, key_file=key_file)
 
 
 def app_from_env() -> FastAPI:

@@ -12,6 +12,7 @@ from weavz_flow.sensitive import Sensitive
 SERVICE_KEY_ENV = "WEAVZ_FLOW_SERVICE_KEY"
 DATABASE_URL_ENV = "WEAVZ_FLOW_DATABASE_URL"
 DEFAULT_DATABASE_PATH = Path(".weavz-flow") / "state.db"
+DEFAULT_KEY_FILE = Path(".weavz-flow") / "secret.key"
 
 
 @dataclass(frozen=True, slots=True)

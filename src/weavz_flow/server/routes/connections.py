@@ -50,7 +50,7 @@ def delete_connection(engine: EngineDep, caller: CallerDep, connection_id: str) 
 
 @router.post("/resolve", response_model=ConnectionEnvelope)
 def resolve_connection(engine: EngineDep, caller: CallerDep, body: ConnectionResolve) -> ConnectionEnvelope:
-    resolved = engine.connections.resolve(
+    resolved = engine.resolve_connection(
         caller,
         integration_name=body.integration_name,
         workspace_id=body.workspace_id,

@@ -25,7 +25,7 @@ router = APIRouter(
 
 @router.get("", response_model=WorkspaceIntegrationList)
 def list_workspace_integrations(engine: EngineDep, caller: CallerDep, workspace_id: str) -> WorkspaceIntegrationList:
-    items = engine.workspace_integrations.list(caller, workspace_id)
+    items = engine.integrations.list(caller, workspace_id)
     return WorkspaceIntegrationList(integrations=[WorkspaceIntegration.of(i) for i in items], total=len(items))
 
 
@@ -34,7 +34,7 @@ def list_workspace_integrations(engine: EngineDep, caller: CallerDep, workspace_
 def create_workspace_integration(
     engine: EngineDep, caller: CallerDep, workspace_id: str, body: WorkspaceIntegrationCreate
 ) -> WorkspaceIntegrationEnvelope:
-    created = engine.workspace_integrations.create(
+    created = engine.integrations.create(
         caller, workspace_id, body.to_engine(inputs.WorkspaceIntegrationCreate)
     )
     return WorkspaceIntegrationEnvelope(integration=WorkspaceIntegration.of(created))
@@ -44,7 +44,7 @@ def create_workspace_integration(
 def update_workspace_integration(
     engine: EngineDep, caller: CallerDep, workspace_id: str, integration_id: str, body: WorkspaceIntegrationUpdate
 ) -> WorkspaceIntegrationEnvelope:
-    updated = engine.workspace_integrations.update(
+    updated = engine.integrations.update(
         caller, workspace_id, integration_id, body.to_engine(inputs.WorkspaceIntegrationUpdate)
     )
     return WorkspaceIntegrationEnvelope(integration=WorkspaceIntegration.of(updated))
@@ -54,4 +54,4 @@ def update_workspace_integration(
 def delete_workspace_integration(
     engine: EngineDep, caller: CallerDep, workspace_id: str, integration_id: str
 ) -> Deleted:
-    return Deleted(id=engine.workspace_integrations.delete(caller, workspace_id, integration_id))
+    return Deleted(id=engine.integrations.delete(caller, workspace_id, integration_id))

@@ -1,0 +1,89 @@
+"""A real weavz-flow API under uvicorn on 127.0.0.1 (port 0), over a real store: a SQLite file, and PostgreSQL when
+``WEAVZ_FLOW_TEST_POSTGRES_URL`` is set.
+
+The server is session-scoped per database; tests stay independent because each one bootstraps its own organization
+(service key -> org -> API key), exactly as an operator would.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.server.accounts import SERVICE_KEY, Account, LiveServer, bootstrap_account
+from tests.server.live_server import serve_in_thread
+from tests.stubs.base import running
+from tests.stubs.slack import SlackStub
+from weavz_flow.engine.engine import Engine
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.server.app import create_app
+from weavz_flow.server.settings import ServerSettings
+
+POSTGRES_ENV = "WEAVZ_FLOW_TEST_POSTGRES_URL"
+
+
+def _database_params() -> list[object]:
+    return ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=_database_params())
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('server-db') / 'state.db'}"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    # A schema of our own keeps this session apart from other suites sharing the database.
+    schema = f"server_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    engine = Engine.open(database_url, key_file=tmp_path_factory.mktemp("server-key") / "secret.key")
+    app = create_app(engine, ServerSettings(service_key=Sensitive(SERVICE_KEY)))
+    try:
+        with serve_in_thread(app) as url:
+            yield LiveServer(url=url, engine=engine, service_key=SERVICE_KEY)
+    finally:
+        engine.close()
+
+
+@pytest.fixture
+def account(live_server: LiveServer) -> Account:
+    return bootstrap_account(live_server)
+
+
+@pytest.fixture
+def api(account: Account) -> Iterator[httpx.Client]:
+    with account.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def open_slack_stub() -> Iterator[SlackStub]:
+    """A Slack stub that accepts any bearer token, so tests can see which credential each call carried."""
+    stub = SlackStub()
+    stub.token = None
+    with running(stub) as served:
+        yield served
+
+
+@pytest.fixture
+def any_token_slack(open_slack_stub: SlackStub) -> SlackStub:
+    open_slack_stub.reset()
+    return open_slack_stub
