@@ -87,3 +87,14 @@ def test_the_full_catalog_marks_native_integrations(sdk_cache_dir: object) -> No
         info = catalog.integration(name)
         assert info.native
         assert info.auth_types == NATIVE_INTEGRATIONS[name].auth_types
+
+
+def test_the_full_catalog_keeps_the_sdk_actions_that_are_not_native(sdk_catalog: Catalog) -> None:
+    full = load_full_catalog()
+    for name in NATIVE_INTEGRATIONS:
+        if name not in sdk_catalog:
+            continue
+        assert set(full.integration(name).actions) == set(sdk_catalog.integration(name).actions) | set(
+            NATIVE_INTEGRATIONS[name].actions)
+    assert "list_users" in full.integration("slack").actions
+    assert "list_users" not in NATIVE_INTEGRATIONS["slack"].actions

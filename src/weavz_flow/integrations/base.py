@@ -128,12 +128,17 @@ class NativeIntegration:
     auth_types: tuple[str, ...] = ()  # empty: the integration needs no connection
     default_base_url: str | None = None
 
-    def catalog_entry(self) -> IntegrationInfo:
+    def catalog_entry(self, catalog_twin: IntegrationInfo | None = None) -> IntegrationInfo:
+        """This integration as the catalog shows it; over ``catalog_twin`` (the SDK's entry of the same name) its
+        other actions stay listed, so they remain configurable and fail as NATIVE_ACTION_UNSUPPORTED, not as
+        unknown."""
+        actions = dict(catalog_twin.actions) if catalog_twin is not None else {}
+        actions.update((name, action.info) for name, action in self.actions.items())
         return IntegrationInfo(
             name=self.name,
             display_name=self.display_name,
             description=self.description,
             auth_types=self.auth_types,
             native=True,
-            actions={name: action.info for name, action in self.actions.items()},
+            actions=actions,
         )

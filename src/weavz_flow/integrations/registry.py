@@ -26,9 +26,10 @@ def native_catalog() -> Catalog:
 
 
 def load_full_catalog(*, on_build: Callable[[Path], None] | None = None) -> Catalog:
-    """The SDK's catalog with the native integrations' own entries laid over it.
+    """The SDK's catalog with the native integrations' own entries laid over it (their non-native SDK actions kept).
 
     ``on_build`` is called before the SDK cache is (re)built, which takes seconds once per SDK version, so that a
     command can tell its user why it pauses.
     """
-    return load_sdk_catalog(on_build=on_build).overlay(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
+    sdk = load_sdk_catalog(on_build=on_build)
+    return sdk.overlay(i.catalog_entry(sdk.find(i.name)) for i in NATIVE_INTEGRATIONS.values())
