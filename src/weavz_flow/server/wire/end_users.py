@@ -30,7 +30,7 @@ class EndUser(WireModel):
     external_id: str
     display_name: str | None = None
     email: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] | None = None
     connection_count: int = 0
     type: str = "external"
     created_at: str
