@@ -1,0 +1,78 @@
+"""The store: created on first use, migrated on open (also from an older revision), SQLite settings in force."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.engine.engine_fixtures import BACKENDS, open_store
+from weavz_flow.engine import Store, migrate
+from weavz_flow.engine import tables as t
+
+
+def test_a_new_store_is_at_the_newest_revision(store: Store) -> None:
+    assert store.revision() == migrate.head_revision()
+
+
+def test_migrations_create_exactly_the_tables_and_columns_the_code_uses(store: Store) -> None:
+    inspector = sa.inspect(store.engine)
+    names = set(inspector.get_table_names(schema=store.schema)) - {"alembic_version"}
+    assert names == set(t.metadata.tables)
+    for table in t.metadata.sorted_tables:
+        live = {c["name"]: c for c in inspector.get_columns(table.name, schema=store.schema)}
+        assert set(live) == {c.name for c in table.columns}, table.name
+        for column in table.columns:
+            assert live[column.name]["nullable"] == column.nullable, f"{table.name}.{column.name}"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_store_made_at_the_first_revision_opens_and_upgrades_keeping_its_data(backend: str, tmp_path: Path) -> None:
+    with open_store(backend, tmp_path, upgrade=False) as old:
+        migrate.upgrade(old.engine, "0001")
+        assert old.revision() == "0001"
+        assert "executions" not in sa.inspect(old.engine).get_table_names(schema=old.schema)
+        with old.write() as conn:
+            conn.execute(sa.insert(t.organizations).values(id="o1", name="Old", created_at="x", updated_at="x"))
+        # Opening it again, as the next release would, upgrades it in place.
+        reopened = Store(old.url.render_as_string(hide_password=False), schema=old.schema)
+        try:
+            assert reopened.revision() == migrate.head_revision()
+            with reopened.read() as conn:
+                assert conn.execute(sa.select(t.organizations.c.name)).scalars().all() == ["Old"]
+                assert conn.execute(sa.select(sa.func.count()).select_from(t.executions)).scalar_one() == 0
+        finally:
+            reopened.close()
+
+
+def test_sqlite_store_is_created_on_first_use_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "state.db"
+    store = Store.open(default_path=path)
+    try:
+        assert path.exists()
+        with store.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    finally:
+        store.close()
+
+
+def test_open_prefers_an_explicit_database_then_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_db = tmp_path / "from-env.db"
+    monkeypatch.setenv("WEAVZ_FLOW_DATABASE_URL", f"sqlite:///{env_db}")
+    store = Store.open(default_path=tmp_path / "default.db")
+    store.close()
+    assert env_db.exists() and not (tmp_path / "default.db").exists()
+    explicit = Store.open(tmp_path / "explicit.db", default_path=tmp_path / "default.db")
+    explicit.close()
+    assert (tmp_path / "explicit.db").exists()
+
+
+def test_repr_hides_a_database_password() -> None:
+    store = Store.__new__(Store)
+    store.url = sa.engine.make_url("postgresql+psycopg://user:hunter2-secret@127.0.0.1/db")
+    assert "hunter2-secret" not in repr(store)
