@@ -173,7 +173,8 @@ class Executor:
     def _run(self, prepared: Prepared) -> ExecuteResult:
         request = prepared.request
         credentials = prepared.credentials
-        redactor = Redactor(credentials.secret_strings() if credentials is not None else ())
+        secrets = credentials.secret_strings() if credentials is not None else []
+        redactor = Redactor(secrets)
         ctx = ActionContext(
             integration=prepared.integration.name,
             action=prepared.action_info.name,
@@ -206,7 +207,7 @@ class Executor:
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         output = redactor.data(output)
         execution_id = new_id()
-        self._record(prepared, redactor, execution_id, duration_ms, output, failure)
+        self._record(prepared, secrets, execution_id, duration_ms, output, failure)
         if failure is not None:
             # Raised outside the except blocks so the original exception (whose text may hold a secret) is not
             # chained onto it as __context__.
@@ -223,13 +224,17 @@ class Executor:
         )
 
     def _record(
-        self, prepared: Prepared, redactor: Redactor, execution_id: str, duration_ms: float, output: Any,
+        self, prepared: Prepared, secrets: list[str], execution_id: str, duration_ms: float, output: Any,
         failure: ApiError | None,
     ) -> None:
         request = prepared.request
         merged = prepared.merged
         recorded_input = {k: (REDACTED if k in merged.enforced_keys else v) for k, v in merged.values.items()}
-        capped, truncated = cap_output(output) if failure is None else (None, False)
+        # Enforced values may be secrets of their own (a locked API route, a tenant id): the record masks them
+        # wherever they show up, the output included, on top of the credential's strings.
+        enforced_text = [v for k, v in merged.values.items() if k in merged.enforced_keys and isinstance(v, str)]
+        redactor = Redactor([*secrets, *enforced_text])
+        capped, truncated = cap_output(redactor.data(output)) if failure is None else (None, False)
         try:
             self._executions.record({
                 "id": execution_id,
