@@ -182,3 +182,13 @@ def test_integration_catalog_is_public(account: Account) -> None:
                                               "displayName": "R", "integrationName": "slack", "secretText": "xoxb-1"})
         registered = api.get("/api/v1/integrations", params={"summary": "true"}).json()["registered"]
     assert registered == ["slack"]
+
+
+def test_nul_characters_are_400_not_500(api: httpx.Client) -> None:
+    _error(api.get("/api/v1/workspaces/%00"), 400, "VALIDATION_ERROR")
+    _error(api.get("/api/v1/end-users", params={"workspaceId": "\x00"}), 400, "VALIDATION_ERROR")
+    _error(api.post("/api/v1/workspaces", json={"name": "a\x00b", "slug": "nul"}), 400, "VALIDATION_ERROR")
+
+
+def test_invalid_expiry_is_400(api: httpx.Client) -> None:
+    _error(api.post("/api/v1/api-keys", json={"name": "k", "expiresAt": "not a date"}), 400, "VALIDATION_ERROR")

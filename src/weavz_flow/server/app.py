@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.errors import install_error_handlers
+from weavz_flow.server.nul_guard import NulGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
@@ -65,5 +68,21 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs guarded requests too
+    app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents a 422 on every route; we answer request validation with 400 VALIDATION_ERROR instead
+    (documented through ``error_responses``), so the 422 entries would only mislead clients and contract tests."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema

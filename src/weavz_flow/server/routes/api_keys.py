@@ -23,7 +23,7 @@ def list_api_keys(engine: EngineDep, caller: AdminCallerDep) -> ApiKeyList:
 def create_api_key(engine: EngineDep, caller: AdminCallerDep, body: ApiKeyCreate) -> ApiKeyCreated:
     request = inputs.ApiKeyCreate(
         name=body.name,
-        expires_at=body.expires_at,
+        expires_at=body.expires_at.isoformat() if body.expires_at else None,
         permissions=body.permissions.model_dump(by_alias=True, exclude_none=True) if body.permissions else None,
     )
     created = engine.api_keys.create(caller, request)

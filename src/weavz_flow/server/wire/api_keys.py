@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -16,7 +17,7 @@ class ApiKeyPermissions(WireModel):
 
 class ApiKeyCreate(WireRequest):
     name: str
-    expires_at: str | None = None
+    expires_at: datetime | None = Field(default=None, description="ISO 8601; no expiry when omitted")
     permissions: ApiKeyPermissions | None = None
 
 
