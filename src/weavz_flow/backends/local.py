@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from weavz_flow.backends.errors import LockHeldError
-from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview
+from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
 from weavz_flow.backends.file_lock import file_lock
 from weavz_flow.backends.live import (
     LiveAlias,
@@ -33,8 +33,9 @@ from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, Pa
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine import models as m
 from weavz_flow.engine.caller import Caller
-from weavz_flow.engine.catalog_source import CatalogSource
-from weavz_flow.engine.credential_cipher import KEY_FILE_NAME, CredentialCipher
+from weavz_flow.engine.credential_cipher import KEY_FILE_NAME
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.execute_values import ExecuteRequest
 from weavz_flow.engine.inputs import (
     ConnectionCreate,
     ConnectionUpdate,
@@ -48,14 +49,7 @@ from weavz_flow.engine.inputs import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
-from weavz_flow.engine.services.connections import ConnectionService
-from weavz_flow.engine.services.end_users import EndUserService
-from weavz_flow.engine.services.orgs import OrganizationService
-from weavz_flow.engine.services.partials import PartialService
-from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
-from weavz_flow.engine.services.workspaces import WorkspaceService
 from weavz_flow.engine.store import Store
-from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import Credentials
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
@@ -76,14 +70,13 @@ class LocalBackend:
         ``<state_dir>/state.db``. The credential key is WEAVZ_FLOW_SECRET_KEY or ``<state_dir>/secret.key``."""
         self._state_dir = state_dir
         self.store = store or Store.open(database, default_path=state_dir / STATE_DB_FILE)
-        source = CatalogSource(catalog) if catalog is not None else CatalogSource()
-        self._cipher = CredentialCipher.from_environment(state_dir / KEY_FILE_NAME)
-        self.workspaces = WorkspaceService(self.store)
-        self.aliases = WorkspaceIntegrationService(self.store, source)
-        self.connections = ConnectionService(self.store, self._cipher, source)
-        self.end_users = EndUserService(self.store)
-        self.partials = PartialService(self.store, source)
-        self.org = OrganizationService(self.store).get_or_create(LOCAL_ORG_NAME)
+        self.engine = Engine(self.store, catalog=catalog, key_file=state_dir / KEY_FILE_NAME)
+        self.workspaces = self.engine.workspaces
+        self.aliases = self.engine.integrations
+        self.connections = self.engine.connections
+        self.end_users = self.engine.end_users
+        self.partials = self.engine.partials
+        self.org = self.engine.orgs.get_or_create(LOCAL_ORG_NAME)
         self.caller = Caller.system(self.org.id)
         self._round_trips = 0
 
@@ -251,12 +244,34 @@ class LocalBackend:
     # -- execution ------------------------------------------------------------------------------------------------
 
     def execute(self, call: ExecuteCall) -> ExecuteOutcome:
-        raise ApiError(ErrorCode.INTERNAL_ERROR, "the local backend cannot execute yet: the engine's execute "
-                       "pipeline is not wired in", status=501)
+        request = self._execute_request(call)
+        self._trip()
+        result = self.engine.execute(request, self.caller)
+        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration_ms)
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
-        raise ApiError(ErrorCode.INTERNAL_ERROR, "the local backend cannot preview yet: the engine's execute "
-                       "pipeline is not wired in", status=501)
+        request = self._execute_request(call)
+        self._trip()
+        resolved = self.engine.resolve_input(request, self.caller)
+        names = {p.id: p.name for p in self.partials.list_many(self.caller, [request.workspace_id])}
+        conn = resolved.connection
+        return ExecutePreview(
+            workspace=call.workspace, integration=resolved.integration_name, action=resolved.action_name,
+            alias=resolved.integration_alias, final_input=dict(resolved.input),
+            enforced_keys=tuple(resolved.enforced_keys), partials=tuple(names.get(i, i) for i in resolved.partial_ids),
+            connection_external_id=conn.external_id if conn else None, connection_id=conn.id if conn else None,
+            end_user=call.end_user,
+        )
+
+    def _execute_request(self, call: ExecuteCall) -> ExecuteRequest:
+        self._trip()
+        workspace = self.workspaces.get_by_slug(self.caller, call.workspace)
+        return ExecuteRequest(
+            integration_name=call.integration, action_name=call.action, input=dict(call.input),
+            workspace_id=workspace.id, integration_alias=call.alias, end_user_id=call.end_user,
+            partial_ids=list(call.partials) if call.partials is not None else None,
+            idempotency_key=call.idempotency_key, connection_external_id=call.connection_external_id,
+        )
 
     # -- coordination ---------------------------------------------------------------------------------------------
 
@@ -276,7 +291,7 @@ class LocalBackend:
                 yield
 
     def close(self) -> None:
-        self.store.close()
+        self.engine.close()
 
 
 @contextmanager
