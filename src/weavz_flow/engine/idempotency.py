@@ -46,13 +46,14 @@ class IdempotencyLedger:
         now = utc_now()
         record_id = new_id()
         with self._store.write() as conn:
+            # RETURNING rather than rowcount, which psycopg reports as -1 for INSERT ... ON CONFLICT.
             inserted = conn.execute(
                 insert_for(conn, _r).values(
                     id=record_id, org_id=org_id, key=key, request_fingerprint=fingerprint, status=PENDING,
                     result=None, created_at=now, updated_at=now,
-                ).on_conflict_do_nothing(index_elements=[_r.c.org_id, _r.c.key])
-            ).rowcount
-            if inserted:
+                ).on_conflict_do_nothing(index_elements=[_r.c.org_id, _r.c.key]).returning(_r.c.id)
+            ).first()
+            if inserted is not None:
                 return Claim(record_id)
             row = conn.execute(
                 sa.select(_r).where(_r.c.org_id == org_id, _r.c.key == key).with_for_update()

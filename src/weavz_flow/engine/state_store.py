@@ -45,8 +45,9 @@ class SqlStateStore:
 
     def kv_delete(self, namespace: str, key: str) -> bool:
         with self._store.write() as conn:
-            result = conn.execute(sa.delete(_kv).where(_kv.c.namespace == namespace, _kv.c.key == key))
-        return result.rowcount > 0
+            gone = conn.execute(
+                sa.delete(_kv).where(_kv.c.namespace == namespace, _kv.c.key == key).returning(_kv.c.key)).first()
+        return gone is not None
 
     def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]:
         return self._update_list(namespace, key, lambda items: [*items, value])
@@ -101,8 +102,9 @@ class SqlStateStore:
 
     def file_delete(self, namespace: str, path: str) -> bool:
         with self._store.write() as conn:
-            result = conn.execute(sa.delete(_f).where(_f.c.namespace == namespace, _f.c.path == path))
-        return result.rowcount > 0
+            gone = conn.execute(
+                sa.delete(_f).where(_f.c.namespace == namespace, _f.c.path == path).returning(_f.c.path)).first()
+        return gone is not None
 
 
 def _file(row: sa.Row[Any]) -> StoredFile:

@@ -70,10 +70,11 @@ class ApiKeyService:
     def delete(self, caller: Caller, key_id: str) -> str:
         caller.require_org_wide("Managing API keys")
         with self._store.write() as conn:
-            result = conn.execute(
+            gone = conn.execute(
                 sa.delete(t.api_keys).where(t.api_keys.c.id == key_id, t.api_keys.c.org_id == caller.org_id)
-            )
-        if result.rowcount == 0:
+                .returning(t.api_keys.c.id)
+            ).first()
+        if gone is None:
             raise not_found("API key", key_id)
         return key_id
 
