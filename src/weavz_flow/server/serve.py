@@ -6,8 +6,10 @@ uvicorn handles SIGTERM and SIGINT itself: it stops accepting connections, lets 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +53,17 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+class _GracefulServer(uvicorn.Server):
+    """uvicorn re-raises a caught SIGTERM/SIGINT after its graceful shutdown, so the process would end "killed by
+    signal" (or as a KeyboardInterrupt). The shutdown was clean; exit 0 instead, as the multi-worker supervisor does."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
 def serve(options: ServeOptions) -> None:
     database_url = options.database_url or default_database_url()
     common: dict[str, Any] = {
@@ -68,4 +81,4 @@ def serve(options: ServeOptions) -> None:
         return
     engine = open_engine(database_url)
     app = create_app(engine, ServerSettings.from_env(), on_shutdown=engine.close)
-    uvicorn.Server(uvicorn.Config(app, **common)).run()
+    _GracefulServer(uvicorn.Config(app, **common)).run()
