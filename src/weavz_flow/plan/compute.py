@@ -136,12 +136,12 @@ def _delete(address: Address, live: Any) -> Change:
 
 def _end_users(b: _Builder, desired: DesiredState, slugs: set[str]) -> None:
     wanted: dict[tuple[str, str], DesiredEndUser] = {(d.workspace, d.external_id): d for d in desired.end_users}
+    by_ws = _by_workspace(desired.end_users)
     for slug in sorted(slugs):
         snapshot = b.live.snapshots.get(slug)
         live = {e.external_id: e for e in snapshot.end_users} if snapshot else {}
-        for (ws, ext), d in wanted.items():
-            if ws == slug:
-                _end_user(b, d, live.get(ext))
+        for d in by_ws.get(slug, ()):
+            _end_user(b, d, live.get(d.external_id))
         for ext, e in sorted(live.items()):
             if (slug, ext) not in wanted:
                 b.unmanaged.append(_delete(Address(slug, ObjectKind.END_USER, ext), e))
@@ -250,13 +250,13 @@ def _connection(b: _Builder, d: DesiredConnection, live: LiveConnection | None, 
 
 def _aliases(b: _Builder, desired: DesiredState, slugs: set[str]) -> None:
     wanted = {(d.workspace, d.alias): d for d in desired.aliases}
+    by_ws = _by_workspace(desired.aliases)
     conn_integration = {(c.workspace, c.external_id): c.integration for c in desired.connections}
     for slug in sorted(slugs):
         snapshot = b.live.snapshots.get(slug)
         live = {a.alias: a for a in snapshot.aliases} if snapshot else {}
-        for (ws, name), d in wanted.items():
-            if ws == slug:
-                _alias(b, d, live.get(name), conn_integration)
+        for d in by_ws.get(slug, ()):
+            _alias(b, d, live.get(d.alias), conn_integration)
         for name, a in sorted(live.items()):
             if (slug, name) not in wanted:
                 b.unmanaged.append(_delete(Address(slug, ObjectKind.ALIAS, name), a))
@@ -304,15 +304,16 @@ def _alias(b: _Builder, d: DesiredAlias, live: LiveAlias | None, conn_integratio
 
 
 def _partials(b: _Builder, desired: DesiredState, slugs: set[str]) -> None:
-    wanted = {(d.workspace, d.name): d for d in desired.partials}
+    by_ws = _by_workspace(desired.partials)
     for slug in sorted(slugs):
         snapshot = b.live.snapshots.get(slug)
         live_all = list(snapshot.partials) if snapshot else []
         used: set[str] = set()
-        for (ws, _name), d in wanted.items():
-            if ws != slug:
-                continue
-            same_name = [p for p in live_all if p.name == d.name and p.id not in used]
+        live_by_name: dict[str, list[LivePartial]] = {}
+        for p in live_all:
+            live_by_name.setdefault(p.name, []).append(p)
+        for d in by_ws.get(slug, ()):
+            same_name = [p for p in live_by_name.get(d.name, ()) if p.id not in used]
             exact = next((p for p in same_name if p.alias == d.alias and p.action == d.action), None)
             match = exact or (same_name[0] if same_name else None)
             if match is not None:
@@ -352,6 +353,13 @@ def _partial(b: _Builder, d: DesiredPartial, live: LivePartial | None) -> None:
 
 
 # --- shared --------------------------------------------------------------------------------------------------------
+
+
+def _by_workspace(items: Iterable[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for item in items:
+        grouped.setdefault(item.workspace, []).append(item)
+    return grouped
 
 
 def _diffs(rows: Iterable[tuple[Any, ...]]) -> tuple[AttributeDiff, ...]:
