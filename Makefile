@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 
 # PostgreSQL for the suites that also run on it; .ci/run and `make test` point it at the local server.
 export WEAVZ_FLOW_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -14,20 +15,32 @@ export WEAVZ_FLOW_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(DEV): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(DEV)
 
 install: $(STAMP)
 
 # The main job on the embedded default: check the example project, converge the local engine to it, run a flow.
-demo: $(STAMP)
-	cd examples && ../$(BIN)/weavz-flow validate .
+# The placeholder credentials (examples/demo.env) are only stored, never sent: the offline flow uses built-ins.
+DEMO_FLOW ?= offline-report
 
-lint: $(STAMP)
+demo: $(STAMP)
+	cd examples && set -a && . ./demo.env && set +a \
+	  && mkdir -p secrets && { [ -f secrets/sheets-refresh-token ] || echo placeholder > secrets/sheets-refresh-token; } \
+	  && ../$(BIN)/weavz-flow validate \
+	  && ../$(BIN)/weavz-flow plan \
+	  && ../$(BIN)/weavz-flow apply --auto-approve \
+	  && if ../$(BIN)/weavz-flow run --help >/dev/null 2>&1; then ../$(BIN)/weavz-flow run $(DEMO_FLOW); fi
+
+lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
 
 # pytest exits 5 when it collected no test; that is a failure here, never a silent pass.
-test: $(STAMP) lint
+test: $(DEV) lint
 	$(BIN)/python -m pytest
 
 clean:

@@ -11,7 +11,8 @@ import click
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.catalog.sdk_cache import CacheInfo, build_sdk_cache, sdk_cache_info
-from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS, load_full_catalog
+from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 
 @click.group()
@@ -74,10 +75,7 @@ def cache(rebuild: bool) -> None:
 
 
 def _catalog() -> Catalog:
-    if sdk_cache_info() is None:
-        click.echo("Building the catalog cache once per SDK version (about 10 s)...", err=True)
-        build_sdk_cache()
-    return load_full_catalog()
+    return load_catalog()
 
 
 def _cache_line(state: str, info: CacheInfo) -> str:

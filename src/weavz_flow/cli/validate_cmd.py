@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.config.render_json import render_json
 from weavz_flow.config.render_text import render_text
 from weavz_flow.config.validate import validate_project
 from weavz_flow.diagnostics import Diagnostic, Severity
 from weavz_flow.errors import ProjectNotFoundError
-from weavz_flow.integrations.registry import load_full_catalog
 
 
 @click.command()
@@ -22,7 +22,7 @@ def validate(path: Path | None, as_json: bool) -> None:
     """Check the project containing PATH (default: the working directory): schema, references, catalog, templates."""
     render = render_json if as_json else render_text
     try:
-        report = validate_project(path, load_full_catalog())
+        report = validate_project(path, load_catalog())
     except ProjectNotFoundError as exc:
         problem = Diagnostic(Severity.ERROR, "project-not-found", str(exc))
         click.echo(render([problem], 0), nl=False)
