@@ -28,8 +28,10 @@ def test_list(run) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "DISPLAY", "NAME", "NATIVE", "ACTIONS"]
-    assert re.search(r"^slack\s+Slack\s+42$", result.stdout, re.MULTILINE)
-    assert re.search(r"^google-sheets\s+Google Sheets\s+17$", result.stdout, re.MULTILINE)
+    # slack is native now (the NATIVE column says so); notion still comes only from the SDK catalog
+    assert re.search(r"^slack\s+Slack\s+yes\s+42$", result.stdout, re.MULTILINE)
+    assert re.search(r"^notion\s+Notion\s+13$", result.stdout, re.MULTILINE)
+    assert re.search(r"^google-sheets\s+Google Sheets\s+yes\s+17$", result.stdout, re.MULTILINE)
     names = [line.split()[0] for line in lines[1:-1]]
     assert names == sorted(names) and len(names) == 1079
     assert lines[-1] == "1079 integrations, 10850 actions"
@@ -43,7 +45,10 @@ def test_list_json(run) -> None:  # type: ignore[no-untyped-def]
     by_name = {i["name"]: i for i in data["integrations"]}
     assert by_name["slack"]["actionCount"] == 42
     assert by_name["slack"]["displayName"] == "Slack"
-    assert by_name["slack"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
+    assert by_name["slack"]["native"] is True
+    assert by_name["slack"]["auth"] == {"type": ["SECRET_TEXT", "OAUTH2"]}
+    assert by_name["notion"]["native"] is False
+    assert by_name["notion"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
     assert by_name["kv-store"]["auth"] == {"type": []}
     assert "actions" not in by_name["slack"]
 
@@ -63,13 +68,22 @@ def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
     result = run("show", "slack")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:3] == [
-        "slack: Slack",
-        "connection types: OAUTH2, SECRET_TEXT, BASIC_AUTH, CUSTOM_AUTH",
+        "slack: Slack (native)",
+        "connection types: SECRET_TEXT, OAUTH2",
         "42 actions (* = required):",
     ]
     assert re.search(r"^  send_channel_message\s+channel\*, text\* \(\+3 optional\)$", result.stdout, re.MULTILINE)
     assert re.search(r"^  delete_message\s+channel\*, timestamp\*$", result.stdout, re.MULTILINE)
     assert re.search(r"^  list_users\s+\(\+2 optional\)$", result.stdout, re.MULTILINE)
+
+
+def test_show_sdk_only_integration_keeps_the_sdk_connection_types(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "notion")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:2] == [
+        "notion: Notion",
+        "connection types: OAUTH2, SECRET_TEXT, BASIC_AUTH, CUSTOM_AUTH",
+    ]
 
 
 def test_show_integration_json(run, sdk_catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
