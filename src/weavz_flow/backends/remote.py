@@ -150,7 +150,8 @@ class RemoteBackend:
         return _connection(self._request("POST", "/api/v1/connections", json=body)["connection"])
 
     def update_connection(self, connection_id: str, spec: ConnectionSpec) -> LiveConnection:
-        # Not in the Weavz API; weavz-flow serve accepts it. Only called when capabilities say so.
+        # Not in the Weavz API, and weavz-flow serve answers 405 too: only for a server that has it, and only called
+        # when constructed with connection_update=True (the default False makes the plan replace instead).
         body: dict[str, Any] = {"baseUrl": spec.base_url, **_credential_body(spec.credentials)}
         if spec.display_name is not None:
             body["displayName"] = spec.display_name
