@@ -8,10 +8,11 @@ details, output, recorded input, log line) passes through a :class:`Redactor` ov
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -22,9 +23,10 @@ from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.engine.action_logging import RedactingLogger
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
+from weavz_flow.engine.config_cache import ConfigCache, read_config_version
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import IdempotencyLedger, request_fingerprint
-from weavz_flow.engine.partial_merge import MergedInput, merge_input, select_partials
+from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
 from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
 from weavz_flow.engine.services.connections import ConnectionService
@@ -56,6 +58,17 @@ class Prepared:
     base_url: str | None
 
 
+# Steps 3-5 as read from the database: alias, connection row, decrypted credential (when running), partials.
+ResolvedConfig = tuple[Target, "sa.Row[Any] | None", "Credentials | None", tuple[SelectedPartial, ...]]
+
+
+def _cache_key(request: ExecuteRequest, caller: Caller, for_run: bool) -> tuple[Any, ...]:
+    partial_ids = tuple(request.partial_ids) if request.partial_ids is not None else None
+    return (caller, request.workspace_id, request.integration_name, request.action_name,
+            request.workspace_integration_id, request.integration_alias, request.connection_external_id,
+            request.end_user_id, partial_ids, for_run)
+
+
 class Executor:
     def __init__(
         self,
@@ -75,6 +88,7 @@ class Executor:
         self._state = state
         self._http = http
         self._ledger = IdempotencyLedger(store)
+        self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
         self._action_timeout_s = action_timeout_s
 
     # -- public entry points --------------------------------------------------------------------------------------
@@ -125,8 +139,14 @@ class Executor:
 
     def _prepare(self, request: ExecuteRequest, caller: Caller, *, for_run: bool) -> Prepared:
         catalog = self._source.catalog()
+        key = _cache_key(request, caller, for_run)
         with self._store.read() as conn:
-            workspace_row(conn, caller, request.workspace_id)  # 1: 403 SCOPE_DENIED / 404
+            version = read_config_version(conn)
+            resolved = self._cache.get(key, version)
+            if resolved is None:
+                workspace_row(conn, caller, request.workspace_id)  # 1: 403 SCOPE_DENIED / 404
+            else:
+                caller.check_workspace(request.workspace_id)  # the key holds the caller; this is belt and braces
             integration = catalog.integration(request.integration_name)  # 2: 404s
             action_info = catalog.action(request.integration_name, request.action_name)
             native = self._native(integration.name, action_info.name)
@@ -137,22 +157,14 @@ class Executor:
                     "run it through a hosted Weavz backend",
                     details={"integrationName": integration.name, "actionName": action_info.name},
                 )
-            target = pick_workspace_integration(  # 3
-                conn, request.workspace_id, integration.name,
-                workspace_integration_id=request.workspace_integration_id,
-                integration_alias=request.integration_alias,
-            )
-            check_action_enabled(target, action_info.name)
-            row = resolve_connection(  # 4
-                conn, org_id=caller.org_id, workspace_id=request.workspace_id, integration_name=integration.name,
-                needs_connection=integration.needs_connection, target=target,
-                connection_external_id=request.connection_external_id, end_user_id=request.end_user_id,
-            )
-            credentials = self._connections.load_credentials(conn, row.id) if (row is not None and for_run) else None
-            partials = select_partials(  # 5
-                conn, workspace_id=request.workspace_id, target=target, action_name=action_info.name,
-                partial_ids=request.partial_ids,
-            )
+            if resolved is None:
+                resolved = self._resolve_config(conn, request, caller, integration, action_info.name,
+                                                for_run=for_run)
+                self._cache.put(key, version, resolved)
+        target, row, credentials, partials = resolved
+        if partials:
+            # Actions get the merged values; a nested value from a cached partial must not be shared with them.
+            partials = [replace(p, values=copy.deepcopy(p.values)) for p in partials]
         merged = merge_input(action_info.defaults(), partials, request.input)  # 6
         namespace = persistence_namespace(request.workspace_id, target.settings, request.end_user_id)
         default_base = self._source.natives[integration.name].default_base_url if native is not None else None
@@ -163,6 +175,29 @@ class Executor:
                                        type=row.type, end_user_id=row.end_user_external_id)
         return Prepared(request, caller, integration, action_info, native, target, connection, credentials, merged,
                         namespace, base_url)
+
+    def _resolve_config(
+        self, conn: sa.Connection, request: ExecuteRequest, caller: Caller, integration: IntegrationInfo,
+        action_name: str, *, for_run: bool,
+    ) -> ResolvedConfig:
+        """Steps 3-5 from the database: the alias, the connection (and its credential when running), the partials."""
+        target = pick_workspace_integration(  # 3
+            conn, request.workspace_id, integration.name,
+            workspace_integration_id=request.workspace_integration_id,
+            integration_alias=request.integration_alias,
+        )
+        check_action_enabled(target, action_name)
+        row = resolve_connection(  # 4
+            conn, org_id=caller.org_id, workspace_id=request.workspace_id, integration_name=integration.name,
+            needs_connection=integration.needs_connection, target=target,
+            connection_external_id=request.connection_external_id, end_user_id=request.end_user_id,
+        )
+        credentials = self._connections.load_credentials(conn, row.id) if (row is not None and for_run) else None
+        partials = select_partials(  # 5
+            conn, workspace_id=request.workspace_id, target=target, action_name=action_name,
+            partial_ids=request.partial_ids,
+        )
+        return target, row, credentials, tuple(partials)
 
     def _native(self, integration: str, action: str) -> NativeAction | None:
         native = self._source.natives.get(integration)

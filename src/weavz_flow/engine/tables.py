@@ -188,3 +188,11 @@ idempotency_records = sa.Table(
     _time("updated_at"),
     sa.UniqueConstraint("org_id", "key", name="uq_idempotency_org_key"),
 )
+
+# One row (id 1); triggers bump ``version`` on every write to the managed objects (migration 0003).
+config_version = sa.Table(
+    "config_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
