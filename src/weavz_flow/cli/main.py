@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "plan": "weavz_flow.cli.plan_cmd:plan",
     "apply": "weavz_flow.cli.apply_cmd:apply",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",
+    "import": "weavz_flow.cli.import_cmd:import_command",
 }
 
 

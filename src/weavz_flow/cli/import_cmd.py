@@ -1,0 +1,42 @@
+"""``weavz-flow import``: write YAML for live objects the configuration does not declare yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from weavz_flow.config.load import load_project
+from weavz_flow.plan.import_yaml import collect_import, write_import
+from weavz_flow.plan.live_state import read_live
+from weavz_flow.plan.session import open_backend
+
+
+@click.command("import")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--workspace", "workspace", metavar="SLUG", help="Import only this workspace.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for new workspace files (default: the project's workspaces/ directory, else its root).")
+@click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
+def import_command(path: Path | None, workspace: str | None, out_dir: Path | None, api_url: str | None) -> None:
+    """Write YAML for live workspaces, connections, end users, aliases and partials the config does not have."""
+    project = load_project(path)
+    if out_dir is None:
+        out_dir = project.root / "workspaces" if (project.root / "workspaces").is_dir() else project.root
+    backend = open_backend(project, api_url=api_url)
+    try:
+        live = read_live(backend)
+    finally:
+        backend.close()
+    result = collect_import(project, live, out_dir=out_dir, workspace=workspace)
+    for line in result.skipped:
+        click.echo(f"Skipped: {line}", err=True)
+    if result.empty:
+        click.echo("Nothing to import: the configuration declares every live object.")
+        return
+    for written in write_import(result):
+        click.echo(f"Wrote {written}")
+    if result.secrets:
+        click.echo("Stored credentials cannot be read back. Set these before plan or apply:")
+        for name in result.secrets:
+            click.echo(f"  {name}")
