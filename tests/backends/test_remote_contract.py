@@ -12,12 +12,14 @@ from tests.config.small_catalog import small_catalog
 from tests.plan.project_files import WORKSPACE, write_project
 from tests.server.accounts import SERVICE_KEY, Account, LiveServer, bootstrap_account
 from tests.server.live_server import serve_in_thread
-from weavz_flow.backends import WorkspaceSpec
+from weavz_flow.backends import EndUserSpec, WorkspaceSpec
 from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.engine.engine import Engine
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.plan.apply import apply_plan
+from weavz_flow.plan.import_yaml import collect_import, write_import
+from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Plan
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
@@ -203,3 +205,68 @@ def test_a_wrong_key_is_refused_and_never_echoed(account, tmp_path):
         backend.close()
     assert info.value.status == 401
     assert wrong not in str(info.value) and wrong not in repr(info.value.details)
+
+
+RICH = """\
+workspace: acme-rich
+name: ACME Rich
+connections:
+  gh-shared:
+    integration: github
+    type: SECRET_TEXT
+    secret: {env: TEST_GH_TOKEN}
+  gh-bob:
+    integration: github
+    type: SECRET_TEXT
+    secret: {env: TEST_GH_TOKEN}
+    end_user: bob
+end_users:
+  bob:
+    display_name: Bob
+    metadata: {team: platform, tier: 2}
+  carol: {}
+integrations:
+  gh:
+    integration: github
+    strategy: per_user_with_fallback
+    connection: gh-shared
+    display_name: GitHub (fallback)
+  gh_users:
+    integration: github
+    strategy: per_user
+  store:
+    integration: storage
+    settings:
+      persistence: {scope: external, external_id: tenant-7}
+partials:
+  repo:
+    alias: gh
+    description: pin the repository
+    values: {owner: acme, repo: flow}
+    enforced: [owner]
+"""
+
+
+def test_import_over_http_round_trips_every_object_kind(project_root, remote, monkeypatch):
+    monkeypatch.setenv("TEST_GH_TOKEN", "ghp-test-token")
+    rich = project_root / "workspaces" / "acme-rich.yaml"
+    rich.write_text(RICH, encoding="utf-8")
+    plan_and_apply(project_root, remote)
+    rich.unlink()
+    project = load_project(project_root)
+    result = collect_import(project, read_live(remote), out_dir=project_root / "workspaces")
+    assert write_import(result) == [rich]
+    assert result.skipped == ()
+    for name in result.secrets:
+        monkeypatch.setenv(name, "ghp-test-token")
+    plan = make_plan(load_project(project_root), remote)
+    assert not plan.has_changes, render_text(plan)
+    assert sorted(result.secrets) == ["WEAVZ_ACME_RICH_GH_BOB_SECRET", "WEAVZ_ACME_RICH_GH_SHARED_SECRET"]
+
+
+def test_lists_page_past_one_hundred(remote):
+    ws = remote.create_workspace(WorkspaceSpec("many", "Many"))
+    for i in range(105):
+        remote.create_end_user(EndUserSpec(ws.id, f"user-{i:03d}"))
+    snapshot = remote.snapshot(ws)
+    assert sorted(e.external_id for e in snapshot.end_users) == [f"user-{i:03d}" for i in range(105)]
