@@ -81,6 +81,7 @@ def engine(store: Store) -> Iterator[Engine]:
     try:
         yield eng
     finally:
+        eng.executions.close()  # write queued records before the store (and a PostgreSQL test schema) goes away
         eng.http.close()
 
 

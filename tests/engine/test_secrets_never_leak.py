@@ -33,6 +33,7 @@ def run(world: World, action: str) -> object:
 
 
 def everything_stored(world: World) -> str:
+    world.engine.executions.flush()  # records are written in the background
     with world.engine.store.read() as conn:
         dumps = []
         for table in (t.executions, t.idempotency_records, t.connections, t.workspace_integrations):

@@ -21,15 +21,23 @@ from typing import Generic, TypeVar
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.store import Store
 
 V = TypeVar("V")
 
 DEFAULT_MAX_ENTRIES = 4096
 _VERSION = sa.select(t.config_version.c.version).where(t.config_version.c.id == 1)
+_VERSION_SQL = "SELECT version FROM config_version WHERE id = 1"
 
 
 def read_config_version(conn: sa.Connection) -> int:
+    """The version inside a transaction, read before the configuration it will tag."""
     return int(conn.execute(_VERSION).scalar_one())
+
+
+def current_config_version(store: Store) -> int:
+    """The version by itself, for the cache check on every call: one statement, no transaction."""
+    return int(store.scalar(_VERSION_SQL))
 
 
 class ConfigCache(Generic[V]):

@@ -106,6 +106,7 @@ class Engine:
                                self.connections, slugs=slugs)
 
     def close(self) -> None:
+        self.executions.close()  # writes the execution records still queued
         if self._owns_http:
             self.http.close()
         self.store.close()

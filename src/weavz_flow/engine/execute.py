@@ -18,12 +18,13 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.input_check import check_input
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.engine.action_logging import RedactingLogger
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
-from weavz_flow.engine.config_cache import ConfigCache, read_config_version
+from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
@@ -140,27 +141,19 @@ class Executor:
     def _prepare(self, request: ExecuteRequest, caller: Caller, *, for_run: bool) -> Prepared:
         catalog = self._source.catalog()
         key = _cache_key(request, caller, for_run)
-        with self._store.read() as conn:
-            version = read_config_version(conn)
-            resolved = self._cache.get(key, version)
-            if resolved is None:
+        resolved = self._cache.get(key, current_config_version(self._store))
+        if resolved is not None:
+            # The key holds the caller, so its scope was checked when the entry was made; checking again is cheap.
+            caller.check_workspace(request.workspace_id)
+            integration, action_info, native = self._catalog_step(catalog, request, for_run=for_run)
+        else:
+            with self._store.read() as conn:
+                version = read_config_version(conn)
                 workspace_row(conn, caller, request.workspace_id)  # 1: 403 SCOPE_DENIED / 404
-            else:
-                caller.check_workspace(request.workspace_id)  # the key holds the caller; this is belt and braces
-            integration = catalog.integration(request.integration_name)  # 2: 404s
-            action_info = catalog.action(request.integration_name, request.action_name)
-            native = self._native(integration.name, action_info.name)
-            if for_run and native is None:
-                raise ApiError(
-                    ErrorCode.NATIVE_ACTION_UNSUPPORTED,
-                    f"'{action_info.key}' is in the Weavz catalog but does not run on the local engine; "
-                    "run it through a hosted Weavz backend",
-                    details={"integrationName": integration.name, "actionName": action_info.name},
-                )
-            if resolved is None:
+                integration, action_info, native = self._catalog_step(catalog, request, for_run=for_run)
                 resolved = self._resolve_config(conn, request, caller, integration, action_info.name,
                                                 for_run=for_run)
-                self._cache.put(key, version, resolved)
+            self._cache.put(key, version, resolved)
         target, row, credentials, partials = resolved
         if partials:
             # Actions get the merged values; a nested value from a cached partial must not be shared with them.
@@ -198,6 +191,21 @@ class Executor:
             partial_ids=request.partial_ids,
         )
         return target, row, credentials, tuple(partials)
+
+    def _catalog_step(
+        self, catalog: Catalog, request: ExecuteRequest, *, for_run: bool,
+    ) -> tuple[IntegrationInfo, ActionInfo, NativeAction | None]:
+        integration = catalog.integration(request.integration_name)  # 2: 404s
+        action_info = catalog.action(request.integration_name, request.action_name)
+        native = self._native(integration.name, action_info.name)
+        if for_run and native is None:
+            raise ApiError(
+                ErrorCode.NATIVE_ACTION_UNSUPPORTED,
+                f"'{action_info.key}' is in the Weavz catalog but does not run on the local engine; "
+                "run it through a hosted Weavz backend",
+                details={"integrationName": integration.name, "actionName": action_info.name},
+            )
+        return integration, action_info, native
 
     def _native(self, integration: str, action: str) -> NativeAction | None:
         native = self._source.natives.get(integration)

@@ -84,6 +84,26 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def scalar(self, sql: str) -> Any:
+        """The first column of the first row of one read-only statement, outside any transaction.
+
+        For the per-call checks on the hot path (the config version): a lone statement is atomic by itself, and going
+        straight to the driver skips SQLAlchemy's BEGIN/COMMIT round and its per-statement machinery.
+        """
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            if self.dialect == "postgresql":
+                raw.rollback()  # psycopg opened a transaction for the statement; end it before the pool gets it back
+            return row[0] if row is not None else None
+        finally:
+            raw.close()
+
     def revision(self) -> str | None:
         return migrate.current_revision(self.engine)
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.batch_writer import BatchWriter
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.models import Execution, Page
 from weavz_flow.engine.services.scope import not_found, page_bounds
@@ -30,12 +31,27 @@ def cap_output(output: Any) -> tuple[Any, bool]:
 
 
 class ExecutionLog:
-    def __init__(self, store: Store) -> None:
+    """Records are written off the request path by a :class:`BatchWriter` (see there for the crash window); the
+    readers here flush it first, so this process always reads back every record it has made."""
+
+    def __init__(self, store: Store, *, background: bool = True) -> None:
         self._store = store
+        self._writer = BatchWriter(store, _e) if background else None
 
     def record(self, row: dict[str, Any]) -> None:
+        if self._writer is not None:
+            self._writer.submit(row)
+            return
         with self._store.write() as conn:
             conn.execute(sa.insert(_e).values(row))
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
     def list(
         self, caller: Caller, *, workspace_id: str | None = None, limit: int | None = None,
@@ -48,6 +64,7 @@ class ExecutionLog:
             where.append(_e.c.workspace_id == workspace_id)
         elif caller.workspace_ids is not None:
             where.append(_e.c.workspace_id.in_(sorted(caller.workspace_ids)))
+        self.flush()
         with self._store.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(_e).where(*where)).scalar_one()
             rows = conn.execute(
@@ -56,6 +73,7 @@ class ExecutionLog:
         return Page([_model(r) for r in rows], total)
 
     def get(self, caller: Caller, execution_id: str) -> Execution:
+        self.flush()
         with self._store.read() as conn:
             row = conn.execute(sa.select(_e).where(_e.c.id == execution_id, _e.c.org_id == caller.org_id)).first()
         if row is None or not caller.may_access(row.workspace_id):

@@ -1,0 +1,117 @@
+"""Inserts rows into one table from a background thread, in batches, so callers do not wait for the commit.
+
+Used for execution records: the action has already run and its caller only needs the record to exist by the time
+anyone reads records back. Rows wait in a bounded queue (a full queue makes :meth:`submit` wait: backpressure, never
+loss) and a single thread writes whatever has gathered, up to ``max_batch`` rows per transaction.
+
+Durability: :meth:`flush` returns once everything submitted so far is committed; readers call it first, so a process
+always reads its own records. :meth:`close` (also run at interpreter exit) writes everything still queued. The crash
+window: rows queued but not yet committed (normally the last few milliseconds of calls) are lost if the process dies
+without a clean shutdown (SIGKILL, power loss), and another process sharing the database sees a record a few
+milliseconds after the call returned rather than at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import weakref
+from typing import Any
+
+import sqlalchemy as sa
+
+from weavz_flow.engine.store import Store
+
+log = logging.getLogger("weavz_flow.engine")
+
+DEFAULT_MAX_QUEUE = 10_000
+DEFAULT_MAX_BATCH = 256
+
+_STOP = object()
+
+
+class BatchWriter:
+    def __init__(
+        self, store: Store, table: sa.Table, *, max_queue: int = DEFAULT_MAX_QUEUE, max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
+        self._store = store
+        self._table = table
+        self._max_batch = max_batch
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, row: dict[str, Any]) -> None:
+        # The lock makes "not closed, so queue it" atomic with close(); otherwise a row could land behind the stop
+        # marker and never be written. The writer thread never takes it, so a full queue still drains.
+        with self._lock:
+            if not self._closed:
+                if self._thread is None:
+                    self._start()
+                self._queue.put(row)
+                return
+        self._write([row])  # after close: write in the caller's thread rather than drop it
+
+    def flush(self) -> None:
+        """Wait until every row submitted so far is committed (or has failed and been logged)."""
+        if self._thread is not None:
+            self._queue.join()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None:
+            thread.join()
+
+    # -- the writer thread ----------------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"weavz-flow-{self._table.name}-writer", daemon=True)
+        self._thread.start()
+        # A daemon thread dies with the interpreter; close() at exit writes what is still queued first.
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    def _run(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < self._max_batch:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [item for item in items if item is not _STOP]
+            try:
+                if rows:
+                    self._write(rows)
+            finally:
+                for _ in items:
+                    self._queue.task_done()
+            if len(rows) != len(items):
+                return
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            with self._store.write() as conn:
+                conn.execute(sa.insert(self._table), rows)
+            return
+        except sa.exc.SQLAlchemyError as exc:
+            if len(rows) == 1:
+                # The type only: the statement text would carry the row's values.
+                log.error("could not write a %s row %s: %s", self._table.name, rows[0].get("id"), type(exc).__name__)
+                return
+        for row in rows:  # one bad row must not take the rest of its batch with it
+            self._write([row])
+
+
+def _close_at_exit(ref: weakref.ref[BatchWriter]) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.close()

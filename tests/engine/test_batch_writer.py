@@ -1,0 +1,72 @@
+"""Execution records written in the background: none lost, visible to this process's reads, written on close."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+
+from weavz_flow.engine import Store
+from weavz_flow.engine import tables as t
+from weavz_flow.engine.batch_writer import BatchWriter
+from weavz_flow.engine.stamps import new_id, utc_now
+
+
+def record(**kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": new_id(), "org_id": "org", "workspace_id": "ws", "api_key_id": None, "integration_name": "x",
+        "action_name": "y", "workspace_integration_id": None, "integration_alias": None, "connection_id": None,
+        "end_user_id": None, "partial_ids": [], "enforced_keys": [], "input": {}, "status": "success",
+        "duration_ms": 1.0, "error_code": None, "error_message": None, "output": {"n": 1}, "output_truncated": False,
+        "idempotency_key": None, "created_at": utc_now(),
+    }
+    row.update(kw)
+    return row
+
+
+def stored_ids(store: Store) -> set[str]:
+    with store.read() as conn:
+        return set(conn.execute(sa.select(t.executions.c.id)).scalars())
+
+
+def test_rows_from_many_threads_are_all_written_and_flush_makes_them_visible(store: Store) -> None:
+    writer = BatchWriter(store, t.executions, max_queue=8, max_batch=5)  # a small queue: submitters must wait
+    rows = [record() for _ in range(200)]
+
+    def submit(part: list[dict[str, Any]]) -> None:
+        for row in part:
+            writer.submit(row)
+
+    threads = [threading.Thread(target=submit, args=(rows[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.flush()
+    assert stored_ids(store) == {r["id"] for r in rows}
+    writer.close()
+
+
+def test_close_writes_what_is_queued_and_later_rows_are_written_in_the_caller(store: Store) -> None:
+    writer = BatchWriter(store, t.executions)
+    rows = [record() for _ in range(50)]
+    for row in rows:
+        writer.submit(row)
+    writer.close()
+    assert stored_ids(store) == {r["id"] for r in rows}
+    late = record()
+    writer.submit(late)
+    assert late["id"] in stored_ids(store)
+
+
+def test_a_bad_row_does_not_take_its_batch_with_it(store: Store) -> None:
+    writer = BatchWriter(store, t.executions)
+    first = record()
+    writer.submit(first)
+    writer.flush()
+    good = [record() for _ in range(3)]
+    for row in [good[0], record(id=first["id"]), *good[1:]]:  # a duplicate primary key in the middle
+        writer.submit(row)
+    writer.close()
+    assert stored_ids(store) == {first["id"], *(r["id"] for r in good)}
