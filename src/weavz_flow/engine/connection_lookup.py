@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.models import Connection
-from weavz_flow.engine.resolution import pick_workspace_integration, resolve_connection
+from weavz_flow.engine.resolution import Target, pick_workspace_integration, resolve_connection
 from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services.scope import workspace_row
 from weavz_flow.engine.store import Store
@@ -21,7 +21,10 @@ def lookup_connection(
 ) -> Connection:
     with store.read() as conn:
         workspace_row(conn, caller, workspace_id)
-        target = pick_workspace_integration(conn, workspace_id, integration_name)
+        # An explicit connection bypasses the workspace's aliases (weavz-api.md §3.1), so several aliases of the
+        # integration, which would make alias resolution ambiguous, do not matter here.
+        target = Target(None) if external_id is not None else pick_workspace_integration(
+            conn, workspace_id, integration_name)
         row = resolve_connection(
             conn, org_id=caller.org_id, workspace_id=workspace_id, integration_name=integration_name,
             needs_connection=True, target=target, connection_external_id=external_id, end_user_id=end_user_id,
