@@ -1,0 +1,78 @@
+"""The results of a run as values, and the events a run emits while it goes (rendered by the CLI, never here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class StepStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # its `if` was false, or the run stopped before it
+    APPROVAL_REQUIRED = "approval_required"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    step_id: str
+    status: StepStatus
+    attempts: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    output: Any = None
+    error: str | None = None
+    error_code: str | None = None
+    is_finally: bool = False
+    tolerated: bool = False  # failed, but continue_on_error let the run go on
+    items: int | None = None  # for_each: how many items ran
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds() * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    run_id: str
+    flow: str
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime
+    inputs: dict[str, Any]
+    steps: list[StepResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.SUCCEEDED
+
+
+class EventKind(StrEnum):
+    RUN_STARTED = "run_started"
+    STEP_STARTED = "step_started"
+    STEP_RETRYING = "step_retrying"
+    STEP_FINISHED = "step_finished"
+    RUN_FINISHED = "run_finished"
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    kind: EventKind
+    run_id: str
+    flow: str
+    step_id: str | None = None
+    step: StepResult | None = None
+    attempt: int | None = None
+    message: str | None = None  # already redacted
+    run: RunResult | None = None

@@ -1,0 +1,183 @@
+"""Running a flow: inputs and secrets resolved, main steps scheduled by their dependencies, then ``finally`` steps.
+
+Scheduling: a step starts once its direct dependencies (``needs``, else the step before it) have finished. When a
+step fails without ``continue_on_error`` no further main step starts; those already running finish, the rest are
+recorded as skipped, and the ``finally`` steps run regardless, in order.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from weavz_flow.backends.protocol import Backend
+from weavz_flow.config.model.flow import FlowFile, StepConfig
+from weavz_flow.config.project import Project
+from weavz_flow.config.secret_values import resolve_secret
+from weavz_flow.errors import WeavzFlowError
+from weavz_flow.redact import Redactor
+from weavz_flow.runner.context import RunContext, RunInfo, StepState
+from weavz_flow.runner.inputs import resolve_inputs
+from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
+from weavz_flow.runner.records import RunRecords
+from weavz_flow.runner.step import StepRuntime, now, run_step
+from weavz_flow.suggest import did_you_mean
+
+
+def find_flow(project: Project, name: str) -> FlowFile:
+    flow = project.flows.get(name)
+    if flow is None:
+        hint = did_you_mean(name, project.flows)
+        known = ", ".join(sorted(project.flows)) or "none"
+        raise WeavzFlowError(f"no flow named '{name}'" + (f" ({hint})" if hint else f"; flows: {known}"))
+    return flow
+
+
+def direct_dependencies(flow: FlowFile) -> dict[str, list[str]]:
+    deps: dict[str, list[str]] = {}
+    previous: str | None = None
+    for step in flow.steps:
+        deps[step.id] = list(step.needs) if step.needs is not None else ([previous] if previous else [])
+        previous = step.id
+    return deps
+
+
+def _ignore(_event: RunEvent) -> None:
+    return None
+
+
+class FlowRunner:
+    def __init__(
+        self,
+        project: Project,
+        backend: Backend,
+        *,
+        records: RunRecords | None = None,
+        environ: Mapping[str, str] | None = None,
+        on_event: Callable[[RunEvent], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        max_concurrent_steps: int = 8,
+    ) -> None:
+        self.project = project
+        self.backend = backend
+        self.records = records
+        self.environ = os.environ if environ is None else environ
+        self.on_event = on_event or _ignore
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.max_concurrent_steps = max_concurrent_steps
+
+    # -- preparation ----------------------------------------------------------------------------------------------
+
+    def prepare(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
+                run_id: str | None = None) -> tuple[RunContext, Redactor, dict[str, str]]:
+        """The run's context (inputs typed, secrets read), its Redactor, and the workspace's alias -> integration."""
+        flow = find_flow(self.project, flow_name)
+        values = resolve_inputs(flow, inputs or {})
+        secrets = {name: resolve_secret(ref, self.project.root, self.environ).reveal()
+                   for name, ref in flow.secrets.items()}
+        allowed = self.project.settings.env
+        env = {name: self.environ[name] for name in allowed if name in self.environ}
+        info = RunInfo(run_id or uuid.uuid4().hex, now())
+        context = RunContext(flow, info, values, secrets, env, end_user or flow.end_user)
+        workspace = self.project.workspaces.get(flow.workspace)
+        aliases = {alias: cfg.integration for alias, cfg in (workspace.integrations if workspace else {}).items()}
+        return context, Redactor(secrets.values()), aliases
+
+    # -- running --------------------------------------------------------------------------------------------------
+
+    def run(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
+            run_id: str | None = None) -> RunResult:
+        context, redactor, aliases = self.prepare(flow_name, inputs, end_user=end_user, run_id=run_id)
+        flow, info = context.flow, context.run
+        recorded_inputs = redactor.data(dict(context.inputs))
+        if self.records is not None:
+            self.records.start(run_id=info.id, flow=flow.name, workspace=flow.workspace, started_at=info.started_at,
+                               inputs=recorded_inputs, end_user=context.end_user)
+        self.on_event(RunEvent(EventKind.RUN_STARTED, info.id, flow.name))
+        source = self.project.flow_sources.get(flow.name)
+        rt = StepRuntime(self.backend, context, aliases, source.display if source else flow.name, redactor,
+                         self.on_event, self.sleep, self.rng)
+        results: dict[str, StepResult] = {}
+        error: str | None = None
+        try:
+            self._run_main(flow, rt, results)
+            for step in flow.finally_:
+                self._finish(rt, results, run_step(step, rt, flow.predecessors(step.id), is_finally=True))
+        except BaseException as exc:  # a bug or an interrupt: the record must not stay "running"
+            error = redactor.text(f"{type(exc).__name__}: {exc}")
+            self._record(context, results, error)
+            raise
+        return self._record(context, results, error)
+
+    def _run_main(self, flow: FlowFile, rt: StepRuntime, results: dict[str, StepResult]) -> None:
+        deps = direct_dependencies(flow)
+        pending: list[StepConfig] = list(flow.steps)
+        running: dict[Future[StepResult], str] = {}
+        stopped_by: str | None = None
+        pool: ThreadPoolExecutor | None = None
+        try:
+            while pending or running:
+                ready = [] if stopped_by else [s for s in pending if all(d in results for d in deps[s.id])]
+                if len(ready) == 1 and not running:
+                    # The common sequential case runs on this thread: no pool round trip per step.
+                    step = ready[0]
+                    pending.remove(step)
+                    result = run_step(step, rt, flow.predecessors(step.id))
+                    self._finish(rt, results, result)
+                    stopped_by = stopped_by or self._stops(result)
+                    continue
+                for step in ready:
+                    pool = pool or ThreadPoolExecutor(self.max_concurrent_steps, thread_name_prefix="flow-step")
+                    pending.remove(step)
+                    running[pool.submit(run_step, step, rt, flow.predecessors(step.id))] = step.id
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    running.pop(future)
+                    result = future.result()
+                    self._finish(rt, results, result)
+                    stopped_by = stopped_by or self._stops(result)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        for step in pending:
+            reason = f"not run: step '{stopped_by}' failed" if stopped_by else "not run: a dependency never finished"
+            results[step.id] = StepResult(step.id, StepStatus.SKIPPED, error=reason)
+            rt.context.steps[step.id] = StepState(StepStatus.SKIPPED.value, None, reason)
+
+    @staticmethod
+    def _stops(result: StepResult) -> str | None:
+        return result.step_id if result.status is StepStatus.FAILED and not result.tolerated else None
+
+    def _finish(self, rt: StepRuntime, results: dict[str, StepResult], result: StepResult) -> None:
+        # Outputs stay as the provider returned them for later templates; what leaves the run is redacted.
+        rt.context.steps[result.step_id] = StepState(result.status.value, result.output, result.error)
+        shown = StepResult(result.step_id, result.status, result.attempts, result.started_at, result.finished_at,
+                           rt.redactor.data(result.output), result.error, result.error_code, result.is_finally,
+                           result.tolerated, result.items)
+        results[result.step_id] = shown
+        rt.emit(RunEvent(EventKind.STEP_FINISHED, rt.context.run.id, rt.context.flow.name, step_id=result.step_id,
+                         step=shown))
+
+    def _record(self, context: RunContext, results: dict[str, StepResult], error: str | None) -> RunResult:
+        flow = context.flow
+        ordered = [results[s.id] for s in flow.all_steps if s.id in results]
+        failed = error is not None or any(r.status is StepStatus.FAILED and not r.tolerated for r in ordered)
+        if error is None and failed:
+            first = next(r for r in ordered if r.status is StepStatus.FAILED and not r.tolerated)
+            error = f"step '{first.step_id}' failed: {first.error}"
+        result = RunResult(context.run.id, flow.name, RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
+                           context.run.started_at, now(), Redactor(context.secrets.values()).data(dict(context.inputs)),
+                           ordered, error)
+        if self.records is not None:
+            self.records.finish(result)
+        self.on_event(RunEvent(EventKind.RUN_FINISHED, result.run_id, flow.name, run=result))
+        return result
