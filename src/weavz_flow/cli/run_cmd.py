@@ -1,0 +1,185 @@
+"""``weavz-flow run FLOW``: run a flow of the project (or preview it with --dry-run); progress on stderr, a summary
+or JSON on stdout, exit 1 when the run failed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from weavz_flow.config.load import load_project
+from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan.session import open_backend
+from weavz_flow.runner import (
+    EventKind,
+    FlowRunner,
+    RunEvent,
+    RunRecords,
+    RunResult,
+    StepPreview,
+    StepResult,
+    StepStatus,
+    dry_run,
+)
+
+_MARKS = {StepStatus.SUCCEEDED: "[green]✓[/]", StepStatus.FAILED: "[red]✗[/]", StepStatus.SKIPPED: "[dim]-[/]",
+          StepStatus.APPROVAL_REQUIRED: "[yellow]⏸[/]"}
+
+
+def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise WeavzFlowError(f"-i expects key=value, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def read_inputs_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is YAML too
+    except (OSError, yaml.YAMLError) as exc:
+        raise WeavzFlowError(f"cannot read inputs file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise WeavzFlowError(f"inputs file {path} must hold a mapping of input names to values")
+    return data
+
+
+class Progress:
+    """Prints each step as it finishes (stderr), with a spinner for what is running."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.status = self.console.status("starting")
+        self.running: list[str] = []
+
+    def __call__(self, event: RunEvent) -> None:
+        if event.kind is EventKind.RUN_STARTED:
+            self.console.print(f"Run [bold]{event.run_id}[/] of flow [bold]{event.flow}[/]")
+            self.status.start()
+        elif event.kind is EventKind.STEP_STARTED and event.step_id:
+            self.running.append(event.step_id)
+            self.status.update(f"running {', '.join(self.running)}")
+        elif event.kind is EventKind.STEP_RETRYING:
+            self.console.print(f"  [yellow]↻[/] {event.step_id}: attempt {event.attempt} after {event.message}")
+        elif event.kind is EventKind.STEP_FINISHED and event.step is not None:
+            if event.step_id in self.running:
+                self.running.remove(event.step_id)
+            self.status.update(f"running {', '.join(self.running)}" if self.running else "")
+            self.console.print("  " + step_line(event.step))
+        elif event.kind is EventKind.RUN_FINISHED:
+            self.status.stop()
+
+    def stop(self) -> None:
+        self.status.stop()
+
+
+def step_line(step: StepResult) -> str:
+    from rich.markup import escape
+
+    parts = [_MARKS[step.status], escape(step.step_id), f"[dim]{step.status.value}[/]"]
+    if step.duration_ms is not None:
+        parts.append(f"[dim]{step.duration_ms:.0f} ms[/]")
+    if step.attempts > 1:
+        parts.append(f"[dim]{step.attempts} attempts[/]")
+    if step.items is not None:
+        parts.append(f"[dim]{step.items} items[/]")
+    if step.error:
+        parts.append(("[yellow](continued) " if step.tolerated else "[red]") + escape(step.error) + "[/]")
+    return " ".join(parts)
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id, "flow": result.flow, "status": result.status.value, "error": result.error,
+        "started_at": result.started_at.isoformat(), "finished_at": result.finished_at.isoformat(),
+        "inputs": result.inputs,
+        "steps": [{
+            "id": s.step_id, "status": s.status.value, "finally": s.is_finally, "attempts": s.attempts,
+            "duration_ms": s.duration_ms, "items": s.items, "output": s.output, "error": s.error,
+            "error_code": s.error_code, "continued": s.tolerated,
+        } for s in result.steps],
+    }
+
+
+def previews_json(flow: str, previews: list[StepPreview]) -> dict[str, Any]:
+    return {"flow": flow, "dry_run": True, "steps": [{
+        "id": p.step_id, "uses": p.uses, "finally": p.is_finally, "final_input": p.final_input,
+        "enforced_keys": list(p.enforced_keys), "partials": list(p.partials), "connection": p.connection,
+        "end_user": p.end_user, "if": p.condition, "items": p.items, "note": p.note,
+    } for p in previews]}
+
+
+def previews_text(flow: str, previews: list[StepPreview]) -> str:
+    lines = [f"Dry run of flow {flow}: nothing is executed. Values marked (enforced) come from enforced partials."]
+    for p in previews:
+        head = f"\n{'finally ' if p.is_finally else ''}step {p.step_id} ({p.uses})"
+        extras = [f"connection {p.connection}" if p.connection else "", f"end user {p.end_user}" if p.end_user else "",
+                  f"partials {', '.join(p.partials)}" if p.partials else "",
+                  f"{p.items} items, showing the first" if p.items else "",
+                  f"if -> {p.condition!r}" if p.condition is not None else ""]
+        lines.append(head + "".join(f"; {e}" for e in extras if e))
+        if p.note:
+            lines.append(f"  ({p.note})")
+        for key, value in (p.final_input or {}).items():
+            mark = "  (enforced)" if key in p.enforced_keys else ""
+            lines.append(f"  {key}: {json.dumps(value, default=str, ensure_ascii=False)}{mark}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("run")
+@click.argument("flow_name", metavar="FLOW")
+@click.option("-i", "--input", "pairs", multiple=True, metavar="KEY=VALUE", help="A flow input (typed per the flow).")
+@click.option("--inputs", "inputs_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON or YAML file of inputs; -i values override it.")
+@click.option("--end-user", help="externalId of the end user the steps act for (overrides the flow's end_user).")
+@click.option("--dry-run", "dry_run_flag", is_flag=True, help="Show each step's final input; execute nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--project", "project_path", type=click.Path(path_type=Path), help="The project root (else found "
+              "by walking up from the current directory).")
+@click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
+def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_user: str | None, dry_run_flag: bool,
+        as_json: bool, project_path: Path | None, api_url: str | None) -> None:
+    """Run FLOW of the project through the backend."""
+    inputs: dict[str, Any] = read_inputs_file(inputs_file) if inputs_file else {}
+    inputs.update(parse_pairs(pairs))
+    project = load_project(project_path)
+    backend = open_backend(project, api_url=api_url)
+    try:
+        if dry_run_flag:
+            previews = dry_run(FlowRunner(project, backend), flow_name, inputs, end_user=end_user)
+            text = json.dumps(previews_json(flow_name, previews), indent=2, default=str) + "\n" if as_json \
+                else previews_text(flow_name, previews)
+            click.echo(text, nl=False)
+            return
+        records = RunRecords.for_project(project.root)
+        progress = None if as_json else Progress()
+        try:
+            result = FlowRunner(project, backend, records=records, on_event=progress).run(
+                flow_name, inputs, end_user=end_user)
+        finally:
+            if progress is not None:
+                progress.stop()
+            records.close()
+    finally:
+        backend.close()
+    if as_json:
+        click.echo(json.dumps(result_json(result), indent=2, default=str))
+    else:
+        counts = {s: sum(1 for r in result.steps if r.status is s) for s in StepStatus}
+        total = (result.finished_at - result.started_at).total_seconds()
+        summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+        verdict = "succeeded" if result.ok else "FAILED"
+        click.echo(f"Run {result.run_id} {verdict} in {total:.2f}s ({summary}).")
+        if result.error:
+            click.echo(f"Error: {result.error}", err=True)
+        click.echo(f"Details: weavz-flow runs show {result.run_id}")
+    if not result.ok:
+        sys.exit(1)

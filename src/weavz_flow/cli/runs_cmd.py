@@ -1,0 +1,95 @@
+"""``weavz-flow runs list`` and ``weavz-flow runs show RUN_ID``: the project's run records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from weavz_flow.config.load import load_project
+from weavz_flow.runner import RunRecord, RunRecords
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def record_json(run: RunRecord, *, steps: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "run_id": run.id, "flow": run.flow, "workspace": run.workspace, "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_ms": run.duration_ms, "end_user": run.end_user, "inputs": run.inputs, "error": run.error,
+    }
+    if steps:
+        out["steps"] = [{
+            "id": s.step_id, "finally": s.is_finally, "status": s.status, "attempts": s.attempts, "items": s.items,
+            "duration_ms": s.duration_ms, "output": s.output, "output_truncated": s.output_truncated,
+            "error": s.error, "error_code": s.error_code, "continued": s.tolerated,
+        } for s in run.steps]
+    return out
+
+
+@click.group("runs")
+def runs() -> None:
+    """Recorded flow runs of this project."""
+
+
+_project_option = click.option("--project", "project_path", type=click.Path(path_type=Path),
+                               help="The project root (else found by walking up from the current directory).")
+
+
+@runs.command("list")
+@click.option("--flow", help="Only runs of this flow.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@_project_option
+def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | None) -> None:
+    """The most recent runs, newest first."""
+    records = RunRecords.for_project(load_project(project_path).root)
+    try:
+        found = records.list(flow=flow, limit=limit)
+    finally:
+        records.close()
+    if as_json:
+        click.echo(json.dumps([record_json(r, steps=False) for r in found], indent=2, default=str))
+        return
+    if not found:
+        click.echo("No runs recorded yet. Start one with: weavz-flow run FLOW")
+        return
+    for r in found:
+        click.echo(f"{r.id}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<9}  {_ms(r.duration_ms):>9}  {r.flow}"
+                   + (f"  {r.error}" if r.error else ""))
+
+
+@runs.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True)
+@_project_option
+def show_run(run_id: str, as_json: bool, project_path: Path | None) -> None:
+    """One run with each step's status, attempts, timing, output and error (RUN_ID may be a unique prefix)."""
+    records = RunRecords.for_project(load_project(project_path).root)
+    try:
+        run = records.get(run_id)
+    finally:
+        records.close()
+    if as_json:
+        click.echo(json.dumps(record_json(run, steps=True), indent=2, default=str))
+        return
+    click.echo(f"Run {run.id}: flow {run.flow} (workspace {run.workspace}) {run.status}, {_ms(run.duration_ms)}")
+    click.echo(f"Started {run.started_at.isoformat()}" + (f", end user {run.end_user}" if run.end_user else ""))
+    click.echo(f"Inputs: {json.dumps(run.inputs, default=str, ensure_ascii=False)}")
+    if run.error:
+        click.echo(f"Error: {run.error}")
+    for s in run.steps:
+        extra = [f"{s.attempts} attempts" if s.attempts > 1 else "", f"{s.items} items" if s.items is not None else "",
+                 "continued after failure" if s.tolerated else ""]
+        click.echo(f"\n{'finally ' if s.is_finally else ''}{s.step_id}: {s.status}, {_ms(s.duration_ms)}"
+                   + "".join(f", {e}" for e in extra if e))
+        if s.error:
+            click.echo(f"  error: {s.error}" + (f" [{s.error_code}]" if s.error_code else ""))
+        if s.output is not None:
+            text = s.output if s.output_truncated else json.dumps(s.output, default=str, ensure_ascii=False)
+            click.echo(f"  output: {text}" + (" ... (truncated)" if s.output_truncated else ""))
