@@ -11,13 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from weavz_flow.config.templates import is_template, sandbox
 from weavz_flow.errors import WeavzFlowError
-
-if TYPE_CHECKING:
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 
@@ -45,14 +46,21 @@ class RenderError(WeavzFlowError):
         self.problem = problem
 
 
-@cache
-def render_env() -> ImmutableSandboxedEnvironment:
-    """The validate sandbox's configuration and filters, with undefined names as errors."""
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+class RunEnvironment(ImmutableSandboxedEnvironment):
+    """Attribute access on data reads the data first: ``item.items`` or ``steps.x.output.keys`` is the key of that
+    name, never the dict method (which would render as a bound method)."""
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+@cache
+def render_env() -> RunEnvironment:
+    """The validate sandbox's configuration and filters, with undefined names as errors."""
     base = sandbox()
-    env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True, undefined=StrictUndefined)
+    env = RunEnvironment(autoescape=False, keep_trailing_newline=True, undefined=StrictUndefined)
     env.filters.update(base.filters)
     env.tests.update(base.tests)
     return env
@@ -80,9 +88,6 @@ def _single_expression(source: str) -> str | None:
 
 
 def render_string(source: str, names: Mapping[str, Any], where: Where) -> Any:
-    from jinja2 import TemplateError, Undefined
-    from jinja2.exceptions import SecurityError
-
     if not is_template(source):
         return source
     expr = _single_expression(source)
@@ -91,6 +96,8 @@ def render_string(source: str, names: Mapping[str, Any], where: Where) -> Any:
             value = _compiled_expression(expr.strip())(**names)
             if isinstance(value, Undefined):
                 value._fail_with_undefined_error()
+            if callable(value):
+                raise RenderError(where, source, "renders to a function, not a value")
             return value
         return _compiled_template(source).render(**names)
     except SecurityError as exc:
