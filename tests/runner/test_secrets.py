@@ -1,0 +1,71 @@
+"""A canary secret never appears in run results, events, records, CLI output or logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from click.testing import CliRunner
+
+from tests.runner.conftest import Harness
+from tests.runner.example_project import CANARY
+from tests.stubs.echo import EchoStub
+from weavz_flow.cli.main import cli
+from weavz_flow.runner import dry_run
+
+LEAKY = """\
+flow: leaky
+workspace: acme-staging
+secrets:
+  token: {env: ACME_STATUS_TOKEN}
+inputs:
+  note: {type: string, default: "plain"}
+steps:
+  - id: store
+    uses: kv.put
+    with: {key: token, value: "Bearer {{ secrets.token }}"}
+  - id: fails
+    uses: kv.put
+    with: {key: "{{ secrets.token ~ missing_name }}", value: 1}
+    continue_on_error: true
+"""
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, default=repr)
+
+
+def test_the_canary_never_leaves_a_run(harness: Harness, echo_stub: EchoStub, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG)
+    harness.add_flow("leaky", LEAKY)
+    runner = harness.runner()
+    status = runner.run("status-check", {"url": f"{echo_stub.url}/anything"})
+    leaky = runner.run("leaky", {"note": f"input with {CANARY}"})
+    assert echo_stub.last.bearer == CANARY  # the provider did receive it
+    assert status.ok, status.error
+    assert leaky.ok, leaky.error
+    assert leaky.steps[0].output["value"] == "Bearer [REDACTED]"
+    assert leaky.inputs["note"] == "input with [REDACTED]"
+    everything = [status, leaky, harness.events, dry_run(runner, "leaky"),
+                  harness.records.get(status.run_id), harness.records.get(leaky.run_id), harness.records.list()]
+    assert CANARY not in _dump([repr(x) for x in everything])
+    assert CANARY not in caplog.text
+    db = (harness.root / ".weavz-flow" / "runs.db").read_bytes()
+    assert CANARY.encode() not in db
+
+
+def test_the_canary_never_reaches_cli_output(harness: Harness, echo_stub: EchoStub):
+    harness.add_flow("leaky", LEAKY)
+    root = str(harness.root)
+    harness.close()
+    cli_runner = CliRunner()
+    outputs = [cli_runner.invoke(cli, [*args, "--project", root]) for args in (
+        ["run", "leaky"], ["run", "leaky", "--json"], ["run", "leaky", "--dry-run"],
+        ["run", "status-check", "-i", f"url={echo_stub.url}/x", "--json"], ["runs", "list"])]
+    run_id = json.loads(outputs[1].stdout)["run_id"]
+    outputs.append(cli_runner.invoke(cli, ["runs", "show", run_id, "--json", "--project", root]))
+    for result in outputs:
+        assert result.exit_code == 0, result.output
+        assert CANARY not in result.stdout + result.stderr
+    assert "Bearer [REDACTED]" in outputs[-1].stdout
