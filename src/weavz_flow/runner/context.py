@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,31 @@ class StepState:
         return {"status": self.status, "output": self.output, "error": self.error}
 
 
+class VisibleSteps(Mapping[str, Mapping[str, Any]]):
+    """``steps`` as one template sees it: the finished steps it is guaranteed to follow. A view, not a copy, so that
+    step N of a long flow does not rebuild N entries."""
+
+    __slots__ = ("_states", "_visible")
+
+    def __init__(self, states: Mapping[str, StepState], visible: frozenset[str]) -> None:
+        self._states = states
+        self._visible = visible
+
+    def __getitem__(self, step_id: str) -> Mapping[str, Any]:
+        if step_id not in self._visible:
+            raise KeyError(step_id)
+        return self._states[step_id].as_context()
+
+    def __contains__(self, step_id: object) -> bool:
+        return step_id in self._visible and step_id in self._states
+
+    def __iter__(self) -> Iterator[str]:
+        return (sid for sid in self._states if sid in self._visible)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
     flow: FlowFile
@@ -43,7 +68,7 @@ class RunContext:
         template cannot read a concurrently running step's half-state."""
         names: dict[str, Any] = {
             "inputs": dict(self.inputs),
-            "steps": {sid: state.as_context() for sid, state in self.steps.items() if sid in visible},
+            "steps": VisibleSteps(self.steps, visible),
             "secrets": dict(self.secrets),
             "env": dict(self.env),
             "flow": {"name": self.flow.name, "workspace": self.flow.workspace},

@@ -51,7 +51,7 @@ class RunEnvironment(ImmutableSandboxedEnvironment):
     name, never the dict method (which would render as a bound method)."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, dict) and attribute in obj:
+        if isinstance(obj, Mapping) and attribute in obj:
             return obj[attribute]
         return super().getattr(obj, attribute)
 

@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from weavz_flow.backends.protocol import Backend
-from weavz_flow.config.model.flow import FlowFile, StepConfig
+from weavz_flow.config.model.flow import FlowFile
 from weavz_flow.config.project import Project
 from weavz_flow.config.secret_values import resolve_secret
 from weavz_flow.errors import WeavzFlowError
@@ -118,37 +118,52 @@ class FlowRunner:
 
     def _run_main(self, flow: FlowFile, rt: StepRuntime, results: dict[str, StepResult]) -> None:
         deps = direct_dependencies(flow)
-        pending: list[StepConfig] = list(flow.steps)
+        waiting = {sid: len(d) for sid, d in deps.items()}
+        dependents: dict[str, list[str]] = {sid: [] for sid in deps}
+        for sid, direct in deps.items():
+            for dep in direct:
+                dependents.setdefault(dep, []).append(sid)  # an unknown id (unvalidated flow) never finishes
+        by_id = {s.id: s for s in flow.steps}
+        position = {s.id: i for i, s in enumerate(flow.steps)}
+        ready: list[str] = [s.id for s in flow.steps if waiting[s.id] == 0]
+        started: set[str] = set()
         running: dict[Future[StepResult], str] = {}
         stopped_by: str | None = None
         pool: ThreadPoolExecutor | None = None
+
+        def finished(result: StepResult) -> str | None:
+            self._finish(rt, results, result)
+            for child in dependents[result.step_id]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    ready.append(child)
+            ready.sort(key=position.__getitem__)
+            return self._stops(result)
+
         try:
-            while pending or running:
-                ready = [] if stopped_by else [s for s in pending if all(d in results for d in deps[s.id])]
-                if len(ready) == 1 and not running:
+            while (ready and not stopped_by) or running:
+                batch = [] if stopped_by else ready[:]
+                ready.clear()
+                if len(batch) == 1 and not running:
                     # The common sequential case runs on this thread: no pool round trip per step.
-                    step = ready[0]
-                    pending.remove(step)
-                    result = run_step(step, rt, flow.predecessors(step.id))
-                    self._finish(rt, results, result)
-                    stopped_by = stopped_by or self._stops(result)
+                    step = by_id[batch[0]]
+                    started.add(step.id)
+                    stopped_by = finished(run_step(step, rt, flow.predecessors(step.id))) or stopped_by
                     continue
-                for step in ready:
+                for sid in batch:
                     pool = pool or ThreadPoolExecutor(self.max_concurrent_steps, thread_name_prefix="flow-step")
-                    pending.remove(step)
-                    running[pool.submit(run_step, step, rt, flow.predecessors(step.id))] = step.id
-                if not running:
-                    break
+                    started.add(sid)
+                    running[pool.submit(run_step, by_id[sid], rt, flow.predecessors(sid))] = sid
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     running.pop(future)
-                    result = future.result()
-                    self._finish(rt, results, result)
-                    stopped_by = stopped_by or self._stops(result)
+                    stopped_by = finished(future.result()) or stopped_by
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
-        for step in pending:
+        for step in flow.steps:
+            if step.id in started:
+                continue
             reason = f"not run: step '{stopped_by}' failed" if stopped_by else "not run: a dependency never finished"
             results[step.id] = StepResult(step.id, StepStatus.SKIPPED, error=reason)
             rt.context.steps[step.id] = StepState(StepStatus.SKIPPED.value, None, reason)
