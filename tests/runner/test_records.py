@@ -1,0 +1,63 @@
+"""Run records: capped outputs, lookup by id prefix, and the CLI's exit code and messages for failed runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from tests.runner.conftest import Harness
+from weavz_flow.cli.main import cli
+from weavz_flow.runner import RunRecords, RunResult, RunStatus, StepResult, StepStatus
+from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError
+
+
+def _result(run_id: str, output: object) -> RunResult:
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    step = StepResult("big", StepStatus.SUCCEEDED, 1, at, at, output)
+    return RunResult(run_id, "f", RunStatus.SUCCEEDED, at, at, {"a": 1}, [step])
+
+
+def test_outputs_are_capped_and_runs_are_found_by_prefix(tmp_path):
+    records = RunRecords.for_project(tmp_path)
+    try:
+        for run_id, output in (("abc111", "x" * (OUTPUT_CAP * 2)), ("abc222", {"small": [1, 2]})):
+            records.start(run_id=run_id, flow="f", workspace="w", started_at=_result(run_id, None).started_at,
+                          inputs={"a": 1}, end_user=None)
+            records.finish(_result(run_id, output))
+        big = records.get("abc1").steps[0]
+        assert big.output_truncated and len(big.output) == OUTPUT_CAP
+        small = records.get("abc2")
+        assert small.steps[0].output == {"small": [1, 2]} and not small.steps[0].output_truncated
+        assert small.started_at.tzinfo is not None and small.inputs == {"a": 1}
+        with pytest.raises(RunNotFoundError, match="several runs"):
+            records.get("abc")
+        with pytest.raises(RunNotFoundError, match="no run"):
+            records.get("zzz")
+    finally:
+        records.close()
+
+
+def test_a_failed_run_exits_non_zero_with_its_error(harness: Harness):
+    harness.add_flow("broken", """\
+flow: broken
+workspace: acme-staging
+steps:
+  - id: bad
+    uses: kv.put
+    with: {key: "{{ inputs.nothing }}", value: 1}
+""")
+    root = str(harness.root)
+    harness.close()
+    cli_runner = CliRunner()
+    text = cli_runner.invoke(cli, ["run", "broken", "--project", root])
+    assert text.exit_code == 1
+    assert "FAILED" in text.stdout and "step 'bad' failed" in text.stderr and "inputs.nothing" in text.stderr
+    as_json = cli_runner.invoke(cli, ["run", "broken", "--json", "--project", root])
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["steps"][0]["error_code"] == "TEMPLATE_ERROR"
+    unknown = cli_runner.invoke(cli, ["run", "brokn", "--project", root])
+    assert unknown.exit_code != 0 and "did you mean 'broken'" in unknown.stderr.lower()
+    missing = cli_runner.invoke(cli, ["runs", "show", "nope", "--project", root])
+    assert missing.exit_code != 0 and "no run with id 'nope'" in missing.stderr
