@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,35 @@ def test_a_store_made_at_the_first_revision_opens_and_upgrades_keeping_its_data(
                 assert conn.execute(sa.select(sa.func.count()).select_from(t.executions)).scalar_one() == 0
         finally:
             reopened.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stores_opening_a_new_database_at_once_migrate_it_once(backend: str, tmp_path: Path) -> None:
+    # Processes in production (serve workers); threads here, each with its own store and connection pool.
+    with open_store(backend, tmp_path, upgrade=False) as fresh:
+        url, schema = fresh.url.render_as_string(hide_password=False), fresh.schema
+        start = threading.Barrier(4)
+        errors: list[BaseException] = []
+        opened: list[Store] = []
+
+        def open_one() -> None:
+            start.wait()
+            try:
+                opened.append(Store(url, schema=schema))
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for store in opened:
+            store.close()
+        assert errors == []
+        assert fresh.revision() == migrate.head_revision()
+        with fresh.read() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(t.config_version)).scalar_one() == 1
 
 
 def test_sqlite_store_is_created_on_first_use_with_wal_and_foreign_keys(tmp_path: Path) -> None:

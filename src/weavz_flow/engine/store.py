@@ -43,7 +43,7 @@ class Store:
         else:
             raise ValueError(f"unsupported database '{self.dialect}': use a SQLite file or postgresql+psycopg://")
         if upgrade:
-            migrate.upgrade(self.engine)
+            migrate.upgrade(self.engine, write=self.write)
 
     # -- constructors ---------------------------------------------------------------------------------------------
 
