@@ -102,3 +102,21 @@ def test_data_keys_win_over_dict_methods_and_functions_are_not_values():
     assert render_value("{{ item.keys + 1 }}", names, W) == 3
     with pytest.raises(RenderError, match="function"):
         render_value("{{ inputs.values }}", names, W)
+
+
+def test_steps_view_shows_only_predecessors_and_serializes():
+    from datetime import UTC, datetime
+
+    from weavz_flow.config.model.flow import FlowFile
+    from weavz_flow.runner.context import RunContext, RunInfo, StepState
+
+    flow = FlowFile.model_validate({"flow": "f", "workspace": "w", "steps": [{"id": "a", "uses": "kv.put"}]})
+    ctx = RunContext(flow, RunInfo("r", datetime.now(UTC)), {}, {}, {})
+    ctx.steps["a"] = StepState("succeeded", {"v": 1})
+    ctx.steps["b"] = StepState("succeeded", {"v": 2})
+    names = ctx.template_vars(frozenset({"a"}))
+    assert render_value("{{ steps | tojson }}", names, W) == '{"a": {"error": null, "output": {"v": 1}, ' \
+        '"status": "succeeded"}}'
+    assert render_value("{{ steps.a.output.v }}", names, W) == 1
+    with pytest.raises(RenderError):
+        render_value("{{ steps.b.output }}", names, W)

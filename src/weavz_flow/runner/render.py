@@ -56,11 +56,19 @@ class RunEnvironment(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
+def _json_default(value: Any) -> Any:
+    # `{{ steps | tojson }}`: the steps view is a Mapping, not a dict.
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 @cache
 def render_env() -> RunEnvironment:
     """The validate sandbox's configuration and filters, with undefined names as errors."""
     base = sandbox()
     env = RunEnvironment(autoescape=False, keep_trailing_newline=True, undefined=StrictUndefined)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _json_default}
     env.filters.update(base.filters)
     env.tests.update(base.tests)
     return env
