@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tests.engine.engine_fixtures import BACKENDS, open_store
 from weavz_flow.engine import Store, migrate
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.config_cache import current_config_version
 
 
 def test_a_new_store_is_at_the_newest_revision(store: Store) -> None:
@@ -106,3 +107,12 @@ def test_repr_hides_a_database_password() -> None:
     store = Store.__new__(Store)
     store.url = sa.engine.make_url("postgresql+psycopg://user:hunter2-secret@127.0.0.1/db")
     assert "hunter2-secret" not in repr(store)
+
+
+def test_the_per_call_version_probe_survives_a_dropped_connection(store: Store) -> None:
+    before = current_config_version(store)
+    if store.dialect == "postgresql":  # the server drops the probe's pooled connection (a restart, a proxy timeout)
+        pid = store.scalar("SELECT pg_backend_pid()")
+        with store.write() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    assert current_config_version(store) == before

@@ -42,6 +42,12 @@ class Store:
             self.engine = _postgres_engine(parsed, schema)
         else:
             raise ValueError(f"unsupported database '{self.dialect}': use a SQLite file or postgresql+psycopg://")
+        # Where :meth:`scalar` runs: on PostgreSQL a small autocommit pool of its own, on SQLite (in process, nothing
+        # to ping, no round trip to save) the main engine.
+        self._probe = self.engine
+        if self.dialect == "postgresql":
+            self._probe = _postgres_engine(parsed, schema, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+                                           pool_size=2)
         if upgrade:
             migrate.upgrade(self.engine, write=self.write)
 
@@ -87,27 +93,34 @@ class Store:
     def scalar(self, sql: str) -> Any:
         """The first column of the first row of one read-only statement, outside any transaction.
 
-        For the per-call checks on the hot path (the config version): a lone statement is atomic by itself, and going
-        straight to the driver skips SQLAlchemy's BEGIN/COMMIT round and its per-statement machinery.
+        For the per-call checks on the hot path (the config version): a lone statement is atomic by itself, so it
+        runs in autocommit on the driver's connection: one round trip, no BEGIN/COMMIT, no pre-ping (a connection
+        found dead is replaced and the statement retried once instead).
         """
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
+        for attempt in (1, 2):
+            raw = self._probe.raw_connection()
             try:
-                cursor.execute(sql)
-                row = cursor.fetchone()
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(sql)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                return row[0] if row is not None else None
+            except self._probe.dialect.loaded_dbapi.OperationalError:
+                raw.invalidate()
+                if attempt == 2:
+                    raise
             finally:
-                cursor.close()
-            if self.dialect == "postgresql":
-                raw.rollback()  # psycopg opened a transaction for the statement; end it before the pool gets it back
-            return row[0] if row is not None else None
-        finally:
-            raw.close()
+                raw.close()
+        raise AssertionError("unreachable")
 
     def revision(self) -> str | None:
         return migrate.current_revision(self.engine)
 
     def close(self) -> None:
+        if self._probe is not self.engine:
+            self._probe.dispose()
         self.engine.dispose()
 
     def __repr__(self) -> str:
@@ -137,8 +150,9 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     return engine
 
 
-def _postgres_engine(url: sa.URL, schema: str | None) -> sa.Engine:
-    engine = sa.create_engine(url, pool_pre_ping=True)
+def _postgres_engine(url: sa.URL, schema: str | None, **kw: Any) -> sa.Engine:
+    kw.setdefault("pool_pre_ping", True)
+    engine = sa.create_engine(url, **kw)
     if schema is not None:
         quoted = '"' + schema.replace('"', '""') + '"'
 
