@@ -78,6 +78,16 @@ def test_missing_keys_point_at_their_parent(make_project: ProjectMaker) -> None:
     ]
 
 
+def test_a_key_literally_named_like_pydantics_key_marker_is_an_unknown_key(make_project: ProjectMaker) -> None:
+    # pydantic locates an invalid mapping key with a trailing "[key]"; a user's key with that name is not one.
+    root = make_project({"f.yaml": FLOW + "'[key]': null\n", "w.yaml": WORKSPACE + "  '[key]': {integration: http}\n"})
+    result = read_project(root)
+    assert [str(d) for d in result.diagnostics] == [
+        "f.yaml:7:1: error: unknown key '[key]'",
+        "w.yaml:4:3: error: invalid name '[key]': use a lowercase letter, then lowercase letters, digits, '_' or '-'",
+    ]
+
+
 def test_bad_project_file_is_reported_and_the_rest_still_loads(make_project: ProjectMaker) -> None:
     root = make_project({"w.yaml": WORKSPACE}, project_file="version: 1\nbakend: {}\n")
     result = read_project(root)

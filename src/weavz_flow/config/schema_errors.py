@@ -85,7 +85,9 @@ def _resolve(err: dict[str, Any], positions: PositionMap) -> tuple[NodePath, boo
     path: NodePath = ()
     loc = list(err["loc"])
     for i, part in enumerate(loc):
-        if part == "[key]":
+        # pydantic marks an invalid mapping key with a trailing "[key]" after the key itself; a key that is literally
+        # named "[key]" (an unknown key, or a key's own name) is not that marker.
+        if part == "[key]" and i == len(loc) - 1 and i > 0 and err["type"] != "extra_forbidden":
             return path, True, err
         candidate = (*path, part)
         if positions.has(candidate):
