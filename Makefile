@@ -34,7 +34,7 @@ demo: $(STAMP)
 	  && ../$(BIN)/weavz-flow validate \
 	  && ../$(BIN)/weavz-flow plan \
 	  && ../$(BIN)/weavz-flow apply --auto-approve \
-	  && if ../$(BIN)/weavz-flow run --help >/dev/null 2>&1; then ../$(BIN)/weavz-flow run $(DEMO_FLOW); fi
+	  && ../$(BIN)/weavz-flow run $(DEMO_FLOW)
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
