@@ -46,7 +46,29 @@ def test_every_broken_folder_is_covered() -> None:
 def test_examples_are_valid() -> None:
     result = CliRunner().invoke(cli, ["validate", "examples/"])
     assert result.exit_code == 0, result.output
-    assert result.output == "valid (7 files checked)\n"
+    assert result.output == (
+        "Schedules (cron, time zone):\n"
+        '  offline-report (acme-staging): "*/15 * * * *" UTC (default), enabled, overlap skip, missed last\n'
+        '  open-issues-digest (acme-prod): "0 9 * * 1-5" Europe/Berlin, enabled, overlap skip, missed last\n'
+        "valid (7 files checked)\n"
+    )
+
+
+def test_examples_json_lists_schedules_with_their_time_zone() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--json", "examples/"])
+    assert result.exit_code == 0, result.output
+    schedules = {s["flow"]: s for s in json.loads(result.output)["schedules"]}
+    assert schedules == {
+        "offline-report": {
+            "flow": "offline-report", "workspace": "acme-staging", "cron": "*/15 * * * *", "timezone": "UTC",
+            "timezone_is_default": True, "enabled": True, "overlap": "skip", "missed": "last",
+        },
+        "open-issues-digest": {
+            "flow": "open-issues-digest", "workspace": "acme-prod", "cron": "0 9 * * 1-5",
+            "timezone": "Europe/Berlin", "timezone_is_default": False, "enabled": True, "overlap": "skip",
+            "missed": "last",
+        },
+    }
 
 
 def test_examples_use_every_required_piece(full_catalog: Catalog) -> None:
@@ -94,6 +116,7 @@ def test_json_shape() -> None:
             "column": 5,
             "hint": "did you mean 'strategy'?",
         }],
+        "schedules": [],
     }
 
 

@@ -10,6 +10,7 @@ import click
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.config.render_json import render_json
 from weavz_flow.config.render_text import render_text
+from weavz_flow.config.schedules import scheduled_flows
 from weavz_flow.config.validate import validate_project
 from weavz_flow.diagnostics import Diagnostic, Severity
 from weavz_flow.errors import ProjectNotFoundError
@@ -27,5 +28,5 @@ def validate(path: Path | None, as_json: bool) -> None:
         problem = Diagnostic(Severity.ERROR, "project-not-found", str(exc))
         click.echo(render([problem], 0), nl=False)
         sys.exit(1)
-    click.echo(render(report.diagnostics, report.files_checked), nl=False)
+    click.echo(render(report.diagnostics, report.files_checked, scheduled_flows(report.project)), nl=False)
     sys.exit(0 if report.valid else 1)

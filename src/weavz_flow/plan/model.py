@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from weavz_flow.config.schedules import ScheduledFlow
+
 FORMAT_VERSION = "1"
 
 
@@ -135,6 +137,9 @@ class Plan:
     credential_fingerprints: Mapping[Address, str] = field(default_factory=dict)
     # For apply only: the live state this plan was computed from (backend ids of objects the plan leaves alone).
     prior: Any = None
+    # For display only: the project's schedules (in the targeted workspaces). They are not backend objects, so they
+    # are never changes, never count in the summary and never steer apply.
+    schedules: tuple[ScheduledFlow, ...] = ()
 
     @property
     def actionable(self) -> tuple[Change, ...]:

@@ -13,7 +13,12 @@
          "attributes": [{"name": str, "before": any, "after": any, "sensitive": bool}]}
       ],
       "unmanaged": [address, ...],
-      "summary": {"add": int, "change": int, "destroy": int, "has_changes": bool}
+      "summary": {"add": int, "change": int, "destroy": int, "has_changes": bool},
+      "schedules": [                            # information only: never changes, not in the summary
+        {"flow": str, "workspace": str, "cron": str, "timezone": str,  # IANA name; "UTC" when omitted
+         "timezone_is_default": bool, "enabled": bool, "overlap": "skip" | "queue" | "allow",
+         "missed": "last" | "all" | "none"}
+      ]
     }
 
 A sensitive attribute has ``before`` and ``after`` null; ``"sensitive": true`` says the value is set or changed.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from weavz_flow.config.render_schedules import schedule_object
 from weavz_flow.plan.model import AttributeDiff, Change, Plan
 
 
@@ -39,6 +45,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "unmanaged": [str(a) for a in plan.unmanaged],
         "summary": {"add": summary.add, "change": summary.change, "destroy": summary.destroy,
                     "has_changes": not summary.empty},
+        "schedules": [schedule_object(s) for s in plan.schedules],
     }
 
 

@@ -1,6 +1,8 @@
 """The plan as text, Terraform-style: + create, ~ update (before -> after), - delete, -/+ replace (with the reason).
 
 Secrets never appear: a sensitive attribute shows as "(sensitive value)" or "(sensitive value changed)".
+The project's schedules follow in a short informational section (cron, time zone with "(default)" when the file omits
+it); they are not backend objects and never count as changes.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from weavz_flow.config.render_schedules import schedule_lines
 from weavz_flow.plan.model import Action, AttributeDiff, Change, Plan
 
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
@@ -31,6 +34,9 @@ def render_text(plan: Plan) -> str:
     if plan.unmanaged:
         lines.append("Unmanaged objects (they exist live but not in the config; `--prune` would destroy them):")
         lines.extend(f"  ? {address}" for address in plan.unmanaged)
+        lines.append("")
+    if plan.schedules:
+        lines.extend(schedule_lines(plan.schedules, "Schedules (information only; they are not backend objects):"))
         lines.append("")
     summary = plan.summary
     if summary.empty:

@@ -39,6 +39,7 @@ class SavedPlan:
 def plan_digest(plan: Plan) -> str:
     doc = plan_document(plan)
     doc.pop("backend", None)
+    doc.pop("schedules", None)  # shown beside the plan, but apply never touches schedules
     secrets = {str(a): hashlib.sha256(fp.encode()).hexdigest() for a, fp in plan.credential_fingerprints.items()
                if any(c.address == a for c in plan.actionable)}
     text = json.dumps({"plan": doc, "secrets": secrets}, sort_keys=True, separators=(",", ":"), default=str)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from weavz_flow.backends.local import LocalBackend
@@ -19,6 +19,7 @@ from weavz_flow.backends.remote import API_KEY_ENV, API_URL_ENV, RemoteBackend
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
+from weavz_flow.config.schedules import ScheduledFlow, scheduled_flows
 from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.compute import PlanOptions, compute_plan
@@ -82,8 +83,18 @@ def make_plan(
     live = read_live(backend, None if backend.capabilities.credential_fingerprints else book.applied())
     options = PlanOptions(prune=req.prune, targets=req.targets,
                           connection_update=backend.capabilities.connection_update, backend=backend.description)
-    return compute_plan(desired, live, credential_fingerprints=desired_fingerprints(desired, backend, book),
+    plan = compute_plan(desired, live, credential_fingerprints=desired_fingerprints(desired, backend, book),
                         options=options)
+    return replace(plan, schedules=_targeted_schedules(project, req.targets))
+
+
+def _targeted_schedules(project: Project, targets: tuple[Address, ...]) -> tuple[ScheduledFlow, ...]:
+    """The schedules to show beside a plan: all of them, or those of the targeted workspaces."""
+    found = scheduled_flows(project)
+    if targets:
+        workspaces = {t.workspace for t in targets}
+        found = [s for s in found if s.workspace in workspaces]
+    return tuple(found)
 
 
 def parse_targets(texts: tuple[str, ...] | list[str]) -> tuple[Address, ...]:
