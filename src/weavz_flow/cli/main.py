@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "import": "weavz_flow.cli.import_cmd:import_command",
     "run": "weavz_flow.cli.run_cmd:run",
     "runs": "weavz_flow.cli.runs_cmd:runs",
+    "schedule": "weavz_flow.cli.schedule_cmd:schedule",
+    "worker": "weavz_flow.cli.worker_cmd:worker",
 }
 
 

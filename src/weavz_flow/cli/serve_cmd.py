@@ -1,9 +1,17 @@
-"""``weavz-flow serve``: the Weavz-compatible REST API under uvicorn."""
+"""``weavz-flow serve``: the Weavz-compatible REST API under uvicorn; with ``--scheduler``, the project's scheduled
+flows run in the same process (the server layer knows nothing of schedules: the scheduler thread is started here,
+around the server, and stopped once the server has shut down)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from weavz_flow.backends.local import LocalBackend
+from weavz_flow.config.load import load_project
+from weavz_flow.schedule.service import SchedulerThread, build_scheduler
+from weavz_flow.schedule.session import ScheduleSession, open_schedule_session
 from weavz_flow.server.serve import ServeOptions, serve
 from weavz_flow.server.settings import SERVICE_KEY_ENV, ServerSettings
 
@@ -32,10 +40,38 @@ def bootstrap_hint(base_url: str, service_key_enabled: bool) -> str:
 @click.option("--database-url", default=None, metavar="URL",
               help="SQLAlchemy URL or SQLite path [default: $WEAVZ_FLOW_DATABASE_URL or ./.weavz-flow/state.db].")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
-def serve_command(host: str, port: int, database_url: str | None, workers: int) -> None:
+@click.option("--scheduler", "with_scheduler", is_flag=True,
+              help="Also run the project's scheduled flows (as `weavz-flow schedule` does).")
+@click.option("--project", "project_path", type=click.Path(file_okay=False, path_type=Path),
+              help="With --scheduler: the project (default: found from the current directory).")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="With --scheduler: fires run at once.")
+def serve_command(host: str, port: int, database_url: str | None, workers: int, with_scheduler: bool,
+                  project_path: Path | None, concurrency: int) -> None:
     """Serve the Weavz-compatible REST API (official SDKs work with only base_url changed)."""
+    if project_path is not None and not with_scheduler:
+        raise click.UsageError("--project is for --scheduler")
     settings = ServerSettings.from_env()
+    session: ScheduleSession | None = None
+    thread: SchedulerThread | None = None
+    project = load_project(project_path) if with_scheduler else None
+    if project is not None:
+        session = open_schedule_session(project, database_url=database_url)
+        if database_url is None and isinstance(session.backend, LocalBackend):
+            # One database for both: the API serves the engine store the scheduled flows run on.
+            database_url = session.store.url.render_as_string(hide_password=False)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"weavz-flow API on http://{shown_host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
     click.echo(bootstrap_hint(f"http://{shown_host}:{port}", settings.service_key is not None), err=True)
-    serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers))
+    try:
+        if project is not None and session is not None:
+            thread = SchedulerThread(build_scheduler(project, session, concurrency)).start()
+            click.echo(f"Scheduler running for {project.root} (state in {session.store!r}).", err=True)
+        serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers))
+    finally:
+        # The server has shut down (SIGINT/SIGTERM): no new fires; those running finish first.
+        if thread is not None:
+            click.echo("Stopping the scheduler: waiting for running fires to finish.", err=True)
+            thread.stop()
+        if session is not None:
+            session.close()

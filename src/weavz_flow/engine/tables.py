@@ -196,3 +196,32 @@ config_version = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False),
 )
+
+# Scheduler state (migration 0004). One row per schedule (a scheduled flow's name): the last fire time decided
+# (the watermark) and how many missed fires the ``missed`` policy dropped in total.
+schedule_state = sa.Table(
+    "schedule_state", metadata,
+    sa.Column("schedule", sa.String(200), primary_key=True),
+    _time("watermark", nullable=True),
+    sa.Column("missed_skipped", sa.BigInteger, nullable=False),
+    _time("updated_at"),
+)
+
+# One row per fire (a due tick of one schedule), keyed by Fire.key: inserted PENDING by the scheduler that decided
+# it, claimed RUNNING by one worker under a lease the worker renews, then finished.
+schedule_fires = sa.Table(
+    "schedule_fires", metadata,
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("schedule", sa.String(200), nullable=False),
+    _time("fire_at"),
+    sa.Column("status", sa.String(16), nullable=False),  # FireStatus
+    sa.Column("worker", sa.String(200), nullable=True),
+    _time("lease_until", nullable=True),
+    sa.Column("run_id", sa.String(64), nullable=True),
+    _time("created_at"),  # when the fire was inserted: how long a PENDING fire has waited for delivery
+    _time("started_at", nullable=True),
+    _time("finished_at", nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_schedule_fires_schedule_status", "schedule", "status"),
+    sa.Index("ix_schedule_fires_status", "status"),  # recovery scans all schedules for PENDING and RUNNING fires
+)

@@ -114,11 +114,18 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class RunRecords:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        """``url`` is a SQLAlchemy URL: the project's runs.db, or the PostgreSQL database (and ``schema``) of the
+        engine's store, so that the runs of every machine sharing it are visible together."""
         self.engine = sa.create_engine(url)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        elif schema is not None:
+            sa.event.listen(self.engine, "connect", _search_path(schema))
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # processes starting at once must not race to create the tables
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('weavz_flow.runs:' || current_schema()))"))
+            metadata.create_all(conn)
 
     @classmethod
     def for_project(cls, root: Path) -> RunRecords:
@@ -132,6 +139,9 @@ class RunRecords:
     def start(self, *, run_id: str, flow: str, workspace: str, started_at: datetime, inputs: dict[str, Any],
               end_user: str | None) -> None:
         with self.engine.begin() as conn:
+            # A run started again under its id (a scheduled fire recovered after its worker died) starts afresh.
+            conn.execute(flow_run_steps.delete().where(flow_run_steps.c.run_id == run_id))
+            conn.execute(flow_runs.delete().where(flow_runs.c.id == run_id))
             conn.execute(flow_runs.insert().values(
                 id=run_id, flow=flow, workspace=workspace, status=RunStatus.RUNNING.value, started_at=started_at,
                 end_user=end_user, inputs=json.dumps(inputs, default=str, ensure_ascii=False)))
@@ -195,3 +205,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _search_path(schema: str) -> Any:
+    quoted = '"' + schema.replace('"', '""') + '"'
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET search_path TO {quoted}")
+        dbapi_connection.commit()
+
+    return on_connect

@@ -1,0 +1,122 @@
+"""``weavz-flow schedule [PATH]``: run the project's scheduled flows in the foreground until interrupted.
+
+``--list`` shows each schedule's next fires and its last fire from the store; ``--once`` runs one tick and waits for
+the fires it started (for cron-driven operation and tests). Logs (one line per fire scheduled, started, finished,
+skipped, and per missed count) go to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from weavz_flow.cli.queue_logging import configure_queue_logging
+from weavz_flow.config.load import load_project
+from weavz_flow.config.project import Project
+from weavz_flow.schedule.fire_runner import DEFAULT_LEASE
+from weavz_flow.schedule.listing import fire_text, render_listing, schedule_listing
+from weavz_flow.schedule.scheduler import Scheduler, TickReport
+from weavz_flow.schedule.service import build_scheduler
+from weavz_flow.schedule.session import open_schedule_session
+from weavz_flow.schedule.state import ScheduleState
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+def configure_logging() -> None:
+    logger = logging.getLogger("weavz_flow.schedule")
+    if not any(getattr(h, "_weavz_flow_schedule", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._weavz_flow_schedule = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def last_fire_lines(project: Project, state: ScheduleState) -> str:
+    last = state.last_fires()
+    lines = []
+    for name, flow in sorted(project.flows.items()):
+        if flow.schedule is None:
+            continue
+        at = last.get(name)
+        lines.append(f"{name}: last fire {fire_text(at, flow.schedule.timezone) if at else 'none yet'}")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def once_lines(report: TickReport, state: ScheduleState) -> str:
+    fires = [*report.submitted, *report.redelivered]
+    lines = [f"{fire.key}: {(state.status(fire) or 'unknown')} (run {fire.run_id})" for fire in fires]
+    lines += [f"{name}: {count} missed fire(s) not run" for name, count in report.missed.items()]
+    lines += [f"{name}: being decided by another scheduler" for name in report.busy]
+    lines += [f"{name}: could not be decided (see the log above)" for name in report.failed]
+    return "\n".join(lines or ["no fires due"]) + "\n"
+
+
+@click.command("schedule")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--list", "list_only", is_flag=True, help="Show each schedule's next fire times and its last fire.")
+@click.option("--once", is_flag=True, help="Run one tick, wait for the fires it started, and exit.")
+@click.option("--database-url", metavar="URL", help="Where schedule state lives [default: the backend store].")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Fires this process runs at once.")
+@click.option("--no-worker", is_flag=True, help="PostgreSQL: only schedule; `weavz-flow worker` processes run the "
+              "fires.")
+@click.option("--lease", "lease_s", type=click.FloatRange(min=0.5), default=None, hidden=True,
+              help="Seconds a fire's claim lasts without renewal (tests shorten it).")
+@click.option("--stalled-after", type=click.FloatRange(min=0.5), default=None, hidden=True,
+              help="PostgreSQL: seconds without a heartbeat before a queue worker counts as dead (tests shorten it).")
+def schedule(path: Path | None, list_only: bool, once: bool, database_url: str | None, concurrency: int,
+             no_worker: bool, lease_s: float | None, stalled_after: float | None) -> None:
+    """Run the scheduled flows of the project at PATH (else found from the current directory) until interrupted."""
+    project = load_project(path)
+    session = open_schedule_session(project, database_url=database_url)
+    try:
+        if list_only:
+            click.echo(render_listing(schedule_listing(project, datetime.now(UTC))), nl=False)
+            click.echo(last_fire_lines(project, ScheduleState(session.store)), nl=False)
+            return
+        configure_logging()
+        configure_queue_logging()
+        scheduler = build_scheduler(project, session, concurrency, worker=not no_worker, stalled_after=stalled_after,
+                                    lease=timedelta(seconds=lease_s) if lease_s is not None else DEFAULT_LEASE)
+        if once:
+            try:
+                report = scheduler.tick()
+                drain = getattr(scheduler.dispatcher, "drain", None)  # in process, or the queue with a worker here
+                if drain is not None:
+                    drain()
+            finally:
+                scheduler.dispatcher.close()
+            click.echo(once_lines(report, scheduler.state), nl=False)
+            return
+        run_until_signalled(scheduler)
+    finally:
+        session.close()
+
+
+def run_until_signalled(scheduler: Scheduler) -> None:
+    """Tick until SIGINT or SIGTERM; then let running fires finish (a second signal leaves at once)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        click.echo("Stopping: waiting for running fires to finish (again to leave at once).", err=True)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        click.echo(f"Scheduler running ({scheduler.state.store!r}); Ctrl-C to stop.", err=True)
+        scheduler.run_forever(stop)
+        scheduler.dispatcher.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,86 @@
+"""``weavz-flow worker [PATH]``: run scheduled fires from the PostgreSQL task queue, in the foreground, until SIGINT or
+SIGTERM (then the running fires finish first; a second signal stops at once)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from weavz_flow.cli.queue_logging import configure_queue_logging
+from weavz_flow.cli.schedule_cmd import configure_logging
+from weavz_flow.config.load import load_project
+from weavz_flow.errors import WeavzFlowError
+from weavz_flow.schedule.clock import SystemClock
+from weavz_flow.schedule.dispatch import queue_module
+from weavz_flow.schedule.fire_runner import DEFAULT_LEASE, FireRunner, worker_name
+from weavz_flow.schedule.session import open_schedule_session
+from weavz_flow.schedule.state import ScheduleState
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by the first SIGINT/SIGTERM; a second one ends the process at once (exit 130)."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            os._exit(130)  # asked twice: do not wait for the running fires
+        click.echo("Stopping: waiting for the running fires to finish (signal again to stop at once).", err=True)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@click.command("worker")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--database-url", metavar="URL", help="The PostgreSQL store [default: the backend store].")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Fires this process runs at once.")
+@click.option("--lease", "lease_s", type=click.FloatRange(min=0.5), default=None, hidden=True,
+              help="Seconds a fire's claim lasts without renewal (tests shorten it).")
+@click.option("--stalled-after", type=click.FloatRange(min=0.5), default=None, hidden=True,
+              help="Seconds without a heartbeat before a worker counts as dead (tests shorten it).")
+def worker(path: Path | None, database_url: str | None, concurrency: int, lease_s: float | None,
+           stalled_after: float | None) -> None:
+    """Run scheduled fires from the task queue of a PostgreSQL store; start as many as you like, on any machine."""
+    fire_worker = queue_module()
+    project = load_project(path)
+    session = open_schedule_session(project, database_url=database_url)
+    try:
+        if session.store.dialect != "postgresql":
+            raise WeavzFlowError("a worker needs a PostgreSQL store (--database-url or the project's database_url); "
+                                 "with SQLite, `weavz-flow schedule` runs the fires itself")
+        lease = timedelta(seconds=lease_s) if lease_s is not None else DEFAULT_LEASE
+        configure_logging()
+        configure_queue_logging()
+        runner = FireRunner(project, ScheduleState(session.store), session.backend, records=session.records,
+                            clock=SystemClock(), worker=worker_name(), lease=lease)
+        options = fire_worker.QueueOptions(concurrency=concurrency, stalled_after=stalled_after)
+        with stop_on_signals() as stop:
+            queue_worker = fire_worker.start_fire_worker(session.store, runner, options)
+            click.echo(f"Worker {queue_worker.name} serving fires from {session.store!r} (concurrency "
+                       f"{concurrency}); Ctrl-C to stop.", err=True)
+            try:
+                while not stop.wait(0.5) and queue_worker.running:
+                    pass
+            finally:
+                queue_worker.stop()
+        if queue_worker.error is not None:
+            message = " ".join(str(queue_worker.error).split()) or type(queue_worker.error).__name__
+            raise WeavzFlowError(f"the queue worker stopped: {message}")
+        click.echo("Worker stopped.", err=True)
+    finally:
+        session.close()

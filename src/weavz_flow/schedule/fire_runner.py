@@ -1,0 +1,126 @@
+"""Running one fire: claim it, apply the schedule's overlap policy, run the flow under the fire's run id, finish it.
+
+Whatever delivered the fire (the in-process pool, a task-queue worker, a recovery re-delivery) calls
+:meth:`FireRunner.run`; a second delivery of the same fire finds it claimed and does nothing. The run id is the fire's
+own (:attr:`Fire.run_id`), so a fire run again after its worker died sends the same idempotency keys and the engine
+replays the calls that had completed instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from weavz_flow.backends.protocol import Backend
+from weavz_flow.config.model.flow import Overlap
+from weavz_flow.config.project import Project
+from weavz_flow.errors import WeavzFlowError
+from weavz_flow.runner import FlowRunner, RunRecords
+from weavz_flow.schedule.clock import Clock
+from weavz_flow.schedule.model import Fire, FireStatus
+from weavz_flow.schedule.state import Begin, ScheduleState
+
+log = logging.getLogger("weavz_flow.schedule")
+
+DEFAULT_LEASE = timedelta(minutes=2)
+DEFAULT_QUEUE_POLL = timedelta(seconds=1)
+
+
+def worker_name() -> str:
+    """This process, as fire rows name the worker that holds them."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class FireRunner:
+    def __init__(self, project: Project, state: ScheduleState, backend: Backend, *, records: RunRecords | None,
+                 clock: Clock, worker: str, lease: timedelta = DEFAULT_LEASE,
+                 queue_poll: timedelta = DEFAULT_QUEUE_POLL) -> None:
+        self.project = project
+        self.state = state
+        self.backend = backend
+        self.records = records
+        self.clock = clock
+        self.worker = worker
+        self.lease = lease
+        self.queue_poll = queue_poll
+
+    def run(self, fire: Fire, overlap: Overlap) -> FireStatus:
+        """Run ``fire`` once if this call claims it; the fire's status afterwards. Never raises for a flow failure."""
+        if not self.state.claim(fire, self.worker, self.lease, self.clock.now()):
+            current = self.state.status(fire)
+            log.debug("fire %s not claimed (it is %s)", fire.key, current.value if current else "unknown")
+            return current if current is not None else FireStatus.SKIPPED
+        heartbeat = _Heartbeat(self, fire)
+        heartbeat.start()
+        try:
+            return self._run_claimed(fire, overlap)
+        finally:
+            heartbeat.stop()
+
+    def _run_claimed(self, fire: Fire, overlap: Overlap) -> FireStatus:
+        waited = False
+        while True:
+            decision = self.state.begin(fire, self.worker, overlap, self.clock.now())
+            if decision is Begin.RUN:
+                break
+            if decision is Begin.SKIPPED:
+                log.info("fire %s skipped: an earlier run of %s is still going (overlap: skip)", fire.key,
+                         fire.schedule)
+                return FireStatus.SKIPPED
+            if decision is Begin.LOST:
+                log.warning("fire %s was taken over by another worker before it started here", fire.key)
+                return self.state.status(fire) or FireStatus.SKIPPED
+            if not waited:
+                log.info("fire %s waits for the running fire of %s (overlap: queue)", fire.key, fire.schedule)
+                waited = True
+            self.clock.sleep(self.queue_poll.total_seconds())
+        log.info("fire %s started (run %s)", fire.key, fire.run_id)
+        status, error = self._run_flow(fire)
+        self.state.finish(fire, status, self.clock.now(), fire.run_id, error)
+        if error:
+            log.warning("fire %s finished: %s: %s", fire.key, status.value, error)
+        else:
+            log.info("fire %s finished: %s", fire.key, status.value)
+        return status
+
+    def _run_flow(self, fire: Fire) -> tuple[FireStatus, str | None]:
+        runner = FlowRunner(self.project, self.backend, records=self.records)
+        try:
+            result = runner.run(fire.schedule, {}, run_id=fire.run_id)
+        except WeavzFlowError as exc:  # the flow could not start (removed, an input or secret missing): no secrets
+            return FireStatus.FAILED, exc.format_message()
+        except Exception as exc:  # a bug; its text may hold anything, so only its type leaves this process
+            log.debug("fire %s crashed", fire.key, exc_info=True)
+            return FireStatus.FAILED, f"internal error ({type(exc).__name__}); see the scheduler's debug log"
+        # The runner redacts the run's secrets from its error text already.
+        return (FireStatus.SUCCEEDED, None) if result.ok else (FireStatus.FAILED, result.error)
+
+
+class _Heartbeat:
+    """Renews the fire's lease while it waits or runs. Paced in real time (the lease guards against a dead process
+    in real time); the lease's end is taken from the runner's clock."""
+
+    def __init__(self, runner: FireRunner, fire: Fire) -> None:
+        self._runner = runner
+        self._fire = fire
+        self._stop = threading.Event()
+        self._every = max(runner.lease.total_seconds() / 3, 0.05)
+        self._thread = threading.Thread(target=self._loop, name=f"lease-{fire.key}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        r = self._runner
+        while not self._stop.wait(self._every):
+            try:
+                r.state.renew(self._fire, r.worker, r.lease, r.clock.now())
+            except Exception:  # a database hiccup: the next beat tries again, well before the lease runs out
+                log.warning("could not renew the lease of fire %s", self._fire.key, exc_info=True)

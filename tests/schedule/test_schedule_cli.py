@@ -1,0 +1,131 @@
+"""``weavz-flow schedule --list`` / ``--once`` and ``weavz-flow serve --scheduler`` on a temporary project with
+offline built-in flows on the local backend, converged by ``apply``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.schedule.sched_project import tally_flow, wait_until, write_project
+from weavz_flow.backends.local import STATE_DB_FILE
+from weavz_flow.cli.main import cli
+from weavz_flow.engine import Store
+from weavz_flow.schedule.model import FireStatus
+from weavz_flow.schedule.policy import DueFires
+from weavz_flow.schedule.state import ScheduleState
+
+UNSCHEDULED = """\
+flow: by-hand
+workspace: lab
+steps:
+  - id: tally
+    uses: kv.add_to_list
+    with: {key: "runs:by-hand", value: "{{ run.id }}"}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    flows = {"tally": tally_flow("tally"), "nightly": tally_flow("nightly", "0 2 * * *", timezone="Europe/Berlin"),
+             "by-hand": UNSCHEDULED}
+    root = write_project(tmp_path / "project", flows, monkeypatch)
+    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", "schedule-cli-test-secret-key-0123456789")
+    applied = CliRunner().invoke(cli, ["apply", "--project", str(root), "--auto-approve"])
+    assert applied.exit_code == 0, applied.output
+    return root
+
+
+def move_watermark_back(root: Path, schedule: str, minutes: int) -> None:
+    """As if the scheduler had last looked ``minutes`` ago: the fires since then are due (or missed) now."""
+    store = Store.sqlite(root / ".weavz-flow" / STATE_DB_FILE)
+    try:
+        then = datetime.now(UTC) - timedelta(minutes=minutes)
+        assert ScheduleState(store).advance(schedule, lambda _old: DueFires((), 0, then)) == []
+    finally:
+        store.close()
+
+
+def fires(root: Path, schedule: str) -> list:
+    store = Store.sqlite(root / ".weavz-flow" / STATE_DB_FILE)
+    try:
+        return ScheduleState(store).fires(schedule)
+    finally:
+        store.close()
+
+
+def test_list_shows_next_fires_and_the_last_fire(project: Path):
+    result = CliRunner().invoke(cli, ["schedule", str(project), "--list"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "tally" in out and "nightly" in out and "by-hand" not in out
+    assert "Europe/Berlin" in out
+    assert "tally: last fire none yet" in out and "nightly: last fire none yet" in out
+
+
+def test_once_runs_the_due_fires_once_and_records_them(project: Path):
+    runner = CliRunner()
+    first = runner.invoke(cli, ["schedule", str(project), "--once"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == "no fires due\n"  # schedules seen for the first time start from now
+    move_watermark_back(project, "tally", 3)
+    second = runner.invoke(cli, ["schedule", str(project), "--once"])
+    assert second.exit_code == 0, second.output
+    (fire,) = fires(project, "tally")
+    assert fire.status is FireStatus.SUCCEEDED
+    assert f"{fire.fire.key}: succeeded (run {fire.fire.run_id})" in second.stdout
+    assert "tally: 2 missed fire(s) not run" in second.stdout  # missed: last runs the newest of the three
+    runs = runner.invoke(cli, ["runs", "list", "--json", "--project", str(project)])
+    assert [(r["run_id"], r["status"]) for r in json.loads(runs.stdout)] == [(fire.fire.run_id, "succeeded")]
+    third = runner.invoke(cli, ["schedule", str(project), "--once"])
+    assert third.exit_code == 0 and fires(project, "tally") == [fire]  # nothing runs twice
+    listed = runner.invoke(cli, ["schedule", str(project), "--list"])
+    assert f"tally: last fire {fire.fire.fire_at:%a %Y-%m-%d %H:%M} UTC" in listed.stdout
+
+
+def test_schedule_outside_a_project_is_a_one_line_error(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["schedule", str(tmp_path), "--list"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and result.output.startswith("Error:")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_with_scheduler_runs_due_fires_and_stops_gracefully(project: Path):
+    move_watermark_back(project, "tally", 2)
+    env = {k: v for k, v in os.environ.items() if k not in ("WEAVZ_FLOW_DATABASE_URL", "WEAVZ_API_URL")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "weavz_flow", "serve", "--scheduler", "--project", str(project),
+         "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=project, text=True)
+    try:
+        wait_until(lambda: any(f.status is FireStatus.SUCCEEDED for f in fires(project, "tally"))
+                   or process.poll() is not None, "a scheduled fire to run under serve --scheduler", 30)
+        assert process.poll() is None
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert "Scheduler running" in output and "Stopping the scheduler" in output
+    assert "Traceback" not in output
+    assert [f.status for f in fires(project, "tally")] == [FireStatus.SUCCEEDED]
+
+
+def test_serve_project_without_scheduler_is_a_usage_error(project: Path):
+    result = CliRunner().invoke(cli, ["serve", "--project", str(project)])
+    assert result.exit_code == 2 and "--project is for --scheduler" in result.output
