@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "run": "weavz_flow.cli.run_cmd:run",
     "runs": "weavz_flow.cli.runs_cmd:runs",
     "schedule": "weavz_flow.cli.schedule_cmd:schedule",
+    "watch": "weavz_flow.cli.watch_cmd:watch",
     "worker": "weavz_flow.cli.worker_cmd:worker",
 }
 
