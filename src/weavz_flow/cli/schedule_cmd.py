@@ -57,6 +57,8 @@ def once_lines(report: TickReport, state: ScheduleState) -> str:
     lines += [f"{name}: {count} missed fire(s) not run" for name, count in report.missed.items()]
     lines += [f"{name}: being decided by another scheduler" for name in report.busy]
     lines += [f"{name}: could not be decided (see the log above)" for name in report.failed]
+    lines += [f"{fire.key}: abandoned (its schedule is no longer in the project, or is disabled)"
+              for fire in report.abandoned]
     return "\n".join(lines or ["no fires due"]) + "\n"
 
 

@@ -20,7 +20,9 @@ from weavz_flow.config.project import Project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.runner import FlowRunner, RunRecords
 from weavz_flow.schedule.clock import Clock
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus
+from weavz_flow.schedule.project_schedules import abandon_reason, schedules_of
 from weavz_flow.schedule.state import Begin, ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -48,7 +50,18 @@ class FireRunner:
         self.queue_poll = queue_poll
 
     def run(self, fire: Fire, overlap: Overlap) -> FireStatus:
-        """Run ``fire`` once if this call claims it; the fire's status afterwards. Never raises for a flow failure."""
+        """Run ``fire`` once if this call claims it; the fire's status afterwards. Never raises for a flow failure.
+
+        A fire whose schedule this runner's project no longer has (or has disabled) is abandoned instead: a worker
+        on a newer version of the project, during a rolling deploy, does not run a fire that an older scheduler
+        queued for a schedule since removed (see :meth:`Scheduler._recover` for why that stays safe)."""
+        reason = abandon_reason(schedules_of(self.project), fire.schedule)
+        if reason is not None:
+            if self.state.abandon(fire, reason=reason, now=self.clock.now()):
+                log.warning("fire %s %s", fire.key, reason)
+                return FireStatus.ABANDONED
+            current = self.state.status(fire)  # held under a live lease elsewhere (it finishes there), or finished
+            return current if current is not None else FireStatus.ABANDONED
         if not self.state.claim(fire, self.worker, self.lease, self.clock.now()):
             current = self.state.status(fire)
             log.debug("fire %s not claimed (it is %s)", fire.key, current.value if current else "unknown")
@@ -122,5 +135,8 @@ class _Heartbeat:
         while not self._stop.wait(self._every):
             try:
                 r.state.renew(self._fire, r.worker, r.lease, r.clock.now())
-            except Exception:  # a database hiccup: the next beat tries again, well before the lease runs out
-                log.warning("could not renew the lease of fire %s", self._fire.key, exc_info=True)
+            except Exception as exc:  # a database hiccup: the next beat tries again, well before the lease runs out
+                # One line for the operator; the traceback (which may quote SQL and its parameters) at DEBUG only.
+                log.warning("could not renew the lease of fire %s (trying again in %gs): %s", self._fire.key,
+                            self._every, one_line(exc, (r.state.store.url.password,)))
+                log.debug("lease renewal of fire %s failed", self._fire.key, exc_info=True)

@@ -51,9 +51,9 @@ class QueueDispatch:
         self.worker = worker
         self._submitted: set[str] = set()
 
-    def submit(self, fire: Fire, overlap: Overlap) -> None:
-        self.dispatcher.submit(fire, overlap)
-        self._submitted.add(fire.key)
+    def submit(self, fire: Fire, overlap: Overlap) -> bool:
+        self._submitted.add(fire.key)  # queued now or already: either way --once waits for its job
+        return self.dispatcher.submit(fire, overlap)
 
     def drain(self, timeout: float | None = None) -> None:
         """Wait until no fire this process submitted waits or runs in the queue (``--once``). Without a worker here

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.schedule.fire_runner import FireRunner
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -25,13 +26,14 @@ class InProcessDispatcher:
         self._lock = threading.Lock()
         self._in_flight: dict[str, Future[None]] = {}
 
-    def submit(self, fire: Fire, overlap: Overlap) -> None:
+    def submit(self, fire: Fire, overlap: Overlap) -> bool:
         with self._lock:
             if fire.key in self._in_flight:
-                return
+                return False
             future = self._pool.submit(self._run, fire, overlap)
             self._in_flight[fire.key] = future
         future.add_done_callback(lambda _f: self._done(fire.key))
+        return True
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every fire submitted so far has finished; False when ``timeout`` ran out first."""
@@ -53,8 +55,9 @@ class InProcessDispatcher:
     def _run(self, fire: Fire, overlap: Overlap) -> None:
         try:
             self.fire_runner.run(fire, overlap)
-        except Exception:  # the store went away mid-fire: the fire stays claimed and is recovered once its lease ends
-            log.exception("fire %s could not be run", fire.key)
+        except Exception as exc:  # the store went away mid-fire: the fire stays claimed and is recovered once its lease
+            # ends. One line (the text of a database error names no secret: the URL's password is never in it).
+            log.error("fire %s could not be run: %s", fire.key, one_line(exc), exc_info=log.isEnabledFor(logging.DEBUG))
 
     def _done(self, key: str) -> None:
         with self._lock:

@@ -22,6 +22,7 @@ class FireStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"  # overlap: skip, while an earlier run of the same schedule was still going
+    ABANDONED = "abandoned"  # never run: its schedule was removed from the project or disabled before it started
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,9 @@ class Dispatcher(Protocol):
     """Hands a claimed fire to whatever runs it. Submitting the same fire twice must be harmless: the worker side
     claims a fire atomically (pending -> running) before running it, and a second claim finds it taken."""
 
-    def submit(self, fire: Fire, overlap: Overlap) -> None: ...
+    def submit(self, fire: Fire, overlap: Overlap) -> bool:
+        """Hand ``fire`` over; True when this call queued it, False when it was already waiting or running there (a
+        delivery that changed nothing, which the scheduler's recovery does not report)."""
+        ...
 
     def close(self) -> None: ...

@@ -157,10 +157,14 @@ class ProcrastinateDispatcher:
     def for_store(cls, store: Store) -> ProcrastinateDispatcher:
         return cls(store_conninfo(store))
 
-    def submit(self, fire: Fire, overlap: Overlap) -> None:
-        # AlreadyEnqueued: the fire's job is queued and not started yet, so this delivery is that same one.
-        with contextlib.suppress(pq_errors.AlreadyEnqueued):
+    def submit(self, fire: Fire, overlap: Overlap) -> bool:
+        """Queue a job for ``fire``; False when one is queued already (the queueing lock: a job waiting, not started),
+        so this delivery is that same one and nothing changed."""
+        try:
             _deferrer(self.app, fire, overlap).defer(**job_arguments(fire, overlap))
+        except pq_errors.AlreadyEnqueued:
+            return False
+        return True
 
     def close(self) -> None:
         self.app.close()

@@ -3,8 +3,8 @@
 A tick is safe to run from several processes at once: deciding happens under the schedule's row lock and inserts each
 fire once, and only the scheduler that inserted a fire submits it. What a crash can leave behind (a fire committed but
 never dispatched, a fire whose worker died mid-run) is found by :meth:`ScheduleState.undelivered` and submitted again;
-the fire runner's atomic claim makes a second delivery harmless. A schedule removed from the config is not ticked; its
-fires left in the store are not re-delivered.
+the fire runner's atomic claim makes a second delivery harmless. A schedule removed from the config (or disabled) is not
+ticked, and its fires left in the store are finished as ABANDONED instead of being delivered again.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from weavz_flow.config.model.flow import ScheduleConfig
 from weavz_flow.config.project import Project
 from weavz_flow.schedule.clock import Clock
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Dispatcher, Fire
 from weavz_flow.schedule.policy import DueFires, due_fires
+from weavz_flow.schedule.project_schedules import abandon_reason, schedules_of
 from weavz_flow.schedule.state import ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -31,19 +33,20 @@ DEFAULT_REDELIVER_AFTER = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class TickReport:
-    """What one tick did: fires newly decided and submitted, fires submitted again for recovery, missed fires dropped
-    per schedule, schedules another scheduler was deciding at that moment, and schedules that could not be decided."""
+    """What one tick did: fires newly decided and submitted, fires submitted again for recovery, fires abandoned
+    because their schedule left the project, missed fires dropped per schedule, schedules another scheduler was
+    deciding at that moment, and schedules that could not be decided."""
 
     submitted: tuple[Fire, ...] = ()
+    # Only deliveries that queued something: a fire still waiting in the dispatcher (the task queue's queueing lock,
+    # the in-process pool's in-flight set) is found again on every tick and is not news.
     redelivered: tuple[Fire, ...] = ()
     missed: dict[str, int] = field(default_factory=dict)
     busy: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()  # schedules whose decision failed this tick (logged; tried again next tick)
+    abandoned: tuple[Fire, ...] = ()
 
 
-def schedules_of(project: Project) -> dict[str, ScheduleConfig]:
-    """Flow name -> schedule, for every flow that has one (enabled or not: the policy handles ``enabled``)."""
-    return {name: flow.schedule for name, flow in sorted(project.flows.items()) if flow.schedule is not None}
 
 
 class Scheduler:
@@ -75,7 +78,8 @@ class Scheduler:
                 fires = self.state.advance(name, decide, now=now)
             except Exception as exc:  # one schedule's trouble (its transaction rolled back) must not stop the others
                 failed.append(name)
-                log.error("schedule %s: could not decide its fires: %s", name, _one_line(exc))
+                log.error("schedule %s: could not decide its fires: %s", name, self._error_text(exc))
+                log.debug("deciding schedule %s failed", name, exc_info=True)
                 continue
             if fires is None:
                 busy.append(name)
@@ -88,15 +92,37 @@ class Scheduler:
                 log.info("fire %s scheduled", fire.key)
                 self.dispatcher.submit(fire, config.overlap)
                 submitted.append(fire)
+        redelivered, abandoned = self._recover(now, schedules, submitted)
+        return TickReport(tuple(submitted), tuple(redelivered), missed, tuple(busy), tuple(failed), tuple(abandoned))
+
+    def _recover(self, now: datetime, schedules: dict[str, ScheduleConfig],
+                 submitted: list[Fire]) -> tuple[list[Fire], list[Fire]]:
+        """Deliver again the fires left behind (see :meth:`ScheduleState.undelivered`); abandon those whose schedule
+        this scheduler's project no longer has, or has disabled.
+
+        Several schedulers on one database may run different versions of the project during a rolling deploy, so
+        each one only acts on what its own project says, and conservatively: it abandons a fire only when that fire
+        is stale (PENDING for ``redeliver_after`` with nobody taking it up, or RUNNING with an expired lease), in one
+        conditional UPDATE that loses to any worker claiming it meanwhile; a run that holds a live lease always
+        finishes. ABANDONED is terminal, so versions never flip a fire back and forth: the most two versions can
+        disagree on is a stale fire of a schedule the newer configuration dropped, which is not run, as that
+        configuration asks. Nothing else of an unknown schedule is touched (its watermark stays), so a rollback
+        resumes it where it stopped, under its missed policy."""
         redelivered: list[Fire] = []
+        abandoned: list[Fire] = []
         for fire in self.state.undelivered(now, self.redeliver_after):
-            config = schedules.get(fire.schedule)
-            if config is None or fire in submitted:
+            if fire in submitted:
                 continue
-            log.info("fire %s delivered again (left pending, or its worker stopped renewing its lease)", fire.key)
-            self.dispatcher.submit(fire, config.overlap)
-            redelivered.append(fire)
-        return TickReport(tuple(submitted), tuple(redelivered), missed, tuple(busy), tuple(failed))
+            reason = abandon_reason(schedules, fire.schedule)
+            if reason is not None:
+                if self.state.abandon(fire, now, reason):
+                    log.warning("fire %s %s", fire.key, reason)
+                    abandoned.append(fire)
+                continue
+            if self.dispatcher.submit(fire, schedules[fire.schedule].overlap):
+                log.info("fire %s delivered again (left pending, or its worker stopped renewing its lease)", fire.key)
+                redelivered.append(fire)
+        return redelivered, abandoned
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set. A tick that fails (the database is unreachable) is logged and tried again on
@@ -107,12 +133,11 @@ class Scheduler:
             try:
                 self.tick()
             except Exception as exc:
-                log.error("scheduler tick failed: %s", _one_line(exc), exc_info=log.isEnabledFor(logging.DEBUG))
+                log.error("scheduler tick failed: %s", self._error_text(exc))
+                log.debug("scheduler tick failed", exc_info=True)
             if self.clock.sleep(self.tick_s, stop):
                 break
         log.info("scheduler stopped")
 
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    def _error_text(self, exc: BaseException) -> str:
+        return one_line(exc, (self.state.store.url.password,))

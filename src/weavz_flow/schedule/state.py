@@ -7,7 +7,8 @@ watermark, so it neither repeats nor skips a fire. Running: :meth:`ScheduleState
 one conditional UPDATE, so of two deliveries of one fire exactly one runs; :meth:`ScheduleState.begin` then applies
 the schedule's overlap policy under a per-schedule lock. The worker holds a lease it renews; a fire
 whose lease expired (its worker died) may be claimed again, and :meth:`ScheduleState.undelivered` finds it, with fires
-left PENDING by a scheduler that crashed between commit and dispatch.
+left PENDING by a scheduler that crashed between commit and dispatch. A fire whose schedule left the project is
+finished as ABANDONED (:meth:`ScheduleState.abandon`) instead of being delivered again.
 
 Times are stored as the store's fixed-width UTC text (:mod:`weavz_flow.engine.stamps`), which sorts in time order.
 """
@@ -115,9 +116,8 @@ class ScheduleState:
         it or it is finished. A claimed fire has not started its run yet (``started_at`` is empty): see :meth:`begin`.
         """
         stamp = format_time(now)
-        takeable = sa.or_(_f.c.status == _PENDING, sa.and_(_f.c.status == _RUNNING, _f.c.lease_until < stamp))
         with self.store.write() as conn:
-            result = conn.execute(_f.update().where(_f.c.key == fire.key, takeable).values(
+            result = conn.execute(_f.update().where(_f.c.key == fire.key, _takeable(stamp)).values(
                 status=_RUNNING, worker=worker, lease_until=format_time(now + lease), started_at=None,
                 finished_at=None, error=None).returning(_f.c.key))
             return result.first() is not None
@@ -157,6 +157,20 @@ class ScheduleState:
                         return Begin.WAIT
             conn.execute(_f.update().where(_f.c.key == fire.key).values(started_at=stamp))
             return Begin.RUN
+
+    def abandon(self, fire: Fire, now: datetime, reason: str) -> bool:
+        """Finish a fire that nobody runs any more (its schedule was removed or disabled) as ABANDONED with
+        ``reason``; False when it is not takeable (a worker holds it under a live lease, or it is finished already).
+
+        Only what :meth:`claim` could take is abandoned, in the same single conditional UPDATE: a fire a worker claims
+        at the same moment either runs (the claim won) or is abandoned (this won), never both, and a run that has a
+        live lease always finishes. ABANDONED is terminal: nothing claims or abandons it again."""
+        stamp = format_time(now)
+        with self.store.write() as conn:
+            result = conn.execute(_f.update().where(_f.c.key == fire.key, _takeable(stamp)).values(
+                status=FireStatus.ABANDONED.value, lease_until=None, finished_at=stamp, error=reason)
+                .returning(_f.c.key))
+            return result.first() is not None
 
     def renew(self, fire: Fire, worker: str, lease: timedelta, now: datetime) -> None:
         with self.store.write() as conn:
@@ -213,6 +227,11 @@ class ScheduleState:
         if row is None:
             return None
         return ScheduleRow(row["schedule"], _time(row["watermark"]), row["missed_skipped"])
+
+
+def _takeable(stamp: str) -> sa.ColumnElement[bool]:
+    """PENDING, or RUNNING with a lease that ended before ``stamp`` (its worker died)."""
+    return sa.or_(_f.c.status == _PENDING, sa.and_(_f.c.status == _RUNNING, _f.c.lease_until < stamp))
 
 
 def _time(text: str | None) -> datetime | None:
