@@ -1,4 +1,6 @@
-"""``weavz-flow runs list`` and ``weavz-flow runs show RUN_ID``: the project's run records."""
+"""``weavz-flow runs list`` and ``weavz-flow runs show RUN_ID``: the project's run records, read from where they are
+written (with a PostgreSQL store, scheduled runs are in its database; runs started by hand are in the project's
+runs.db; both are shown): see :mod:`weavz_flow.schedule.run_history`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from typing import Any
 import click
 
 from weavz_flow.config.load import load_project
-from weavz_flow.runner import RunRecord, RunRecords
+from weavz_flow.runner import RunRecord
+from weavz_flow.schedule.run_history import open_run_history
 
 
 def _ms(value: float | None) -> str:
@@ -39,16 +42,22 @@ def runs() -> None:
 
 _project_option = click.option("--project", "project_path", type=click.Path(path_type=Path),
                                help="The project root (else found by walking up from the current directory).")
+_database_option = click.option("--database-url", metavar="URL",
+                                help="The store of the scheduler, as given to `schedule` or `worker` (a PostgreSQL "
+                                     "store holds the scheduled runs) [default: the project's backend database_url, "
+                                     "else $WEAVZ_FLOW_DATABASE_URL]. The project's runs.db is read as well.")
 
 
 @runs.command("list")
 @click.option("--flow", help="Only runs of this flow.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="How many runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @_project_option
-def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | None) -> None:
-    """The most recent runs, newest first."""
-    records = RunRecords.for_project(load_project(project_path).root)
+@_database_option
+def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | None,
+              database_url: str | None) -> None:
+    """The most recent runs, newest first: those run by hand and by the scheduler."""
+    records = open_run_history(load_project(project_path), database_url=database_url)
     try:
         found = records.list(flow=flow, limit=limit)
     finally:
@@ -66,11 +75,12 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
 
 @runs.command("show")
 @click.argument("run_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 @_project_option
-def show_run(run_id: str, as_json: bool, project_path: Path | None) -> None:
+@_database_option
+def show_run(run_id: str, as_json: bool, project_path: Path | None, database_url: str | None) -> None:
     """One run with each step's status, attempts, timing, output and error (RUN_ID may be a unique prefix)."""
-    records = RunRecords.for_project(load_project(project_path).root)
+    records = open_run_history(load_project(project_path), database_url=database_url)
     try:
         run = records.get(run_id)
     finally:

@@ -1,0 +1,124 @@
+"""``weavz-flow runs list/show`` read runs where they are written: scheduled runs of a PostgreSQL store in its
+database (found from the project's backend, ``WEAVZ_FLOW_DATABASE_URL`` or ``--database-url``, as the scheduler finds
+it), runs started by hand in the project's runs.db, both listed together; on SQLite everything is in runs.db."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixtures by name)
+    SECRET_KEY,
+    QueueDatabase,
+    converge,
+    queue_db,
+    set_watermark,
+    write_project,
+)
+from tests.schedule.sched_project import tally_flow
+from tests.schedule.sched_project import write_project as write_sqlite_project
+from tests.schedule.test_schedule_cli import move_watermark_back
+from tests.stubs.echo import EchoStub
+from weavz_flow.backends.local import LocalBackend
+from weavz_flow.cli.main import cli
+from weavz_flow.schedule.model import FireStatus
+from weavz_flow.schedule.state import ScheduleState
+
+CLEAN_ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None, "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY}
+
+
+def listed(root: Path, *args: str, env: dict[str, str | None] | None = None) -> list[tuple[str, str, str]]:
+    result = CliRunner().invoke(cli, ["runs", "list", "--json", "--project", str(root), *args], env=env or CLEAN_ENV)
+    assert result.exit_code == 0, result.output
+    return [(r["run_id"], r["flow"], r["status"]) for r in json.loads(result.stdout)]
+
+
+def shown(root: Path, run_id: str, *args: str, env: dict[str, str | None] | None = None) -> dict:
+    result = CliRunner().invoke(cli, ["runs", "show", run_id, "--json", "--project", str(root), *args],
+                                env=env or CLEAN_ENV)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_on_sqlite_scheduled_and_manual_runs_are_listed_from_runs_db(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    root = write_sqlite_project(tmp_path / "project", {"tally": tally_flow("tally")}, monkeypatch)
+    runner = CliRunner()
+    env = {**CLEAN_ENV, "WEAVZ_FLOW_SECRET_KEY": "run-history-test-secret-key-0123456789"}
+    assert runner.invoke(cli, ["apply", "--project", str(root), "--auto-approve"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["schedule", str(root), "--once"], env=env).exit_code == 0
+    move_watermark_back(root, "tally", 1)
+    assert runner.invoke(cli, ["schedule", str(root), "--once"], env=env).exit_code == 0
+    manual = runner.invoke(cli, ["run", "tally", "--json", "--project", str(root)], env=env)
+    assert manual.exit_code == 0, manual.output
+    manual_id = json.loads(manual.stdout)["run_id"]
+    backend = LocalBackend(root / ".weavz-flow")
+    try:
+        (fire,) = ScheduleState(backend.store).fires("tally")
+    finally:
+        backend.close()
+    runs = listed(root, env=env)
+    assert runs == [(manual_id, "tally", "succeeded"), (fire.fire.run_id, "tally", "succeeded")]
+    assert shown(root, fire.fire.run_id[:10], env=env)["run_id"] == fire.fire.run_id
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path, queue_db: QueueDatabase, echo_stub: EchoStub,  # noqa: F811
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, LocalBackend]]:
+    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
+    monkeypatch.delenv("WEAVZ_FLOW_DATABASE_URL", raising=False)
+    root = write_project(tmp_path / "project", database_url=queue_db.url, echo_url=echo_stub.url, slow_s=0.05)
+    converge(root)
+    backend = LocalBackend(root / ".weavz-flow", queue_db.url)
+    yield root, backend
+    backend.close()
+
+
+def forget_database_url(root: Path) -> None:
+    """The project file without ``backend.database_url``: the store must then come from elsewhere."""
+    path = root / "weavz-flow.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["backend"] = {"type": "local"}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_scheduled_runs_are_listed_beside_manual_ones(pg_project: tuple[Path, LocalBackend],
+                                                                    queue_db: QueueDatabase):  # noqa: F811
+    root, backend = pg_project
+    state = ScheduleState(backend.store)
+    set_watermark(state, 1)
+    scheduled = CliRunner().invoke(cli, ["schedule", str(root), "--once"], env=CLEAN_ENV)
+    assert scheduled.exit_code == 0, scheduled.output
+    # One fire due, or two if a minute began meanwhile (missed: all): whatever ran is what must be listed.
+    fires = state.fires("tick")
+    assert fires and {f.status for f in fires} == {FireStatus.SUCCEEDED}
+    scheduled_ids = {f.fire.run_id for f in fires}
+    assert not (root / ".weavz-flow" / "runs.db").exists()  # the scheduled runs are in PostgreSQL only
+    assert {run_id for run_id, _, _ in listed(root)} == scheduled_ids
+    first = fires[0].fire.run_id
+    detail = shown(root, first[:12])
+    assert detail["run_id"] == first and [s["id"] for s in detail["steps"]] == ["record", "work"]
+
+    manual = CliRunner().invoke(cli, ["run", "tick", "--json", "--project", str(root)], env=CLEAN_ENV)
+    assert manual.exit_code == 0, manual.output
+    manual_id = json.loads(manual.stdout)["run_id"]
+    both = listed(root)
+    assert both[0] == (manual_id, "tick", "succeeded")  # newest first, from runs.db
+    assert {run_id for run_id, _, _ in both[1:]} == scheduled_ids
+    assert shown(root, manual_id)["run_id"] == manual_id
+    assert listed(root, "--limit", "1") == both[:1]
+
+    # The store found as the scheduler finds it without the project's database_url: the environment, or the option.
+    forget_database_url(root)
+    assert listed(root) == [(manual_id, "tick", "succeeded")]  # runs.db only: the project's own SQLite store
+    assert listed(root, env={**CLEAN_ENV, "WEAVZ_FLOW_DATABASE_URL": queue_db.url}) == both
+    assert listed(root, "--database-url", queue_db.url) == both
+    assert shown(root, first, "--database-url", queue_db.url)["status"] == "succeeded"
+    missing = CliRunner().invoke(cli, ["runs", "show", first, "--project", str(root)], env=CLEAN_ENV)
+    assert missing.exit_code != 0 and "no run with id" in missing.output and "Traceback" not in missing.output
