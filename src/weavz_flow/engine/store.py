@@ -1,14 +1,17 @@
 """The store: one SQLAlchemy engine over a SQLite file (the default) or PostgreSQL, with its schema kept current.
 
-SQLite runs in WAL mode with a busy timeout and foreign keys on. Python's sqlite3 module would open transactions on
-its own schedule; we take that over so that a write transaction starts with ``BEGIN IMMEDIATE``. A read-then-write
-transaction (an atomic list update, an idempotency claim) then holds the write lock from its first statement instead
-of failing when two writers try to upgrade their read locks at once.
+SQLite runs in WAL mode with a busy timeout and foreign keys on; the switch to WAL is retried within that timeout,
+since SQLite refuses it at once, without waiting, when several processes open a new file together. Python's sqlite3
+module would open transactions on its own schedule; we take that over so that a write transaction starts with
+``BEGIN IMMEDIATE``. A read-then-write transaction (an atomic list update, an idempotency claim) then holds the write
+lock from its first statement instead of failing when two writers try to upgrade their read locks at once.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,8 +140,8 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see the module docstring)
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode except for the last commits on power loss
         cursor.close()
@@ -148,6 +151,29 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "BEGIN")
 
     return engine
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the database to WAL, retrying while another connection does the same to a new file.
+
+    The switch is a write that needs the exclusive lock. When several processes open a new (rollback-journal) file at
+    once, each statement first takes a shared lock; one then takes the reserved lock to write, and the others, which
+    hold shared locks and want it too, get SQLITE_BUSY at once: SQLite skips the busy handler there, since waiting
+    could deadlock (the writer waits for their shared locks to go). Our statement holds no lock after failing, so
+    trying again once the first switch has committed is safe; by then the file is in WAL and the pragma only reads.
+    The busy timeout still bounds the whole wait.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _postgres_engine(url: sa.URL, schema: str | None, **kw: Any) -> sa.Engine:
