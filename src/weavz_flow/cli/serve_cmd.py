@@ -4,16 +4,31 @@ around the server, and stopped once the server has shut down)."""
 
 from __future__ import annotations
 
+import logging.config
 from pathlib import Path
 
 import click
 
 from weavz_flow.backends.local import LocalBackend
+from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.config.load import load_project
 from weavz_flow.schedule.service import SchedulerThread, build_scheduler
 from weavz_flow.schedule.session import ScheduleSession, open_schedule_session
-from weavz_flow.server.serve import ServeOptions, serve
+from weavz_flow.server.serve import ServeOptions, log_config, serve
 from weavz_flow.server.settings import SERVICE_KEY_ENV, ServerSettings
+
+
+def configure_scheduler_logging() -> None:
+    """Log lines of the scheduler thread on serve's stderr, one per event, from its first (``scheduler started``).
+
+    uvicorn applies :func:`log_config` only once the server starts, with ``dictConfig``, which also strips the
+    handlers of every logger below ``weavz_flow``: a handler of our own on ``weavz_flow.schedule`` would be removed,
+    and the lines logged before (the thread starts first) would find no handler at all. Applying the same config
+    here first gives the scheduler uvicorn's handler from the start; uvicorn applying it again keeps it. The
+    scheduler logs no traceback above DEBUG (which this config does not show). Procrastinate's records (PostgreSQL)
+    get their one-line handler, which dictConfig leaves alone (not below a configured logger)."""
+    logging.config.dictConfig(log_config())
+    configure_queue_logging()
 
 
 def bootstrap_hint(base_url: str, service_key_enabled: bool) -> str:
@@ -65,6 +80,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     click.echo(bootstrap_hint(f"http://{shown_host}:{port}", settings.service_key is not None), err=True)
     try:
         if project is not None and session is not None:
+            configure_scheduler_logging()
             thread = SchedulerThread(build_scheduler(project, session, concurrency)).start()
             click.echo(f"Scheduler running for {project.root} (state in {session.store!r}).", err=True)
         serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers))
