@@ -179,3 +179,19 @@ def test_serve_with_scheduler_runs_due_fires_and_stops_gracefully(project: Path)
 def test_serve_project_without_scheduler_is_a_usage_error(project: Path):
     result = CliRunner().invoke(cli, ["serve", "--project", str(project)])
     assert result.exit_code == 2 and "--project is for --scheduler" in result.output
+
+
+@pytest.mark.parametrize(("command", "options"), [
+    (["schedule"], ["--list", "--once", "--database-url", "--concurrency", "--no-worker"]),
+    (["worker"], ["--database-url", "--concurrency"]),
+    (["serve"], ["--database-url", "--scheduler", "--project", "--concurrency"]),
+    (["runs", "list"], ["--flow", "--limit", "--json", "--project", "--database-url"]),
+    (["runs", "show"], ["--json", "--project", "--database-url"]),
+])
+def test_help_documents_each_option_and_hides_the_test_knobs(command: list[str], options: list[str]):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    for option in options:
+        line = next((ln for ln in result.stdout.splitlines() if ln.strip().startswith(option)), None)
+        assert line is not None and len(line.strip()) > len(option) + 12, f"{option} undocumented:\n{result.stdout}"
+    assert "--lease" not in result.stdout and "--stalled-after" not in result.stdout

@@ -66,7 +66,10 @@ def once_lines(report: TickReport, state: ScheduleState) -> str:
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--list", "list_only", is_flag=True, help="Show each schedule's next fire times and its last fire.")
 @click.option("--once", is_flag=True, help="Run one tick, wait for the fires it started, and exit.")
-@click.option("--database-url", metavar="URL", help="Where schedule state lives [default: the backend store].")
+@click.option("--database-url", metavar="URL",
+              help="SQLAlchemy URL or SQLite path of the store for schedule state; a local backend runs flows on it "
+                   "too [default: the project's backend database_url, else $WEAVZ_FLOW_DATABASE_URL, else "
+                   "<project>/.weavz-flow/state.db].")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Fires this process runs at once.")
 @click.option("--no-worker", is_flag=True, help="PostgreSQL: only schedule; `weavz-flow worker` processes run the "
@@ -77,7 +80,11 @@ def once_lines(report: TickReport, state: ScheduleState) -> str:
               help="PostgreSQL: seconds without a heartbeat before a queue worker counts as dead (tests shorten it).")
 def schedule(path: Path | None, list_only: bool, once: bool, database_url: str | None, concurrency: int,
              no_worker: bool, lease_s: float | None, stalled_after: float | None) -> None:
-    """Run the scheduled flows of the project at PATH (else found from the current directory) until interrupted."""
+    """Run the scheduled flows of the project at PATH (else found from the current directory) until interrupted.
+
+    On SQLite the fires run in this process. On PostgreSQL they go through a task queue in the database, which this
+    process serves too unless --no-worker; any number of schedulers and workers may share one database. Ctrl-C (or
+    SIGTERM) lets running fires finish; a second one stops at once. One log line per event on stderr."""
     project = load_project(path)
     session = open_schedule_session(project, database_url=database_url)
     try:

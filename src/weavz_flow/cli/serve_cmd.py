@@ -53,10 +53,12 @@ def bootstrap_hint(base_url: str, service_key_enabled: bool) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--database-url", default=None, metavar="URL",
-              help="SQLAlchemy URL or SQLite path [default: $WEAVZ_FLOW_DATABASE_URL or ./.weavz-flow/state.db].")
+              help="SQLAlchemy URL or SQLite path [default: $WEAVZ_FLOW_DATABASE_URL or ./.weavz-flow/state.db; "
+                   "with --scheduler, the project's store, as `weavz-flow schedule` finds it].")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--scheduler", "with_scheduler", is_flag=True,
-              help="Also run the project's scheduled flows (as `weavz-flow schedule` does).")
+              help="Also run the project's scheduled flows in this process (as `weavz-flow schedule` does); their "
+                   "log lines go to stderr with the server's.")
 @click.option("--project", "project_path", type=click.Path(file_okay=False, path_type=Path),
               help="With --scheduler: the project (default: found from the current directory).")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),

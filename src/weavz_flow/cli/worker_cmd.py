@@ -46,7 +46,9 @@ def stop_on_signals() -> Iterator[threading.Event]:
 
 @click.command("worker")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--database-url", metavar="URL", help="The PostgreSQL store [default: the backend store].")
+@click.option("--database-url", metavar="URL",
+              help="The PostgreSQL store the schedulers use [default: the project's backend database_url, else "
+                   "$WEAVZ_FLOW_DATABASE_URL].")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True,
               help="Fires this process runs at once.")
 @click.option("--lease", "lease_s", type=click.FloatRange(min=0.5), default=None, hidden=True,
@@ -55,7 +57,10 @@ def stop_on_signals() -> Iterator[threading.Event]:
               help="Seconds without a heartbeat before a worker counts as dead (tests shorten it).")
 def worker(path: Path | None, database_url: str | None, concurrency: int, lease_s: float | None,
            stalled_after: float | None) -> None:
-    """Run scheduled fires from the task queue of a PostgreSQL store; start as many as you like, on any machine."""
+    """Run scheduled fires from the task queue of a PostgreSQL store; start as many as you like, on any machine.
+
+    PATH is the project (else found from the current directory). Ctrl-C (or SIGTERM) lets running fires finish; a
+    second one stops at once. One log line per event on stderr."""
     fire_worker = queue_module()
     project = load_project(path)
     session = open_schedule_session(project, database_url=database_url)
