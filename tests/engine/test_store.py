@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -75,6 +76,42 @@ def test_stores_opening_a_new_database_at_once_migrate_it_once(backend: str, tmp
         assert fresh.revision() == migrate.head_revision()
         with fresh.read() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(t.config_version)).scalar_one() == 1
+
+
+def test_a_sqlite_store_waits_for_another_process_switching_a_new_file_to_wal(tmp_path: Path) -> None:
+    # The race behind "database is locked" when processes open a new file at once: while one connection holds the
+    # write lock of a file still in rollback-journal mode, SQLite refuses another's switch to WAL at once, without
+    # its busy handler. The store must wait for the lock instead of failing.
+    path = tmp_path / "state.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("CREATE TABLE other_process_was_here (x)")  # a file with content (an empty one needs no lock)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO other_process_was_here VALUES (1)")
+        errors: list[BaseException] = []
+        opened: list[Store] = []
+
+        def open_one() -> None:
+            try:
+                opened.append(Store.sqlite(path))
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+
+        thread = threading.Thread(target=open_one)
+        thread.start()
+        thread.join(0.5)  # time to run into the held lock; the outcome does not depend on it
+        other.execute("COMMIT")
+        thread.join()
+    finally:
+        other.close()
+    assert errors == []
+    [store] = opened
+    try:
+        assert store.revision() == migrate.head_revision()
+        with store.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        store.close()
 
 
 def test_sqlite_store_is_created_on_first_use_with_wal_and_foreign_keys(tmp_path: Path) -> None:
