@@ -1,5 +1,6 @@
-"""A lease renewal that fails (the database is away for a moment) is one log line without traceback, SQL or secret;
-the traceback is at DEBUG only; the fire still finishes once the database is back."""
+"""Database trouble in the scheduler's log: a lease renewal that fails (the database is away for a moment), or a fire
+that cannot reach the store, is one log line without traceback, SQL or secret; the traceback is at DEBUG only; a fire
+still finishes once the database is back."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from tests.schedule.fake_clock import FakeClock
 from tests.schedule.gate_stub import GateStub
-from tests.schedule.sched_project import SchedulerWorld, gate_flow, wait_until, write_project
+from tests.schedule.sched_project import SchedulerWorld, gate_flow, tally_flow, wait_until, write_project
 from tests.stubs.base import running
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.schedule.fire_runner import FireRunner
@@ -85,3 +86,23 @@ def test_one_line_keeps_the_first_line_and_masks_secrets():
         f'RuntimeError: connection to "db.internal" failed for postgres:{MASK}@db'
     assert one_line(RuntimeError()) == "RuntimeError"
     assert one_line(ValueError("  \n  spaced out  \n")) == "ValueError: spaced out"
+
+
+def test_a_fire_that_cannot_reach_the_store_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture):
+    root = write_project(tmp_path / "project", {"tally": tally_flow("tally")}, monkeypatch)
+    world = SchedulerWorld(root, FakeClock(T0))
+    try:
+        fire = Fire("tally", T0 + timedelta(minutes=1))
+        with world.backend.store.write() as conn:
+            conn.execute(sa.text("ALTER TABLE schedule_fires RENAME TO schedule_fires_away"))
+        caplog.set_level(logging.DEBUG, logger="weavz_flow.schedule")
+        assert world.dispatcher.submit(fire, Overlap.ALLOW)
+        assert world.dispatcher.drain(timeout=60)
+        errors = [r for r in caplog.records if r.levelno >= logging.WARNING and fire.key in r.getMessage()]
+        assert len(errors) == 1
+        text = logging.Formatter("%(levelname)s %(message)s").format(errors[0])
+        assert errors[0].exc_info is None and "\n" not in text and "OperationalError" in text
+        assert any(r.levelno == logging.DEBUG and r.exc_info is not None for r in caplog.records)
+    finally:
+        world.close()

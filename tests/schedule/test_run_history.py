@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,10 @@ from tests.schedule.test_schedule_cli import move_watermark_back
 from tests.stubs.echo import EchoStub
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
+from weavz_flow.runner import RunRecords, RunResult, RunStatus
+from weavz_flow.runner.records import RunNotFoundError
 from weavz_flow.schedule.model import FireStatus
+from weavz_flow.schedule.run_history import RunHistory
 from weavz_flow.schedule.state import ScheduleState
 
 CLEAN_ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None, "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY}
@@ -122,3 +126,27 @@ def test_on_postgresql_scheduled_runs_are_listed_beside_manual_ones(pg_project: 
     assert shown(root, first, "--database-url", queue_db.url)["status"] == "succeeded"
     missing = CliRunner().invoke(cli, ["runs", "show", first, "--project", str(root)], env=CLEAN_ENV)
     assert missing.exit_code != 0 and "no run with id" in missing.output and "Traceback" not in missing.output
+
+
+def test_history_over_two_sources_lists_newest_first_and_finds_a_prefix_in_either(tmp_path: Path):
+    def record(records: RunRecords, run_id: str, minute: int) -> None:
+        at = datetime(2026, 3, 2, 8, minute, tzinfo=UTC)
+        records.start(run_id=run_id, flow="f", workspace="w", started_at=at, inputs={}, end_user=None)
+        records.finish(RunResult(run_id, "f", RunStatus.SUCCEEDED, at, at + timedelta(seconds=1), {}, [], None))
+
+    scheduled, manual = RunRecords(f"sqlite:///{tmp_path / 'a.db'}"), RunRecords(f"sqlite:///{tmp_path / 'b.db'}")
+    record(scheduled, "aaa111", 1)
+    record(scheduled, "bbb222", 3)
+    record(manual, "aaa999", 2)
+    record(manual, "ccc333", 4)
+    history = RunHistory([scheduled, manual])
+    try:
+        assert [r.id for r in history.list()] == ["ccc333", "bbb222", "aaa999", "aaa111"]
+        assert [r.id for r in history.list(limit=2)] == ["ccc333", "bbb222"]
+        assert history.get("bbb").id == "bbb222" and history.get("ccc").id == "ccc333"
+        with pytest.raises(RunNotFoundError, match="several"):
+            history.get("aaa")  # one match in each source: ambiguous
+        with pytest.raises(RunNotFoundError, match="no run with id"):
+            history.get("zzz")
+    finally:
+        history.close()

@@ -16,6 +16,7 @@ import psycopg
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.engine.store import Store
 from weavz_flow.schedule.fire_runner import FireRunner
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire
 from weavz_flow.schedule.queue import ProcrastinateDispatcher, store_conninfo
 from weavz_flow.schedule.queue_worker import QueueWorker, WorkerSettings, start_worker
@@ -74,7 +75,7 @@ class QueueDispatch:
             if self.worker is not None:
                 self.worker.stop()
                 if self.worker.error is not None:
-                    log.error("the queue worker had stopped: %s", self.worker.error)
+                    log.error("the queue worker had stopped: %s", one_line(self.worker.error))
         finally:
             self.dispatcher.close()
 

@@ -56,8 +56,10 @@ class InProcessDispatcher:
         try:
             self.fire_runner.run(fire, overlap)
         except Exception as exc:  # the store went away mid-fire: the fire stays claimed and is recovered once its lease
-            # ends. One line (the text of a database error names no secret: the URL's password is never in it).
-            log.error("fire %s could not be run: %s", fire.key, one_line(exc), exc_info=log.isEnabledFor(logging.DEBUG))
+            # ends. One line for the operator; the traceback at DEBUG.
+            log.error("fire %s could not be run: %s", fire.key,
+                      one_line(exc, (self.fire_runner.state.store.url.password,)))
+            log.debug("fire %s could not be run", fire.key, exc_info=True)
 
     def _done(self, key: str) -> None:
         with self._lock:
