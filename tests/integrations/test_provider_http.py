@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from tests.stubs.echo import EchoStub
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, comma_list, json_value, pick, wire
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
+from weavz_flow.integrations.retry import RetryPolicy
 from weavz_flow.redact import Redactor
 
 ECHO = ProviderProfile(name="echo", display_name="Echo", default_base_url="http://127.0.0.1:9/never-used")
@@ -80,3 +82,47 @@ def test_retries_are_logged_without_secrets(
         call(ctx, ECHO, ProviderRequest("GET", "/path?key=tok-secret-zz"))
     assert len(caplog.records) == 1
     assert "tok-secret-zz" not in caplog.text
+
+
+# -- the execute deadline (ActionContext.deadline) -----------------------------------------------------------------
+
+
+def test_a_retry_wait_that_would_pass_the_deadline_is_not_started(http: httpx.Client, echo_stub: EchoStub) -> None:
+    sleep = SleepRecorder()
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok",
+                  retry=RetryPolicy(max_total_wait=300, sleep=sleep))
+    ctx.deadline = time.monotonic() + 60
+    echo_stub.fail_next(503, n=1, retry_after=90)  # within the policy's own bound, beyond the deadline
+    with pytest.raises(ApiError) as caught:
+        call(ctx, ECHO, ProviderRequest("GET", "/"))
+    assert caught.value.details["providerStatus"] == 503
+    assert sleep.waits == [] and len(echo_stub.requests) == 1
+    echo_stub.fail_next(503, n=1, retry_after=1)  # one that ends before it still runs
+    assert call(ctx, ECHO, ProviderRequest("GET", "/")).status == 200
+    assert sleep.waits == [1.0]
+
+
+def test_no_request_starts_once_the_deadline_has_passed(http: httpx.Client, echo_stub: EchoStub) -> None:
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok")
+    ctx.deadline = time.monotonic() - 1
+    with pytest.raises(ApiError) as caught:
+        call(ctx, ECHO, ProviderRequest("GET", "/"))
+    assert caught.value.code == ErrorCode.ACTION_FAILED and caught.value.details["reason"] == "deadline"
+    assert echo_stub.requests == []
+
+
+def test_each_network_operation_times_out_by_the_deadline(http: httpx.Client, echo_stub: EchoStub) -> None:
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok", timeout=60.0)
+    ctx.deadline = time.monotonic() + 0.3
+    with pytest.raises(ApiError) as caught:  # answered in 2 s: within the timeout, not within the deadline
+        call(ctx, ECHO, ProviderRequest("GET", "/slow", query={"seconds": "2"}))
+    assert caught.value.details["reason"] in {"timeout", "deadline"}
+
+
+def test_a_body_read_under_a_deadline_is_the_same_as_without_one(http: httpx.Client, echo_stub: EchoStub) -> None:
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok")
+    plain = [call(ctx, ECHO, ProviderRequest("GET", path)) for path in ("/text", "/bytes", "/json")]
+    ctx.deadline = time.monotonic() + 60
+    chunked = [call(ctx, ECHO, ProviderRequest("GET", path)) for path in ("/text", "/bytes", "/json")]
+    assert [(r.status, r.body, r.content) for r in chunked] == [(r.status, r.body, r.content) for r in plain]
+    assert chunked[0].body == "hello" and chunked[2].body["path"] == "/json"

@@ -18,6 +18,7 @@ from weavz_flow.engine.connection_lookup import lookup_connection
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME, CredentialCipher
 from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
+from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.live_state import LiveState, read_live_state
 from weavz_flow.engine.models import Connection
 from weavz_flow.engine.services.api_keys import ApiKeyService
@@ -40,7 +41,9 @@ class Engine:
 
     ``catalog`` and ``natives`` default to the full catalog (loaded on first use) and the registry's native
     integrations; tests inject a small catalog and a test integration. The credential key comes from
-    ``WEAVZ_FLOW_SECRET_KEY``, else ``key_file``, else ``secret.key`` beside a SQLite database.
+    ``WEAVZ_FLOW_SECRET_KEY``, else ``key_file``, else ``secret.key`` beside a SQLite database. ``action_timeout_s``
+    bounds each network operation of a provider call; ``limits`` bound a whole execute and, from that, when a claim
+    on an idempotency key left by a dead process is taken over (see :mod:`weavz_flow.engine.idempotency`).
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class Engine:
         key_file: Path | None = None,
         http: httpx.Client | None = None,
         action_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S,
+        limits: ExecuteLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self.source = CatalogSource(catalog, natives)
@@ -72,7 +76,7 @@ class Engine:
         self.partials = PartialService(store, self.source)
         self.executions = ExecutionLog(store)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
-                                  action_timeout_s=action_timeout_s)
+                                  action_timeout_s=action_timeout_s, limits=limits)
 
     @classmethod
     def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Engine:

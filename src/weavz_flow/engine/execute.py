@@ -26,7 +26,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
-from weavz_flow.engine.idempotency import IdempotencyLedger, request_fingerprint
+from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
 from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
@@ -81,6 +81,7 @@ class Executor:
         http: httpx.Client,
         *,
         action_timeout_s: float = 30.0,
+        limits: ExecuteLimits = DEFAULT_LIMITS,
     ) -> None:
         self._store = store
         self._source = source
@@ -88,7 +89,8 @@ class Executor:
         self._executions = executions
         self._state = state
         self._http = http
-        self._ledger = IdempotencyLedger(store)
+        self._ledger = IdempotencyLedger(store, limits=limits)
+        self._limits = limits
         self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
         self._action_timeout_s = action_timeout_s
 
@@ -99,20 +101,23 @@ class Executor:
         problems = check_input(prepared.action_info, prepared.merged.values)
         if problems:
             raise _validation_error(prepared.action_info, problems)
+        # Counted from before the claim, so that the claim is never older than the execute's time allowance.
+        deadline = time.monotonic() + self._limits.max_execute_s
         if request.idempotency_key:
-            claim = self._ledger.claim(caller.org_id, request.idempotency_key, _fingerprint(request))
+            claim = self._ledger.claim(caller.org_id, request.idempotency_key, fingerprint_of(request))
             if claim.replay is not None:
                 return _replayed(prepared, claim.replay)
-            assert claim.record_id is not None
             try:
-                result = self._run(prepared)
+                result = self._run(prepared, deadline)
             except BaseException:
-                self._ledger.release(claim.record_id)
+                self._ledger.release(claim)
                 raise
-            self._ledger.complete(claim.record_id, {
+            recorded = self._ledger.complete(claim, {
                 "output": _jsonable(result.output), "duration": result.duration_ms, "executionId": result.execution_id})
+            if not recorded:  # only if this execute outlived the bound the takeover rests on (a paused process)
+                log.warning("execution %s finished after its idempotency claim was taken over", result.execution_id)
             return result
-        return self._run(prepared)
+        return self._run(prepared, deadline)
 
     def resolve(self, request: ExecuteRequest, caller: Caller) -> ResolvedExecution:
         """Steps 1-7 without running: the final input, the enforced keys, the connection that would be used."""
@@ -213,7 +218,7 @@ class Executor:
 
     # -- steps 8-9 ------------------------------------------------------------------------------------------------
 
-    def _run(self, prepared: Prepared) -> ExecuteResult:
+    def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
         request = prepared.request
         credentials = prepared.credentials
         secrets = credentials.secret_strings() if credentials is not None else []
@@ -230,6 +235,7 @@ class Executor:
             logger=RedactingLogger(action_log, redactor),
             timeout=self._action_timeout_s,
             idempotency_key=request.idempotency_key,
+            deadline=deadline,
         )
         assert prepared.native is not None
         failure: ApiError | None = None
@@ -325,7 +331,8 @@ def _validation_error(action: ActionInfo, problems: list[Any]) -> ApiError:
     )
 
 
-def _fingerprint(request: ExecuteRequest) -> str:
+def fingerprint_of(request: ExecuteRequest) -> str:
+    """What an idempotency key is bound to: the whole request but the key."""
     return request_fingerprint(request.model_dump(exclude={"idempotency_key"}))
 
 

@@ -2,7 +2,31 @@
 
 A key is claimed by inserting its record before the action runs (the unique (org, key) constraint decides between
 concurrent twins), completed with the result afterwards, and released when the action fails, so that a failed call
-may be retried under the same key. A claim left pending by a crashed process is taken over after ``stale_after``.
+may be retried under the same key. A twin that finds the claim pending gets 409 DUPLICATE with reason
+``in_progress``; it should wait and ask again (the flow runner does): the first call either completes (the twin then
+gets its result) or its claim goes stale (the twin then takes the key over and runs).
+
+When a claim may be taken over. A process killed mid-action leaves its claim pending for ever, so a pending claim
+older than ``stale_after_s`` is taken over. Taking over must never run the action while the first execute may still
+be talking to the provider, so the bound follows from how long one execute can take, which the engine enforces:
+
+- Every execute gets a deadline of ``max_execute_s`` (:data:`MAX_EXECUTE_S`, from its claim on). Provider calls all
+  go through ``integrations.provider_http.send``, which starts no attempt and no retry wait (Retry-After included)
+  that would end past the deadline, and reads a response body in chunks, abandoning it once the deadline is past.
+- Without the deadline nothing bounded an execute: the provider timeout (30 s) limits each network operation, not a
+  request (a provider trickling its body keeps one alive), retries add up to 30 s of waits on top of four attempts,
+  and an action may make several requests.
+- What the deadline cannot cut short is the attempt in flight when it passes. Each network operation of an attempt
+  (connect, send, read) times out within the time that was left when the attempt began, so a provider answering
+  normally releases it well within another ``max_execute_s``.
+- The built-ins that call no provider (kv-store, storage) run a few store transactions, each bounded by the store's
+  busy timeout (30 s), far inside the deadline.
+
+Hence ``stale_after_s = 2 * max_execute_s + margin`` (:class:`ExecuteLimits`); the margin (:data:`TAKEOVER_MARGIN_S`)
+covers the ledger and execution writes around the action, a provider stretching that last attempt over several slow
+operations, and the clock difference between the hosts sharing a PostgreSQL store (claims are stamped by the claiming
+host's clock). A claim also carries its stamp as a fencing token: an execute that lost its claim to a takeover cannot
+complete or release the record that now belongs to the taker.
 """
 
 from __future__ import annotations
@@ -25,11 +49,34 @@ _r = t.idempotency_records
 PENDING = "pending"
 COMPLETED = "completed"
 
+MAX_EXECUTE_S = 120.0  # the deadline of one execute: no provider attempt or retry wait starts that would pass it
+TAKEOVER_MARGIN_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteLimits:
+    """How long one execute may run, and from that, when its pending claim may be taken over (see the docstring)."""
+
+    max_execute_s: float = MAX_EXECUTE_S
+    takeover_margin_s: float = TAKEOVER_MARGIN_S
+
+    def __post_init__(self) -> None:
+        if self.max_execute_s <= 0 or self.takeover_margin_s < 0:
+            raise ValueError("max_execute_s must be positive and takeover_margin_s not negative")
+
+    @property
+    def stale_after_s(self) -> float:
+        return 2 * self.max_execute_s + self.takeover_margin_s
+
+
+DEFAULT_LIMITS = ExecuteLimits()
+
 
 @dataclass(frozen=True, slots=True)
 class Claim:
     record_id: str | None  # set when this request now owns the key and must run
     replay: dict[str, Any] | None = None  # set when the key completed before: the recorded result
+    stamp: str | None = None  # the record's updated_at as this claim wrote it: whoever claims later changes it
 
 
 def request_fingerprint(parts: dict[str, Any]) -> str:
@@ -38,9 +85,10 @@ def request_fingerprint(parts: dict[str, Any]) -> str:
 
 
 class IdempotencyLedger:
-    def __init__(self, store: Store, *, stale_after_s: float = 600.0) -> None:
+    def __init__(self, store: Store, *, limits: ExecuteLimits = DEFAULT_LIMITS) -> None:
         self._store = store
-        self._stale_after_s = stale_after_s
+        self.limits = limits
+        self._stale_after_s = limits.stale_after_s
 
     def claim(self, org_id: str, key: str, fingerprint: str) -> Claim:
         now = utc_now()
@@ -54,7 +102,7 @@ class IdempotencyLedger:
                 ).on_conflict_do_nothing(index_elements=[_r.c.org_id, _r.c.key]).returning(_r.c.id)
             ).first()
             if inserted is not None:
-                return Claim(record_id)
+                return Claim(record_id, stamp=now)
             row = conn.execute(
                 sa.select(_r).where(_r.c.org_id == org_id, _r.c.key == key).with_for_update()
             ).one()
@@ -72,14 +120,24 @@ class IdempotencyLedger:
                     "A request with this idempotencyKey is still running; retry when it has finished",
                     details={"idempotencyKey": key, "reason": "in_progress"}, status=409,
                 )
+            # Stale, so its owner is gone. The new stamp (later than the stale one) fences that owner out.
             conn.execute(sa.update(_r).where(_r.c.id == row.id).values(updated_at=now))
-            return Claim(row.id)
+            return Claim(row.id, stamp=now)
 
-    def complete(self, record_id: str, result: dict[str, Any]) -> None:
+    def complete(self, claim: Claim, result: dict[str, Any]) -> bool:
+        """Record the result; False (nothing written) when the claim was taken over in the meantime."""
         with self._store.write() as conn:
-            conn.execute(sa.update(_r).where(_r.c.id == record_id)
-                         .values(status=COMPLETED, result=result, updated_at=utc_now()))
+            done = conn.execute(sa.update(_r).where(*_owned(claim))
+                                .values(status=COMPLETED, result=result, updated_at=utc_now())
+                                .returning(_r.c.id)).first()
+        return done is not None
 
-    def release(self, record_id: str) -> None:
+    def release(self, claim: Claim) -> None:
         with self._store.write() as conn:
-            conn.execute(sa.delete(_r).where(_r.c.id == record_id, _r.c.status == PENDING))
+            conn.execute(sa.delete(_r).where(*_owned(claim)))
+
+
+def _owned(claim: Claim) -> tuple[sa.ColumnElement[bool], ...]:
+    assert claim.record_id is not None and claim.stamp is not None, "only a claim that owns its key"
+    return _r.c.id == claim.record_id, _r.c.status == PENDING, _r.c.updated_at == claim.stamp
+

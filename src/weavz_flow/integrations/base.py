@@ -103,8 +103,11 @@ class ActionContext:
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = field(
         default_factory=lambda: logging.getLogger("weavz_flow.integrations")
     )
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds per network operation of a provider request
     idempotency_key: str | None = None
+    # time.monotonic() by which the action must be done with the provider (the engine's max execute duration);
+    # provider_http starts no request or retry wait past it. None: no deadline.
+    deadline: float | None = None
     # Overrides the provider's retry policy (bounds from settings; tests pass a recording ``sleep``).
     retry: RetryPolicy | None = None
 

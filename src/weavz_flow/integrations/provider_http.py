@@ -5,11 +5,16 @@ status, Slack's ``{"ok": false}``, a timeout, a refused connection) leaves here 
 ``details`` ``{provider, providerStatus, providerMessage, method, url, attempts, ...}``. Secrets never leave: the
 connection's secret strings and the request's own are redacted, the URL loses its query string and user info, and
 headers are never quoted.
+
+The context's ``deadline`` bounds a whole call: no attempt and no retry wait starts that would end past it, every
+network operation's timeout is cut to the time left, and the body is read in chunks, abandoned once it has passed
+(the engine's stale idempotency claims rely on that; see ``weavz_flow.engine.idempotency``).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,7 +24,7 @@ import httpx
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest, ProviderResponse
-from weavz_flow.integrations.retry import RetryPolicy, decide, parse_retry_after
+from weavz_flow.integrations.retry import RetryDecision, RetryPolicy, decide, parse_retry_after
 from weavz_flow.redact import Redactor
 
 _MESSAGE_LIMIT = 500  # characters of a non-JSON error body quoted in details
@@ -44,14 +49,18 @@ def send(
     retries = 0
     waited = 0.0
     while True:
+        if call.time_left() == 0.0:
+            raise call.deadline_failure(retries)
         try:
             response = call.send_once()
+        except _DeadlinePassedError:
+            raise call.deadline_failure(retries + 1) from None
         except httpx.TimeoutException as exc:
             raise call.transport_failure("timeout", f"{profile.display_name} did not answer in time", exc,
                                          retries + 1) from None
         except httpx.ConnectError as exc:
             # The request never reached the provider, so trying again cannot repeat its effect.
-            decision = decide(policy, retries, waited, None)
+            decision = call.within_deadline(decide(policy, retries, waited, None))
             if decision.delay is None:
                 raise call.transport_failure("connect", f"could not connect to {profile.display_name}", exc,
                                              retries + 1) from None
@@ -71,7 +80,7 @@ def send(
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if retry_after is None and (rate_limited or status == 429):
                 retry_after = profile.reset_delay(response.headers)
-            decision = decide(policy, retries, waited, retry_after)
+            decision = call.within_deadline(decide(policy, retries, waited, retry_after))
             if decision.delay is not None:
                 call.log_retry(f"HTTP {status}", decision.delay, retries, policy)
                 policy.sleep(decision.delay)
@@ -92,6 +101,10 @@ def send(
         return result
 
 
+class _DeadlinePassedError(Exception):
+    """The call's deadline passed while a response body was still arriving."""
+
+
 class _Call:
     """One logical call (all its attempts): the prepared request and the error texts that quote it safely."""
 
@@ -104,6 +117,18 @@ class _Call:
         self.redactor = redactor
         self.url = _url(ctx, profile, request)
         self.method = request.method.upper()
+
+    def time_left(self) -> float | None:
+        """Seconds until the context's deadline (0.0 once passed), None without one."""
+        if self.ctx.deadline is None:
+            return None
+        return max(0.0, self.ctx.deadline - time.monotonic())
+
+    def within_deadline(self, decision: RetryDecision) -> RetryDecision:
+        left = self.time_left()
+        if decision.delay is not None and left is not None and decision.delay >= left:
+            return RetryDecision(None, exhausted=True)  # the retry could not start before the deadline
+        return decision
 
     def send_once(self) -> httpx.Response:
         r = self.request
@@ -120,15 +145,26 @@ class _Call:
             # Text-only multipart: httpx builds multipart/form-data from (None, value) file tuples.
             kwargs["files"] = [(k, (None, v)) for k, v in r.form.items()]
         params = {k: v for k, v in r.query.items() if v is not None}
-        return self.ctx.http.request(
-            self.method,
-            self.url,
-            params=params or None,
-            headers=headers,
-            timeout=r.timeout if r.timeout is not None else self.ctx.timeout,
-            follow_redirects=r.follow_redirects,
-            **kwargs,
-        )
+        timeout = r.timeout if r.timeout is not None else self.ctx.timeout
+        left = self.time_left()
+        if left is None:
+            return self.ctx.http.request(self.method, self.url, params=params or None, headers=headers,
+                                         timeout=timeout, follow_redirects=r.follow_redirects, **kwargs)
+        built = self.ctx.http.build_request(self.method, self.url, params=params or None, headers=headers,
+                                            timeout=min(timeout, left), **kwargs)
+        response = self.ctx.http.send(built, stream=True, follow_redirects=r.follow_redirects)
+        try:
+            # httpx times out each read, not the body: a provider trickling bytes would outlive the deadline.
+            chunks: list[bytes] = []
+            for chunk in response.iter_raw():
+                if self.time_left() == 0.0:
+                    raise _DeadlinePassedError
+                chunks.append(chunk)
+        finally:
+            response.close()
+        # Still encoded as sent (gzip...): the copy decodes it, by the same headers, when its content is read.
+        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
+                              request=response.request)
 
     def safe(self, value: Any) -> Any:
         return self.ctx.redactor.data(self.redactor.data(value))
@@ -147,6 +183,13 @@ class _Call:
             "%s: %s from %s %s; retry %d of %d in %.2f s",
             self.profile.name, reason, self.method, self.safe_url(), retries + 1, policy.max_retries, delay,
         )
+
+    def deadline_failure(self, attempts: int) -> ApiError:
+        detail = "the call did not finish within the time an execute may take"
+        details = {**self.base_details(attempts), "providerStatus": None, "providerMessage": detail,
+                   "reason": "deadline"}
+        message = f"{self.profile.display_name} did not answer in time ({self.method} {self.safe_url()}): {detail}"
+        return ApiError(ErrorCode.ACTION_FAILED, message, details=details)
 
     def transport_failure(self, reason: str, message: str, exc: Exception, attempts: int) -> ApiError:
         detail = self.safe(str(exc) or type(exc).__name__)
