@@ -36,6 +36,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.inputs import (
     ConnectionCreate,
     ConnectionUpdate,
@@ -65,12 +66,13 @@ class LocalBackend:
         *,
         catalog: Catalog | None = None,
         store: Store | None = None,
+        limits: ExecuteLimits = DEFAULT_LIMITS,
     ) -> None:
         """``database`` is a SQLAlchemy URL or a SQLite path; None means WEAVZ_FLOW_DATABASE_URL, else
         ``<state_dir>/state.db``. The credential key is WEAVZ_FLOW_SECRET_KEY or ``<state_dir>/secret.key``."""
         self._state_dir = state_dir
         self.store = store or Store.open(database, default_path=state_dir / STATE_DB_FILE)
-        self.engine = Engine(self.store, catalog=catalog, key_file=state_dir / KEY_FILE_NAME)
+        self.engine = Engine(self.store, catalog=catalog, key_file=state_dir / KEY_FILE_NAME, limits=limits)
         self.workspaces = self.engine.workspaces
         self.aliases = self.engine.integrations
         self.connections = self.engine.connections

@@ -1,4 +1,12 @@
-"""Which failures a step retries, how long it waits, and the idempotency key every attempt of one call shares."""
+"""Which failures a step retries, how long it waits, and the idempotency key every attempt of one call shares.
+
+Apart from the step's own ``retry`` there is one wait that every step does: when the engine answers 409 DUPLICATE
+with reason ``in_progress`` for the call's own idempotency key, an earlier attempt of this very call still holds the
+key: one the step abandoned on its ``timeout``, or, for a run recovered after its worker died, the dead worker's.
+That attempt either completes (asking again then replays its result, without a provider call) or its claim goes
+stale (asking again then takes the key over and runs the action). So the step asks again with backoff, for as long
+as the engine may take to declare a claim stale; the wait uses none of the step's retry attempts.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from weavz_flow.config.model.flow import RetryConfig
+from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.errors import ApiError, ErrorCode
 
 
@@ -44,6 +53,34 @@ class RetryPolicy:
             # Idempotent steps may retry any provider failure: the shared key keeps a completed call from rerunning.
             return self.idempotent or _transient_status(_provider_status(error))
         return error.code is ErrorCode.RATE_LIMITED or _transient_status(error.status)
+
+
+@dataclass(frozen=True, slots=True)
+class InProgressWait:
+    """How a step waits for an earlier attempt of its own call that still holds the idempotency key.
+
+    ``limit_s`` is the engine's stale-claim bound (the local engine's by default; a remote backend's engine is taken
+    to use the same): once the step has waited that long, the claim of an attempt that died is stale, and the last
+    try takes it over.
+    """
+
+    limit_s: float = DEFAULT_LIMITS.stale_after_s
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+
+    def delay(self, waits_done: int, waited_s: float) -> float | None:
+        """Seconds to wait before asking again, or None once ``limit_s`` has been waited (then the step fails)."""
+        if waited_s >= self.limit_s:
+            return None
+        return min(self.max_delay_s, self.first_delay_s * 2 ** min(waits_done, 32))
+
+
+def is_in_progress(error: BaseException, key: str | None) -> bool:
+    """The engine refused the call because an earlier attempt with this same idempotency key is still running."""
+    if key is None or not isinstance(error, ApiError) or error.code is not ErrorCode.DUPLICATE:
+        return False
+    details = error.details or {}
+    return details.get("reason") == "in_progress" and details.get("idempotencyKey") == key
 
 
 def _provider_status(error: ApiError) -> int | None:

@@ -25,6 +25,7 @@ from weavz_flow.runner.context import RunContext, RunInfo, StepState
 from weavz_flow.runner.inputs import resolve_inputs
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
 from weavz_flow.runner.records import RunRecords
+from weavz_flow.runner.retry import InProgressWait
 from weavz_flow.runner.step import StepRuntime, now, run_step
 from weavz_flow.suggest import did_you_mean
 
@@ -63,6 +64,7 @@ class FlowRunner:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         max_concurrent_steps: int = 8,
+        in_progress: InProgressWait | None = None,
     ) -> None:
         self.project = project
         self.backend = backend
@@ -72,6 +74,7 @@ class FlowRunner:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.max_concurrent_steps = max_concurrent_steps
+        self.in_progress = in_progress or InProgressWait()
 
     # -- preparation ----------------------------------------------------------------------------------------------
 
@@ -103,7 +106,7 @@ class FlowRunner:
         self.on_event(RunEvent(EventKind.RUN_STARTED, info.id, flow.name))
         source = self.project.flow_sources.get(flow.name)
         rt = StepRuntime(self.backend, context, aliases, source.display if source else flow.name, redactor,
-                         self.on_event, self.sleep, self.rng)
+                         self.on_event, self.sleep, self.rng, self.in_progress)
         results: dict[str, StepResult] = {}
         error: str | None = None
         try:

@@ -6,7 +6,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext
 from weavz_flow.runner.outcome import EventKind, RunEvent, StepResult, StepStatus
 from weavz_flow.runner.render import RenderError, Where, render_value
-from weavz_flow.runner.retry import RetryPolicy, StepTimeoutError, idempotency_key
+from weavz_flow.runner.retry import InProgressWait, RetryPolicy, StepTimeoutError, idempotency_key, is_in_progress
 
 EventSink = Callable[[RunEvent], None]
 
@@ -45,6 +45,7 @@ class StepRuntime:
     emit: EventSink
     sleep: Callable[[float], None]
     rng: random.Random
+    in_progress: InProgressWait = field(default_factory=InProgressWait)
 
 
 def now() -> datetime:
@@ -139,11 +140,22 @@ def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user:
     policy = RetryPolicy.of(step.retry, idempotent=step.idempotent)
     timeout = step.timeout.total_seconds() if isinstance(step.timeout, timedelta) else None
     attempt = 0
+    waits, waited = 0, 0.0  # asking again while an earlier attempt holds the key: not an attempt of its own
     while True:
         attempt += 1
         try:
             outcome = _execute(rt.backend, call, timeout)
         except (ApiError, StepTimeoutError) as exc:
+            wait_for = rt.in_progress.delay(waits, waited) if is_in_progress(exc, call.idempotency_key) else None
+            if wait_for is not None:
+                attempt -= 1
+                rt.emit(RunEvent(EventKind.STEP_RETRYING, ctx.run.id, ctx.flow.name, step_id=step.id,
+                                 attempt=attempt + 1,
+                                 message="waiting for an earlier attempt of this call, which still holds its "
+                                         "idempotency key"))
+                rt.sleep(wait_for)
+                waits, waited = waits + 1, waited + wait_for
+                continue
             if attempt < policy.attempts and policy.should_retry(exc):
                 wait = policy.delay(attempt, rt.rng)
                 rt.emit(RunEvent(EventKind.STEP_RETRYING, ctx.run.id, ctx.flow.name, step_id=step.id,
