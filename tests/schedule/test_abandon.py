@@ -8,22 +8,39 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+import yaml
 
 from tests.schedule.fake_clock import FakeClock
+from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixtures by name)
+    SECRET_KEY,
+    QueueDatabase,
+    converge,
+    queue_db,
+    recorded_runs,
+)
+from tests.schedule.queue_fixtures import wait_until as queue_wait_until
+from tests.schedule.queue_fixtures import write_project as write_queue_project
 from tests.schedule.sched_project import TEST_LEASE, SchedulerWorld, tally_flow, write_project
+from tests.stubs.echo import EchoStub
+from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.config.project import Project
 from weavz_flow.schedule.fire_runner import FireRunner
 from weavz_flow.schedule.in_process import InProcessDispatcher
 from weavz_flow.schedule.model import Fire, FireStatus
-from weavz_flow.schedule.policy import due_fires
+from weavz_flow.schedule.policy import DueFires, due_fires
 from weavz_flow.schedule.project_schedules import DISABLED, REMOVED
+from weavz_flow.schedule.queue import ProcrastinateDispatcher
+from weavz_flow.schedule.queue_worker import WorkerSettings, start_worker
 from weavz_flow.schedule.scheduler import DEFAULT_REDELIVER_AFTER, Scheduler
+from weavz_flow.schedule.state import ScheduleState
 
 START = datetime(2026, 3, 2, 8, 0, 10, tzinfo=UTC)
 STALE = DEFAULT_REDELIVER_AFTER + timedelta(seconds=1)
+T0_QUEUE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def at(minute: int) -> datetime:
@@ -132,24 +149,31 @@ def test_a_run_with_a_live_lease_finishes_and_one_whose_worker_died_is_abandoned
 def test_a_claim_and_an_abandon_of_one_fire_never_both_win(world: SchedulerWorld):
     fire = left_pending(world, "dropped", 1)
     now = at(1) + timedelta(seconds=2)
+    assert not world.state.abandon(fire, now, REMOVED, pending_before=now - STALE)  # too fresh
     assert world.state.claim(fire, "old-worker", timedelta(minutes=5), now)
-    assert not world.state.abandon(fire, now, REMOVED)  # a worker holds it under a live lease
+    assert not world.state.abandon(fire, now + STALE, REMOVED, pending_before=now)  # a worker holds it: live lease
     assert world.state.status(fire) is FireStatus.RUNNING
     other = left_pending(world, "dropped", 2)
-    assert world.state.abandon(other, now, REMOVED)
-    assert not world.state.claim(other, "old-worker", timedelta(minutes=5), now)  # terminal
-    assert not world.state.abandon(other, now, REMOVED)
+    assert world.state.abandon(other, now + STALE, REMOVED, pending_before=now + STALE)
+    assert not world.state.claim(other, "old-worker", timedelta(minutes=5), now + STALE)  # terminal
+    assert not world.state.abandon(other, now + STALE, REMOVED, pending_before=now + STALE)
 
 
-def test_a_worker_of_the_new_version_abandons_a_fire_queued_by_an_old_scheduler(
+def test_a_worker_without_the_schedule_leaves_a_fresh_fire_to_one_that_has_it_and_abandons_a_stale_one(
         world: SchedulerWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    fire = left_pending(world, "dropped", 1)  # queued by an old scheduler a moment ago
+    fresh = left_pending(world, "dropped", 1)  # queued by an old scheduler a moment ago
     new_runner = FireRunner(new_version(tmp_path, monkeypatch), world.state, world.backend, records=world.records,
                             clock=world.clock, worker="new-worker", lease=TEST_LEASE)
-    assert new_runner.run(fire, Overlap.ALLOW) is FireStatus.ABANDONED
+    world.clock.set(at(1) + timedelta(seconds=2))
+    assert new_runner.run(fresh, Overlap.ALLOW) is FireStatus.PENDING  # not run, not taken: someone else's to run
     assert world.kv_list("runs:dropped") == []
-    assert world.fire_runner.run(fire, Overlap.ALLOW) is FireStatus.ABANDONED  # an old worker's copy: not run either
-    assert world.kv_list("runs:dropped") == []
+    assert world.fire_runner.run(fresh, Overlap.ALLOW) is FireStatus.SUCCEEDED  # an old worker has the schedule
+    assert world.kv_list("runs:dropped") == [fresh.run_id]
+    stale = left_pending(world, "dropped", 2)
+    world.clock.set(at(2) + timedelta(seconds=1) + STALE)  # nobody with the schedule took it up in time
+    assert new_runner.run(stale, Overlap.ALLOW) is FireStatus.ABANDONED
+    assert world.fire_runner.run(stale, Overlap.ALLOW) is FireStatus.ABANDONED  # terminal: an old worker's copy too
+    assert world.kv_list("runs:dropped") == [fresh.run_id]
     # The schedule the new version kept runs as before on the new worker.
     kept = left_pending(world, "kept", 1)
     assert new_runner.run(kept, Overlap.ALLOW) is FireStatus.SUCCEEDED
@@ -175,3 +199,59 @@ def test_during_a_rolling_deploy_the_old_version_keeps_running_fresh_fires(
         assert {r.status for r in world.state.fires("dropped")} == {FireStatus.SUCCEEDED}
     finally:
         dispatcher.close()
+
+
+@pytest.mark.postgres
+def test_on_the_queue_a_fire_bounces_to_a_worker_that_has_its_schedule_or_is_abandoned_once_stale(
+        tmp_path: Path, queue_db: QueueDatabase, echo_stub: EchoStub,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
+    monkeypatch.delenv("WEAVZ_FLOW_DATABASE_URL", raising=False)
+    old_root = write_queue_project(tmp_path / "old", database_url=queue_db.url, echo_url=echo_stub.url, slow_s=0.05)
+    old = converge(old_root)
+    new_root = write_queue_project(tmp_path / "new", database_url=queue_db.url, echo_url=echo_stub.url)
+    flow_file = new_root / "flows" / "tick.yaml"
+    flow = yaml.safe_load(flow_file.read_text(encoding="utf-8"))
+    del flow["schedule"]  # the new version runs `tick` by hand only
+    flow_file.write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
+    new = load_project(new_root)
+    backend = LocalBackend(old_root / ".weavz-flow", queue_db.url)
+    state = ScheduleState(backend.store)
+    clock = FakeClock(T0_QUEUE)
+    quick = WorkerSettings(concurrency=2, poll_every=0.2, heartbeat_every=0.5, stalled_after=30.0, reap_every=5.0)
+    runners = {name: FireRunner(project, state, backend, records=None, clock=clock, worker=name,
+                                lease=timedelta(seconds=1))  # a fire left PENDING is looked at again each second
+               for name, project in (("new-worker", new), ("old-worker", old))}
+    dispatcher = ProcrastinateDispatcher(queue_db.conninfo)
+    workers = [start_worker(queue_db.conninfo, runners["new-worker"], quick)]
+    try:
+        fresh, stale = Fire("tick", T0_QUEUE), Fire("tick", T0_QUEUE + timedelta(minutes=1))
+        state.advance("tick", lambda _wm: DueFires((fresh.fire_at, stale.fire_at), 0, stale.fire_at), now=T0_QUEUE)
+        assert dispatcher.submit(fresh, Overlap.ALLOW)
+        first = latest_job(queue_db.conninfo, fresh)
+        # Only the new version's worker is up: it leaves the fire PENDING and queues a later look, again and again.
+        assert queue_wait_until(lambda: latest_job(queue_db.conninfo, fresh) >= first + 2, timeout=60)
+        assert state.status(fresh) is FireStatus.PENDING
+        workers.append(start_worker(queue_db.conninfo, runners["old-worker"], quick))  # an old one comes up
+        assert queue_wait_until(lambda: state.status(fresh) is FireStatus.SUCCEEDED, timeout=60)
+        assert recorded_runs(backend) == [fresh.run_id]
+        workers.pop().stop(timeout=30)  # the old version is gone: nobody has the schedule any more
+        assert dispatcher.submit(stale, Overlap.ALLOW)
+        first = latest_job(queue_db.conninfo, stale)
+        assert queue_wait_until(lambda: latest_job(queue_db.conninfo, stale) > first, timeout=60)
+        assert state.status(stale) is FireStatus.PENDING
+        clock.advance(minutes=2)  # the fire has waited past STALE_AFTER for a worker with its schedule
+        assert queue_wait_until(lambda: state.status(stale) is FireStatus.ABANDONED, timeout=60)
+        assert recorded_runs(backend) == [fresh.run_id]
+    finally:
+        for worker in workers:
+            worker.stop(timeout=30)
+        dispatcher.close()
+        backend.close()
+
+
+def latest_job(conninfo: str, fire: Fire) -> int:
+    """The id of the newest job of ``fire``: each look that leaves the fire for later queues a new one."""
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT max(id) FROM procrastinate_jobs WHERE queueing_lock = %s", (fire.key,)).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0

@@ -22,7 +22,7 @@ from weavz_flow.runner import FlowRunner, RunRecords
 from weavz_flow.schedule.clock import Clock
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus
-from weavz_flow.schedule.project_schedules import abandon_reason, schedules_of
+from weavz_flow.schedule.project_schedules import STALE_AFTER, abandon_reason, schedules_of
 from weavz_flow.schedule.state import Begin, ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -39,7 +39,7 @@ def worker_name() -> str:
 class FireRunner:
     def __init__(self, project: Project, state: ScheduleState, backend: Backend, *, records: RunRecords | None,
                  clock: Clock, worker: str, lease: timedelta = DEFAULT_LEASE,
-                 queue_poll: timedelta = DEFAULT_QUEUE_POLL) -> None:
+                 queue_poll: timedelta = DEFAULT_QUEUE_POLL, stale_after: timedelta = STALE_AFTER) -> None:
         self.project = project
         self.state = state
         self.backend = backend
@@ -48,19 +48,24 @@ class FireRunner:
         self.worker = worker
         self.lease = lease
         self.queue_poll = queue_poll
+        self.stale_after = stale_after  # when a fire of a schedule this project lacks may be abandoned
 
     def run(self, fire: Fire, overlap: Overlap) -> FireStatus:
         """Run ``fire`` once if this call claims it; the fire's status afterwards. Never raises for a flow failure.
 
-        A fire whose schedule this runner's project no longer has (or has disabled) is abandoned instead: a worker
-        on a newer version of the project, during a rolling deploy, does not run a fire that an older scheduler
-        queued for a schedule since removed (see :meth:`Scheduler._recover` for why that stays safe)."""
+        A fire whose schedule this runner's project does not have (or has disabled) is not run here. During a rolling
+        deploy it may belong to another version of the project, so it is left PENDING (the status returned: the
+        queue looks again later, and a worker whose project has the schedule runs it) until it is stale, then
+        abandoned, exactly as a scheduler of this version would (see :meth:`Scheduler._recover`)."""
         reason = abandon_reason(schedules_of(self.project), fire.schedule)
         if reason is not None:
-            if self.state.abandon(fire, reason=reason, now=self.clock.now()):
+            now = self.clock.now()
+            if self.state.abandon(fire, now, reason, pending_before=now - self.stale_after):
                 log.warning("fire %s %s", fire.key, reason)
                 return FireStatus.ABANDONED
-            current = self.state.status(fire)  # held under a live lease elsewhere (it finishes there), or finished
+            current = self.state.status(fire)  # fresh, or held under a live lease elsewhere, or finished
+            if current is FireStatus.PENDING:
+                log.debug("fire %s left for a process whose project has schedule %s", fire.key, fire.schedule)
             return current if current is not None else FireStatus.ABANDONED
         if not self.state.claim(fire, self.worker, self.lease, self.clock.now()):
             current = self.state.status(fire)

@@ -7,12 +7,18 @@ Each process judges by its own project. During a rolling deploy several versions
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from weavz_flow.config.model.flow import ScheduleConfig
 from weavz_flow.config.project import Project
 
 REMOVED = "abandoned: the schedule is no longer in the project (its flow was removed or lost its schedule)"
 DISABLED = "abandoned: the schedule is disabled (enabled: false)"
+
+# A fire nobody has taken up for this long is stale: the scheduler delivers it again (its DEFAULT_REDELIVER_AFTER), or,
+# when the process looking at it does not have its schedule, abandons it. Until then a process that lacks the schedule
+# leaves the fire alone: during a rolling deploy, a process of the other version may have it and run it.
+STALE_AFTER = timedelta(minutes=1)
 
 
 def schedules_of(project: Project) -> dict[str, ScheduleConfig]:

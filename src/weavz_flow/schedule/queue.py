@@ -32,6 +32,8 @@ from weavz_flow.schedule.model import Fire, FireStatus
 RUN_FIRE_TASK = "weavz_flow.run_fire"
 HANDLER_CONTEXT_KEY = "weavz_flow.fire_handler"  # where a worker puts its fire handler in the job context
 _SCHEMA_LOCK = "weavz_flow.procrastinate:"
+# How soon a fire left PENDING by a worker without its schedule is looked at again (by whichever worker is free).
+LOOK_AGAIN_PENDING = timedelta(seconds=10)
 
 
 class FireHandler(Protocol):
@@ -40,7 +42,8 @@ class FireHandler(Protocol):
     lease: timedelta  # how long a worker's claim on a fire lasts without renewal
 
     def run(self, fire: Fire, overlap: Overlap) -> FireStatus:
-        """Run the fire if this call claims it; its status afterwards (RUNNING: another worker holds it)."""
+        """Run the fire if this call claims it; its status afterwards (RUNNING: another worker holds it; PENDING: this
+        worker's project lacks the fire's schedule and leaves it to another)."""
         ...
 
 
@@ -49,13 +52,16 @@ def run_fire(context: procrastinate.JobContext, schedule: str, fire_at: str, ove
     handler: FireHandler = (context.additional_context or {})[HANDLER_CONTEXT_KEY]
     fire = Fire(schedule, datetime.fromisoformat(fire_at))
     status = handler.run(fire, Overlap(overlap))
-    if status is FireStatus.RUNNING:
-        # Another worker holds the fire under a lease. If it is alive it finishes the fire and the later look finds
-        # nothing to do; if it died, its lease has expired by then and the later look takes the fire over. A new job
-        # rather than a retry of this one: a retry would collide with a copy of the fire already waiting under the
-        # same queueing lock (and then that copy does the looking).
+    if status in (FireStatus.RUNNING, FireStatus.PENDING):
+        # RUNNING: another worker holds the fire under a lease. If it is alive it finishes the fire and the later look
+        # finds nothing to do; if it died, its lease has expired by then and the later look takes the fire over.
+        # PENDING: this worker's project lacks the fire's schedule (another version, mid-deploy); the later look may
+        # reach a worker that has it, or find the fire stale and abandon it.
+        # A new job rather than a retry of this one: a retry would collide with a copy of the fire already waiting
+        # under the same queueing lock (and then that copy does the looking).
+        later = handler.lease if status is FireStatus.RUNNING else min(handler.lease, LOOK_AGAIN_PENDING)
         with contextlib.suppress(pq_errors.AlreadyEnqueued):
-            _deferrer(context.app, fire, Overlap(overlap), schedule_in=handler.lease).defer(
+            _deferrer(context.app, fire, Overlap(overlap), schedule_in=later).defer(
                 **job_arguments(fire, Overlap(overlap)))
     return status.value
 

@@ -20,7 +20,7 @@ from weavz_flow.schedule.clock import Clock
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Dispatcher, Fire
 from weavz_flow.schedule.policy import DueFires, due_fires
-from weavz_flow.schedule.project_schedules import abandon_reason, schedules_of
+from weavz_flow.schedule.project_schedules import STALE_AFTER, abandon_reason, schedules_of
 from weavz_flow.schedule.state import ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -28,7 +28,7 @@ log = logging.getLogger("weavz_flow.schedule")
 DEFAULT_TICK_S = 1.0
 # A PENDING fire older than this is delivered again. Generous: in a busy pool a fire may wait its turn for a while,
 # and a re-delivery of a fire still waiting is dropped by the dispatcher or by the claim anyway.
-DEFAULT_REDELIVER_AFTER = timedelta(minutes=1)
+DEFAULT_REDELIVER_AFTER = STALE_AFTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ class Scheduler:
                 continue
             reason = abandon_reason(schedules, fire.schedule)
             if reason is not None:
-                if self.state.abandon(fire, now, reason):
+                if self.state.abandon(fire, now, reason, pending_before=now - self.redeliver_after):
                     log.warning("fire %s %s", fire.key, reason)
                     abandoned.append(fire)
                 continue

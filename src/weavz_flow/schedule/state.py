@@ -158,16 +158,19 @@ class ScheduleState:
             conn.execute(_f.update().where(_f.c.key == fire.key).values(started_at=stamp))
             return Begin.RUN
 
-    def abandon(self, fire: Fire, now: datetime, reason: str) -> bool:
-        """Finish a fire that nobody runs any more (its schedule was removed or disabled) as ABANDONED with
-        ``reason``; False when it is not takeable (a worker holds it under a live lease, or it is finished already).
+    def abandon(self, fire: Fire, now: datetime, reason: str, *, pending_before: datetime) -> bool:
+        """Finish a fire that is not to run any more (its schedule was removed or disabled) as ABANDONED with
+        ``reason``, if it is stale: PENDING since ``pending_before`` or earlier (nobody took it up), or RUNNING with
+        an expired lease (its worker died). False otherwise (fresh, held under a live lease, or finished).
 
-        Only what :meth:`claim` could take is abandoned, in the same single conditional UPDATE: a fire a worker claims
-        at the same moment either runs (the claim won) or is abandoned (this won), never both, and a run that has a
-        live lease always finishes. ABANDONED is terminal: nothing claims or abandons it again."""
+        One conditional UPDATE, on what :meth:`claim` could take: a fire a worker claims at the same moment either
+        runs (the claim won) or is abandoned (this won), never both, and a run holding a live lease always finishes.
+        ABANDONED is terminal: nothing claims or abandons it again."""
         stamp = format_time(now)
+        stale = sa.or_(sa.and_(_f.c.status == _PENDING, _f.c.created_at <= format_time(pending_before)),
+                       sa.and_(_f.c.status == _RUNNING, _f.c.lease_until < stamp))
         with self.store.write() as conn:
-            result = conn.execute(_f.update().where(_f.c.key == fire.key, _takeable(stamp)).values(
+            result = conn.execute(_f.update().where(_f.c.key == fire.key, stale).values(
                 status=FireStatus.ABANDONED.value, lease_until=None, finished_at=stamp, error=reason)
                 .returning(_f.c.key))
             return result.first() is not None
