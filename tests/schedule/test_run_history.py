@@ -150,3 +150,13 @@ def test_history_over_two_sources_lists_newest_first_and_finds_a_prefix_in_eithe
             history.get("zzz")
     finally:
         history.close()
+
+
+def test_an_unreachable_store_is_a_one_line_error_without_its_password(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    root = write_sqlite_project(tmp_path / "project", {"tally": tally_flow("tally")}, monkeypatch)
+    result = CliRunner().invoke(cli, ["runs", "list", "--project", str(root), "--database-url",
+                                      "postgresql://bob:pw-not-to-show@127.0.0.1:9/weavz"], env=CLEAN_ENV)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot read the run records") and result.output.count("\n") == 1
+    assert "pw-not-to-show" not in result.output and "Traceback" not in result.output

@@ -24,7 +24,8 @@ def configure_scheduler_logging() -> None:
     uvicorn applies :func:`log_config` only once the server starts, with ``dictConfig``, which also strips the
     handlers of every logger below ``weavz_flow``: a handler of our own on ``weavz_flow.schedule`` would be removed,
     and the lines logged before (the thread starts first) would find no handler at all. Applying the same config
-    here first gives the scheduler uvicorn's handler from the start; uvicorn applying it again keeps it. The
+    here first gives the scheduler uvicorn's handler from the start; uvicorn applying it again keeps it (but for the
+    few microseconds in which it swaps the handler: closing that too would need a server startup hook). The
     scheduler logs no traceback above DEBUG (which this config does not show). Procrastinate's records (PostgreSQL)
     get their one-line handler, which dictConfig leaves alone (not below a configured logger)."""
     logging.config.dictConfig(log_config())

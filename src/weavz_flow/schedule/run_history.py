@@ -15,14 +15,18 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from weavz_flow.backends.local import STATE_DB_FILE
 from weavz_flow.backends.remote import API_URL_ENV
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
 from weavz_flow.engine.store import Store
+from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import state_dir
 from weavz_flow.runner import RunRecord, RunRecords
 from weavz_flow.runner.records import RUNS_DB_FILE, RunNotFoundError
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.session import run_records_for
 
 
@@ -86,6 +90,9 @@ def open_run_history(project: Project, *, database_url: str | None = None,
                        default_path=state_dir(project) / STATE_DB_FILE, upgrade=False)
     try:
         primary = run_records_for(project, store)
+    except sa.exc.SQLAlchemyError as exc:  # the database is unreachable or refuses us: say where, without secrets
+        raise WeavzFlowError(f"cannot read the run records in {store!r}: "
+                             f"{one_line(exc, (store.url.password,))}") from None
     finally:
         store.close()
     sources = [primary]
