@@ -70,3 +70,28 @@ def test_a_bad_row_does_not_take_its_batch_with_it(store: Store) -> None:
         writer.submit(row)
     writer.close()
     assert stored_ids(store) == {first["id"], *(r["id"] for r in good)}
+
+
+def test_rows_submitted_while_the_writer_lingers_share_one_transaction_and_flush_ends_the_linger(store: Store) -> None:
+    # An hour's linger: only the flush marker can end it, so flush() returning at all shows it does not wait.
+    writer = BatchWriter(store, t.executions, linger_s=3600)
+    commits: list[object] = []
+
+    def count(conn: object) -> None:
+        commits.append(conn)
+
+    sa.event.listen(store.engine, "commit", count)
+    try:
+        rows = [record() for _ in range(6)]
+        for row in rows:
+            writer.submit(row)
+        writer.flush()
+        assert len(commits) == 1  # one transaction for the six rows
+        assert stored_ids(store) == {r["id"] for r in rows}
+        later = record()
+        writer.submit(later)
+        writer.close()  # the stop marker ends the linger too
+        assert later["id"] in stored_ids(store)
+        writer.flush()  # after close: returns at once, nothing is queued
+    finally:
+        sa.event.remove(store.engine, "commit", count)

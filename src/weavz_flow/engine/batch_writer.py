@@ -2,13 +2,16 @@
 
 Used for execution records: the action has already run and its caller only needs the record to exist by the time
 anyone reads records back. Rows wait in a bounded queue (a full queue makes :meth:`submit` wait: backpressure, never
-loss) and a single thread writes whatever has gathered, up to ``max_batch`` rows per transaction.
+loss) and a single thread writes them, up to ``max_batch`` rows per transaction. After the first row of a batch it
+lingers up to ``linger_s`` for more: calls come a few milliseconds apart, and a transaction per row costs the process
+more than the rest of the engine's work on a call (and the writer competes with the callers for the GIL). A reader
+does not wait for the linger: :meth:`flush` and :meth:`close` queue a marker that ends it.
 
 Durability: :meth:`flush` returns once everything submitted so far is committed; readers call it first, so a process
 always reads its own records. :meth:`close` (also run at interpreter exit) writes everything still queued. The crash
-window: rows queued but not yet committed (normally the last few milliseconds of calls) are lost if the process dies
-without a clean shutdown (SIGKILL, power loss), and another process sharing the database sees a record a few
-milliseconds after the call returned rather than at once.
+window: rows queued but not yet committed (normally the calls of the last ``linger_s``, 20 ms, and a few
+milliseconds more) are lost if the process dies without a clean shutdown (SIGKILL, power loss), and another process
+sharing the database sees a record up to that long after the call returned rather than at once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import atexit
 import logging
 import queue
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -28,17 +32,21 @@ log = logging.getLogger("weavz_flow.engine")
 
 DEFAULT_MAX_QUEUE = 10_000
 DEFAULT_MAX_BATCH = 256
+DEFAULT_LINGER_S = 0.02
 
 _STOP = object()
+_FLUSH = object()
 
 
 class BatchWriter:
     def __init__(
         self, store: Store, table: sa.Table, *, max_queue: int = DEFAULT_MAX_QUEUE, max_batch: int = DEFAULT_MAX_BATCH,
+        linger_s: float = DEFAULT_LINGER_S,
     ) -> None:
         self._store = store
         self._table = table
         self._max_batch = max_batch
+        self._linger_s = linger_s
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -57,8 +65,11 @@ class BatchWriter:
 
     def flush(self) -> None:
         """Wait until every row submitted so far is committed (or has failed and been logged)."""
-        if self._thread is not None:
-            self._queue.join()
+        with self._lock:
+            if self._closed or self._thread is None:
+                return  # nothing queued: close() has written everything, or nothing was ever submitted
+            self._queue.put(_FLUSH)  # ends the writer's linger, so the reader does not wait for it
+        self._queue.join()
 
     def close(self) -> None:
         with self._lock:
@@ -82,19 +93,20 @@ class BatchWriter:
     def _run(self) -> None:
         while True:
             items = [self._queue.get()]
-            while len(items) < self._max_batch:
+            until = time.monotonic() + self._linger_s
+            while len(items) < self._max_batch and items[-1] is not _STOP and items[-1] is not _FLUSH:
                 try:
-                    items.append(self._queue.get_nowait())
+                    items.append(self._queue.get(timeout=max(until - time.monotonic(), 0.0)))
                 except queue.Empty:
                     break
-            rows = [item for item in items if item is not _STOP]
+            rows = [item for item in items if item is not _STOP and item is not _FLUSH]
             try:
                 if rows:
                     self._write(rows)
             finally:
                 for _ in items:
                     self._queue.task_done()
-            if len(rows) != len(items):
+            if items[-1] is _STOP:
                 return
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
