@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	# An editable install leaves our own modules uncompiled (a wheel install compiles them); where
+	# PYTHONDONTWRITEBYTECODE is set, as in many containers, every command would compile them again at start.
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $(STAMP)
 
 $(DEV): $(STAMP)
