@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -46,7 +47,12 @@ def _snapshot_doc(snapshot: WorkspaceSnapshot) -> dict[str, Any]:
 
 def _as_dict(obj: Any) -> dict[str, Any]:
     """A flat dataclass as a dict (dataclasses.asdict deep-copies every value, which costs seconds at scale)."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _jsonable(value: Any) -> Any:

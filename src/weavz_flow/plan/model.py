@@ -38,7 +38,10 @@ class ObjectKind(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(ObjectKind).index(self)
+        return _KIND_ORDER[self]
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(ObjectKind)}  # sort keys of every change: not a list scan
 
 
 @dataclass(frozen=True, slots=True, order=True)
