@@ -13,6 +13,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.inputs import EndUserCreate, EndUserUpdate
 from weavz_flow.engine.models import Connection, EndUser, Page
 from weavz_flow.engine.naming import check_name, invalid
+from weavz_flow.engine.rows import row_dicts
 from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
@@ -73,11 +74,11 @@ class EndUserService:
         if not ids:
             return []
         with self._store.read() as conn:
-            rows = conn.execute(
+            rows = row_dicts(conn.execute(
                 _SELECT.where(_eu.c.org_id == caller.org_id, _eu.c.workspace_id.in_(ids))
                 .order_by(_eu.c.workspace_id, _eu.c.external_id)
-            ).all()
-        return [_model(r) for r in rows]
+            ))
+        return [EndUser.model_validate(r) for r in rows]
 
     def get(self, caller: Caller, end_user_id: str) -> tuple[EndUser, list[Connection]]:
         with self._store.read() as conn:

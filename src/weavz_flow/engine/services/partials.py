@@ -18,6 +18,7 @@ from weavz_flow.engine.inputs import PartialCreate, PartialUpdate
 from weavz_flow.engine.models import Partial
 from weavz_flow.engine.naming import check_name, invalid
 from weavz_flow.engine.resolution import pick_workspace_integration
+from weavz_flow.engine.rows import row_dicts
 from weavz_flow.engine.services.scope import conflict_as, not_found, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
@@ -117,10 +118,10 @@ class PartialService:
         if not ids:
             return []
         with self._store.read() as conn:
-            rows = conn.execute(
+            rows = row_dicts(conn.execute(
                 SELECT.where(_p.c.org_id == caller.org_id, _p.c.workspace_id.in_(ids)).order_by(*ORDER)
-            ).all()
-        return [model(r) for r in rows]
+            ))
+        return [model_of(r) for r in rows]
 
     def get(self, caller: Caller, partial_id: str) -> Partial:
         with self._store.read() as conn:
@@ -174,7 +175,10 @@ class PartialService:
 
 
 def model(row: sa.Row[Any]) -> Partial:
-    data = dict(row._mapping)
+    return model_of(dict(row._mapping))
+
+
+def model_of(data: dict[str, Any]) -> Partial:
     data.pop("scope_key", None)
     return Partial.model_validate(data)
 

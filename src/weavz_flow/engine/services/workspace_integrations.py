@@ -17,6 +17,7 @@ from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.inputs import WorkspaceIntegrationCreate, WorkspaceIntegrationUpdate
 from weavz_flow.engine.models import WorkspaceIntegration
 from weavz_flow.engine.naming import Strategy, check_alias, invalid, parse_enum
+from weavz_flow.engine.rows import row_dicts
 from weavz_flow.engine.services.scope import conflict_as, not_found, workspace_row
 from weavz_flow.engine.settings_check import check_settings
 from weavz_flow.engine.stamps import new_id, utc_now
@@ -55,11 +56,11 @@ class WorkspaceIntegrationService:
         if not ids:
             return []
         with self._store.read() as conn:
-            rows = conn.execute(
+            rows = row_dicts(conn.execute(
                 _SELECT.where(_wi.c.org_id == caller.org_id, _wi.c.workspace_id.in_(ids))
                 .order_by(_wi.c.workspace_id, _wi.c.sort_order, _wi.c.alias)
-            ).all()
-        return [model(r) for r in rows]
+            ))
+        return [WorkspaceIntegration.model_validate(r) for r in rows]
 
     def get(self, caller: Caller, workspace_id: str, integration_id: str) -> WorkspaceIntegration:
         with self._store.read() as conn:
