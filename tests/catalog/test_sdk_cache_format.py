@@ -114,3 +114,64 @@ def test_unknown_field_type_is_not_written() -> None:
     )
     with pytest.raises(ValueError, match="unknown type 'date'"):
         encode("1", [bad])
+
+
+RICH = IntegrationInfo(
+    name="state",
+    display_name="State",
+    description="Durable state",
+    auth_types=(),
+    native=True,
+    actions={
+        "put": ActionInfo(
+            integration="state",
+            name="put",
+            display_name="Put",
+            description="Store a value",
+            fields=(
+                InputField("key", "string", required=True, display_name="Key"),
+                InputField("mode", "string", enum=("set", "add"), default="set"),
+                InputField("ttl", "integer", default=None),
+                InputField("tags", "array", default=["a", 1, {"b": [True, 1.5]}]),
+            ),
+        )
+    },
+)
+
+
+def test_overlay_entries_keep_descriptions_flags_enums_and_defaults() -> None:
+    cache = CacheFile(encode("1", [RICH, *SAMPLE], key="k1"), expected_key="k1")
+    assert cache.key == "k1"
+    assert cache.integration("state") == RICH  # connection types as stored: none, not the caller's
+    stored_auth = IntegrationInfo(name="slack", auth_types=("SECRET_TEXT", "OAUTH2"), native=True)
+    assert CacheFile(encode("1", [stored_auth])).integration("slack") == stored_auth
+    field = cache.integration("state").actions["put"].field("ttl")
+    assert field is not None and field.has_default and field.default is None
+
+
+def test_sdk_entries_are_written_in_the_original_layout() -> None:
+    data = encode("1", SAMPLE)
+    header = json.loads(data[len(MAGIC) : data.index(b"\n", len(MAGIC))])
+    assert "key" not in header
+    assert all(len(row) == 5 for row in header["index"])
+    body = data[data.index(b"\n", len(MAGIC)) + 1 :]
+    blob = json.loads(body[: header["index"][0][4]])
+    assert blob[0] == ["send_email", "Send Email", [
+        ["from", "string", 1, "Sender — verified identity"], ["cc", "string", 0, ""], ["tags", None, 0, "Ünïcode ✓"]
+    ]]
+
+
+def test_other_key_is_refused() -> None:
+    with pytest.raises(CacheInvalid, match="built from other sources"):
+        CacheFile(encode("1", [RICH], key="k1"), expected_key="k2")
+    with pytest.raises(CacheInvalid, match="built from other sources"):
+        CacheFile(encode("1", [RICH]), expected_key="k2")
+
+
+@pytest.mark.parametrize("default", [("a", "b"), {1: "x"}, {"s"}, float("nan")], ids=["tuple", "int-key", "set", "nan"])
+def test_a_default_without_an_exact_json_form_is_not_written(default: object) -> None:
+    bad = IntegrationInfo(
+        name="x", actions={"a": ActionInfo(integration="x", name="a", fields=(InputField("f", None, default=default),))}
+    )
+    with pytest.raises((ValueError, TypeError)):
+        encode("1", [bad])

@@ -1,14 +1,20 @@
-"""The on-disk form of the SDK catalog: a small JSON index, then one JSON blob per integration.
+"""The on-disk form of a catalog cache: a small JSON index, then one JSON blob per integration.
 
-Layout::
+It holds the SDK catalog and, in a second file, the native integrations' entries as laid over it
+(:mod:`weavz_flow.catalog.overlay_cache`). Layout::
 
     WEAVZ-FLOW-SDK-CATALOG\\n
-    {"format": 1, "sdkVersion": "0.1.2", "bodyLength": N, "bodyCrc32": C, "index": [[name, displayName, actionCount,
-     offset, length], ...]}\\n
+    {"format": 1, "sdkVersion": "0.1.2", ["key": K,] "bodyLength": N, "bodyCrc32": C, "index": [[name, displayName,
+     actionCount, offset, length(, extras)], ...]}\\n
     <body: the integrations' blobs back to back>
 
 Reading costs one file read, a checksum and the index parse; an integration's blob is decoded only when someone asks
-for it. Each blob is ``[[actionName, actionDisplayName, [[wireName, type, required, description], ...]], ...]``.
+for it. Each blob is ``[[actionName, actionDisplayName, [[wireName, type, required, description(, extras)], ...]
+(, actionDescription)], ...]``.
+
+The bracketed parts are written only when they hold something, which SDK entries never do, so an SDK cache written
+before they existed reads the same: integration extras ``{"description", "authTypes", "native"}``, field extras
+``{"enum", "default", "displayName"}``. ``key`` names what an overlay file was built from.
 """
 
 from __future__ import annotations
@@ -40,25 +46,28 @@ class IndexEntry:
     action_count: int
     offset: int
     length: int
+    extras: dict[str, Any] | None = None
 
 
-def encode(sdk_version: str, integrations: Iterable[IntegrationInfo]) -> bytes:
+def encode(sdk_version: str, integrations: Iterable[IntegrationInfo], *, key: str | None = None) -> bytes:
+    """The file's bytes; ValueError or TypeError when a value has no exact JSON form (a tuple default, a set)."""
     index: list[list[Any]] = []
     blobs: list[bytes] = []
     offset = 0
     for info in integrations:
         blob = json.dumps(_integration_blob(info), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        index.append([info.name, info.display_name, len(info.actions), offset, len(blob)])
+        row: list[Any] = [info.name, info.display_name, len(info.actions), offset, len(blob)]
+        extras = _integration_extras(info)
+        if extras:
+            row.append(extras)
+        index.append(row)
         blobs.append(blob)
         offset += len(blob)
     body = b"".join(blobs)
-    header = {
-        "format": FORMAT_VERSION,
-        "sdkVersion": sdk_version,
-        "bodyLength": len(body),
-        "bodyCrc32": zlib.crc32(body),
-        "index": index,
-    }
+    header: dict[str, Any] = {"format": FORMAT_VERSION, "sdkVersion": sdk_version}
+    if key is not None:
+        header["key"] = key
+    header.update(bodyLength=len(body), bodyCrc32=zlib.crc32(body), index=index)
     return MAGIC + json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" + body
 
 
@@ -80,7 +89,9 @@ def write_atomically(path: Path, data: bytes) -> None:
 class CacheFile:
     """A cache file read into memory and checked; integrations are decoded on demand."""
 
-    def __init__(self, data: bytes, *, expected_sdk_version: str | None = None) -> None:
+    def __init__(
+        self, data: bytes, *, expected_sdk_version: str | None = None, expected_key: str | None = None
+    ) -> None:
         if not data.startswith(MAGIC):
             raise CacheInvalid("not a weavz-flow SDK catalog cache")
         end = data.find(b"\n", len(MAGIC))
@@ -90,6 +101,7 @@ class CacheFile:
             header = json.loads(data[len(MAGIC) : end])
             fmt = header["format"]
             self.sdk_version: str = header["sdkVersion"]
+            self.key: str | None = header.get("key")
             body_length = header["bodyLength"]
             body_crc = header["bodyCrc32"]
             raw_index = header["index"]
@@ -99,23 +111,33 @@ class CacheFile:
             raise CacheInvalid(f"cache format {fmt!r}, expected {FORMAT_VERSION}")
         if expected_sdk_version is not None and self.sdk_version != expected_sdk_version:
             raise CacheInvalid(f"built for weavz-io-sdk {self.sdk_version}, installed is {expected_sdk_version}")
+        if expected_key is not None and self.key != expected_key:
+            raise CacheInvalid("built from other sources")
         self._body = memoryview(data)[end + 1 :]
         if len(self._body) != body_length or zlib.crc32(self._body) != body_crc:
             raise CacheInvalid("body length or checksum mismatch")
+        # What the body holds, cheaply: an overlay built over this catalog keys on it.
+        self.fingerprint = f"{self.sdk_version}/{body_length}/{body_crc:08x}"
         try:
             self.index: dict[str, IndexEntry] = {row[0]: IndexEntry(*row) for row in raw_index}
         except TypeError as exc:
             raise CacheInvalid(f"unreadable index: {exc}") from exc
 
     @classmethod
-    def read(cls, path: Path, *, expected_sdk_version: str | None = None) -> CacheFile:
+    def read(
+        cls, path: Path, *, expected_sdk_version: str | None = None, expected_key: str | None = None
+    ) -> CacheFile:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CacheInvalid(f"cannot read {path}: {exc}") from exc
-        return cls(data, expected_sdk_version=expected_sdk_version)
+        return cls(data, expected_sdk_version=expected_sdk_version, expected_key=expected_key)
 
-    def integration(self, name: str, auth_types: Callable[[str], tuple[str, ...]]) -> IntegrationInfo:
+    def integration(
+        self, name: str, auth_types: Callable[[str], tuple[str, ...]] | None = None
+    ) -> IntegrationInfo:
+        """Decode one integration. ``auth_types`` supplies its connection types (the SDK's blobs hold none); without
+        it they are the ones stored."""
         entry = self.index[name]
         blob = json.loads(self._body[entry.offset : entry.offset + entry.length].tobytes())
         actions = {
@@ -123,16 +145,75 @@ class CacheFile:
                 integration=name,
                 name=a_name,
                 display_name=a_display,
-                fields=tuple(
-                    InputField(name=f_name, type=f_type, required=bool(req), description=desc)
-                    for f_name, f_type, req, desc in fields
-                ),
+                description=a_rest[0] if a_rest else "",
+                fields=tuple(_field(*row) for row in fields),
             )
-            for a_name, a_display, fields in blob
+            for a_name, a_display, fields, *a_rest in blob
         }
+        extras = entry.extras or {}
         return IntegrationInfo(
-            name=name, display_name=entry.display_name, auth_types=auth_types(name), actions=actions
+            name=name,
+            display_name=entry.display_name,
+            description=extras.get("description", ""),
+            auth_types=auth_types(name) if auth_types is not None else tuple(extras.get("authTypes", ())),
+            native=bool(extras.get("native", False)),
+            actions=actions,
         )
+
+
+def _field(
+    name: str, type: str | None, required: int, description: str, extras: dict[str, Any] | None = None
+) -> InputField:
+    if not extras:
+        return InputField(name=name, type=type, required=bool(required), description=description)
+    more: dict[str, Any] = {"display_name": extras.get("displayName", "")}
+    if "enum" in extras:
+        more["enum"] = tuple(extras["enum"])
+    if "default" in extras:
+        more["default"] = extras["default"]
+    return InputField(name=name, type=type, required=bool(required), description=description, **more)
+
+
+def _integration_extras(info: IntegrationInfo) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    if info.description:
+        extras["description"] = info.description
+    if info.auth_types:
+        extras["authTypes"] = list(info.auth_types)
+    if info.native:
+        extras["native"] = True
+    return extras
+
+
+def _field_extras(f: InputField) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    if f.enum is not None:
+        extras["enum"] = _exact_json(list(f.enum), f.name)
+    if f.has_default:
+        extras["default"] = _exact_json(f.default, f.name)
+    if f.display_name:
+        extras["displayName"] = f.display_name
+    return extras
+
+
+def _exact_json(value: Any, where: str) -> Any:
+    """``value`` when JSON gives it back equal and of the same types, else ValueError: a cached tuple would come back
+    a list, and a catalog read from the cache must equal the one it was built from."""
+    text = json.dumps(value, ensure_ascii=False)
+    back = json.loads(text)
+    if back != value or json.dumps(back, ensure_ascii=False) != text or not _same_types(back, value):
+        raise ValueError(f"{where}: {value!r} has no exact JSON form")
+    return value
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return all(_same_types(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return all(_same_types(v, b[k]) for k, v in a.items())
+    return True
 
 
 def _integration_blob(info: IntegrationInfo) -> list[Any]:
@@ -142,6 +223,13 @@ def _integration_blob(info: IntegrationInfo) -> list[Any]:
         for f in action.fields:
             if f.type is not None and f.type not in JSON_TYPES:
                 raise ValueError(f"{action.key}.{f.name}: unknown type {f.type!r}")
-            fields.append([f.name, f.type, 1 if f.required else 0, f.description])
-        out.append([action.name, action.display_name, fields])
+            row: list[Any] = [f.name, f.type, 1 if f.required else 0, f.description]
+            extras = _field_extras(f)
+            if extras:
+                row.append(extras)
+            fields.append(row)
+        action_row: list[Any] = [action.name, action.display_name, fields]
+        if action.description:
+            action_row.append(action.description)
+        out.append(action_row)
     return out
