@@ -22,9 +22,12 @@ class Catalog:
             integrations if isinstance(integrations, Mapping) else {i.name: i for i in integrations}
         )
 
-    def overlay(self, integrations: Iterable[IntegrationInfo]) -> Catalog:
-        """A new catalog where the given entries replace those of the same name."""
-        top = {i.name: i for i in integrations}
+    def overlay(self, integrations: Iterable[IntegrationInfo] | Mapping[str, IntegrationInfo]) -> Catalog:
+        """A new catalog where the given entries replace those of the same name.
+
+        A mapping is used as it is, so its values may be built on access, like the SDK catalog's.
+        """
+        top = integrations if isinstance(integrations, Mapping) else {i.name: i for i in integrations}
         if not top:
             return Catalog(self._by_name)
         return Catalog(ChainMap(top, self._by_name))  # type: ignore[arg-type]  # ChainMap wants MutableMappings

@@ -82,17 +82,25 @@ def load_sdk_catalog(
 def sdk_entries(
     cache_dir: Path | None = None, *, on_build: Callable[[Path], None] | None = None
 ) -> LazyEntries[IntegrationInfo]:
+    return sdk_entries_of(read_sdk_cache(cache_dir, on_build=on_build))
+
+
+def sdk_entries_of(cache: CacheFile) -> LazyEntries[IntegrationInfo]:
+    return LazyEntries(cache.index, lambda name: cache.integration(name, sdk_auth_types))
+
+
+def read_sdk_cache(cache_dir: Path | None = None, *, on_build: Callable[[Path], None] | None = None) -> CacheFile:
+    """The SDK cache file for the installed SDK, built first when missing, stale or corrupt."""
     version = sdk_version()
     path = sdk_cache_path(cache_dir, version=version)
     try:
-        cache = CacheFile.read(path, expected_sdk_version=version)
+        return CacheFile.read(path, expected_sdk_version=version)
     except CacheInvalid as exc:
         log.info("SDK catalog cache at %s needs a rebuild: %s", path, exc)
         if on_build is not None:
             on_build(path)
         build_sdk_cache(cache_dir)
-        cache = CacheFile.read(path, expected_sdk_version=version)
-    return LazyEntries(cache.index, lambda name: cache.integration(name, sdk_auth_types))
+        return CacheFile.read(path, expected_sdk_version=version)
 
 
 def sdk_cache_info(cache_dir: Path | None = None) -> CacheInfo | None:

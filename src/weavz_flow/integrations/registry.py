@@ -1,35 +1,91 @@
-"""The native integrations: a plain typed dict, no discovery magic. Adding one is one module plus one line here."""
+"""The native integrations: a plain typed map of name to module, no discovery magic. Adding one is one module plus
+one line here.
+
+A module is imported when its integration is first looked up (to execute it, say); the catalog reads the natives'
+entries from a cache (:mod:`weavz_flow.catalog.overlay_cache`) so that ``validate`` never imports them at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.lazy_entries import LazyEntries
+from weavz_flow.catalog.model import IntegrationInfo
+from weavz_flow.catalog.overlay_cache import load_overlaid_catalog, sources_hash
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
-from weavz_flow.integrations import data_transformer, github, google_sheets, http, kv_store, slack, storage
-from weavz_flow.integrations.base import NativeIntegration
+from weavz_flow.catalog.sdk_version import installed_version
 
-NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = {
-    "slack": slack.INTEGRATION,
-    "github": github.INTEGRATION,
-    "google-sheets": google_sheets.INTEGRATION,
-    "http": http.INTEGRATION,
-    "data-transformer": data_transformer.INTEGRATION,
-    "kv-store": kv_store.INTEGRATION,
-    "storage": storage.INTEGRATION,
+if TYPE_CHECKING:  # base is imported with the first integration module, not by the catalog path
+    from weavz_flow.integrations.base import NativeIntegration
+
+# Catalog name -> module of this package whose INTEGRATION it is.
+_MODULES: Mapping[str, str] = {
+    "slack": "slack",
+    "github": "github",
+    "google-sheets": "google_sheets",
+    "http": "http",
+    "data-transformer": "data_transformer",
+    "kv-store": "kv_store",
+    "storage": "storage",
 }
+
+_PACKAGE = Path(__file__).resolve().parent
+# What the natives' catalog entries are built from: these modules and the catalog values they build.
+NATIVE_SOURCES: tuple[Path, ...] = (_PACKAGE, _PACKAGE.parent / "catalog")
+
+
+def _import_native(name: str) -> NativeIntegration:
+    from weavz_flow.integrations.base import NativeIntegration
+
+    integration = importlib.import_module(f"{__package__}.{_MODULES[name]}").INTEGRATION
+    if not isinstance(integration, NativeIntegration) or integration.name != name:
+        raise TypeError(f"{_MODULES[name]}.INTEGRATION is not the native integration {name!r}")
+    return integration
+
+
+NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = LazyEntries(_MODULES, _import_native)
 
 
 def native_catalog() -> Catalog:
     return Catalog(i.catalog_entry() for i in NATIVE_INTEGRATIONS.values())
 
 
-def load_full_catalog(*, on_build: Callable[[Path], None] | None = None) -> Catalog:
+def overlaid_native_entries(sdk: Catalog) -> list[IntegrationInfo]:
+    """The natives' catalog entries, each over its SDK twin (built by importing every native module)."""
+    return [i.catalog_entry(sdk.find(i.name)) for i in NATIVE_INTEGRATIONS.values()]
+
+
+def native_catalog_key(sources: Sequence[Path] = NATIVE_SOURCES) -> str:
+    """Everything besides the SDK catalog that the natives' entries depend on; their cache is rebuilt when it changes.
+
+    pydantic derives the input fields from the models, and the Python version can change what annotations mean.
+    """
+    return json.dumps([
+        installed_version("weavz_flow", "weavz-flow") or "unknown",
+        installed_version("pydantic", "pydantic") or "unknown",
+        f"{sys.version_info.major}.{sys.version_info.minor}",
+        sources_hash(*sources),
+    ])
+
+
+def load_full_catalog(
+    *, on_build: Callable[[Path], None] | None = None, cached: bool = True, cache_dir: Path | None = None
+) -> Catalog:
     """The SDK's catalog with the native integrations' own entries laid over it (their non-native SDK actions kept).
 
+    ``cached``: read the natives' entries from their cache (built on a miss) instead of importing their modules.
     ``on_build`` is called before the SDK cache is (re)built, which takes seconds once per SDK version, so that a
     command can tell its user why it pauses.
     """
-    sdk = load_sdk_catalog(on_build=on_build)
-    return sdk.overlay(i.catalog_entry(sdk.find(i.name)) for i in NATIVE_INTEGRATIONS.values())
+    if cached:
+        return load_overlaid_catalog(
+            "native", native_catalog_key(), overlaid_native_entries, cache_dir, on_build=on_build
+        )
+    sdk = load_sdk_catalog(cache_dir, on_build=on_build)
+    return sdk.overlay(overlaid_native_entries(sdk))
