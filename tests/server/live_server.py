@@ -6,9 +6,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from tests.server.accounts import SERVICE_KEY, LiveServer
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.engine.engine import Engine
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.server.app import create_app
+from weavz_flow.server.settings import ServerSettings
 
 
 @contextmanager
@@ -31,3 +39,15 @@ def serve_in_thread(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def serve_weavz_flow(database_url: str, key_file: Path, catalog: Catalog | None = None) -> Iterator[LiveServer]:
+    """The ``weavz-flow serve`` app over its own engine, served by :func:`serve_in_thread`; closes the engine after."""
+    engine = Engine.open(database_url, key_file=key_file, catalog=catalog)
+    try:
+        app = create_app(engine, ServerSettings(service_key=Sensitive(SERVICE_KEY)))
+        with serve_in_thread(app) as url:
+            yield LiveServer(url=url, engine=engine, service_key=SERVICE_KEY)
+    finally:
+        engine.close()
