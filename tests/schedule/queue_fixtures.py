@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.engine.engine_fixtures import postgres_schema
+from tests.stubs.echo import EchoStub
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.config.project import Project
@@ -93,6 +94,19 @@ def converge(root: Path) -> Project:
     finally:
         backend.close()
     return load_project(root)
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path, queue_db: QueueDatabase, echo_stub: EchoStub,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, LocalBackend]]:
+    """A converged project on the PostgreSQL test store, with its local backend."""
+    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
+    monkeypatch.delenv("WEAVZ_FLOW_DATABASE_URL", raising=False)
+    root = write_project(tmp_path / "project", database_url=queue_db.url, echo_url=echo_stub.url, slow_s=0.05)
+    converge(root)
+    backend = LocalBackend(root / ".weavz-flow", queue_db.url)
+    yield root, backend
+    backend.close()
 
 
 def recorded_runs(backend: LocalBackend) -> list[str]:

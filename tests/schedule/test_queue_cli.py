@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixture
     SECRET_KEY,
     QueueDatabase,
     converge,
+    pg_project,
     queue_db,
     recorded_runs,
     set_watermark,
@@ -36,21 +36,9 @@ def test_worker_on_a_sqlite_store_says_it_needs_postgresql(tmp_path: Path, echo_
     assert "Traceback" not in result.output
 
 
-@pytest.fixture
-def pg_project(tmp_path: Path, queue_db: QueueDatabase, echo_stub: EchoStub,  # noqa: F811
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, LocalBackend]]:
-    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
-    monkeypatch.delenv("WEAVZ_FLOW_DATABASE_URL", raising=False)
-    root = write_project(tmp_path / "project", database_url=queue_db.url, echo_url=echo_stub.url, slow_s=0.05)
-    converge(root)
-    backend = LocalBackend(root / ".weavz-flow", queue_db.url)
-    yield root, backend
-    backend.close()
-
-
 @pytest.mark.postgres
 def test_schedule_once_on_postgresql_runs_the_due_fires_through_the_queue(
-        pg_project: tuple[Path, LocalBackend]) -> None:
+        pg_project: tuple[Path, LocalBackend]) -> None:  # noqa: F811
     root, backend = pg_project
     state = ScheduleState(backend.store)
     due = set_watermark(state, 3)
@@ -64,7 +52,8 @@ def test_schedule_once_on_postgresql_runs_the_due_fires_through_the_queue(
 
 
 @pytest.mark.postgres
-def test_schedule_once_without_a_worker_leaves_the_fires_queued(pg_project: tuple[Path, LocalBackend]) -> None:
+def test_schedule_once_without_a_worker_leaves_the_fires_queued(
+        pg_project: tuple[Path, LocalBackend]) -> None:  # noqa: F811
     root, backend = pg_project
     state = ScheduleState(backend.store)
     due = set_watermark(state, 2)

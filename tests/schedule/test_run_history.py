@@ -5,7 +5,6 @@ it), runs started by hand in the project's runs.db, both listed together; on SQL
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixture
     SECRET_KEY,
     QueueDatabase,
     converge,
+    pg_project,
     queue_db,
     set_watermark,
     write_project,
@@ -24,7 +24,6 @@ from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixture
 from tests.schedule.sched_project import tally_flow
 from tests.schedule.sched_project import write_project as write_sqlite_project
 from tests.schedule.test_schedule_cli import move_watermark_back
-from tests.stubs.echo import EchoStub
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
 from weavz_flow.runner import RunRecords, RunResult, RunStatus
@@ -71,18 +70,6 @@ def test_on_sqlite_scheduled_and_manual_runs_are_listed_from_runs_db(tmp_path: P
     assert shown(root, fire.fire.run_id[:10], env=env)["run_id"] == fire.fire.run_id
 
 
-@pytest.fixture
-def pg_project(tmp_path: Path, queue_db: QueueDatabase, echo_stub: EchoStub,  # noqa: F811
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, LocalBackend]]:
-    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
-    monkeypatch.delenv("WEAVZ_FLOW_DATABASE_URL", raising=False)
-    root = write_project(tmp_path / "project", database_url=queue_db.url, echo_url=echo_stub.url, slow_s=0.05)
-    converge(root)
-    backend = LocalBackend(root / ".weavz-flow", queue_db.url)
-    yield root, backend
-    backend.close()
-
-
 def forget_database_url(root: Path) -> None:
     """The project file without ``backend.database_url``: the store must then come from elsewhere."""
     path = root / "weavz-flow.yaml"
@@ -92,7 +79,7 @@ def forget_database_url(root: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_on_postgresql_scheduled_runs_are_listed_beside_manual_ones(pg_project: tuple[Path, LocalBackend],
+def test_on_postgresql_scheduled_runs_are_listed_beside_manual_ones(pg_project: tuple[Path, LocalBackend],  # noqa: F811
                                                                     queue_db: QueueDatabase):  # noqa: F811
     root, backend = pg_project
     state = ScheduleState(backend.store)
