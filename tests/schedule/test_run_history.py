@@ -1,6 +1,6 @@
-"""``weavz-flow runs list/show`` read runs where they are written: scheduled runs of a PostgreSQL store in its
-database (found from the project's backend, ``WEAVZ_FLOW_DATABASE_URL`` or ``--database-url``, as the scheduler finds
-it), runs started by hand in the project's runs.db, both listed together; on SQLite everything is in runs.db."""
+"""``weavz-flow runs list/show`` read runs where they are written: on a PostgreSQL store, runs by hand and scheduled
+ones in its database (found from the project's backend, ``WEAVZ_FLOW_DATABASE_URL`` or ``--database-url``, as the
+scheduler finds it), plus an older runs.db of the project if there is one; on SQLite everything is in runs.db."""
 
 from __future__ import annotations
 
@@ -99,15 +99,22 @@ def test_on_postgresql_scheduled_runs_are_listed_beside_manual_ones(pg_project: 
     manual = CliRunner().invoke(cli, ["run", "tick", "--json", "--project", str(root)], env=CLEAN_ENV)
     assert manual.exit_code == 0, manual.output
     manual_id = json.loads(manual.stdout)["run_id"]
+    # A run by hand on a PostgreSQL store is recorded there too, beside the scheduled ones (seen from every machine).
+    assert not (root / ".weavz-flow" / "runs.db").exists()
+    pg_records = RunRecords.for_store(backend.store, root)
+    try:
+        assert pg_records.get(manual_id).status == RunStatus.SUCCEEDED.value
+    finally:
+        pg_records.close()
     both = listed(root)
-    assert both[0] == (manual_id, "tick", "succeeded")  # newest first, from runs.db
+    assert both[0] == (manual_id, "tick", "succeeded")  # newest first
     assert {run_id for run_id, _, _ in both[1:]} == scheduled_ids
     assert shown(root, manual_id)["run_id"] == manual_id
     assert listed(root, "--limit", "1") == both[:1]
 
     # The store found as the scheduler finds it without the project's database_url: the environment, or the option.
     forget_database_url(root)
-    assert listed(root) == [(manual_id, "tick", "succeeded")]  # runs.db only: the project's own SQLite store
+    assert listed(root) == []  # the project's own SQLite store has no runs
     assert listed(root, env={**CLEAN_ENV, "WEAVZ_FLOW_DATABASE_URL": queue_db.url}) == both
     assert listed(root, "--database-url", queue_db.url) == both
     assert shown(root, first, "--database-url", queue_db.url)["status"] == "succeeded"

@@ -11,6 +11,7 @@ from typing import Any
 import click
 import yaml
 
+from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
@@ -159,7 +160,9 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
                 else previews_text(flow_name, previews)
             click.echo(text, nl=False)
             return
-        records = RunRecords.for_project(project.root)
+        # Where the scheduler records its runs too: a PostgreSQL store's runs are seen from every machine.
+        records = RunRecords.for_store(backend.store, project.root) if isinstance(backend, LocalBackend) \
+            else RunRecords.for_project(project.root)
         progress = None if as_json else Progress()
         try:
             result = FlowRunner(project, backend, records=records, on_event=progress).run(

@@ -1,4 +1,6 @@
-"""Run records: one row per run and one per step, in ``<project>/.weavz-flow/runs.db`` (SQLite, own tables).
+"""Run records: one row per run and one per step, in ``<project>/.weavz-flow/runs.db`` (SQLite, own tables), or, when
+the engine's store is PostgreSQL, in that database and schema, so that the runs of every machine sharing the store
+(by hand or scheduled) are listed together.
 
 A run's row is written when it starts; its steps and final status in one transaction when it ends, so recording
 adds two writes per run rather than one per step. Everything stored has passed the run's Redactor already; outputs
@@ -11,12 +13,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.runner.outcome import RunResult, RunStatus
+
+if TYPE_CHECKING:
+    from weavz_flow.engine.store import Store
 
 RUNS_DB_FILE = "runs.db"
 OUTPUT_CAP = 64 * 1024
@@ -132,6 +137,14 @@ class RunRecords:
         state = root / ".weavz-flow"
         state.mkdir(parents=True, exist_ok=True)
         return cls(f"sqlite:///{state / RUNS_DB_FILE}")
+
+    @classmethod
+    def for_store(cls, store: Store, root: Path) -> RunRecords:
+        """The records that go with the engine's ``store``: its PostgreSQL database and schema, else ``root``'s
+        runs.db (a SQLite store is one machine's: the project's own file is as shared as it gets)."""
+        if store.dialect == "postgresql":
+            return cls(store.url.render_as_string(hide_password=False), schema=store.schema)
+        return cls.for_project(root)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -57,6 +57,4 @@ def open_schedule_session(project: Project, *, database_url: str | None = None,
 
 def run_records_for(project: Project, store: Store) -> RunRecords:
     """The run records that go with ``store``: its own PostgreSQL database and schema, else the project's runs.db."""
-    if store.dialect == "postgresql":
-        return RunRecords(store.url.render_as_string(hide_password=False), schema=store.schema)
-    return RunRecords.for_project(project.root)
+    return RunRecords.for_store(store, project.root)
