@@ -27,15 +27,14 @@ import time
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-PLACEHOLDER_ENV = {
-    "ACME_PROD_SLACK_BOT_TOKEN": "xoxb-placeholder-prod",
-    "ACME_PROD_GITHUB_TOKEN": "ghp_placeholder_prod",
-    "ALICE_GITHUB_TOKEN": "ghp_placeholder_alice",
-    "ACME_PROD_SHEETS_ACCESS_TOKEN": "ya29.placeholder",
-    "ACME_STAGING_SLACK_BOT_TOKEN": "xoxb-placeholder-staging",
-    "ACME_STAGING_GITHUB_TOKEN": "ghp_placeholder_staging",
-    "ACME_STATUS_TOKEN": "placeholder-status-token",
-}
+
+
+def placeholder_env() -> dict[str, str]:
+    """The example project's placeholder credentials, as `make demo` exports them (examples/demo.env)."""
+    lines = (EXAMPLES / "demo.env").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
 SUMMARY = re.compile(r"^(Plan: \d+ to add, \d+ to change, \d+ to destroy\.|No changes\. )")
 
 
@@ -95,7 +94,7 @@ def main() -> None:
         base = workspace.read_text(encoding="utf-8")
         env = {k: v for k, v in os.environ.items()
                if k not in ("WEAVZ_FLOW_DATABASE_URL", "WEAVZ_API_URL", "WEAVZ_API_KEY")}
-        env.update(PLACEHOLDER_ENV, PYTHONUNBUFFERED="1")
+        env.update(placeholder_env(), PYTHONUNBUFFERED="1")
         process = subprocess.Popen([sys.executable, "-m", "weavz_flow", "watch", str(root)], cwd=root, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         latencies: list[float] = []
