@@ -27,6 +27,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus
 
 RUN_FIRE_TASK = "weavz_flow.run_fire"
@@ -128,7 +129,7 @@ def ensure_queue_schema(conninfo: str) -> bool:
             conn.execute(SchemaManager.get_schema())
             return True
     except psycopg.Error as exc:
-        raise WeavzFlowError(f"cannot prepare the task queue in PostgreSQL: {_one_line(exc)}") from None
+        raise WeavzFlowError(f"cannot prepare the task queue in PostgreSQL: {one_line(exc)}") from None
 
 
 def _queue_tables_exist(conn: psycopg.Connection[Any]) -> bool:
@@ -138,10 +139,6 @@ def _queue_tables_exist(conn: psycopg.Connection[Any]) -> bool:
     if row is None or row[0] is None:
         raise WeavzFlowError("the task queue's schema does not exist: create it or fix the database URL's search_path")
     return bool(row[0])
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 # -- dispatch -----------------------------------------------------------------------------------------------------
@@ -157,7 +154,7 @@ class ProcrastinateDispatcher:
         try:
             self.app.open()
         except pq_errors.ConnectorException as exc:
-            raise WeavzFlowError(f"cannot reach the task queue in PostgreSQL: {_one_line(exc)}") from None
+            raise WeavzFlowError(f"cannot reach the task queue in PostgreSQL: {one_line(exc)}") from None
 
     @classmethod
     def for_store(cls, store: Store) -> ProcrastinateDispatcher:

@@ -24,6 +24,7 @@ from procrastinate import exceptions as pq_errors
 from procrastinate.jobs import Status
 
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.queue import HANDLER_CONTEXT_KEY, RUN_FIRE_TASK, FireHandler, ensure_queue_schema, make_app
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -57,7 +58,7 @@ class QueueWorker:
         if not self._ready.wait(timeout):
             raise WeavzFlowError("the task queue worker did not start in time")
         if self.error is not None:
-            raise WeavzFlowError(f"the task queue worker could not start: {_one_line(self.error)}")
+            raise WeavzFlowError(f"the task queue worker could not start: {one_line(self.error)}")
         return self
 
     @property
@@ -118,7 +119,7 @@ class QueueWorker:
             try:
                 await requeue_stalled(self._app, self.settings.stalled_after)
             except pq_errors.ConnectorException as exc:  # the database is away; the worker itself will notice too
-                log.warning("could not look for stalled fires: %s", _one_line(exc))
+                log.warning("could not look for stalled fires: %s", one_line(exc))
 
 
 async def requeue_stalled(app: procrastinate.App, stalled_after: float) -> int:
@@ -148,8 +149,4 @@ def start_worker(conninfo: str, handler: FireHandler, settings: WorkerSettings |
     ensure_queue_schema(conninfo)
     app = make_app(conninfo, min_size=1, max_size=settings.concurrency + 3)
     return QueueWorker(app, handler, settings).start()
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
