@@ -180,12 +180,16 @@ def _postgres_engine(url: sa.URL, schema: str | None, **kw: Any) -> sa.Engine:
     kw.setdefault("pool_pre_ping", True)
     engine = sa.create_engine(url, **kw)
     if schema is not None:
-        quoted = '"' + schema.replace('"', '""') + '"'
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            with dbapi_conn.cursor() as cursor:
-                cursor.execute(f"SET search_path TO {quoted}")
-            dbapi_conn.commit()
-
+        use_schema(engine, schema)
     return engine
+
+
+def use_schema(engine: sa.Engine, schema: str) -> None:
+    """Every new connection of ``engine`` works in ``schema`` (the store's own, or tables kept beside it)."""
+    quoted = '"' + schema.replace('"', '""') + '"'
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"SET search_path TO {quoted}")
+        dbapi_conn.commit()

@@ -13,15 +13,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
+from weavz_flow.engine.store import Store, use_schema
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.runner.outcome import RunResult, RunStatus
-
-if TYPE_CHECKING:
-    from weavz_flow.engine.store import Store
 
 RUNS_DB_FILE = "runs.db"
 OUTPUT_CAP = 64 * 1024
@@ -126,7 +124,7 @@ class RunRecords:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         elif schema is not None:
-            sa.event.listen(self.engine, "connect", _search_path(schema))
+            use_schema(self.engine, schema)
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # processes starting at once must not race to create the tables
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('weavz_flow.runs:' || current_schema()))"))
@@ -219,13 +217,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
-
-def _search_path(schema: str) -> Any:
-    quoted = '"' + schema.replace('"', '""') + '"'
-
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET search_path TO {quoted}")
-        dbapi_connection.commit()
-
-    return on_connect
