@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import pytest
+import yaml
+
+from weavz_flow.config import yaml_source
+from weavz_flow.config.yaml_hints import TEMPLATE_HINT
 from weavz_flow.config.yaml_source import parse_yaml
 from weavz_flow.diagnostics import Position
 
@@ -57,3 +62,48 @@ def test_empty_and_multi_document_texts() -> None:
     assert parse_yaml("# only a comment\n", "f.yaml").diagnostics == []
     multi = parse_yaml("a: 1\n---\nb: 2\n", "f.yaml")
     assert [d.code for d in multi.diagnostics] == ["yaml-syntax"]
+
+
+# Each common YAML mistake gets a hint that names the likely fix, whichever loader (C or pure Python) parsed it.
+HINT_CASES = {
+    "tab": ("a:\n  b: 1\n\tc: 2\n", (3, 1), "indent with spaces"),
+    "reserved-at": ("a: @team\n", (1, 4), "quote the value: YAML reserves '@'"),
+    "reserved-backtick": ("a: `x`\n", (1, 4), "reserves '`'"),
+    "unclosed-quote": ('a: "abc\nb: 1\n', (3, 1), "close the quote opened at line 1, column 4"),
+    "unclosed-list": ("a: [1, 2\nb: 3\n", (2, 2), "close the list opened at line 1, column 4 with ']'"),
+    "unclosed-mapping": ("a: {x: 1\nb: 3\n", (2, 2), "close the mapping opened at line 1, column 4 with '}'"),
+    "template-then-text": ("with:\n  text: {{ inputs.x }} and more\n", (2, 24), 'e.g. text: "{{ inputs.name }}"'),
+    "key-off-by-one": ("a:\n  b:\n    c: 1\n   d: 2\n", (4, 4), "mapping's keys start at line 2, column 3"),
+    "list-after-keys": ("a:\n  b: 1\n  - c\n", (3, 3), "a list item cannot follow keys of the same mapping"),
+    "item-off-column": ("steps:\n  - id: a\n  id: b\n", (3, 3), "line this item's '-' up with the list's first item"),
+    "colon-in-value": ("a: b: c\n", (1, 5), "quote a value that contains ': '"),
+    "missing-colon": ("a: 1\nb\nc: 2\n", (3, 1), "add ':' after the key at line 2, column 1"),
+    "text-after-quotes": ('a: "x" y\n', (1, 8), "a quoted value must be the whole value"),
+    "second-document": ("a: 1\n---\nb: 2\n", (2, 1), "remove the '---' line"),
+    "undefined-alias": ("a: *nope\n", (1, 4), "quote the value if '*' is meant literally"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HINT_CASES))
+@pytest.mark.parametrize("loader", ["c", "pure"])
+def test_syntax_errors_suggest_the_fix(case: str, loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if loader == "pure":  # the fallback when PyYAML is built without libyaml words its errors differently
+        monkeypatch.setattr(yaml_source, "_Loader", yaml.SafeLoader)
+    text, (line, column), hint = HINT_CASES[case]
+    (diag,) = parse_yaml(text, "f.yaml").diagnostics
+    assert diag.position == Position("f.yaml", line, column)
+    assert diag.hint is not None and hint in diag.hint, diag
+
+
+def test_an_unquoted_template_value_is_named_as_such() -> None:
+    doc = parse_yaml("with:\n  text: {{ inputs.x }}\n", "f.yaml")
+    (diag,) = doc.diagnostics
+    assert diag.code == "yaml-template"
+    assert diag.position == Position("f.yaml", 2, 9)
+    assert "unquoted template" in diag.message and diag.hint == TEMPLATE_HINT
+
+
+def test_hints_never_quote_the_offending_line() -> None:
+    for text in ('token: "s3cr3t-value\n', "token: s3cr3t-value: x\n", "a:\n  b: 1\n c: s3cr3t-value\n"):
+        (diag,) = parse_yaml(text, "f.yaml").diagnostics
+        assert diag.hint is not None and "s3cr3t" not in str(diag)

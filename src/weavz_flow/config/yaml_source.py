@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from weavz_flow.config.yaml_hints import TEMPLATE_HINT, syntax_hint
 from weavz_flow.diagnostics import Diagnostic, Position, Severity
 
 try:  # the C loader composes several times faster; fall back quietly where libyaml is missing
@@ -87,7 +88,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        return YamlDocument(None, positions, [_syntax_diagnostic(exc, file)])
+        return YamlDocument(None, positions, [_syntax_diagnostic(exc, file, text)])
     except yaml.YAMLError as exc:  # errors without a mark (e.g. a bad byte in a stream)
         diag = Diagnostic(Severity.ERROR, "yaml-syntax", f"invalid YAML: {exc}", Position(file, 1, 1))
         return YamlDocument(None, positions, [diag])
@@ -104,14 +105,14 @@ def _pos(file: str, node: yaml.Node) -> Position:
     return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     where = Position(file, mark.line + 1, mark.column + 1) if mark is not None else Position(file, 1, 1)
     # The problem text only: PyYAML's full str() quotes the offending line, which may hold a secret.
     problem = exc.problem or "invalid YAML"
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    return Diagnostic(Severity.ERROR, "yaml-syntax", f"YAML syntax error: {problem}", where)
+    return Diagnostic(Severity.ERROR, "yaml-syntax", f"YAML syntax error: {problem}", where, syntax_hint(exc, text))
 
 
 class _Builder:
@@ -172,6 +173,11 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merged.append(value_node)
+                continue
+            if isinstance(key_node, yaml.MappingNode) and key_node.flow_style and node.flow_style:
+                # `text: {{ inputs.x }}` parses as a mapping keyed by a mapping: the classic unquoted template.
+                self._error("yaml-template", "unquoted template: YAML reads '{{' here as a nested mapping", node,
+                            TEMPLATE_HINT)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self._error("yaml-key", "mapping keys must be plain names", key_node)
