@@ -74,8 +74,17 @@ def test_missing_keys_point_at_their_parent(make_project: ProjectMaker) -> None:
     root = make_project({"w.yaml": "workspace: main\nconnections:\n  gh:\n    integration: github\n"})
     result = read_project(root)
     assert [str(d) for d in result.diagnostics] == [
-        "w.yaml:3:3: error: missing required key 'type' in 'connections.gh'"
+        "w.yaml:3:3: error: missing required key 'type' in 'connections.gh' "
+        "(add 'type:' with one of 'SECRET_TEXT', 'BASIC_AUTH', 'CUSTOM_AUTH' or 'OAUTH2')"
     ]
+
+
+def test_a_scalar_where_a_list_belongs_gets_the_list_spelling(make_project: ProjectMaker) -> None:
+    workspace = "workspace: main\nintegrations:\n  kv:\n    integration: kv-store\n    actions: put\n"
+    root = make_project({"w.yaml": workspace})
+    result = read_project(root)
+    (diag,) = result.diagnostics
+    assert diag.hint == "write a list, e.g. actions: [...], or one '- item' per line"
 
 
 def test_a_key_literally_named_like_pydantics_key_marker_is_an_unknown_key(make_project: ProjectMaker) -> None:
@@ -83,7 +92,8 @@ def test_a_key_literally_named_like_pydantics_key_marker_is_an_unknown_key(make_
     root = make_project({"f.yaml": FLOW + "'[key]': null\n", "w.yaml": WORKSPACE + "  '[key]': {integration: http}\n"})
     result = read_project(root)
     assert [str(d) for d in result.diagnostics] == [
-        "f.yaml:7:1: error: unknown key '[key]'",
+        "f.yaml:7:1: error: unknown key '[key]' (valid keys here: 'description', 'end_user', 'finally', 'flow', "
+        "'inputs', 'schedule', 'secrets', 'steps', 'workspace')",
         "w.yaml:4:3: error: invalid name '[key]': use a lowercase letter, then lowercase letters, digits, '_' or '-'",
     ]
 

@@ -39,6 +39,8 @@ _PATTERN_TEXT = {
     USES_PATTERN: "'<alias>.<action>'",
 }
 
+_MAX_LISTED = 12  # a hint lists the accepted keys or values only when there are this few
+
 _TYPE_WORDS = {
     "string_type": "a string",
     "bool_type": "a boolean",
@@ -114,10 +116,15 @@ def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: typ
     if kind == "missing":
         parent = path[:-1]
         where = "" if not parent else f" in {_name(parent)}"
-        return _diag("missing-key", f"missing required key '{path[-1]}'{where}", positions.key(parent))
+        choices = allowed_values(model, path)
+        hint = f"add '{path[-1]}:' with one of {_or(choices)}" if 1 < len(choices) <= _MAX_LISTED else None
+        return _diag("missing-key", f"missing required key '{path[-1]}'{where}", positions.key(parent), hint)
     if kind == "extra_forbidden":
         key = str(path[-1])
-        hint = did_you_mean(key, allowed_keys(model, path[:-1]))
+        allowed = allowed_keys(model, path[:-1])
+        hint = did_you_mean(key, allowed)
+        if hint is None and 0 < len(allowed) <= _MAX_LISTED:
+            hint = "valid keys here: " + ", ".join(f"'{k}'" for k in allowed)
         return _diag("unknown-key", f"unknown key '{key}'", positions.key(path), hint)
     if kind == "literal_secret":
         var = "_".join(str(p) for p in path[-2:] if isinstance(p, str)).upper()
@@ -133,7 +140,10 @@ def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: typ
         given = err.get("input")
         hint = did_you_mean(given, expected) if isinstance(given, str) else None
         return _diag("invalid-value", f"{_name(path)} must be one of {_or(expected)}", positions.value(path), hint)
-    return _diag("invalid-value", f"{_name(path)}: {_describe(err)}", positions.value(path))
+    hint = None
+    if kind == "list_type" and isinstance(err.get("input"), str | int | float | bool):
+        hint = f"write a list, e.g. {path[-1]}: [...], or one '- item' per line"
+    return _diag("invalid-value", f"{_name(path)}: {_describe(err)}", positions.value(path), hint)
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -178,13 +188,28 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def allowed_keys(model: type[BaseModel], path: NodePath) -> list[str]:
+    return sorted({key for node in _nodes_at(model, path) for key in node.get("properties", {})})
+
+
+def allowed_values(model: type[BaseModel], path: NodePath) -> list[str]:
+    """The values the schema lists for the key at ``path`` (an enum or constants), in schema order."""
+    values: list[str] = []
+    for node in _nodes_at(model, path):
+        for value in [*node.get("enum", ()), *([node["const"]] if "const" in node else [])]:
+            if isinstance(value, str) and value not in values:
+                values.append(value)
+    return values
+
+
+def _nodes_at(model: type[BaseModel], path: NodePath) -> list[dict[str, Any]]:
+    """The schema nodes that describe the value at ``path``, with references and unions expanded."""
     schema = _schema(model)
-    found: list[str] = []
+    found: list[dict[str, Any]] = []
     _walk(schema, tuple(path), schema.get("$defs", {}), found, 0)
-    return sorted(set(found))
+    return found
 
 
-def _walk(schema: Any, path: NodePath, defs: dict[str, Any], found: list[str], depth: int) -> None:
+def _walk(schema: Any, path: NodePath, defs: dict[str, Any], found: list[dict[str, Any]], depth: int) -> None:
     if not isinstance(schema, dict) or depth > 50:
         return
     ref = schema.get("$ref")
@@ -194,7 +219,7 @@ def _walk(schema: Any, path: NodePath, defs: dict[str, Any], found: list[str], d
         for branch in schema.get(combinator, ()):
             _walk(branch, path, defs, found, depth + 1)
     if not path:
-        found.extend(schema.get("properties", {}))
+        found.append(schema)
         return
     head, rest = path[0], path[1:]
     if isinstance(head, int):
