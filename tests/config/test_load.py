@@ -122,3 +122,23 @@ def test_empty_and_non_mapping_files(make_project: ProjectMaker) -> None:
     assert [(d.code, d.severity.value) for d in result.diagnostics] == [
         ("empty-file", "warning"), ("invalid-file", "error")
     ]
+
+
+@pytest.mark.parametrize(("cron", "field", "accepts"), [
+    ("61 * * * *", "minute", "0-59"),
+    ("0 24 * * *", "hour", "0-23"),
+    ("0 0 0 * *", "day-of-month", "1-31"),
+    ("0 0 * 13 *", "month", "1-12 or JAN-DEC"),
+    ("0 0 * * MONN", "day-of-week", "0-7 (0 and 7 are Sunday) or SUN-SAT"),
+])
+def test_a_bad_cron_names_the_field_at_fault(make_project: ProjectMaker, cron: str, field: str, accepts: str) -> None:
+    root = make_project({"w.yaml": WORKSPACE, "f.yaml": FLOW + f"schedule: {{cron: '{cron}'}}\n"})
+    (diag,) = read_project(root).diagnostics
+    assert diag.message == f"'schedule.cron': invalid cron expression '{cron}': the {field} field takes {accepts}"
+
+
+def test_a_misspelled_time_zone_gets_the_close_names(make_project: ProjectMaker) -> None:
+    schedule = "schedule: {cron: '0 9 * * *', timezone: America/New_Yrok}\n"
+    (diag,) = read_project(make_project({"w.yaml": WORKSPACE, "f.yaml": FLOW + schedule})).diagnostics
+    assert diag.message.startswith(
+        "'schedule.timezone': unknown time zone 'America/New_Yrok' (did you mean 'America/New_York'")

@@ -27,6 +27,7 @@ from weavz_flow.config.model.base import (
     StepId,
     StrictModel,
 )
+from weavz_flow.suggest import did_you_mean
 
 
 class InputType(StrEnum):
@@ -133,6 +134,15 @@ class Missed(StrEnum):
     NONE = "none"  # skip them all
 
 
+_CRON_FIELDS = (
+    ("minute", "0-59"),
+    ("hour", "0-23"),
+    ("day-of-month", "1-31"),
+    ("month", "1-12 or JAN-DEC"),
+    ("day-of-week", "0-7 (0 and 7 are Sunday) or SUN-SAT"),
+)
+
+
 class ScheduleConfig(StrictModel):
     cron: str = Field(description="five fields: minute hour day-of-month month day-of-week")
     timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin")
@@ -152,6 +162,15 @@ class ScheduleConfig(StrictModel):
         from croniter import croniter
 
         if not croniter.is_valid(value):
+            fields = value.split()
+            # Name the field at fault: croniter's own message says only "not acceptable".
+            for index, (name, accepts) in enumerate(_CRON_FIELDS):
+                alone = " ".join(fields[index] if i == index else "*" for i in range(5))
+                if not croniter.is_valid(alone):
+                    raise PydanticCustomError(
+                        "cron", "invalid cron expression '{cron}': the {field} field takes {accepts}",
+                        {"cron": value, "field": name, "accepts": accepts},
+                    )
             raise PydanticCustomError("cron", "invalid cron expression '{cron}'", {"cron": value})
         return value
 
@@ -163,9 +182,11 @@ class ScheduleConfig(StrictModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise PydanticCustomError(
-                "timezone", "unknown time zone '{tz}' (use an IANA name such as 'Europe/Berlin')", {"tz": value}
-            ) from None
+            from zoneinfo import available_timezones
+
+            hint = did_you_mean(value, available_timezones()) or "use an IANA name such as 'Europe/Berlin'"
+            raise PydanticCustomError("timezone", "unknown time zone '{tz}' ({hint})", {"tz": value, "hint": hint}) \
+                from None
         return value
 
 
