@@ -10,7 +10,15 @@ def test_scan_finds_names_and_keyed_references() -> None:
     scan = scan_template("{{ inputs.a }} {{ steps['b'].output }} {% for x in inputs.list %}{{ x }}{% endfor %}")
     assert not isinstance(scan, TemplateSyntaxProblem)
     assert scan.names == {"inputs", "steps"}
-    assert TemplateRef("inputs", "a") in scan.refs and TemplateRef("steps", "b") in scan.refs
+    assert TemplateRef("inputs", "a") in scan.refs and TemplateRef("steps", "b", "output") in scan.refs
+
+
+def test_scan_records_the_field_read_from_a_step() -> None:
+    scan = scan_template("{{ steps.a.outputs }} {{ steps['b']['status'] }} {{ steps.c }} {{ steps.d[inputs.k] }}")
+    assert not isinstance(scan, TemplateSyntaxProblem)
+    steps = [r for r in scan.refs if r.root == "steps"]
+    assert steps == [TemplateRef("steps", "a", "outputs"), TemplateRef("steps", "b", "status"),
+                     TemplateRef("steps", "c"), TemplateRef("steps", "d")]
 
 
 def test_scan_reports_syntax_errors_with_the_template_line() -> None:
@@ -55,6 +63,9 @@ finally:
   - id: z
     uses: kv.put
     with: {key: "{{ steps.c.output }}", value: "{{ steps.zz.output }}"}
+  - id: y
+    uses: kv.put
+    with: {key: "{{ steps.a.get('status') }}{{ steps.a.error }}", value: "{{ steps.a.outputs }}"}
 """}, project_file="version: 1\nenv: [PATH]\n")
     assert [str(d) for d in validate_project(root, catalog).diagnostics] == [
         "f.yaml:11:17: error: template reads undeclared input 'usr' (did you mean 'user'?)",
@@ -69,4 +80,5 @@ finally:
         "f.yaml:16:50: error: step 'b' reads its own result",
         "f.yaml:20:17: error: template reads step 'b', which may still be running (add 'b' to this step's 'needs')",
         "f.yaml:24:48: error: template reads unknown step 'zz' (did you mean 'z'?)",
+        "f.yaml:27:74: error: steps.a has no 'outputs' (did you mean 'output'?)",
     ]

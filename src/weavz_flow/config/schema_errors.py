@@ -141,8 +141,13 @@ def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: typ
         hint = did_you_mean(given, expected) if isinstance(given, str) else None
         return _diag("invalid-value", f"{_name(path)} must be one of {_or(expected)}", positions.value(path), hint)
     hint = None
-    if kind == "list_type" and isinstance(err.get("input"), str | int | float | bool):
+    scalar = isinstance(err.get("input"), str | int | float | bool)
+    if kind == "list_type" and scalar:
         hint = f"write a list, e.g. {path[-1]}: [...], or one '- item' per line"
+    elif kind in ("model_type", "dict_type") and scalar:
+        keys = allowed_keys(model, path)
+        if 0 < len(keys) <= _MAX_LISTED:
+            hint = "write a mapping with keys among " + ", ".join(f"'{k}'" for k in keys)
     return _diag("invalid-value", f"{_name(path)}: {_describe(err)}", positions.value(path), hint)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from weavz_flow.suggest import did_you_mean
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CONTEXT_ROOTS = frozenset({"inputs", "steps", "secrets", "env", "flow", "run"})
 LOOP_ROOTS = frozenset({"item", "index"})
 KEYED_ROOTS = ("inputs", "steps", "secrets", "env")
+STEP_FIELDS = ("output", "status", "error")  # what steps.<id> holds (the runner's StepState.as_context)
 
 
 def is_template(value: object) -> bool:
@@ -38,6 +39,7 @@ def is_template(value: object) -> bool:
 class TemplateRef:
     root: str  # one of KEYED_ROOTS
     key: str  # the input name, step id, secret name or variable name
+    field: str | None = None  # for steps: the part read after the step id (output, status, error), when constant
 
 
 @dataclass(slots=True)
@@ -79,12 +81,24 @@ def scan_template(source: str) -> TemplateScan | TemplateSyntaxProblem:
             hint = did_you_mean(name, known)
             message = f"unknown {kind} '{name}'" + (f" ({hint})" if hint else "")
         return TemplateSyntaxProblem(message, exc.lineno or 1)
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+    lookups = list(tree.find_all((nodes.Getattr, nodes.Getitem)))
+    fields = {id(node.node): _constant_key(node) for node in lookups}
+    for node in lookups:
         base = node.node
         if not isinstance(base, nodes.Name) or base.name not in KEYED_ROOTS or base.name not in scan.names:
             continue
-        if isinstance(node, nodes.Getattr):
-            scan.refs.append(TemplateRef(base.name, node.attr))
-        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            scan.refs.append(TemplateRef(base.name, node.arg.value))
+        key = _constant_key(node)
+        if key is not None:
+            scan.refs.append(TemplateRef(base.name, key, fields.get(id(node)) if base.name == "steps" else None))
     return scan
+
+
+def _constant_key(node: Any) -> str | None:
+    """``x.name`` or ``x['name']``: the name; None for a computed subscript."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    return None

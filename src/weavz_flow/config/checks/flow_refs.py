@@ -159,4 +159,5 @@ class _StepCheck:
             names = ", ".join(f"'{m}'" for m in missing)
             via = " (after partials)" if partials else ""
             self.findings.error("missing-input", f"'{action.key}' requires {names}, which the step does not set{via}",
-                                self.at("uses"), "add it under 'with' or in a default partial")
+                                self.at("uses"),
+                                f"add {'it' if len(missing) == 1 else 'them'} under 'with' or in a default partial")

@@ -12,6 +12,7 @@ from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.config.templates import (
     CONTEXT_ROOTS,
     LOOP_ROOTS,
+    STEP_FIELDS,
     TemplateScan,
     TemplateSyntaxProblem,
     is_template,
@@ -54,6 +55,10 @@ def _strings(value: Any, path: NodePath) -> Iterator[tuple[NodePath, str]]:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _strings(v, (*path, i))
+
+
+# Besides its fields, a step's result is a mapping in the sandbox, so steps.x.get('output') is valid too.
+_STEP_READS = frozenset(STEP_FIELDS) | {"get", "items", "keys", "values"}
 
 
 class _FlowTemplates:
@@ -105,6 +110,10 @@ class _FlowTemplates:
                                     "allow-list", where, "add it to 'env' in weavz-flow.yaml")
             elif ref.root == "steps" and step is not None:
                 self._step_ref(key, step, where)
+                if ref.field is not None and ref.field not in _STEP_READS and key in self.step_ids:
+                    self.findings.error("unknown-step-field", f"steps.{key} has no '{ref.field}'", where,
+                                        did_you_mean(ref.field, STEP_FIELDS)
+                                        or "a step's result has " + ", ".join(STEP_FIELDS))
 
     def _step_ref(self, key: str, step: StepConfig, where: Any) -> None:
         if key not in self.step_ids:
