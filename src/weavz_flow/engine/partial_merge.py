@@ -4,13 +4,18 @@ Selection: ``partialIds`` absent means the alias's default partials (integration
 by creation time); ``[]`` means none; a list means exactly those, in request order, by id or by name.
 Merge (shallow, top-level keys): action defaults, then partial values, then caller input, then enforced values.
 A caller sending an enforced key is overridden silently, as on Weavz; the result says which keys were.
+Trigger partials are never selected for an action: not as defaults, and a named one is a PARTIAL_MISMATCH.
+
+:func:`select_partials` reads the store; :func:`choose_partials` applies the same rules to partials already read (the
+remote backend's dry run, which has the workspace's partials from ``GET /api/v1/partials``). Both share the order and
+the checks below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -41,6 +46,64 @@ class MergedInput:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+class PartialRecord(Protocol):
+    """What selection reads of a stored partial: a ``partials`` table row, or a partial read over the API."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def workspace_integration_id(self) -> str | None: ...
+    @property
+    def action_name(self) -> str | None: ...
+    @property
+    def trigger_name(self) -> str | None: ...
+    @property
+    def is_default(self) -> bool: ...
+    @property
+    def created_at(self) -> str: ...  # the store's sortable UTC text
+    @property
+    def values(self) -> Mapping[str, Any] | None: ...
+    @property
+    def enforced_keys(self) -> Sequence[str] | None: ...
+
+
+def default_order(partial: PartialRecord) -> tuple[bool, str, str]:
+    """Integration-wide first, then the action's; ties by creation time, then name."""
+    return (partial.action_name is not None, partial.created_at, partial.name)
+
+
+def choose_partials(
+    partials: Sequence[PartialRecord],
+    *,
+    alias_id: str | None,
+    alias: str | None,
+    action_name: str,
+    partial_ids: Sequence[str] | None,
+) -> list[SelectedPartial]:
+    """:func:`select_partials` over the workspace's partials already read: ``alias_id``/``alias`` name the targeted
+    workspace integration (None when the workspace has none for the integration)."""
+    if partial_ids is not None and len(partial_ids) == 0:
+        return []
+    if partial_ids is None:
+        if alias_id is None:
+            return []
+        found = [p for p in partials if p.workspace_integration_id == alias_id and p.is_default
+                 and p.trigger_name is None and p.action_name in (None, action_name)]
+        return [_selected(p) for p in sorted(found, key=default_order)]
+    chosen = []
+    for ref in partial_ids:
+        row = next((p for p in partials if p.id == ref), None)
+        if row is None and alias_id is not None:
+            candidates = [p for p in partials if p.workspace_integration_id == alias_id and p.name == ref
+                          and p.action_name in (None, action_name)]
+            candidates.sort(key=lambda p: p.action_name is None)
+            row = candidates[0] if candidates else None
+        chosen.append(_checked(row, ref, alias_id, alias, action_name))
+    return chosen
+
+
 def select_partials(
     conn: sa.Connection,
     *,
@@ -62,8 +125,7 @@ def select_partials(
                 sa.or_(_p.c.action_name.is_(None), _p.c.action_name == action_name),
             )
         ).all()
-        # Integration-wide first, then the action's; ties by creation time, then name.
-        rows.sort(key=lambda r: (r.action_name is not None, r.created_at, r.name))
+        rows.sort(key=default_order)
         return [_selected(r) for r in rows]
     return [_explicit(conn, workspace_id, target, action_name, ref) for ref in partial_ids]
 
@@ -78,14 +140,21 @@ def _explicit(conn: sa.Connection, workspace_id: str, target: Target, action_nam
         ).all()
         candidates.sort(key=lambda r: r.action_name is None)  # the action's own partial before a wide one
         row = candidates[0] if candidates else None
+    return _checked(row, ref, target.id, target.alias, action_name)
+
+
+def _checked(
+    row: PartialRecord | None, ref: str, alias_id: str | None, alias: str | None, action_name: str,
+) -> SelectedPartial:
+    """A partial the caller named: it must exist, belong to the targeted alias, and be for this action."""
     if row is None:
         raise ApiError(ErrorCode.PARTIAL_NOT_FOUND, f"Partial '{ref}' not found in this workspace",
                        details={"partialId": ref})
-    if target.integration is None or row.workspace_integration_id != target.id:
+    if alias_id is None or row.workspace_integration_id != alias_id:
         raise ApiError(
             ErrorCode.PARTIAL_MISMATCH,
             f"Partial '{row.name}' belongs to another integration alias",
-            details={"partialId": row.id, "integrationAlias": target.alias},
+            details={"partialId": row.id, "integrationAlias": alias},
         )
     if row.trigger_name is not None or (row.action_name is not None and row.action_name != action_name):
         raise ApiError(
@@ -96,7 +165,7 @@ def _explicit(conn: sa.Connection, workspace_id: str, target: Target, action_nam
     return _selected(row)
 
 
-def _selected(row: sa.Row[Any]) -> SelectedPartial:
+def _selected(row: PartialRecord) -> SelectedPartial:
     return SelectedPartial(
         id=row.id, name=row.name, action_name=row.action_name, values=dict(row.values or {}),
         enforced_keys=tuple(row.enforced_keys or ()),

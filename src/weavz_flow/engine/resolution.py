@@ -14,6 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.alias_choice import (
+    check_enabled,
+    check_integration,
+    choose_alias,
+    connection_required,
+    end_user_not_found,
+)
 from weavz_flow.engine.naming import Strategy
 from weavz_flow.engine.services.connections import SELECT as CONNECTION_SELECT
 from weavz_flow.engine.services.connections import visible_in_workspace
@@ -58,46 +65,17 @@ def pick_workspace_integration(
         ).first()
         if row is None:
             raise not_found("Workspace integration", workspace_integration_id)
-        _check_integration(row, integration_name)
+        check_integration(row, integration_name)
         return Target(row)
-    if integration_alias is not None:
-        row = conn.execute(
-            sa.select(_wi).where(_wi.c.workspace_id == workspace_id, _wi.c.alias == integration_alias)
-        ).first()
-        if row is None:
-            raise ApiError(ErrorCode.NOT_FOUND, f"No integration alias '{integration_alias}' in this workspace",
-                           details={"integrationAlias": integration_alias}, status=404)
-        _check_integration(row, integration_name)
-        return Target(row)
-    rows = conn.execute(
-        sa.select(_wi).where(_wi.c.workspace_id == workspace_id, _wi.c.integration_name == integration_name)
-    ).all()
-    if len(rows) == 1:
-        return Target(rows[0])
-    for row in rows:
-        if row.alias == integration_name:
-            return Target(row)
-    if rows:
-        aliases = sorted(r.alias for r in rows)
-        raise ApiError(
-            ErrorCode.AMBIGUOUS_INTEGRATION,
-            f"Integration '{integration_name}' has several aliases in this workspace ({', '.join(aliases)}); "
-            "give integrationAlias or workspaceIntegrationId",
-            details={"integrationName": integration_name, "aliases": aliases},
-        )
-    return Target(None)
+    # All of the workspace's aliases (a handful): the choice itself is alias_choice's, shared with the remote dry run.
+    rows = conn.execute(sa.select(_wi).where(_wi.c.workspace_id == workspace_id)).all()
+    return Target(choose_alias(rows, integration_name, integration_alias=integration_alias))
 
 
 def check_action_enabled(target: Target, action_name: str) -> None:
     if target.integration is None:
         return
-    enabled = target.integration.enabled_actions
-    if enabled is not None and action_name not in enabled:
-        raise ApiError(
-            ErrorCode.ACTION_NOT_ALLOWED,
-            f"Action '{action_name}' is not enabled for alias '{target.alias}'",
-            details={"integrationAlias": target.alias, "actionName": action_name, "enabledActions": list(enabled)},
-        )
+    check_enabled(target.integration.alias, target.integration.enabled_actions, action_name)
 
 
 def resolve_connection(
@@ -127,8 +105,8 @@ def resolve_connection(
         return None
     wi = target.integration
     if wi is None:
-        raise _required(integration_name, "the workspace has no alias for this integration; add one or give "
-                                          "connectionExternalId")
+        raise connection_required(integration_name, "the workspace has no alias for this integration; add one or "
+                                                    "give connectionExternalId")
     strategy = Strategy(wi.connection_strategy)
     if strategy == Strategy.FIXED:
         return _pinned(conn, wi, integration_name)
@@ -138,8 +116,7 @@ def resolve_connection(
             sa.select(_eu.c.id).where(_eu.c.workspace_id == workspace_id, _eu.c.external_id == end_user_id)
         ).first()
         if user is None:
-            raise ApiError(ErrorCode.END_USER_NOT_FOUND, f"End user '{end_user_id}' not found in this workspace",
-                           details={"endUserId": end_user_id})
+            raise end_user_not_found(end_user_id)
         user_connection = conn.execute(
             CONNECTION_SELECT.where(_c.c.end_user_id == user.id, _c.c.integration_name == integration_name,
                                     _c.c.status == "ACTIVE")
@@ -150,28 +127,14 @@ def resolve_connection(
     if strategy == Strategy.PER_USER_WITH_FALLBACK:
         return _pinned(conn, wi, integration_name)
     if end_user_id is None:
-        raise _required(integration_name, f"alias '{wi.alias}' uses per_user connections; give endUserId")
-    raise _required(integration_name, f"end user '{end_user_id}' has no connection for '{integration_name}'")
+        raise connection_required(integration_name, f"alias '{wi.alias}' uses per_user connections; give endUserId")
+    raise connection_required(integration_name, f"end user '{end_user_id}' has no connection for '{integration_name}'")
 
 
 def _pinned(conn: sa.Connection, wi: sa.Row[Any], integration_name: str) -> sa.Row[Any]:
     if wi.connection_id is None:
-        raise _required(integration_name, f"alias '{wi.alias}' has no connection")
+        raise connection_required(integration_name, f"alias '{wi.alias}' has no connection")
     row = conn.execute(CONNECTION_SELECT.where(_c.c.id == wi.connection_id)).first()
     if row is None:  # deleted since; the foreign key clears the pin, so this is a race at most
-        raise _required(integration_name, f"alias '{wi.alias}' has no connection")
+        raise connection_required(integration_name, f"alias '{wi.alias}' has no connection")
     return row
-
-
-def _check_integration(row: sa.Row[Any], integration_name: str) -> None:
-    if row.integration_name != integration_name:
-        raise ApiError(
-            ErrorCode.VALIDATION_ERROR,
-            f"Alias '{row.alias}' is for integration '{row.integration_name}', not '{integration_name}'",
-            details={"integrationAlias": row.alias, "integrationName": integration_name},
-        )
-
-
-def _required(integration_name: str, why: str) -> ApiError:
-    return ApiError(ErrorCode.CONNECTION_REQUIRED, f"A connection is required for '{integration_name}': {why}",
-                    details={"integrationName": integration_name})
