@@ -19,6 +19,9 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # Never a RunResult's status: a reader's verdict on a run record whose process stopped without finishing it
+    # (killed, out of memory, its machine lost), told by its heartbeat or its owner's pid (see runner.records).
+    LOST = "lost"
 
 
 @dataclass(frozen=True, slots=True)

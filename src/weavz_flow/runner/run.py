@@ -103,6 +103,14 @@ class FlowRunner:
         if self.records is not None:
             self.records.start(run_id=info.id, flow=flow.name, workspace=flow.workspace, started_at=info.started_at,
                                inputs=recorded_inputs, end_user=context.end_user)
+        try:
+            return self._run(context, redactor, aliases)
+        finally:  # finish() stops the run's heartbeat; this also covers whatever escapes before it
+            if self.records is not None:
+                self.records.stop_heartbeat(info.id)
+
+    def _run(self, context: RunContext, redactor: Redactor, aliases: dict[str, str]) -> RunResult:
+        flow, info = context.flow, context.run
         self.on_event(RunEvent(EventKind.RUN_STARTED, info.id, flow.name))
         source = self.project.flow_sources.get(flow.name)
         rt = StepRuntime(self.backend, context, aliases, source.display if source else flow.name, redactor,
