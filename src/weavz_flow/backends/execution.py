@@ -50,3 +50,5 @@ class ExecutePreview:
     connection_external_id: str | None  # None: the integration needs no connection
     connection_id: str | None = None
     end_user: str | None = None
+    # What the backend could not know (a remote backend without a catalog); empty when the preview is complete.
+    notes: tuple[str, ...] = ()

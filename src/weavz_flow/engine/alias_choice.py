@@ -79,3 +79,9 @@ def connection_required(integration_name: str, why: str) -> ApiError:
 def end_user_not_found(end_user_id: str) -> ApiError:
     return ApiError(ErrorCode.END_USER_NOT_FOUND, f"End user '{end_user_id}' not found in this workspace",
                     details={"endUserId": end_user_id})
+
+
+def connection_not_found(external_id: str, integration_name: str) -> ApiError:
+    return ApiError(ErrorCode.CONNECTION_NOT_FOUND,
+                    f"Connection '{external_id}' not found for integration '{integration_name}'",
+                    details={"connectionExternalId": external_id, "integrationName": integration_name})

@@ -18,6 +18,7 @@ from weavz_flow.engine.alias_choice import (
     check_enabled,
     check_integration,
     choose_alias,
+    connection_not_found,
     connection_required,
     end_user_not_found,
 )
@@ -25,7 +26,6 @@ from weavz_flow.engine.naming import Strategy
 from weavz_flow.engine.services.connections import SELECT as CONNECTION_SELECT
 from weavz_flow.engine.services.connections import visible_in_workspace
 from weavz_flow.engine.services.scope import not_found
-from weavz_flow.errors import ApiError, ErrorCode
 
 _wi = t.workspace_integrations
 _c = t.connections
@@ -95,11 +95,7 @@ def resolve_connection(
             _c.c.org_id == org_id, _c.c.integration_name == integration_name,
             _c.c.external_id == connection_external_id)).first()
         if row is None or not visible_in_workspace(row, workspace_id):
-            raise ApiError(
-                ErrorCode.CONNECTION_NOT_FOUND,
-                f"Connection '{connection_external_id}' not found for integration '{integration_name}'",
-                details={"connectionExternalId": connection_external_id, "integrationName": integration_name},
-            )
+            raise connection_not_found(connection_external_id, integration_name)
         return row
     if not needs_connection:
         return None

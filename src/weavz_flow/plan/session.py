@@ -3,7 +3,8 @@
 The backend is chosen in this order: an explicit API URL (``--api-url``, else ``WEAVZ_API_URL``) means the remote
 backend with ``WEAVZ_API_KEY``; else the project file's ``backend:`` (remote with its URL and key reference, or local
 with its ``database_url``); the local engine's database defaults to ``WEAVZ_FLOW_DATABASE_URL``, else
-``<project>/.weavz-flow/state.db``.
+``<project>/.weavz-flow/state.db``. Either backend gets ``catalog``, else the full catalog loaded when first needed
+(the remote one for its dry runs' action defaults).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from weavz_flow.config.project import Project
 from weavz_flow.config.schedules import ScheduledFlow, scheduled_flows
 from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.integrations.registry import load_full_catalog
 from weavz_flow.plan.compute import PlanOptions, compute_plan
 from weavz_flow.plan.desired import desired_state
 from weavz_flow.plan.fingerprints import STATE_DIR, FingerprintBook, desired_fingerprints
@@ -49,12 +51,12 @@ def open_backend(
             key = resolve_secret(settings.api_key, project.root, env)
         except SecretUnavailableError as exc:
             raise WeavzFlowError(f"the remote backend's api_key: {exc}") from None
-        return RemoteBackend(settings.api_url, key)
+        return RemoteBackend(settings.api_url, key, catalog=catalog if catalog is not None else load_full_catalog)
     if url is not None:
         key_text = env.get(API_KEY_ENV)
         if not key_text:
             raise WeavzFlowError(f"{API_KEY_ENV} is not set; the remote backend at {url} needs an API key")
-        return RemoteBackend(url, Sensitive(key_text))
+        return RemoteBackend(url, Sensitive(key_text), catalog=catalog if catalog is not None else load_full_catalog)
     database = getattr(settings, "database_url", None)
     return LocalBackend(state_dir(project), database, catalog=catalog)
 

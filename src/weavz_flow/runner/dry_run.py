@@ -91,5 +91,5 @@ def dry_run(runner: FlowRunner, flow_name: str, inputs: Mapping[str, Any] | None
         previews.append(StepPreview(
             **base, final_input=redactor.data(dict(preview.final_input)), enforced_keys=preview.enforced_keys,
             partials=preview.partials, connection=preview.connection_external_id, end_user=step_user,
-            condition=condition, items=items))
+            condition=condition, items=items, note="; ".join(preview.notes) or None))
     return previews
