@@ -130,6 +130,12 @@ class ConfigError(WeavzFlowError):
         first = diagnostics[0] if diagnostics else None
         super().__init__(str(first) if first is not None else "invalid configuration")
 
+    def format_message(self) -> str:
+        if len(self.diagnostics) <= 1:
+            return str(self)
+        listed = "\n".join(f"  {d}" for d in self.diagnostics)
+        return f"{len(self.diagnostics)} problems in the configuration (weavz-flow validate lists them too):\n{listed}"
+
 
 class CatalogError(WeavzFlowError):
     """The integration catalog could not be built or read."""

@@ -105,3 +105,23 @@ def test_killed_apply_converges_without_duplicates(project_root, catalog, kill_a
     again = _apply_process(project_root, "0")
     out, _ = again.communicate()
     assert again.returncode == 0 and "No changes." in out
+
+
+def test_plan_apply_and_run_refuse_an_invalid_project_and_list_every_error(project_root, monkeypatch):
+    monkeypatch.chdir(project_root)
+    workspace = project_root / "workspaces" / "acme-prod.yaml"
+    workspace.write_text(workspace.read_text().replace("integration: kv-store", "integration: kv-stor"))
+    (project_root / "flow.yaml").write_text(
+        "flow: notify\nworkspace: acme-prod\nsteps:\n  - id: a\n    uses: slack_bot.send_channel_message\n"
+        "    with: {text: \"{{ inputs.missing }}\"}\n")
+    expected = [
+        "flow.yaml:6:18: error: template reads undeclared input 'missing'",
+        "workspaces/acme-prod.yaml:19:18: error: unknown integration 'kv-stor' (did you mean 'kv-store' or 'kvcore'?)",
+    ]
+    for args in (("plan",), ("apply", "--auto-approve"), ("run", "notify")):
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Error: 2 problems in the configuration" in result.output
+        assert [line.strip() for line in result.output.splitlines()[1:]] == expected, args
+    # Nothing reached the backend: not even the state store was created.
+    assert not (project_root / ".weavz-flow" / "state.db").exists()

@@ -44,17 +44,19 @@ def test_a_failed_run_exits_non_zero_with_its_error(harness: Harness):
     harness.add_flow("broken", """\
 flow: broken
 workspace: acme-staging
+inputs:
+  keys: {type: array, default: []}
 steps:
   - id: bad
     uses: kv.put
-    with: {key: "{{ inputs.nothing }}", value: 1}
+    with: {key: "{{ inputs.keys[3] }}", value: 1}
 """)
     root = str(harness.root)
     harness.close()
     cli_runner = CliRunner()
     text = cli_runner.invoke(cli, ["run", "broken", "--project", root])
     assert text.exit_code == 1
-    assert "FAILED" in text.stdout and "step 'bad' failed" in text.stderr and "inputs.nothing" in text.stderr
+    assert "FAILED" in text.stdout and "step 'bad' failed" in text.stderr and "inputs.keys[3]" in text.stderr
     as_json = cli_runner.invoke(cli, ["run", "broken", "--json", "--project", root])
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["steps"][0]["error_code"] == "TEMPLATE_ERROR"
     unknown = cli_runner.invoke(cli, ["run", "brokn", "--project", root])

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from weavz_flow.config.load import load_project
+from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.apply import ApplyError, ApplyEvent, ApplyPhase, apply_plan
 from weavz_flow.plan.render_text import render_text
@@ -35,13 +36,14 @@ def apply(planfile: Path | None, project_path: Path | None, auto_approve: bool, 
     saved = load_plan(planfile) if planfile is not None else None
     if saved is not None and (prune or targets):
         raise click.UsageError("--prune and --target come from the saved plan; do not give them with PLANFILE")
-    project = load_project(project_path or (saved.project_root if saved is not None else None))
+    catalog = load_catalog()
+    project = load_valid_project(project_path or (saved.project_root if saved is not None else None), catalog)
     request = (PlanRequest(saved.prune, saved.targets) if saved is not None
                else PlanRequest(prune, parse_targets(targets)))
     if saved is None and not auto_approve and not sys.stdin.isatty():
         raise WeavzFlowError("apply needs confirmation but stdin is not a terminal: review `weavz-flow plan` and "
                              "pass --auto-approve, or apply a saved plan file")
-    backend = open_backend(project, api_url=api_url)
+    backend = open_backend(project, api_url=api_url, catalog=catalog)
     try:
         with backend.lock(lock_timeout):
             plan = make_plan(project, backend, request)

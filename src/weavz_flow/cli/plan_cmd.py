@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from weavz_flow.config.load import load_project
+from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.config.validate import load_valid_project
 from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.saved import save_plan
@@ -25,8 +26,9 @@ from weavz_flow.plan.session import PlanRequest, make_plan, open_backend, parse_
 def plan(path: Path | None, as_json: bool, detailed_exitcode: bool, out: Path | None, prune: bool,
          targets: tuple[str, ...], api_url: str | None) -> None:
     """Show what apply would change to make the backend match the configuration."""
-    project = load_project(path)
-    backend = open_backend(project, api_url=api_url)
+    catalog = load_catalog()
+    project = load_valid_project(path, catalog)
+    backend = open_backend(project, api_url=api_url, catalog=catalog)
     try:
         result = make_plan(project, backend, PlanRequest(prune=prune, targets=parse_targets(targets)))
         if out is not None:

@@ -12,7 +12,8 @@ import click
 import yaml
 
 from weavz_flow.backends.local import LocalBackend
-from weavz_flow.config.load import load_project
+from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
 from weavz_flow.runner import (
@@ -151,8 +152,9 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
     """Run FLOW of the project through the backend."""
     inputs: dict[str, Any] = read_inputs_file(inputs_file) if inputs_file else {}
     inputs.update(parse_pairs(pairs))
-    project = load_project(project_path)
-    backend = open_backend(project, api_url=api_url)
+    catalog = load_catalog()
+    project = load_valid_project(project_path, catalog)
+    backend = open_backend(project, api_url=api_url, catalog=catalog)
     try:
         if dry_run_flag:
             previews = dry_run(FlowRunner(project, backend), flow_name, inputs, end_user=end_user)

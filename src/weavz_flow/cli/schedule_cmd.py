@@ -17,9 +17,10 @@ from types import FrameType
 
 import click
 
+from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.queue_logging import configure_queue_logging
-from weavz_flow.config.load import load_project
 from weavz_flow.config.project import Project
+from weavz_flow.config.validate import load_valid_project
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE
 from weavz_flow.schedule.listing import fire_text, render_listing, schedule_listing
 from weavz_flow.schedule.scheduler import Scheduler, TickReport
@@ -85,7 +86,7 @@ def schedule(path: Path | None, list_only: bool, once: bool, database_url: str |
     On SQLite the fires run in this process. On PostgreSQL they go through a task queue in the database, which this
     process serves too unless --no-worker; any number of schedulers and workers may share one database. Ctrl-C (or
     SIGTERM) lets running fires finish; a second one stops at once. One log line per event on stderr."""
-    project = load_project(path)
+    project = load_valid_project(path, load_catalog())
     session = open_schedule_session(project, database_url=database_url)
     try:
         if list_only:

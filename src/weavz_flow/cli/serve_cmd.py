@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from weavz_flow.backends.local import LocalBackend
+from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.queue_logging import configure_queue_logging
-from weavz_flow.config.load import load_project
+from weavz_flow.config.validate import load_valid_project
 from weavz_flow.schedule.service import SchedulerThread, build_scheduler
 from weavz_flow.schedule.session import ScheduleSession, open_schedule_session
 from weavz_flow.server.serve import ServeOptions, log_config, serve
@@ -72,7 +73,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     settings = ServerSettings.from_env()
     session: ScheduleSession | None = None
     thread: SchedulerThread | None = None
-    project = load_project(project_path) if with_scheduler else None
+    project = load_valid_project(project_path, load_catalog()) if with_scheduler else None
     if project is not None:
         session = open_schedule_session(project, database_url=database_url)
         if database_url is None and isinstance(session.backend, LocalBackend):

@@ -14,9 +14,10 @@ from types import FrameType
 
 import click
 
+from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.cli.schedule_cmd import configure_logging
-from weavz_flow.config.load import load_project
+from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.schedule.clock import SystemClock
 from weavz_flow.schedule.dispatch import queue_module
@@ -62,7 +63,7 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
     PATH is the project (else found from the current directory). Ctrl-C (or SIGTERM) lets running fires finish; a
     second one stops at once. One log line per event on stderr."""
     fire_worker = queue_module()
-    project = load_project(path)
+    project = load_valid_project(path, load_catalog())
     session = open_schedule_session(project, database_url=database_url)
     try:
         if session.store.dialect != "postgresql":

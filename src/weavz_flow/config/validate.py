@@ -14,6 +14,7 @@ from weavz_flow.config.checks.workspace_refs import check_workspaces
 from weavz_flow.config.load import read_project
 from weavz_flow.config.project import Project
 from weavz_flow.diagnostics import Diagnostic
+from weavz_flow.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,17 @@ def validate_project(path: Path | str | None, catalog: Catalog, *, cwd: Path | N
     check_templates(project, findings)
     unique = list(dict.fromkeys(findings.items))  # a shared node (YAML alias) can yield one problem twice
     return ValidationReport(sorted(unique, key=sort_key), project, len(result.files))
+
+
+def load_valid_project(path: Path | str | None, catalog: Catalog, *, cwd: Path | None = None) -> Project:
+    """The project, checked as ``validate`` checks it; raises ConfigError with every error when it is not valid.
+
+    Commands that act (plan, apply, run, the scheduler) start here, as Terraform plans only a valid configuration:
+    an unknown integration or a broken template is reported with its position before anything reaches a backend."""
+    report = validate_project(path, catalog, cwd=cwd)
+    if not report.valid:
+        raise ConfigError(report.errors)
+    return report.project
 
 
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
