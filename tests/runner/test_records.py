@@ -57,6 +57,8 @@ steps:
     text = cli_runner.invoke(cli, ["run", "broken", "--project", root])
     assert text.exit_code == 1
     assert "FAILED" in text.stdout and "step 'bad' failed" in text.stderr and "inputs.keys[3]" in text.stderr
+    # The step line keeps the whole error on one line when stderr is not a terminal (logs, pipes).
+    assert "cannot render '{{ inputs.keys[3] }}': list object has no element 3" in text.stderr.splitlines()[1]
     as_json = cli_runner.invoke(cli, ["run", "broken", "--json", "--project", root])
     assert as_json.exit_code == 1 and json.loads(as_json.stdout)["steps"][0]["error_code"] == "TEMPLATE_ERROR"
     unknown = cli_runner.invoke(cli, ["run", "brokn", "--project", root])

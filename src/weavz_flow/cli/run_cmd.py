@@ -58,7 +58,8 @@ class Progress:
     def __init__(self) -> None:
         from rich.console import Console
 
-        self.console = Console(stderr=True, highlight=False)
+        # soft_wrap: long errors stay one line in logs and pipes (rich would break them at 80 columns there)
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
         self.status = self.console.status("starting")
         self.running: list[str] = []
 
