@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from weavz_flow.config.load import load_project
-from weavz_flow.runner import RunRecord
+from weavz_flow.runner import RunRecord, RunStatus
 from weavz_flow.schedule.run_history import open_run_history
 
 
@@ -19,12 +19,28 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+def _owner(run: RunRecord) -> str | None:
+    if run.owner_host is None:
+        return None
+    return f"{run.owner_host} pid {run.owner_pid}" if run.owner_pid is not None else run.owner_host
+
+
+def _lost_note(run: RunRecord) -> str:
+    """Why a lost run is lost, as far as its record tells."""
+    heard = f"last heartbeat {run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC" if run.heartbeat_at else "no heartbeat"
+    owner = _owner(run)
+    return f"its process ({owner}) stopped without finishing it; {heard}" if owner else \
+        f"its process stopped without finishing it; {heard}"
+
+
 def record_json(run: RunRecord, *, steps: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "run_id": run.id, "flow": run.flow, "workspace": run.workspace, "status": run.status,
+        "run_id": run.id, "flow": run.flow, "workspace": run.workspace, "status": run.status.value,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "duration_ms": run.duration_ms, "end_user": run.end_user, "inputs": run.inputs, "error": run.error,
+        "owner": None if run.owner_host is None else {"host": run.owner_host, "pid": run.owner_pid},
+        "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
     }
     if steps:
         out["steps"] = [{
@@ -69,8 +85,9 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
         click.echo("No runs recorded yet. Start one with: weavz-flow run FLOW")
         return
     for r in found:
+        note = r.error or (_lost_note(r) if r.status is RunStatus.LOST else None)
         click.echo(f"{r.id}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<9}  {_ms(r.duration_ms):>9}  {r.flow}"
-                   + (f"  {r.error}" if r.error else ""))
+                   + (f"  {note}" if note else ""))
 
 
 @runs.command("show")
@@ -90,6 +107,12 @@ def show_run(run_id: str, as_json: bool, project_path: Path | None, database_url
         return
     click.echo(f"Run {run.id}: flow {run.flow} (workspace {run.workspace}) {run.status}, {_ms(run.duration_ms)}")
     click.echo(f"Started {run.started_at.isoformat()}" + (f", end user {run.end_user}" if run.end_user else ""))
+    if run.status is RunStatus.LOST:
+        click.echo(f"Lost: {_lost_note(run)} (killed, out of memory or its machine gone); the steps it ran are "
+                   "not recorded")
+    elif run.status is RunStatus.RUNNING and run.owner_host is not None:
+        heard = f", last heartbeat {run.heartbeat_at.isoformat()}" if run.heartbeat_at else ""
+        click.echo(f"Running on {_owner(run)}{heard}")
     click.echo(f"Inputs: {json.dumps(run.inputs, default=str, ensure_ascii=False)}")
     if run.error:
         click.echo(f"Error: {run.error}")
