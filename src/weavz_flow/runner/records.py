@@ -192,10 +192,11 @@ class RunRecords:
         """Now, for a heartbeat: the database's clock on PostgreSQL (shared by machines whose clocks may differ)."""
         return sa.func.now() if self.engine.dialect.name == "postgresql" else datetime.now(UTC)
 
-    def _now(self, conn: sa.Connection) -> datetime:
+    def _now(self) -> datetime:
         """Now by the clock :meth:`_stamp` writes with."""
-        if conn.dialect.name == "postgresql":
-            return conn.execute(sa.select(sa.func.now())).scalar_one()
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                return conn.execute(sa.select(sa.func.now())).scalar_one()
         return datetime.now(UTC)
 
     def start(self, *, run_id: str, flow: str, workspace: str, started_at: datetime, inputs: dict[str, Any],
@@ -286,7 +287,8 @@ class RunRecords:
         heartbeat = _aware(row["heartbeat_at"])
         if heartbeat is None:
             bound = now - self.legacy_lost_after
-            if row["started_at"].replace(tzinfo=UTC) >= bound:
+            started = _aware(row["started_at"])
+            if started is None or started >= bound:
                 return None
             return sa.and_(flow_runs.c.heartbeat_at.is_(None), flow_runs.c.started_at < bound)
         if heartbeat < now - self.lost_after:
@@ -304,8 +306,7 @@ class RunRecords:
         running = [r for r in rows if r["status"] == RunStatus.RUNNING.value]
         if not running:
             return list(rows)
-        with self.engine.connect() as conn:
-            now = self._now(conn)
+        now = self._now()
         settled: dict[str, Mapping[str, Any]] = {}
         for row in running:
             because = self._lost_because(row, now)
