@@ -1,0 +1,212 @@
+"""``--dry-run`` over a Weavz-compatible API: the local engine's steps 2-6 rebuilt client-side, since the API has no
+dry-run endpoint.
+
+Alias choice, partial selection and the merge are the engine's own functions (engine/alias_choice.py,
+engine/partial_merge.py) over what the documented GETs return: the catalog (given by the caller) for action defaults,
+``GET .../integrations`` and ``GET /partials``, and ``POST /connections/resolve`` for the connection. That endpoint
+takes no alias, so for an alias other than the one it would pick, the alias's strategy is followed with
+``GET /connections?id=`` and the end user's connections. Only a connection's id and externalId are read, never a
+secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from weavz_flow.backends.execution import ExecuteCall, ExecutePreview
+from weavz_flow.backends.live import LiveWorkspace
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.engine.alias_choice import (
+    check_enabled,
+    choose_alias,
+    connection_not_found,
+    connection_required,
+    end_user_not_found,
+)
+from weavz_flow.engine.partial_merge import choose_partials, merge_input
+from weavz_flow.engine.stamps import normalize_time
+from weavz_flow.errors import ApiError, ErrorCode
+
+# Answers of POST /connections/resolve that already say what the local engine says for the same situation.
+_LOCAL_CONNECTION_ERRORS = frozenset({ErrorCode.CONNECTION_REQUIRED, ErrorCode.CONNECTION_NOT_FOUND,
+                                      ErrorCode.END_USER_NOT_FOUND})
+
+Request = Callable[..., Any]  # (method, path, *, params=None, json=None) -> the decoded body; raises ApiError
+Pages = Callable[..., list[dict[str, Any]]]  # (path, key, params=None) -> every item of a paged list
+
+
+class RemotePreview:
+    """One dry run's reads, through the backend's ``request`` and ``pages`` (so they count as its round trips)."""
+
+    def __init__(self, request: Request, pages: Pages, catalog: Catalog | None) -> None:
+        self._request = request
+        self._pages = pages
+        self._catalog = catalog
+
+    def preview(self, workspace: LiveWorkspace, call: ExecuteCall) -> ExecutePreview:
+        """What ``call`` would do in ``workspace``, with the local engine's errors in the engine's order."""
+        notes: list[str] = []
+        integration, action, defaults, needs_connection = call.integration, call.action, {}, None
+        catalog = self._catalog
+        if catalog is not None:
+            integration_info = catalog.integration(call.integration)  # 2: the engine's 404s
+            action_info = catalog.action(call.integration, call.action)
+            integration, action = integration_info.name, action_info.name
+            defaults, needs_connection = action_info.defaults(), integration_info.needs_connection
+        else:
+            notes.append("no catalog: action defaults are left out, and the integration and action are not checked")
+        body = self._request("GET", f"/api/v1/workspaces/{workspace.id}/integrations")
+        aliases = [_WireAlias.of(a) for a in body.get("integrations", [])]
+        target = choose_alias(aliases, integration, integration_alias=call.alias)  # 3
+        if target is not None:
+            check_enabled(target.alias, target.enabled_actions, action)
+        connection = self._preview_connection(workspace, integration, needs_connection, target, aliases, call,
+                                              notes)  # 4
+        body = self._request("GET", "/api/v1/partials", params={"workspaceId": workspace.id})
+        ids = {a.alias: a.id for a in aliases}
+        partials = [_WirePartial.of(p, ids) for p in body.get("partials", [])]
+        selected = choose_partials(partials, alias_id=target.id if target else None,  # 5
+                                   alias=target.alias if target else None, action_name=action,
+                                   partial_ids=call.partials)
+        merged = merge_input(defaults, selected, call.input)  # 6
+        return ExecutePreview(
+            workspace=call.workspace, integration=integration, action=action,
+            alias=target.alias if target else None, final_input=dict(merged.values),
+            enforced_keys=merged.enforced_keys, partials=tuple(p.name for p in selected),
+            connection_external_id=connection.get("externalId") if connection else None,
+            connection_id=connection.get("id") if connection else None, end_user=call.end_user, notes=tuple(notes),
+        )
+
+    def _preview_connection(
+        self, workspace: LiveWorkspace, integration: str, needs_connection: bool | None, target: _WireAlias | None,
+        aliases: Sequence[_WireAlias], call: ExecuteCall, notes: list[str],
+    ) -> Mapping[str, Any] | None:
+        """The connection as the engine's step 4 picks it: only its id and externalId are read, never a secret."""
+        external_id = call.connection_external_id
+        if external_id is None and needs_connection is False:
+            return None
+        if external_id is None and not _resolve_targets(aliases, integration, target):
+            # The resolve endpoint has no alias field: for an alias beside the integration's default one, the
+            # alias's own strategy is followed here with the documented reads.
+            return self._alias_connection(workspace, integration, target, call.end_user)
+        fields = {"integrationName": integration, "workspaceId": workspace.id, "externalId": external_id,
+                  "endUserId": call.end_user}
+        body = {k: v for k, v in fields.items() if v is not None}
+        try:
+            return dict(self._request("POST", "/api/v1/connections/resolve", json=body)["connection"])
+        except ApiError as exc:
+            if names_workspace(exc, workspace) or exc.code in _LOCAL_CONNECTION_ERRORS:
+                error = exc
+            elif exc.status == 404:  # another server's wording of "none": say it as the local engine does
+                error = connection_not_found(external_id, integration) if external_id is not None \
+                    else _required_for(integration, target, call.end_user)
+            else:
+                raise
+        if needs_connection is None and error.code is ErrorCode.CONNECTION_REQUIRED:
+            notes.append(f"no connection resolved ({error.message}); without the catalog it is not known whether "
+                         f"'{integration}' needs one")
+            return None
+        raise error
+
+    def _alias_connection(
+        self, workspace: LiveWorkspace, integration: str, target: _WireAlias | None, end_user: str | None,
+    ) -> Mapping[str, Any]:
+        assert target is not None  # no alias at all is what the resolve endpoint answers for itself
+        if target.connection_strategy != "fixed" and end_user is not None:
+            users = self._pages("/api/v1/end-users", "endUsers", {"workspaceId": workspace.id})
+            user = next((u for u in users if u.get("externalId") == end_user), None)
+            if user is None:
+                raise end_user_not_found(end_user)
+            owned = self._request("GET", f"/api/v1/end-users/{user['id']}").get("connections", [])
+            owned = [c for c in owned if c.get("integrationName") == integration
+                     and c.get("status", "ACTIVE") == "ACTIVE"]
+            owned.sort(key=lambda c: str(c.get("id")))
+            owned.sort(key=lambda c: _sortable_time(c.get("createdAt")), reverse=True)  # newest, as the engine
+            if owned:
+                return dict(owned[0])
+        if target.connection_strategy == "per_user" or target.connection_id is None:
+            raise _required_for(integration, target, end_user)
+        try:
+            return dict(self._request("GET", "/api/v1/connections", params={"id": target.connection_id})["connection"])
+        except ApiError as exc:
+            if exc.status == 404:  # deleted since the alias was read
+                raise _required_for(integration, target, end_user) from None
+            raise
+
+
+def names_workspace(exc: ApiError, workspace: LiveWorkspace) -> bool:
+    """A 404 about the workspace itself (not about an alias, partial or connection inside it)."""
+    details = exc.details or {}
+    return exc.status == 404 and (details.get("id") == workspace.id or details.get("workspaceId") == workspace.id
+                                  or workspace.id in exc.message)
+
+
+def _resolve_targets(aliases: Sequence[_WireAlias], integration: str, target: _WireAlias | None) -> bool:
+    """Whether ``POST /connections/resolve``, which picks the alias without being told one, picks ``target``."""
+    try:
+        return choose_alias(aliases, integration) is target
+    except ApiError:  # several aliases, none named like the integration
+        return False
+
+
+def _required_for(integration: str, target: _WireAlias | None, end_user: str | None) -> ApiError:
+    """The engine's CONNECTION_REQUIRED for this alias and strategy (engine/resolution.py, resolve_connection)."""
+    if target is None:
+        return connection_required(integration, "the workspace has no alias for this integration; add one or give "
+                                                "connectionExternalId")
+    if target.connection_strategy == "per_user":
+        if end_user is None:
+            return connection_required(integration, f"alias '{target.alias}' uses per_user connections; give "
+                                                    "endUserId")
+        return connection_required(integration, f"end user '{end_user}' has no connection for '{integration}'")
+    return connection_required(integration, f"alias '{target.alias}' has no connection")
+
+
+def _sortable_time(text: Any) -> str:
+    try:
+        return normalize_time(str(text))
+    except ValueError:
+        return str(text or "")
+
+
+@dataclass(frozen=True, slots=True)
+class _WireAlias:
+    """A workspace integration as the dry run reads it, with the engine's row names (for alias_choice)."""
+
+    id: str
+    alias: str
+    integration_name: str
+    connection_strategy: str
+    connection_id: str | None
+    enabled_actions: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, a: Mapping[str, Any]) -> _WireAlias:
+        actions = a.get("enabledActions")
+        return cls(a["id"], a["alias"], a["integrationName"], a.get("connectionStrategy") or "fixed",
+                   a.get("connectionId"), tuple(actions) if actions is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _WirePartial:
+    """A partial as the dry run reads it, with the engine's row names (for choose_partials)."""
+
+    id: str
+    name: str
+    workspace_integration_id: str | None
+    action_name: str | None
+    trigger_name: str | None
+    is_default: bool
+    created_at: str
+    values: Mapping[str, Any]
+    enforced_keys: tuple[str, ...]
+
+    @classmethod
+    def of(cls, p: Mapping[str, Any], alias_ids: Mapping[str, str]) -> _WirePartial:
+        # A server that leaves out workspaceIntegrationId still names the alias.
+        alias_id = p.get("workspaceIntegrationId") or alias_ids.get(p.get("integrationAlias") or "")
+        return cls(p["id"], p["name"], alias_id, p.get("actionName"), p.get("triggerName"), bool(p.get("isDefault")),
+                   _sortable_time(p.get("createdAt")), dict(p.get("values") or {}),
+                   tuple(p.get("enforcedKeys") or ()))
