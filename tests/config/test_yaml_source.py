@@ -81,6 +81,13 @@ HINT_CASES = {
     "text-after-quotes": ('a: "x" y\n', (1, 8), "a quoted value must be the whole value"),
     "second-document": ("a: 1\n---\nb: 2\n", (2, 1), "remove the '---' line"),
     "undefined-alias": ("a: *nope\n", (1, 4), "quote the value if '*' is meant literally"),
+    "comparison-value": ("a: >= 5\n", (1, 5), "quote a value that starts with '|' or '>'"),
+    "pipe-in-flow": ("a: {x: 1,| y: 2}\n", (1, 10), "reserves '|'"),
+    "directive-line": ("%x: 1\n", (1, 3), "is read as a YAML directive"),
+    "anchor-value": ("a: &{x}\n", (1, 5), "quote a value that starts with '&'"),
+    "inline-list-item": ("a: - 1\n", (1, 4), "start a '- item' list on the line after its key"),
+    "question-value": ("a: ? b\n", (1, 4), "quote a value that starts with '?'"),
+    "indented-first-key": ("  a: 1\nb: 2\n", (2, 1), "the file's top-level keys start in the same column"),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import yaml
 
 TEMPLATE_HINT = 'quote a value that starts with a template, e.g. text: "{{ inputs.name }}"'
-_RESERVED = {"@": "'@'", "`": "'`'", "%": "'%'"}
+_RESERVED = frozenset("@`%|>")
 
 
 def _line(text: str, mark: yaml.Mark | None) -> str:
@@ -40,7 +40,23 @@ def syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> str | None:
     if char == "\t" or "tab" in problem:
         return "indent with spaces: YAML does not allow tabs in indentation"
     if "cannot start any token" in problem and char in _RESERVED:
-        return f"quote the value: YAML reserves {_RESERVED[char]} at the start of an unquoted value"
+        return f"quote the value: YAML reserves '{char}' at the start of an unquoted value"
+    if "directive" in context:
+        return "a line that starts with '%' is read as a YAML directive: quote the value, or indent it under its key"
+    if "block scalar" in context:
+        return ("quote a value that starts with '|' or '>', such as '>= 5': YAML reads it as a block of text; or "
+                "start the text on the next line, indented")
+    if "scanning an anchor" in context:
+        return "quote a value that starts with '&': YAML reads it as an anchor name"
+    if "scanning a tag" in context or "parsing a tag" in context:
+        return "quote a value that starts with '!': YAML reads it as a tag"
+    if "sequence entries are not allowed" in problem:
+        return "start a '- item' list on the line after its key, indented, or write it inline as [a, b]"
+    if "mapping keys are not allowed" in problem:
+        return "quote a value that starts with '?': YAML reads it as a complex key"
+    if "document start" in problem:
+        return ("check the indentation: the file's top-level keys start in the same column as its first key, "
+                "or the line above is missing a ':'")
     if "single document" in context:
         return "a config file holds one document: remove the '---' line or move what follows it to its own file"
     if "quoted scalar" in context:

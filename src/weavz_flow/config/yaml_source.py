@@ -180,7 +180,8 @@ class _Builder:
                             TEMPLATE_HINT)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self._error("yaml-key", "mapping keys must be plain names", key_node)
+                self._error("yaml-key", "mapping keys must be plain names", key_node,
+                            "a key is a plain name; quote a key that holds '[', '{', '?' or ': '")
                 continue
             key = str(key_node.value)
             key_pos = _pos(self.file, key_node)
