@@ -32,7 +32,7 @@ from tests.stubs.base import running
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
 from weavz_flow.engine.store import use_schema
-from weavz_flow.runner import FlowRunner, RunEvent, RunRecords, RunResult, RunStatus
+from weavz_flow.runner import FlowRunner, RunEvent, RunRecords, RunResult, RunStatus, StepResult, StepStatus
 from weavz_flow.runner.records import flow_runs
 
 CLEAN_ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None}
@@ -151,9 +151,9 @@ def stored_status(engine: sa.Engine, run_id: str) -> str:
         return conn.execute(sa.select(flow_runs.c.status).where(flow_runs.c.id == run_id)).scalar_one()
 
 
-def finished(run_id: str) -> RunResult:
-    now = datetime.now(UTC)
-    return RunResult(run_id, "f", RunStatus.SUCCEEDED, now, now, {})
+def finished(run_id: str, started_at: datetime) -> RunResult:
+    """The result of the run started at ``started_at`` (finish records only the run it started)."""
+    return RunResult(run_id, "f", RunStatus.SUCCEEDED, started_at, datetime.now(UTC), {})
 
 
 def test_a_running_record_is_lost_once_its_heartbeat_is_older_than_the_bound(database: tuple[str, str | None]):
@@ -205,8 +205,8 @@ def test_a_live_run_beats_marked_lost_runs_back_to_running_and_its_heartbeat_sto
     records = RunRecords(url, schema=schema, heartbeat_every=timedelta(seconds=0.02))
     engine = raw_engine(url, schema)
     try:
-        records.start(run_id="live", flow="f", workspace="w", started_at=datetime.now(UTC), inputs={},
-                      end_user=None)
+        started_at = datetime.now(UTC)
+        records.start(run_id="live", flow="f", workspace="w", started_at=started_at, inputs={}, end_user=None)
         assert heartbeat_threads() == [f"{HEARTBEAT_THREAD}live"]
         with engine.begin() as conn:  # cut off for ten minutes, as far as any reader can tell
             conn.execute(flow_runs.update().values(heartbeat_at=datetime.now(UTC) - timedelta(minutes=10)))
@@ -215,7 +215,7 @@ def test_a_live_run_beats_marked_lost_runs_back_to_running_and_its_heartbeat_sto
         assert first.status in (RunStatus.LOST, RunStatus.RUNNING)
         wait_until(lambda: stored_status(engine, "live") == "running" and records.get("live").status
                    is RunStatus.RUNNING, "the live run's heartbeat to bring it back")
-        records.finish(finished("live"))
+        records.finish(finished("live", started_at))
         assert heartbeat_threads() == []
         assert records.get("live").status is RunStatus.SUCCEEDED
     finally:
@@ -303,9 +303,35 @@ def test_an_old_flow_runs_table_gets_the_new_columns_and_its_rows_are_read(datab
         records = RunRecords(url, schema=schema)
         try:  # and new runs are recorded in the upgraded table
             records.start(run_id="new", flow="f", workspace="w", started_at=now, inputs={}, end_user=None)
-            records.finish(finished("new"))
+            records.finish(finished("new", now))
             assert records.get("new").owner_pid == os.getpid()
         finally:
             records.close()
     finally:
         engine.dispose()
+
+
+def test_a_late_attempt_does_not_overwrite_the_run_that_took_its_id_over(
+    database: tuple[str, str | None], caplog: pytest.LogCaptureFixture,
+):
+    # A scheduled fire whose lease ran out is started again under the same run id; the first attempt, finishing late,
+    # must leave the new run's record and steps alone.
+    url, schema = database
+    records = RunRecords(url, schema=schema)
+    first_at = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
+    again_at = first_at + timedelta(minutes=10)
+    try:
+        for started in (first_at, again_at):
+            records.start(run_id="fire-1", flow="f", workspace="w", started_at=started, inputs={}, end_user=None)
+        late = RunResult("fire-1", "f", RunStatus.FAILED, first_at, again_at + timedelta(seconds=1), {},
+                         [StepResult("a", StepStatus.FAILED, 1, first_at, first_at, None, error="late")], "late")
+        records.finish(late)
+        assert records.get("fire-1").status is RunStatus.RUNNING and records.get("fire-1").steps == []
+        assert "fire-1 was started again by another process" in caplog.text
+        current = RunResult("fire-1", "f", RunStatus.SUCCEEDED, again_at, again_at + timedelta(seconds=2), {},
+                            [StepResult("a", StepStatus.SUCCEEDED, 1, again_at, again_at, {"ok": True})])
+        records.finish(current)
+        record = records.get("fire-1")
+        assert record.status is RunStatus.SUCCEEDED and [s.output for s in record.steps] == [{"ok": True}]
+    finally:
+        records.close()

@@ -16,6 +16,7 @@ On PostgreSQL heartbeats are stamped and judged by the database's clock: machine
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from weavz_flow.engine.store import Store, use_schema
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.runner.liveness import Heartbeat, Owner, owner_gone, this_process
 from weavz_flow.runner.outcome import RunResult, RunStatus
+
+log = logging.getLogger("weavz_flow.runner")
 
 RUNS_DB_FILE = "runs.db"
 OUTPUT_CAP = 64 * 1024
@@ -250,9 +253,19 @@ class RunRecords:
                 "output": output, "output_truncated": truncated, "error": step.error, "error_code": step.error_code,
                 "tolerated": step.tolerated,
             })
+        owner = this_process()
         with self.engine.begin() as conn:
-            conn.execute(flow_runs.update().where(flow_runs.c.id == result.run_id).values(
-                status=result.status.value, finished_at=result.finished_at, error=result.error))
+            # Only the record this process started: a scheduled fire taken over after its lease ran out is started
+            # again under the same id by another worker, and the late first attempt must neither overwrite that
+            # run's record nor collide with its steps.
+            mine = conn.execute(flow_runs.update().where(
+                flow_runs.c.id == result.run_id, flow_runs.c.started_at == result.started_at,
+                flow_runs.c.owner_host == owner.host, flow_runs.c.owner_pid == owner.pid,
+            ).values(status=result.status.value, finished_at=result.finished_at, error=result.error)).rowcount
+            if not mine:
+                log.warning("run %s was started again by another process; this attempt's result is not recorded",
+                            result.run_id)
+                return
             if rows:
                 conn.execute(flow_run_steps.insert(), rows)
 
