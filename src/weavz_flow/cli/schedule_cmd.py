@@ -86,8 +86,9 @@ def schedule(path: Path | None, list_only: bool, once: bool, database_url: str |
     On SQLite the fires run in this process. On PostgreSQL they go through a task queue in the database, which this
     process serves too unless --no-worker; any number of schedulers and workers may share one database. Ctrl-C (or
     SIGTERM) lets running fires finish; a second one stops at once. One log line per event on stderr."""
-    project = load_valid_project(path, load_catalog())
-    session = open_schedule_session(project, database_url=database_url)
+    catalog = load_catalog()
+    project = load_valid_project(path, catalog)
+    session = open_schedule_session(project, database_url=database_url, catalog=catalog)
     try:
         if list_only:
             click.echo(render_listing(schedule_listing(project, datetime.now(UTC))), nl=False)

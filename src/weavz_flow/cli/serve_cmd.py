@@ -73,9 +73,10 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     settings = ServerSettings.from_env()
     session: ScheduleSession | None = None
     thread: SchedulerThread | None = None
-    project = load_valid_project(project_path, load_catalog()) if with_scheduler else None
+    catalog = load_catalog() if with_scheduler else None
+    project = load_valid_project(project_path, catalog) if catalog is not None else None
     if project is not None:
-        session = open_schedule_session(project, database_url=database_url)
+        session = open_schedule_session(project, database_url=database_url, catalog=catalog)
         if database_url is None and isinstance(session.backend, LocalBackend):
             # One database for both: the API serves the engine store the scheduled flows run on.
             database_url = session.store.url.render_as_string(hide_password=False)

@@ -63,8 +63,9 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
     PATH is the project (else found from the current directory). Ctrl-C (or SIGTERM) lets running fires finish; a
     second one stops at once. One log line per event on stderr."""
     fire_worker = queue_module()
-    project = load_valid_project(path, load_catalog())
-    session = open_schedule_session(project, database_url=database_url)
+    catalog = load_catalog()
+    project = load_valid_project(path, catalog)
+    session = open_schedule_session(project, database_url=database_url, catalog=catalog)
     try:
         if session.store.dialect != "postgresql":
             raise WeavzFlowError("a worker needs a PostgreSQL store (--database-url or the project's database_url); "

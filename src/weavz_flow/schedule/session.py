@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from weavz_flow.backends.local import STATE_DB_FILE, LocalBackend
 from weavz_flow.backends.protocol import Backend
+from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
 from weavz_flow.engine.store import Store
@@ -37,12 +38,13 @@ class ScheduleSession:
 
 
 def open_schedule_session(project: Project, *, database_url: str | None = None,
-                          environ: Mapping[str, str] | None = None) -> ScheduleSession:
+                          environ: Mapping[str, str] | None = None, catalog: Catalog | None = None) -> ScheduleSession:
+    """``catalog``: the one the caller already loaded (to validate the project), else loaded when first needed."""
     remote = isinstance(project.settings.backend, RemoteBackendConfig)
     if database_url is not None and not remote:
-        backend: Backend = LocalBackend(state_dir(project), database_url)
+        backend: Backend = LocalBackend(state_dir(project), database_url, catalog=catalog)
     else:
-        backend = open_backend(project, environ=environ)
+        backend = open_backend(project, environ=environ, catalog=catalog)
     try:
         if isinstance(backend, LocalBackend):
             store = backend.store
