@@ -15,6 +15,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 log = logging.getLogger("weavz_flow.runner")
@@ -57,10 +58,16 @@ def _proc_stat(pid: int) -> tuple[str, str] | None:
 
 
 def this_process() -> Owner:
+    return _owner(os.getpid())
+
+
+@cache
+def _owner(pid: int) -> Owner:
+    # Read once per process (keyed on the pid, so a forked child reads its own): start and finish both ask.
     machine = _machine()
-    stat = _proc_stat(os.getpid())
+    stat = _proc_stat(pid)
     token = f"{machine} {stat[1]}" if machine is not None and stat is not None else None
-    return Owner(socket.gethostname(), os.getpid(), token)
+    return Owner(socket.gethostname(), pid, token)
 
 
 def owner_gone(host: str | None, pid: int | None, process: str | None) -> bool:
