@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     # connections
     CONNECTION_NOT_FOUND = "CONNECTION_NOT_FOUND"
     CONNECTION_REQUIRED = "CONNECTION_REQUIRED"
+    CREDENTIAL_HOST_DENIED = "CREDENTIAL_HOST_DENIED"  # not a Weavz code: a base URL would move a credential
     # catalog / execution
     INTEGRATION_NOT_FOUND = "INTEGRATION_NOT_FOUND"
     ACTION_NOT_FOUND = "ACTION_NOT_FOUND"
@@ -64,6 +65,7 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SCOPE_DENIED: 403,
     ErrorCode.CONNECTION_NOT_FOUND: 404,
     ErrorCode.CONNECTION_REQUIRED: 400,
+    ErrorCode.CREDENTIAL_HOST_DENIED: 400,
     ErrorCode.INTEGRATION_NOT_FOUND: 404,
     ErrorCode.ACTION_NOT_FOUND: 404,
     ErrorCode.ACTION_FAILED: 400,
@@ -102,12 +104,14 @@ class ApiError(WeavzFlowError):
         *,
         details: dict[str, Any] | None = None,
         status: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details
         self.status = status if status is not None else DEFAULT_STATUS.get(code, 400)
+        self.headers = headers  # HTTP response headers the server adds (Retry-After on a 429)
 
     def to_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.message, "code": str(self.code)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from tests.engine.echo_integration import ECHO, NOAUTH
 from tests.engine.engine_fixtures import World
@@ -21,6 +22,7 @@ from weavz_flow.engine import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
+from weavz_flow.engine import tables as t
 from weavz_flow.errors import ApiError, ErrorCode
 
 
@@ -170,7 +172,12 @@ def test_api_keys(world: World) -> None:
     for bad in ["", "wvz_nope", plain + "x", "Bearer " + plain]:
         with raises(ErrorCode.UNAUTHORIZED, 401):
             eng.authenticate(bad)
-    expired = eng.api_keys.create(caller, ApiKeyCreate(name="old", expires_at="2001-01-01T00:00:00Z"))
+    with raises(ErrorCode.VALIDATION_ERROR, 400):
+        eng.api_keys.create(caller, ApiKeyCreate(name="old", expires_at="2001-01-01T00:00:00Z"))
+    expired = eng.api_keys.create(caller, ApiKeyCreate(name="old", expires_at="2999-01-01T00:00:00Z"))
+    with eng.store.write() as conn:  # time passes
+        conn.execute(sa.update(t.api_keys).where(t.api_keys.c.id == expired.api_key.id)
+                     .values(expires_at="2001-01-01T00:00:00.000000Z"))
     with raises(ErrorCode.UNAUTHORIZED, 401):
         eng.authenticate(expired.plain_key.reveal())
     scoped_key = eng.api_keys.create(caller, ApiKeyCreate(

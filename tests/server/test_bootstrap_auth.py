@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import sqlalchemy as sa
 
 from tests.server.accounts import Account, LiveServer, bootstrap_account, unique
+from weavz_flow.engine import tables as t
 
 
 def test_health_needs_no_auth(live_server: LiveServer) -> None:
@@ -63,12 +65,40 @@ def test_missing_wrong_and_deleted_keys_are_401(account: Account) -> None:
             assert second.get("/api/v1/workspaces").status_code == 401
 
 
-def test_expired_key_is_401(account: Account) -> None:
+def test_expired_key_is_401(account: Account, live_server: LiveServer) -> None:
     with account.client() as api:
-        created = api.post("/api/v1/api-keys", json={"name": "old", "expiresAt": "2000-01-01T00:00:00Z"})
+        created = api.post("/api/v1/api-keys", json={"name": "old", "expiresAt": "2999-01-01T00:00:00Z"})
     assert created.status_code == 201
+    with live_server.engine.store.write() as conn:  # time passes
+        conn.execute(sa.update(t.api_keys).where(t.api_keys.c.id == created.json()["apiKey"]["id"])
+                     .values(expires_at="2000-01-01T00:00:00.000000Z"))
     with account.client(created.json()["plainKey"]) as expired:
         assert expired.get("/api/v1/workspaces").status_code == 401
+
+
+def test_a_key_that_would_be_born_expired_is_400_and_not_created(account: Account) -> None:
+    with account.client() as api:
+        before = api.get("/api/v1/api-keys").json()["total"]
+        for past in ("2000-01-01T00:00:00Z", "2020-06-01T12:00:00+02:00"):
+            refused = api.post("/api/v1/api-keys", json={"name": "old", "expiresAt": past})
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["code"] == "VALIDATION_ERROR"
+            assert refused.json()["details"]["fields"][0]["field"] == "expiresAt"
+            assert "past" in refused.json()["error"]
+        assert api.get("/api/v1/api-keys").json()["total"] == before
+
+
+def test_an_org_key_with_workspace_ids_is_400_not_an_org_wide_key(account: Account) -> None:
+    with account.client() as api:
+        ws = api.post("/api/v1/workspaces", json={"name": "W", "slug": unique("w")}).json()["workspace"]["id"]
+        before = api.get("/api/v1/api-keys").json()["total"]
+        refused = api.post("/api/v1/api-keys", json={
+            "name": "confused", "permissions": {"scope": "org", "workspaceIds": [ws]}})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["code"] == "VALIDATION_ERROR"
+        assert refused.json()["details"]["fields"][0]["field"] == "permissions.workspaceIds"
+        assert api.get("/api/v1/api-keys").json()["total"] == before
+        assert api.post("/api/v1/api-keys", json={"name": "org", "permissions": {"scope": "org"}}).status_code == 201
 
 
 def test_workspace_scoped_key_is_denied_outside_its_workspaces(account: Account) -> None:

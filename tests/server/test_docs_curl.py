@@ -52,10 +52,10 @@ def test_docs_execute_example(account: Account, any_token_slack: SlackStub) -> N
         ws = api.post("/api/v1/workspaces", json={"name": "Docs", "slug": unique("docs")}).json()["workspace"]["id"]
         conn = api.post("/api/v1/connections", json={
             "type": "SECRET_TEXT", "externalId": unique("slack"), "displayName": "Bot", "integrationName": "slack",
-            "secretText": "xoxb-docs-example-token"}).json()["connection"]
+            "secretText": "xoxb-docs-example-token", "baseUrl": any_token_slack.url}).json()["connection"]
         created = api.post(f"/api/v1/workspaces/{ws}/integrations", json={
             "integrationName": "slack", "alias": "slack_bot", "connectionStrategy": "fixed",
-            "connectionId": conn["id"], "settings": {"baseUrl": any_token_slack.url}})
+            "connectionId": conn["id"]})
         assert created.status_code == 201, created.text
     command, _ = _docs_commands()
     command = command.replace(DOCS_BASE, account.url).replace(DOCS_KEY, account.api_key)

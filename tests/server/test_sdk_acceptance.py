@@ -30,13 +30,20 @@ def sdk(account: Account) -> Iterator[WeavzClient]:
         client.close()
 
 
-def _configure(sdk: WeavzClient, stub: SlackStub) -> dict[str, Any]:
+def _connection_at(account: Account, stub: SlackStub, **body: Any) -> dict[str, Any]:
+    """A connection whose provider host is the stub. ``baseUrl`` is not a Weavz field, so the SDK cannot send it,
+    and an alias may not point a credential at another host (README "Security model"): plain HTTP here."""
+    with account.client() as api:
+        created = api.post("/api/v1/connections", json={**body, "type": "SECRET_TEXT", "baseUrl": stub.url})
+    assert created.status_code == 201, created.text
+    return created.json()["connection"]
+
+
+def _configure(sdk: WeavzClient, account: Account, stub: SlackStub) -> dict[str, Any]:
     workspace = sdk.workspaces.create(name="SDK acceptance", slug=unique("sdk"))["workspace"]
     ws = workspace["id"]
-    shared = sdk.connections.create(
-        type="SECRET_TEXT", external_id=unique("slack-shared"), display_name="Shared bot",
-        integration_name="slack", workspace_id=ws, secret_text=SHARED_TOKEN,
-    )["connection"]
+    shared = _connection_at(account, stub, externalId=unique("slack-shared"), displayName="Shared bot",
+                            integrationName="slack", workspaceId=ws, secretText=SHARED_TOKEN)
     assert "secretText" not in shared and SHARED_TOKEN not in str(shared)
 
     aliases = {}
@@ -47,7 +54,7 @@ def _configure(sdk: WeavzClient, stub: SlackStub) -> dict[str, Any]:
     ]:
         created = sdk.workspaces.add_integration(
             ws, integration_name="slack", integration_alias=alias, connection_strategy=strategy,
-            connection_id=connection_id, settings={"baseUrl": stub.url},
+            connection_id=connection_id,
         )["integration"]
         assert created["alias"] == alias
         assert created["connectionStrategy"] == strategy
@@ -56,10 +63,8 @@ def _configure(sdk: WeavzClient, stub: SlackStub) -> dict[str, Any]:
         aliases[alias] = created
 
     end_user = sdk.end_users.create(workspace_id=ws, external_id="alice", display_name="Alice")["endUser"]
-    user_conn = sdk.connections.create(
-        type="SECRET_TEXT", external_id=unique("slack-alice"), display_name="Alice's Slack",
-        integration_name="slack", workspace_id=ws, end_user_id="alice", secret_text=USER_TOKEN,
-    )["connection"]
+    user_conn = _connection_at(account, stub, externalId=unique("slack-alice"), displayName="Alice's Slack",
+                               integrationName="slack", workspaceId=ws, endUserId="alice", secretText=USER_TOKEN)
     assert user_conn["endUserId"] == "alice"
     fetched = sdk.end_users.get(end_user["id"])
     assert fetched["endUser"]["externalId"] == "alice"
@@ -86,8 +91,8 @@ EXPECTED = [
 ]
 
 
-def test_sdk_drives_configuration_and_execution(sdk: WeavzClient, any_token_slack: SlackStub) -> None:
-    setup = _configure(sdk, any_token_slack)
+def test_sdk_drives_configuration_and_execution(sdk: WeavzClient, account: Account, any_token_slack: SlackStub) -> None:
+    setup = _configure(sdk, account, any_token_slack)
     ws = setup["workspace"]["id"]
     for alias, end_user, token in EXPECTED:
         before = len(any_token_slack.requests)
@@ -115,8 +120,8 @@ def test_sdk_drives_configuration_and_execution(sdk: WeavzClient, any_token_slac
         assert received.params()["text"] == f"via {alias}"
 
 
-def test_sdk_reads_back_what_it_configured(sdk: WeavzClient, any_token_slack: SlackStub) -> None:
-    setup = _configure(sdk, any_token_slack)
+def test_sdk_reads_back_what_it_configured(sdk: WeavzClient, account: Account, any_token_slack: SlackStub) -> None:
+    setup = _configure(sdk, account, any_token_slack)
     ws = setup["workspace"]["id"]
     listed = sdk.workspaces.list_integrations(ws)
     assert listed["total"] == 3

@@ -83,6 +83,9 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"weavz-flow API on http://{shown_host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
     click.echo(bootstrap_hint(f"http://{shown_host}:{port}", settings.service_key is not None), err=True)
+    warning = settings.service_key_warning()
+    if warning is not None:
+        click.echo(warning, err=True)
     try:
         if project is not None and session is not None:
             configure_scheduler_logging()

@@ -25,6 +25,7 @@ from weavz_flow.engine.action_logging import RedactingLogger
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
+from weavz_flow.engine.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
@@ -167,6 +168,10 @@ class Executor:
         namespace = persistence_namespace(request.workspace_id, target.settings, request.end_user_id)
         default_base = self._source.natives[integration.name].default_base_url if native is not None else None
         base_url = (row.base_url if row is not None else None) or target.settings.get("baseUrl") or default_base
+        if row is not None and integration.needs_connection:
+            # The write paths refuse such an alias; this holds for one stored before, or another connection chosen
+            # by connectionExternalId or an end user.
+            check_credential_host(base_url, allowed_origins(row.base_url, default_base), integration=integration.name)
         connection = None
         if row is not None:
             connection = ConnectionRef(id=row.id, external_id=row.external_id, display_name=row.display_name,

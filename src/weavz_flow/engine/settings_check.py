@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weavz_flow.engine.credential_hosts import check_url
 from weavz_flow.engine.naming import PersistenceScope, invalid
 
 
@@ -24,7 +25,5 @@ def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
         if scope == PersistenceScope.EXTERNAL and not persistence.get("externalId"):
             raise invalid("settings.persistence.externalId",
                           "settings.persistence.externalId is required when the scope is external")
-    base_url = settings.get("baseUrl")
-    if base_url is not None and (not isinstance(base_url, str) or "://" not in base_url):
-        raise invalid("settings.baseUrl", "settings.baseUrl must be an absolute URL")
+    check_url("settings.baseUrl", settings.get("baseUrl"))
     return dict(settings)

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.access_log import AccessLogMiddleware
+from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import install_error_handlers
 from weavz_flow.server.nul_guard import NulGuardMiddleware
 from weavz_flow.server.routes import (
@@ -65,6 +66,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.settings = settings if settings is not None else ServerSettings.from_env()
+    app.state.auth_failures = AuthFailureLimiter(app.state.settings.auth_failures)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

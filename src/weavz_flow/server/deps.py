@@ -17,6 +17,7 @@ from weavz_flow.server.auth import (
     service_caller,
     unauthorized,
 )
+from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.settings import ServerSettings
 
 # Declared as security schemes so that /openapi.json documents how to authenticate; the checks are ours (auto_error
@@ -36,16 +37,40 @@ def get_settings(request: Request) -> ServerSettings:
     return request.app.state.settings
 
 
+def get_auth_failures(request: Request) -> AuthFailureLimiter:
+    return request.app.state.auth_failures
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
+AuthFailuresDep = Annotated[AuthFailureLimiter, Depends(get_auth_failures)]
 
 
 def get_caller(
     request: Request,
     engine: EngineDep,
     settings: SettingsDep,
+    failures: AuthFailuresDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     service_key: Annotated[str | None, Depends(_service_key)],
+) -> Caller:
+    try:
+        return _authenticate(request, engine, settings, bearer, service_key)
+    except ApiError as exc:
+        # Only a credential that was presented and refused counts; a request with none is not a guess.
+        if exc.code == ErrorCode.UNAUTHORIZED and (bearer is not None or service_key is not None):
+            limited = failures.failed(request.client.host if request.client else "")
+            if limited is not None:
+                raise limited from None
+        raise
+
+
+def _authenticate(
+    request: Request,
+    engine: Engine,
+    settings: ServerSettings,
+    bearer: HTTPAuthorizationCredentials | None,
+    service_key: str | None,
 ) -> Caller:
     if bearer is not None:
         return engine.api_keys.authenticate(bearer.credentials)
@@ -63,12 +88,14 @@ def get_optional_caller(
     request: Request,
     engine: EngineDep,
     settings: SettingsDep,
+    failures: AuthFailuresDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     service_key: Annotated[str | None, Depends(_service_key)],
 ) -> Caller | None:
-    """For public routes: a caller when valid credentials were sent, else anonymous (never a 401)."""
+    """For public routes: a caller when valid credentials were sent, else anonymous (never a 401; a 429 when the
+    address is over its failed-authentication limit)."""
     try:
-        return get_caller(request, engine, settings, bearer, service_key)
+        return get_caller(request, engine, settings, failures, bearer, service_key)
     except ApiError as exc:
         if exc.code in (ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND):
             return None

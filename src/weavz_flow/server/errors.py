@@ -60,7 +60,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.to_body(), status_code=exc.status)
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=exc.headers)
 
 
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:

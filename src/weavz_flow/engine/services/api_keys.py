@@ -14,7 +14,7 @@ from weavz_flow.engine.inputs import ApiKeyCreate
 from weavz_flow.engine.models import ApiKey, CreatedApiKey, Page
 from weavz_flow.engine.naming import check_name, invalid
 from weavz_flow.engine.services.scope import not_found
-from weavz_flow.engine.stamps import ago, new_id, normalize_time, utc_now
+from weavz_flow.engine.stamps import ago, format_time, new_id, parse_time, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.sensitive import Sensitive
@@ -48,7 +48,7 @@ class ApiKeyService:
             "key_hash": hash_key(plain),
             "key_prefix": plain[:8],
             "permissions": permissions,
-            "expires_at": normalize_time(request.expires_at) if request.expires_at else None,
+            "expires_at": _check_expiry(request.expires_at),
             "last_used_at": None,
             "created_at": utc_now(),
         }
@@ -102,6 +102,10 @@ class ApiKeyService:
             return None
         scope = permissions.get("scope")
         if scope == "org":
+            if permissions.get("workspaceIds") is not None:
+                # Accepting both would make an org-wide key while the answer echoes the ids back as if they applied.
+                raise invalid("permissions.workspaceIds", "an org-wide key (scope 'org') takes no workspaceIds; "
+                              "use scope 'workspace' to limit it to those workspaces")
             return dict(permissions)
         if scope != "workspace":
             raise invalid("permissions.scope", "permissions.scope must be 'org' or 'workspace'")
@@ -116,6 +120,20 @@ class ApiKeyService:
         if missing:
             raise ApiError(ErrorCode.NOT_FOUND, f"Workspace '{missing[0]}' not found", details={"id": missing[0]})
         return dict(permissions)
+
+
+def _check_expiry(expires_at: str | None) -> str | None:
+    """The expiry as stored; 400 for a text that is not an ISO 8601 time or a time already past."""
+    if expires_at is None:
+        return None
+    try:
+        moment = parse_time(expires_at)
+    except (TypeError, ValueError):
+        raise invalid("expiresAt", "expiresAt must be an ISO 8601 time, e.g. 2030-01-31T00:00:00Z") from None
+    stored = format_time(moment)
+    if stored <= utc_now():
+        raise invalid("expiresAt", f"expiresAt {expires_at} is in the past; a key must expire in the future")
+    return stored
 
 
 def _model(row: Any) -> ApiKey:

@@ -16,6 +16,7 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.credential_hosts import RULE, check_url, origin
 from weavz_flow.engine.inputs import ConnectionCreate, ConnectionUpdate, CredentialInput
 from weavz_flow.engine.models import Connection, Page
 from weavz_flow.engine.naming import ConnectionScope, ConnectionType, check_name, invalid, parse_enum
@@ -55,8 +56,10 @@ class ConnectionService:
             if request.end_user_id is not None:
                 raise invalid("workspaceId", "workspaceId is required with endUserId (end users live in a workspace)")
             caller.require_org_wide("Creating an organization-wide connection")
-        default_scope = ConnectionScope.USER if request.end_user_id else ConnectionScope.ORGANIZATION
-        scope = parse_enum(ConnectionScope, "scope", request.scope) if request.scope else default_scope
+        scope = (parse_enum(ConnectionScope, "scope", request.scope) if request.scope
+                 else _default_scope(caller, request))
+        if scope == ConnectionScope.ORGANIZATION:
+            caller.require_org_wide("Creating an organization-wide connection")
         if scope != ConnectionScope.ORGANIZATION and request.workspace_id is None:
             raise invalid("workspaceId", f"workspaceId is required for scope {scope}")
         now = utc_now()
@@ -66,7 +69,7 @@ class ConnectionService:
             "status": "ACTIVE", "scope": str(scope), "workspace_id": request.workspace_id, "end_user_id": None,
             "credential": self._cipher.encrypt(credential),
             "credential_fingerprint": self._cipher.fingerprint(credential),
-            "base_url": _check_base_url(request.base_url), "created_at": now, "updated_at": now,
+            "base_url": check_url("baseUrl", request.base_url), "created_at": now, "updated_at": now,
         }
         duplicate = (f"A connection '{request.external_id}' already exists for integration '{integration.name}'",
                      {"integrationName": integration.name, "externalId": request.external_id})
@@ -96,9 +99,11 @@ class ConnectionService:
                 if request.status not in STATUSES:
                     raise invalid("status", "status must be ACTIVE or ERROR")
                 changes["status"] = request.status
+            new_credential = bool(fields & set(CredentialInput.model_fields))
             if "base_url" in fields:
-                changes["base_url"] = _check_base_url(request.base_url)
-            if fields & set(CredentialInput.model_fields):
+                changes["base_url"] = check_url("baseUrl", request.base_url)
+                _check_host_change(current.base_url, changes["base_url"], new_credential)
+            if new_credential:
                 conn_type = ConnectionType(current.type)
                 credential = request.credential(str(conn_type))
                 _check_credential(conn_type, credential)
@@ -143,7 +148,7 @@ class ConnectionService:
             row = conn.execute(SELECT.where(
                 _c.c.org_id == caller.org_id, _c.c.integration_name == integration_name,
                 _c.c.external_id == external_id)).first()
-        if row is None or not _visible_to(caller, row):
+        if row is None or not visible_to(caller, row):
             raise not_found("Connection", external_id, ErrorCode.CONNECTION_NOT_FOUND)
         return model(row)
 
@@ -165,7 +170,7 @@ class ConnectionService:
 
     def _row(self, conn: sa.Connection, caller: Caller, connection_id: str, *, writing: bool = False) -> sa.Row[Any]:
         row = conn.execute(SELECT.where(_c.c.id == connection_id, _c.c.org_id == caller.org_id)).first()
-        if row is None or not _visible_to(caller, row):
+        if row is None or not visible_to(caller, row):
             raise not_found("Connection", connection_id, ErrorCode.CONNECTION_NOT_FOUND)
         if writing and not caller.org_wide and (row.workspace_id is None or not caller.may_access(row.workspace_id)):
             raise ApiError(ErrorCode.SCOPE_DENIED, "This API key may not change organization-wide connections")
@@ -184,7 +189,7 @@ def visible_in_workspace(row: Any, workspace_id: str) -> bool:
     return row.scope == ConnectionScope.ORGANIZATION or row.workspace_id == workspace_id
 
 
-def _visible_to(caller: Caller, row: Any) -> bool:
+def visible_to(caller: Caller, row: Any) -> bool:
     return (caller.org_wide or row.scope == ConnectionScope.ORGANIZATION
             or (row.workspace_id is not None and caller.may_access(row.workspace_id)))
 
@@ -234,10 +239,22 @@ def _check_credential(conn_type: ConnectionType, credential: dict[str, Any]) -> 
         need("accessToken", "accessToken")
 
 
-def _check_base_url(base_url: str | None) -> str | None:
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise invalid("baseUrl", "baseUrl must be an http(s) URL")
-    return base_url
+def _default_scope(caller: Caller, request: ConnectionCreate) -> ConnectionScope:
+    """USER for an end user's connection; else ORGANIZATION, as on Weavz, but WORKSPACE for a workspace-scoped key,
+    which may not create a connection other workspaces would see."""
+    if request.end_user_id:
+        return ConnectionScope.USER
+    return ConnectionScope.ORGANIZATION if caller.org_wide else ConnectionScope.WORKSPACE
+
+
+def _check_host_change(old: str | None, new: str | None, new_credential: bool) -> None:
+    """Moving a connection to another host takes its credential along: only with the credential in the same update,
+    so that whoever may edit a connection cannot send a secret they never saw to a host of their choosing."""
+    if new_credential or (origin(old) if old else None) == (origin(new) if new else None):
+        return
+    raise ApiError(ErrorCode.CREDENTIAL_HOST_DENIED,
+                   f"baseUrl may move a connection to another host only together with its credential: {RULE}",
+                   details={"field": "baseUrl"})
 
 
 def _end_user_id(conn: sa.Connection, workspace_id: str, external_id: str) -> str:

@@ -119,9 +119,8 @@ class EndUserService:
     @staticmethod
     def _row(conn: sa.Connection, caller: Caller, end_user_id: str) -> sa.Row[Any]:
         row = conn.execute(_SELECT.where(_eu.c.id == end_user_id, _eu.c.org_id == caller.org_id)).first()
-        if row is None:
+        if row is None or not caller.may_access(row.workspace_id):  # out of scope: as if it did not exist
             raise not_found("End user", end_user_id, ErrorCode.END_USER_NOT_FOUND)
-        caller.check_workspace(row.workspace_id)
         return row
 
 

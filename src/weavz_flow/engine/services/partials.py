@@ -168,9 +168,8 @@ class PartialService:
     @staticmethod
     def _row(conn: sa.Connection, caller: Caller, partial_id: str) -> sa.Row[Any]:
         row = conn.execute(SELECT.where(_p.c.id == partial_id, _p.c.org_id == caller.org_id)).first()
-        if row is None:
+        if row is None or not caller.may_access(row.workspace_id):  # out of scope: as if it did not exist
             raise not_found("Partial", partial_id, ErrorCode.PARTIAL_NOT_FOUND)
-        caller.check_workspace(row.workspace_id)
         return row
 
 

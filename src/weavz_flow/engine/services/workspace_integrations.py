@@ -1,7 +1,9 @@
 """Workspace integrations (aliases): one configured instance of a catalog integration in a workspace.
 
 Natural key (workspace, alias). ``fixed`` and ``per_user_with_fallback`` need a connection of the same integration
-that the workspace can see; ``enabledActions`` must name actions of the integration.
+that the workspace can see; ``enabledActions`` must name actions of the integration. For an integration that takes
+credentials, ``settings.baseUrl`` may only name the pinned connection's host or the integration's default host
+(:mod:`weavz_flow.engine.credential_hosts`).
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
+from weavz_flow.engine.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine.inputs import WorkspaceIntegrationCreate, WorkspaceIntegrationUpdate
 from weavz_flow.engine.models import WorkspaceIntegration
 from weavz_flow.engine.naming import Strategy, check_alias, invalid, parse_enum
 from weavz_flow.engine.rows import row_dicts
+from weavz_flow.engine.services.connections import visible_in_workspace, visible_to
 from weavz_flow.engine.services.scope import conflict_as, not_found, workspace_row
 from weavz_flow.engine.settings_check import check_settings
 from weavz_flow.engine.stamps import new_id, utc_now
@@ -87,7 +92,8 @@ class WorkspaceIntegrationService:
         }
         with _alias_conflict(alias), self._store.write() as conn:
             workspace_row(conn, caller, workspace_id)
-            _check_connection(conn, caller, workspace_id, integration.name, strategy, request.connection_id)
+            pinned = _check_connection(conn, caller, workspace_id, integration.name, strategy, request.connection_id)
+            self._check_base_url(integration, settings, pinned)
             _check_alias_free(conn, workspace_id, alias)
             conn.execute(sa.insert(_wi).values(row))
             return model(conn.execute(_SELECT.where(_wi.c.id == row["id"])).one())
@@ -128,6 +134,10 @@ class WorkspaceIntegrationService:
             connection_id = changes.get("connection_id", current.connection_id)
             if "connection_id" in changes or "connection_strategy" in changes:
                 _check_connection(conn, caller, workspace_id, current.integration_name, strategy, connection_id)
+            if {"connection_id", "settings"} & changes.keys():
+                self._check_base_url(self._source.catalog().integration(current.integration_name),
+                                     changes.get("settings", current.settings or {}),
+                                     _connection(conn, caller, connection_id))
             changes["updated_at"] = utc_now()
             conn.execute(sa.update(_wi).where(_wi.c.id == integration_id).values(changes))
             return model(conn.execute(_SELECT.where(_wi.c.id == integration_id)).one())
@@ -139,6 +149,16 @@ class WorkspaceIntegrationService:
             self._row(conn, workspace_id, integration_id)
             conn.execute(sa.delete(_wi).where(_wi.c.id == integration_id))
         return integration_id
+
+    def _check_base_url(self, integration: IntegrationInfo, settings: dict[str, Any], pinned: Any) -> None:
+        """400 CREDENTIAL_HOST_DENIED when ``settings.baseUrl`` would send the alias's credentials elsewhere."""
+        base_url = settings.get("baseUrl")
+        if base_url is None or not integration.needs_connection:
+            return
+        native = self._source.natives.get(integration.name)
+        default_base = native.default_base_url if native is not None else None
+        connection_base = pinned.base_url if pinned is not None else None
+        check_credential_host(base_url, allowed_origins(connection_base, default_base), integration=integration.name)
 
     @staticmethod
     def _row(conn: sa.Connection, workspace_id: str, integration_id: str) -> sa.Row[Any]:
@@ -185,19 +205,28 @@ def _check_enabled_actions(enabled: list[str] | None, actions: Any) -> list[str]
 def _check_connection(
     conn: sa.Connection, caller: Caller, workspace_id: str, integration_name: str, strategy: Strategy,
     connection_id: str | None,
-) -> None:
+) -> sa.Row[Any] | None:
+    """The connection to pin (None for none). One the caller may not see is answered as one that does not exist."""
     if connection_id is None:
         if strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK):
             raise invalid("connectionId", f"connectionId is required for the '{strategy}' strategy")
-        return
-    row = conn.execute(
-        sa.select(_conn.c.integration_name, _conn.c.workspace_id)
-        .where(_conn.c.id == connection_id, _conn.c.org_id == caller.org_id)
-    ).first()
+        return None
+    row = _connection(conn, caller, connection_id)
     if row is None:
         raise not_found("Connection", connection_id, ErrorCode.CONNECTION_NOT_FOUND)
     if row.integration_name != integration_name:
         raise invalid("connectionId",
                       f"Connection '{connection_id}' is for '{row.integration_name}', not '{integration_name}'")
-    if row.workspace_id is not None and row.workspace_id != workspace_id:
+    if not visible_in_workspace(row, workspace_id):
         raise invalid("connectionId", f"Connection '{connection_id}' belongs to another workspace")
+    return row
+
+
+def _connection(conn: sa.Connection, caller: Caller, connection_id: str | None) -> sa.Row[Any] | None:
+    if connection_id is None:
+        return None
+    row = conn.execute(
+        sa.select(_conn.c.integration_name, _conn.c.workspace_id, _conn.c.scope, _conn.c.base_url)
+        .where(_conn.c.id == connection_id, _conn.c.org_id == caller.org_id)
+    ).first()
+    return row if row is not None and visible_to(caller, row) else None

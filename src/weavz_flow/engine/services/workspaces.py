@@ -68,9 +68,8 @@ class WorkspaceService:
             row = conn.execute(
                 sa.select(t.workspaces).where(t.workspaces.c.org_id == caller.org_id, t.workspaces.c.slug == slug)
             ).first()
-        if row is None:
+        if row is None or not caller.may_access(row.id):  # out of scope: as if it did not exist
             raise not_found("Workspace", slug)
-        caller.check_workspace(row.id)
         return _model(row)
 
     def update(self, caller: Caller, workspace_id: str, request: WorkspaceUpdate) -> Workspace:
