@@ -59,10 +59,16 @@ def get_caller(
     except ApiError as exc:
         # Only a credential that was presented and refused counts; a request with none is not a guess.
         if exc.code == ErrorCode.UNAUTHORIZED and (bearer is not None or service_key is not None):
-            limited = failures.failed(request.client.host if request.client else "")
-            if limited is not None:
-                raise limited from None
+            _count_failure(request, failures)
         raise
+
+
+def _count_failure(request: Request, failures: AuthFailureLimiter) -> None:
+    """Count a refused credential; past the limit, answer 429 instead of the 401 (keyed by the socket's address as
+    uvicorn reports it: it trusts X-Forwarded-For only from its forwarded_allow_ips, 127.0.0.1 by default)."""
+    limited = failures.failed(request.client.host if request.client else "")
+    if limited is not None:
+        raise limited from None
 
 
 def _authenticate(
@@ -108,8 +114,18 @@ def get_admin_caller(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     return caller
 
 
-def require_service_key(settings: SettingsDep, service_key: Annotated[str | None, Depends(_service_key)]) -> None:
-    check_service_key(settings, service_key)
+def require_service_key(
+    request: Request,
+    settings: SettingsDep,
+    failures: AuthFailuresDep,
+    service_key: Annotated[str | None, Depends(_service_key)],
+) -> None:
+    try:
+        check_service_key(settings, service_key)
+    except ApiError:
+        if service_key is not None:
+            _count_failure(request, failures)
+        raise
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
