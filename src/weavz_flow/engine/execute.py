@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.input_check import check_input
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine.action_logging import RedactingLogger
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
-from weavz_flow.engine.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials

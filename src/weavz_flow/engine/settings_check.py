@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from weavz_flow.engine.credential_hosts import check_url
+from weavz_flow.credential_hosts import check_url
 from weavz_flow.engine.naming import PersistenceScope, invalid
 
 

@@ -6,8 +6,10 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.literal_types import literal_problem
-from weavz_flow.config.model.workspace import Strategy, WorkspaceFile
+from weavz_flow.config.model.workspace import AliasConfig, Strategy, WorkspaceFile
 from weavz_flow.config.project import Project, SourceFile
+from weavz_flow.credential_hosts import RULE, allowed_origins, origin, shown
+from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 from weavz_flow.suggest import did_you_mean
 
 # OAUTH2 connections stand for the catalog's platform-managed OAuth too.
@@ -83,6 +85,7 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
                                where)
         if info is None:
             continue
+        _check_alias_base_url(workspace, source, alias, cfg, info, findings)
         needs_default = cfg.strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK)
         if info.needs_connection and needs_default and cfg.connection is None:
             findings.error("connection-required",
@@ -94,6 +97,34 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
             if action not in info.actions:
                 findings.error("unknown-action", f"integration '{info.name}' has no action '{action}'",
                                source.at("integrations", alias, "actions", i), did_you_mean(action, info.actions))
+
+
+def _check_alias_base_url(
+    workspace: WorkspaceFile, source: SourceFile, alias: str, cfg: AliasConfig, info: IntegrationInfo,
+    findings: Findings,
+) -> None:
+    """The engine refuses an alias's base_url that would send a credential off its connection's host (README
+    "Security model"): say so here, at the line, instead of at apply time."""
+    base_url = cfg.settings.base_url if cfg.settings is not None else None
+    if base_url is None or not info.needs_connection:
+        return
+    pinned = workspace.connections.get(cfg.connection) if cfg.connection is not None else None
+    connection_base = str(pinned.base_url) if pinned is not None and pinned.base_url is not None else None
+    if origin(str(base_url)) in allowed_origins(connection_base, None):
+        return
+    # Only now look up the integration's default host: it imports that one native module, which validate avoids.
+    native = NATIVE_INTEGRATIONS.get(info.name)
+    allowed = allowed_origins(connection_base, native.default_base_url if native is not None else None)
+    if origin(str(base_url)) in allowed:
+        return
+    hosts = ", ".join(sorted(shown(o) for o in allowed)) or "none"
+    findings.error(
+        "credential-host",
+        f"alias '{alias}' sends '{info.name}' credentials to {shown(origin(str(base_url)))}: {RULE}",
+        source.at("integrations", alias, "settings", "base_url"),
+        f"allowed here: {hosts}; to use another host, set base_url on the connection itself"
+        + ("" if pinned is not None else " (and pin it with 'connection')"),
+    )
 
 
 def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catalog, findings: Findings) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from weavz_flow.credential_hosts import RULE, check_url, origin
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.credential_cipher import CredentialCipher
-from weavz_flow.engine.credential_hosts import RULE, check_url, origin
 from weavz_flow.engine.inputs import ConnectionCreate, ConnectionUpdate, CredentialInput
 from weavz_flow.engine.models import Connection, Page
 from weavz_flow.engine.naming import ConnectionScope, ConnectionType, check_name, invalid, parse_enum

@@ -3,7 +3,7 @@
 Natural key (workspace, alias). ``fixed`` and ``per_user_with_fallback`` need a connection of the same integration
 that the workspace can see; ``enabledActions`` must name actions of the integration. For an integration that takes
 credentials, ``settings.baseUrl`` may only name the pinned connection's host or the integration's default host
-(:mod:`weavz_flow.engine.credential_hosts`).
+(:mod:`weavz_flow.credential_hosts`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from weavz_flow.catalog.model import IntegrationInfo
+from weavz_flow.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
-from weavz_flow.engine.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine.inputs import WorkspaceIntegrationCreate, WorkspaceIntegrationUpdate
 from weavz_flow.engine.models import WorkspaceIntegration
 from weavz_flow.engine.naming import Strategy, check_alias, invalid, parse_enum
