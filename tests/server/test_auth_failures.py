@@ -35,8 +35,9 @@ def strict_server(tmp_path: Path) -> Iterator[LiveServer]:
 def test_failures_past_the_limit_are_429_and_valid_keys_still_pass(strict_server: LiveServer) -> None:
     account = bootstrap_account(strict_server)
     with httpx.Client(base_url=strict_server.url, timeout=30) as http:
-        for _ in range(3):  # no credentials at all is not a guess: never counted
+        for _ in range(LIMIT + 1):  # no credentials, or the right service key without X-Org-ID: not guesses
             assert http.get("/api/v1/workspaces").status_code == 401
+            assert http.get("/api/v1/workspaces", headers={"X-Service-Key": SERVICE_KEY}).status_code == 401
         for i in range(LIMIT):
             wrong = http.get("/api/v1/workspaces", headers={"Authorization": f"Bearer wvz_guess{i}"})
             assert wrong.status_code == 401, (i, wrong.text)

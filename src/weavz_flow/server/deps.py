@@ -15,6 +15,7 @@ from weavz_flow.server.auth import (
     SERVICE_KEY_HEADER,
     check_service_key,
     service_caller,
+    service_key_matches,
     unauthorized,
 )
 from weavz_flow.server.auth_failures import AuthFailureLimiter
@@ -57,8 +58,10 @@ def get_caller(
     try:
         return _authenticate(request, engine, settings, bearer, service_key)
     except ApiError as exc:
-        # Only a credential that was presented and refused counts; a request with none is not a guess.
-        if exc.code == ErrorCode.UNAUTHORIZED and (bearer is not None or service_key is not None):
+        # Only a credential that was presented and refused counts: a request with none is not a guess, and the
+        # right service key without X-Org-ID is a mistake, not one.
+        refused = bearer is not None or (service_key is not None and not service_key_matches(settings, service_key))
+        if exc.code == ErrorCode.UNAUTHORIZED and refused:
             _count_failure(request, failures)
         raise
 
