@@ -126,7 +126,9 @@ class PersistenceSettings(StrictModel):
 
 class AliasSettings(StrictModel):
     persistence: PersistenceSettings | None = None
-    base_url: HttpUrl | None = Field(default=None, description="provider URL override for this alias")
+    base_url: HttpUrl | None = Field(default=None, description=(
+        "provider URL override for this alias; for an integration that takes credentials only the host of its "
+        "connection's base_url or the integration's default host (set other hosts on the connection)"))
 
 
 class AliasConfig(StrictModel):
