@@ -108,6 +108,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Key not allowed here (SCOPE_DENIED, FORBIDDEN)",
         404: "Not found",
         409: "Duplicate (DUPLICATE, ALIAS_CONFLICT)",
+        429: "Too many failed authentications from this address (RATE_LIMITED, with Retry-After)",
         500: "Internal error (INTERNAL_ERROR)",
     }
+    if 401 in statuses and 429 not in statuses:  # wherever a key is checked, refused guesses can reach the limit
+        statuses = (*statuses, 429)
     return {s: {"model": ErrorBody, "description": descriptions.get(s, "Error")} for s in statuses}
