@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from weavz_flow.engine.applied_partial import AppliedPartial
+
 
 @dataclass(frozen=True, slots=True)
 class ExecuteCall:
@@ -34,6 +36,9 @@ class ExecuteOutcome:
     output: Any = None
     duration_ms: float | None = None
     approval: Mapping[str, Any] | None = None  # the wire approval object when status is APPROVAL_REQUIRED
+    # The partials applied, in merge order, and why; None when the backend does not say (the Weavz API's execute
+    # answer does not).
+    partials: tuple[AppliedPartial, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,7 @@ class ExecutePreview:
     alias: str | None
     final_input: Mapping[str, Any]
     enforced_keys: tuple[str, ...]
-    partials: tuple[str, ...]  # names of the partials applied, in merge order
+    partials: tuple[AppliedPartial, ...]  # the partials that would apply, in merge order, and why
     connection_external_id: str | None  # None: the integration needs no connection
     connection_id: str | None = None
     end_user: str | None = None

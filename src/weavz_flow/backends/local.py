@@ -249,18 +249,17 @@ class LocalBackend:
         request = self._execute_request(call)
         self._trip()
         result = self.engine.execute(request, self.caller)
-        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration_ms)
+        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration_ms, partials=result.partials)
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
         request = self._execute_request(call)
         self._trip()
         resolved = self.engine.resolve_input(request, self.caller)
-        names = {p.id: p.name for p in self.partials.list_many(self.caller, [request.workspace_id])}
         conn = resolved.connection
         return ExecutePreview(
             workspace=call.workspace, integration=resolved.integration_name, action=resolved.action_name,
             alias=resolved.integration_alias, final_input=dict(resolved.input),
-            enforced_keys=tuple(resolved.enforced_keys), partials=tuple(names.get(i, i) for i in resolved.partial_ids),
+            enforced_keys=tuple(resolved.enforced_keys), partials=resolved.partials,
             connection_external_id=conn.external_id if conn else None, connection_id=conn.id if conn else None,
             end_user=call.end_user,
         )

@@ -74,7 +74,7 @@ class RemotePreview:
         return ExecutePreview(
             workspace=call.workspace, integration=integration, action=action,
             alias=target.alias if target else None, final_input=dict(merged.values),
-            enforced_keys=merged.enforced_keys, partials=tuple(p.name for p in selected),
+            enforced_keys=merged.enforced_keys, partials=merged.partials,
             connection_external_id=connection.get("externalId") if connection else None,
             connection_id=connection.get("id") if connection else None, end_user=call.end_user, notes=tuple(notes),
         )
