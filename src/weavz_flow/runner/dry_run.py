@@ -10,6 +10,7 @@ from typing import Any
 
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.config.templates import scan_template
+from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError
 from weavz_flow.runner.render import RenderError, Where, render_value
 from weavz_flow.runner.retry import idempotency_key
@@ -23,7 +24,7 @@ class StepPreview:
     is_finally: bool
     final_input: Mapping[str, Any] | None = None  # masked
     enforced_keys: tuple[str, ...] = ()
-    partials: tuple[str, ...] = ()
+    partials: tuple[AppliedPartial, ...] = ()  # in merge order, each with why it applies
     connection: str | None = None
     end_user: str | None = None
     condition: Any = None  # the rendered `if`, when the step has one
