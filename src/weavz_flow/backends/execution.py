@@ -18,7 +18,8 @@ class ExecuteCall:
     input: Mapping[str, Any] = field(default_factory=dict)
     alias: str | None = None
     end_user: str | None = None  # the end user's externalId
-    partials: tuple[str, ...] | None = None  # names or ids; None = the alias's defaults, () = none
+    # Names or ids; None = the alias's defaults; () or a list = the defaults that enforce keys, then those listed.
+    partials: tuple[str, ...] | None = None
     idempotency_key: str | None = None
     connection_external_id: str | None = None
 

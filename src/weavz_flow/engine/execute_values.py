@@ -23,7 +23,7 @@ class ExecuteRequest(EngineInput):
     workspace_integration_id: str | None = None
     integration_alias: str | None = None
     end_user_id: str | None = None
-    partial_ids: list[str] | None = None  # None: the alias's defaults; []: no partials
+    partial_ids: list[str] | None = None  # None: the alias's defaults; [] or a list: enforcing defaults + those
     idempotency_key: str | None = None
 
 
