@@ -70,6 +70,8 @@ def test_a_step_partials_list_cannot_drop_the_enforced_channel(stub_harness: Har
     assert [(p["channel"], p["text"]) for p in posts] == [("C0ALERTS", "asked for no partials"),
                                                           ("C0ALERTS", "asked for another channel")]
     run_id = json.loads(ran.stdout)["run_id"]
+    assert [[p["reason"] for p in s["partials"]] for s in json.loads(ran.stdout)["steps"]] == [
+        ["default_enforced"], ["default_enforced", "requested"]]
 
     shown = cli_runner.invoke(cli, ["runs", "show", run_id, "--json", "--project", root])
     assert shown.exit_code == 0, shown.output
