@@ -215,6 +215,9 @@ def test_a_partials_list_that_leaves_out_an_enforcing_default_is_warned_about(
         "f.yaml:15:5: warning: 'partials' leaves out default partial 'alerts', which enforces 'channel': it applies "
         "anyway and its enforced values hold (a default partial that enforces keys applies to every call of its "
         "alias; add 'alerts' to 'partials' to say so, or make it not a default in the workspace)",
+        # A partial the step names cannot outvote the enforcing default either.
+        "f.yaml:15:16: warning: partial 'pin' sets 'channel', which default partial 'alerts' enforces: the enforced "
+        "value is used (remove 'channel' from partial 'pin', or stop enforcing it in 'alerts')",
     ]
     [warning] = [d for d in report.diagnostics if d.code == "enforced-partial-kept"][:1]
     assert warning.severity.value == "warning" and (warning.position.line, warning.position.column) == (6, 5)

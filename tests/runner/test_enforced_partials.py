@@ -51,8 +51,9 @@ def test_a_step_partials_list_cannot_drop_the_enforced_channel(stub_harness: Har
     assert checked.exit_code == 0, checked.output  # a warning, not an error
     where = f"{stub_harness.root / 'flows' / 'locked.yaml'}"
     warnings = [line for line in checked.output.splitlines() if "warning:" in line]
-    assert [w.split(": warning:")[0].removeprefix(where) for w in warnings] == [":6:5", ":10:5"]
-    assert all("leaves out default partial 'alerts-channel', which enforces 'channel'" in w for w in warnings)
+    assert [w.split(": warning:")[0].removeprefix(where) for w in warnings] == [":6:5", ":10:5", ":10:16"]
+    assert all("leaves out default partial 'alerts-channel', which enforces 'channel'" in w for w in warnings[:2])
+    assert "partial 'elsewhere' sets 'channel', which default partial 'alerts-channel' enforces" in warnings[2]
 
     preview = cli_runner.invoke(cli, ["run", "locked", "--dry-run", "--json", "--project", root])
     assert preview.exit_code == 0, preview.output

@@ -14,7 +14,6 @@ from typing import Any
 
 from weavz_flow.config.model.flow import StepConfig
 from weavz_flow.config.model.workspace import PartialConfig, WorkspaceFile
-from weavz_flow.engine.applied_partial import PartialReason
 from weavz_flow.engine.partial_merge import SelectedPartial, choose_partials, merge_input
 
 
@@ -52,12 +51,6 @@ def selected_partials(workspace: WorkspaceFile, step: StepConfig) -> list[Select
 def applicable_partials(workspace: WorkspaceFile, step: StepConfig) -> list[tuple[str, PartialConfig]]:
     """The partials a step's call will merge, in order, by name."""
     return [(s.name, workspace.partials[s.name]) for s in selected_partials(workspace, step)]
-
-
-def kept_against_the_list(workspace: WorkspaceFile, step: StepConfig) -> list[tuple[str, PartialConfig]]:
-    """The default partials that enforce keys and apply although the step's ``partials:`` leaves them out."""
-    return [(s.name, workspace.partials[s.name]) for s in selected_partials(workspace, step)
-            if s.reason is PartialReason.DEFAULT_ENFORCED]
 
 
 def merged_values(partials: list[tuple[str, PartialConfig]], given: dict[str, Any]) -> dict[str, Any]:

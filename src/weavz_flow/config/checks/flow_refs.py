@@ -6,15 +6,11 @@ from __future__ import annotations
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import ActionInfo
 from weavz_flow.config.checks.findings import Findings
+from weavz_flow.config.checks.flow_partials import check_step_partials
 from weavz_flow.config.checks.literal_types import literal_problem
 from weavz_flow.config.model.flow import FlowFile, StepConfig
 from weavz_flow.config.model.workspace import Strategy, WorkspaceFile
-from weavz_flow.config.partial_selection import (
-    applicable_partials,
-    enforcer_of,
-    kept_against_the_list,
-    merged_values,
-)
+from weavz_flow.config.partial_selection import applicable_partials, enforcer_of, merged_values
 from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.config.templates import is_template
 from weavz_flow.diagnostics import Position
@@ -113,7 +109,7 @@ class _StepCheck:
                                 f"alias '{step.alias}' uses strategy 'per_user', so the step needs an end user",
                                 self.at("uses"), "set 'end_user' on the step or the flow")
         self._check_partial_names()
-        self._check_kept_partials()
+        check_step_partials(self.workspace, step, self.at, self.key_at, self.findings)
         info = self.catalog.find(alias_cfg.integration)
         if info is None:
             return  # reported on the alias
@@ -139,19 +135,6 @@ class _StepCheck:
                 scope = partial.alias + (f".{partial.action}" if partial.action else "")
                 self.findings.error("partial-mismatch", f"partial '{name}' is for '{scope}', not '{self.step.uses}'",
                                     where)
-
-    def _check_kept_partials(self) -> None:
-        """A ``partials:`` list never drops a default partial that enforces keys: say so where the list is."""
-        for name, partial in kept_against_the_list(self.workspace, self.step):
-            keys = ", ".join(f"'{k}'" for k in partial.enforced)
-            self.findings.warning(
-                "enforced-partial-kept",
-                f"'partials' leaves out default partial '{name}', which enforces {keys}: it applies anyway and its "
-                "enforced values hold",
-                self.key_at("partials"),
-                f"a default partial that enforces keys applies to every call of its alias; add '{name}' to "
-                "'partials' to say so, or make it not a default in the workspace",
-            )
 
     def _check_input(self, action: ActionInfo) -> None:
         step = self.step
