@@ -273,6 +273,7 @@ def test_the_table_covers_what_it_claims(world: World):
     assert first.connection_external_id == "slack-main"
     assert first.final_input == {"unfurl_links": True, "text": "hi", "channel": "C0ALERTS"}
     assert first.enforced_keys == ("channel",) and first.notes == ()
+    assert first.enforced_by == {"channel": "alerts"} and first.overridden_keys == ("channel",)
     ops = world.remote.preview(dict(CALLS)["non-default fixed alias"])
     assert ops.connection_external_id == "slack-ops-conn" and ops.final_input["channel"] == "C0OPS"
     bob = world.remote.preview(dict(CALLS)["fallback alias, user without one: the pinned one"])
@@ -286,6 +287,8 @@ def test_the_table_covers_what_it_claims(world: World):
     assert [(p.name, p.reason) for p in redirect.partials] == [("alerts", "default_enforced"),
                                                                ("redirect", "requested")]
     assert redirect.final_input["channel"] == "C0ALERTS" and redirect.final_input["text"] == "redirected"
+    assert redirect.enforced_by == {"channel": "alerts", "text": "redirect"}
+    assert set(redirect.overridden_keys) == {"channel", "text"}
     ops = world.remote.preview(dict(CALLS)["wide and action enforcing defaults with []"])
     assert [p.name for p in ops.partials] == ["ops-wide-lock", "ops-action-lock"]
     assert ops.final_input["unfurl_links"] is False and ops.final_input["thread_ts"] == "9.9"
@@ -392,6 +395,6 @@ def test_cli_dry_run_against_the_serve_url(tmp_path: Path, monkeypatch: pytest.M
         in text.stdout
     assert "partials alerts (default_enforced), quiet (requested)" in text.stdout
     assert "default_enforced: a default partial that enforces keys" in text.stdout
-    assert 'channel: "C0ALERTS"  (enforced)' in text.stdout
+    assert 'channel: "C0ALERTS"  (enforced by alerts)' in text.stdout
     for secret in ENV.values():
         assert secret not in result.output and secret not in text.output

@@ -64,6 +64,8 @@ def test_a_step_partials_list_cannot_drop_the_enforced_channel(stub_harness: Har
     assert steps["none"]["final_input"]["channel"] == steps["listed"]["final_input"]["channel"] == "C0ALERTS"
     text = cli_runner.invoke(cli, ["run", "locked", "--dry-run", "--project", root])
     assert "partials alerts-channel (default_enforced), elsewhere (requested)" in text.stdout
+    assert 'channel: "C0ALERTS"  (enforced by alerts-channel)' in text.stdout
+    assert steps["listed"]["enforced_by"] == {"channel": "alerts-channel"}
 
     ran = cli_runner.invoke(cli, ["run", "locked", "--json", "--project", root])
     assert ran.exit_code == 0, ran.output

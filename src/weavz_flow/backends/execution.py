@@ -58,3 +58,5 @@ class ExecutePreview:
     end_user: str | None = None
     # What the backend could not know (a remote backend without a catalog); empty when the preview is complete.
     notes: tuple[str, ...] = ()
+    enforced_by: Mapping[str, str] = field(default_factory=dict)  # enforced key -> the partial whose value it has
+    overridden_keys: tuple[str, ...] = ()  # keys of the call's input that an enforced value replaces

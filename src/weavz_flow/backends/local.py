@@ -32,6 +32,7 @@ from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine import models as m
+from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME
 from weavz_flow.engine.engine import Engine
@@ -261,7 +262,8 @@ class LocalBackend:
             alias=resolved.integration_alias, final_input=dict(resolved.input),
             enforced_keys=tuple(resolved.enforced_keys), partials=resolved.partials,
             connection_external_id=conn.external_id if conn else None, connection_id=conn.id if conn else None,
-            end_user=call.end_user,
+            end_user=call.end_user, enforced_by=enforced_by(resolved.sources, resolved.partials),
+            overridden_keys=tuple(resolved.overridden_keys),
         )
 
     def _execute_request(self, call: ExecuteCall) -> ExecuteRequest:

@@ -117,10 +117,19 @@ def result_json(result: RunResult) -> dict[str, Any]:
 def previews_json(flow: str, previews: list[StepPreview]) -> dict[str, Any]:
     return {"flow": flow, "dry_run": True, "steps": [{
         "id": p.step_id, "uses": p.uses, "finally": p.is_finally, "final_input": p.final_input,
-        "enforced_keys": list(p.enforced_keys), "partials": [a.to_json() for a in p.partials],
+        "enforced_keys": list(p.enforced_keys), "enforced_by": dict(p.enforced_by),
+        "overridden_keys": list(p.overridden_keys), "partials": [a.to_json() for a in p.partials],
         "connection": p.connection,
         "end_user": p.end_user, "if": p.condition, "items": p.items, "note": p.note,
     } for p in previews]}
+
+
+def _enforced_mark(preview: StepPreview, key: str) -> str:
+    if key not in preview.enforced_keys:
+        return ""
+    by = f" by {preview.enforced_by[key]}" if key in preview.enforced_by else ""
+    replaced = "; replaces the step's value" if key in preview.overridden_keys else ""
+    return f"  (enforced{by}{replaced})"
 
 
 def previews_text(flow: str, previews: list[StepPreview]) -> str:
@@ -135,8 +144,7 @@ def previews_text(flow: str, previews: list[StepPreview]) -> str:
         if p.note:
             lines.append(f"  ({p.note})")
         for key, value in (p.final_input or {}).items():
-            mark = "  (enforced)" if key in p.enforced_keys else ""
-            lines.append(f"  {key}: {json.dumps(value, default=str, ensure_ascii=False)}{mark}")
+            lines.append(f"  {key}: {json.dumps(value, default=str, ensure_ascii=False)}{_enforced_mark(p, key)}")
     legend = reasons_legend([a for p in previews for a in p.partials])
     if legend:
         lines += ["", "Why each partial applies:", *legend]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -31,3 +32,10 @@ class AppliedPartial:
     @classmethod
     def of_json(cls, data: dict[str, Any]) -> AppliedPartial:
         return cls(str(data["id"]), str(data["name"]), PartialReason(data["reason"]))
+
+
+def enforced_by(sources: Mapping[str, str], partials: Sequence[AppliedPartial]) -> dict[str, str]:
+    """Each enforced key and the name of the partial whose value it ends with, from a merge's ``sources``."""
+    names = {p.id: p.name for p in partials}
+    return {key: names.get(source.removeprefix("enforced:"), source.removeprefix("enforced:"))
+            for key, source in sources.items() if source.startswith("enforced:")}

@@ -5,7 +5,7 @@ run; such steps are shown with the reason instead."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from weavz_flow.backends.execution import ExecuteCall
@@ -25,6 +25,8 @@ class StepPreview:
     final_input: Mapping[str, Any] | None = None  # masked
     enforced_keys: tuple[str, ...] = ()
     partials: tuple[AppliedPartial, ...] = ()  # in merge order, each with why it applies
+    enforced_by: Mapping[str, str] = field(default_factory=dict)  # enforced key -> the partial whose value it has
+    overridden_keys: tuple[str, ...] = ()  # keys of the step's input that an enforced value replaces
     connection: str | None = None
     end_user: str | None = None
     condition: Any = None  # the rendered `if`, when the step has one
@@ -91,6 +93,7 @@ def dry_run(runner: FlowRunner, flow_name: str, inputs: Mapping[str, Any] | None
             continue
         previews.append(StepPreview(
             **base, final_input=redactor.data(dict(preview.final_input)), enforced_keys=preview.enforced_keys,
-            partials=preview.partials, connection=preview.connection_external_id, end_user=step_user,
+            partials=preview.partials, enforced_by=dict(preview.enforced_by), overridden_keys=preview.overridden_keys,
+            connection=preview.connection_external_id, end_user=step_user,
             condition=condition, items=items, note="; ".join(preview.notes) or None))
     return previews
