@@ -42,7 +42,8 @@ def test_execute_and_preview_through_kv_store(backend):
     call = ExecuteCall("acme", "kv-store", "put", {"key": "other", "value": "v1"}, alias="kv")
     preview = backend.preview(call)
     assert preview.final_input["key"] == "k1" and preview.enforced_keys == ("key",)
-    assert preview.partials == ("pin-key",) and preview.connection_external_id is None
+    assert [(p.name, p.reason) for p in preview.partials] == [("pin-key", "default")]
+    assert preview.connection_external_id is None
     outcome = backend.execute(call)
     assert outcome.status is OutcomeStatus.SUCCEEDED
     got = backend.execute(ExecuteCall("acme", "kv-store", "get", {"key": "k1"}, alias="kv"))

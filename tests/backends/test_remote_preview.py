@@ -84,7 +84,13 @@ partials:
   alerts: {alias: slack, action: send_channel_message, values: {channel: C0ALERTS}, enforced: [channel],
            default: true}
   quiet: {alias: slack, action: send_channel_message, values: {text: quiet, thread_ts: "1.2"}}
+  redirect: {alias: slack, action: send_channel_message, values: {channel: C0ELSEWHERE, text: redirected},
+             enforced: [channel, text]}
   ops-default: {alias: slack-ops, values: {channel: C0OPS}, default: true}
+  ops-wide-lock: {alias: slack-ops, values: {unfurl_links: false, text: "[ops]"}, enforced: [unfurl_links],
+                  default: true}
+  ops-action-lock: {alias: slack-ops, action: send_channel_message, values: {thread_ts: "9.9"}, enforced: [thread_ts],
+                    default: true}
   repo: {alias: github, values: {repository: acme/app}, default: true}
   fallback-repo: {alias: github-fallback, action: list_issues, values: {repository: acme/ops}, enforced: [repository],
                   default: true}
@@ -101,6 +107,10 @@ steps:
   - id: post
     uses: slack.send_channel_message
     with: {text: hello}
+  - id: quiet_post
+    uses: slack.send_channel_message
+    partials: [quiet]
+    with: {text: hush}
   - id: issues
     uses: github.list_issues
     end_user: alice
@@ -185,7 +195,18 @@ ISSUES = ("github", "list_issues")
 CALLS: list[tuple[str, ExecuteCall]] = [
     ("defaults: wide then alerts, enforced channel", call(*SEND, {"channel": "C0MINE", "text": "hi"}, alias="slack")),
     ("no alias: the one named like the integration", call(*SEND, {"text": "hi"})),
-    ("[] selects none", call(*SEND, {"text": "hi"}, alias="slack", partials=())),
+    ("[] keeps only the enforcing default", call(*SEND, {"channel": "C0MINE", "text": "hi"}, alias="slack",
+                                                 partials=())),
+    ("a list without the enforcing default keeps it, first", call(*SEND, {"channel": "C0MINE"}, alias="slack",
+                                                                  partials=("quiet",))),
+    ("a requested enforcing partial cannot unlock the default's key",
+     call(*SEND, {"channel": "C0MINE", "text": "mine"}, alias="slack", partials=("redirect",))),
+    ("the enforcing default named twice applies once", call(*SEND, {"text": "x"}, alias="slack",
+                                                            partials=("id:alerts", "quiet", "alerts"))),
+    ("wide and action enforcing defaults with []", call(*SEND, {"unfurl_links": True, "thread_ts": "0"},
+                                                        alias="slack-ops", partials=())),
+    ("wide and action enforcing defaults with a list", call(*SEND, {"thread_ts": "0"}, alias="slack-ops",
+                                                            partials=("ops-action-lock", "ops-default"))),
     ("by name, in request order", call(*SEND, {}, alias="slack", partials=("quiet", "wide"))),
     ("by id", call(*SEND, {"text": "x"}, alias="slack", partials=("id:alerts", "id:quiet"))),
     ("by id and by name mixed", call(*SEND, {}, alias="slack", partials=("wide", "id:alerts"))),
@@ -248,14 +269,30 @@ def test_remote_preview_equals_local_preview(world: World, label: str, c: Execut
 def test_the_table_covers_what_it_claims(world: World):
     """A few spot checks, so that parity is not parity of two wrong answers."""
     first = world.remote.preview(CALLS[0][1])
-    assert first.partials == ("wide", "alerts") and first.connection_external_id == "slack-main"
+    assert [(p.name, p.reason) for p in first.partials] == [("wide", "default"), ("alerts", "default")]
+    assert first.connection_external_id == "slack-main"
     assert first.final_input == {"unfurl_links": True, "text": "hi", "channel": "C0ALERTS"}
     assert first.enforced_keys == ("channel",) and first.notes == ()
+    assert first.enforced_by == {"channel": "alerts"} and first.overridden_keys == ("channel",)
     ops = world.remote.preview(dict(CALLS)["non-default fixed alias"])
     assert ops.connection_external_id == "slack-ops-conn" and ops.final_input["channel"] == "C0OPS"
     bob = world.remote.preview(dict(CALLS)["fallback alias, user without one: the pinned one"])
     assert bob.connection_external_id == "gh-team" and bob.final_input["repository"] == "acme/ops"
     assert world.remote.preview(dict(CALLS)["no connection needed"]).connection_external_id is None
+    # Enforced keys hold against every caller: [] and a list keep the enforcing defaults.
+    empty = world.remote.preview(dict(CALLS)["[] keeps only the enforcing default"])
+    assert [(p.name, p.reason) for p in empty.partials] == [("alerts", "default_enforced")]
+    assert empty.final_input == {"unfurl_links": False, "text": "hi", "channel": "C0ALERTS"}
+    redirect = world.remote.preview(dict(CALLS)["a requested enforcing partial cannot unlock the default's key"])
+    assert [(p.name, p.reason) for p in redirect.partials] == [("alerts", "default_enforced"),
+                                                               ("redirect", "requested")]
+    assert redirect.final_input["channel"] == "C0ALERTS" and redirect.final_input["text"] == "redirected"
+    assert redirect.enforced_by == {"channel": "alerts", "text": "redirect"}
+    assert set(redirect.overridden_keys) == {"channel", "text"}
+    ops = world.remote.preview(dict(CALLS)["wide and action enforcing defaults with []"])
+    assert [p.name for p in ops.partials] == ["ops-wide-lock", "ops-action-lock"]
+    assert ops.final_input["unfurl_links"] is False and ops.final_input["thread_ts"] == "9.9"
+    assert "channel" not in ops.final_input  # ops-default enforces nothing: [] drops it
     with pytest.raises(ApiError) as missing:
         world.remote.preview(dict(CALLS)["per_user, no end user: missing connection"])
     assert missing.value.code == "CONNECTION_REQUIRED"
@@ -344,12 +381,20 @@ def test_cli_dry_run_against_the_serve_url(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     steps = {s["id"]: s for s in json.loads(result.stdout)["steps"]}
     assert steps["save"]["final_input"] == {"key": "k:default", "value": 1} and steps["save"]["connection"] is None
-    assert steps["post"]["connection"] == "slack-main" and steps["post"]["partials"] == ["wide", "alerts"]
+    assert steps["post"]["connection"] == "slack-main"
+    assert [(p["name"], p["reason"]) for p in steps["post"]["partials"]] == [("wide", "default"), ("alerts", "default")]
+    quiet = steps["quiet_post"]
+    assert [(p["name"], p["reason"]) for p in quiet["partials"]] == [("alerts", "default_enforced"),
+                                                                     ("quiet", "requested")]
+    assert quiet["final_input"]["channel"] == "C0ALERTS" and quiet["final_input"]["text"] == "hush"
     assert steps["post"]["final_input"]["channel"] == "C0ALERTS" and steps["post"]["enforced_keys"] == ["channel"]
     assert steps["issues"]["connection"] == "gh-alice" and steps["issues"]["final_input"]["repository"] == "acme/app"
     assert all(s["note"] is None for s in steps.values())
     assert text.exit_code == 0, text.output
-    assert "step post (slack.send_channel_message); connection slack-main; partials wide, alerts" in text.stdout
-    assert 'channel: "C0ALERTS"  (enforced)' in text.stdout
+    assert "step post (slack.send_channel_message); connection slack-main; partials wide (default), alerts (default)" \
+        in text.stdout
+    assert "partials alerts (default_enforced), quiet (requested)" in text.stdout
+    assert "default_enforced: a default partial that enforces keys" in text.stdout
+    assert 'channel: "C0ALERTS"  (enforced by alerts)' in text.stdout
     for secret in ENV.values():
         assert secret not in result.output and secret not in text.output

@@ -172,3 +172,59 @@ integrations:
         "f.yaml:6:19: error: 'title' must be a string, got integer",
         "f.yaml:8:11: error: integration 'notion' has no action 'create_page' (did you mean 'createPage'?)",
     ]
+
+
+def test_a_partials_list_that_leaves_out_an_enforcing_default_is_warned_about(
+    make_project: ProjectMaker, catalog: Catalog,
+) -> None:
+    workspace = WORKSPACE + """\
+  plain:
+    alias: slack_bot
+    values: {text: plain default}
+    default: true
+  pin:
+    alias: slack_bot
+    values: {channel: C0PIN}
+    enforced: [channel]
+"""
+    root = make_project({"w.yaml": workspace, "f.yaml": flow("""\
+  - id: none
+    uses: slack_bot.send_channel_message
+    partials: []
+    with: {text: hi}
+  - id: named
+    uses: slack_bot.send_channel_message
+    partials: [alerts]
+    with: {text: hi}
+  - id: other
+    uses: slack_bot.send_channel_message
+    with: {text: hi, channel: C0MINE}
+    partials: [pin]
+  - id: absent
+    uses: slack_bot.send_channel_message
+    with: {text: hi}
+""")})
+    report = validate_project(root, catalog)
+    assert [str(d) for d in report.diagnostics] == [
+        "f.yaml:6:5: warning: 'partials' leaves out default partial 'alerts', which enforces 'channel': it applies "
+        "anyway and its enforced values hold (a default partial that enforces keys applies to every call of its "
+        "alias; add 'alerts' to 'partials' to say so, or make it not a default in the workspace)",
+        # The step's own channel loses to 'alerts' even though 'pin' is named: an enforcing default wins.
+        "f.yaml:14:22: error: 'channel' is enforced by partial 'alerts'; the step's value would be silently "
+        "replaced (remove 'channel' from the step or from the partial's 'enforced')",
+        "f.yaml:15:5: warning: 'partials' leaves out default partial 'alerts', which enforces 'channel': it applies "
+        "anyway and its enforced values hold (a default partial that enforces keys applies to every call of its "
+        "alias; add 'alerts' to 'partials' to say so, or make it not a default in the workspace)",
+        # A partial the step names cannot outvote the enforcing default either.
+        "f.yaml:15:16: warning: partial 'pin' sets 'channel', which default partial 'alerts' enforces: the enforced "
+        "value is used (remove 'channel' from partial 'pin', or stop enforcing it in 'alerts')",
+    ]
+    [warning] = [d for d in report.diagnostics if d.code == "enforced-partial-kept"][:1]
+    assert warning.severity.value == "warning" and (warning.position.line, warning.position.column) == (6, 5)
+
+
+def test_warnings_do_not_make_a_project_invalid(make_project: ProjectMaker, catalog: Catalog) -> None:
+    root = make_project({"w.yaml": WORKSPACE, "f.yaml": flow(
+        "  - id: post\n    uses: slack_bot.send_channel_message\n    partials: []\n    with: {text: hi}\n")})
+    report = validate_project(root, catalog)
+    assert report.valid and [d.code for d in report.diagnostics] == ["enforced-partial-kept"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.engine.echo_integration import ECHO
@@ -12,6 +14,7 @@ from weavz_flow.engine import (
     PartialUpdate,
     WorkspaceIntegrationCreate,
 )
+from weavz_flow.engine.applied_partial import PartialReason
 from weavz_flow.engine.partial_merge import SelectedPartial, merge_input
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -38,6 +41,17 @@ def run(world: World, input: dict, *, alias: str = "echo_a", action: str = "whoa
         integration_name=ECHO, action_name=action, workspace_id=world.workspace.id, integration_alias=alias,
         input=input, partial_ids=partial_ids), world.caller)
     return result.output["input"]
+
+
+def test_enforcing_defaults_lock_last_whatever_the_order_given() -> None:
+    chosen = SelectedPartial("c", "chosen", None, {"lock": "chosen", "own": "chosen"}, ("lock", "own"))
+    binding = SelectedPartial("d", "lock", None, {"lock": "default"}, ("lock",), is_default=True,
+                              reason=PartialReason.DEFAULT_ENFORCED)
+    for order in ([chosen, binding], [binding, chosen]):
+        merged = merge_input({}, order, {"lock": "caller", "own": "caller"})
+        assert merged.values == {"lock": "default", "own": "chosen"}
+        assert merged.sources == {"lock": "enforced:d", "own": "enforced:c"}
+        assert set(merged.overridden_keys) == {"lock", "own"}
 
 
 def test_merge_order_pure() -> None:
@@ -77,16 +91,100 @@ def test_defaults_are_per_alias(aliased: World) -> None:
     assert run(aliased, {"channel": "c"}, alias="echo_b")["text"] == "for b"
 
 
-def test_an_empty_list_means_no_partials_and_a_list_means_exactly_those_in_order(aliased: World) -> None:
+def test_an_empty_list_keeps_the_enforcing_defaults_and_a_list_adds_them_before_its_own(aliased: World) -> None:
     partial(aliased, "default", {"text": "default", "channel": "D"}, enforced=["channel"], default=True)
+    partial(aliased, "plain-default", {"mode": "plain-default"}, default=True)  # no enforced keys: [] drops it
     first = partial(aliased, "first", {"text": "first", "mode": "first"})
     second = partial(aliased, "second", {"text": "second"}, action="whoami")
-    assert run(aliased, {"channel": "mine"}, partial_ids=[]) == {"channel": "mine", "count": 3}
+    # The enforcing default holds against a caller that asks for no partials, whole (its pre-fills too).
+    assert run(aliased, {"channel": "mine"}, partial_ids=[]) == {"channel": "D", "text": "default", "count": 3}
     seen = run(aliased, {"channel": "mine"}, partial_ids=[first, second])
-    assert seen["text"] == "second" and seen["mode"] == "first" and seen["channel"] == "mine"
+    assert seen["text"] == "second" and seen["mode"] == "first" and seen["channel"] == "D"
     assert run(aliased, {"channel": "mine"}, partial_ids=[second, first])["text"] == "first"
     # Newer Weavz docs accept names as well as ids.
     assert run(aliased, {"channel": "mine"}, partial_ids=["first"])["text"] == "first"
+    assert "mode" not in run(aliased, {"channel": "mine"}, partial_ids=[])
+
+
+def resolve(world: World, input: dict, *, partial_ids: list[str] | None = None, action: str = "whoami") -> Any:
+    return world.engine.resolve_input(ExecuteRequest(
+        integration_name=ECHO, action_name=action, workspace_id=world.workspace.id, integration_alias="echo_a",
+        input=input, partial_ids=partial_ids), world.caller)
+
+
+def reasons(resolved: Any) -> list[tuple[str, str]]:
+    return [(p.name, p.reason.value) for p in resolved.partials]
+
+
+def test_each_applied_partial_says_why(aliased: World) -> None:
+    lock = partial(aliased, "lock", {"channel": "C-LOCKED"}, enforced=["channel"], default=True)
+    partial(aliased, "prefill", {"text": "hello"}, default=True)
+    extra = partial(aliased, "extra", {"mode": "extra"})
+    assert reasons(resolve(aliased, {})) == [("lock", "default"), ("prefill", "default")]
+    assert reasons(resolve(aliased, {}, partial_ids=[])) == [("lock", "default_enforced")]
+    assert reasons(resolve(aliased, {}, partial_ids=[extra])) == [("lock", "default_enforced"), ("extra", "requested")]
+    # Named explicitly, the enforcing default applies once, in its place, and as requested.
+    named = resolve(aliased, {}, partial_ids=[extra, lock, "lock", extra])
+    assert reasons(named) == [("lock", "requested"), ("extra", "requested")]
+    assert named.partial_ids == (lock, extra)
+
+
+def test_a_requested_partial_cannot_unlock_what_an_enforcing_default_enforces(aliased: World) -> None:
+    partial(aliased, "lock", {"channel": "C-LOCKED"}, enforced=["channel"], default=True)
+    # A partial the caller may choose, enforcing the same key with another value, and one pre-filling it.
+    redirect = partial(aliased, "redirect", {"channel": "C-ELSEWHERE", "text": "t"}, enforced=["channel", "text"])
+    prefill = partial(aliased, "prefill-channel", {"channel": "C-PREFILL"}, action="whoami")
+    for ids in ([redirect], [prefill], [redirect, prefill], [prefill, redirect], None):
+        assert run(aliased, {"channel": "C-CALLER"}, partial_ids=ids)["channel"] == "C-LOCKED", ids
+    resolved = resolve(aliased, {"channel": "C-CALLER", "text": "mine"}, partial_ids=[redirect])
+    lock_id = resolved.partials[0].id
+    assert resolved.sources["channel"] == f"enforced:{lock_id}"
+    # The requested partial still locks what the enforcing default does not.
+    assert resolved.input["text"] == "t" and resolved.sources["text"] == f"enforced:{redirect}"
+    assert set(resolved.enforced_keys) == {"channel", "text"}
+    assert set(resolved.overridden_keys) == {"channel", "text"}
+
+
+def test_wide_and_action_enforcing_defaults_both_apply_and_the_actions_wins_a_shared_key(aliased: World) -> None:
+    wide = partial(aliased, "wide-lock", {"channel": "C-WIDE", "mode": "wide"}, enforced=["channel", "mode"],
+                   default=True)
+    own = partial(aliased, "own-lock", {"channel": "C-OWN", "text": "own"}, enforced=["channel", "text"],
+                  action="whoami", default=True)
+    partial(aliased, "other-action-lock", {"channel": "C-NEVER"}, enforced=["channel"], action="other", default=True)
+    for ids in (None, [], ["own-lock"], ["own-lock", "wide-lock"]):
+        seen = run(aliased, {"channel": "C-CALLER", "mode": "m", "text": "x"}, partial_ids=ids)
+        assert seen == {"channel": "C-OWN", "mode": "wide", "text": "own", "count": 3}, ids
+        assert resolve(aliased, {}, partial_ids=ids).partial_ids == (wide, own), ids
+
+
+def test_a_partial_that_enforces_keys_but_is_not_a_default_applies_only_when_named(aliased: World) -> None:
+    pin = partial(aliased, "pin", {"channel": "C-PIN"}, enforced=["channel"])
+    for ids in (None, []):
+        assert run(aliased, {"channel": "C-CALLER"}, partial_ids=ids)["channel"] == "C-CALLER", ids
+    assert run(aliased, {"channel": "C-CALLER"}, partial_ids=[pin])["channel"] == "C-PIN"
+
+
+def test_an_enforcing_default_of_another_alias_does_not_apply(aliased: World) -> None:
+    partial(aliased, "b-lock", {"channel": "C-B"}, alias="echo_b", enforced=["channel"], default=True)
+    assert run(aliased, {"channel": "C-A"}, partial_ids=[])["channel"] == "C-A"
+    assert run(aliased, {"channel": "C-A"}, alias="echo_b", partial_ids=[])["channel"] == "C-B"
+
+
+def test_the_execution_record_names_the_partials_and_why(aliased: World) -> None:
+    lock = partial(aliased, "lock", {"channel": "C-LOCKED"}, enforced=["channel"], default=True)
+    extra = partial(aliased, "extra", {"mode": "extra"})
+    result = aliased.engine.execute(ExecuteRequest(
+        integration_name=ECHO, action_name="whoami", workspace_id=aliased.workspace.id, integration_alias="echo_a",
+        input={"channel": "C-CALLER"}, partial_ids=[extra]), aliased.caller)
+    assert result.output["input"]["channel"] == "C-LOCKED"
+    assert [(p.id, p.reason) for p in result.partials] == [
+        (lock, PartialReason.DEFAULT_ENFORCED), (extra, PartialReason.REQUESTED)]
+    record = aliased.engine.executions.get(aliased.caller, result.execution_id)
+    assert record.partial_ids == [lock, extra] and record.enforced_keys == ["channel"]
+    assert [(p.id, p.name, p.reason) for p in record.applied_partials or []] == [
+        (lock, "lock", PartialReason.DEFAULT_ENFORCED), (extra, "extra", PartialReason.REQUESTED)]
+    assert record.model_dump(by_alias=True)["appliedPartials"][0] == {
+        "id": lock, "name": "lock", "reason": "default_enforced"}
 
 
 def test_explicit_partials_must_exist_and_match_the_alias_and_action(aliased: World) -> None:

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from tests.engine.engine_fixtures import BACKENDS, open_store
 from weavz_flow.engine import Store, migrate
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.config_cache import current_config_version
+from weavz_flow.engine.services.executions import ExecutionLog
 
 
 def test_a_new_store_is_at_the_newest_revision(store: Store) -> None:
@@ -45,6 +47,24 @@ def test_a_store_made_at_the_first_revision_opens_and_upgrades_keeping_its_data(
             with reopened.read() as conn:
                 assert conn.execute(sa.select(t.organizations.c.name)).scalars().all() == ["Old"]
                 assert conn.execute(sa.select(sa.func.count()).select_from(t.executions)).scalar_one() == 0
+        finally:
+            reopened.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_execution_records_from_before_applied_partials_read_back_without_them(backend: str, tmp_path: Path) -> None:
+    with open_store(backend, tmp_path, upgrade=False) as old:
+        migrate.upgrade(old.engine, "0004")
+        row = {"id": "e1", "org_id": "o1", "workspace_id": "w1", "integration_name": "slack",
+               "action_name": "send_channel_message", "partial_ids": ["p1"], "enforced_keys": ["channel"],
+               "status": "success", "duration_ms": 1.0, "output_truncated": False, "created_at": "x"}
+        with old.write() as conn:
+            conn.execute(sa.insert(t.executions).values(row))  # names only the columns of revision 0004
+        reopened = Store(old.url.render_as_string(hide_password=False), schema=old.schema)
+        try:
+            assert reopened.revision() == migrate.head_revision()
+            record = ExecutionLog(reopened, background=False).get(Caller.system("o1"), "e1")
+            assert record.partial_ids == ["p1"] and record.applied_partials is None
         finally:
             reopened.close()
 

@@ -6,12 +6,14 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from tests.runner.conftest import Harness
 from weavz_flow.cli.main import cli
+from weavz_flow.engine.applied_partial import AppliedPartial, PartialReason
 from weavz_flow.runner import RunRecords, RunResult, RunStatus, StepResult, StepStatus
-from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError
+from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError, flow_run_steps
 
 
 def _result(run_id: str, output: object) -> RunResult:
@@ -65,3 +67,35 @@ steps:
     assert unknown.exit_code != 0 and "did you mean 'broken'" in unknown.stderr.lower()
     missing = cli_runner.invoke(cli, ["runs", "show", "nope", "--project", root])
     assert missing.exit_code != 0 and "no run with id 'nope'" in missing.stderr
+
+
+OLD = sa.MetaData()
+OLD_STEPS = sa.Table(  # flow_run_steps as the releases before applied partials were recorded made it
+    "flow_run_steps", OLD,
+    *[sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+      for c in flow_run_steps.columns if c.name != "partials"],
+)
+
+
+def test_steps_record_the_partials_applied_and_an_old_steps_table_gets_the_column(tmp_path):
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    engine = sa.create_engine(url)
+    OLD.create_all(engine)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    applied = (AppliedPartial("p1", "alerts", PartialReason.DEFAULT_ENFORCED),
+               AppliedPartial("p2", "quiet", PartialReason.REQUESTED))
+    try:
+        records = RunRecords(url)
+        try:
+            records.start(run_id="r1", flow="f", workspace="w", started_at=at, inputs={}, end_user=None)
+            records.finish(RunResult("r1", "f", RunStatus.SUCCEEDED, at, at, {}, [
+                StepResult("post", StepStatus.SUCCEEDED, 1, at, at, None, partials=applied),
+                StepResult("remote", StepStatus.SUCCEEDED, 1, at, at, None)]))
+            post, remote = records.get("r1").steps
+        finally:
+            records.close()
+        assert post.partials == applied and remote.partials is None
+        with engine.connect() as conn:
+            assert "partials" in {c["name"] for c in sa.inspect(conn).get_columns("flow_run_steps")}
+    finally:
+        engine.dispose()

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from weavz_flow.engine.applied_partial import AppliedPartial
+
 
 @dataclass(frozen=True, slots=True)
 class ExecuteCall:
@@ -16,7 +18,8 @@ class ExecuteCall:
     input: Mapping[str, Any] = field(default_factory=dict)
     alias: str | None = None
     end_user: str | None = None  # the end user's externalId
-    partials: tuple[str, ...] | None = None  # names or ids; None = the alias's defaults, () = none
+    # Names or ids; None = the alias's defaults; () or a list = the defaults that enforce keys, then those listed.
+    partials: tuple[str, ...] | None = None
     idempotency_key: str | None = None
     connection_external_id: str | None = None
 
@@ -34,6 +37,9 @@ class ExecuteOutcome:
     output: Any = None
     duration_ms: float | None = None
     approval: Mapping[str, Any] | None = None  # the wire approval object when status is APPROVAL_REQUIRED
+    # The partials applied, in merge order, and why; None when the backend does not say (the Weavz API's execute
+    # answer does not).
+    partials: tuple[AppliedPartial, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +52,11 @@ class ExecutePreview:
     alias: str | None
     final_input: Mapping[str, Any]
     enforced_keys: tuple[str, ...]
-    partials: tuple[str, ...]  # names of the partials applied, in merge order
+    partials: tuple[AppliedPartial, ...]  # the partials that would apply, in merge order, and why
     connection_external_id: str | None  # None: the integration needs no connection
     connection_id: str | None = None
     end_user: str | None = None
     # What the backend could not know (a remote backend without a catalog); empty when the preview is complete.
     notes: tuple[str, ...] = ()
+    enforced_by: Mapping[str, str] = field(default_factory=dict)  # enforced key -> the partial whose value it has
+    overridden_keys: tuple[str, ...] = ()  # keys of the call's input that an enforced value replaces

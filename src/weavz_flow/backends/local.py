@@ -32,6 +32,7 @@ from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine import models as m
+from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME
 from weavz_flow.engine.engine import Engine
@@ -249,20 +250,20 @@ class LocalBackend:
         request = self._execute_request(call)
         self._trip()
         result = self.engine.execute(request, self.caller)
-        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration_ms)
+        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration_ms, partials=result.partials)
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
         request = self._execute_request(call)
         self._trip()
         resolved = self.engine.resolve_input(request, self.caller)
-        names = {p.id: p.name for p in self.partials.list_many(self.caller, [request.workspace_id])}
         conn = resolved.connection
         return ExecutePreview(
             workspace=call.workspace, integration=resolved.integration_name, action=resolved.action_name,
             alias=resolved.integration_alias, final_input=dict(resolved.input),
-            enforced_keys=tuple(resolved.enforced_keys), partials=tuple(names.get(i, i) for i in resolved.partial_ids),
+            enforced_keys=tuple(resolved.enforced_keys), partials=resolved.partials,
             connection_external_id=conn.external_id if conn else None, connection_id=conn.id if conn else None,
-            end_user=call.end_user,
+            end_user=call.end_user, enforced_by=enforced_by(resolved.sources, resolved.partials),
+            overridden_keys=tuple(resolved.overridden_keys),
         )
 
     def _execute_request(self, call: ExecuteCall) -> ExecuteRequest:

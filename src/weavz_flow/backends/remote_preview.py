@@ -25,6 +25,7 @@ from weavz_flow.engine.alias_choice import (
     connection_required,
     end_user_not_found,
 )
+from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.partial_merge import choose_partials, merge_input
 from weavz_flow.engine.stamps import normalize_time
 from weavz_flow.errors import ApiError, ErrorCode
@@ -74,9 +75,10 @@ class RemotePreview:
         return ExecutePreview(
             workspace=call.workspace, integration=integration, action=action,
             alias=target.alias if target else None, final_input=dict(merged.values),
-            enforced_keys=merged.enforced_keys, partials=tuple(p.name for p in selected),
+            enforced_keys=merged.enforced_keys, partials=merged.partials,
             connection_external_id=connection.get("externalId") if connection else None,
             connection_id=connection.get("id") if connection else None, end_user=call.end_user, notes=tuple(notes),
+            enforced_by=enforced_by(merged.sources, merged.partials), overridden_keys=merged.overridden_keys,
         )
 
     def _preview_connection(

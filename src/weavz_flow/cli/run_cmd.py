@@ -13,6 +13,7 @@ import yaml
 
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
@@ -108,6 +109,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
             "id": s.step_id, "status": s.status.value, "finally": s.is_finally, "attempts": s.attempts,
             "duration_ms": s.duration_ms, "items": s.items, "output": s.output, "error": s.error,
             "error_code": s.error_code, "continued": s.tolerated,
+            "partials": None if s.partials is None else [p.to_json() for p in s.partials],
         } for s in result.steps],
     }
 
@@ -115,9 +117,19 @@ def result_json(result: RunResult) -> dict[str, Any]:
 def previews_json(flow: str, previews: list[StepPreview]) -> dict[str, Any]:
     return {"flow": flow, "dry_run": True, "steps": [{
         "id": p.step_id, "uses": p.uses, "finally": p.is_finally, "final_input": p.final_input,
-        "enforced_keys": list(p.enforced_keys), "partials": list(p.partials), "connection": p.connection,
+        "enforced_keys": list(p.enforced_keys), "enforced_by": dict(p.enforced_by),
+        "overridden_keys": list(p.overridden_keys), "partials": [a.to_json() for a in p.partials],
+        "connection": p.connection,
         "end_user": p.end_user, "if": p.condition, "items": p.items, "note": p.note,
     } for p in previews]}
+
+
+def _enforced_mark(preview: StepPreview, key: str) -> str:
+    if key not in preview.enforced_keys:
+        return ""
+    by = f" by {preview.enforced_by[key]}" if key in preview.enforced_by else ""
+    replaced = "; replaces the step's value" if key in preview.overridden_keys else ""
+    return f"  (enforced{by}{replaced})"
 
 
 def previews_text(flow: str, previews: list[StepPreview]) -> str:
@@ -125,15 +137,17 @@ def previews_text(flow: str, previews: list[StepPreview]) -> str:
     for p in previews:
         head = f"\n{'finally ' if p.is_finally else ''}step {p.step_id} ({p.uses})"
         extras = [f"connection {p.connection}" if p.connection else "", f"end user {p.end_user}" if p.end_user else "",
-                  f"partials {', '.join(p.partials)}" if p.partials else "",
+                  f"partials {', '.join(partial_text(a) for a in p.partials)}" if p.partials else "",
                   f"{p.items} items, showing the first" if p.items else "",
                   f"if -> {p.condition!r}" if p.condition is not None else ""]
         lines.append(head + "".join(f"; {e}" for e in extras if e))
         if p.note:
             lines.append(f"  ({p.note})")
         for key, value in (p.final_input or {}).items():
-            mark = "  (enforced)" if key in p.enforced_keys else ""
-            lines.append(f"  {key}: {json.dumps(value, default=str, ensure_ascii=False)}{mark}")
+            lines.append(f"  {key}: {json.dumps(value, default=str, ensure_ascii=False)}{_enforced_mark(p, key)}")
+    legend = reasons_legend([a for p in previews for a in p.partials])
+    if legend:
+        lines += ["", "Why each partial applies:", *legend]
     return "\n".join(lines) + "\n"
 
 

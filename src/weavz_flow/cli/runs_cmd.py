@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.config.load import load_project
 from weavz_flow.runner import RunRecord, RunStatus
 from weavz_flow.schedule.run_history import open_run_history
@@ -47,6 +48,7 @@ def record_json(run: RunRecord, *, steps: bool) -> dict[str, Any]:
             "id": s.step_id, "finally": s.is_finally, "status": s.status, "attempts": s.attempts, "items": s.items,
             "duration_ms": s.duration_ms, "output": s.output, "output_truncated": s.output_truncated,
             "error": s.error, "error_code": s.error_code, "continued": s.tolerated,
+            "partials": None if s.partials is None else [p.to_json() for p in s.partials],
         } for s in run.steps]
     return out
 
@@ -121,8 +123,15 @@ def show_run(run_id: str, as_json: bool, project_path: Path | None, database_url
                  "continued after failure" if s.tolerated else ""]
         click.echo(f"\n{'finally ' if s.is_finally else ''}{s.step_id}: {s.status}, {_ms(s.duration_ms)}"
                    + "".join(f", {e}" for e in extra if e))
+        if s.partials:
+            click.echo(f"  partials: {', '.join(partial_text(p) for p in s.partials)}")
         if s.error:
             click.echo(f"  error: {s.error}" + (f" [{s.error_code}]" if s.error_code else ""))
         if s.output is not None:
             text = s.output if s.output_truncated else json.dumps(s.output, default=str, ensure_ascii=False)
             click.echo(f"  output: {text}" + (" ... (truncated)" if s.output_truncated else ""))
+    legend = reasons_legend(p for s in run.steps for p in (s.partials or ()))
+    if legend:
+        click.echo("\nWhy each partial applied:")
+        for line in legend:
+            click.echo(line)

@@ -133,6 +133,7 @@ class Executor:
             connection=prepared.connection,
             input=dict(merged.values),
             partial_ids=merged.partial_ids,
+            partials=merged.partials,
             enforced_keys=merged.enforced_keys,
             overridden_keys=merged.overridden_keys,
             sources=dict(merged.sources),
@@ -275,6 +276,7 @@ class Executor:
             connection_id=prepared.connection.id if prepared.connection else None,
             partial_ids=prepared.merged.partial_ids,
             enforced_keys=prepared.merged.enforced_keys,
+            partials=prepared.merged.partials,
         )
 
     def _record(
@@ -302,6 +304,7 @@ class Executor:
                 "connection_id": prepared.connection.id if prepared.connection else None,
                 "end_user_id": request.end_user_id,
                 "partial_ids": list(merged.partial_ids),
+                "applied_partials": [p.to_json() for p in merged.partials],
                 "enforced_keys": list(merged.enforced_keys),
                 "input": redactor.data(_jsonable(recorded_input)),
                 "status": "failed" if failure is not None else "success",
@@ -352,6 +355,7 @@ def _replayed(prepared: Prepared, recorded: dict[str, Any]) -> ExecuteResult:
         connection_id=prepared.connection.id if prepared.connection else None,
         partial_ids=prepared.merged.partial_ids,
         enforced_keys=prepared.merged.enforced_keys,
+        partials=prepared.merged.partials,
     )
 
 

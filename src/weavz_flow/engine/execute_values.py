@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from weavz_flow.catalog.input_check import FieldProblem
+from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.engine.inputs import EngineInput
 
 
@@ -22,7 +23,7 @@ class ExecuteRequest(EngineInput):
     workspace_integration_id: str | None = None
     integration_alias: str | None = None
     end_user_id: str | None = None
-    partial_ids: list[str] | None = None  # None: the alias's defaults; []: no partials
+    partial_ids: list[str] | None = None  # None: the alias's defaults; [] or a list: enforcing defaults + those
     idempotency_key: str | None = None
 
 
@@ -49,6 +50,7 @@ class ExecuteResult:
     connection_id: str | None = None
     partial_ids: tuple[str, ...] = ()
     enforced_keys: tuple[str, ...] = ()
+    partials: tuple[AppliedPartial, ...] = ()  # the partials applied, in merge order, and why
 
     def to_wire(self) -> dict[str, Any]:
         """The 200 body: ``{success, output, duration}``."""
@@ -70,6 +72,7 @@ class ResolvedExecution:
     connection: ConnectionRef | None
     input: dict[str, Any]
     partial_ids: tuple[str, ...]
+    partials: tuple[AppliedPartial, ...]  # the partials that would apply, in merge order, and why
     enforced_keys: tuple[str, ...]
     overridden_keys: tuple[str, ...]  # caller keys an enforced value replaced
     sources: dict[str, str]  # key -> "default" | "partial:<id>" | "input" | "enforced:<id>"

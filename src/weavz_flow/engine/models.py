@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from weavz_flow.engine.applied_partial import PartialReason
 from weavz_flow.sensitive import Sensitive
 
 
@@ -124,6 +125,14 @@ class Partial(EngineModel):
     updated_at: str
 
 
+class ExecutionPartial(EngineModel):
+    """One partial an execution applied, and why (see :class:`weavz_flow.engine.applied_partial.PartialReason`)."""
+
+    id: str
+    name: str
+    reason: PartialReason
+
+
 class Execution(EngineModel):
     """The record of one execute. ``input`` has credential strings and enforced values masked."""
 
@@ -139,6 +148,7 @@ class Execution(EngineModel):
     end_user_id: str | None = None
     partial_ids: list[str]
     enforced_keys: list[str]
+    applied_partials: list[ExecutionPartial] | None = None  # None on records made before it was kept
     input: dict[str, Any] | None = None
     status: str  # success | failed
     duration_ms: float

@@ -1,14 +1,25 @@
 """Partial selection and the input merge (DESIGN.md steps 5-6, weavz-api.md §4.3).
 
-Selection: ``partialIds`` absent means the alias's default partials (integration-wide first, then the action's, each
-by creation time); ``[]`` means none; a list means exactly those, in request order, by id or by name.
-Merge (shallow, top-level keys): action defaults, then partial values, then caller input, then enforced values.
-A caller sending an enforced key is overridden silently, as on Weavz; the result says which keys were.
-Trigger partials are never selected for an action: not as defaults, and a named one is a PARTIAL_MISMATCH.
+Selection. The alias's default partials for the action are its integration-wide ones, then the action's, each by
+creation time. A default partial that enforces keys (an *enforcing default*) applies to every call of the alias and
+action, whatever the request's ``partialIds`` says: enforced keys hold against every caller of the workspace.
+- ``partialIds`` absent: every default partial applies, in default order (reason ``default``).
+- ``partialIds: []``: only the enforcing defaults apply (reason ``default_enforced``).
+- a list: the enforcing defaults first, in default order, then the listed partials in request order, by id or by
+  name (reason ``requested``). A listed enforcing default applies once, in the enforcing defaults' place, with reason
+  ``requested``; a partial listed twice applies once. Other default partials apply only when listed. A partial that is
+  not a default applies only when listed, whether or not it enforces keys.
+Trigger partials are never selected for an action: not as defaults, and a listed one is a PARTIAL_MISMATCH.
 
-:func:`select_partials` reads the store; :func:`choose_partials` applies the same rules to partials already read (the
-remote backend's dry run, which has the workspace's partials from ``GET /api/v1/partials``). Both share the order and
-the checks below.
+Merge (shallow, top-level keys): action defaults, then partial values in the applied order, then caller input, then
+the enforced values of the listed partials that are not defaults, then the enforced values of the enforcing defaults
+(in default order, so a later default wins a key two of them enforce). So nothing a caller sends, neither input nor
+a partial it names, replaces a value that an enforcing default enforces. A caller sending an enforced key is
+overridden silently, as on Weavz; the result says which keys were.
+
+:func:`select_partials` reads the store; :func:`choose_partials` applies the rule to partials already read (the remote
+backend's dry run, which has the workspace's partials from ``GET /api/v1/partials``). The store path reads the rows
+and hands them to :func:`choose_partials`, so both are one rule.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.applied_partial import AppliedPartial, PartialReason
 from weavz_flow.engine.resolution import Target
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -33,17 +45,32 @@ class SelectedPartial:
     action_name: str | None
     values: dict[str, Any]
     enforced_keys: tuple[str, ...]
+    is_default: bool = False
+    reason: PartialReason = PartialReason.REQUESTED
+
+    @property
+    def binds_every_caller(self) -> bool:
+        """An enforcing default: it applies to every call, and its enforced values win over everything."""
+        return self.is_default and bool(self.enforced_keys)
+
+    @property
+    def applied(self) -> AppliedPartial:
+        return AppliedPartial(self.id, self.name, self.reason)
 
 
 @dataclass(frozen=True, slots=True)
 class MergedInput:
     values: dict[str, Any]
-    partial_ids: tuple[str, ...] = ()
+    partials: tuple[AppliedPartial, ...] = ()  # in merge order, each with why it applied
     enforced_keys: tuple[str, ...] = ()
     # Caller keys replaced by an enforced value.
     overridden_keys: tuple[str, ...] = ()
     # Which layer gave each key its final value: "default", "partial:<id>", "input" or "enforced:<id>".
     sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def partial_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.partials)
 
 
 class PartialRecord(Protocol):
@@ -82,26 +109,22 @@ def choose_partials(
     action_name: str,
     partial_ids: Sequence[str] | None,
 ) -> list[SelectedPartial]:
-    """:func:`select_partials` over the workspace's partials already read: ``alias_id``/``alias`` name the targeted
-    workspace integration (None when the workspace has none for the integration)."""
-    if partial_ids is not None and len(partial_ids) == 0:
-        return []
+    """The partials an execute applies, in merge order, among the workspace's ``partials``: ``alias_id``/``alias``
+    name the targeted workspace integration (None when the workspace has none for the integration)."""
+    defaults = [] if alias_id is None else sorted(
+        (p for p in partials if p.workspace_integration_id == alias_id and p.is_default and p.trigger_name is None
+         and p.action_name in (None, action_name)), key=default_order)
     if partial_ids is None:
-        if alias_id is None:
-            return []
-        found = [p for p in partials if p.workspace_integration_id == alias_id and p.is_default
-                 and p.trigger_name is None and p.action_name in (None, action_name)]
-        return [_selected(p) for p in sorted(found, key=default_order)]
-    chosen = []
-    for ref in partial_ids:
-        row = next((p for p in partials if p.id == ref), None)
-        if row is None and alias_id is not None:
-            candidates = [p for p in partials if p.workspace_integration_id == alias_id and p.name == ref
-                          and p.action_name in (None, action_name)]
-            candidates.sort(key=lambda p: p.action_name is None)
-            row = candidates[0] if candidates else None
-        chosen.append(_checked(row, ref, alias_id, alias, action_name))
-    return chosen
+        return [_selected(p, PartialReason.DEFAULT) for p in defaults]
+    named: dict[str, PartialRecord] = {}
+    for ref in partial_ids:  # every reference is checked before anything applies
+        row = _checked(_lookup(partials, ref, alias_id, action_name), ref, alias_id, alias, action_name)
+        named.setdefault(row.id, row)
+    binding = [p for p in defaults if p.enforced_keys]
+    chosen = [_selected(p, PartialReason.REQUESTED if p.id in named else PartialReason.DEFAULT_ENFORCED)
+              for p in binding]
+    bound = {p.id for p in binding}
+    return chosen + [_selected(p, PartialReason.REQUESTED) for p in named.values() if p.id not in bound]
 
 
 def select_partials(
@@ -112,40 +135,36 @@ def select_partials(
     action_name: str,
     partial_ids: Sequence[str] | None,
 ) -> list[SelectedPartial]:
-    if partial_ids is not None and len(partial_ids) == 0:
-        return []
-    if partial_ids is None:
-        if target.integration is None:
-            return []
-        rows = conn.execute(
-            sa.select(_p).where(
-                _p.c.workspace_integration_id == target.id,
-                _p.c.is_default.is_(True),
-                _p.c.trigger_name.is_(None),
-                sa.or_(_p.c.action_name.is_(None), _p.c.action_name == action_name),
-            )
-        ).all()
-        rows.sort(key=default_order)
-        return [_selected(r) for r in rows]
-    return [_explicit(conn, workspace_id, target, action_name, ref) for ref in partial_ids]
+    """:func:`choose_partials` over the rows it can need, read in one query: the targeted alias's partials, and the
+    workspace's partials named by id (a partial of another alias is a PARTIAL_MISMATCH, not a PARTIAL_NOT_FOUND)."""
+    wanted: list[Any] = []
+    if target.integration is not None:
+        wanted.append(_p.c.workspace_integration_id == target.id)
+    if partial_ids:
+        wanted.append(_p.c.id.in_(sorted(set(partial_ids))))
+    rows = conn.execute(sa.select(_p).where(_p.c.workspace_id == workspace_id, sa.or_(*wanted))).all() \
+        if wanted else []
+    return choose_partials(rows, alias_id=target.id, alias=target.alias, action_name=action_name,
+                           partial_ids=partial_ids)
 
 
-def _explicit(conn: sa.Connection, workspace_id: str, target: Target, action_name: str, ref: str) -> SelectedPartial:
-    row = conn.execute(sa.select(_p).where(_p.c.id == ref, _p.c.workspace_id == workspace_id)).first()
-    if row is None and target.integration is not None:
-        # Newer Weavz docs accept a partial's name as well; names are unique per alias and scope.
-        candidates = conn.execute(
-            sa.select(_p).where(_p.c.workspace_integration_id == target.id, _p.c.name == ref,
-                                sa.or_(_p.c.action_name.is_(None), _p.c.action_name == action_name))
-        ).all()
-        candidates.sort(key=lambda r: r.action_name is None)  # the action's own partial before a wide one
+def _lookup(
+    partials: Sequence[PartialRecord], ref: str, alias_id: str | None, action_name: str,
+) -> PartialRecord | None:
+    """A reference by id, else by name within the alias (newer Weavz docs accept a partial's name as well; names are
+    unique per alias and scope): the action's own partial before an integration-wide one."""
+    row = next((p for p in partials if p.id == ref), None)
+    if row is None and alias_id is not None:
+        candidates = [p for p in partials if p.workspace_integration_id == alias_id and p.name == ref
+                      and p.action_name in (None, action_name)]
+        candidates.sort(key=lambda p: p.action_name is None)
         row = candidates[0] if candidates else None
-    return _checked(row, ref, target.id, target.alias, action_name)
+    return row
 
 
 def _checked(
     row: PartialRecord | None, ref: str, alias_id: str | None, alias: str | None, action_name: str,
-) -> SelectedPartial:
+) -> PartialRecord:
     """A partial the caller named: it must exist, belong to the targeted alias, and be for this action."""
     if row is None:
         raise ApiError(ErrorCode.PARTIAL_NOT_FOUND, f"Partial '{ref}' not found in this workspace",
@@ -162,13 +181,13 @@ def _checked(
             f"Partial '{row.name}' is for {row.action_name or row.trigger_name!r}, not action '{action_name}'",
             details={"partialId": row.id, "actionName": action_name, "partialActionName": row.action_name},
         )
-    return _selected(row)
+    return row
 
 
-def _selected(row: PartialRecord) -> SelectedPartial:
+def _selected(row: PartialRecord, reason: PartialReason) -> SelectedPartial:
     return SelectedPartial(
         id=row.id, name=row.name, action_name=row.action_name, values=dict(row.values or {}),
-        enforced_keys=tuple(row.enforced_keys or ()),
+        enforced_keys=tuple(row.enforced_keys or ()), is_default=bool(row.is_default), reason=reason,
     )
 
 
@@ -180,17 +199,19 @@ def merge_input(
     for key, value in defaults.items():
         values[key] = value
         sources[key] = "default"
-    locked: dict[str, tuple[Any, str]] = {}
     for partial in partials:
         for key, value in partial.values.items():
             values[key] = value
             sources[key] = f"partial:{partial.id}"
-        for key in partial.enforced_keys:
-            if key in partial.values:
-                locked[key] = (partial.values[key], partial.id)
     for key, value in caller_input.items():
         values[key] = value
         sources[key] = "input"
+    # The enforcing defaults' locks last: a partial the caller chose cannot unlock what one of them enforces.
+    locked: dict[str, tuple[Any, str]] = {}
+    for partial in [p for p in partials if not p.binds_every_caller] + [p for p in partials if p.binds_every_caller]:
+        for key in partial.enforced_keys:
+            if key in partial.values:
+                locked[key] = (partial.values[key], partial.id)
     overridden = []
     for key, (value, partial_id) in locked.items():
         if key in caller_input and caller_input[key] != value:
@@ -199,7 +220,7 @@ def merge_input(
         sources[key] = f"enforced:{partial_id}"
     return MergedInput(
         values=values,
-        partial_ids=tuple(p.id for p in partials),
+        partials=tuple(p.applied for p in partials),
         enforced_keys=tuple(locked),
         overridden_keys=tuple(overridden),
         sources=sources,

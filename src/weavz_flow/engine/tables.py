@@ -147,6 +147,8 @@ executions = sa.Table(
     sa.Column("end_user_id", sa.String(255), nullable=True),  # the request's endUserId (an external id)
     sa.Column("partial_ids", Json, nullable=False),
     sa.Column("enforced_keys", Json, nullable=False),
+    # [{id, name, reason}] in merge order (revision 0005; None on older rows): which partials applied, and why.
+    sa.Column("applied_partials", Json, nullable=True),
     sa.Column("input", Json, nullable=True),  # redacted: credential strings and enforced values masked
     sa.Column("status", sa.String(16), nullable=False),  # success | failed
     sa.Column("duration_ms", sa.Float, nullable=False),

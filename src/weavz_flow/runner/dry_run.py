@@ -5,11 +5,12 @@ run; such steps are shown with the reason instead."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.config.templates import scan_template
+from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError
 from weavz_flow.runner.render import RenderError, Where, render_value
 from weavz_flow.runner.retry import idempotency_key
@@ -23,7 +24,9 @@ class StepPreview:
     is_finally: bool
     final_input: Mapping[str, Any] | None = None  # masked
     enforced_keys: tuple[str, ...] = ()
-    partials: tuple[str, ...] = ()
+    partials: tuple[AppliedPartial, ...] = ()  # in merge order, each with why it applies
+    enforced_by: Mapping[str, str] = field(default_factory=dict)  # enforced key -> the partial whose value it has
+    overridden_keys: tuple[str, ...] = ()  # keys of the step's input that an enforced value replaces
     connection: str | None = None
     end_user: str | None = None
     condition: Any = None  # the rendered `if`, when the step has one
@@ -90,6 +93,7 @@ def dry_run(runner: FlowRunner, flow_name: str, inputs: Mapping[str, Any] | None
             continue
         previews.append(StepPreview(
             **base, final_input=redactor.data(dict(preview.final_input)), enforced_keys=preview.enforced_keys,
-            partials=preview.partials, connection=preview.connection_external_id, end_user=step_user,
+            partials=preview.partials, enforced_by=dict(preview.enforced_by), overridden_keys=preview.overridden_keys,
+            connection=preview.connection_external_id, end_user=step_user,
             condition=condition, items=items, note="; ".join(preview.notes) or None))
     return previews

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from weavz_flow.engine.applied_partial import AppliedPartial
+
 
 class StepStatus(StrEnum):
     SUCCEEDED = "succeeded"
@@ -37,6 +39,9 @@ class StepResult:
     is_finally: bool = False
     tolerated: bool = False  # failed, but continue_on_error let the run go on
     items: int | None = None  # for_each: how many items ran
+    # The partials the backend applied, in merge order, and why; None when it did not say (a remote backend, or a
+    # call that failed: the engine's execution record has them then).
+    partials: tuple[AppliedPartial, ...] | None = None
 
     @property
     def duration_ms(self) -> float | None:

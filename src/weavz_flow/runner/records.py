@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.engine.store import Store, use_schema
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.runner.liveness import Heartbeat, Owner, owner_gone, this_process
@@ -84,7 +85,11 @@ flow_run_steps = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("error_code", sa.String(64), nullable=True),
     sa.Column("tolerated", sa.Boolean, nullable=False),
+    # Added after the first release, like flow_runs' ADDED_COLUMNS: JSON [{id, name, reason}], the partials the
+    # backend applied and why; NULL when it did not say.
+    sa.Column("partials", sa.Text, nullable=True),
 )
+ADDED_STEP_COLUMNS = ("partials",)
 
 
 class RunNotFoundError(WeavzFlowError):
@@ -105,6 +110,7 @@ class StepRecord:
     error: str | None
     error_code: str | None
     tolerated: bool
+    partials: tuple[AppliedPartial, ...] | None = None  # None: not reported (a remote backend, a failed call)
 
     @property
     def duration_ms(self) -> float | None:
@@ -252,6 +258,7 @@ class RunRecords:
                 "items": step.items, "started_at": step.started_at, "finished_at": step.finished_at,
                 "output": output, "output_truncated": truncated, "error": step.error, "error_code": step.error_code,
                 "tolerated": step.tolerated,
+                "partials": None if step.partials is None else json.dumps([p.to_json() for p in step.partials]),
             })
         owner = this_process()
         with self.engine.begin() as conn:
@@ -343,17 +350,18 @@ def _add_missing_columns(conn: sa.Connection) -> None:
     """Tables made by an earlier version lack the columns added since: add them (nullable, so old rows and old
     writers are fine). On PostgreSQL this runs under the advisory lock taken to create the tables; SQLite processes
     racing to add a column each try, and one finding it added by the other is fine."""
-    present = {c["name"] for c in sa.inspect(conn).get_columns(flow_runs.name)}
-    for name in ADDED_COLUMNS:
-        if name in present:
-            continue
-        column = flow_runs.c[name]
-        ddl = f"ALTER TABLE {flow_runs.name} ADD COLUMN {name} {column.type.compile(dialect=conn.dialect)}"
-        try:
-            conn.execute(sa.text(ddl))
-        except sa.exc.OperationalError:
-            if name not in {c["name"] for c in sa.inspect(conn).get_columns(flow_runs.name)}:
-                raise
+    for table, added in ((flow_runs, ADDED_COLUMNS), (flow_run_steps, ADDED_STEP_COLUMNS)):
+        present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for name in added:
+            if name in present:
+                continue
+            column = table.c[name]
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {name} {column.type.compile(dialect=conn.dialect)}"
+            try:
+                conn.execute(sa.text(ddl))
+            except sa.exc.OperationalError:
+                if name not in {c["name"] for c in sa.inspect(conn).get_columns(table.name)}:
+                    raise
 
 
 def _run(row: Mapping[str, Any]) -> RunRecord:
@@ -367,9 +375,11 @@ def _step(row: Any) -> StepRecord:
     output: Any = row["output"]
     if output is not None and not row["output_truncated"]:
         output = json.loads(output)
+    partials = row["partials"]
     return StepRecord(row["step_id"], row["is_finally"], row["status"], row["attempts"], row["items"],
                       _aware(row["started_at"]), _aware(row["finished_at"]), output, row["output_truncated"],
-                      row["error"], row["error_code"], row["tolerated"])
+                      row["error"], row["error_code"], row["tolerated"],
+                      None if partials is None else tuple(AppliedPartial.of_json(p) for p in json.loads(partials)))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

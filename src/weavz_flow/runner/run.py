@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Any
 
 from weavz_flow.backends.protocol import Backend
@@ -186,9 +187,7 @@ class FlowRunner:
     def _finish(self, rt: StepRuntime, results: dict[str, StepResult], result: StepResult) -> None:
         # Outputs stay as the provider returned them for later templates; what leaves the run is redacted.
         rt.context.steps[result.step_id] = StepState(result.status.value, result.output, result.error)
-        shown = StepResult(result.step_id, result.status, result.attempts, result.started_at, result.finished_at,
-                           rt.redactor.data(result.output), result.error, result.error_code, result.is_finally,
-                           result.tolerated, result.items)
+        shown = replace(result, output=rt.redactor.data(result.output))
         results[result.step_id] = shown
         rt.emit(RunEvent(EventKind.STEP_FINISHED, rt.context.run.id, rt.context.flow.name, step_id=result.step_id,
                          step=shown))

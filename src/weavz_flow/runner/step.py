@@ -13,6 +13,7 @@ from typing import Any
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, OutcomeStatus
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.config.model.flow import StepConfig
+from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError, WeavzFlowError
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext
@@ -21,6 +22,7 @@ from weavz_flow.runner.render import RenderError, Where, render_value
 from weavz_flow.runner.retry import InProgressWait, RetryPolicy, StepTimeoutError, idempotency_key, is_in_progress
 
 EventSink = Callable[[RunEvent], None]
+Applied = tuple[AppliedPartial, ...] | None  # the partials a call applied, as its backend reports them
 
 
 class StepFailedError(Exception):
@@ -67,8 +69,9 @@ def run_step(step: StepConfig, rt: StepRuntime, visible: frozenset[str], *, is_f
         if step.end_user is not None:
             end_user = render_value(step.end_user, names, Where(rt.file, step.id, "end_user"))
         if step.for_each is None:
-            status, output, attempts = _call(step, rt, names, end_user, None)
-            return StepResult(step.id, status, attempts, started, now(), output, is_finally=is_finally)
+            status, output, attempts, partials = _call(step, rt, names, end_user, None)
+            return StepResult(step.id, status, attempts, started, now(), output, is_finally=is_finally,
+                              partials=partials)
         items = render_value(step.for_each, names, Where(rt.file, step.id, "for_each"))
         if not isinstance(items, list | tuple):
             raise RenderError(Where(rt.file, step.id, "for_each"), str(step.for_each),
@@ -96,13 +99,13 @@ def _truthy(value: Any) -> bool:
 
 def _for_each(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user: str | None,
               items: list[Any], started: datetime, is_finally: bool) -> StepResult:
-    def one(index: int) -> tuple[StepStatus, Any, int, StepFailedError | RenderError | None]:
+    def one(index: int) -> tuple[StepStatus, Any, int, StepFailedError | RenderError | None, Applied]:
         loop_names = {**names, "item": items[index], "index": index}
         try:
-            status, output, attempts = _call(step, rt, loop_names, end_user, index)
-            return status, output, attempts, None
+            status, output, attempts, partials = _call(step, rt, loop_names, end_user, index)
+            return status, output, attempts, None, partials
         except (StepFailedError, RenderError) as exc:
-            return StepStatus.FAILED, None, getattr(exc, "attempts", 0), exc
+            return StepStatus.FAILED, None, getattr(exc, "attempts", 0), exc, None
 
     workers = min(step.max_parallel or 1, max(len(items), 1))
     if workers == 1:
@@ -113,6 +116,8 @@ def _for_each(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_u
     outputs = [r[1] for r in results]
     attempts = max((r[2] for r in results), default=0)
     failures = [(i, r[3]) for i, r in enumerate(results) if r[3] is not None]
+    # The same for every item (selection reads the step's alias, action and `partials`, never its input).
+    partials = next((r[4] for r in results if r[4] is not None), None)
     if failures:
         index, first = failures[0]
         code = first.code if isinstance(first, StepFailedError) else "TEMPLATE_ERROR"
@@ -120,11 +125,12 @@ def _for_each(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_u
         return _failed(step, started, message, code, attempts, is_finally, outputs, len(items))
     status = StepStatus.APPROVAL_REQUIRED if any(r[0] is StepStatus.APPROVAL_REQUIRED for r in results) \
         else StepStatus.SUCCEEDED
-    return StepResult(step.id, status, attempts, started, now(), outputs, is_finally=is_finally, items=len(items))
+    return StepResult(step.id, status, attempts, started, now(), outputs, is_finally=is_finally, items=len(items),
+                      partials=partials)
 
 
 def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user: str | None,
-          index: int | None) -> tuple[StepStatus, Any, int]:
+          index: int | None) -> tuple[StepStatus, Any, int, Applied]:
     ctx = rt.context
     field = "with" if index is None else f"with (item {index})"
     rendered = render_value(step.with_, names, Where(rt.file, step.id, field))
@@ -166,8 +172,8 @@ def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user:
         except WeavzFlowError as exc:
             raise StepFailedError(rt.redactor.text(str(exc)), "ERROR", attempt) from None
         if outcome.status is OutcomeStatus.APPROVAL_REQUIRED:
-            return StepStatus.APPROVAL_REQUIRED, rt.redactor.data(outcome.approval), attempt
-        return StepStatus.SUCCEEDED, outcome.output, attempt
+            return StepStatus.APPROVAL_REQUIRED, rt.redactor.data(outcome.approval), attempt, outcome.partials
+        return StepStatus.SUCCEEDED, outcome.output, attempt, outcome.partials
 
 
 def _describe(exc: BaseException) -> str:

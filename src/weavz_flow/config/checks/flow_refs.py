@@ -6,10 +6,11 @@ from __future__ import annotations
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import ActionInfo
 from weavz_flow.config.checks.findings import Findings
+from weavz_flow.config.checks.flow_partials import check_step_partials
 from weavz_flow.config.checks.literal_types import literal_problem
 from weavz_flow.config.model.flow import FlowFile, StepConfig
 from weavz_flow.config.model.workspace import Strategy, WorkspaceFile
-from weavz_flow.config.partial_selection import applicable_partials, merged_values
+from weavz_flow.config.partial_selection import applicable_partials, enforcer_of, merged_values
 from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.config.templates import is_template
 from weavz_flow.diagnostics import Position
@@ -108,6 +109,7 @@ class _StepCheck:
                                 f"alias '{step.alias}' uses strategy 'per_user', so the step needs an end user",
                                 self.at("uses"), "set 'end_user' on the step or the flow")
         self._check_partial_names()
+        check_step_partials(self.workspace, step, self.at, self.key_at, self.findings)
         info = self.catalog.find(alias_cfg.integration)
         if info is None:
             return  # reported on the alias
@@ -138,7 +140,7 @@ class _StepCheck:
         step = self.step
         partials = applicable_partials(self.workspace, step)
         for key in step.with_:
-            enforcer = next((n for n, p in partials if key in p.enforced), None)
+            enforcer = enforcer_of(partials, key)
             if enforcer is not None:
                 self.findings.error(
                     "enforced-key",

@@ -103,7 +103,9 @@ class StepConfig(StrictModel):
     continue_on_error: bool = False
     end_user: EndUserId | None = Field(default=None, description="externalId; overrides the flow's end_user")
     partials: list[str] | None = Field(
-        default=None, description="exactly these partials of the alias; absent = the alias's default partials"
+        default=None,
+        description="these partials of the alias, after its default partials that enforce keys (those always apply); "
+                    "absent = all of the alias's default partials",
     )
     needs: list[StepId] | None = Field(default=None, description="earlier steps this step waits for")
 

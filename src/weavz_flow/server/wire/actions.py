@@ -18,7 +18,8 @@ class ExecuteRequest(WireRequest):
     workspace_integration_id: str | None = None
     integration_alias: str | None = None
     end_user_id: str | None = None
-    # None (absent) means the alias's default partials; [] means none at all.
+    # None (absent): the alias's default partials; [] or a list: the default partials that enforce keys, then those
+    # listed (engine/partial_merge.py).
     partial_ids: list[str] | None = None
     idempotency_key: str | None = None
 
