@@ -221,7 +221,7 @@ class Executor:
     def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
         request = prepared.request
         credentials = prepared.credentials
-        secrets = credentials.secret_strings() if credentials is not None else []
+        secrets = [*(credentials.secret_strings() if credentials is not None else ()), *request.redact]
         redactor = Redactor(secrets)
         ctx = ActionContext(
             integration=prepared.integration.name,
@@ -302,7 +302,7 @@ class Executor:
                 "status": "failed" if failure is not None else "success",
                 "duration_ms": duration_ms,
                 "error_code": str(failure.code) if failure is not None else None,
-                "error_message": failure.message if failure is not None else None,
+                "error_message": redactor.text(failure.message) if failure is not None else None,
                 "output": capped,
                 "output_truncated": truncated,
                 "idempotency_key": request.idempotency_key,
