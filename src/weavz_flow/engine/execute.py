@@ -29,6 +29,7 @@ from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, Exec
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
+from weavz_flow.engine.redacting_state import RedactingStateStore
 from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.executions import ExecutionLog, cap_output
@@ -229,7 +230,7 @@ class Executor:
             http=self._http,
             credentials=credentials,
             base_url=prepared.base_url,
-            state=self._state,
+            state=RedactingStateStore(self._state, redactor) if request.redact else self._state,
             namespace=prepared.namespace,
             redactor=redactor,
             logger=RedactingLogger(action_log, redactor),
