@@ -52,8 +52,11 @@ def test_the_canary_never_leaves_a_run(harness: Harness, echo_stub: EchoStub, ca
                   harness.records.get(status.run_id), harness.records.get(leaky.run_id), harness.records.list()]
     assert CANARY not in _dump([repr(x) for x in everything])
     assert CANARY not in caplog.text
-    db = (harness.root / ".weavz-flow" / "runs.db").read_bytes()
-    assert CANARY.encode() not in db
+    # Nor the engine's store (executions, idempotency results, kv), its WAL included: the runner named the secret.
+    for name in ("runs.db", "state.db", "state.db-wal"):
+        path = harness.root / ".weavz-flow" / name
+        found = path.exists() and CANARY.encode() in path.read_bytes()
+        assert not found, name
 
 
 def test_the_canary_never_reaches_cli_output(harness: Harness, echo_stub: EchoStub):
