@@ -91,7 +91,8 @@ def flow_yaml(stub: str) -> dict[str, object]:
         "secrets": {"tok": {"env": "CANARY_FLOW_TOKEN"}},
         "steps": [
             {"id": "header", "uses": "http.send_request", "with": {
-                **http, "method": "POST", "url": f"{stub}/echo", "headers": {"X-Api-Key": "{{ secrets.tok }}"},
+                **http, "method": "POST", "url": stub + "/echo?key={{ secrets.tok }}",
+                "headers": {"X-Api-Key": "{{ secrets.tok }}"},
                 "body_type": "json", "body": {"data": {"note": "token {{ secrets.tok }}"}}}},
             {"id": "bearer_text", "uses": "http.send_request", "with": {
                 **http, "method": "GET", "url": f"{stub}/echo.txt", "headers": {}, "authType": "BEARER_TOKEN",

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.input_check import check_input
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
-from weavz_flow.engine.action_logging import RedactingLogger
+from weavz_flow.engine.action_logging import RedactingLogger, install_library_log_redaction, redacting_library_logs
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
@@ -94,6 +94,7 @@ class Executor:
         self._limits = limits
         self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
         self._action_timeout_s = action_timeout_s
+        install_library_log_redaction()
 
     # -- public entry points --------------------------------------------------------------------------------------
 
@@ -243,7 +244,8 @@ class Executor:
         output: Any = None
         started = time.perf_counter()
         try:
-            output = prepared.native.run(ctx, dict(prepared.merged.values))
+            with redacting_library_logs(redactor):
+                output = prepared.native.run(ctx, dict(prepared.merged.values))
         except ApiError as exc:
             failure = _redacted_error(exc, redactor)
         except Exception as exc:  # an action bug or an untranslated library error: one line out, traceback to the log
