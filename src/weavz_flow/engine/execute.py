@@ -335,8 +335,10 @@ def _validation_error(action: ActionInfo, problems: list[Any]) -> ApiError:
 
 
 def fingerprint_of(request: ExecuteRequest) -> str:
-    """What an idempotency key is bound to: the whole request but the key."""
-    return request_fingerprint(request.model_dump(exclude={"idempotency_key"}))
+    """What an idempotency key is bound to: the whole request but the key, with the values it names as secret
+    redacted first: the ledger keeps an unkeyed hash, which must not let a reader of the database test guesses."""
+    parts = request.model_dump(exclude={"idempotency_key"})
+    return request_fingerprint(Redactor(request.redact).data(parts) if request.redact else parts)
 
 
 def _replayed(prepared: Prepared, recorded: dict[str, Any]) -> ExecuteResult:
