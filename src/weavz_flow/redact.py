@@ -103,16 +103,21 @@ class Redactor:
             return self.text(value)
         strings: list[str] = []
         _collect(value, strings)
-        # One search over all the strings says which ones hold a secret; only those are redacted (and copied).
+        # One search over all the strings finds every plain copy (a span never crosses the separator); only strings
+        # that may hold an escaped copy are looked at one by one.
         joined = _JOIN.join(strings)
         lowered = _lower(joined)
         starts = list(itertools.accumulate((len(s) + len(_JOIN) for s in strings[:-1]), initial=0))
-        touched = {bisect.bisect_right(starts, start) - 1 for start, _ in self._find(lowered)}
+        found: dict[int, list[Span]] = {}
+        for start, end in self._find(lowered):
+            index = bisect.bisect_right(starts, start) - 1
+            found.setdefault(index, []).append((start - starts[index], end - starts[index]))
+        escaped: set[int] = set()
         if "\\" in joined and self._escaped_copy(lowered):
-            touched.update(i for i, s in enumerate(strings) if "\\" in s)  # each looked at closely by text()
-        if not touched:
+            escaped = {i for i, s in enumerate(strings) if "\\" in s}
+        if not found and not escaped:
             return value
-        return _Rebuild(self, touched).value(value)
+        return _Rebuild(self, found, escaped).value(value)
 
     # -- internals ------------------------------------------------------------------------------------------------
 
@@ -239,13 +244,15 @@ def _joined_surrogates(chars: list[str], spans: list[Span]) -> tuple[str, list[S
 
 
 class _Rebuild:
-    """A copy of a data value with the strings ``touched`` (by their index in :func:`_collect` order) redacted."""
+    """A copy of a data value with its strings (by their index in :func:`_collect` order) redacted: at the spans
+    ``found`` for them, or looked at whole when they are ``escaped`` candidates."""
 
-    __slots__ = ("_index", "_redactor", "_touched")
+    __slots__ = ("_escaped", "_found", "_index", "_redactor")
 
-    def __init__(self, redactor: Redactor, touched: set[int]) -> None:
+    def __init__(self, redactor: Redactor, found: dict[int, list[Span]], escaped: set[int]) -> None:
         self._redactor = redactor
-        self._touched = touched
+        self._found = found
+        self._escaped = escaped
         self._index = -1
 
     def value(self, value: Any) -> Any:
@@ -259,7 +266,10 @@ class _Rebuild:
 
     def _string(self, value: str) -> str:
         self._index += 1
-        return self._redactor.text(value) if self._index in self._touched else value
+        if self._index in self._escaped:
+            return self._redactor.text(value)
+        spans = self._found.get(self._index)
+        return _replaced(value, spans) if spans else value
 
 
 def _collect(value: Any, into: list[str]) -> None:
