@@ -32,6 +32,7 @@ _MIN_SECRET_LENGTH = 4
 FRAGMENT_SECRET_LENGTH = 16
 MIN_FRAGMENT = 12
 _CHUNK = MIN_FRAGMENT // 2  # chunks at multiples of _CHUNK: every MIN_FRAGMENT-long run holds a whole one
+_CACHED_SECRET_LENGTH = 512
 _ESCAPE_ROUNDS = 3  # a value escaped more often than this is not a form anyone echoes by accident
 
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")
@@ -51,8 +52,18 @@ class _Pattern:
     anchors: tuple[tuple[int, str], ...]  # (offset in the secret, needle)
 
 
-@functools.lru_cache(maxsize=1024)
 def _compile(secret: str) -> _Pattern:
+    # The cache is for the secrets every execute brings again; a long one (a PEM key, or a caller's outsized list)
+    # is compiled each time rather than kept, so the cache stays small whatever callers send.
+    return _compile_cached(secret) if len(secret) <= _CACHED_SECRET_LENGTH else _compile_pattern(secret)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_cached(secret: str) -> _Pattern:
+    return _compile_pattern(secret)
+
+
+def _compile_pattern(secret: str) -> _Pattern:
     lowered = _lower(secret)
     if len(lowered) < FRAGMENT_SECRET_LENGTH:
         return _Pattern(lowered, len(lowered), ((0, lowered),))
