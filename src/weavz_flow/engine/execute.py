@@ -3,7 +3,9 @@
 Steps 1-7 (authorize, catalog, alias, connection, partials, merge, validate) run in one read transaction and give a
 :class:`Prepared` value; the action then runs with no database connection held; its outcome is recorded afterwards.
 Secrets: the credential lives only in the :class:`ActionContext`; every text or value leaving a run (error message,
-details, output, recorded input, log line) passes through a :class:`Redactor` over the credential's secret strings.
+details, output, recorded input, idempotency result, log line, kv/storage write) passes through a :class:`Redactor`
+over the credential's secret strings and the values the request names as secret (``ExecuteRequest.redact``: a flow's
+``secrets``, from the runner in process or serve's ``X-Weavz-Flow-Redact`` header).
 """
 
 from __future__ import annotations
