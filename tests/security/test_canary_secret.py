@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -245,6 +246,26 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         served.stop()
 
 
+class WalHolders:
+    """Connections that keep SQLite files open between CLI commands: SQLite deletes a database's -wal file when
+    its last connection closes, and the WAL is what the search must see too."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._open: list[sqlite3.Connection] = []
+
+    def hold(self, name: str) -> None:
+        path = self._folder / name
+        if path.exists():
+            conn = sqlite3.connect(path)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self._open.append(conn)
+
+    def close(self) -> None:
+        for conn in self._open:
+            conn.close()
+
+
 # -- the API-made connection and a direct execute ---------------------------------------------------------------
 
 
@@ -344,9 +365,12 @@ def test_a_canary_secret_leaves_no_trace(target: Target, leaky: LeakyStub, tmp_p
     run_cli("validate", "validate")
     run_cli("plan --out", "plan", "--out", str(plan_file))
     run_cli("apply FILE", "apply", str(plan_file))
+    holders = WalHolders(root / ".weavz-flow")
+    holders.hold("state.db")
     create_api_connection(target, root, leaky.url, canaries["api"])
     execute_directly(target, root, scan)
     run_cli("run", "run", "canary")
+    holders.hold("runs.db")
     result = json.loads(run_cli("run --json", "run", "canary", "--json"))
     run_cli("run --dry-run", "run", "canary", "--dry-run")
     run_cli("run --dry-run --json", "run", "canary", "--dry-run", "--json")
@@ -367,6 +391,13 @@ def test_a_canary_secret_leaves_no_trace(target: Target, leaky: LeakyStub, tmp_p
     assert any((r.headers.get("authorization") or "").startswith("Basic ") for r in leaky.requests)
     assert "[REDACTED]" in json.dumps(steps["header"]["output"])
 
+    # While the stores are open, their -wal files hold the pages written since the last checkpoint.
+    scan.search_files(root / ".weavz-flow", "project .weavz-flow (open)")
+    if target.store_dir is not None:
+        scan.search_files(target.store_dir, "serve's store (open)")
+    if not target.name.endswith("postgres"):
+        assert any(where.endswith("-wal") for where in scan.searched), scan.searched
+    holders.close()
     target.stop()
     scan.search("saved plan", plan_file.read_bytes())
     scan.search("saved plan, after the runs", later_plan.read_bytes())

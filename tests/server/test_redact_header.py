@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from tests.server.accounts import LiveServer, unique
 from tests.stubs.slack import SlackStub
 from weavz_flow.engine import tables as t
-from weavz_flow.server.wire.actions import MAX_REDACT_VALUES, REDACT_HEADER, encode_redactions
+from weavz_flow.server.wire.actions import (
+    MAX_REDACT_HEADER_CHARS,
+    MAX_REDACT_VALUES,
+    REDACT_HEADER,
+    RedactHeaderError,
+    decode_redactions,
+    encode_redactions,
+)
 
 
 def _slack_workspace(api: httpx.Client, stub: SlackStub) -> str:
@@ -93,3 +100,13 @@ def test_the_openapi_document_lists_the_header_as_optional(api: httpx.Client) ->
     operation = api.get("/openapi.json").json()["paths"]["/api/v1/actions/execute"]["post"]
     [param] = [p for p in operation.get("parameters", []) if p["name"] == REDACT_HEADER]
     assert param["in"] == "header" and not param.get("required", False)
+
+
+def test_the_client_encoding_round_trips_and_refuses_what_the_server_would() -> None:
+    values = ["tok-ünïcode-✓", 'quote " and \\ backslash', "tok-ünïcode-✓"]
+    assert decode_redactions(encode_redactions(values)) == tuple(sorted(set(values)))
+    assert encode_redactions(["", ""]) is None  # nothing to send: no header
+    with pytest.raises(RedactHeaderError):
+        encode_redactions([f"value-{i:04d}" for i in range(MAX_REDACT_VALUES + 1)])
+    with pytest.raises(RedactHeaderError):
+        encode_redactions(["x" * MAX_REDACT_HEADER_CHARS])
