@@ -1,9 +1,9 @@
 """What redaction costs per execute: building a :class:`Redactor` and redacting one typical action output.
 
-The output is a Slack-like ``chat.postMessage`` answer (about 40 strings, 1.5 KB of JSON). Cases: one, two and three
-secrets of 40 characters that the output does not hold (the common case), and three secrets the output echoes
-(verbatim, upper-cased, truncated and JSON-escaped). Each sample builds the Redactor and redacts the output once, as
-the engine does per execute. Prints the median microseconds per case.
+The output is a Slack-like answer with some history (about 140 strings, 1.5 KB of JSON). Cases: a small answer
+(8 strings) with one secret; one, two and three secrets of 40 characters that the output does not hold (the common
+case); three secrets the output echoes (verbatim, upper-cased, truncated and JSON-escaped). Each sample builds the
+Redactor and redacts the output once, as the engine does per execute. Prints the median microseconds per case.
 
     python benchmarks/redaction.py            # 20000 samples per case after 2000 warm-up ones
     python benchmarks/redaction.py -n 5000
@@ -55,7 +55,10 @@ def main() -> int:
     parser.add_argument("-n", "--samples", type=int, default=20000)
     parser.add_argument("--warmup", type=int, default=2000)
     args = parser.parse_args()
+    small = {"ok": True, "channel": "C0GENERAL", "ts": "1700000100.000200",
+             "message": {"type": "message", "text": "benchmark message", "bot_id": "B0BENCH"}}
     cases = {
+        "1 secret, a small output": (SECRETS[:1], small),
         "1 secret, not in the output": (SECRETS[:1], typical_output()),
         "2 secrets, not in the output": (SECRETS[:2], typical_output()),
         "3 secrets, not in the output": (SECRETS, typical_output()),

@@ -52,6 +52,23 @@ class _Pattern:
     anchors: tuple[tuple[int, str], ...]  # (offset in the secret, needle)
 
 
+def _compile_all(secrets: frozenset[str]) -> tuple[tuple[_Pattern, ...], tuple[str, ...]]:
+    # Every execute builds a Redactor over the same few secrets: the compiled set is cached like each secret.
+    if sum(map(len, secrets)) <= _CACHED_SECRET_LENGTH:
+        return _compile_all_cached(secrets)
+    return _compile_set(secrets)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_all_cached(secrets: frozenset[str]) -> tuple[tuple[_Pattern, ...], tuple[str, ...]]:
+    return _compile_set(secrets)
+
+
+def _compile_set(secrets: frozenset[str]) -> tuple[tuple[_Pattern, ...], tuple[str, ...]]:
+    patterns = tuple(_compile(s) for s in sorted(secrets))
+    return patterns, tuple({needle for p in patterns for _, needle in p.anchors})
+
+
 def _compile(secret: str) -> _Pattern:
     # The cache is for the secrets every execute brings again; a long one (a PEM key, or a caller's outsized list)
     # is compiled each time rather than kept, so the cache stays small whatever callers send.
@@ -94,9 +111,8 @@ class Redactor:
     __slots__ = ("_needles", "_patterns")
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        unique = {s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET_LENGTH}
-        self._patterns = tuple(_compile(s) for s in sorted(unique))
-        self._needles = tuple({needle for p in self._patterns for _, needle in p.anchors})
+        self._patterns, self._needles = _compile_all(
+            frozenset(s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET_LENGTH))
 
     def __bool__(self) -> bool:
         return bool(self._patterns)
@@ -118,6 +134,8 @@ class Redactor:
         # that may hold an escaped copy are looked at one by one.
         joined = _JOIN.join(strings)
         lowered = _lower(joined)
+        if not any(n in lowered for n in self._needles) and ("\\" not in joined or not self._escaped_copy(lowered)):
+            return value  # the common case, settled by a few str.find calls
         starts = list(itertools.accumulate((len(s) + len(_JOIN) for s in strings[:-1]), initial=0))
         found: dict[int, list[Span]] = {}
         for start, end in self._find(lowered):
