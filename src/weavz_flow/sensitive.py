@@ -1,13 +1,13 @@
 """A wrapper that keeps secret values out of every printed form.
 
 Anything that holds a credential holds it as :class:`Sensitive`, so repr, str, logging and JSON renderers see only a
-mask. The value is read on purpose with :meth:`Sensitive.reveal`, and :meth:`Sensitive.fingerprint` lets a plan show
-that a secret changed without showing it.
+mask. The value is read on purpose with :meth:`Sensitive.reveal`. There is deliberately no digest method: an unkeyed
+hash of a weak secret can be reversed by guessing, so a plan tells a changed secret by keyed HMACs instead
+(engine/credential_cipher.py, plan/fingerprints.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -24,10 +24,6 @@ class Sensitive(Generic[T]):
     def reveal(self) -> T:
         return self._value
 
-    def fingerprint(self) -> str:
-        """A short, stable digest: equal values give equal fingerprints, and it cannot be reversed in practice."""
-        return hashlib.sha256(repr(self._value).encode("utf-8")).hexdigest()[:16]
-
     def __repr__(self) -> str:
         return f"Sensitive({MASK})"
 
@@ -41,7 +37,8 @@ class Sensitive(Generic[T]):
         return isinstance(other, Sensitive) and other._value == self._value
 
     def __hash__(self) -> int:
-        return hash(self.fingerprint())
+        # In memory only, and salted per process (str hashing); repr because a dict value is not hashable itself.
+        return hash(repr(self._value))
 
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling would write the secret out in clear; refuse instead of leaking.

@@ -14,7 +14,9 @@ from tests.engine.echo_integration import ECHO
 from tests.engine.engine_fixtures import World
 from weavz_flow.engine import ConnectionCreate, ExecuteRequest, WorkspaceIntegrationCreate
 from weavz_flow.engine import tables as t
+from weavz_flow.engine.execute import fingerprint_of
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations import kv_store
 
 CANARY = f"CANARY-{uuid.uuid4().hex}"
 
@@ -36,7 +38,7 @@ def everything_stored(world: World) -> str:
     world.engine.executions.flush()  # records are written in the background
     with world.engine.store.read() as conn:
         dumps = []
-        for table in (t.executions, t.idempotency_records, t.connections, t.workspace_integrations):
+        for table in (t.executions, t.idempotency_records, t.connections, t.workspace_integrations, t.kv_entries):
             dumps.extend(repr(tuple(r)) for r in conn.execute(sa.select(table)).all())
     return "\n".join(dumps)
 
@@ -85,3 +87,56 @@ def test_create_inputs_do_not_print_their_secrets() -> None:
     request = ConnectionCreate(type="CUSTOM_AUTH", external_id="x", display_name="x", integration_name=ECHO,
                                secret_text=CANARY, password=CANARY, access_token=CANARY, props={"k": CANARY})
     assert CANARY not in repr(request) and CANARY not in str(request)
+
+
+# -- values the caller names as secret (a flow's `secrets`) ---------------------------------------------------------
+
+FLOW_SECRET = f"flowsecret-{uuid.uuid4().hex}"  # 43 characters: its fragments count too
+
+
+def _derived_forms_absent(text: str) -> None:
+    lowered = text.lower()
+    assert FLOW_SECRET.lower() not in lowered
+    assert FLOW_SECRET.lower()[:12] not in lowered and FLOW_SECRET.lower()[-12:] not in lowered
+
+
+def test_values_a_request_names_are_redacted_from_records_answers_and_the_idempotency_ledger(
+        leaky: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    values = {"channel": f"Bearer {FLOW_SECRET}", "text": FLOW_SECRET.upper(), "mode": FLOW_SECRET[:14] + "…***"}
+    request = ExecuteRequest(integration_name=ECHO, action_name="whoami", workspace_id=leaky.workspace.id,
+                             input=values, idempotency_key="flow-run-1/step", redact=(FLOW_SECRET,))
+    first = leaky.engine.execute(request, leaky.caller)
+    assert first.output["input"]["channel"] == "Bearer [REDACTED]"  # type: ignore[index]
+    replayed = leaky.engine.execute(request, leaky.caller)
+    assert replayed.replayed and replayed.output == first.output
+    stored = everything_stored(leaky)
+    assert "Bearer [REDACTED]" in stored
+    for text in (json.dumps(first.output), stored, caplog.text):
+        _derived_forms_absent(text)
+
+
+def test_the_idempotency_fingerprint_is_made_without_the_named_secrets(leaky: World) -> None:
+    # The ledger stores an unkeyed hash of the request: with the secret in it, a reader of the database could test
+    # guesses of a weak secret against it.
+    def request(text: str, redact: tuple[str, ...] = ()) -> ExecuteRequest:
+        return ExecuteRequest(integration_name=ECHO, action_name="whoami", workspace_id="w",
+                              input={"channel": "c", "text": text}, redact=redact)
+
+    named = request(f"Bearer {FLOW_SECRET}", (FLOW_SECRET,))
+    assert fingerprint_of(named) == fingerprint_of(request("Bearer [REDACTED]"))
+    assert fingerprint_of(named) != fingerprint_of(request(f"Bearer {FLOW_SECRET}"))
+    assert named.model_dump() == request(f"Bearer {FLOW_SECRET}").model_dump()  # no dump holds the names
+    assert FLOW_SECRET not in repr(named).replace(f"Bearer {FLOW_SECRET}", "")
+
+
+def test_a_named_secret_a_flow_stores_on_purpose_is_stored_redacted(leaky: World) -> None:
+    leaky.engine.integrations.create(leaky.caller, leaky.workspace.id, WorkspaceIntegrationCreate(
+        integration_name=kv_store.NAME, alias="kv", settings={"persistence": {"scope": "workspace"}}))
+    put = ExecuteRequest(integration_name=kv_store.NAME, action_name="put", workspace_id=leaky.workspace.id,
+                         input={"key": "token", "value": {"auth": f"Bearer {FLOW_SECRET}"}}, redact=(FLOW_SECRET,))
+    leaky.engine.execute(put, leaky.caller)
+    with leaky.engine.store.read() as conn:
+        [row] = conn.execute(sa.select(t.kv_entries.c.value)).all()
+    assert row.value == {"auth": "Bearer [REDACTED]"}
+    _derived_forms_absent(everything_stored(leaky))

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.runner.conftest import Harness
-from tests.runner.example_project import CANARY
+from tests.runner.example_project import CANARY, EXAMPLE_ENV
 from tests.stubs.echo import EchoStub
+from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.cli.main import cli
 from weavz_flow.runner import dry_run
 
@@ -52,8 +53,11 @@ def test_the_canary_never_leaves_a_run(harness: Harness, echo_stub: EchoStub, ca
                   harness.records.get(status.run_id), harness.records.get(leaky.run_id), harness.records.list()]
     assert CANARY not in _dump([repr(x) for x in everything])
     assert CANARY not in caplog.text
-    db = (harness.root / ".weavz-flow" / "runs.db").read_bytes()
-    assert CANARY.encode() not in db
+    # Nor the engine's store (executions, idempotency results, kv), its WAL included: the runner named the secret.
+    for name in ("runs.db", "state.db", "state.db-wal"):
+        path = harness.root / ".weavz-flow" / name
+        found = path.exists() and CANARY.encode() in path.read_bytes()
+        assert not found, name
 
 
 def test_the_canary_never_reaches_cli_output(harness: Harness, echo_stub: EchoStub):
@@ -70,3 +74,27 @@ def test_the_canary_never_reaches_cli_output(harness: Harness, echo_stub: EchoSt
         assert result.exit_code == 0, result.output
         assert CANARY not in result.stdout + result.stderr
     assert "Bearer [REDACTED]" in outputs[-1].stdout
+
+
+READER = """\
+flow: reader
+workspace: acme-staging
+steps:
+  - id: read
+    uses: kv.get
+    with: {key: handed-over}
+"""
+
+
+def test_a_connection_secret_an_output_carries_is_kept_out_of_the_run(harness: Harness) -> None:
+    # A backend redacts the credential of the call it runs, not another connection's secret that some output
+    # happens to carry (nor does hosted Weavz take the runner's list): the runner redacts its workspace's
+    # credentials from what it records and shows, as far as it can read them.
+    token = EXAMPLE_ENV["ACME_STAGING_SLACK_BOT_TOKEN"]
+    harness.add_flow("reader", READER)
+    harness.backend.execute(ExecuteCall("acme-staging", "kv-store", "put",
+                                        {"key": "handed-over", "value": f"token {token}"}, alias="kv"))
+    result = harness.runner().run("reader")
+    assert result.ok, result.error
+    assert result.steps[0].output["value"] == "token [REDACTED]"
+    assert token not in _dump([repr(result), repr(harness.events), repr(harness.records.get(result.run_id))])

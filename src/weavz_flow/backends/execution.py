@@ -22,6 +22,9 @@ class ExecuteCall:
     partials: tuple[str, ...] | None = None
     idempotency_key: str | None = None
     connection_external_id: str | None = None
+    # Values the caller knows to be secret (the run's secrets): the backend asks its engine to redact them from
+    # everything it records and returns. Never shown (no repr).
+    redact: tuple[str, ...] = field(default=(), repr=False)
 
 
 class OutcomeStatus(StrEnum):

@@ -37,9 +37,10 @@ from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.remote_preview import RemotePreview, names_workspace
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.server.wire.actions import REDACT_HEADER, RedactHeaderError, encode_redactions
 
 API_URL_ENV = "WEAVZ_API_URL"
 API_KEY_ENV = "WEAVZ_API_KEY"
@@ -230,9 +231,10 @@ class RemoteBackend:
             "partialIds": list(call.partials) if call.partials is not None else None,
             "idempotencyKey": call.idempotency_key, "connectionExternalId": call.connection_external_id,
         })
+        headers = _redact_header(call.redact)
         self._round_trips += 1
         try:
-            response = self._client.post("/api/v1/actions/execute", json=body)
+            response = self._client.post("/api/v1/actions/execute", json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise BackendUnavailableError(f"cannot reach {self._url}: {type(exc).__name__}") from None
         if not response.is_success:
@@ -288,6 +290,16 @@ class RemoteBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _redact_header(values: Sequence[str]) -> dict[str, str]:
+    """The run's secrets for ``weavz-flow serve`` to redact (hosted Weavz ignores the header). Too many to send is
+    an error, never a silent drop: the server would then record the rest in clear."""
+    try:
+        encoded = encode_redactions(values)
+    except RedactHeaderError as exc:
+        raise WeavzFlowError(f"cannot run this call remotely: {exc}") from None
+    return {REDACT_HEADER: encoded} if encoded else {}
 
 
 def _api_error(response: httpx.Response) -> ApiError:

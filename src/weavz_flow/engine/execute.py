@@ -3,7 +3,9 @@
 Steps 1-7 (authorize, catalog, alias, connection, partials, merge, validate) run in one read transaction and give a
 :class:`Prepared` value; the action then runs with no database connection held; its outcome is recorded afterwards.
 Secrets: the credential lives only in the :class:`ActionContext`; every text or value leaving a run (error message,
-details, output, recorded input, log line) passes through a :class:`Redactor` over the credential's secret strings.
+details, output, recorded input, idempotency result, log line, kv/storage write) passes through a :class:`Redactor`
+over the credential's secret strings and the values the request names as secret (``ExecuteRequest.redact``: a flow's
+``secrets``, from the runner in process or serve's ``X-Weavz-Flow-Redact`` header).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.input_check import check_input
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.credential_hosts import allowed_origins, check_credential_host
-from weavz_flow.engine.action_logging import RedactingLogger
+from weavz_flow.engine.action_logging import RedactingLogger, install_library_log_redaction, redacting_library_logs
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
@@ -30,6 +32,7 @@ from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, Exec
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
+from weavz_flow.engine.redacting_state import RedactingStateStore
 from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.executions import ExecutionLog, cap_output
@@ -94,6 +97,7 @@ class Executor:
         self._limits = limits
         self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
         self._action_timeout_s = action_timeout_s
+        install_library_log_redaction()
 
     # -- public entry points --------------------------------------------------------------------------------------
 
@@ -227,7 +231,7 @@ class Executor:
     def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
         request = prepared.request
         credentials = prepared.credentials
-        secrets = credentials.secret_strings() if credentials is not None else []
+        secrets = [*(credentials.secret_strings() if credentials is not None else ()), *request.redact]
         redactor = Redactor(secrets)
         ctx = ActionContext(
             integration=prepared.integration.name,
@@ -235,7 +239,7 @@ class Executor:
             http=self._http,
             credentials=credentials,
             base_url=prepared.base_url,
-            state=self._state,
+            state=RedactingStateStore(self._state, redactor) if request.redact else self._state,
             namespace=prepared.namespace,
             redactor=redactor,
             logger=RedactingLogger(action_log, redactor),
@@ -248,7 +252,8 @@ class Executor:
         output: Any = None
         started = time.perf_counter()
         try:
-            output = prepared.native.run(ctx, dict(prepared.merged.values))
+            with redacting_library_logs(redactor):
+                output = prepared.native.run(ctx, dict(prepared.merged.values))
         except ApiError as exc:
             failure = _redacted_error(exc, redactor)
         except Exception as exc:  # an action bug or an untranslated library error: one line out, traceback to the log
@@ -310,7 +315,7 @@ class Executor:
                 "status": "failed" if failure is not None else "success",
                 "duration_ms": duration_ms,
                 "error_code": str(failure.code) if failure is not None else None,
-                "error_message": failure.message if failure is not None else None,
+                "error_message": redactor.text(failure.message) if failure is not None else None,
                 "output": capped,
                 "output_truncated": truncated,
                 "idempotency_key": request.idempotency_key,
@@ -340,8 +345,10 @@ def _validation_error(action: ActionInfo, problems: list[Any]) -> ApiError:
 
 
 def fingerprint_of(request: ExecuteRequest) -> str:
-    """What an idempotency key is bound to: the whole request but the key."""
-    return request_fingerprint(request.model_dump(exclude={"idempotency_key"}))
+    """What an idempotency key is bound to: the whole request but the key, with the values it names as secret
+    redacted first: the ledger keeps an unkeyed hash, which must not let a reader of the database test guesses."""
+    parts = request.model_dump(exclude={"idempotency_key"})
+    return request_fingerprint(Redactor(request.redact).data(parts) if request.redact else parts)
 
 
 def _replayed(prepared: Prepared, recorded: dict[str, Any]) -> ExecuteResult:

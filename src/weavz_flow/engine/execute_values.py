@@ -25,6 +25,10 @@ class ExecuteRequest(EngineInput):
     end_user_id: str | None = None
     partial_ids: list[str] | None = None  # None: the alias's defaults; [] or a list: enforcing defaults + those
     idempotency_key: str | None = None
+    # Values the caller knows to be secret (a flow's `secrets`, its connections' credentials): redacted, on top of
+    # the credential's own strings, from everything the execute records, logs or returns. Only ever adds redactions;
+    # never recorded, never shown (no repr, no dump), never part of the idempotency fingerprint.
+    redact: tuple[str, ...] = Field(default=(), repr=False, exclude=True)
 
 
 @dataclass(frozen=True, slots=True)

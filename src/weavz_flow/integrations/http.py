@@ -4,7 +4,8 @@ Output is ``{status, headers, body}``: ``body`` is parsed JSON when the response
 ``response_is_binary``. ``failureMode`` (default ``continue_none``): ``retry_all`` retries every 4xx/5xx,
 ``retry_5xx`` retries 5xx and returns 4xx as output, ``continue_4xx`` returns 4xx and retries 5xx, ``continue_all``
 returns every error status as output, ``retry_none``/``continue_none`` fail on any error status. 429 is always retried
-(honouring Retry-After) within the retry bound. Credentials in ``authFields`` are redacted from errors.
+(honouring Retry-After) within the retry bound. Credentials in ``authFields`` (and the Basic header made of
+them) are redacted from errors and outputs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.http_spec import call
 from weavz_flow.integrations.native_action import invalid_input, model_action
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
+from weavz_flow.redact import Redactor
 
 # Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
 # ruff: noqa: UP045
@@ -91,7 +93,9 @@ def send_request(ctx: ActionContext, values: dict[str, Any]) -> Any:
     body: Any = response.body
     if values.get("response_is_binary"):
         body = base64.b64encode(response.content).decode("ascii")
-    return {"status": response.status, "headers": dict(response.headers), "body": body}
+    # A provider echoing the request's credential (its Basic base64 form too, which no caller can name) gets none
+    # of it into the output.
+    return Redactor(secrets).data({"status": response.status, "headers": dict(response.headers), "body": body})
 
 
 def _text(value: Any) -> str:

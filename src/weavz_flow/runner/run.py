@@ -17,9 +17,11 @@ from dataclasses import replace
 from typing import Any
 
 from weavz_flow.backends.protocol import Backend
+from weavz_flow.config.model.base import SecretRef
 from weavz_flow.config.model.flow import FlowFile
+from weavz_flow.config.model.workspace import WorkspaceFile
 from weavz_flow.config.project import Project
-from weavz_flow.config.secret_values import resolve_secret
+from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext, RunInfo, StepState
@@ -92,7 +94,25 @@ class FlowRunner:
         context = RunContext(flow, info, values, secrets, env, end_user or flow.end_user)
         workspace = self.project.workspaces.get(flow.workspace)
         aliases = {alias: cfg.integration for alias, cfg in (workspace.integrations if workspace else {}).items()}
-        return context, Redactor(secrets.values()), aliases
+        known = [*secrets.values(), *(self._connection_secrets(workspace) if workspace else ())]
+        return context, Redactor(known), aliases
+
+    def _connection_secrets(self, workspace: WorkspaceFile) -> list[str]:
+        """The workspace's credentials as far as this process can read them: a backend that does not redact them
+        itself (hosted Weavz) may echo one into an output, which the run's records and events must not keep."""
+        found: list[str] = []
+        for conn in workspace.connections.values():
+            refs = [conn.secret, conn.password, conn.access_token, conn.refresh_token, *(conn.props or {}).values()]
+            if isinstance(conn.username, SecretRef):
+                refs.append(conn.username)
+            for ref in refs:
+                if ref is None:
+                    continue
+                try:
+                    found.append(resolve_secret(ref, self.project.root, self.environ).reveal())
+                except SecretUnavailableError:
+                    continue  # not set for this run: then this run cannot hold it either
+        return found
 
     # -- running --------------------------------------------------------------------------------------------------
 
@@ -124,9 +144,9 @@ class FlowRunner:
                 self._finish(rt, results, run_step(step, rt, flow.predecessors(step.id), is_finally=True))
         except BaseException as exc:  # a bug or an interrupt: the record must not stay "running"
             error = redactor.text(f"{type(exc).__name__}: {exc}")
-            self._record(context, results, error)
+            self._record(context, redactor, results, error)
             raise
-        return self._record(context, results, error)
+        return self._record(context, redactor, results, error)
 
     def _run_main(self, flow: FlowFile, rt: StepRuntime, results: dict[str, StepResult]) -> None:
         deps = direct_dependencies(flow)
@@ -192,7 +212,8 @@ class FlowRunner:
         rt.emit(RunEvent(EventKind.STEP_FINISHED, rt.context.run.id, rt.context.flow.name, step_id=result.step_id,
                          step=shown))
 
-    def _record(self, context: RunContext, results: dict[str, StepResult], error: str | None) -> RunResult:
+    def _record(self, context: RunContext, redactor: Redactor, results: dict[str, StepResult],
+                error: str | None) -> RunResult:
         flow = context.flow
         ordered = [results[s.id] for s in flow.all_steps if s.id in results]
         failed = error is not None or any(r.status is StepStatus.FAILED and not r.tolerated for r in ordered)
@@ -200,8 +221,7 @@ class FlowRunner:
             first = next(r for r in ordered if r.status is StepStatus.FAILED and not r.tolerated)
             error = f"step '{first.step_id}' failed: {first.error}"
         result = RunResult(context.run.id, flow.name, RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
-                           context.run.started_at, now(), Redactor(context.secrets.values()).data(dict(context.inputs)),
-                           ordered, error)
+                           context.run.started_at, now(), redactor.data(dict(context.inputs)), ordered, error)
         if self.records is not None:
             self.records.finish(result)
         self.on_event(RunEvent(EventKind.RUN_FINISHED, result.run_id, flow.name, run=result))

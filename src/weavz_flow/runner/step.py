@@ -142,6 +142,7 @@ def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user:
         workspace=ctx.flow.workspace, integration=integration, action=step.action, input=rendered,
         alias=step.alias, end_user=end_user, partials=tuple(step.partials) if step.partials is not None else None,
         idempotency_key=idempotency_key(ctx.run.id, step.id, index),
+        redact=tuple(ctx.secrets.values()),  # the engine redacts them before it records or returns anything
     )
     policy = RetryPolicy.of(step.retry, idempotent=step.idempotent)
     timeout = step.timeout.total_seconds() if isinstance(step.timeout, timedelta) else None

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 
 from weavz_flow.engine.execute_values import ExecuteRequest as EngineExecuteRequest
+from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.actions import ExecuteRequest, ExecuteResult
+from weavz_flow.server.wire.actions import (
+    REDACT_HEADER,
+    REDACT_HEADER_DESCRIPTION,
+    ExecuteRequest,
+    ExecuteResult,
+    RedactHeaderError,
+    decode_redactions,
+)
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
 
+RedactHeader = Annotated[str | None, Header(alias=REDACT_HEADER, description=REDACT_HEADER_DESCRIPTION)]
+
 
 @router.post("/execute", response_model=ExecuteResult)
-def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest) -> ExecuteResult:
-    result = engine.execute(body.to_engine(EngineExecuteRequest), caller)
+def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
+                   redact: RedactHeader = None) -> ExecuteResult:
+    request = body.to_engine(EngineExecuteRequest)
+    try:
+        values = decode_redactions(redact)
+    except RedactHeaderError as exc:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, str(exc), details={"header": REDACT_HEADER}) from None
+    if values:
+        request = request.model_copy(update={"redact": values})
+    result = engine.execute(request, caller)
     return ExecuteResult(success=True, output=result.output, duration=result.duration_ms)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import Field
@@ -28,3 +31,55 @@ class ExecuteResult(WireModel):
     success: bool = True
     output: Any = None
     duration: float = Field(description="milliseconds")
+
+
+# -- the redaction header -----------------------------------------------------------------------------------------
+# A weavz-flow client (the flow runner) names the values it knows to be secret, so that the server redacts them from
+# everything it records and returns. The values are in the body already; the header adds no exposure. Hosted Weavz
+# ignores an unknown header, so the same request runs there unchanged. A caller can only add redactions: the
+# server's own (the credential's strings, enforced values) always apply.
+REDACT_HEADER = "X-Weavz-Flow-Redact"
+MAX_REDACT_VALUES = 64
+MAX_REDACT_HEADER_CHARS = 12 * 1024  # with the other headers, inside the 16 KiB head that uvicorn's h11 accepts
+REDACT_HEADER_DESCRIPTION = (
+    "Optional, weavz-flow only: values to redact from the execution record, the logs and this response, on top of "
+    "the connection's credential. base64url (padding optional) of a UTF-8 JSON array of strings; at most "
+    f"{MAX_REDACT_VALUES} values and {MAX_REDACT_HEADER_CHARS} characters. Never logged or stored."
+)
+
+
+class RedactHeaderError(ValueError):
+    """The header is not a base64url JSON array of strings within the limits; the message never quotes it."""
+
+
+def encode_redactions(values: Iterable[str]) -> str | None:
+    """The header value for ``values`` (None when there is nothing to send)."""
+    unique = sorted({v for v in values if v})
+    if not unique:
+        return None
+    if len(unique) > MAX_REDACT_VALUES:
+        raise RedactHeaderError(f"{len(unique)} values to redact; {REDACT_HEADER} carries at most {MAX_REDACT_VALUES}")
+    text = json.dumps(unique, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    encoded = base64.urlsafe_b64encode(text).decode("ascii").rstrip("=")
+    if len(encoded) > MAX_REDACT_HEADER_CHARS:
+        raise RedactHeaderError(f"the values to redact take {len(encoded)} characters encoded; {REDACT_HEADER} "
+                                f"carries at most {MAX_REDACT_HEADER_CHARS}")
+    return encoded
+
+
+def decode_redactions(header: str | None) -> tuple[str, ...]:
+    if not header:
+        return ()
+    if len(header) > MAX_REDACT_HEADER_CHARS:
+        raise RedactHeaderError(f"{REDACT_HEADER} is longer than {MAX_REDACT_HEADER_CHARS} characters")
+    try:
+        text = header.strip()
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        values = json.loads(raw.decode("utf-8"))
+    except ValueError:  # bad base64 (binascii.Error), bad UTF-8, bad JSON
+        raise RedactHeaderError(f"{REDACT_HEADER} must be base64url of a JSON array of strings") from None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise RedactHeaderError(f"{REDACT_HEADER} must be base64url of a JSON array of strings")
+    if len(values) > MAX_REDACT_VALUES:
+        raise RedactHeaderError(f"{REDACT_HEADER} carries at most {MAX_REDACT_VALUES} values")
+    return tuple(values)
