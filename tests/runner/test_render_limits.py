@@ -61,6 +61,18 @@ def test_unbounded_templates_are_refused_as_render_errors(source: str, unit: str
     assert "over a render limit" in caught.value.problem and unit in caught.value.problem
 
 
+@pytest.mark.parametrize(("source", "unit"), [
+    ("{% for a in inputs.l %}{% for b in inputs.l %}{% for c in inputs.l %}{% endfor %}{% endfor %}{% endfor %}",
+     "longer than the limit of 2 s"),
+    ("{% for a in inputs.l %}{% for b in inputs.l %}{{ b }}{% endfor %}{% endfor %}", "characters"),
+    ("{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "deeper than the limit of 100"),
+])
+def test_loops_over_data_and_recursive_loops_are_bounded(source: str, unit: str) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_value(source, {"inputs": {"l": list(range(1000))}}, W)
+    assert unit in caught.value.problem
+
+
 def test_templates_within_the_limits_render_as_before() -> None:
     names = {"inputs": {"a": "hi", "l": list(range(1000))}}
     assert render_value("{{ 2 ** 100 }}", names, W) == 2 ** 100

@@ -37,15 +37,19 @@ from weavz_flow.runner.render_limits import (
     DEFAULT_LIMITS,
     RenderLimitExceeded,
     RenderLimits,
+    active_budget,
+    budgeted,
     check_binop,
     check_count,
     check_format,
     check_length,
     check_result,
     check_text_size,
-    guarded,
 )
 
+# `inputs.items`, `steps.a.output['rows']`: the value is data the run already holds, not something the template built
+_PLAIN_REFERENCE = re.compile(r"\s*[A-Za-z_]\w*(?:\.\w+|\[(?:'[^'\\]*'|\"[^\"\\]*\"|\d+)\])*\s*")
+_LOOP_GUARD = "__weavz_flow_loop"  # the global every {% for %} iterates through (see _compiled_template)
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 
 
@@ -94,6 +98,11 @@ def _measured_output(context: Context, value: Any) -> Any:
     return value
 
 
+def _budgeted_loop(iterable: Any) -> Any:
+    budget = active_budget()
+    return iterable if budget is None else budget.loop(iterable)
+
+
 # str methods whose integer argument is the length of their result
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
 
@@ -120,6 +129,7 @@ class RunEnvironment(ImmutableSandboxedEnvironment):
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
         self.globals["range"] = self.bounded_range
+        self.globals[_LOOP_GUARD] = _budgeted_loop
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping) and attribute in obj:
@@ -136,7 +146,14 @@ class RunEnvironment(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # Jinja's own signature: a template's keyword argument may be called "self" or "context".
         _check_str_method(__obj, args, kwargs, __self.limits)
-        return check_result(super().call(__context, __obj, *args, **kwargs), __self.limits)
+        budget = active_budget()
+        if budget is None:
+            return check_result(super().call(__context, __obj, *args, **kwargs), __self.limits)
+        budget.enter_call()
+        try:
+            return check_result(super().call(__context, __obj, *args, **kwargs), __self.limits)
+        finally:
+            budget.leave_call()
 
     def wrap_str_format(self, value: Any) -> Any:
         sandboxed = super().wrap_str_format(value)
@@ -214,7 +231,13 @@ def _compiled_expression(expr: str, limits: RenderLimits) -> Any:
 
 @cache
 def _compiled_template(source: str, limits: RenderLimits) -> Any:
-    return render_env(limits).from_string(source)
+    """The template, with every ``{% for %}`` iterating through the render budget (which reads the clock)."""
+    env = render_env(limits)
+    tree = env.parse(source)
+    for loop in tree.find_all(nodes.For):
+        guard = nodes.Call(nodes.Name(_LOOP_GUARD, "load"), [loop.iter], [], None, None, lineno=loop.iter.lineno)
+        loop.iter = guard.set_environment(env)
+    return env.from_string(tree)
 
 
 def _single_expression(source: str) -> str | None:
@@ -231,23 +254,21 @@ def _single_expression(source: str) -> str | None:
 def _evaluate(source: str, names: Mapping[str, Any], where: Where, limits: RenderLimits) -> Any:
     expr = _single_expression(source)
     if expr is not None:
-        compiled = _compiled_expression(expr.strip(), limits)
-        with guarded(limits):
-            value = compiled(**names)
+        value = _compiled_expression(expr.strip(), limits)(**names)
         if isinstance(value, Undefined):
             value._fail_with_undefined_error()
         if callable(value):
             raise RenderError(where, source, "renders to a function, not a value")
-        check_text_size(value, limits, "the rendered value")
+        if _PLAIN_REFERENCE.fullmatch(expr) is None:
+            check_text_size(value, limits, "the rendered value")
         return value
     template = _compiled_template(source, limits)
     pieces: list[str] = []
     total = 0
-    with guarded(limits):
-        for piece in template.generate(**names):
-            total += len(piece)
-            check_length(total, limits, "the rendered text")
-            pieces.append(piece)
+    for piece in template.generate(**names):
+        total += len(piece)
+        check_length(total, limits, "the rendered text")
+        pieces.append(piece)
     return "".join(pieces)
 
 
@@ -255,7 +276,8 @@ def render_string(source: str, names: Mapping[str, Any], where: Where, limits: R
     if not is_template(source):
         return source
     try:
-        return _evaluate(source, names, where, limits)
+        with budgeted(limits):
+            return _evaluate(source, names, where, limits)
     except RenderLimitExceeded as exc:
         raise RenderError(where, source, f"over a render limit: {exc.problem}") from None
     except RecursionError:

@@ -3,11 +3,10 @@
 A flow file is configuration from a pull request; its templates must not hang the runner or take its memory. The
 limits (:class:`RenderLimits`) cover each way a Jinja template can grow without bound:
 
-- **time**: a wall-clock budget per field, enforced by a trace function installed for the rendering only (pure
-  Python, no thread killing): it checks the clock at every Python call and every few hundred lines of compiled
-  template code, so nested ``range`` loops and exponential macros stop;
-- **depth**: nested template calls (a self-recursive macro) stop at ``max_depth`` instead of at Python's recursion
-  limit;
+- **time**: a wall-clock budget per field (:class:`RenderBudget`): the clock is read at every few loop items and
+  at every call, which is where a template can repeat work, so nested ``range`` loops and exponential macros stop
+  (pure Python: nothing is killed, the render raises);
+- **depth**: nested calls (a self-recursive macro) stop at ``max_depth`` instead of at Python's recursion limit;
 - **size**: no string made, value rendered or output written may pass ``max_output_chars`` (values counted as their
   text, shared references each time: ``[[x] * 1000] * 1000`` is a million ``x``), checked *before* the work
   where the work itself would allocate it (``'a' * 10**9``, ``center(10**9)``, ``indent``, format widths,
@@ -23,16 +22,12 @@ Jinja or a filter) can swallow it; the renderer turns it into the field's ``Rend
 from __future__ import annotations
 
 import re
-import sys
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
-
-_TEMPLATE_CODE = "<template>"  # the file name Jinja compiles templates from strings under
-_LINES_PER_CLOCK_READ = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,27 +66,47 @@ def check_text_size(value: Any, limits: RenderLimits, what: str = "the value") -
             raise RenderLimitExceeded(_too_long(what, limits))
         return
     stack = [value]
+    pop, push = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, str | bytes):
+        item = pop()
+        kind = type(item)
+        if kind is str:
             budget -= len(item) + 2
-        elif isinstance(item, bool) or item is None:
-            budget -= 5
-        elif isinstance(item, int):
-            budget -= item.bit_length() // 3 + 1
-        elif isinstance(item, Mapping):
+        elif kind is dict:
             budget -= 4 * len(item) + 2
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
+            push(item)
+            push(item.values())
+        elif kind is list or kind is tuple:
             budget -= 2 * len(item) + 2
-            stack.extend(item)
-        elif isinstance(item, range):
-            budget -= 8 * len(item)
+            push(item)
+        elif kind is int or kind is float or kind is bool or item is None:
+            budget -= _number_size(item)
         else:
-            budget -= 24
+            budget -= _other_size(item, stack)
         if budget < 0:
             raise RenderLimitExceeded(_too_long(what, limits))
+
+
+def _number_size(item: Any) -> int:
+    return item.bit_length() // 3 + 1 if type(item) is int else 5
+
+
+def _other_size(item: Any, stack: list[Any]) -> int:
+    """Size of a value that is not plain JSON data (a Mapping view, a str subclass, a range...)."""
+    if isinstance(item, str | bytes):
+        return len(item) + 2
+    if isinstance(item, int):
+        return item.bit_length() // 3 + 1
+    if isinstance(item, Mapping):
+        stack.extend(item.keys())
+        stack.extend(item.values())
+        return 4 * len(item) + 2
+    if isinstance(item, list | tuple | set | frozenset):
+        stack.extend(item)
+        return 2 * len(item) + 2
+    if isinstance(item, range):
+        return 8 * len(item)
+    return 24
 
 
 def check_result(value: Any, limits: RenderLimits) -> Any:
@@ -200,48 +215,51 @@ def _flat(args: Any) -> Iterator[Any]:
 
 # --- time and depth -----------------------------------------------------------------------------------------------
 
-class _Guard:
-    """The trace function of one rendering: the wall clock and the depth of nested template calls."""
+class RenderBudget:
+    """The clock and the call depth of one rendering. Only loops and calls can repeat work without bound in a
+    template (the size limits bound everything else), so the renderer checks this at every loop item and every
+    call (macros, methods, filters), and counts nested calls."""
 
     def __init__(self, limits: RenderLimits) -> None:
         self.limits = limits
         self.deadline = time.monotonic() + limits.max_seconds
         self.depth = 0
-        self.lines = 0
 
     def check_clock(self) -> None:
         if time.monotonic() > self.deadline:
             raise RenderLimitExceeded(f"rendering took longer than the limit of {self.limits.max_seconds:g} s")
 
-    def on_call(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event != "call":
-            return None
+    def enter_call(self) -> None:
         self.check_clock()
-        if frame.f_code.co_filename != _TEMPLATE_CODE:
-            return None  # library code: its calls are still seen here, its lines are not traced
         self.depth += 1
         if self.depth > self.limits.max_depth:
-            raise RenderLimitExceeded(f"template calls nest deeper than the limit of {self.limits.max_depth} "
+            raise RenderLimitExceeded(f"calls nest deeper than the limit of {self.limits.max_depth} "
                                       "(a macro calling itself?)")
-        return self.in_template
 
-    def in_template(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "line":
-            self.lines += 1
-            if self.lines % _LINES_PER_CLOCK_READ == 0:
+    def leave_call(self) -> None:
+        self.depth -= 1
+
+    def loop(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        for count, item in enumerate(iterable):
+            if count % _ITEMS_PER_CLOCK_READ == 0:
                 self.check_clock()
-        elif event == "return":
-            self.depth -= 1
-        return self.in_template
+            yield item
+
+
+_ITEMS_PER_CLOCK_READ = 64
+_active = threading.local()  # each thread renders one field at a time (for_each items render in pool threads)
+
+
+def active_budget() -> RenderBudget | None:
+    return getattr(_active, "budget", None)
 
 
 @contextmanager
-def guarded(limits: RenderLimits) -> Iterator[None]:
-    """Run the body under the time and depth limits (in this thread only); the previous tracer comes back after."""
-    previous = sys.gettrace()
-    guard = _Guard(limits)
-    sys.settrace(guard.on_call)
+def budgeted(limits: RenderLimits) -> Iterator[RenderBudget]:
+    """Render the body against a fresh budget (in this thread)."""
+    previous = active_budget()
+    _active.budget = budget = RenderBudget(limits)
     try:
-        yield
+        yield budget
     finally:
-        sys.settrace(previous)
+        _active.budget = previous
