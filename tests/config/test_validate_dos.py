@@ -1,6 +1,6 @@
-"""``validate`` never evaluates a template: expressions that would hang or take a gigabyte if computed return at
-once. Each case runs the real CLI in a subprocess, killed if it has not finished in time (a hang fails instead of
-stalling the suite), and reads the subprocess's peak memory back from the kernel."""
+"""``validate`` never evaluates a template (expressions that would hang or take a gigabyte if computed return at
+once), nor expands YAML aliases without bound. Each case runs the real CLI in a subprocess, killed if it has not
+finished in time (a hang fails instead of stalling the suite), and reads its peak memory back from the kernel."""
 
 from __future__ import annotations
 
@@ -86,3 +86,17 @@ def test_validate_still_analyses_such_templates(tmp_path: Path, monkeypatch: pyt
     assert status == 1, output
     codes = [d["code"] for d in json.loads(output)["diagnostics"]]
     assert codes == ["unknown-input", "unknown-input"]  # the 'if' and the 'with' value, nothing else
+
+
+def test_validate_stops_expanding_a_yaml_alias_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    sdk_cache_dir: Path) -> None:
+    root = copy_examples(tmp_path / "project", monkeypatch)
+    lines = ["flow: dos", "workspace: acme-staging", 'x0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 8)}]" for i in range(1, 10)]  # 8**10 values
+    lines += ["steps:", "  - id: put", "    uses: kv.put", "    with: {key: k, value: *a9}"]
+    (root / "flows" / "dos.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, output, peak = validate(root)
+    assert status == 1, output
+    messages = [d["message"] for d in json.loads(output)["diagnostics"]]
+    assert "YAML aliases expand to more than 200000 values" in messages
+    assert peak < PEAK_MEMORY_BOUND, f"validate peaked at {peak // 2**20} MiB"
