@@ -3,9 +3,9 @@
 A flow file is configuration from a pull request; its templates must not hang the runner or take its memory. The
 limits (:class:`RenderLimits`) cover each way a Jinja template can grow without bound:
 
-- **time**: a wall-clock budget per field (:class:`RenderBudget`): the clock is read at every few loop items and
-  at every call, which is where a template can repeat work, so nested ``range`` loops and exponential macros stop
-  (pure Python: nothing is killed, the render raises);
+- **time**: a wall-clock budget per template string (:class:`RenderBudget`): the clock is read at every few loop
+  items and at every call, which is where a template can repeat work, so nested ``range`` loops and exponential
+  macros stop (pure Python: nothing is killed, the render raises);
 - **depth**: nested calls (a self-recursive macro) stop at ``max_depth`` instead of at Python's recursion limit;
 - **size**: no string made, value rendered or output written may pass ``max_output_chars`` (values counted as their
   text, shared references each time: ``[[x] * 1000] * 1000`` is a million ``x``), checked *before* the work
@@ -32,7 +32,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class RenderLimits:
-    """Per field rendered (one ``with`` value, ``if``, ``for_each``, ``end_user``)."""
+    """Per template string rendered (each string in a step's ``with``, and its ``if``, ``for_each``, ``end_user``)."""
 
     max_seconds: float = 2.0
     max_output_chars: int = 1_000_000
