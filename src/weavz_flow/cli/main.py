@@ -9,13 +9,12 @@ import importlib
 import logging
 import os
 import sys
-import tempfile
 import traceback
-from pathlib import Path
 from typing import Any
 
 import click
 
+from weavz_flow.cli.crash_log import CrashLogError, write_crash_log
 from weavz_flow.errors import WeavzFlowError
 
 # command name -> "module:attribute"; each module holds one command (or group) and nothing else.
@@ -62,10 +61,12 @@ class LazyGroup(click.Group):
             click.echo("Interrupted.", err=True)
             sys.exit(130)
         except Exception as exc:  # a bug: one line for the user, the traceback to a log file
-            log = Path(tempfile.gettempdir()) / "weavz-flow-crash.log"
-            log.write_text(traceback.format_exc(), encoding="utf-8")
             logging.getLogger("weavz_flow").debug("unexpected error", exc_info=True)
-            click.echo(f"Internal error: {type(exc).__name__}: {exc} (traceback written to {log})", err=True)
+            try:
+                where = f"traceback written to {write_crash_log(traceback.format_exc())}"
+            except CrashLogError as log_error:
+                where = f"traceback not written: {log_error}"
+            click.echo(f"Internal error: {type(exc).__name__}: {exc} ({where})", err=True)
             sys.exit(70)
 
 

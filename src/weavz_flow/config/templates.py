@@ -11,6 +11,12 @@ The template context (the runner provides exactly these names):
 
 Templates are Jinja, parsed and rendered in an immutable sandbox (:func:`sandbox`; a filter the runner adds must be
 registered there too, or validate reports it as unknown). Step outputs are data, never rendered again.
+
+Validate only parses and analyses: it never evaluates any part of a template. Jinja folds constant expressions
+while it compiles (``{{ 10**(10**8) }}`` would be computed, and hang, in ``validate``), so the sandbox is set up so
+that nothing can fold: every operator is intercepted, every filter and test needs the render context, output goes
+through a context finalizer, and the analysis runs without the optimizer. The runner's environment keeps the first
+three (with its limits behind them), so compiling a template at run time evaluates nothing either.
 """
 
 from __future__ import annotations
@@ -54,24 +60,81 @@ class TemplateSyntaxProblem:
     line: int  # within the template, from 1
 
 
+# Every operator Jinja has: intercepted ones are never folded at compile time (and the runner checks them).
+BINARY_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+UNARY_OPERATORS = frozenset({"+", "-"})
+REMOVED_GLOBALS = ("lipsum",)  # generates text of any size; no flow needs it
+
+
+@cache
+def template_filters() -> dict[str, Any]:
+    """The filters templates may use (Jinja's own), as the runner calls them behind its limits."""
+    from jinja2.filters import FILTERS
+
+    return dict(FILTERS)
+
+
+@cache
+def template_tests() -> dict[str, Any]:
+    from jinja2.tests import TESTS
+
+    return dict(TESTS)
+
+
+def _stand_in(name: str) -> Any:
+    """A filter or test of this name that needs the render context, which Jinja never calls at compile time."""
+    from jinja2 import pass_context
+
+    def never_called(context: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"the validate sandbox renders nothing (called {name!r})")
+
+    return pass_context(never_called)
+
+
+def _identity(context: Any, value: Any) -> Any:
+    return value
+
+
 @cache
 def sandbox() -> ImmutableSandboxedEnvironment:
     """The environment templates are parsed with; the runner renders with one configured the same way."""
     # jinja2 is imported on first use: configs without templates never pay for it.
+    from jinja2 import pass_context
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True, optimized=False,
+                                        finalize=pass_context(_identity))
+    env.intercepted_binops = BINARY_OPERATORS
+    env.intercepted_unops = UNARY_OPERATORS
+    for name in REMOVED_GLOBALS:
+        env.globals.pop(name, None)
+    # Stand-ins of the same names: validate checks that a filter exists and never calls one.
+    env.filters = {name: _stand_in(name) for name in template_filters()}
+    env.tests = {name: _stand_in(name) for name in template_tests()}
+    return env
+
+
+def _undeclared_names(tree: Any) -> set[str]:
+    """``meta.find_undeclared_variables`` without its optimizer, which would evaluate constant expressions."""
+    from jinja2 import meta
+
+    tracker = meta.TrackingCodeGenerator(tree.environment)
+    tracker.optimizer = None
+    tracker.visit(tree)
+    return set(tracker.undeclared_identifiers)
 
 
 def scan_template(source: str) -> TemplateScan | TemplateSyntaxProblem:
-    """The names and ``root.key`` references a template reads, or its syntax error."""
-    from jinja2 import TemplateSyntaxError, meta, nodes
+    """The names and ``root.key`` references a template reads, or its syntax error. Evaluates nothing."""
+    from jinja2 import TemplateSyntaxError, nodes
 
     env = sandbox()
     try:
         tree = env.parse(source)
-        # Compiling (inside find_undeclared_variables) also catches unknown filters and tests.
-        scan = TemplateScan(names=set(meta.find_undeclared_variables(tree)))
+        # Compiling (inside _undeclared_names) also catches unknown filters and tests.
+        scan = TemplateScan(names=_undeclared_names(tree))
+    except RecursionError:
+        return TemplateSyntaxProblem("template nested too deeply to analyse", 1)
     except TemplateSyntaxError as exc:
         message = exc.message or "invalid template"
         unknown = re.match(r"No (filter|test) named '([^']+)'", message)

@@ -34,6 +34,9 @@ _SCALAR_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:y
 _MAP_TAGS = {"tag:yaml.org,2002:map"}
 _SEQ_TAGS = {"tag:yaml.org,2002:seq"}
 _MAX_DEPTH = 200  # deeper than any config; stops runaway alias recursion cheaply
+# Values built from one file, aliases expanded: far more than any config, far fewer than an alias bomb (nine
+# aliases of nine aliases... is 9**9 values from a few lines).
+_MAX_VALUES = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self._constructor = SafeConstructor()
         self._stack: set[int] = set()
+        self._values = 0
 
     def _error(self, code: str, message: str, node: yaml.Node, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, _pos(self.file, node), hint))
@@ -129,6 +133,11 @@ class _Builder:
     def build(self, node: yaml.Node, path: NodePath, depth: int) -> Any:
         if id(node) in self._stack or depth > _MAX_DEPTH:
             self._error("yaml-syntax", "recursive or too deeply nested YAML alias", node)
+            return None
+        self._values += 1
+        if self._values > _MAX_VALUES:
+            if self._values == _MAX_VALUES + 1:
+                self._error("yaml-syntax", f"YAML aliases expand to more than {_MAX_VALUES} values", node)
             return None
         self._stack.add(id(node))
         try:

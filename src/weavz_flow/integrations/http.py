@@ -6,6 +6,11 @@ Output is ``{status, headers, body}``: ``body`` is parsed JSON when the response
 returns every error status as output, ``retry_none``/``continue_none`` fail on any error status. 429 is always retried
 (honouring Retry-After) within the retry bound. Credentials in ``authFields`` (and the Basic header made of
 them) are redacted from errors and outputs.
+
+Redirects: with ``followRedirects`` true, httpx follows them (at most 20) and drops the Authorization header built
+from ``authFields`` as soon as a hop leaves the request's origin (scheme, host, port; an http -> https upgrade of the
+same host keeps it). Without it, a 3xx fails as ``ACTION_FAILED`` naming the status and the target's host, like
+every provider redirect, whatever the ``failureMode``: the request did not reach what the URL named.
 """
 
 from __future__ import annotations

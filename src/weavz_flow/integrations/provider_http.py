@@ -1,10 +1,13 @@
 """Sending a provider request: authentication, bounded retries and the translation of every failure.
 
 This is the single boundary between native integrations and the network. A provider failure of any kind (an error
-status, Slack's ``{"ok": false}``, a timeout, a refused connection) leaves here as ``ApiError(ACTION_FAILED)`` with
-``details`` ``{provider, providerStatus, providerMessage, method, url, attempts, ...}``. Secrets never leave: the
+status, a redirect, Slack's ``{"ok": false}``, a timeout, a refused connection) leaves here as
+``ApiError(ACTION_FAILED)`` with ``details`` ``{provider, providerStatus, providerMessage, method, url, attempts,
+...}``. Secrets never leave: the
 connection's secret strings and the request's own are redacted, the URL loses its query string and user info, and
-headers are never quoted.
+headers are never quoted. A redirect (any 3xx) is never followed with a credential: it fails naming its status
+and only the host it points to (its path and query may hold a token); only the http integration follows redirects,
+when its input asks, and then without the Authorization it built (see ``weavz_flow.integrations.http``).
 
 The context's ``deadline`` bounds a whole call: no attempt and no retry wait starts that would end past it, every
 network operation's timeout is cut to the time left, and the body is read in chunks, abandoned once it has passed
@@ -17,7 +20,7 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -75,6 +78,10 @@ def send(
 
         status = response.status_code
         result = ProviderResponse(status, response.headers, _parse_body(response), response.content, retries + 1)
+        if _is_redirect(status):
+            # The call did not reach its action (a 302 to a login page is not a sent message), and following it
+            # would hand the credential to whatever host the Location names.
+            raise call.redirect_failure(result)
         rate_limited = profile.rate_limited(status, response.headers)
         if status in policy.retry_statuses or rate_limited:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -211,6 +218,16 @@ class _Call:
             message += f" (after {result.attempts} attempts)"
         return ApiError(ErrorCode.ACTION_FAILED, message, details=details)
 
+    def redirect_failure(self, result: ProviderResponse) -> ApiError:
+        host = _redirect_host(self.url, result.headers.get("location"))
+        target = f"a redirect to {host}" if host else "a redirect without a target host"
+        detail = f"HTTP {result.status}, {target}; weavz-flow does not follow provider redirects"
+        details = {**self.base_details(result.attempts), "providerStatus": result.status,
+                   "providerMessage": self.safe(detail), "redirectHost": self.safe(host), "reason": "redirect"}
+        return ApiError(ErrorCode.ACTION_FAILED,
+                        f"{self.profile.display_name} answered {details['providerMessage']} ({self.method} "
+                        f"{self.safe_url()})", details=details)
+
     def fault_failure(self, result: ProviderResponse, fault: ProviderFault) -> ApiError:
         details = self._fault_details(result, fault)
         return ApiError(ErrorCode.ACTION_FAILED, f"{self.profile.display_name} error: {details['providerMessage']}",
@@ -233,6 +250,25 @@ def _url(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest)
         raise ApiError(ErrorCode.ACTION_FAILED, f"{profile.display_name}: no base URL to send {request.path} to",
                        details={"provider": profile.name})
     return base.rstrip("/") + "/" + request.path.lstrip("/")
+
+
+def _is_redirect(status: int) -> bool:
+    return 300 <= status < 400
+
+
+def _redirect_host(url: str, location: str | None) -> str | None:
+    """Only the host of a redirect's target: its path and query may carry a token."""
+    if not location:
+        return None
+    try:
+        target = urlsplit(urljoin(url, location))
+        host = target.hostname
+        port = target.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return f"{host}:{port}" if port else host
 
 
 def _bearer(ctx: ActionContext, profile: ProviderProfile) -> str | None:

@@ -1,7 +1,8 @@
 """One log line per request, written by us instead of uvicorn's access log.
 
 Only method, path, status and duration are logged: never headers (Authorization, X-Service-Key), never bodies, and
-never the query string, which a careless client can fill with a token.
+never the query string, which a careless client can fill with a token. The path is percent-decoded and may hold a
+newline: like every weavz_flow record, the line is escaped (``weavz_flow.log_lines``), so a path cannot forge one.
 """
 
 from __future__ import annotations
