@@ -99,3 +99,33 @@ def test_steps_record_the_partials_applied_and_an_old_steps_table_gets_the_colum
             assert "partials" in {c["name"] for c in sa.inspect(conn).get_columns("flow_run_steps")}
     finally:
         engine.dispose()
+
+
+def test_a_runs_db_created_by_another_process_between_check_and_create_is_used(tmp_path):
+    # Two processes opening a new runs.db at once: the other one creates the tables after ours checked they were
+    # missing. Played here deterministically by creating them from a second connection at that very moment.
+    db = tmp_path / "runs.db"
+    other = sa.create_engine(f"sqlite:///{db}")
+    fired: list[bool] = []
+
+    def create_meanwhile(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
+        if not fired:
+            fired.append(True)
+            with other.begin() as conn:
+                flow_run_steps.create(conn)
+
+    sa.event.listen(flow_run_steps, "before_create", create_meanwhile)
+    try:
+        records = RunRecords(f"sqlite:///{db}")
+    finally:
+        sa.event.remove(flow_run_steps, "before_create", create_meanwhile)
+        other.dispose()
+    try:
+        assert fired
+        result = _result("run-1", {"ok": True})
+        records.start(run_id="run-1", flow="f", workspace="w", started_at=result.started_at, inputs={"a": 1},
+                      end_user=None)
+        records.finish(result)
+        assert records.get("run-1").steps[0].output == {"ok": True}
+    finally:
+        records.close()

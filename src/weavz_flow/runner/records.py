@@ -169,6 +169,14 @@ class RunRecords:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         elif schema is not None:
             use_schema(self.engine, schema)
+        try:
+            self._create_tables()
+        except sa.exc.OperationalError:
+            # SQLite has no advisory lock: a process opening the same new runs.db at the same moment may create a
+            # table between our check and our CREATE. Its tables are ours; a second pass finds them made.
+            self._create_tables()
+
+    def _create_tables(self) -> None:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # processes starting at once must not race to create the tables
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('weavz_flow.runs:' || current_schema()))"))
