@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.errors import install_error_handlers
-from weavz_flow.server.nul_guard import NulGuardMiddleware
+from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
@@ -68,7 +68,7 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(RequestGuardMiddleware, limits=engine.size_limits)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs guarded requests too
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app

@@ -25,6 +25,7 @@ from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_json_size
 
 _c = t.connections
 _eu = t.end_users
@@ -39,8 +40,12 @@ SELECT = sa.select(
 
 
 class ConnectionService:
-    def __init__(self, store: Store, cipher: CredentialCipher, source: CatalogSource) -> None:
+    def __init__(
+        self, store: Store, cipher: CredentialCipher, source: CatalogSource,
+        limits: SizeLimits = DEFAULT_SIZE_LIMITS,
+    ) -> None:
         self._store = store
+        self._limits = limits
         self._cipher = cipher
         self._source = source
 
@@ -51,6 +56,7 @@ class ConnectionService:
         integration = self._source.catalog().integration(request.integration_name)
         credential = request.credential(str(conn_type))
         _check_credential(conn_type, credential)
+        check_json_size(credential, "credential", self._limits.secret_bytes)
         if request.workspace_id is None:
             if request.end_user_id is not None:
                 raise invalid("workspaceId", "workspaceId is required with endUserId (end users live in a workspace)")
@@ -102,6 +108,7 @@ class ConnectionService:
                 conn_type = ConnectionType(current.type)
                 credential = request.credential(str(conn_type))
                 _check_credential(conn_type, credential)
+                check_json_size(credential, "credential", self._limits.secret_bytes)
                 changes["credential"] = self._cipher.encrypt(credential)
                 changes["credential_fingerprint"] = self._cipher.fingerprint(credential)
             changes["updated_at"] = utc_now()

@@ -17,6 +17,7 @@ from weavz_flow.server.wire.connections import (
     ConnectionList,
     ConnectionResolve,
 )
+from weavz_flow.server.wire.pages import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"], responses=error_responses(400, 401, 403, 404))
 
@@ -26,8 +27,8 @@ def list_connections(
     engine: EngineDep,
     caller: CallerDep,
     id: Annotated[str | None, Query(description="Answer {connection} for this one id")] = None,
-    limit: Annotated[int | None, Query(ge=0, le=1000)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
     include_suspended: Annotated[bool | None, Query(alias="includeSuspended")] = None,
 ) -> ConnectionList | ConnectionEnvelope:
     if id is not None:

@@ -19,6 +19,7 @@ from weavz_flow.server.wire.end_users import (
     EndUserUpdate,
     EndUserWithConnections,
 )
+from weavz_flow.server.wire.pages import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/end-users", tags=["end-users"], responses=error_responses(400, 401, 403, 404))
 
@@ -28,8 +29,8 @@ def list_end_users(
     engine: EngineDep,
     caller: CallerDep,
     workspace_id: Annotated[str, Query(alias="workspaceId")],
-    limit: Annotated[int | None, Query(ge=0, le=1000)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
 ) -> EndUserList:
     page = engine.end_users.list(caller, workspace_id, limit=limit, offset=offset)
     return EndUserList(end_users=[EndUser.of(u) for u in page.items], total=page.total)

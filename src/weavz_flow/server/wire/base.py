@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 E = TypeVar("E", bound=BaseModel)
@@ -28,14 +28,6 @@ class WireRequest(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul_characters(cls, data: Any) -> Any:
-        # PostgreSQL text cannot hold U+0000; refusing it here turns a would-be 500 into a 400 naming the problem.
-        if _has_nul(data):
-            raise ValueError("strings must not contain the NUL character (U+0000)")
-        return data
-
     def to_engine(self, cls: type[E]) -> E:
         """The engine's input value; only the fields the caller sent count as set (PATCH semantics)."""
         return cls.model_validate(self.model_dump(exclude_unset=True))
@@ -45,13 +37,3 @@ class Deleted(WireModel):
     deleted: bool = True
     id: str
 
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
