@@ -26,6 +26,7 @@ from weavz_flow.server.routes import (
     workspaces,
 )
 from weavz_flow.server.settings import ServerSettings
+from weavz_flow.server.unit_of_work import UnitOfWorkMiddleware
 
 ROUTERS = (
     health.router,
@@ -68,6 +69,7 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(UnitOfWorkMiddleware, store=engine.store)  # innermost: sees the status of every response
     app.add_middleware(RequestGuardMiddleware, limits=engine.size_limits)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs guarded requests too
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -78,14 +79,25 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         return error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.url.path}")
     if exc.status_code == 405:
-        response = error_response(405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed here")
-        if exc.headers and "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
+        allowed = _allowed_methods(request)
+        response = error_response(405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed here",
+                                  {"allowed": allowed})
+        response.headers["Allow"] = ", ".join(allowed)
         return response
     code = {400: ErrorCode.VALIDATION_ERROR, 401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN}.get(
         exc.status_code, ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else ErrorCode.VALIDATION_ERROR
     )
     return error_response(exc.status_code, code, str(exc.detail))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette's own Allow names only the first route matching it)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route_methods
+    return sorted(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
