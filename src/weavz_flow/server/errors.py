@@ -9,6 +9,7 @@ that could carry a secret.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match
+from starlette.routing import compile_path
 
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -91,13 +92,21 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route accepts at this path (Starlette's own Allow names only the first route matching it)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route_methods
-    return sorted(methods)
+    """Every method some route accepts at this path (Starlette's own Allow names only the first route matching it).
+
+    Read from the OpenAPI document, which lists each path's operations across all routes, once per app."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            methods = {m.upper() for m in operations}
+            table.append((compile_path(path)[0], methods | ({"HEAD"} if "GET" in methods else set())))
+        request.app.state.allowed_methods = table
+    allowed: set[str] = set()
+    for pattern, methods in table:
+        if pattern.match(request.url.path):
+            allowed |= methods
+    return sorted(allowed)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
