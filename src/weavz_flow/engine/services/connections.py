@@ -18,7 +18,7 @@ from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.inputs import ConnectionCreate, ConnectionUpdate, CredentialInput
 from weavz_flow.engine.models import Connection, Page
-from weavz_flow.engine.naming import ConnectionScope, ConnectionType, check_name, invalid, parse_enum
+from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, ConnectionType, check_name, invalid, parse_enum
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
@@ -51,8 +51,8 @@ class ConnectionService:
 
     def create(self, caller: Caller, request: ConnectionCreate) -> Connection:
         conn_type = parse_enum(ConnectionType, "type", request.type)
-        check_name("externalId", request.external_id, max_length=255)
-        check_name("displayName", request.display_name, max_length=255)
+        check_name("externalId", request.external_id, max_length=EXTERNAL_ID_MAX)
+        check_name("displayName", request.display_name, max_length=EXTERNAL_ID_MAX)
         integration = self._source.catalog().integration(request.integration_name)
         credential = request.credential(str(conn_type))
         _check_credential(conn_type, credential)
@@ -97,7 +97,7 @@ class ConnectionService:
             current = self._row(conn, caller, connection_id, writing=True)
             changes: dict[str, Any] = {}
             if "display_name" in fields and request.display_name is not None:
-                changes["display_name"] = check_name("displayName", request.display_name, max_length=255)
+                changes["display_name"] = check_name("displayName", request.display_name, max_length=EXTERNAL_ID_MAX)
             if "status" in fields and request.status is not None:
                 if request.status not in STATUSES:
                     raise invalid("status", "status must be ACTIVE or ERROR")

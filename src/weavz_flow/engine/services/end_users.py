@@ -12,7 +12,7 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.inputs import EndUserCreate, EndUserUpdate
 from weavz_flow.engine.models import Connection, EndUser, Page
-from weavz_flow.engine.naming import check_name, invalid
+from weavz_flow.engine.naming import EXTERNAL_ID_MAX, check_name, invalid
 from weavz_flow.engine.rows import row_dicts
 from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
@@ -36,7 +36,7 @@ class EndUserService:
         self._limits = limits
 
     def create(self, caller: Caller, request: EndUserCreate) -> EndUser:
-        check_name("externalId", request.external_id, max_length=255)
+        check_name("externalId", request.external_id, max_length=EXTERNAL_ID_MAX)
         self._check_metadata(request.metadata)
         now = utc_now()
         row = {"id": new_id(), "org_id": caller.org_id, "workspace_id": request.workspace_id,

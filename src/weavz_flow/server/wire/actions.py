@@ -6,14 +6,14 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import Ref, WireModel, WireRequest
 
 
 class ExecuteRequest(WireRequest):
-    integration_name: str
-    action_name: str
+    integration_name: Ref
+    action_name: Ref
     input: dict[str, Any] = Field(default_factory=dict)
-    workspace_id: str
+    workspace_id: Ref
     connection_external_id: str | None = None
     workspace_integration_id: str | None = None
     integration_alias: str | None = None

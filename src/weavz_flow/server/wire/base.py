@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from weavz_flow.engine.naming import ALIAS_MAX, ALIAS_PATTERN, EXTERNAL_ID_MAX, NAME_MAX, SLUG_MAX, SLUG_PATTERN
+from weavz_flow.engine.services.partials import NAME_MAX as PARTIAL_NAME_MAX
+
 E = TypeVar("E", bound=BaseModel)
+
+# Constraints of request fields, declared once: pydantic checks them and the OpenAPI document shows them. The request
+# guard (server/request_guard.py) refuses NUL and lone surrogates in every string anyway; the pattern says so in the
+# document. Lengths and patterns are the engine's own (engine/naming.py).
+NO_NUL = "^[^\\x00]*$"
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # the engine refuses a name of only spaces
+REF_MAX = 1024  # an id, a catalog name or a key: longer ones cannot exist, so they are refused outright
+
+
+def _text(max_length: int, pattern: str) -> Any:
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=pattern)]
+
+
+Name = _text(NAME_MAX, NOT_BLANK)
+ExternalId = _text(EXTERNAL_ID_MAX, NOT_BLANK)
+PartialName = _text(PARTIAL_NAME_MAX, NOT_BLANK)
+Slug = _text(SLUG_MAX, SLUG_PATTERN)
+Alias = _text(ALIAS_MAX, ALIAS_PATTERN)
+Ref = _text(REF_MAX, NO_NUL)
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+# Stored in a 32-bit integer column.
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 class WireModel(BaseModel):
