@@ -116,12 +116,12 @@ def test_deep_nesting_and_unstorable_numbers_are_4xx(
     before = dump_store(live_server.engine)
     for depth in (100, 500, 1000, 5000):
         nested = "[" * depth + "]" * depth
-        text = '{"workspaceId": "%s", "integrationName": "kv-store", "actionName": "put", ' \
-               '"input": {"key": "k", "value": %s}}' % (workspace["id"], nested)
+        text = (f'{{"workspaceId": "{workspace["id"]}", "integrationName": "kv-store", "actionName": "put", '
+                f'"input": {{"key": "k", "value": {nested}}}}}')
         response = api.post("/api/v1/actions/execute", content=text, headers={"Content-Type": "application/json"})
         assert 400 <= response.status_code < 500, (depth, response.text)
     for number in ("1e999", "-1e400", "NaN", "Infinity"):
-        text = '{"workspaceId": "%s", "externalId": "n", "metadata": {"k": %s}}' % (workspace["id"], number)
+        text = f'{{"workspaceId": "{workspace["id"]}", "externalId": "n", "metadata": {{"k": {number}}}}}'
         response = api.post("/api/v1/end-users", content=text, headers={"Content-Type": "application/json"})
         assert 400 <= response.status_code < 500, (number, response.text)
     assert dump_store(live_server.engine) == before
@@ -194,7 +194,7 @@ def small(small_server: LiveServer) -> Iterator[tuple[LiveServer, httpx.Client, 
 def test_a_body_over_the_limit_is_413_whether_or_not_it_declares_its_length(
     small: tuple[LiveServer, httpx.Client, str],
 ) -> None:
-    server, client, ws = small
+    server, client, _ = small
     before = dump_store(server.engine)
     big = b'{"name": "' + b"a" * (SMALL.request_body_bytes + 1) + b'", "slug": "big"}'
     error = _error(client.post("/api/v1/workspaces", content=big, headers={"Content-Type": "application/json"}),
@@ -236,7 +236,7 @@ def test_stored_values_over_their_limit_are_refused(
 
 
 def test_a_list_that_would_grow_past_the_kv_limit_is_refused(small: tuple[LiveServer, httpx.Client, str]) -> None:
-    server, client, ws = small
+    _, client, ws = small
     for _ in range(3):
         assert _execute(client, ws, "kv-store", "add_to_list", {"key": "l", "value": "v" * KIB}).status_code == 200
     _error(_execute(client, ws, "kv-store", "add_to_list", {"key": "l", "value": "v" * KIB}), 400, "VALIDATION_ERROR")
