@@ -14,11 +14,16 @@ IGNORED_COLUMNS = {("api_keys", "last_used_at")}
 StoreDump = dict[str, list[tuple[Any, ...]]]
 
 
+_reflected: dict[int, sa.MetaData] = {}
+
+
 def dump_store(engine: Engine, *, skip_tables: frozenset[str] = frozenset()) -> StoreDump:
     engine.executions.flush()  # execution records are written by a background writer
-    metadata = sa.MetaData()
     with engine.store.engine.connect() as conn:
-        metadata.reflect(conn)
+        metadata = _reflected.get(id(engine.store.engine))
+        if metadata is None:  # the tables are the migrated schema's: reflected once per store
+            metadata = _reflected[id(engine.store.engine)] = sa.MetaData()
+            metadata.reflect(conn)
         out: StoreDump = {}
         for name, table in sorted(metadata.tables.items()):
             if name in skip_tables:
