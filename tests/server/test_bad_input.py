@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from tests.server.accounts import SERVICE_KEY, Account, LiveServer, bootstrap_account, unique
 from tests.server.live_server import serve_in_thread
 from tests.server.store_dump import dump_store
+from tests.stubs.echo import EchoStub
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.engine import Engine
@@ -161,6 +162,19 @@ def test_a_row_broken_by_an_older_version_can_still_be_listed_fixed_and_deleted(
     fixed = api.patch(f"/api/v1/end-users/{end_user['id']}", json={"metadata": {"note": "ok"}})
     assert fixed.status_code == 200, fixed.text
     assert api.delete(f"/api/v1/end-users/{end_user['id']}").status_code == 200
+
+
+def test_a_provider_answer_with_a_lone_surrogate_is_answered_not_a_500(
+    live_server: LiveServer, api: httpx.Client, workspace: dict[str, Any], echo_stub: EchoStub
+) -> None:
+    made = api.post(f"/api/v1/workspaces/{workspace['id']}/integrations", json={"integrationName": "http"})
+    assert made.status_code == 201, made.text
+    response = api.post("/api/v1/actions/execute", json={
+        "workspaceId": workspace["id"], "integrationName": "http", "actionName": "send_request",
+        "input": {"method": "GET", "url": f"{echo_stub.url}/surrogate", "headers": {}, "queryParams": {},
+                  "authType": "NONE"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["output"]["body"] == {"text": "a\ufffdb"}
 
 
 # -- size limits --------------------------------------------------------------------------------------------------
