@@ -32,6 +32,7 @@ EXAMPLES_ENV = "WEAVZ_FLOW_SCHEMATHESIS_EXAMPLES"
 EXAMPLES_PER_OPERATION = int(os.environ.get(EXAMPLES_ENV, "12"))
 
 
+@pytest.mark.timeout(300 + 10 * EXAMPLES_PER_OPERATION)  # a long run takes a few seconds per example and operation
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_api_conforms_to_its_openapi_document(account: Account, mode: GenerationMode) -> None:
     schema = schemathesis.openapi.from_url(f"{account.url}/openapi.json")
