@@ -323,3 +323,26 @@ def test_a_server_error_after_a_write_leaves_nothing_written(
             assert dump_store(engine) != before
     finally:
         engine.close()
+
+
+# -- the OpenAPI document says what the server accepts ------------------------------------------------------------
+
+
+def test_openapi_describes_the_bounds_the_server_enforces(api: httpx.Client, workspace: dict[str, Any]) -> None:
+    doc = api.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    name = schemas["WorkspaceCreate"]["properties"]["name"]
+    assert name["minLength"] == 1 and name["maxLength"] == 200 and "\\x00" in name["pattern"]
+    assert "\\x00" in schemas["EndUserCreate"]["properties"]["workspaceId"]["pattern"]
+    sort_order = schemas["WorkspaceIntegrationCreate"]["properties"]["sortOrder"]["anyOf"][0]
+    assert sort_order["maximum"] == 2**31 - 1
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/end-users"]["get"]["parameters"]}
+    assert params["offset"]["anyOf"][0]["maximum"] == 2**31 - 1 and params["limit"]["anyOf"][0]["maximum"] == 1000
+    assert doc["info"]["x-weavz-size-limits"]["request_body_bytes"] == 10 * 1024 * 1024
+    # ... and the server refuses what the document excludes, as a 400 naming the field.
+    for body, field in (({"name": "", "slug": "e"}, "name"), ({"name": "   ", "slug": "e"}, "name"),
+                        ({"name": "n" * 201, "slug": "e"}, "name"), ({"name": "ok", "slug": "Not A Slug"}, "slug")):
+        error = _error(api.post("/api/v1/workspaces", json=body), 400, "VALIDATION_ERROR")
+        assert error["details"]["fields"][0]["field"] == field, error
+    too_big = {"integrationName": "kv-store", "alias": "big-order", "sortOrder": 2**31}
+    _error(api.post(f"/api/v1/workspaces/{workspace['id']}/integrations", json=too_big), 400, "VALIDATION_ERROR")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
+from weavz_flow.server.wire.base import Deleted, Ref
 from weavz_flow.server.wire.connections import (
     Connection,
     ConnectionCreate,
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/connections", tags=["connections"], responses
 def list_connections(
     engine: EngineDep,
     caller: CallerDep,
-    id: Annotated[str | None, Query(description="Answer {connection} for this one id")] = None,
+    id: Annotated[Ref | None, Query(description="Answer {connection} for this one id")] = None,
     limit: Limit = None,
     offset: Offset = None,
     include_suspended: Annotated[bool | None, Query(alias="includeSuspended")] = None,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
+from weavz_flow.server.wire.base import Deleted, Ref
 from weavz_flow.server.wire.connections import Connection
 from weavz_flow.server.wire.end_users import (
     EndUser,
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1/end-users", tags=["end-users"], responses=err
 def list_end_users(
     engine: EngineDep,
     caller: CallerDep,
-    workspace_id: Annotated[str, Query(alias="workspaceId")],
+    workspace_id: Annotated[Ref, Query(alias="workspaceId")],
     limit: Limit = None,
     offset: Offset = None,
 ) -> EndUserList:
