@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -49,8 +49,11 @@ class SizeLimits:
                 try:
                     overrides[field.name] = int(raw)
                 except ValueError:
-                    raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-        return cls.of(**overrides)
+                    raise WeavzFlowError(f"{name} must be a whole number, not {raw!r}") from None
+        try:
+            return cls.of(**overrides)
+        except ValueError as exc:
+            raise WeavzFlowError(f"{ENV_PREFIX}*: {exc}") from None
 
     @classmethod
     def of(cls, **overrides: int) -> SizeLimits:

@@ -20,6 +20,7 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.inputs import WorkspaceCreate
+from weavz_flow.errors import WeavzFlowError
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import ServerSettings
@@ -276,8 +277,10 @@ def test_size_limits_come_from_the_environment() -> None:
     limits = SizeLimits.from_env({"WEAVZ_FLOW_LIMIT_KV_VALUE_BYTES": "4194304", "WEAVZ_FLOW_LIMIT_PATH_CHARS": "10"})
     assert (limits.kv_value_bytes, limits.path_chars) == (4 * 1024 * KIB, 10)
     assert limits.request_body_bytes == SizeLimits().request_body_bytes
-    with pytest.raises(ValueError, match="WEAVZ_FLOW_LIMIT_FILE_BYTES"):
+    with pytest.raises(WeavzFlowError, match="WEAVZ_FLOW_LIMIT_FILE_BYTES"):
         SizeLimits.from_env({"WEAVZ_FLOW_LIMIT_FILE_BYTES": "ten"})
+    with pytest.raises(WeavzFlowError, match="at least 1"):
+        SizeLimits.from_env({"WEAVZ_FLOW_LIMIT_FILE_BYTES": "0"})
 
 
 # -- no 5xx leaves a write behind ---------------------------------------------------------------------------------

@@ -30,11 +30,6 @@ from weavz_flow.text_check import invalid_text_at, invalid_text_error, is_invali
 _SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]|\x00|NaN|Infinity|[eE][+-]?\d{3}")
 
 
-class _BadBody(Exception):
-    def __init__(self, error: ApiError) -> None:
-        self.error = error
-
-
 class RequestGuardMiddleware:
     def __init__(self, app: ASGIApp, limits: SizeLimits) -> None:
         self.app = app
@@ -48,13 +43,13 @@ class RequestGuardMiddleware:
             _check_target(scope)
             declared = _content_length(scope)
             if declared is not None and declared > self.limits.request_body_bytes:
-                raise _BadBody(self._too_large())
+                raise self._too_large()
             body, more = await self._read_body(receive)
             if body and _is_json(scope):
                 _check_json(body, self.limits.json_depth)
-        except _BadBody as bad:
-            response = error_response(bad.error.status, bad.error.code, bad.error.message, bad.error.details)
-            if bad.error.code == ErrorCode.PAYLOAD_TOO_LARGE:
+        except ApiError as bad:
+            response = error_response(bad.status, bad.code, bad.message, bad.details)
+            if bad.code == ErrorCode.PAYLOAD_TOO_LARGE:
                 response.headers["Connection"] = "close"  # the rest of the body is never read
             await response(scope, receive, send)
             return
@@ -71,7 +66,7 @@ class RequestGuardMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limits.request_body_bytes:
-                raise _BadBody(self._too_large())
+                raise self._too_large()
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks), None
@@ -101,9 +96,9 @@ def _replay(body: bytes, extra: Message | None, receive: Receive) -> Receive:
 def _check_target(scope: Scope) -> None:
     query: bytes = scope.get("query_string", b"")
     if is_invalid(scope.get("path", "")):
-        raise _BadBody(invalid_text_error("path"))
+        raise invalid_text_error("path")
     if b"\x00" in query or b"%00" in query:
-        raise _BadBody(invalid_text_error("query"))
+        raise invalid_text_error("query")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -130,29 +125,28 @@ def _check_json(body: bytes, max_depth: int) -> None:
         return
     try:
         data = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except _BadBody:
+    except ApiError:
         raise
     except RecursionError:
-        raise _BadBody(_too_deep(max_depth)) from None
+        raise _too_deep(max_depth) from None
     except ValueError:
         return  # not JSON at all: the route answers INVALID_JSON
     if _depth(data, max_depth) > max_depth:
-        raise _BadBody(_too_deep(max_depth))
+        raise _too_deep(max_depth)
     found = invalid_text_at(data)
     if found is not None:
-        raise _BadBody(invalid_text_error(found))
+        raise invalid_text_error(found)
 
 
 def _refuse_constant(name: str) -> Any:
-    raise _BadBody(ApiError(ErrorCode.INVALID_JSON, f"{name} is not a JSON number; send a finite number or null"))
+    raise ApiError(ErrorCode.INVALID_JSON, f"{name} is not a JSON number; send a finite number or null")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _BadBody(ApiError(ErrorCode.VALIDATION_ERROR, f"The number {text[:40]} is too large to store",
-                                details={"fields": [{"field": "body", "message": "number out of range",
-                                                     "type": "too_large"}]}))
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"The number {text[:40]} is too large to store",
+                       details={"fields": [{"field": "body", "message": "number out of range", "type": "too_large"}]})
     return value
 
 
