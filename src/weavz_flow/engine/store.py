@@ -171,8 +171,9 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """Join the writes made in this context (threads it starts included) into one :class:`UnitOfWork`, which the
-        caller commits; whatever it has not committed when the block ends is rolled back."""
+        """Join the writes made in this context into one :class:`UnitOfWork`, which the caller commits; whatever it
+        has not committed when the block ends is rolled back. Code that runs in a copy of the context (the worker
+        threads a server runs sync routes in) joins too; a plain new thread does not."""
         unit = UnitOfWork(self)
         token = _unit.set(unit)
         try:
