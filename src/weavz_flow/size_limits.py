@@ -3,6 +3,8 @@
 The server reads it from ``WEAVZ_FLOW_LIMIT_*`` environment variables (``weavz-flow serve``); the embedded engine
 takes it from ``backend.limits`` in ``weavz-flow.yaml``. Each limit is checked where the value is written (the kv
 store, the file store, the services), so a flow run on the local engine meets the same bounds as a REST caller.
+Lengths that the store's schema fixes (a kv key, a file path, a name) are not here: they are checked against the
+column itself (engine/tables.py), since no configuration can widen a column.
 """
 
 from __future__ import annotations
@@ -32,8 +34,6 @@ class SizeLimits:
     metadata_bytes: int = 64 * KIB
     # UTF-8 bytes of a connection's credential (all its secret fields) as JSON.
     secret_bytes: int = 64 * KIB
-    # Characters of a kv key or a storage path.
-    path_chars: int = 1024
     # Nesting of arrays and objects in a JSON body.
     json_depth: int = 64
 

@@ -24,17 +24,17 @@ def _with_limits(root: Path, limits: str) -> None:
 
 def test_project_file_limits_reach_the_embedded_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_examples(tmp_path / "project", monkeypatch)
-    _with_limits(root, "{kv_value_bytes: 4194304, path_chars: 16}")
+    _with_limits(root, "{kv_value_bytes: 4194304, metadata_bytes: 16}")
     converge(root, LocalBackend(root / ".weavz-flow"))
     backend = open_backend(load_project(root))
     assert isinstance(backend, LocalBackend)
     try:
-        assert backend.engine.size_limits == SizeLimits.of(kv_value_bytes=4 * 1024 * 1024, path_chars=16)
+        assert backend.engine.size_limits == SizeLimits.of(kv_value_bytes=4 * 1024 * 1024, metadata_bytes=16)
         big = "v" * (2 * 1024 * 1024)  # over the default 1 MiB, within the raised 4 MiB
         put = backend.execute(ExecuteCall("acme-staging", "kv-store", "put", {"key": "big", "value": big}, alias="kv"))
         assert put.output["key"] == "big"
         with pytest.raises(ApiError) as refused:
-            backend.execute(ExecuteCall("acme-staging", "kv-store", "put", {"key": "k" * 17, "value": 1}, alias="kv"))
+            backend.execute(ExecuteCall("acme-staging", "kv-store", "put", {"key": "k" * 401, "value": 1}, alias="kv"))
         assert refused.value.code == "VALIDATION_ERROR"
         assert refused.value.details is not None and refused.value.details["fields"][0]["field"] == "key"
     finally:

@@ -19,8 +19,8 @@ from tests.stubs.echo import EchoStub
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.engine import Engine
-from weavz_flow.engine.inputs import WorkspaceCreate
-from weavz_flow.errors import WeavzFlowError
+from weavz_flow.engine.inputs import EndUserCreate, WorkspaceCreate
+from weavz_flow.errors import ApiError, WeavzFlowError
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import ServerSettings
@@ -181,7 +181,7 @@ def test_a_provider_answer_with_a_lone_surrogate_is_answered_not_a_500(
 # -- size limits --------------------------------------------------------------------------------------------------
 
 SMALL = SizeLimits.of(request_body_bytes=256 * KIB, kv_value_bytes=4 * KIB, file_bytes=8 * KIB,
-                      metadata_bytes=2 * KIB, secret_bytes=2 * KIB, path_chars=64)
+                      metadata_bytes=2 * KIB, secret_bytes=2 * KIB)
 
 
 @pytest.fixture(scope="module")
@@ -235,10 +235,11 @@ def _execute(client: httpx.Client, ws: str, integration: str, action: str, data:
 
 @pytest.mark.parametrize(("integration", "action", "data", "field"), [
     ("kv-store", "put", {"key": "k", "value": "v" * (4 * KIB)}, "value"),
-    ("kv-store", "put", {"key": "k" * 65, "value": 1}, "key"),
+    ("kv-store", "put", {"key": "k" * 401, "value": 1}, "key"),
     ("kv-store", "add_to_list", {"key": "list", "value": "v" * (4 * KIB)}, "value"),
     ("storage", "write_file", {"path": "f.txt", "content": "c" * (8 * KIB + 1)}, "content"),
-    ("storage", "write_file", {"path": "p" * 65, "content": "c"}, "path"),
+    ("storage", "write_file", {"path": "p" * 1001, "content": "c"}, "path"),
+    ("storage", "write_file", {"path": "p", "content": "c", "contentType": "t" * 201}, "contentType"),
 ])
 def test_stored_values_over_their_limit_are_refused(
     small: tuple[LiveServer, httpx.Client, str], integration: str, action: str, data: dict[str, Any], field: str
@@ -274,8 +275,8 @@ def test_metadata_and_secrets_over_their_limit_are_refused(small: tuple[LiveServ
 
 
 def test_size_limits_come_from_the_environment() -> None:
-    limits = SizeLimits.from_env({"WEAVZ_FLOW_LIMIT_KV_VALUE_BYTES": "4194304", "WEAVZ_FLOW_LIMIT_PATH_CHARS": "10"})
-    assert (limits.kv_value_bytes, limits.path_chars) == (4 * 1024 * KIB, 10)
+    limits = SizeLimits.from_env({"WEAVZ_FLOW_LIMIT_KV_VALUE_BYTES": "4194304", "WEAVZ_FLOW_LIMIT_JSON_DEPTH": "10"})
+    assert (limits.kv_value_bytes, limits.json_depth) == (4 * 1024 * KIB, 10)
     assert limits.request_body_bytes == SizeLimits().request_body_bytes
     with pytest.raises(WeavzFlowError, match="WEAVZ_FLOW_LIMIT_FILE_BYTES"):
         SizeLimits.from_env({"WEAVZ_FLOW_LIMIT_FILE_BYTES": "ten"})
@@ -349,3 +350,17 @@ def test_openapi_describes_the_bounds_the_server_enforces(api: httpx.Client, wor
         assert error["details"]["fields"][0]["field"] == field, error
     too_big = {"integrationName": "kv-store", "alias": "big-order", "sortOrder": 2**31}
     _error(api.post(f"/api/v1/workspaces/{workspace['id']}/integrations", json=too_big), 400, "VALIDATION_ERROR")
+
+
+def test_a_value_too_long_for_its_column_is_a_400_from_the_engine_too(
+    live_server: LiveServer, account: Account, workspace: dict[str, Any]
+) -> None:
+    if live_server.engine.store.dialect != "postgresql":
+        pytest.skip("SQLite keeps a string of any length in a VARCHAR column")
+    before = dump_store(live_server.engine)
+    caller = Caller(org_id=account.org_id)
+    with pytest.raises(ApiError) as refused:  # past the wire models: what a local caller could send
+        live_server.engine.end_users.create(caller, EndUserCreate(workspace_id=workspace["id"], external_id="long",
+                                                                  display_name="d" * 300))
+    assert refused.value.code == "VALIDATION_ERROR" and refused.value.status == 400
+    assert dump_store(live_server.engine) == before

@@ -71,7 +71,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
 
     Size limits (bytes unless said) default as shown and are raised by environment variables:
     WEAVZ_FLOW_LIMIT_REQUEST_BODY_BYTES (10 MiB), _KV_VALUE_BYTES (1 MiB), _FILE_BYTES (10 MiB), _METADATA_BYTES
-    (64 KiB), _SECRET_BYTES (64 KiB), _PATH_CHARS (1024 characters), _JSON_DEPTH (64 levels).
+    (64 KiB), _SECRET_BYTES (64 KiB), _JSON_DEPTH (64 levels).
     """
     if project_path is not None and not with_scheduler:
         raise click.UsageError("--project is for --scheduler")

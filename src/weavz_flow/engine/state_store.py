@@ -6,7 +6,8 @@ sure the row exists to lock), so concurrent appends never lose one another.
 
 Every write checks what it keeps first: keys and paths, values and content types must be valid text
 (:mod:`weavz_flow.text_check`), and sizes stay within the :class:`~weavz_flow.size_limits.SizeLimits` (a kv value,
-the list an append would leave, a file, a key or path), so the rule holds for REST callers and local flows alike.
+the list an append would leave, a file) and within the columns (a key, a path, a content type), so the rule holds for
+REST callers and local flows alike.
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ class SqlStateStore:
 
     def file_write(self, namespace: str, path: str, content: bytes, content_type: str | None) -> StoredFile:
         check_text(path, "path")
-        check_chars(path, "path", self._limits.path_chars)
+        check_chars(path, "path", _column_length(_f.c.path))
         check_text(content_type, "contentType")
+        if content_type is not None:
+            check_chars(content_type, "contentType", _column_length(_f.c.content_type))
         if len(content) > self._limits.file_bytes:
             raise too_large("content", len(content), self._limits.file_bytes)
         now = utc_now()
@@ -125,11 +128,17 @@ class SqlStateStore:
 
     def _check_key(self, key: str) -> None:
         check_text(key, "key")
-        check_chars(key, "key", self._limits.path_chars)
+        check_chars(key, "key", _column_length(_kv.c.key))
 
     def _check_value(self, value: Any) -> None:
         check_text(value, "value")
         check_json_size(value, "value", self._limits.kv_value_bytes)
+
+
+def _column_length(column: sa.Column[Any]) -> int:
+    length = getattr(column.type, "length", None)
+    assert isinstance(length, int), column
+    return length
 
 
 def _file(row: sa.Row[Any]) -> StoredFile:

@@ -35,6 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from weavz_flow.engine import migrate
+from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.text_check import repair
 
 DATABASE_URL_ENV = "WEAVZ_FLOW_DATABASE_URL"
@@ -157,17 +158,22 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """A transaction that takes the write lock up front on SQLite (PostgreSQL locks rows as it goes); inside a
-        unit of work, a savepoint of the unit's transaction."""
+        unit of work, a savepoint of the unit's transaction. A value the database refuses as too long or out of
+        range for its column (PostgreSQL; SQLite keeps anything) is the caller's 400, not a 500."""
         unit = self._unit()
-        if unit is not None:
-            conn = unit.connection()
-            with conn.begin_nested():
-                yield conn
-            return
-        with self.engine.connect() as conn:
-            conn.execution_options(**{_IMMEDIATE: True})
-            with conn.begin():
-                yield conn
+        try:
+            if unit is not None:
+                conn = unit.connection()
+                with conn.begin_nested():
+                    yield conn
+                return
+            with self.engine.connect() as conn:
+                conn.execution_options(**{_IMMEDIATE: True})
+                with conn.begin():
+                    yield conn
+        except sa.exc.DataError:
+            # The values stay out of the message: one of them may be a secret.
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "A value is too long or out of range for the store") from None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:

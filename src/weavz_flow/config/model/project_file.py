@@ -19,7 +19,6 @@ class Limits(StrictModel):
     file_bytes: PositiveInt | None = Field(default=None, description="one stored file (default 10 MiB)")
     metadata_bytes: PositiveInt | None = Field(default=None, description="an end user's metadata (default 64 KiB)")
     secret_bytes: PositiveInt | None = Field(default=None, description="a connection's credential (default 64 KiB)")
-    path_chars: PositiveInt | None = Field(default=None, description="a kv key or storage path (default 1024)")
 
     def size_limits(self) -> SizeLimits:
         return SizeLimits.of(**self.model_dump(exclude_none=True))

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import Ref, WireModel, WireRequest
+from weavz_flow.server.wire.base import AliasRef, ExternalRef, IdempotencyKey, Ref, WireModel, WireRequest
 
 
 class ExecuteRequest(WireRequest):
@@ -14,13 +14,13 @@ class ExecuteRequest(WireRequest):
     action_name: Ref
     input: dict[str, Any] = Field(default_factory=dict)
     workspace_id: Ref
-    connection_external_id: str | None = None
-    workspace_integration_id: str | None = None
-    integration_alias: str | None = None
-    end_user_id: str | None = None
+    connection_external_id: ExternalRef | None = None
+    workspace_integration_id: Ref | None = None
+    integration_alias: AliasRef | None = None
+    end_user_id: ExternalRef | None = None
     # None (absent) means the alias's default partials; [] means none at all.
     partial_ids: list[str] | None = None
-    idempotency_key: str | None = None
+    idempotency_key: IdempotencyKey | None = None
 
 
 class ExecuteResult(WireModel):

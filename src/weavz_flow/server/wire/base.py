@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self, TypeVar
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from weavz_flow.engine import tables as t
 from weavz_flow.engine.naming import ALIAS_MAX, ALIAS_PATTERN, EXTERNAL_ID_MAX, NAME_MAX, SLUG_MAX, SLUG_PATTERN
 from weavz_flow.engine.services.partials import NAME_MAX as PARTIAL_NAME_MAX
 
@@ -31,6 +33,21 @@ Slug = _text(SLUG_MAX, SLUG_PATTERN)
 Alias = _text(ALIAS_MAX, ALIAS_PATTERN)
 Ref = _text(REF_MAX, NO_NUL)
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+ExternalRef = _text(EXTERNAL_ID_MAX, NO_NUL)  # an end user's or a connection's externalId, as a reference
+AliasRef = _text(ALIAS_MAX, NO_NUL)
+
+
+def _stored(column: sa.Column[Any]) -> Any:
+    """Free text kept in ``column``: at most as long as the column holds (the schema is the one definition)."""
+    return Annotated[str, StringConstraints(max_length=column.type.length, pattern=NO_NUL)]  # type: ignore[attr-defined]
+
+
+DisplayName = _stored(t.end_users.c.display_name)
+Email = _stored(t.end_users.c.email)
+Description = _stored(t.partials.c.description)
+BaseUrl = _stored(t.connections.c.base_url)
+CatalogRef = _stored(t.partials.c.action_name)  # an action's or a trigger's name
+IdempotencyKey = _stored(t.idempotency_records.c.key)
 # Stored in a 32-bit integer column.
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 
-from weavz_flow.server.wire.base import ExternalId, Ref, Text, WireModel, WireRequest
+from weavz_flow.server.wire.base import BaseUrl, ExternalId, ExternalRef, Ref, Text, WireModel, WireRequest
 
 ConnectionType = Literal["SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH", "OAUTH2", "PLATFORM_OAUTH2"]
 ConnectionScope = Literal["ORGANIZATION", "WORKSPACE", "USER"]
@@ -22,7 +22,7 @@ class ConnectionCreate(WireRequest):
     display_name: ExternalId
     integration_name: Ref
     workspace_id: Ref | None = None
-    end_user_id: Ref | None = None
+    end_user_id: ExternalRef | None = None
     scope: ConnectionScope | None = None
     oauth_app_id: Ref | None = None
     # Secret values stay SecretStr (masked in any repr) until the engine encrypts them.
@@ -38,14 +38,14 @@ class ConnectionCreate(WireRequest):
     scope_oauth: Text | None = Field(default=None, alias="scope_oauth")
     data: dict[str, Any] | None = Field(default=None, repr=False)
     # Not a Weavz field: lets a self-hosted connection point at another provider host (GitHub Enterprise, a stub).
-    base_url: Text | None = None
+    base_url: BaseUrl | None = None
 
 
 class ConnectionResolve(WireRequest):
     integration_name: Ref
     workspace_id: Ref
-    external_id: Ref | None = None
-    end_user_id: Ref | None = None
+    external_id: ExternalRef | None = None
+    end_user_id: ExternalRef | None = None
 
 
 class Connection(WireModel):

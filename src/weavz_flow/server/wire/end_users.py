@@ -6,21 +6,21 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import ExternalId, Ref, Text, WireModel, WireRequest
+from weavz_flow.server.wire.base import DisplayName, Email, ExternalId, Ref, WireModel, WireRequest
 from weavz_flow.server.wire.connections import Connection
 
 
 class EndUserCreate(WireRequest):
     workspace_id: Ref
     external_id: ExternalId
-    display_name: Text | None = None
-    email: Text | None = None
+    display_name: DisplayName | None = None
+    email: Email | None = None
     metadata: dict[str, Any] | None = None
 
 
 class EndUserUpdate(WireRequest):
-    display_name: Text | None = None
-    email: Text | None = None
+    display_name: DisplayName | None = None
+    email: Email | None = None
     metadata: dict[str, Any] | None = None
 
 

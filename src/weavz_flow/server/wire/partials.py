@@ -6,7 +6,15 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import PartialName, Ref, Text, WireModel, WireRequest
+from weavz_flow.server.wire.base import (
+    AliasRef,
+    CatalogRef,
+    Description,
+    PartialName,
+    Ref,
+    WireModel,
+    WireRequest,
+)
 
 
 class PartialCreate(WireRequest):
@@ -14,10 +22,10 @@ class PartialCreate(WireRequest):
     integration_name: Ref
     name: PartialName
     workspace_integration_id: Ref | None = None
-    integration_alias: Ref | None = None
-    action_name: Ref | None = None
-    trigger_name: Ref | None = None
-    description: Text | None = None
+    integration_alias: AliasRef | None = None
+    action_name: CatalogRef | None = None
+    trigger_name: CatalogRef | None = None
+    description: Description | None = None
     values: dict[str, Any] = Field(default_factory=dict)
     enforced_keys: list[Ref] = Field(default_factory=list)
     is_default: bool = False
@@ -25,7 +33,7 @@ class PartialCreate(WireRequest):
 
 class PartialUpdate(WireRequest):
     name: PartialName | None = None
-    description: Text | None = None
+    description: Description | None = None
     values: dict[str, Any] | None = None
     enforced_keys: list[Ref] | None = None
     is_default: bool | None = None

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import Alias, Int32, Ref, Text, WireModel, WireRequest
+from weavz_flow.server.wire.base import Alias, DisplayName, Int32, Ref, WireModel, WireRequest
 
 ConnectionStrategy = Literal["fixed", "per_user", "per_user_with_fallback"]
 
@@ -20,7 +20,7 @@ class WorkspaceIntegrationCreate(WireRequest):
     alias: Alias | None = None
     connection_strategy: ConnectionStrategy | None = None
     connection_id: Ref | None = None
-    display_name: Text | None = None
+    display_name: DisplayName | None = None
     enabled_actions: list[Ref] | None = None
     settings: dict[str, Any] | None = None
     sort_order: Int32 | None = None
@@ -30,7 +30,7 @@ class WorkspaceIntegrationUpdate(WireRequest):
     alias: Alias | None = None
     connection_strategy: ConnectionStrategy | None = None
     connection_id: Ref | None = None
-    display_name: Text | None = None
+    display_name: DisplayName | None = None
     enabled_actions: list[Ref] | None = None
     settings: dict[str, Any] | None = None
     sort_order: Int32 | None = None
