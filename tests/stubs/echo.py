@@ -3,7 +3,8 @@
 Any method and path answers 200 JSON ``{method, path, query, headers, json, body}`` describing the request, except:
 ``/status/<code>`` answers that status with ``{"message": "status <code>"}``; ``/redirect?to=<path>`` answers 302;
 ``/bytes`` answers 4 binary bytes (``application/octet-stream``); ``/text`` answers ``text/plain`` "hello";
-``/slow?seconds=<s>`` waits before answering (for timeouts). No auth check.
+``/slow?seconds=<s>`` waits before answering (for timeouts); ``/surrogate`` answers JSON whose string holds a lone
+surrogate escape (``"\\ud800"``: valid JSON syntax, invalid text). No auth check.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class EchoStub(ProviderStub):
             return Response(BINARY, media_type="application/octet-stream")
         if request.path == "/text":
             return PlainTextResponse("hello")
+        if request.path == "/surrogate":
+            return Response(b'{"text": "a\\ud800b"}', media_type="application/json")
         return JSONResponse(self.describe(request))
 
     @staticmethod

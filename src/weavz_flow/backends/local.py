@@ -53,6 +53,7 @@ from weavz_flow.engine.inputs import (
 )
 from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
 STATE_DB_FILE = "state.db"
@@ -68,12 +69,14 @@ class LocalBackend:
         catalog: Catalog | None = None,
         store: Store | None = None,
         limits: ExecuteLimits = DEFAULT_LIMITS,
+        size_limits: SizeLimits = DEFAULT_SIZE_LIMITS,
     ) -> None:
         """``database`` is a SQLAlchemy URL or a SQLite path; None means WEAVZ_FLOW_DATABASE_URL, else
         ``<state_dir>/state.db``. The credential key is WEAVZ_FLOW_SECRET_KEY or ``<state_dir>/secret.key``."""
         self._state_dir = state_dir
         self.store = store or Store.open(database, default_path=state_dir / STATE_DB_FILE)
-        self.engine = Engine(self.store, catalog=catalog, key_file=state_dir / KEY_FILE_NAME, limits=limits)
+        self.engine = Engine(self.store, catalog=catalog, key_file=state_dir / KEY_FILE_NAME, limits=limits,
+                             size_limits=size_limits)
         self.workspaces = self.engine.workspaces
         self.aliases = self.engine.integrations
         self.connections = self.engine.connections

@@ -67,7 +67,12 @@ def bootstrap_hint(base_url: str, service_key_enabled: bool) -> str:
               help="With --scheduler: fires run at once.")
 def serve_command(host: str, port: int, database_url: str | None, workers: int, with_scheduler: bool,
                   project_path: Path | None, concurrency: int) -> None:
-    """Serve the Weavz-compatible REST API (official SDKs work with only base_url changed)."""
+    """Serve the Weavz-compatible REST API (official SDKs work with only base_url changed).
+
+    Size limits (bytes unless said) default as shown and are raised by environment variables:
+    WEAVZ_FLOW_LIMIT_REQUEST_BODY_BYTES (10 MiB), _KV_VALUE_BYTES (1 MiB), _FILE_BYTES (10 MiB), _METADATA_BYTES
+    (64 KiB), _SECRET_BYTES (64 KiB), _JSON_DEPTH (64 levels).
+    """
     if project_path is not None and not with_scheduler:
         raise click.UsageError("--project is for --scheduler")
     settings = ServerSettings.from_env()

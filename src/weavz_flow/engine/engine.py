@@ -32,6 +32,7 @@ from weavz_flow.engine.services.workspaces import WorkspaceService
 from weavz_flow.engine.state_store import SqlStateStore
 from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import NativeIntegration
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
 
 DEFAULT_HTTP_TIMEOUT_S = 30.0
 
@@ -43,7 +44,8 @@ class Engine:
     integrations; tests inject a small catalog and a test integration. The credential key comes from
     ``WEAVZ_FLOW_SECRET_KEY``, else ``key_file``, else ``secret.key`` beside a SQLite database. ``action_timeout_s``
     bounds each network operation of a provider call; ``limits`` bound a whole execute and, from that, when a claim
-    on an idempotency key left by a dead process is taken over (see :mod:`weavz_flow.engine.idempotency`).
+    on an idempotency key left by a dead process is taken over (see :mod:`weavz_flow.engine.idempotency`);
+    ``size_limits`` bound what callers store (kv values, files, metadata, credentials; :mod:`weavz_flow.size_limits`).
     """
 
     def __init__(
@@ -57,8 +59,10 @@ class Engine:
         http: httpx.Client | None = None,
         action_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S,
         limits: ExecuteLimits = DEFAULT_LIMITS,
+        size_limits: SizeLimits = DEFAULT_SIZE_LIMITS,
     ) -> None:
         self.store = store
+        self.size_limits = size_limits
         self.source = CatalogSource(catalog, natives)
         if cipher is None:
             if key_file is None and store.sqlite_path is not None:
@@ -66,13 +70,13 @@ class Engine:
             cipher = CredentialCipher.from_environment(key_file)
         self._owns_http = http is None
         self.http = http if http is not None else httpx.Client(timeout=action_timeout_s, follow_redirects=False)
-        self.state = SqlStateStore(store)
+        self.state = SqlStateStore(store, size_limits)
         self.orgs = OrganizationService(store)
         self.api_keys = ApiKeyService(store)
         self.workspaces = WorkspaceService(store)
         self.integrations = WorkspaceIntegrationService(store, self.source)
-        self.connections = ConnectionService(store, cipher, self.source)
-        self.end_users = EndUserService(store)
+        self.connections = ConnectionService(store, cipher, self.source, size_limits)
+        self.end_users = EndUserService(store, size_limits)
         self.partials = PartialService(store, self.source)
         self.executions = ExecutionLog(store)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,

@@ -43,6 +43,7 @@ from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, Credentials, NativeAction
 from weavz_flow.redact import REDACTED, Redactor
+from weavz_flow.text_check import repair
 
 log = logging.getLogger("weavz_flow.engine")
 action_log = logging.getLogger("weavz_flow.integrations")
@@ -102,6 +103,12 @@ class Executor:
     # -- public entry points --------------------------------------------------------------------------------------
 
     def execute(self, request: ExecuteRequest, caller: Caller) -> ExecuteResult:
+        # Each write of the pipeline commits as it happens (an idempotency claim before the provider call, an action's
+        # state, the record): no transaction spans the action, and a provider call cannot be rolled back anyway.
+        with self._store.own_transactions():
+            return self._execute(request, caller)
+
+    def _execute(self, request: ExecuteRequest, caller: Caller) -> ExecuteResult:
         prepared = self._prepare(request, caller, for_run=True)
         problems = check_input(prepared.action_info, prepared.merged.values)
         if problems:
@@ -265,7 +272,7 @@ class Executor:
             log.debug("unexpected error in %s:\n%s", prepared.action_info.key,
                       redactor.text("".join(traceback.format_exception(exc))))
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        output = redactor.data(output)
+        output = repair(redactor.data(output))  # a provider's lone surrogate must not make the response fail
         execution_id = new_id()
         self._record(prepared, secrets, execution_id, duration_ms, output, failure)
         if failure is not None:

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
+
+from weavz_flow.text_check import check_text
 
 
 class EngineInput(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        # Every string a caller sends, key or value, nested or not, must be storable text (see text_check); the
+        # ApiError passes through pydantic as is, naming the field, instead of failing later in the store as a 500.
+        if isinstance(data, dict):
+            check_text(data, "")
+        return data
 
     def is_set(self, name: str) -> bool:
         return name in self.model_fields_set

@@ -7,10 +7,14 @@ from enum import StrEnum
 
 from weavz_flow.errors import ApiError, ErrorCode
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_ALIAS = re.compile(r"^[a-z][a-z0-9_-]*$")
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+ALIAS_PATTERN = r"^[a-z][a-z0-9_-]*$"
+_SLUG = re.compile(SLUG_PATTERN)
+_ALIAS = re.compile(ALIAS_PATTERN)
 ALIAS_MAX = 64
 SLUG_MAX = 100
+NAME_MAX = 200  # a workspace's, an organization's or an API key's name
+EXTERNAL_ID_MAX = 255  # a connection's or an end user's externalId, a connection's displayName
 
 
 class Strategy(StrEnum):
@@ -61,7 +65,7 @@ def check_alias(alias: str) -> str:
     return alias
 
 
-def check_name(field: str, value: str, *, max_length: int = 200) -> str:
+def check_name(field: str, value: str, *, max_length: int = NAME_MAX) -> str:
     if not value or not value.strip():
         raise invalid(field, f"{field} must not be empty")
     if len(value) > max_length:

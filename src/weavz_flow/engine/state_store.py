@@ -3,6 +3,11 @@
 Each method is one transaction. List updates read, change and write the value under the row's write lock (SQLite:
 ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT ... FOR UPDATE`` after an ``INSERT ... ON CONFLICT DO NOTHING`` that makes
 sure the row exists to lock), so concurrent appends never lose one another.
+
+Every write checks what it keeps first: keys and paths, values and content types must be valid text
+(:mod:`weavz_flow.text_check`), and sizes stay within the :class:`~weavz_flow.size_limits.SizeLimits` (a kv value,
+the list an append would leave, a file) and within the columns (a key, a path, a content type), so the rule holds for
+REST callers and local flows alike.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from weavz_flow.engine.stamps import utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import StoredFile
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_chars, check_json_size, too_large
+from weavz_flow.text_check import check_text
 
 _kv = t.kv_entries
 _f = t.stored_files
@@ -26,8 +33,9 @@ _FRESH = {"__weavz_flow_fresh__": True}
 
 
 class SqlStateStore:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, limits: SizeLimits = DEFAULT_SIZE_LIMITS) -> None:
         self._store = store
+        self._limits = limits
 
     # -- key/value --------------------------------------------------------------------------------------------
 
@@ -37,6 +45,8 @@ class SqlStateStore:
         return (False, None) if row is None else (True, row.value)
 
     def kv_put(self, namespace: str, key: str, value: Any) -> None:
+        self._check_key(key)
+        self._check_value(value)
         now = utc_now()
         with self._store.write() as conn:
             stmt = insert_for(conn, _kv).values(namespace=namespace, key=key, value=value, updated_at=now)
@@ -50,6 +60,8 @@ class SqlStateStore:
         return gone is not None
 
     def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]:
+        self._check_key(key)
+        self._check_value(value)
         return self._update_list(namespace, key, lambda items: [*items, value])
 
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]:
@@ -69,6 +81,7 @@ class SqlStateStore:
                 raise ApiError(ErrorCode.VALIDATION_ERROR, f"The value under key '{key}' is not a list",
                                details={"key": key})
             updated = change(current)
+            check_json_size(updated, "value", self._limits.kv_value_bytes)
             conn.execute(sa.update(_kv).where(_kv.c.namespace == namespace, _kv.c.key == key)
                          .values(value=updated, updated_at=now))
         return list(updated)
@@ -76,6 +89,13 @@ class SqlStateStore:
     # -- files ------------------------------------------------------------------------------------------------
 
     def file_write(self, namespace: str, path: str, content: bytes, content_type: str | None) -> StoredFile:
+        check_text(path, "path")
+        check_chars(path, "path", _column_length(_f.c.path))
+        check_text(content_type, "contentType")
+        if content_type is not None:
+            check_chars(content_type, "contentType", _column_length(_f.c.content_type))
+        if len(content) > self._limits.file_bytes:
+            raise too_large("content", len(content), self._limits.file_bytes)
         now = utc_now()
         values = {"content": content, "content_type": content_type, "size": len(content), "updated_at": now}
         with self._store.write() as conn:
@@ -105,6 +125,20 @@ class SqlStateStore:
             gone = conn.execute(
                 sa.delete(_f).where(_f.c.namespace == namespace, _f.c.path == path).returning(_f.c.path)).first()
         return gone is not None
+
+    def _check_key(self, key: str) -> None:
+        check_text(key, "key")
+        check_chars(key, "key", _column_length(_kv.c.key))
+
+    def _check_value(self, value: Any) -> None:
+        check_text(value, "value")
+        check_json_size(value, "value", self._limits.kv_value_bytes)
+
+
+def _column_length(column: sa.Column[Any]) -> int:
+    length = getattr(column.type, "length", None)
+    assert isinstance(length, int), column
+    return length
 
 
 def _file(row: sa.Row[Any]) -> StoredFile:

@@ -5,15 +5,28 @@ since SQLite refuses it at once, without waiting, when several processes open a 
 module would open transactions on its own schedule; we take that over so that a write transaction starts with
 ``BEGIN IMMEDIATE``. A read-then-write transaction (an atomic list update, an idempotency claim) then holds the write
 lock from its first statement instead of failing when two writers try to upgrade their read locks at once.
+
+A **unit of work** (:meth:`Store.unit_of_work`, one per API request) makes the writes of a request commit together
+and only when the request succeeds: inside one, every :meth:`Store.write` joins a single transaction (each block a
+savepoint, so a block that raises undoes only itself) that is opened at the first write, and :meth:`Store.read` after
+that reads through it. The owner commits it or rolls it back once it knows the outcome. The execute pipeline opts out
+(:meth:`Store.own_transactions`): its writes (an idempotency claim, an action's state, the execution record) commit
+as they happen, since no write lock may be held across a provider call and a record must tell what ran.
+
+JSON values that an older version stored with lone surrogates in them (which no current version accepts) are read
+back with each one replaced by U+FFFD, so that such a row can still be listed, shown, corrected and deleted.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +35,64 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from weavz_flow.engine import migrate
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.text_check import repair
 
 DATABASE_URL_ENV = "WEAVZ_FLOW_DATABASE_URL"
 
 _IMMEDIATE = "weavz_flow_immediate"
 _BUSY_TIMEOUT_MS = 30_000
+# How a surrogate shows in stored JSON (SQLAlchemy writes JSON with ASCII escapes); a valid pair is repaired to itself.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_ESCAPED_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class UnitOfWork:
+    """The writes of one request, in one transaction opened at the first write; see the module docstring."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._conn: sa.Connection | None = None
+        self._tx: sa.RootTransaction | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def connection(self) -> sa.Connection:
+        if self._conn is None:
+            conn = self.store.engine.connect()
+            conn.execution_options(**{_IMMEDIATE: True})
+            try:
+                self._tx = conn.begin()
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def commit(self) -> None:
+        """Commit what was written (nothing to do if nothing was); the unit can be used again after."""
+        if self._tx is not None:
+            try:
+                self._tx.commit()
+            finally:
+                self._close()
+
+    def rollback(self) -> None:
+        if self._tx is not None:
+            try:
+                self._tx.rollback()
+            finally:
+                self._close()
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = self._tx = None
+
+
+_unit: ContextVar[UnitOfWork | None] = ContextVar("weavz_flow_unit_of_work", default=None)
 
 
 class Store:
@@ -82,16 +148,63 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
+        unit = self._unit()
+        if unit is not None and unit.is_open:  # see what this request has written so far
+            yield unit.connection()
+            return
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """A transaction that takes the write lock up front on SQLite (PostgreSQL locks rows as it goes)."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**{_IMMEDIATE: True})
-            with conn.begin():
-                yield conn
+        """A transaction that takes the write lock up front on SQLite (PostgreSQL locks rows as it goes); inside a
+        unit of work, a savepoint of the unit's transaction. A value the database refuses as too long or out of
+        range for its column (PostgreSQL; SQLite keeps anything) is the caller's 400, not a 500."""
+        unit = self._unit()
+        try:
+            if unit is not None:
+                conn = unit.connection()
+                with conn.begin_nested():
+                    yield conn
+                return
+            with self.engine.connect() as conn:
+                conn.execution_options(**{_IMMEDIATE: True})
+                with conn.begin():
+                    yield conn
+        except sa.exc.DataError:
+            # The values stay out of the message: one of them may be a secret.
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "A value is too long or out of range for the store") from None
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Join the writes made in this context into one :class:`UnitOfWork`, which the caller commits; whatever it
+        has not committed when the block ends is rolled back. Code that runs in a copy of the context (the worker
+        threads a server runs sync routes in) joins too; a plain new thread does not."""
+        unit = UnitOfWork(self)
+        token = _unit.set(unit)
+        try:
+            yield unit
+        finally:
+            _unit.reset(token)
+            unit.rollback()
+
+    @contextmanager
+    def own_transactions(self) -> Iterator[None]:
+        """Inside a unit of work: commit what it holds so far, then let each write in the block commit on its own."""
+        unit = self._unit()
+        if unit is None:
+            yield
+            return
+        unit.commit()
+        token = _unit.set(None)
+        try:
+            yield
+        finally:
+            _unit.reset(token)
+
+    def _unit(self) -> UnitOfWork | None:
+        unit = _unit.get()
+        return unit if unit is not None and unit.store is self else None
 
     def scalar(self, sql: str) -> Any:
         """The first column of the first row of one read-only statement, outside any transaction.
@@ -134,7 +247,8 @@ class Store:
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},
+                              json_deserializer=read_json)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -178,10 +292,18 @@ def _enable_wal(cursor: Any) -> None:
 
 def _postgres_engine(url: sa.URL, schema: str | None, **kw: Any) -> sa.Engine:
     kw.setdefault("pool_pre_ping", True)
+    kw.setdefault("json_deserializer", read_json)
     engine = sa.create_engine(url, **kw)
     if schema is not None:
         use_schema(engine, schema)
     return engine
+
+
+def read_json(text: str | bytes) -> Any:
+    """A stored JSON value, with lone surrogates (only older versions could store them) replaced by U+FFFD."""
+    value = json.loads(text)
+    escaped = _ESCAPED_SURROGATE if isinstance(text, str) else _ESCAPED_SURROGATE_BYTES
+    return repair(value) if escaped.search(text) else value  # type: ignore[arg-type]
 
 
 def use_schema(engine: sa.Engine, schema: str) -> None:

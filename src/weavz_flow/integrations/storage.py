@@ -21,7 +21,6 @@ from weavz_flow.integrations.native_action import model_action
 # ruff: noqa: UP045
 
 NAME = "storage"
-MAX_FILE_BYTES = 10 * 1024 * 1024
 BASE64 = "base64"
 
 
@@ -89,9 +88,6 @@ def write_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
             raise _invalid("content", "'content' is not valid base64") from None
     else:
         data = content.encode("utf-8")
-    if len(data) > MAX_FILE_BYTES:
-        raise ApiError(ErrorCode.STORAGE_ERROR, f"File is larger than {MAX_FILE_BYTES} bytes",
-                       details={"path": path, "size": len(data)}, status=400)
     return _describe(state_of(ctx).file_write(ctx.namespace, path, data, values.get("contentType")))
 
 

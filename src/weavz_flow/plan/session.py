@@ -18,6 +18,7 @@ from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import API_KEY_ENV, API_URL_ENV, RemoteBackend
 from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.config.model.project_file import LocalBackend as LocalBackendConfig
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
 from weavz_flow.config.schedules import ScheduledFlow, scheduled_flows
@@ -30,6 +31,7 @@ from weavz_flow.plan.fingerprints import STATE_DIR, FingerprintBook, desired_fin
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Address, Plan
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
 
 
 def state_dir(project: Project) -> Path:
@@ -58,7 +60,13 @@ def open_backend(
             raise WeavzFlowError(f"{API_KEY_ENV} is not set; the remote backend at {url} needs an API key")
         return RemoteBackend(url, Sensitive(key_text), catalog=catalog if catalog is not None else load_full_catalog)
     database = getattr(settings, "database_url", None)
-    return LocalBackend(state_dir(project), database, catalog=catalog)
+    return LocalBackend(state_dir(project), database, catalog=catalog, size_limits=project_size_limits(project))
+
+
+def project_size_limits(project: Project) -> SizeLimits:
+    """The embedded engine's size limits: ``backend.limits`` of the project file over the defaults."""
+    settings = project.settings.backend
+    return settings.limits.size_limits() if isinstance(settings, LocalBackendConfig) else DEFAULT_SIZE_LIMITS
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
 from weavz_flow.engine.store import Store
-from weavz_flow.plan.session import open_backend, state_dir
+from weavz_flow.plan.session import open_backend, project_size_limits, state_dir
 from weavz_flow.runner import RunRecords
 
 
@@ -42,7 +42,8 @@ def open_schedule_session(project: Project, *, database_url: str | None = None,
     """``catalog``: the one the caller already loaded (to validate the project), else loaded when first needed."""
     remote = isinstance(project.settings.backend, RemoteBackendConfig)
     if database_url is not None and not remote:
-        backend: Backend = LocalBackend(state_dir(project), database_url, catalog=catalog)
+        backend: Backend = LocalBackend(state_dir(project), database_url, catalog=catalog,
+                                        size_limits=project_size_limits(project))
     else:
         backend = open_backend(project, environ=environ, catalog=catalog)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,7 +14,7 @@ from weavz_flow.engine.engine import Engine
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import install_error_handlers
-from weavz_flow.server.nul_guard import NulGuardMiddleware
+from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
@@ -27,6 +28,8 @@ from weavz_flow.server.routes import (
     workspaces,
 )
 from weavz_flow.server.settings import ServerSettings
+from weavz_flow.server.unit_of_work import UnitOfWorkMiddleware
+from weavz_flow.size_limits import SizeLimits
 
 ROUTERS = (
     health.router,
@@ -70,13 +73,14 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(UnitOfWorkMiddleware, store=engine.store)  # innermost: sees the status of every response
+    app.add_middleware(RequestGuardMiddleware, limits=engine.size_limits)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs guarded requests too
-    app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi_without_422(app, engine.size_limits)  # type: ignore[method-assign]
     return app
 
 
-def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
+def _openapi_without_422(app: FastAPI, limits: SizeLimits) -> dict[str, Any]:
     """FastAPI documents a 422 on every route; we answer request validation with 400 VALIDATION_ERROR instead
     (documented through ``error_responses``), so the 422 entries would only mislead clients and contract tests."""
     if app.openapi_schema is None:
@@ -86,5 +90,8 @@ def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
                 operation.get("responses", {}).pop("422", None)
         for name in ("HTTPValidationError", "ValidationError"):
             schema.get("components", {}).get("schemas", {}).pop(name, None)
+        # The size limits this server enforces (400/413 beyond), as configured: they bound bytes of JSON, which a
+        # JSON Schema maxLength cannot say.
+        schema["info"]["x-weavz-size-limits"] = asdict(limits)
         app.openapi_schema = schema
     return app.openapi_schema

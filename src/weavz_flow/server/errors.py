@@ -9,6 +9,7 @@ that could carry a secret.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -78,14 +80,33 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         return error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.url.path}")
     if exc.status_code == 405:
-        response = error_response(405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed here")
-        if exc.headers and "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
+        allowed = _allowed_methods(request)
+        response = error_response(405, METHOD_NOT_ALLOWED, f"Method {request.method} not allowed here",
+                                  {"allowed": allowed})
+        response.headers["Allow"] = ", ".join(allowed)
         return response
     code = {400: ErrorCode.VALIDATION_ERROR, 401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN}.get(
         exc.status_code, ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else ErrorCode.VALIDATION_ERROR
     )
     return error_response(exc.status_code, code, str(exc.detail))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette's own Allow names only the first route matching it).
+
+    Read from the OpenAPI document, which lists each path's operations across all routes, once per app."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            methods = {m.upper() for m in operations}
+            table.append((compile_path(path)[0], methods | ({"HEAD"} if "GET" in methods else set())))
+        request.app.state.allowed_methods = table
+    allowed: set[str] = set()
+    for pattern, methods in table:
+        if pattern.match(request.url.path):
+            allowed |= methods
+    return sorted(allowed)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

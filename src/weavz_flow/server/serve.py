@@ -20,6 +20,7 @@ from uvicorn.config import LOGGING_CONFIG
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import DATABASE_URL_ENV, DEFAULT_KEY_FILE, ServerSettings, default_database_url
+from weavz_flow.size_limits import SizeLimits
 
 GRACEFUL_SHUTDOWN_S = 30
 APP_FACTORY = "weavz_flow.server.serve:app_from_env"
@@ -35,9 +36,10 @@ class ServeOptions:
 
 def open_engine(database_url: str) -> Engine:
     """The engine over ``database_url``. A SQLite store keeps its credential key beside the database file; any
-    other store, without ``WEAVZ_FLOW_SECRET_KEY``, keeps it in ``./.weavz-flow/``."""
+    other store, without ``WEAVZ_FLOW_SECRET_KEY``, keeps it in ``./.weavz-flow/``. Size limits come from the
+    ``WEAVZ_FLOW_LIMIT_*`` environment variables (:mod:`weavz_flow.size_limits`)."""
     key_file = None if database_url.startswith("sqlite") or "://" not in database_url else DEFAULT_KEY_FILE
-    return Engine.open(database_url, key_file=key_file)
+    return Engine.open(database_url, key_file=key_file, size_limits=SizeLimits.from_env())
 
 
 def app_from_env() -> FastAPI:

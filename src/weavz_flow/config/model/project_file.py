@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, StringConstraints, Tag
+from pydantic import Discriminator, Field, PositiveInt, StringConstraints, Tag
 
 from weavz_flow.config.model.base import EnvName, HttpUrl, Name, SecretRef, StrictModel
+from weavz_flow.size_limits import SizeLimits
 
 PROJECT_FILE_NAME = "weavz-flow.yaml"
+
+
+class Limits(StrictModel):
+    """How large what flows store may be; each absent limit keeps its default (weavz_flow.size_limits)."""
+
+    kv_value_bytes: PositiveInt | None = Field(default=None, description="one kv-store value as JSON (default 1 MiB)")
+    file_bytes: PositiveInt | None = Field(default=None, description="one stored file (default 10 MiB)")
+    metadata_bytes: PositiveInt | None = Field(default=None, description="an end user's metadata (default 64 KiB)")
+    secret_bytes: PositiveInt | None = Field(default=None, description="a connection's credential (default 64 KiB)")
+
+    def size_limits(self) -> SizeLimits:
+        return SizeLimits.of(**self.model_dump(exclude_none=True))
 
 
 class LocalBackend(StrictModel):
@@ -16,6 +29,7 @@ class LocalBackend(StrictModel):
 
     type: Literal["local"] = "local"
     database_url: Annotated[str, StringConstraints(min_length=1)] | None = None
+    limits: Limits = Field(default_factory=Limits, description="size limits of what flows store; defaults if absent")
 
 
 class RemoteBackend(StrictModel):

@@ -19,13 +19,14 @@ from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.inputs import ConnectionCreate, ConnectionUpdate, CredentialInput
 from weavz_flow.engine.models import Connection, Page
-from weavz_flow.engine.naming import ConnectionScope, ConnectionType, check_name, invalid, parse_enum
+from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, ConnectionType, check_name, invalid, parse_enum
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_json_size
 
 _c = t.connections
 _eu = t.end_users
@@ -40,18 +41,23 @@ SELECT = sa.select(
 
 
 class ConnectionService:
-    def __init__(self, store: Store, cipher: CredentialCipher, source: CatalogSource) -> None:
+    def __init__(
+        self, store: Store, cipher: CredentialCipher, source: CatalogSource,
+        limits: SizeLimits = DEFAULT_SIZE_LIMITS,
+    ) -> None:
         self._store = store
+        self._limits = limits
         self._cipher = cipher
         self._source = source
 
     def create(self, caller: Caller, request: ConnectionCreate) -> Connection:
         conn_type = parse_enum(ConnectionType, "type", request.type)
-        check_name("externalId", request.external_id, max_length=255)
-        check_name("displayName", request.display_name, max_length=255)
+        check_name("externalId", request.external_id, max_length=EXTERNAL_ID_MAX)
+        check_name("displayName", request.display_name, max_length=EXTERNAL_ID_MAX)
         integration = self._source.catalog().integration(request.integration_name)
         credential = request.credential(str(conn_type))
         _check_credential(conn_type, credential)
+        check_json_size(credential, "credential", self._limits.secret_bytes)
         if request.workspace_id is None:
             if request.end_user_id is not None:
                 raise invalid("workspaceId", "workspaceId is required with endUserId (end users live in a workspace)")
@@ -94,7 +100,7 @@ class ConnectionService:
             current = self._row(conn, caller, connection_id, writing=True)
             changes: dict[str, Any] = {}
             if "display_name" in fields and request.display_name is not None:
-                changes["display_name"] = check_name("displayName", request.display_name, max_length=255)
+                changes["display_name"] = check_name("displayName", request.display_name, max_length=EXTERNAL_ID_MAX)
             if "status" in fields and request.status is not None:
                 if request.status not in STATUSES:
                     raise invalid("status", "status must be ACTIVE or ERROR")
@@ -107,6 +113,7 @@ class ConnectionService:
                 conn_type = ConnectionType(current.type)
                 credential = request.credential(str(conn_type))
                 _check_credential(conn_type, credential)
+                check_json_size(credential, "credential", self._limits.secret_bytes)
                 changes["credential"] = self._cipher.encrypt(credential)
                 changes["credential_fingerprint"] = self._cipher.fingerprint(credential)
             changes["updated_at"] = utc_now()

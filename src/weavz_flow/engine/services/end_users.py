@@ -12,13 +12,14 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.inputs import EndUserCreate, EndUserUpdate
 from weavz_flow.engine.models import Connection, EndUser, Page
-from weavz_flow.engine.naming import check_name, invalid
+from weavz_flow.engine.naming import EXTERNAL_ID_MAX, check_name, invalid
 from weavz_flow.engine.rows import row_dicts
 from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_json_size
 
 _eu = t.end_users
 _c = t.connections
@@ -30,12 +31,13 @@ _SELECT = sa.select(
 
 
 class EndUserService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, limits: SizeLimits = DEFAULT_SIZE_LIMITS) -> None:
         self._store = store
+        self._limits = limits
 
     def create(self, caller: Caller, request: EndUserCreate) -> EndUser:
-        check_name("externalId", request.external_id, max_length=255)
-        _check_metadata(request.metadata)
+        check_name("externalId", request.external_id, max_length=EXTERNAL_ID_MAX)
+        self._check_metadata(request.metadata)
         now = utc_now()
         row = {"id": new_id(), "org_id": caller.org_id, "workspace_id": request.workspace_id,
                "external_id": request.external_id, "display_name": request.display_name, "email": request.email,
@@ -103,7 +105,7 @@ class EndUserService:
         if not fields:
             raise ApiError(ErrorCode.NO_UPDATES, "Nothing to update: give displayName, email or metadata")
         changes: dict[str, Any] = {name: getattr(request, name) for name in fields}
-        _check_metadata(changes.get("metadata"))
+        self._check_metadata(changes.get("metadata"))
         changes["updated_at"] = utc_now()
         with self._store.write() as conn:
             self._row(conn, caller, end_user_id)
@@ -116,6 +118,12 @@ class EndUserService:
             conn.execute(sa.delete(_eu).where(_eu.c.id == end_user_id))
         return end_user_id
 
+    def _check_metadata(self, metadata: Any) -> None:
+        if metadata is not None and not isinstance(metadata, dict):
+            raise invalid("metadata", "metadata must be an object")
+        if metadata is not None:
+            check_json_size(metadata, "metadata", self._limits.metadata_bytes)
+
     @staticmethod
     def _row(conn: sa.Connection, caller: Caller, end_user_id: str) -> sa.Row[Any]:
         row = conn.execute(_SELECT.where(_eu.c.id == end_user_id, _eu.c.org_id == caller.org_id)).first()
@@ -127,7 +135,3 @@ class EndUserService:
 def _model(row: sa.Row[Any]) -> EndUser:
     return EndUser.model_validate(dict(row._mapping))
 
-
-def _check_metadata(metadata: Any) -> None:
-    if metadata is not None and not isinstance(metadata, dict):
-        raise invalid("metadata", "metadata must be an object")

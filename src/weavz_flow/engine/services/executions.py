@@ -47,7 +47,9 @@ class ExecutionLog:
 
     def flush(self) -> None:
         if self._writer is not None:
-            self._writer.flush()
+            # The writer's thread needs the write lock: a request's open unit of work must not hold it meanwhile.
+            with self._store.own_transactions():
+                self._writer.flush()
 
     def close(self) -> None:
         if self._writer is not None:

@@ -27,7 +27,15 @@ def not_found(kind: str, ident: str, code: ErrorCode = ErrorCode.NOT_FOUND) -> A
     return ApiError(code, f"{kind} '{ident}' not found", details={"id": ident})
 
 
+# Offsets stay within a 32-bit integer, which every database binds (a larger one was an OverflowError, a 500).
+MAX_PAGE_OFFSET = 2**31 - 1
+
+
 def page_bounds(limit: int | None, offset: int | None, *, default: int = 50, maximum: int = 1000) -> tuple[int, int]:
+    """The page to read: ``limit`` clamped to ``maximum``; an ``offset`` past :data:`MAX_PAGE_OFFSET` is a 400."""
+    if offset is not None and offset > MAX_PAGE_OFFSET:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"offset must be at most {MAX_PAGE_OFFSET}",
+                       details={"fields": [{"field": "offset", "message": f"at most {MAX_PAGE_OFFSET}"}]})
     limit = default if limit is None else max(0, min(int(limit), maximum))
     return limit, max(0, int(offset or 0))
 

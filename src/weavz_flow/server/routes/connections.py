@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
+from weavz_flow.server.wire.base import Deleted, Ref
 from weavz_flow.server.wire.connections import (
     Connection,
     ConnectionCreate,
@@ -17,6 +17,7 @@ from weavz_flow.server.wire.connections import (
     ConnectionList,
     ConnectionResolve,
 )
+from weavz_flow.server.wire.pages import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"], responses=error_responses(400, 401, 403, 404))
 
@@ -25,9 +26,9 @@ router = APIRouter(prefix="/api/v1/connections", tags=["connections"], responses
 def list_connections(
     engine: EngineDep,
     caller: CallerDep,
-    id: Annotated[str | None, Query(description="Answer {connection} for this one id")] = None,
-    limit: Annotated[int | None, Query(ge=0, le=1000)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    id: Annotated[Ref | None, Query(description="Answer {connection} for this one id")] = None,
+    limit: Limit = None,
+    offset: Offset = None,
     include_suspended: Annotated[bool | None, Query(alias="includeSuspended")] = None,
 ) -> ConnectionList | ConnectionEnvelope:
     if id is not None:

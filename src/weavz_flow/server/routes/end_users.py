@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
+from weavz_flow.server.wire.base import Deleted, Ref
 from weavz_flow.server.wire.connections import Connection
 from weavz_flow.server.wire.end_users import (
     EndUser,
@@ -19,6 +19,7 @@ from weavz_flow.server.wire.end_users import (
     EndUserUpdate,
     EndUserWithConnections,
 )
+from weavz_flow.server.wire.pages import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/end-users", tags=["end-users"], responses=error_responses(400, 401, 403, 404))
 
@@ -27,9 +28,9 @@ router = APIRouter(prefix="/api/v1/end-users", tags=["end-users"], responses=err
 def list_end_users(
     engine: EngineDep,
     caller: CallerDep,
-    workspace_id: Annotated[str, Query(alias="workspaceId")],
-    limit: Annotated[int | None, Query(ge=0, le=1000)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    workspace_id: Annotated[Ref, Query(alias="workspaceId")],
+    limit: Limit = None,
+    offset: Offset = None,
 ) -> EndUserList:
     page = engine.end_users.list(caller, workspace_id, limit=limit, offset=offset)
     return EndUserList(end_users=[EndUser.of(u) for u in page.items], total=page.total)

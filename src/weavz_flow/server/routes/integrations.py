@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from weavz_flow.server.deps import EngineDep, OptionalCallerDep
 from weavz_flow.server.errors import error_responses
+from weavz_flow.server.wire.base import Ref
 from weavz_flow.server.wire.integrations import IntegrationEnvelope, IntegrationList
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], responses=error_responses(400, 404))
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], respons
 def list_integrations(
     engine: EngineDep,
     caller: OptionalCallerDep,
-    name: Annotated[str | None, Query(description="Answer {integration} for this one name")] = None,
+    name: Annotated[Ref | None, Query(description="Answer {integration} for this one name")] = None,
     summary: Annotated[bool, Query(description="Leave out actions (a lightweight list)")] = False,
 ) -> IntegrationList | IntegrationEnvelope:
     catalog = engine.catalog

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
+from weavz_flow.server.wire.base import Deleted, Ref
 from weavz_flow.server.wire.partials import (
     Partial,
     PartialCreate,
@@ -26,12 +26,12 @@ router = APIRouter(prefix="/api/v1/partials", tags=["partials"], responses=error
 def list_partials(
     engine: EngineDep,
     caller: CallerDep,
-    workspace_id: Annotated[str, Query(alias="workspaceId")],
-    integration_name: Annotated[str | None, Query(alias="integrationName")] = None,
-    workspace_integration_id: Annotated[str | None, Query(alias="workspaceIntegrationId")] = None,
-    integration_alias: Annotated[str | None, Query(alias="integrationAlias")] = None,
-    action_name: Annotated[str | None, Query(alias="actionName")] = None,
-    trigger_name: Annotated[str | None, Query(alias="triggerName")] = None,
+    workspace_id: Annotated[Ref, Query(alias="workspaceId")],
+    integration_name: Annotated[Ref | None, Query(alias="integrationName")] = None,
+    workspace_integration_id: Annotated[Ref | None, Query(alias="workspaceIntegrationId")] = None,
+    integration_alias: Annotated[Ref | None, Query(alias="integrationAlias")] = None,
+    action_name: Annotated[Ref | None, Query(alias="actionName")] = None,
+    trigger_name: Annotated[Ref | None, Query(alias="triggerName")] = None,
 ) -> PartialList:
     items = engine.partials.list(
         caller,

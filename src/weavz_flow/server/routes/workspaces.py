@@ -10,6 +10,7 @@ from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
 from weavz_flow.server.wire.base import Deleted
+from weavz_flow.server.wire.pages import Offset, WorkspaceLimit
 from weavz_flow.server.wire.workspaces import (
     Workspace,
     WorkspaceCreate,
@@ -25,8 +26,8 @@ router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"], responses=e
 def list_workspaces(
     engine: EngineDep,
     caller: CallerDep,
-    limit: Annotated[int | None, Query(ge=0, le=100)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    limit: WorkspaceLimit = None,
+    offset: Offset = None,
     include_suspended: Annotated[bool | None, Query(alias="includeSuspended")] = None,
 ) -> WorkspaceList:
     page = engine.workspaces.list(caller, limit=limit, offset=offset)

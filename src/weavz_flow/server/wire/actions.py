@@ -9,22 +9,22 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import AliasRef, ExternalRef, IdempotencyKey, Ref, WireModel, WireRequest
 
 
 class ExecuteRequest(WireRequest):
-    integration_name: str
-    action_name: str
+    integration_name: Ref
+    action_name: Ref
     input: dict[str, Any] = Field(default_factory=dict)
-    workspace_id: str
-    connection_external_id: str | None = None
-    workspace_integration_id: str | None = None
-    integration_alias: str | None = None
-    end_user_id: str | None = None
+    workspace_id: Ref
+    connection_external_id: ExternalRef | None = None
+    workspace_integration_id: Ref | None = None
+    integration_alias: AliasRef | None = None
+    end_user_id: ExternalRef | None = None
     # None (absent): the alias's default partials; [] or a list: the default partials that enforce keys, then those
     # listed (engine/partial_merge.py).
     partial_ids: list[str] | None = None
-    idempotency_key: str | None = None
+    idempotency_key: IdempotencyKey | None = None
 
 
 class ExecuteResult(WireModel):

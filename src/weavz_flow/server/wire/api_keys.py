@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import Name, WireModel, WireRequest
 
 
 class ApiKeyPermissions(WireModel):
@@ -16,7 +16,7 @@ class ApiKeyPermissions(WireModel):
 
 
 class ApiKeyCreate(WireRequest):
-    name: str
+    name: Name
     expires_at: datetime | None = Field(default=None, description="ISO 8601; no expiry when omitted")
     permissions: ApiKeyPermissions | None = None
 

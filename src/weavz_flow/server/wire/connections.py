@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import BaseUrl, ExternalId, ExternalRef, Ref, Text, WireModel, WireRequest
 
 ConnectionType = Literal["SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH", "OAUTH2", "PLATFORM_OAUTH2"]
 ConnectionScope = Literal["ORGANIZATION", "WORKSPACE", "USER"]
@@ -18,34 +18,34 @@ ConnectionScope = Literal["ORGANIZATION", "WORKSPACE", "USER"]
 
 class ConnectionCreate(WireRequest):
     type: ConnectionType
-    external_id: str
-    display_name: str
-    integration_name: str
-    workspace_id: str | None = None
-    end_user_id: str | None = None
+    external_id: ExternalId
+    display_name: ExternalId
+    integration_name: Ref
+    workspace_id: Ref | None = None
+    end_user_id: ExternalRef | None = None
     scope: ConnectionScope | None = None
-    oauth_app_id: str | None = None
+    oauth_app_id: Ref | None = None
     # Secret values stay SecretStr (masked in any repr) until the engine encrypts them.
     secret_text: SecretStr | None = None
-    username: str | None = None
+    username: Text | None = None
     password: SecretStr | None = None
     props: dict[str, Any] | None = Field(default=None, repr=False)
     access_token: SecretStr | None = None
     refresh_token: SecretStr | None = None
-    token_type: str | None = None
+    token_type: Text | None = None
     expires_in: int | None = None
     # The SDK sends this one key in snake_case (weavz-sdk-wire.md §2.3).
-    scope_oauth: str | None = Field(default=None, alias="scope_oauth")
+    scope_oauth: Text | None = Field(default=None, alias="scope_oauth")
     data: dict[str, Any] | None = Field(default=None, repr=False)
     # Not a Weavz field: lets a self-hosted connection point at another provider host (GitHub Enterprise, a stub).
-    base_url: str | None = None
+    base_url: BaseUrl | None = None
 
 
 class ConnectionResolve(WireRequest):
-    integration_name: str
-    workspace_id: str
-    external_id: str | None = None
-    end_user_id: str | None = None
+    integration_name: Ref
+    workspace_id: Ref
+    external_id: ExternalRef | None = None
+    end_user_id: ExternalRef | None = None
 
 
 class Connection(WireModel):

@@ -6,21 +6,21 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import DisplayName, Email, ExternalId, Ref, WireModel, WireRequest
 from weavz_flow.server.wire.connections import Connection
 
 
 class EndUserCreate(WireRequest):
-    workspace_id: str
-    external_id: str
-    display_name: str | None = None
-    email: str | None = None
+    workspace_id: Ref
+    external_id: ExternalId
+    display_name: DisplayName | None = None
+    email: Email | None = None
     metadata: dict[str, Any] | None = None
 
 
 class EndUserUpdate(WireRequest):
-    display_name: str | None = None
-    email: str | None = None
+    display_name: DisplayName | None = None
+    email: Email | None = None
     metadata: dict[str, Any] | None = None
 
 

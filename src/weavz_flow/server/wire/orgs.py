@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import Name, WireModel, WireRequest
 
 
 class OrgCreate(WireRequest):
-    name: str
+    name: Name
 
 
 class Org(WireModel):

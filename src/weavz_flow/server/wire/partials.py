@@ -6,28 +6,36 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import (
+    AliasRef,
+    CatalogRef,
+    Description,
+    PartialName,
+    Ref,
+    WireModel,
+    WireRequest,
+)
 
 
 class PartialCreate(WireRequest):
-    workspace_id: str
-    integration_name: str
-    name: str
-    workspace_integration_id: str | None = None
-    integration_alias: str | None = None
-    action_name: str | None = None
-    trigger_name: str | None = None
-    description: str | None = None
+    workspace_id: Ref
+    integration_name: Ref
+    name: PartialName
+    workspace_integration_id: Ref | None = None
+    integration_alias: AliasRef | None = None
+    action_name: CatalogRef | None = None
+    trigger_name: CatalogRef | None = None
+    description: Description | None = None
     values: dict[str, Any] = Field(default_factory=dict)
-    enforced_keys: list[str] = Field(default_factory=list)
+    enforced_keys: list[Ref] = Field(default_factory=list)
     is_default: bool = False
 
 
 class PartialUpdate(WireRequest):
-    name: str | None = None
-    description: str | None = None
+    name: PartialName | None = None
+    description: Description | None = None
     values: dict[str, Any] | None = None
-    enforced_keys: list[str] | None = None
+    enforced_keys: list[Ref] | None = None
     is_default: bool | None = None
 
 

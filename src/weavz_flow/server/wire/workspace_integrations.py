@@ -10,30 +10,30 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import Alias, DisplayName, Int32, Ref, WireModel, WireRequest
 
 ConnectionStrategy = Literal["fixed", "per_user", "per_user_with_fallback"]
 
 
 class WorkspaceIntegrationCreate(WireRequest):
-    integration_name: str
-    alias: str | None = None
+    integration_name: Ref
+    alias: Alias | None = None
     connection_strategy: ConnectionStrategy | None = None
-    connection_id: str | None = None
-    display_name: str | None = None
-    enabled_actions: list[str] | None = None
+    connection_id: Ref | None = None
+    display_name: DisplayName | None = None
+    enabled_actions: list[Ref] | None = None
     settings: dict[str, Any] | None = None
-    sort_order: int | None = None
+    sort_order: Int32 | None = None
 
 
 class WorkspaceIntegrationUpdate(WireRequest):
-    alias: str | None = None
+    alias: Alias | None = None
     connection_strategy: ConnectionStrategy | None = None
-    connection_id: str | None = None
-    display_name: str | None = None
-    enabled_actions: list[str] | None = None
+    connection_id: Ref | None = None
+    display_name: DisplayName | None = None
+    enabled_actions: list[Ref] | None = None
     settings: dict[str, Any] | None = None
-    sort_order: int | None = None
+    sort_order: Int32 | None = None
 
 
 class WorkspaceIntegration(WireModel):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel, WireRequest
+from weavz_flow.server.wire.base import Name, Slug, WireModel, WireRequest
 
 
 class WorkspaceCreate(WireRequest):
-    name: str
-    slug: str
+    name: Name
+    slug: Slug
 
 
 class WorkspaceUpdate(WireRequest):
-    name: str | None = None
-    slug: str | None = None
+    name: Name | None = None
+    slug: Slug | None = None
 
 
 class Workspace(WireModel):
