@@ -21,10 +21,9 @@ def _workspace(api: httpx.Client, slack: SlackStub) -> tuple[str, dict[str, str]
     ws = api.post("/api/v1/workspaces", json={"name": "Locked", "slug": unique("locked")}).json()["workspace"]["id"]
     conn = api.post("/api/v1/connections", json={
         "type": "SECRET_TEXT", "externalId": unique("bot"), "displayName": "Bot", "integrationName": "slack",
-        "workspaceId": ws, "secretText": "xoxb-locked-bot-0000"}).json()["connection"]
+        "workspaceId": ws, "secretText": "xoxb-locked-bot-0000", "baseUrl": slack.url}).json()["connection"]
     made = api.post(f"/api/v1/workspaces/{ws}/integrations", json={
-        "integrationName": "slack", "alias": "slack_bot", "connectionStrategy": "fixed", "connectionId": conn["id"],
-        "settings": {"baseUrl": slack.url}})
+        "integrationName": "slack", "alias": "slack_bot", "connectionStrategy": "fixed", "connectionId": conn["id"]})
     assert made.status_code == 201, made.text
     ids = {}
     for name, values, enforced, default in [

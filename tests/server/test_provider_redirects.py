@@ -27,10 +27,10 @@ def test_a_slack_redirect_is_action_failed(account: Account, redirector: Redirec
         ws = api.post("/api/v1/workspaces", json={"name": "R", "slug": unique("redir")}).json()["workspace"]["id"]
         conn = api.post("/api/v1/connections", json={
             "type": "SECRET_TEXT", "externalId": unique("slack"), "displayName": "Bot", "integrationName": "slack",
-            "secretText": TOKEN}).json()["connection"]
+            "secretText": TOKEN, "baseUrl": redirector.url}).json()["connection"]
         created = api.post(f"/api/v1/workspaces/{ws}/integrations", json={
             "integrationName": "slack", "alias": "slack_bot", "connectionStrategy": "fixed",
-            "connectionId": conn["id"], "settings": {"baseUrl": redirector.url}})
+            "connectionId": conn["id"]})
         assert created.status_code == 201, created.text
         answer = api.post("/api/v1/actions/execute", json={
             "integrationName": "slack", "actionName": "send_channel_message", "workspaceId": ws,
