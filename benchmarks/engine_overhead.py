@@ -69,9 +69,9 @@ def main() -> int:
             ws = engine.workspaces.create(caller, WorkspaceCreate(name="Bench", slug="bench"))
             conn = engine.connections.create(caller, ConnectionCreate(
                 type="SECRET_TEXT", external_id="slack-bench", display_name="Bench", integration_name="slack",
-                secret_text=SLACK_TOKEN))
+                secret_text=SLACK_TOKEN, base_url=stub.url))
             engine.integrations.create(caller, ws.id, WorkspaceIntegrationCreate(
-                integration_name="slack", alias="slack", connection_id=conn.id, settings={"baseUrl": stub.url}))
+                integration_name="slack", alias="slack", connection_id=conn.id))
             request = ExecuteRequest(integration_name="slack", action_name="send_channel_message", input=BODY,
                                      workspace_id=ws.id)
             headers = {"Authorization": f"Bearer {SLACK_TOKEN}"}
