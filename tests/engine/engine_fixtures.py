@@ -52,6 +52,11 @@ def postgres_schema() -> Iterator[tuple[str, str]]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def schema_url(url: str, schema: str) -> str:
+    """``url`` with its search path set to ``schema``, for a process that knows only a URL (``weavz-flow serve``)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
 @contextmanager
 def open_store(backend: str, tmp_path: Path, **kw: object) -> Iterator[Store]:
     if backend == "sqlite":

@@ -34,6 +34,8 @@ import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
 
+from tests.engine.engine_fixtures import postgres_schema as fresh_postgres_schema
+from tests.engine.engine_fixtures import schema_url
 from tests.security.canary_scan import CanaryScan
 from tests.stubs.base import running
 from tests.stubs.leaky import LeakyStub
@@ -45,7 +47,6 @@ from weavz_flow.errors import ApiError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
 
-POSTGRES_ENV = "WEAVZ_FLOW_TEST_POSTGRES_URL"
 SERVICE_KEY = "svc-canary-test-0123456789abcdef"
 WORKSPACE = "canary"
 
@@ -136,23 +137,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def postgres_schema() -> Iterator[tuple[str, str]]:
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    schema = f"canary_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield base, schema
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _schema_url(base: str, schema: str) -> str:
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    with fresh_postgres_schema() as found:
+        yield found
 
 
 TARGETS = ["local-sqlite", pytest.param("local-postgres", marks=pytest.mark.postgres),
@@ -233,7 +219,7 @@ def _start_serve(tmp_path: Path, name: str, database: str, store_dir: Path | Non
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     name: str = request.param
     postgres = request.getfixturevalue("postgres_schema") if name.endswith("postgres") else None
-    database = _schema_url(*postgres) if postgres else None
+    database = schema_url(*postgres) if postgres else None
     if name.startswith("local"):
         backend: dict[str, object] = {"type": "local", **({"database_url": database} if database else {})}
         yield Target(name, backend, database_url=database, postgres=postgres)

@@ -7,14 +7,12 @@ The server is session-scoped per database; tests stay independent because each o
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
+from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.server.accounts import SERVICE_KEY, Account, LiveServer, bootstrap_account
 from tests.server.live_server import serve_in_thread
 from tests.stubs.base import running
@@ -23,8 +21,6 @@ from weavz_flow.engine.engine import Engine
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import ServerSettings
-
-POSTGRES_ENV = "WEAVZ_FLOW_TEST_POSTGRES_URL"
 
 
 def _database_params() -> list[object]:
@@ -36,20 +32,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('server-db') / 'state.db'}"
         return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
     # A schema of our own keeps this session apart from other suites sharing the database.
-    schema = f"server_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as (base, schema):
+        yield schema_url(base, schema)
 
 
 @pytest.fixture(scope="session")
