@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -88,3 +92,31 @@ def test_serve_without_service_key_says_how_to_enable_it(tmp_path: Path) -> None
     assert process.returncode == 0
     assert "WEAVZ_FLOW_SERVICE_KEY" in err
     assert (tmp_path / ".weavz-flow" / "state.db").exists()  # the default database
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_on_port_zero_prints_the_port_it_listens_on(tmp_path: Path, workers: int) -> None:
+    env = {**os.environ, "WEAVZ_FLOW_SERVICE_KEY": SERVICE_KEY}
+    env.pop("WEAVZ_FLOW_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "weavz_flow", "serve", "--port", "0", "--workers", str(workers),
+         "--database-url", str(tmp_path / "state.db")],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()], daemon=True).start()
+    try:
+        announced = None
+        deadline = time.monotonic() + 60
+        while announced is None and time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(queue.Empty):
+                announced = re.search(r"weavz-flow API on (http://127\.0\.0\.1:(\d+)) ", lines.get(timeout=1))
+        assert announced is not None, "serve never said where it listens"
+        url, port = announced.group(1), int(announced.group(2))
+        assert port != 0
+        _wait_healthy(url, process)
+        assert httpx.get(f"{url}/health", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0

@@ -53,7 +53,8 @@ def bootstrap_hint(base_url: str, service_key_enabled: bool) -> str:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 lets the system choose one, which is printed.")
 @click.option("--database-url", default=None, metavar="URL",
               help="SQLAlchemy URL or SQLite path [default: $WEAVZ_FLOW_DATABASE_URL or ./.weavz-flow/state.db; "
                    "with --scheduler, the project's store, as `weavz-flow schedule` finds it].")
@@ -85,18 +86,20 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
         if database_url is None and isinstance(session.backend, LocalBackend):
             # One database for both: the API serves the engine store the scheduled flows run on.
             database_url = session.store.url.render_as_string(hide_password=False)
-    shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"weavz-flow API on http://{shown_host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
-    click.echo(bootstrap_hint(f"http://{shown_host}:{port}", settings.service_key is not None), err=True)
-    warning = settings.service_key_warning()
-    if warning is not None:
-        click.echo(warning, err=True)
+
+    def announce(base_url: str) -> None:
+        click.echo(f"weavz-flow API on {base_url} ({workers} worker{'s' if workers > 1 else ''})", err=True)
+        click.echo(bootstrap_hint(base_url, settings.service_key is not None), err=True)
+        warning = settings.service_key_warning()
+        if warning is not None:
+            click.echo(warning, err=True)
+
     try:
         if project is not None and session is not None:
             configure_scheduler_logging()
             thread = SchedulerThread(build_scheduler(project, session, concurrency)).start()
             click.echo(f"Scheduler running for {project.root} (state in {session.store!r}).", err=True)
-        serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers))
+        serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers), on_listening=announce)
     finally:
         # The server has shut down (SIGINT/SIGTERM): no new fires; those running finish first.
         if thread is not None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.supervisors import Multiprocess
 
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.app import create_app
@@ -66,7 +68,9 @@ class _GracefulServer(uvicorn.Server):
             self._captured_signals.clear()
 
 
-def serve(options: ServeOptions) -> None:
+def serve(options: ServeOptions, on_listening: Callable[[str], None] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT. The socket is bound first, so ``on_listening`` gets the real base URL (the port
+    the system chose for ``--port 0``) before any request can arrive."""
     database_url = options.database_url or default_database_url()
     common: dict[str, Any] = {
         "host": options.host,
@@ -79,8 +83,20 @@ def serve(options: ServeOptions) -> None:
         # Worker processes import the app factory and read their configuration from the environment.
         os.environ[DATABASE_URL_ENV] = database_url
         open_engine(database_url).close()  # create and migrate the store once, before the workers race to
-        uvicorn.run(APP_FACTORY, factory=True, workers=options.workers, **common)
+        config = uvicorn.Config(APP_FACTORY, factory=True, workers=options.workers, **common)
+        sock = _listen(config, on_listening)
+        Multiprocess(config, sockets=[sock]).run()
         return
     engine = open_engine(database_url)
     app = create_app(engine, ServerSettings.from_env(), on_shutdown=engine.close)
-    _GracefulServer(uvicorn.Config(app, **common)).run()
+    config = uvicorn.Config(app, **common)
+    sock = _listen(config, on_listening)
+    _GracefulServer(config).run(sockets=[sock])
+
+
+def _listen(config: uvicorn.Config, on_listening: Callable[[str], None] | None) -> socket.socket:
+    sock = config.bind_socket()  # uvicorn's own bind: one socket, shared by every worker process
+    if on_listening is not None:
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        on_listening(f"http://{host}:{sock.getsockname()[1]}")
+    return sock
