@@ -11,6 +11,7 @@ from tests.stubs.slack import SlackStub
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.runner import FlowRunner, RunStatus, StepStatus
+from weavz_flow.runner.retry import RETRY_AFTER_CAP_S
 
 
 def _posts(slack: SlackStub) -> list[dict]:
@@ -90,7 +91,7 @@ steps:
 def test_a_transient_provider_failure_is_retried_under_one_idempotency_key(stub_harness: Harness,
                                                                             slack_stub: SlackStub):
     stub_harness.add_flow("retrying", RETRY_FLOW)
-    # A Retry-After beyond the integration's own bound: it fails fast and the runner's retry takes over.
+    # The step owns its retries: the provider layer makes one attempt; the step waits as told, cut to its cap.
     slack_stub.fail_next(429, n=1, retry_after=600)
     backend = RecordingBackend(stub_harness.backend)
     runner = FlowRunner(stub_harness.project, backend, records=stub_harness.records,  # type: ignore[arg-type]
@@ -98,7 +99,7 @@ def test_a_transient_provider_failure_is_retried_under_one_idempotency_key(stub_
     result = runner.run("retrying")
     assert result.ok, result.error
     assert result.steps[0].attempts == 2
-    assert stub_harness.sleeps == [2.0]
+    assert stub_harness.sleeps == [RETRY_AFTER_CAP_S]  # not 600 s, and not the 2 s backoff either
     assert len(slack_stub.requests) == 2  # the provider saw the failed call and the retried one
     keys = {c.idempotency_key for c in backend.calls}
     assert len(backend.calls) == 2 and len(keys) == 1 and None not in keys

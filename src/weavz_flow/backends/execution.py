@@ -25,6 +25,9 @@ class ExecuteCall:
     # Values the caller knows to be secret (the run's secrets): the backend asks its engine to redact them from
     # everything it records and returns. Never shown (no repr).
     redact: tuple[str, ...] = field(default=(), repr=False)
+    # False: the caller retries the call itself (a flow step's `retry`), so the provider layer under it makes one
+    # attempt per execute; one owner of retries per call keeps `retry: 3` at 3 + 1 provider calls.
+    provider_retries: bool = True
 
 
 class OutcomeStatus(StrEnum):

@@ -277,7 +277,7 @@ class LocalBackend:
             workspace_id=workspace.id, integration_alias=call.alias, end_user_id=call.end_user,
             partial_ids=list(call.partials) if call.partials is not None else None,
             idempotency_key=call.idempotency_key, connection_external_id=call.connection_external_id,
-            redact=call.redact,
+            redact=call.redact, provider_retries=call.provider_retries,
         )
 
     # -- coordination ---------------------------------------------------------------------------------------------

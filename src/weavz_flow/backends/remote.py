@@ -40,7 +40,12 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
-from weavz_flow.server.wire.actions import REDACT_HEADER, RedactHeaderError, encode_redactions
+from weavz_flow.server.wire.actions import (
+    PROVIDER_RETRIES_HEADER,
+    REDACT_HEADER,
+    RedactHeaderError,
+    encode_redactions,
+)
 
 API_URL_ENV = "WEAVZ_API_URL"
 API_KEY_ENV = "WEAVZ_API_KEY"
@@ -232,6 +237,8 @@ class RemoteBackend:
             "idempotencyKey": call.idempotency_key, "connectionExternalId": call.connection_external_id,
         })
         headers = _redact_header(call.redact)
+        if not call.provider_retries:
+            headers[PROVIDER_RETRIES_HEADER] = "0"
         self._round_trips += 1
         try:
             response = self._client.post("/api/v1/actions/execute", json=body, headers=headers)

@@ -42,6 +42,7 @@ from weavz_flow.engine.state_store import SqlStateStore
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, Credentials, NativeAction
+from weavz_flow.integrations.retry import NO_RETRY
 from weavz_flow.redact import REDACTED, Redactor
 from weavz_flow.text_check import repair
 
@@ -253,6 +254,7 @@ class Executor:
             timeout=self._action_timeout_s,
             idempotency_key=request.idempotency_key,
             deadline=deadline,
+            retry=None if request.provider_retries else NO_RETRY,
         )
         assert prepared.native is not None
         failure: ApiError | None = None

@@ -29,6 +29,9 @@ class ExecuteRequest(EngineInput):
     # the credential's own strings, from everything the execute records, logs or returns. Only ever adds redactions;
     # never recorded, never shown (no repr, no dump), never part of the idempotency fingerprint.
     redact: tuple[str, ...] = Field(default=(), repr=False, exclude=True)
+    # False: the caller owns retries (a flow step's `retry`), so the provider layer makes one attempt. How a call is
+    # retried is not what it is: never part of the idempotency fingerprint.
+    provider_retries: bool = Field(default=True, exclude=True)
 
 
 @dataclass(frozen=True, slots=True)

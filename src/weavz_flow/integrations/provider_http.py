@@ -96,7 +96,7 @@ def send(
                 continue
             if accept_status is not None and accept_status(status):
                 return result
-            raise call.status_failure(result, retry_after=retry_after if decision.beyond_bound else None,
+            raise call.status_failure(result, retry_after=retry_after, beyond_bound=decision.beyond_bound,
                                       bound=policy.max_total_wait - waited)
         if status >= 400:
             if accept_status is not None and accept_status(status):
@@ -205,13 +205,16 @@ class _Call:
                         details=details)
 
     def status_failure(
-        self, result: ProviderResponse, *, retry_after: float | None = None, bound: float = 0.0
+        self, result: ProviderResponse, *, retry_after: float | None = None, beyond_bound: bool = False,
+        bound: float = 0.0,
     ) -> ApiError:
         fault = self.profile.error_fault(result.body) or _generic_fault(result)
         details = self._fault_details(result, fault)
         message = f"{self.profile.display_name} returned HTTP {result.status}: {details['providerMessage']}"
         if retry_after is not None:
+            # In seconds, whichever form the provider used: a caller that retries (a flow step) waits as told.
             details["retryAfter"] = retry_after
+        if retry_after is not None and beyond_bound:
             message += (f" (asked to retry after {retry_after:g} s, more than the {max(bound, 0.0):g} s"
                         " the retry bound allows)")
         elif result.attempts > 1:

@@ -1,5 +1,10 @@
 """Which failures a step retries, how long it waits, and the idempotency key every attempt of one call shares.
 
+A step with ``retry`` owns the retries of its call: it asks the backend for one provider attempt per execute
+(``ExecuteCall.provider_retries``), so ``attempts: 4`` means at most 4 provider calls, and it waits as long as a
+429 or 5xx answer's ``Retry-After`` says (the provider layer reports it in seconds as ``details.retryAfter``), up to
+:data:`RETRY_AFTER_CAP_S`. A step without ``retry`` leaves retries to the provider layer's own bounded policy.
+
 Apart from the step's own ``retry`` there is one wait that every step does: when the engine answers 409 DUPLICATE
 with reason ``in_progress`` for the call's own idempotency key, an earlier attempt of this very call still holds the
 key: one the step abandoned on its ``timeout``, or, for a run recovered after its worker died, the dead worker's.
@@ -18,6 +23,11 @@ from datetime import timedelta
 from weavz_flow.config.model.flow import RetryConfig
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations.retry import parse_retry_after
+
+# The longest a step waits because a provider (or the API) said Retry-After: a longer ask is cut to this, so a
+# provider's "come back in an hour" costs one attempt, not a run stuck for an hour.
+RETRY_AFTER_CAP_S = 60.0
 
 
 class StepTimeoutError(Exception):
@@ -39,10 +49,13 @@ class RetryPolicy:
         seconds = backoff.total_seconds() if isinstance(backoff, timedelta) else float(backoff)
         return cls(config.attempts, seconds, config.jitter, idempotent)
 
-    def delay(self, failed_attempts: int, rng: random.Random) -> float:
-        """Seconds to wait after the ``failed_attempts``-th failure: backoff doubling, jittered to 50-100%."""
+    def delay(self, failed_attempts: int, rng: random.Random, error: BaseException | None = None) -> float:
+        """Seconds to wait after the ``failed_attempts``-th failure: backoff doubling, jittered to 50-100%, or the
+        failure's ``Retry-After`` (capped at RETRY_AFTER_CAP_S) when that is longer."""
         base = self.backoff_s * (2 ** (failed_attempts - 1))
-        return base * (0.5 + rng.random() / 2) if self.jitter else base
+        wait = base * (0.5 + rng.random() / 2) if self.jitter else base
+        told = retry_after(error)
+        return wait if told is None else max(wait, min(told, RETRY_AFTER_CAP_S))
 
     def should_retry(self, error: BaseException) -> bool:
         if isinstance(error, StepTimeoutError):
@@ -51,7 +64,8 @@ class RetryPolicy:
             return False
         if error.code is ErrorCode.ACTION_FAILED:
             # Idempotent steps may retry any provider failure: the shared key keeps a completed call from rerunning.
-            return self.idempotent or _transient_status(_provider_status(error))
+            # A refused connection never reached the provider, so trying again cannot repeat an effect.
+            return self.idempotent or _transient_status(_provider_status(error)) or _never_sent(error)
         return error.code is ErrorCode.RATE_LIMITED or _transient_status(error.status)
 
 
@@ -81,6 +95,22 @@ def is_in_progress(error: BaseException, key: str | None) -> bool:
         return False
     details = error.details or {}
     return details.get("reason") == "in_progress" and details.get("idempotencyKey") == key
+
+
+def retry_after(error: BaseException | None) -> float | None:
+    """The seconds a failure asked to wait (``details.retryAfter``: a number, or a Retry-After text), if any."""
+    if not isinstance(error, ApiError):
+        return None
+    value = (error.details or {}).get("retryAfter")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return max(0.0, float(value))
+    return parse_retry_after(value) if isinstance(value, str) else None
+
+
+def _never_sent(error: ApiError) -> bool:
+    return (error.details or {}).get("reason") == "connect"
 
 
 def _provider_status(error: ApiError) -> int | None:

@@ -143,6 +143,7 @@ def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user:
         alias=step.alias, end_user=end_user, partials=tuple(step.partials) if step.partials is not None else None,
         idempotency_key=idempotency_key(ctx.run.id, step.id, index),
         redact=tuple(ctx.secrets.values()),  # the engine redacts them before it records or returns anything
+        provider_retries=step.retry is None,  # a step with `retry` is the one owner of its call's retries
     )
     policy = RetryPolicy.of(step.retry, idempotent=step.idempotent)
     timeout = step.timeout.total_seconds() if isinstance(step.timeout, timedelta) else None
@@ -164,7 +165,7 @@ def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user:
                 waits, waited = waits + 1, waited + wait_for
                 continue
             if attempt < policy.attempts and policy.should_retry(exc):
-                wait = policy.delay(attempt, rt.rng)
+                wait = policy.delay(attempt, rt.rng, exc)
                 rt.emit(RunEvent(EventKind.STEP_RETRYING, ctx.run.id, ctx.flow.name, step_id=step.id,
                                  attempt=attempt + 1, message=rt.redactor.text(_describe(exc))))
                 rt.sleep(wait)

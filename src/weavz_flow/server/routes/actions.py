@@ -11,6 +11,8 @@ from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
 from weavz_flow.server.wire.actions import (
+    PROVIDER_RETRIES_HEADER,
+    PROVIDER_RETRIES_HEADER_DESCRIPTION,
     REDACT_HEADER,
     REDACT_HEADER_DESCRIPTION,
     ExecuteRequest,
@@ -22,11 +24,13 @@ from weavz_flow.server.wire.actions import (
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
 
 RedactHeader = Annotated[str | None, Header(alias=REDACT_HEADER, description=REDACT_HEADER_DESCRIPTION)]
+RetriesHeader = Annotated[str | None, Header(alias=PROVIDER_RETRIES_HEADER,
+                                             description=PROVIDER_RETRIES_HEADER_DESCRIPTION)]
 
 
 @router.post("/execute", response_model=ExecuteResult)
 def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
-                   redact: RedactHeader = None) -> ExecuteResult:
+                   redact: RedactHeader = None, retries: RetriesHeader = None) -> ExecuteResult:
     request = body.to_engine(EngineExecuteRequest)
     try:
         values = decode_redactions(redact)
@@ -34,5 +38,7 @@ def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
         raise ApiError(ErrorCode.VALIDATION_ERROR, str(exc), details={"header": REDACT_HEADER}) from None
     if values:
         request = request.model_copy(update={"redact": values})
+    if retries is not None and retries.strip() == "0":
+        request = request.model_copy(update={"provider_retries": False})
     result = engine.execute(request, caller)
     return ExecuteResult(success=True, output=result.output, duration=result.duration_ms)

@@ -48,6 +48,15 @@ REDACT_HEADER_DESCRIPTION = (
 )
 
 
+# A weavz-flow client that retries a call itself (a flow step's `retry`) sends this header with "0": the server's
+# provider layer then makes one attempt, so the step's retries are the only ones. Hosted Weavz ignores it.
+PROVIDER_RETRIES_HEADER = "X-Weavz-Flow-Provider-Retries"
+PROVIDER_RETRIES_HEADER_DESCRIPTION = (
+    "Optional, weavz-flow only: \"0\" when the caller retries this call itself; the server then does not retry "
+    "the provider request (429/5xx) underneath."
+)
+
+
 class RedactHeaderError(ValueError):
     """The header is not a base64url JSON array of strings within the limits; the message never quotes it."""
 
