@@ -1,5 +1,6 @@
 """``weavz-flow run FLOW``: run a flow of the project (or preview it with --dry-run); progress on stderr, a summary
-or JSON on stdout, exit 1 when the run failed."""
+or JSON on stdout, exit 1 when the run failed, or when the checks before its first step found a problem (then
+nothing ran; --dry-run shows the same problems with the previews)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
+from weavz_flow.redact import Redactor
 from weavz_flow.runner import (
     EventKind,
     FlowRunner,
@@ -28,6 +30,7 @@ from weavz_flow.runner import (
     StepStatus,
     dry_run,
 )
+from weavz_flow.runner.preflight import PreflightReport
 
 _MARKS = {StepStatus.SUCCEEDED: "[green]✓[/]", StepStatus.FAILED: "[red]✗[/]", StepStatus.SKIPPED: "[dim]-[/]",
           StepStatus.APPROVAL_REQUIRED: "[yellow]⏸[/]"}
@@ -124,6 +127,24 @@ def previews_json(flow: str, previews: list[StepPreview]) -> dict[str, Any]:
     } for p in previews]}
 
 
+def preflight_json(report: PreflightReport, redactor: Redactor) -> dict[str, Any]:
+    return redactor.data({
+        "ok": report.ok,
+        "problems": [{"code": p.code, "message": p.message, "fix": p.fix,
+                      "steps": [{"id": s.step_id, "where": s.where} for s in p.steps]} for p in report.problems],
+        "unchecked": [{"id": u.step.step_id, "where": u.step.where, "reason": u.reason} for u in report.unchecked],
+    })
+
+
+def preflight_text(report: PreflightReport, redactor: Redactor) -> str:
+    lines = ["", "Checks before the run: " + ("no problem found." if report.ok else "")]
+    if not report.ok:
+        lines[-1] = "Checks before the run:"
+        lines.append(report.text())
+    lines += [f"  ({line})" for line in report.unchecked_lines()]
+    return redactor.text("\n".join(lines)) + "\n"
+
+
 def _enforced_mark(preview: StepPreview, key: str) -> str:
     if key not in preview.enforced_keys:
         return ""
@@ -172,17 +193,24 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
     backend = open_backend(project, api_url=api_url, catalog=catalog)
     try:
         if dry_run_flag:
-            previews = dry_run(FlowRunner(project, backend), flow_name, inputs, end_user=end_user)
-            text = json.dumps(previews_json(flow_name, previews), indent=2, default=str) + "\n" if as_json \
-                else previews_text(flow_name, previews)
+            runner = FlowRunner(project, backend, catalog=catalog)
+            report, redactor = runner.check_run(flow_name, inputs, end_user=end_user)
+            previews = dry_run(runner, flow_name, inputs, end_user=end_user)
+            if as_json:
+                data = {**previews_json(flow_name, previews), "preflight": preflight_json(report, redactor)}
+                text = json.dumps(data, indent=2, default=str) + "\n"
+            else:
+                text = previews_text(flow_name, previews) + preflight_text(report, redactor)
             click.echo(text, nl=False)
+            if not report.ok:
+                sys.exit(1)
             return
         # Where the scheduler records its runs too: a PostgreSQL store's runs are seen from every machine.
         records = RunRecords.for_store(backend.store, project.root) if isinstance(backend, LocalBackend) \
             else RunRecords.for_project(project.root)
         progress = None if as_json else Progress()
         try:
-            result = FlowRunner(project, backend, records=records, on_event=progress).run(
+            result = FlowRunner(project, backend, records=records, on_event=progress, catalog=catalog).run(
                 flow_name, inputs, end_user=end_user)
         finally:
             if progress is not None:

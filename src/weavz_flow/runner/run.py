@@ -3,6 +3,9 @@
 Scheduling: a step starts once its direct dependencies (``needs``, else the step before it) have finished. When a
 step fails without ``continue_on_error`` no further main step starts; those already running finish, the rest are
 recorded as skipped, and the ``finally`` steps run regardless, in order.
+
+Before the first step, the run checks what it can know (runner.preflight): a flow whose alias, end user or needed
+connection is missing fails then, naming every problem, before any step has had an effect.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from weavz_flow.backends.protocol import Backend
+from weavz_flow.catalog import Catalog
 from weavz_flow.config.model.base import SecretRef
 from weavz_flow.config.model.flow import FlowFile
 from weavz_flow.config.model.workspace import WorkspaceFile
@@ -27,6 +31,7 @@ from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext, RunInfo, StepState
 from weavz_flow.runner.inputs import resolve_inputs
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
+from weavz_flow.runner.preflight import PreflightError, PreflightReport, check_flow
 from weavz_flow.runner.records import RunRecords
 from weavz_flow.runner.retry import InProgressWait
 from weavz_flow.runner.step import StepRuntime, now, run_step
@@ -68,6 +73,8 @@ class FlowRunner:
         rng: random.Random | None = None,
         max_concurrent_steps: int = 8,
         in_progress: InProgressWait | None = None,
+        catalog: Catalog | None = None,
+        preflight: bool = True,
     ) -> None:
         self.project = project
         self.backend = backend
@@ -78,6 +85,8 @@ class FlowRunner:
         self.rng = rng or random.Random()
         self.max_concurrent_steps = max_concurrent_steps
         self.in_progress = in_progress or InProgressWait()
+        self.catalog = catalog  # says which integrations need a connection; None: the native integrations' own
+        self.preflight = preflight
 
     # -- preparation ----------------------------------------------------------------------------------------------
 
@@ -96,6 +105,24 @@ class FlowRunner:
         aliases = {alias: cfg.integration for alias, cfg in (workspace.integrations if workspace else {}).items()}
         known = [*secrets.values(), *(self._connection_secrets(workspace) if workspace else ())]
         return context, Redactor(known), aliases
+
+    def check(self, context: RunContext) -> PreflightReport:
+        """What would fail the run's steps and can be known before the first (see runner.preflight)."""
+        return check_flow(self.project, self.backend, context, self._needs_connection)
+
+    def check_run(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *,
+                  end_user: str | None = None) -> tuple[PreflightReport, Redactor]:
+        """The checks ``run`` makes before its first step, without running (``--dry-run``)."""
+        context, redactor, _aliases = self.prepare(flow_name, inputs, end_user=end_user, run_id="dry-run")
+        return self.check(context), redactor
+
+    def _needs_connection(self, integration: str) -> bool | None:
+        if self.catalog is None:
+            from weavz_flow.integrations.registry import native_catalog  # imports the natives: only when asked
+
+            self.catalog = native_catalog()
+        info = self.catalog.find(integration)
+        return None if info is None else info.needs_connection
 
     def _connection_secrets(self, workspace: WorkspaceFile) -> list[str]:
         """The workspace's credentials as far as this process can read them: a backend that does not redact them
@@ -119,6 +146,10 @@ class FlowRunner:
     def run(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
             run_id: str | None = None) -> RunResult:
         context, redactor, aliases = self.prepare(flow_name, inputs, end_user=end_user, run_id=run_id)
+        if self.preflight:
+            report = self.check(context)
+            if not report.ok:
+                raise PreflightError(report, redactor)
         flow, info = context.flow, context.run
         recorded_inputs = redactor.data(dict(context.inputs))
         if self.records is not None:
