@@ -113,7 +113,9 @@ def check_flow(project: Project, backend: Backend, context: RunContext,
     out = _Collector()
     source = project.flow_sources.get(flow.name)
     file = source.display if source else flow.name
-    places = {step.id: StepPlace(step.id, _where(project, flow, step)) for step in flow.all_steps}
+    numbered = [("steps", i, s) for i, s in enumerate(flow.steps)] + [("finally", i, s)
+                                                                     for i, s in enumerate(flow.finally_)]
+    places = {step.id: StepPlace(step.id, _where(project, flow, section, i)) for section, i, step in numbered}
     try:
         workspaces = {w.slug: w for w in backend.list_workspaces()}
         live = workspaces.get(flow.workspace)
@@ -237,11 +239,10 @@ class _StepChecker:
                      f"{alias.integration} connection and apply", place)
 
 
-def _where(project: Project, flow: FlowFile, step: StepConfig) -> str | None:
+def _where(project: Project, flow: FlowFile, section: str, index: int) -> str | None:
     source = project.flow_sources.get(flow.name)
     if source is None:
         return None
-    section, index = ("steps", flow.steps.index(step)) if step in flow.steps else ("finally", flow.finally_.index(step))
     position = source.at(section, index)
     return f"{position.file}:{position.line}"
 
