@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.import_yaml import collect_import, write_import
 from weavz_flow.plan.live_state import read_live
@@ -13,7 +14,7 @@ from weavz_flow.plan.session import open_backend
 
 
 @click.command("import")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@project_option("path", positional=True)
 @click.option("--workspace", "workspace", metavar="SLUG", help="Import only this workspace.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Directory for new workspace files (default: the project's workspaces/ directory, else its root).")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_text import render_text
@@ -16,7 +17,7 @@ from weavz_flow.plan.session import PlanRequest, make_plan, open_backend, parse_
 
 
 @click.command("plan")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@project_option("path", positional=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1).")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when converged, 2 when there are changes, 1 on error.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`.")

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
 from weavz_flow.runner import RunRecord, RunStatus
 from weavz_flow.schedule.run_history import open_run_history
@@ -58,8 +59,7 @@ def runs() -> None:
     """Recorded flow runs of this project."""
 
 
-_project_option = click.option("--project", "project_path", type=click.Path(path_type=Path),
-                               help="The project root (else found by walking up from the current directory).")
+_project_option = project_option()
 _database_option = click.option("--database-url", metavar="URL",
                                 help="The store of the scheduler, as given to `schedule` or `worker` (a PostgreSQL "
                                      "store holds the scheduled runs) [default: the project's backend database_url, "
