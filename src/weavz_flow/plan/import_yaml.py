@@ -192,7 +192,7 @@ def _alias(a: LiveAlias, conn_ext_by_id: Mapping[str, str], skipped: list[str], 
         skipped.append(f"alias '{a.alias}' in workspace '{slug}': its connection {a.connection_id} was not found")
     strategy = a.strategy
     if strategy == "per_user" and connection is None:
-        # desired.py stores "fixed without a connection" as per_user, so the default reads back the same.
+        # An alias without a connection is stored as per_user (AliasConfig.stored_strategy): the default reads back.
         strategy = "fixed"
     if strategy != "fixed":
         body["strategy"] = strategy
