@@ -85,3 +85,13 @@ def test_apply_and_run_take_project(project_root, tmp_path, monkeypatch):
     assert applied.exit_code == 0 and "Apply complete!" in applied.output
     again = run("plan", "-p", str(project_root), "--detailed-exitcode")
     assert again.exit_code == 0 and "No changes." in again.output
+
+
+def test_serve_ignores_the_environment_project_without_scheduler(tmp_path):
+    # serve takes a project only with --scheduler: a CI-wide $WEAVZ_FLOW_PROJECT must not make it refuse to start.
+    # A bad size limit stops it right after that check, before anything listens.
+    bad_limit = {"WEAVZ_FLOW_LIMIT_REQUEST_BODY_BYTES": "abc"}
+    given = run("serve", "--project", str(tmp_path), env=bad_limit)
+    assert given.exit_code == 2 and "--project is for --scheduler" in given.output
+    from_env = run("serve", env={**bad_limit, PROJECT_ENV: str(tmp_path)})
+    assert from_env.exit_code == 1 and "LIMIT_REQUEST_BODY_BYTES must be a whole number" in from_env.output

@@ -48,6 +48,11 @@ def project_option(dest: str = "project_path", *, positional: bool = False) -> C
 _POSITIONAL_DEST = "project_argument_value"
 
 
+def project_from_command_line(dest: str = "project_path") -> bool:
+    """Whether the project option was given on the command line (not taken from the environment)."""
+    return click.get_current_context().get_parameter_source(dest) is ParameterSource.COMMANDLINE
+
+
 def _one_project(positional: Path | None, option: Path | None) -> Path | None:
     if positional is None or option is None:
         return positional if positional is not None else option
