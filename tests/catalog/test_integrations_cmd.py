@@ -121,7 +121,24 @@ def test_show_action_json_is_the_input_schema(run, sdk_catalog: Catalog) -> None
 def test_show_action_without_fields(run) -> None:  # type: ignore[no-untyped-def]
     result = run("show", "github", "get_authenticated_user")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[-1] == "no input fields"
+    lines = result.stdout.splitlines()
+    assert lines[1] == "no input fields" and lines[3].startswith("Output (an object): GitHub's user object")
+
+
+def test_show_action_shows_the_native_output_shape(run) -> None:  # type: ignore[no-untyped-def]
+    slack = run("show", "slack", "send_channel_message").stdout.splitlines()
+    start = slack.index("Output (an object): Slack's chat.postMessage response.")
+    assert slack[start + 1].split() == ["OUTPUT", "FIELD", "TYPE", "DESCRIPTION"]
+    assert [line.split()[:2] for line in slack[start + 2:]] == [
+        ["ok", "boolean"], ["channel", "string"], ["ts", "string"], ["message", "object"]]
+    kv = run("show", "kv-store", "get").stdout.splitlines()
+    start = kv.index("Output (an object): The value under the key; null (and found false) when there is none.")
+    assert [line.split()[:2] for line in kv[start + 2:]] == [["key", "string"], ["value", "any"], ["found", "boolean"]]
+    listed = run("show", "github", "list_issues").stdout
+    assert "Output (an array; each item has these fields): GitHub's issue objects" in listed
+    # An action of the catalog that this engine does not run (hosted Weavz does) has no shape to show.
+    other = run("show", "slack", "list_users")
+    assert other.exit_code == 0 and "Output: not described here" in other.stdout
 
 
 def test_unknown_integration_exits_1_with_hint(run) -> None:  # type: ignore[no-untyped-def]

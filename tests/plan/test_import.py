@@ -137,3 +137,22 @@ def test_extend_keeps_indentation_and_opens_empty_flow_sections() -> None:
         "end_users": {"bob": {}, "alice": {"email": "a@x.example"}},
         "partials": {"p": {"alias": "kv", "values": {"key": "k"}}},
     }
+
+
+def test_import_out_writes_every_file_into_the_directory(project_root, local_backend, monkeypatch, tmp_path):
+    apply_all(project_root, local_backend)
+    local_backend.close()
+    write_project(project_root, TRIMMED, staging=False)
+    monkeypatch.chdir(tmp_path)
+    result = run("import", "--project", str(project_root), "--out", "review")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "review"
+    assert sorted(p.name for p in out.iterdir()) == ["acme-prod.yaml", "acme-staging.yaml"]
+    assert (project_root / "workspaces" / "acme-prod.yaml").read_text() == TRIMMED  # the project is left alone
+    assert not (project_root / "workspaces" / "acme-staging.yaml").exists()
+    prod = yaml.safe_load((out / "acme-prod.yaml").read_text())
+    assert set(prod["connections"]) == {"slack-prod"} and set(prod["partials"]) == {"alerts"}
+    assert prod["name"] == "ACME Production" and set(prod["integrations"]) == {"slack_bot", "kv"}
+
+    again = run("import", "--project", str(project_root), "--out", "review")
+    assert again.exit_code == 1 and "acme-prod.yaml already exists" in again.output

@@ -192,6 +192,7 @@ def test_help_documents_each_option_and_hides_the_test_knobs(command: list[str],
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0, result.output
     for option in options:
-        line = next((ln for ln in result.stdout.splitlines() if ln.strip().startswith(option)), None)
+        line = next((ln for ln in result.stdout.splitlines() if ln.strip().removeprefix("-p, ").startswith(option)),
+                    None)
         assert line is not None and len(line.strip()) > len(option) + 12, f"{option} undocumented:\n{result.stdout}"
     assert "--lease" not in result.stdout and "--stalled-after" not in result.stdout

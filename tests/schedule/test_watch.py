@@ -141,6 +141,9 @@ def test_broken_yaml_shows_diagnostics_with_positions_and_the_next_good_save_pla
     lab.write_text(workspace_text(extra_kv=1), encoding="utf-8")
     fixed = watcher.cycle(modified(lab))
     assert fixed.valid and alias("kv1") in creates(fixed)
+    assert fixed.fixed == "invalid" and "Fixed: the project validates again." in render_cycle(fixed)
+    assert "Fixed:" not in render_cycle(watcher.cycle(modified(lab)))  # said once, not on every later plan
+    assert "Fixed:" not in text and good.fixed is None
     # The difference is against the last plan shown, from before the breakage.
     assert fixed.delta is not None
     assert [(e.address, e.kind) for e in fixed.delta.entries] == [(alias("kv1"), DeltaKind.APPEARED)]
@@ -157,6 +160,23 @@ def test_a_deleted_project_file_is_reported_and_its_return_plans_again(root: Pat
     project_file.write_text(text, encoding="utf-8")
     back = watcher.cycle((file_change(project_file, ChangeKind.ADDED),))
     assert back.plan is not None and back.delta is not None and back.delta.empty
+
+
+def test_a_plan_after_an_unreachable_backend_says_it_is_fixed(root: Path, watcher: Watcher,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    project_file = root / "weavz-flow.yaml"
+    local = project_file.read_text(encoding="utf-8")
+    monkeypatch.setenv("WATCH_TEST_API_KEY", "wvz-watch-test")
+    # Port 9 (discard) on loopback: nothing listens, so the plan cannot be made.
+    project_file.write_text("version: 1\nbackend: {type: remote, api_url: 'http://127.0.0.1:9', "
+                            "api_key: {env: WATCH_TEST_API_KEY}}\n", encoding="utf-8")
+    down = watcher.cycle(modified(project_file))
+    assert down.valid and down.error is not None and down.problem == "not-planned"
+    assert "Fixed:" not in render_cycle(down)
+    project_file.write_text(local, encoding="utf-8")
+    back = watcher.cycle(modified(project_file))
+    assert back.plan is not None and back.fixed == "not-planned"
+    assert "Fixed: the plan could be made again." in render_cycle(back)
 
 
 def test_a_missing_secret_is_a_diagnostic_not_a_crash(root: Path, watcher: Watcher,
@@ -461,6 +481,8 @@ def test_acceptance_watch_shows_a_new_plan_after_each_save(
             else:
                 save_by_rename(lab, text)
             saved_at = time.monotonic()
+            if i == 3:  # the save after the broken one says so before its plan
+                out.until(re.compile(r"^Fixed: the project validates again\.$"))
             out.until(re.compile(rf"# workspace\.lab/integration\.kv{i} will be created"))
             seen_at, summary = out.until(SUMMARY)
             latencies.append(seen_at - saved_at)

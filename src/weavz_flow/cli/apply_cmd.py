@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.apply import ApplyError, ApplyEvent, ApplyPhase, apply_plan
@@ -24,7 +25,7 @@ DELAY_ENV = "WEAVZ_FLOW_TEST_APPLY_DELAY"
 
 @click.command("apply")
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--project", "project_path", type=click.Path(path_type=Path), help="Project folder (default: here).")
+@project_option()
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--prune", is_flag=True, help="Destroy live objects the config does not declare.")
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS", help="Limit the apply to this address.")

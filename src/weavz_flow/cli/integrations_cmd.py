@@ -12,6 +12,7 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.catalog.sdk_cache import CacheInfo, build_sdk_cache, sdk_cache_info
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.integrations.output_shapes import OutputShape, output_shape
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 
@@ -43,7 +44,8 @@ def list_integrations(native: bool, as_json: bool) -> None:
 @click.argument("action", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the Weavz metadata, or the action's input JSON Schema.")
 def show(name: str, action: str | None, as_json: bool) -> None:
-    """Show an integration's actions and their required fields, or one ACTION's fields."""
+    """Show an integration's actions and their required fields, or one ACTION's input fields and, for an action this
+    engine runs itself, its output."""
     catalog = _catalog()
     if action is None:
         info = catalog.integration(name)
@@ -108,9 +110,29 @@ def _action_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]
     if action.description:
         lines.append(action.description)
     if not action.fields:
-        return [*lines, "no input fields"]
-    rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in action.fields]
-    return lines + _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows)
+        lines.append("no input fields")
+    else:
+        rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in action.fields]
+        lines += _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows)
+    return [*lines, "", *_output_lines(integration, action)]
+
+
+def _output_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]:
+    shape = output_shape(integration.name, action.name) if integration.native else None
+    if shape is None:
+        return ["Output: not described here (this engine does not run this action itself; see the provider's or "
+                "Weavz's documentation)."]
+    lines = [f"Output ({_output_kind(shape)}): {shape.description}"]
+    if shape.fields:
+        rows = [[f.name, f.type, f.description] for f in shape.fields]
+        lines += _table(["OUTPUT FIELD", "TYPE", "DESCRIPTION"], rows)
+    return lines
+
+
+def _output_kind(shape: OutputShape) -> str:
+    if shape.type == "array":
+        return "an array; each item has these fields" if shape.fields else "an array"
+    return "an object" if shape.type == "object" else "any JSON value"
 
 
 def _table(

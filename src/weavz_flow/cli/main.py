@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "apply": "weavz_flow.cli.apply_cmd:apply",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",
     "import": "weavz_flow.cli.import_cmd:import_command",
+    "init": "weavz_flow.cli.init_cmd:init",
     "run": "weavz_flow.cli.run_cmd:run",
     "runs": "weavz_flow.cli.runs_cmd:runs",
     "schedule": "weavz_flow.cli.schedule_cmd:schedule",

@@ -15,6 +15,7 @@ import yaml
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
@@ -180,8 +181,7 @@ def previews_text(flow: str, previews: list[StepPreview]) -> str:
 @click.option("--end-user", help="externalId of the end user the steps act for (overrides the flow's end_user).")
 @click.option("--dry-run", "dry_run_flag", is_flag=True, help="Show each step's final input; execute nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--project", "project_path", type=click.Path(path_type=Path), help="The project root (else found "
-              "by walking up from the current directory).")
+@project_option()
 @click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
 def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_user: str | None, dry_run_flag: bool,
         as_json: bool, project_path: Path | None, api_url: str | None) -> None:

@@ -5,12 +5,14 @@ runs.db; both are shown): see :mod:`weavz_flow.schedule.run_history`."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import click
 
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
 from weavz_flow.runner import RunRecord, RunStatus
 from weavz_flow.schedule.run_history import open_run_history
@@ -39,7 +41,8 @@ def record_json(run: RunRecord, *, steps: bool) -> dict[str, Any]:
         "run_id": run.id, "flow": run.flow, "workspace": run.workspace, "status": run.status.value,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "duration_ms": run.duration_ms, "end_user": run.end_user, "inputs": run.inputs, "error": run.error,
+        "duration_ms": run.duration_ms, "trigger": run.trigger, "end_user": run.end_user, "inputs": run.inputs,
+        "error": run.error,
         "owner": None if run.owner_host is None else {"host": run.owner_host, "pid": run.owner_pid},
         "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
     }
@@ -58,8 +61,7 @@ def runs() -> None:
     """Recorded flow runs of this project."""
 
 
-_project_option = click.option("--project", "project_path", type=click.Path(path_type=Path),
-                               help="The project root (else found by walking up from the current directory).")
+_project_option = project_option()
 _database_option = click.option("--database-url", metavar="URL",
                                 help="The store of the scheduler, as given to `schedule` or `worker` (a PostgreSQL "
                                      "store holds the scheduled runs) [default: the project's backend database_url, "
@@ -86,10 +88,16 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
     if not found:
         click.echo("No runs recorded yet. Start one with: weavz-flow run FLOW")
         return
+    click.echo(_LIST_ROW.format("RUN ID", "STARTED (UTC)", "STATUS", "DURATION", "TRIGGER", "FLOW").rstrip())
     for r in found:
         note = r.error or (_lost_note(r) if r.status is RunStatus.LOST else None)
-        click.echo(f"{r.id}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<9}  {_ms(r.duration_ms):>9}  {r.flow}"
-                   + (f"  {note}" if note else ""))
+        row = _LIST_ROW.format(r.id, f"{r.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}", r.status.value,
+                               _ms(r.duration_ms), r.trigger or "-", r.flow)
+        click.echo(row + (f"  {note}" if note else ""))
+
+
+# Run ids are 32 hex digits (a scheduled fire's too); a longer one only pushes its own row's columns right.
+_LIST_ROW = "{:<32}  {:<19}  {:<9}  {:>9}  {:<8}  {}"
 
 
 @runs.command("show")

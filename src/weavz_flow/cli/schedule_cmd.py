@@ -18,6 +18,7 @@ from types import FrameType
 import click
 
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.config.project import Project
 from weavz_flow.config.validate import load_valid_project
@@ -64,7 +65,7 @@ def once_lines(report: TickReport, state: ScheduleState) -> str:
 
 
 @click.command("schedule")
-@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@project_option("path", positional=True)
 @click.option("--list", "list_only", is_flag=True, help="Show each schedule's next fire times and its last fire.")
 @click.option("--once", is_flag=True, help="Run one tick, wait for the fires it started, and exit.")
 @click.option("--database-url", metavar="URL",

@@ -11,6 +11,7 @@ import click
 
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_from_command_line, project_option
 from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.schedule.service import SchedulerThread, build_scheduler
@@ -62,8 +63,7 @@ def bootstrap_hint(base_url: str, service_key_enabled: bool) -> str:
 @click.option("--scheduler", "with_scheduler", is_flag=True,
               help="Also run the project's scheduled flows in this process (as `weavz-flow schedule` does); their "
                    "log lines go to stderr with the server's.")
-@click.option("--project", "project_path", type=click.Path(file_okay=False, path_type=Path),
-              help="With --scheduler: the project (default: found from the current directory).")
+@project_option()
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
               help="With --scheduler: fires run at once.")
 def serve_command(host: str, port: int, database_url: str | None, workers: int, with_scheduler: bool,
@@ -74,7 +74,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     WEAVZ_FLOW_LIMIT_REQUEST_BODY_BYTES (10 MiB), _KV_VALUE_BYTES (1 MiB), _FILE_BYTES (10 MiB), _METADATA_BYTES
     (64 KiB), _SECRET_BYTES (64 KiB), _JSON_DEPTH (64 levels).
     """
-    if project_path is not None and not with_scheduler:
+    if project_path is not None and not with_scheduler and project_from_command_line():  # $WEAVZ_FLOW_PROJECT: ignored
         raise click.UsageError("--project is for --scheduler")
     settings = ServerSettings.from_env()
     session: ScheduleSession | None = None

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.render_json import render_json
 from weavz_flow.config.render_text import render_text
 from weavz_flow.config.schedules import scheduled_flows
@@ -17,7 +18,7 @@ from weavz_flow.errors import ProjectNotFoundError
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@project_option("path", positional=True)
 @click.option("--json", "as_json", is_flag=True, help="print a JSON document (format_version 1) instead of text")
 def validate(path: Path | None, as_json: bool) -> None:
     """Check the project containing PATH (default: the working directory): schema, references, catalog, templates."""

@@ -13,6 +13,7 @@ from types import FrameType
 import click
 
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.cli.run_cmd import parse_pairs
 from weavz_flow.cli.watch_render import render_cycle
 from weavz_flow.schedule.watch import Watcher, WatchOptions
@@ -39,7 +40,7 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 @click.command("watch")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@project_option("path", positional=True)
 @click.option("--run", "run_flow", metavar="FLOW", help="After each valid plan, preview FLOW as `run --dry-run` does.")
 @click.option("-i", "--input", "pairs", multiple=True, metavar="KEY=VALUE", help="An input of the --run flow.")
 @click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")

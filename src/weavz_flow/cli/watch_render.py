@@ -25,6 +25,7 @@ def render_cycle(cycle: WatchCycle) -> str:
         parts.append(_warnings(cycle.diagnostics))
         parts.append(f"Error: {cycle.error}\nNot planned; watching for the next save.\n")
     elif cycle.plan is not None:
+        parts.append(_FIXED.get(cycle.fixed or "", ""))
         parts.append(_warnings(cycle.diagnostics))
         parts.append(plan_text(cycle.plan))
         if cycle.delta is not None:
@@ -32,6 +33,13 @@ def render_cycle(cycle: WatchCycle) -> str:
         if cycle.run_flow is not None:
             parts.append(_dry_run(cycle))
     return "".join(p for p in parts if p)
+
+
+# What a plan following a problem (WatchCycle.problem) says first.
+_FIXED = {
+    "invalid": "Fixed: the project validates again.\n",
+    "not-planned": "Fixed: the plan could be made again.\n",
+}
 
 
 def header(cycle: WatchCycle) -> str:

@@ -15,6 +15,7 @@ from types import FrameType
 import click
 
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.cli.schedule_cmd import configure_logging
 from weavz_flow.config.validate import load_valid_project
@@ -46,7 +47,7 @@ def stop_on_signals() -> Iterator[threading.Event]:
 
 
 @click.command("worker")
-@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@project_option("path", positional=True)
 @click.option("--database-url", metavar="URL",
               help="The PostgreSQL store the schedulers use [default: the project's backend database_url, else "
                    "$WEAVZ_FLOW_DATABASE_URL].")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from weavz_flow.config.model.base import SecretRef
-from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, Strategy, WorkspaceFile
+from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, WorkspaceFile
 from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.diagnostics import Diagnostic, Position, Severity
@@ -120,15 +120,10 @@ def _collect(ws: WorkspaceFile, resolver: _SecretReader | None, out: dict[str, l
 
 
 def _alias(slug: str, name: str, alias: AliasConfig) -> DesiredAlias:
-    strategy = alias.strategy.value
-    if alias.strategy is Strategy.FIXED and alias.connection is None:
-        # The Weavz API refuses 'fixed' without a connectionId, and an alias without a connection is stored as
-        # per_user (what Weavz does when a built-in is added without a strategy). Without auth both run the same.
-        strategy = Strategy.PER_USER.value
-    return DesiredAlias(
-        slug, name, alias.integration, strategy, alias.connection,
-        tuple(alias.actions) if alias.actions is not None else None, alias.display_name, alias_settings_wire(alias),
-    )
+    # Backends keep each enabled action once, in order; a repeated one must not plan a change on every run.
+    actions = tuple(dict.fromkeys(alias.actions)) if alias.actions is not None else None
+    return DesiredAlias(slug, name, alias.integration, alias.stored_strategy.value, alias.connection, actions,
+                        alias.display_name, alias_settings_wire(alias))
 
 
 def alias_settings_wire(alias: AliasConfig) -> dict[str, Any]:

@@ -62,6 +62,7 @@ class WorkspaceImport:
     new_file: bool
     name: str | None = None  # written only for a new file, and only when it differs from the slug
     entries: tuple[ImportedEntry, ...] = ()
+    extends: Path | None = None  # the declaring file whose text ``target`` gets, extended (None: ``target`` itself)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,12 @@ class ImportResult:
 # --- collecting --------------------------------------------------------------------------------------------------
 
 
-def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspace: str | None = None) -> ImportResult:
-    """What the config lacks, per workspace; ``workspace`` limits it to that slug."""
+def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspace: str | None = None,
+                   everything_in_out_dir: bool = False) -> ImportResult:
+    """What the config lacks, per workspace; ``workspace`` limits it to that slug.
+
+    New workspaces get a file in ``out_dir``. Declared ones are extended in place, unless
+    ``everything_in_out_dir``: then their extended copy is written to ``out_dir`` and the project is left as it is."""
     desired = desired_state(project, read_secrets=False)
     if workspace is not None and workspace not in {w.slug for w in live.workspaces}:
         raise ImportRefusedError(f"workspace '{workspace}' does not exist on the backend")
@@ -130,6 +135,8 @@ def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspac
         if source is None:
             name = lw.name if lw.name != lw.slug else None
             out.append(WorkspaceImport(lw.slug, out_dir / f"{lw.slug}.yaml", True, name, tuple(entries)))
+        elif entries and everything_in_out_dir and source.path.parent.resolve() != out_dir.resolve():
+            out.append(WorkspaceImport(lw.slug, out_dir / source.path.name, False, None, tuple(entries), source.path))
         elif entries:
             out.append(WorkspaceImport(lw.slug, source.path, False, None, tuple(entries)))
     secrets = tuple(s.env for w in out for e in w.entries for s in e.secrets)
@@ -192,7 +199,7 @@ def _alias(a: LiveAlias, conn_ext_by_id: Mapping[str, str], skipped: list[str], 
         skipped.append(f"alias '{a.alias}' in workspace '{slug}': its connection {a.connection_id} was not found")
     strategy = a.strategy
     if strategy == "per_user" and connection is None:
-        # desired.py stores "fixed without a connection" as per_user, so the default reads back the same.
+        # An alias without a connection is stored as per_user (AliasConfig.stored_strategy): the default reads back.
         strategy = "fixed"
     if strategy != "fixed":
         body["strategy"] = strategy
@@ -333,6 +340,12 @@ def write_import(result: ImportResult) -> list[Path]:
                 raise ImportRefusedError(f"{ws.target} already exists; choose another --out directory")
             ws.target.parent.mkdir(parents=True, exist_ok=True)
             ws.target.write_text(render_new_file(ws), encoding="utf-8")
+        elif ws.entries and ws.extends is not None:
+            if ws.target.exists():
+                raise ImportRefusedError(f"{ws.target} already exists; choose another --out directory")
+            ws.target.parent.mkdir(parents=True, exist_ok=True)
+            ws.target.write_text(extend_file_text(ws.extends.read_text(encoding="utf-8"), ws.entries),
+                                 encoding="utf-8")
         elif ws.entries:
             ws.target.write_text(extend_file_text(ws.target.read_text(encoding="utf-8"), ws.entries),
                                  encoding="utf-8")

@@ -3,7 +3,7 @@ events and results as values; :func:`dry_run` previews each step's final input; 
 
 from weavz_flow.runner.dry_run import StepPreview, dry_run
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
-from weavz_flow.runner.records import RunRecord, RunRecords, StepRecord
+from weavz_flow.runner.records import RunRecord, RunRecords, RunTrigger, StepRecord
 from weavz_flow.runner.run import FlowRunner, find_flow
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "RunRecords",
     "RunResult",
     "RunStatus",
+    "RunTrigger",
     "StepPreview",
     "StepRecord",
     "StepResult",

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,11 @@ flow_runs = sa.Table(
     sa.Column("owner_pid", sa.Integer, nullable=True),
     sa.Column("owner_process", sa.String(200), nullable=True),
     sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+    # What started the run (a RunTrigger value); NULL for runs recorded before it was. Not named "trigger", a
+    # keyword of SQL.
+    sa.Column("started_by", sa.String(32), nullable=True),
 )
-ADDED_COLUMNS = ("owner_host", "owner_pid", "owner_process", "heartbeat_at")
+ADDED_COLUMNS = ("owner_host", "owner_pid", "owner_process", "heartbeat_at", "started_by")
 
 flow_run_steps = sa.Table(
     "flow_run_steps", metadata,
@@ -94,6 +98,13 @@ ADDED_STEP_COLUMNS = ("partials",)
 
 class RunNotFoundError(WeavzFlowError):
     pass
+
+
+class RunTrigger(StrEnum):
+    """What started a run, as ``runs list`` shows it."""
+
+    MANUAL = "manual"  # `weavz-flow run`, or a FlowRunner called without saying
+    SCHEDULE = "schedule"  # a fire of the flow's cron schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +145,7 @@ class RunRecord:
     owner_host: str | None = None  # None for runs recorded before owners were
     owner_pid: int | None = None
     heartbeat_at: datetime | None = None
+    trigger: str | None = None  # a RunTrigger value; None for runs recorded before triggers were
 
     @property
     def duration_ms(self) -> float | None:
@@ -217,9 +229,9 @@ class RunRecords:
         return datetime.now(UTC)
 
     def start(self, *, run_id: str, flow: str, workspace: str, started_at: datetime, inputs: dict[str, Any],
-              end_user: str | None) -> None:
-        """Record the run as running, owned by this process, and keep its heartbeat until :meth:`finish` (or
-        :meth:`stop_heartbeat`)."""
+              end_user: str | None, trigger: RunTrigger = RunTrigger.MANUAL) -> None:
+        """Record the run as running, started by ``trigger`` and owned by this process, and keep its heartbeat
+        until :meth:`finish` (or :meth:`stop_heartbeat`)."""
         owner = this_process()
         with self.engine.begin() as conn:
             # A run started again under its id (a scheduled fire recovered after its worker died) starts afresh.
@@ -228,7 +240,8 @@ class RunRecords:
             conn.execute(flow_runs.insert().values(
                 id=run_id, flow=flow, workspace=workspace, status=RunStatus.RUNNING.value, started_at=started_at,
                 end_user=end_user, inputs=json.dumps(inputs, default=str, ensure_ascii=False),
-                owner_host=owner.host, owner_pid=owner.pid, owner_process=owner.process, heartbeat_at=self._stamp()))
+                owner_host=owner.host, owner_pid=owner.pid, owner_process=owner.process, heartbeat_at=self._stamp(),
+                started_by=trigger.value))
         beat = Heartbeat(partial(self._beat, run_id, owner, started_at), self.heartbeat_every.total_seconds(),
                          name=f"run-heartbeat-{run_id}")
         with self._beats_lock:
@@ -376,7 +389,7 @@ def _run(row: Mapping[str, Any]) -> RunRecord:
     return RunRecord(row["id"], row["flow"], row["workspace"], RunStatus(row["status"]), _aware(row["started_at"]),
                      _aware(row["finished_at"]), row["end_user"], json.loads(row["inputs"]), row["error"],
                      owner_host=row["owner_host"], owner_pid=row["owner_pid"],
-                     heartbeat_at=_aware(row["heartbeat_at"]))
+                     heartbeat_at=_aware(row["heartbeat_at"]), trigger=row["started_by"])
 
 
 def _step(row: Any) -> StepRecord:

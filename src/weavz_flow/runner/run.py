@@ -32,7 +32,7 @@ from weavz_flow.runner.context import RunContext, RunInfo, StepState
 from weavz_flow.runner.inputs import resolve_inputs
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
 from weavz_flow.runner.preflight import PreflightError, PreflightReport, check_flow
-from weavz_flow.runner.records import RunRecords
+from weavz_flow.runner.records import RunRecords, RunTrigger
 from weavz_flow.runner.retry import InProgressWait
 from weavz_flow.runner.step import StepRuntime, now, run_step
 from weavz_flow.suggest import did_you_mean
@@ -144,7 +144,7 @@ class FlowRunner:
     # -- running --------------------------------------------------------------------------------------------------
 
     def run(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
-            run_id: str | None = None) -> RunResult:
+            run_id: str | None = None, trigger: RunTrigger = RunTrigger.MANUAL) -> RunResult:
         context, redactor, aliases = self.prepare(flow_name, inputs, end_user=end_user, run_id=run_id)
         if self.preflight:
             report = self.check(context)
@@ -154,7 +154,7 @@ class FlowRunner:
         recorded_inputs = redactor.data(dict(context.inputs))
         if self.records is not None:
             self.records.start(run_id=info.id, flow=flow.name, workspace=flow.workspace, started_at=info.started_at,
-                               inputs=recorded_inputs, end_user=context.end_user)
+                               inputs=recorded_inputs, end_user=context.end_user, trigger=trigger)
         try:
             return self._run(context, redactor, aliases)
         finally:  # finish() stops the run's heartbeat; this also covers whatever escapes before it

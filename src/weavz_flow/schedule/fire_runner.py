@@ -18,7 +18,7 @@ from weavz_flow.backends.protocol import Backend
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.config.project import Project
 from weavz_flow.errors import WeavzFlowError
-from weavz_flow.runner import FlowRunner, RunRecords
+from weavz_flow.runner import FlowRunner, RunRecords, RunTrigger
 from weavz_flow.schedule.clock import Clock
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus
@@ -107,7 +107,7 @@ class FireRunner:
     def _run_flow(self, fire: Fire) -> tuple[FireStatus, str | None]:
         runner = FlowRunner(self.project, self.backend, records=self.records)
         try:
-            result = runner.run(fire.schedule, {}, run_id=fire.run_id)
+            result = runner.run(fire.schedule, {}, run_id=fire.run_id, trigger=RunTrigger.SCHEDULE)
         except WeavzFlowError as exc:  # the flow could not start (removed, an input or secret missing): no secrets
             return FireStatus.FAILED, exc.format_message()
         except Exception as exc:  # a bug; its text may hold anything, so only its type leaves this process

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -80,10 +80,18 @@ class WatchCycle:
     run_flow: str | None = None
     previews: tuple[StepPreview, ...] | None = None  # the dry run of ``run_flow``, after a plan
     run_error: str | None = None  # why the dry run could not be made
+    fixed: str | None = None  # this plan follows cycles that had a problem: what it was (see ``problem``)
 
     @property
     def valid(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def problem(self) -> str | None:
+        """What kept this cycle from a plan: ``"invalid"`` (error diagnostics), ``"not-planned"`` (``error``)."""
+        if not self.valid:
+            return "invalid"
+        return "not-planned" if self.error is not None else None
 
 
 class Watcher:
@@ -96,6 +104,7 @@ class Watcher:
         self._backend: Backend | None = None
         self._backend_settings: Any = None
         self._last_plan: Plan | None = None
+        self._last_problem: str | None = None  # of the latest cycle; cleared by a plan
         self._stamps: dict[Path, FileStamp] = {}
         self._count = 0
 
@@ -106,7 +115,12 @@ class Watcher:
     # -- one cycle ------------------------------------------------------------------------------------------------
 
     def cycle(self, trigger: tuple[FileChange, ...] = ()) -> WatchCycle:
-        """Re-read, re-validate and re-plan the project now."""
+        """Re-read, re-validate and re-plan the project now; a plan after a problem says what was fixed."""
+        made = self._make_cycle(trigger)
+        before, self._last_problem = self._last_problem, made.problem
+        return replace(made, fixed=before) if before is not None and made.plan is not None else made
+
+    def _make_cycle(self, trigger: tuple[FileChange, ...]) -> WatchCycle:
         self._count += 1
         head: dict[str, Any] = {"number": self._count, "at": datetime.now().astimezone(), "trigger": trigger,
                                 "run_flow": self.options.run_flow}

@@ -146,6 +146,17 @@ class AliasConfig(StrictModel):
     display_name: Name | None = None
     settings: AliasSettings | None = None
 
+    @property
+    def stored_strategy(self) -> Strategy:
+        """The strategy a backend stores for this alias, the one definition plan, apply and import share.
+
+        Without a connection, ``fixed`` has nothing to pin and ``per_user_with_fallback`` nothing to fall back to:
+        the Weavz API refuses ``fixed`` without a ``connectionId`` (the local engine both) and runs such an alias as
+        ``per_user``, which is what it stores for a built-in added without a strategy."""
+        if self.connection is None:
+            return Strategy.PER_USER
+        return self.strategy
+
 
 class PartialConfig(StrictModel):
     """An input preset for one alias: integration-wide when ``action`` is absent, else for that one action.
