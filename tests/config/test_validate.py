@@ -167,6 +167,9 @@ integrations:
     uses: notion.create_page
 """)})
     assert errors(root, full_catalog) == [
+        "f.yaml:5:11: error: 'notion.createPage' does not run on the embedded engine (backend type 'local'): it is "
+        "in the Weavz catalog but not native here (run it on hosted Weavz: in weavz-flow.yaml set backend: "
+        "{type: remote, api_url: https://api.weavz.io, api_key: {env: WEAVZ_API_KEY}})",
         "f.yaml:5:11: error: 'notion.createPage' requires 'pageId', which the step does not set "
         "(add it under 'with' or in a default partial)",
         "f.yaml:6:19: error: 'title' must be a string, got integer",

@@ -64,7 +64,8 @@ def _check_connections(
                 accepted = ", ".join(info.auth_types)
                 findings.warning("connection-type", f"'{info.name}' takes {accepted} connections, not {conn.type}",
                                  source.at("connections", ext_id, "type"))
-        if conn.end_user is not None and conn.end_user not in workspace.end_users:
+        if (conn.end_user is not None and conn.end_user not in workspace.end_users
+                and not source.damage.may_hold(conn.end_user, "end_users")):
             findings.error("unknown-end-user", f"end user '{conn.end_user}' is not declared in this workspace",
                            source.at("connections", ext_id, "end_user"),
                            did_you_mean(conn.end_user, workspace.end_users) or "declare it under 'end_users'")
@@ -77,8 +78,10 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
             conn = workspace.connections.get(cfg.connection)
             where = source.at("integrations", alias, "connection")
             if conn is None:
-                findings.error("unknown-connection", f"connection '{cfg.connection}' is not declared in this workspace",
-                               where, did_you_mean(cfg.connection, workspace.connections))
+                if not source.damage.may_hold(cfg.connection, "connections"):
+                    findings.error("unknown-connection",
+                                   f"connection '{cfg.connection}' is not declared in this workspace", where,
+                                   did_you_mean(cfg.connection, workspace.connections))
             elif conn.integration != cfg.integration:
                 findings.error("connection-mismatch",
                                f"connection '{cfg.connection}' is for '{conn.integration}', not '{cfg.integration}'",
@@ -87,7 +90,9 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
             continue
         _check_alias_base_url(workspace, source, alias, cfg, info, findings)
         needs_default = cfg.strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK)
-        if info.needs_connection and needs_default and cfg.connection is None:
+        # A strategy or connection with a schema error was left out: its default would only mislead here.
+        if info.needs_connection and needs_default and cfg.connection is None \
+                and not source.damage.touches("integrations", alias):
             findings.error("connection-required",
                            f"alias '{alias}' uses strategy '{cfg.strategy}' and '{info.name}' needs credentials, "
                            "so it needs a 'connection'",
@@ -131,6 +136,8 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
     for name, partial in workspace.partials.items():
         alias_cfg = workspace.integrations.get(partial.alias)
         if alias_cfg is None:
+            if source.damage.may_hold(partial.alias, "integrations"):
+                continue
             findings.error("unknown-alias", f"partial '{name}' refers to alias '{partial.alias}', "
                            "which this workspace does not declare", source.at("partials", name, "alias"),
                            did_you_mean(partial.alias, workspace.integrations))

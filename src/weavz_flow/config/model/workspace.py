@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from weavz_flow.config.model.base import (
@@ -20,6 +20,7 @@ from weavz_flow.config.model.base import (
     Slug,
     StrictModel,
 )
+from weavz_flow.suggest import did_you_mean
 
 
 class ConnectionType(StrEnum):
@@ -160,15 +161,22 @@ class PartialConfig(StrictModel):
     enforced: list[str] = Field(default_factory=list)
     default: bool = False
 
-    @model_validator(mode="after")
-    def _enforced_keys_have_values(self) -> PartialConfig:
-        missing = [k for k in self.enforced if k not in self.values]
+    @field_validator("enforced")
+    @classmethod
+    def _enforced_keys_have_values(cls, enforced: list[str], info: ValidationInfo) -> list[str]:
+        values = info.data.get("values")
+        if values is None:  # 'values' itself is invalid, and reported
+            return enforced
+        missing = [(i, k) for i, k in enumerate(enforced) if k not in values]
         if missing:
+            index, first = missing[0]
+            hint = did_you_mean(first, values) if len(missing) == 1 else None
             raise PydanticCustomError(
                 "enforced_without_value", "enforced keys need a value in 'values': {keys}",
-                {"keys": ", ".join(f"'{k}'" for k in missing)},
+                {"keys": ", ".join(f"'{k}'" for _, k in missing), "index": index,
+                 "fix": hint or f"add {first}: <value> under 'values', or remove '{first}' from 'enforced'"},
             )
-        return self
+        return enforced
 
 
 PartialName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
