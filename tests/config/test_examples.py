@@ -44,7 +44,7 @@ def test_every_broken_folder_is_covered() -> None:
 
 
 def test_examples_are_valid() -> None:
-    result = CliRunner().invoke(cli, ["validate", "examples/"])
+    result = CliRunner().invoke(cli, ["validate", "--no-secrets", "examples/"])
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Schedules (cron, time zone):\n"
@@ -87,7 +87,7 @@ def test_examples_use_every_required_piece(full_catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("case", sorted(BROKEN_CASES))
 def test_broken_case_messages(case: str, snapshot: SnapshotAssertion) -> None:
-    result = CliRunner().invoke(cli, ["validate", f"examples/broken/{case}"])
+    result = CliRunner().invoke(cli, ["validate", "--no-secrets", f"examples/broken/{case}"])
     assert result.exit_code == 1
     assert result.output == snapshot
     doc = json.loads(CliRunner().invoke(cli, ["validate", "--json", f"examples/broken/{case}"]).output)
@@ -102,7 +102,7 @@ def test_literal_secret_is_never_echoed() -> None:
 
 
 def test_json_shape() -> None:
-    result = CliRunner().invoke(cli, ["validate", "--json", "examples/broken/unknown-key"])
+    result = CliRunner().invoke(cli, ["validate", "--json", "--no-secrets", "examples/broken/unknown-key"])
     assert json.loads(result.output) == {
         "format_version": 1,
         "valid": False,

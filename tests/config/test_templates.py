@@ -28,7 +28,7 @@ def test_scan_reports_syntax_errors_with_the_template_line() -> None:
 
 def test_unknown_filters_are_reported_with_a_suggestion() -> None:
     problem = scan_template("{{ steps.a.output | ojson }}")
-    assert problem == TemplateSyntaxProblem("unknown filter 'ojson' (did you mean 'tojson' or 'join'?)", 1)
+    assert problem == TemplateSyntaxProblem("unknown filter 'ojson'", 1, "did you mean 'tojson' or 'join'?")
 
 
 def test_is_template() -> None:

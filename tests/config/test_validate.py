@@ -66,7 +66,7 @@ partials:
         "w.yaml:8:43: error: connection 'gh' is for 'github', not 'kv-store'",
         "w.yaml:10:15: error: partial 'p1' refers to alias 'slak_bot', which this workspace does not declare "
         "(did you mean 'slack_bot'?)",
-        "w.yaml:11:61: error: 'title' must be a string, got integer",
+        "w.yaml:11:61: error: 'title' must be a string, got integer (quote it: title: \"...\")",
     ]
 
 
@@ -102,7 +102,7 @@ def test_step_checks(make_project: ProjectMaker, catalog: Catalog) -> None:
     assert errors(root, catalog) == [
         "f.yaml:6:12: error: 'channel' is enforced by partial 'alerts'; the step's value would be silently replaced "
         "(remove 'channel' from the step or from the partial's 'enforced')",
-        "f.yaml:6:49: error: 'unfurl_links' must be a boolean, got string",
+        "f.yaml:6:49: error: 'unfurl_links' must be a boolean, got string (write true or false, without quotes)",
         "f.yaml:8:11: error: alias 'github' uses strategy 'per_user', so the step needs an end user "
         "(set 'end_user' on the step or the flow)",
         "f.yaml:9:43: error: 'colour' is not an input of 'github.list_issues'",
@@ -172,7 +172,7 @@ integrations:
         "{type: remote, api_url: https://api.weavz.io, api_key: {env: WEAVZ_API_KEY}})",
         "f.yaml:5:11: error: 'notion.createPage' requires 'pageId', which the step does not set "
         "(add it under 'with' or in a default partial)",
-        "f.yaml:6:19: error: 'title' must be a string, got integer",
+        "f.yaml:6:19: error: 'title' must be a string, got integer (quote it: title: \"...\")",
         "f.yaml:8:11: error: integration 'notion' has no action 'create_page' (did you mean 'createPage'?)",
     ]
 

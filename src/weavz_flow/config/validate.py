@@ -3,6 +3,7 @@ catalog, template and schedule problems. Nothing here prints."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.flow_refs import check_flows
 from weavz_flow.config.checks.flow_templates import check_templates
+from weavz_flow.config.checks.secret_refs import SecretsCheck, check_secret_refs
 from weavz_flow.config.checks.workspace_refs import check_workspaces
 from weavz_flow.config.load import read_project
 from weavz_flow.config.project import Project
@@ -38,14 +40,26 @@ class ValidationReport:
         return not self.errors
 
 
-def validate_project(path: Path | str | None, catalog: Catalog, *, cwd: Path | None = None) -> ValidationReport:
-    """Load the project containing ``path`` and check it; raises ProjectNotFoundError when there is none."""
+def validate_project(
+    path: Path | str | None,
+    catalog: Catalog,
+    *,
+    cwd: Path | None = None,
+    secrets: SecretsCheck = SecretsCheck.SKIP,
+    environ: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """Load the project containing ``path`` and check it; raises ProjectNotFoundError when there is none.
+
+    ``secrets`` says whether an unset secret reference is an error, a warning or not looked at (the default: the
+    commands that read secrets report them themselves); ``environ`` (default the process's) is where variables are
+    looked up."""
     result = read_project(path, cwd=cwd)
     project = result.project
     findings = Findings(list(result.diagnostics))
     check_workspaces(project, catalog, findings)
     check_flows(project, catalog, findings)
     check_templates(project, findings)
+    check_secret_refs(project, secrets, findings, environ)
     unique = list(dict.fromkeys(findings.items))  # a shared node (YAML alias) can yield one problem twice
     return ValidationReport(sorted(unique, key=sort_key), project, len(result.files))
 

@@ -4,7 +4,7 @@ catalog after the applicable partials are merged."""
 from __future__ import annotations
 
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.catalog.model import ActionInfo
+from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.config.checks.backend_fit import check_step_backend
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.flow_partials import check_step_partials
@@ -133,11 +133,19 @@ class _StepCheck:
         settings_damage = self.settings_source.damage if self.settings_source is not None else None
         if settings_damage is None or not settings_damage.touches("backend"):
             check_step_backend(self.settings, info, action, self.at("uses"), self.findings)
-        if alias_cfg.actions is not None and step.action not in alias_cfg.actions:
+        # An 'actions' list with a name the catalog lacks is reported there; it may be this action misspelled.
+        if alias_cfg.actions is not None and step.action not in alias_cfg.actions \
+                and all(a in info.actions for a in alias_cfg.actions):
             self.findings.error("action-not-enabled",
                                 f"action '{step.action}' is not enabled on alias '{step.alias}'", self.at("uses"),
                                 "add it to the alias's 'actions' list")
-        self._check_input(action)
+        self._check_input(action, info)
+
+    def _misspelled_partial(self, info: IntegrationInfo) -> bool:
+        """Whether a partial of this alias names an action the catalog lacks (reported there): it may be meant for
+        this step's action, and its values with it."""
+        return any(p.alias == self.step.alias and p.action is not None and p.action not in info.actions
+                   for p in self.workspace.partials.values())
 
     def _check_partial_names(self) -> None:
         for i, name in enumerate(self.step.partials or ()):
@@ -153,7 +161,7 @@ class _StepCheck:
                 self.findings.error("partial-mismatch", f"partial '{name}' is for '{scope}', not '{self.step.uses}'",
                                     where)
 
-    def _check_input(self, action: ActionInfo) -> None:
+    def _check_input(self, action: ActionInfo, info: IntegrationInfo) -> None:
         step = self.step
         partials = applicable_partials(self.workspace, step)
         for key in step.with_:
@@ -171,12 +179,13 @@ class _StepCheck:
                 continue
             problem = literal_problem(field, step.with_[key])
             if problem:
-                self.findings.error("wrong-type", problem, self.at("with", key))
+                self.findings.error("wrong-type", problem.message, self.at("with", key), problem.hint)
         merged = {**action.defaults(), **merged_values(partials, step.with_)}
         missing = [f for f in action.required if merged.get(f) is None]
         # A value may sit in what a schema error left out: the step's own 'with', or a partial.
         unsure = self.source.damage.touches(*self.path, "with") or self.ws_source.damage.lost_any("partials") \
-            or any(self.ws_source.damage.touches("partials", name) for name, _ in partials)
+            or any(self.ws_source.damage.touches("partials", name) for name, _ in partials) \
+            or self._misspelled_partial(info)
         if missing and not unsure:
             names = ", ".join(f"'{m}'" for m in missing)
             via = " (after partials)" if partials else ""

@@ -85,7 +85,7 @@ class _FlowTemplates:
         scan = scan_template(value)
         if isinstance(scan, TemplateSyntaxProblem):
             line = f" (template line {scan.line})" if scan.line > 1 else ""
-            self.findings.error("template-syntax", f"template syntax error: {scan.message}{line}", where)
+            self.findings.error("template-syntax", f"template syntax error: {scan.message}{line}", where, scan.hint)
             return
         self._names(scan, where, step=step, loop=loop, path=path)
         self._refs(scan, where, step)

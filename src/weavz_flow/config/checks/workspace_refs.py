@@ -161,8 +161,11 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
             if key not in inputs:
                 findings.error("unknown-input-key", f"partial key '{key}' is not an input of {scope}", where,
                                did_you_mean(key, inputs))
-            elif partial.action is not None:
-                field = info.actions[partial.action].field(key)
-                problem = literal_problem(field, value) if field is not None else None
-                if problem:
-                    findings.error("wrong-type", problem, source.at("partials", name, "values", key))
+                continue
+            # An integration-wide partial's value is wrong only if every action that takes the key refuses it.
+            actions = [info.actions[partial.action]] if partial.action is not None else list(info.actions.values())
+            fields = [f for a in actions if (f := a.field(key)) is not None]
+            problems = [literal_problem(f, value) for f in fields]
+            first = problems[0] if problems else None
+            if first is not None and all(problems):
+                findings.error("wrong-type", first.message, source.at("partials", name, "values", key), first.hint)
