@@ -50,6 +50,7 @@ class _Check:
         self.root, self.mode, self.findings, self.environ = root, mode, findings, environ
 
     def ref(self, ref: SecretRef, source: SourceFile, path: tuple[str, ...], who: str) -> None:
+        empty = False
         try:
             empty = resolve_secret(ref, self.root, self.environ).reveal() == ""
         except SecretUnavailableError as exc:
@@ -59,11 +60,16 @@ class _Check:
                 return
             problem = f"the secret {ref.describe()} is empty"
         if ref.env is not None:
-            close = closest(ref.env, self.environ, limit=1, cutoff=0.85)  # names only, never a value
-            hint = f"did you mean '{close[0]}', which is set?" if close else f"export {ref.env} before {who}"
-            where = source.at(*path, "env")
+            hint, where = self._env_hint(ref.env, empty, who), source.at(*path, "env")
         else:
-            hint = "create the file (and keep it out of git)"
+            hint = "write the secret into the file" if empty else "create the file (and keep it out of git)"
             where = source.at(*path, "file")
         report = self.findings.error if self.mode is SecretsCheck.REQUIRE else self.findings.warning
         report("secret-unavailable", f"{problem}; {who} would refuse it", where, hint)
+
+    def _env_hint(self, name: str, empty: bool, who: str) -> str:
+        if empty:
+            return f"give {name} a value before {who}"
+        # A set variable of a close name is likely the one meant; names only, never a value.
+        close = closest(name, (n for n in self.environ if n != name), limit=1, cutoff=0.85)
+        return f"did you mean '{close[0]}', which is set?" if close else f"export {name} before {who}"
