@@ -24,7 +24,9 @@ def check_flows(project: Project, catalog: Catalog, findings: Findings) -> None:
         workspace = project.workspaces.get(flow.workspace)
         if workspace is None and flow.workspace not in project.unbuilt_workspaces:
             findings.error("unknown-workspace", f"workspace '{flow.workspace}' is not declared in this project",
-                           source.at("workspace"), did_you_mean(flow.workspace, project.workspaces))
+                           source.at("workspace"),
+                           did_you_mean(flow.workspace, project.workspaces)
+                           or f"declare it in a workspace file ('workspace: {flow.workspace}')")
         _check_step_ids(flow, source, findings)
         _check_schedule_inputs(flow, source, findings)
         if workspace is None:
@@ -52,12 +54,13 @@ def _check_step_ids(flow: FlowFile, source: SourceFile, findings: Findings) -> N
                 where = source.at(section, index, "needs", j)
                 if section == "finally":
                     findings.error("invalid-needs", "'needs' is not used in 'finally' steps: they run in order",
-                                   where)
+                                   where, "remove 'needs' from this step")
                 elif dep not in order and not source.damage.may_hold(dep, "steps"):
                     findings.error("unknown-step", f"'needs' names unknown step '{dep}'", where,
-                                   did_you_mean(dep, order))
+                                   did_you_mean(dep, order) or "name an earlier step's id")
                 elif dep in order and order[dep] >= index:
-                    findings.error("later-step", f"'needs' names step '{dep}', which is not an earlier step", where)
+                    findings.error("later-step", f"'needs' names step '{dep}', which is not an earlier step", where,
+                                   f"move step '{dep}' above this one, or drop it from 'needs'")
 
 
 def _check_schedule_inputs(flow: FlowFile, source: SourceFile, findings: Findings) -> None:
@@ -113,7 +116,8 @@ class _StepCheck:
                 return
             self.findings.error("unknown-alias",
                                 f"'{step.alias}' is not an alias of workspace '{self.workspace.workspace}'",
-                                self.at("uses"), did_you_mean(step.alias, self.workspace.integrations))
+                                self.at("uses"), did_you_mean(step.alias, self.workspace.integrations)
+                                or f"declare it under 'integrations' in workspace '{self.workspace.workspace}'")
             return
         if (alias_cfg.strategy is Strategy.PER_USER and step.end_user is None and self.flow.end_user is None
                 and not self.source.damage.touches("end_user") and not self.source.damage.touches(*self.path)):
@@ -128,7 +132,8 @@ class _StepCheck:
         action = info.actions.get(step.action)
         if action is None:
             self.findings.error("unknown-action", f"integration '{info.name}' has no action '{step.action}'",
-                                self.at("uses"), did_you_mean(step.action, info.actions))
+                                self.at("uses"), did_you_mean(step.action, info.actions)
+                                or f"list its actions with 'weavz-flow integrations show {info.name}'")
             return
         settings_damage = self.settings_source.damage if self.settings_source is not None else None
         if settings_damage is None or not settings_damage.touches("backend"):
@@ -155,11 +160,14 @@ class _StepCheck:
                 if self.ws_source.damage.may_hold(name, "partials"):
                     continue
                 self.findings.error("unknown-partial", f"partial '{name}' is not declared in this workspace", where,
-                                    did_you_mean(name, self.workspace.partials))
+                                    did_you_mean(name, self.workspace.partials) or "declare it under 'partials'")
             elif partial.alias != self.step.alias or partial.action not in (None, self.step.action):
                 scope = partial.alias + (f".{partial.action}" if partial.action else "")
+                fitting = [n for n, p in self.workspace.partials.items()
+                           if p.alias == self.step.alias and p.action in (None, self.step.action)]
                 self.findings.error("partial-mismatch", f"partial '{name}' is for '{scope}', not '{self.step.uses}'",
-                                    where)
+                                    where, "partials that fit: " + ", ".join(f"'{n}'" for n in fitting) if fitting
+                                    else f"remove it, or declare a partial for alias '{self.step.alias}'")
 
     def _check_input(self, action: ActionInfo, info: IntegrationInfo) -> None:
         step = self.step
@@ -175,7 +183,9 @@ class _StepCheck:
             field = action.field(key)
             if field is None:
                 self.findings.error("unknown-input-key", f"'{key}' is not an input of '{action.key}'",
-                                    self.key_at("with", key), did_you_mean(key, action.field_names))
+                                    self.key_at("with", key), did_you_mean(key, action.field_names)
+                                    or f"its inputs: 'weavz-flow integrations show {action.integration} "
+                                       f"{action.name}'")
                 continue
             problem = literal_problem(field, step.with_[key])
             if problem:

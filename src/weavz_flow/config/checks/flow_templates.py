@@ -117,7 +117,7 @@ class _FlowTemplates:
                 continue  # its declaration had a schema error, already reported
             if ref.root == "inputs" and key not in flow.inputs:
                 self.findings.error("unknown-input", f"template reads undeclared input '{key}'", where,
-                                    did_you_mean(key, flow.inputs))
+                                    did_you_mean(key, flow.inputs) or "declare it under the flow's 'inputs'")
             elif ref.root == "secrets" and key not in flow.secrets:
                 self.findings.error("unknown-secret", f"template reads undeclared secret '{key}'", where,
                                     did_you_mean(key, flow.secrets) or "declare it under the flow's 'secrets'")
@@ -134,12 +134,15 @@ class _FlowTemplates:
     def _step_ref(self, key: str, step: StepConfig, where: Any) -> None:
         if key not in self.step_ids:
             self.findings.error("unknown-step", f"template reads unknown step '{key}'", where,
-                                did_you_mean(key, self.step_ids))
+                                did_you_mean(key, self.step_ids) or "steps of this flow: "
+                                + ", ".join(f"'{s}'" for s in self.step_ids))
         elif key == step.id:
-            self.findings.error("later-step", f"step '{key}' reads its own result", where)
+            self.findings.error("later-step", f"step '{key}' reads its own result", where,
+                                "read it from a later step")
         elif key not in self.flow.predecessors(step.id):
             if self.step_ids.index(key) > self.step_ids.index(step.id):
-                self.findings.error("later-step", f"template reads step '{key}', which runs later", where)
+                self.findings.error("later-step", f"template reads step '{key}', which runs later", where,
+                                    f"move step '{key}' above this one")
             else:
                 self.findings.error("later-step", f"template reads step '{key}', which may still be running",
                                     where, f"add '{key}' to this step's 'needs'")

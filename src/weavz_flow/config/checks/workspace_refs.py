@@ -31,7 +31,7 @@ def find_integration(
     info = catalog.find(name)
     if info is None:
         findings.error("unknown-integration", f"unknown integration '{name}'", source.at(*path),
-                       did_you_mean(name, catalog.names))
+                       did_you_mean(name, catalog.names) or "list them with 'weavz-flow integrations list'")
     return info
 
 
@@ -81,11 +81,14 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
                 if not source.damage.may_hold(cfg.connection, "connections"):
                     findings.error("unknown-connection",
                                    f"connection '{cfg.connection}' is not declared in this workspace", where,
-                                   did_you_mean(cfg.connection, workspace.connections))
+                                   did_you_mean(cfg.connection, workspace.connections)
+                                   or "declare it under 'connections'")
             elif conn.integration != cfg.integration:
+                fitting = [n for n, c in workspace.connections.items() if c.integration == cfg.integration]
                 findings.error("connection-mismatch",
                                f"connection '{cfg.connection}' is for '{conn.integration}', not '{cfg.integration}'",
-                               where)
+                               where, "connections for it here: " + ", ".join(f"'{n}'" for n in fitting) if fitting
+                               else f"declare a connection with 'integration: {cfg.integration}'")
         if info is None:
             continue
         _check_alias_base_url(workspace, source, alias, cfg, info, findings)
@@ -101,7 +104,8 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
         for i, action in enumerate(cfg.actions or ()):
             if action not in info.actions:
                 findings.error("unknown-action", f"integration '{info.name}' has no action '{action}'",
-                               source.at("integrations", alias, "actions", i), did_you_mean(action, info.actions))
+                               source.at("integrations", alias, "actions", i), did_you_mean(action, info.actions)
+                               or f"list its actions with 'weavz-flow integrations show {info.name}'")
 
 
 def _check_alias_base_url(
@@ -140,7 +144,7 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
                 continue
             findings.error("unknown-alias", f"partial '{name}' refers to alias '{partial.alias}', "
                            "which this workspace does not declare", source.at("partials", name, "alias"),
-                           did_you_mean(partial.alias, workspace.integrations))
+                           did_you_mean(partial.alias, workspace.integrations) or "declare it under 'integrations'")
             continue
         info = catalog.find(alias_cfg.integration)
         if info is None:
@@ -149,7 +153,8 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
             action = info.actions.get(partial.action)
             if action is None:
                 findings.error("unknown-action", f"integration '{info.name}' has no action '{partial.action}'",
-                               source.at("partials", name, "action"), did_you_mean(partial.action, info.actions))
+                               source.at("partials", name, "action"), did_you_mean(partial.action, info.actions)
+                               or f"list its actions with 'weavz-flow integrations show {info.name}'")
                 continue
             inputs: set[str] = set(action.field_names)
             scope = f"action '{info.name}.{action.name}'"
@@ -160,7 +165,7 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
             where = source.key_at("partials", name, "values", key)
             if key not in inputs:
                 findings.error("unknown-input-key", f"partial key '{key}' is not an input of {scope}", where,
-                               did_you_mean(key, inputs))
+                               did_you_mean(key, inputs) or f"see 'weavz-flow integrations show {info.name}'")
                 continue
             # An integration-wide partial's value is wrong only if every action that takes the key refuses it.
             actions = [info.actions[partial.action]] if partial.action is not None else list(info.actions.values())
