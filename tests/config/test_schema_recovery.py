@@ -115,10 +115,31 @@ steps:
     with: {channel: C1, text: "{{ steps.first.output }} {{ inputs.chanel }}"}
 """
     root = make_project({"w.yaml": ws, "f.yaml": flow})
-    # The later step still has its positions (its index moved up by one) and its own mistake is found.
+    # The step error names the key at fault, only that key is left out, and the next step's mistake is found.
     assert found(root, catalog) == [
-        ("f.yaml", 4, 19, "invalid-value"), ("f.yaml", 6, 5, "invalid-value"), ("f.yaml", 13, 31, "unknown-input"),
+        ("f.yaml", 4, 19, "invalid-value"), ("f.yaml", 8, 19, "invalid-value"), ("f.yaml", 13, 31, "unknown-input"),
     ]
+
+
+def test_a_step_left_out_keeps_the_positions_of_the_steps_after_it(
+    make_project: ProjectMaker, catalog: Catalog
+) -> None:
+    ws = workspace("    integration: slack\n    connection: slack-bot\n")
+    flow = """\
+flow: f
+workspace: main
+steps:
+  - id: first
+    uses: Slack_Bot
+  - id: second
+    uses: slack_bot.send_channel_message
+    needs: [first]
+    with: {channel: C1, text: "{{ steps.first.output }}", colour: red}
+"""
+    root = make_project({"w.yaml": ws, "f.yaml": flow})
+    # steps[1] is the model's steps[0] now; its unknown key is still found at its own line, and 'first' (left out)
+    # is not called unknown.
+    assert found(root, catalog) == [("f.yaml", 5, 11, "invalid-value"), ("f.yaml", 9, 59, "unknown-input-key")]
 
 
 def test_a_broken_project_file_env_does_not_refuse_env_reads(make_project: ProjectMaker, catalog: Catalog) -> None:

@@ -107,6 +107,10 @@ def _resolve(err: dict[str, Any], positions: PositionMap) -> tuple[NodePath, boo
             path = candidate
         elif err["type"] in ("missing", "extra_forbidden") and i == len(loc) - 1:
             path = candidate  # the key that is missing (no node) or that is unknown
+    # A model's own check may name the key at fault (ctx 'at_key'): the error is about that key, not the mapping.
+    at_key = (err.get("ctx") or {}).get("at_key")
+    if isinstance(at_key, str) and positions.has((*path, at_key)):
+        path = (*path, at_key)
     return path, False, err
 
 
@@ -159,7 +163,7 @@ def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: typ
         keys = allowed_keys(model, path)
         if 0 < len(keys) <= _MAX_LISTED:
             hint = "write a mapping with keys among " + ", ".join(f"'{k}'" for k in keys)
-    # A model's own check may name the list item at fault and the fix (ctx "index" and "fix").
+    # A model's own check may name the list item at fault (ctx 'index') and the fix (ctx 'fix').
     ctx = err.get("ctx") or {}
     where = positions.value((*path, ctx["index"])) if isinstance(ctx.get("index"), int) else positions.value(path)
     if isinstance(ctx.get("fix"), str):

@@ -68,13 +68,16 @@ class ConnectionConfig(StrictModel):
         if missing:
             raise PydanticCustomError(
                 "credential_missing", "a {type} connection needs {keys}",
-                {"type": self.type.value, "keys": " and ".join(f"'{k}'" for k in missing)},
+                {"type": self.type.value, "keys": " and ".join(f"'{k}'" for k in missing),
+                 "fix": f"add {missing[0]}: {{env: NAME}} (or {{file: PATH}})"},
             )
         extra = [k for k in _ALL_CREDENTIAL_KEYS if k not in required + optional and getattr(self, k) is not None]
         if extra:
             raise PydanticCustomError(
                 "credential_extra", "a {type} connection does not take {keys}",
-                {"type": self.type.value, "keys": " or ".join(f"'{k}'" for k in extra)},
+                {"type": self.type.value, "keys": " or ".join(f"'{k}'" for k in extra), "at_key": extra[0],
+                 "fix": f"remove '{extra[0]}': a {self.type.value} connection takes "
+                        + " and ".join(f"'{k}'" for k in required + optional)},
             )
         return self
 
@@ -119,9 +122,11 @@ class PersistenceSettings(StrictModel):
     @model_validator(mode="after")
     def _external_needs_id(self) -> PersistenceSettings:
         if self.scope is PersistenceScope.EXTERNAL and self.external_id is None:
-            raise PydanticCustomError("external_id_required", "scope 'external' needs an 'external_id'")
+            raise PydanticCustomError("external_id_required", "scope 'external' needs an 'external_id'",
+                                      {"fix": "add external_id: <id>, or use scope 'workspace' or 'end_user'"})
         if self.scope is not PersistenceScope.EXTERNAL and self.external_id is not None:
-            raise PydanticCustomError("external_id_unused", "'external_id' is only used with scope 'external'")
+            raise PydanticCustomError("external_id_unused", "'external_id' is only used with scope 'external'",
+                                      {"at_key": "external_id", "fix": "remove 'external_id', or set scope: external"})
         return self
 
 
