@@ -7,24 +7,14 @@ from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.model.project_file import ProjectFile
 from weavz_flow.diagnostics import Position
-from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 HOSTED_HINT = ("run it on hosted Weavz: in weavz-flow.yaml set backend: {type: remote, api_url: "
                "https://api.weavz.io, api_key: {env: WEAVZ_API_KEY}}")
 
 
-def runs_on_embedded_engine(info: IntegrationInfo, action: ActionInfo) -> bool:
-    if not info.native:
-        return False
-    # A native integration lists its SDK twin's other actions too; only its own ones run here. Looking them up
-    # imports that one native module, which is why the cheap flag is read first.
-    native = NATIVE_INTEGRATIONS.get(info.name)
-    return native is not None and action.name in native.actions
-
-
 def check_step_backend(settings: ProjectFile, info: IntegrationInfo, action: ActionInfo, where: Position,
                        findings: Findings) -> None:
-    if runs_on_embedded_engine(info, action):
+    if info.runs_here(action.name):
         return
     if settings.backend.type == "local":
         findings.error("not-native", f"'{action.key}' does not run on the embedded engine (backend type 'local'): "
