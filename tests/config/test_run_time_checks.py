@@ -13,7 +13,7 @@ from tests.config.conftest import ProjectMaker
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.cli.main import cli
 from weavz_flow.config.checks.secret_refs import SecretsCheck
-from weavz_flow.config.validate import validate_project
+from weavz_flow.config.validate import load_valid_project, validate_project
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 WORKSPACE = """\
@@ -79,6 +79,18 @@ def test_a_non_native_action_is_a_warning_on_a_remote_backend(
                                                             "    with: {pageId: p}\n")}, project_file=remote)
     report = validate_project(root, catalog)
     assert report.valid and [(d.code, str(d.position)) for d in report.warnings] == [("not-native", "f.yaml:5:11")]
+
+
+def test_weavz_api_url_makes_the_backend_remote_and_commands_are_not_stopped(
+    make_project: ProjectMaker, catalog: Catalog
+) -> None:
+    root = make_project({"w.yaml": WORKSPACE, "f.yaml": flow("  - id: page\n    uses: notion.createPage\n"
+                                                            "    with: {pageId: p}\n")})
+    # As --api-url or WEAVZ_API_URL make plan, apply and run use a remote backend, validate judges by it too.
+    report = validate_project(root, catalog, environ={"WEAVZ_API_URL": "https://api.weavz.io"})
+    assert report.valid and [d.code for d in report.warnings] == ["not-native"]
+    # A command may be given a remote backend with --api-url: the action is the backend's to refuse, not the config's.
+    assert load_valid_project(root, catalog).flows["f"].steps[0].uses == "notion.createPage"
 
 
 def test_a_catalog_action_of_a_native_integration_that_is_not_native_here(

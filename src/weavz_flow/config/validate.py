@@ -3,11 +3,13 @@ catalog, template and schedule problems. Nothing here prints."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.config.checks.backend_fit import NOT_NATIVE, runs_remote
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.flow_refs import check_flows
 from weavz_flow.config.checks.flow_templates import check_templates
@@ -52,14 +54,15 @@ def validate_project(
 
     ``secrets`` says whether an unset secret reference is an error, a warning or not looked at (the default: the
     commands that read secrets report them themselves); ``environ`` (default the process's) is where variables are
-    looked up."""
+    looked up, ``WEAVZ_API_URL`` among them (a remote backend, as for the commands)."""
     result = read_project(path, cwd=cwd)
     project = result.project
     findings = Findings(list(result.diagnostics))
+    env = os.environ if environ is None else environ
     check_workspaces(project, catalog, findings)
-    check_flows(project, catalog, findings)
+    check_flows(project, catalog, findings, remote=runs_remote(project.settings, env))
     check_templates(project, findings)
-    check_secret_refs(project, secrets, findings, environ)
+    check_secret_refs(project, secrets, findings, env)
     unique = list(dict.fromkeys(findings.items))  # a shared node (YAML alias) can yield one problem twice
     return ValidationReport(sorted(unique, key=sort_key), project, len(result.files))
 
@@ -68,10 +71,13 @@ def load_valid_project(path: Path | str | None, catalog: Catalog, *, cwd: Path |
     """The project, checked as ``validate`` checks it; raises ConfigError with every error when it is not valid.
 
     Commands that act (plan, apply, run, the scheduler) start here, as Terraform plans only a valid configuration:
-    an unknown integration or a broken template is reported with its position before anything reaches a backend."""
+    an unknown integration or a broken template is reported with its position before anything reaches a backend.
+    An action that the project's backend cannot run does not stop it: the command may be given another backend
+    (``--api-url``), and the backend refuses the action itself."""
     report = validate_project(path, catalog, cwd=cwd)
-    if not report.valid:
-        raise ConfigError(report.errors)
+    errors = [d for d in report.errors if d.code != NOT_NATIVE]
+    if errors:
+        raise ConfigError(errors)
     return report.project
 
 

@@ -18,7 +18,8 @@ from weavz_flow.diagnostics import Position
 from weavz_flow.suggest import did_you_mean
 
 
-def check_flows(project: Project, catalog: Catalog, findings: Findings) -> None:
+def check_flows(project: Project, catalog: Catalog, findings: Findings, *, remote: bool = False) -> None:
+    """``remote``: the steps run on a remote backend (else on the embedded engine)."""
     for name, flow in project.flows.items():
         source = project.flow_source(name)
         workspace = project.workspaces.get(flow.workspace)
@@ -37,7 +38,7 @@ def check_flows(project: Project, catalog: Catalog, findings: Findings) -> None:
         for section, steps in (("steps", flow.steps), ("finally", flow.finally_)):
             for index, step in enumerate(steps):
                 _StepCheck(flow, step, (section, index), workspace, ws_source, source, catalog, findings,
-                           project).run()
+                           project, remote).run()
 
 
 def _check_step_ids(flow: FlowFile, source: SourceFile, findings: Findings) -> None:
@@ -94,10 +95,11 @@ class _StepCheck:
         catalog: Catalog,
         findings: Findings,
         project: Project,
+        remote: bool,
     ) -> None:
         self.flow, self.step, self.path = flow, step, path
         self.workspace, self.source, self.catalog, self.findings = workspace, source, catalog, findings
-        self.ws_source, self.settings, self.settings_source = ws_source, project.settings, project.settings_source
+        self.ws_source, self.settings_source, self.remote = ws_source, project.settings_source, remote
 
     def at(self, *rest: str | int) -> Position:
         return self.source.at(*self.path, *rest)
@@ -137,7 +139,7 @@ class _StepCheck:
             return
         settings_damage = self.settings_source.damage if self.settings_source is not None else None
         if settings_damage is None or not settings_damage.touches("backend"):
-            check_step_backend(self.settings, info, action, self.at("uses"), self.findings)
+            check_step_backend(self.remote, info, action, self.at("uses"), self.findings)
         # An 'actions' list with a name the catalog lacks is reported there; it may be this action misspelled.
         if alias_cfg.actions is not None and step.action not in alias_cfg.actions \
                 and all(a in info.actions for a in alias_cfg.actions):
