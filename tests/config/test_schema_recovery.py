@@ -147,3 +147,25 @@ def test_a_broken_project_file_env_does_not_refuse_env_reads(make_project: Proje
     flow = FLOW.replace("text: hi", 'text: "{{ env.STAGE }}"')
     root = make_project({"w.yaml": ws, "f.yaml": flow}, project_file="version: 1\nenv: [STAGE, 9X]\n")
     assert found(root, catalog) == [("weavz-flow.yaml", 2, 14, "invalid-value")]
+
+
+def test_a_key_left_out_of_a_step_that_moved_up_is_still_known_as_left_out(
+    make_project: ProjectMaker, catalog: Catalog
+) -> None:
+    ws = workspace("    integration: slack\n    connection: slack-bot\n")
+    flow = """\
+flow: f
+workspace: main
+steps:
+  - id: gone
+    uses: nope
+  - id: hello
+    uses: slack_bot.send_channel_message
+    with: {channel: C1, text: hi}
+  - id: post
+    uses: slack_bot.send_channel_message
+    with: [channel, C1]
+"""
+    root = make_project({"w.yaml": ws, "f.yaml": flow})
+    # 'post' is the model's second step, its 'with' left out: no "requires 'channel', 'text'" for what it may hold.
+    assert found(root, catalog) == [("f.yaml", 5, 11, "invalid-value"), ("f.yaml", 11, 11, "invalid-value")]

@@ -35,7 +35,12 @@ class Damage:
     stray_key: bool = False  # an unknown top-level key was left out: it may be a misspelled section
 
     def _written(self, path: NodePath) -> NodePath:
-        return self.origin.get(path, path)
+        # The path may end below what the recovered data holds (a key left out): map its longest recorded prefix.
+        for end in range(len(path), 0, -1):
+            prefix = self.origin.get(path[:end])
+            if prefix is not None:
+                return (*prefix, *path[end:])
+        return path
 
     def touches(self, *path: str | int) -> bool:
         """Whether something at, under or above ``path`` had a schema error (and was left out)."""
@@ -88,7 +93,7 @@ def recover(model: type[BaseModel], data: Any, positions: PositionMap, first: Va
         stray = any(len(r) == 1 and r[0] not in known for r in removed)
         damage = Damage(frozenset(removed), origin, _lost_names(data, removed), stray)
         return Recovered(built, current_positions, damage)
-    return Recovered(None, positions, Damage(frozenset(removed or {()})))
+    return Recovered(None, positions, Damage(frozenset({()})))  # nothing of the file can be relied on
 
 
 def _paths_to_remove(exc: ValidationError, positions: PositionMap) -> set[NodePath]:
