@@ -11,7 +11,8 @@ def _action(integration: str, name: str, *fields: InputField) -> ActionInfo:
 
 
 def _integration(name: str, auth: tuple[str, ...], *actions: ActionInfo, native: bool = True) -> IntegrationInfo:
-    return IntegrationInfo(name, auth_types=auth, native=native, actions={a.name: a for a in actions})
+    return IntegrationInfo(name, auth_types=auth, native=native, actions={a.name: a for a in actions},
+                           native_actions=frozenset(a.name for a in actions) if native else frozenset())
 
 
 def req(name: str, type_: str | None = "string") -> InputField:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_every_broken_folder_is_covered() -> None:
 
 
 def test_examples_are_valid() -> None:
-    result = CliRunner().invoke(cli, ["validate", "examples/"])
+    result = CliRunner().invoke(cli, ["validate", "--no-secrets", "examples/"])
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Schedules (cron, time zone):\n"
@@ -87,7 +88,7 @@ def test_examples_use_every_required_piece(full_catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("case", sorted(BROKEN_CASES))
 def test_broken_case_messages(case: str, snapshot: SnapshotAssertion) -> None:
-    result = CliRunner().invoke(cli, ["validate", f"examples/broken/{case}"])
+    result = CliRunner().invoke(cli, ["validate", "--no-secrets", f"examples/broken/{case}"])
     assert result.exit_code == 1
     assert result.output == snapshot
     doc = json.loads(CliRunner().invoke(cli, ["validate", "--json", f"examples/broken/{case}"]).output)
@@ -102,7 +103,7 @@ def test_literal_secret_is_never_echoed() -> None:
 
 
 def test_json_shape() -> None:
-    result = CliRunner().invoke(cli, ["validate", "--json", "examples/broken/unknown-key"])
+    result = CliRunner().invoke(cli, ["validate", "--json", "--no-secrets", "examples/broken/unknown-key"])
     assert json.loads(result.output) == {
         "format_version": 1,
         "valid": False,
@@ -125,3 +126,18 @@ def test_no_project_found(tmp_path: Path) -> None:
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["valid"] is False and doc["diagnostics"][0]["code"] == "project-not-found"
+
+
+def test_examples_have_every_secret_with_demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `make demo` does before `validate`: source demo.env and write the placeholder refresh token.
+    project = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, project, ignore=shutil.ignore_patterns(".weavz-flow", "secrets", "broken"))
+    for line in (EXAMPLES / "demo.env").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            monkeypatch.setenv(name, value)
+    (project / "secrets").mkdir()
+    (project / "secrets" / "sheets-refresh-token").write_text("placeholder\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--secrets", str(project)])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("\nvalid (7 files checked)\n")

@@ -140,5 +140,5 @@ def test_a_bad_cron_names_the_field_at_fault(make_project: ProjectMaker, cron: s
 def test_a_misspelled_time_zone_gets_the_close_names(make_project: ProjectMaker) -> None:
     schedule = "schedule: {cron: '0 9 * * *', timezone: America/New_Yrok}\n"
     (diag,) = read_project(make_project({"w.yaml": WORKSPACE, "f.yaml": FLOW + schedule})).diagnostics
-    assert diag.message.startswith(
-        "'schedule.timezone': unknown time zone 'America/New_Yrok' (did you mean 'America/New_York'")
+    assert diag.message == "'schedule.timezone': unknown time zone 'America/New_Yrok'"
+    assert diag.hint is not None and diag.hint.startswith("did you mean 'America/New_York'")

@@ -28,7 +28,7 @@ def test_scan_reports_syntax_errors_with_the_template_line() -> None:
 
 def test_unknown_filters_are_reported_with_a_suggestion() -> None:
     problem = scan_template("{{ steps.a.output | ojson }}")
-    assert problem == TemplateSyntaxProblem("unknown filter 'ojson' (did you mean 'tojson' or 'join'?)", 1)
+    assert problem == TemplateSyntaxProblem("unknown filter 'ojson'", 1, "did you mean 'tojson' or 'join'?")
 
 
 def test_is_template() -> None:
@@ -77,7 +77,7 @@ finally:
         "steps)",
         "f.yaml:14:15: error: 'item' is only defined in a step with 'for_each'",
         "f.yaml:15:9: error: 'if' must be a template such as \"{{ inputs.enabled }}\" or a boolean",
-        "f.yaml:16:50: error: step 'b' reads its own result",
+        "f.yaml:16:50: error: step 'b' reads its own result (read it from a later step)",
         "f.yaml:20:17: error: template reads step 'b', which may still be running (add 'b' to this step's 'needs')",
         "f.yaml:24:48: error: template reads unknown step 'zz' (did you mean 'z'?)",
         "f.yaml:27:74: error: steps.a has no 'outputs' (did you mean 'output'?)",

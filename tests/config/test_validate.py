@@ -61,12 +61,14 @@ partials:
         "w.yaml:3:77: error: end user 'bob' is not declared in this workspace (declare it under 'end_users')",
         "w.yaml:5:3: error: alias 'slack_bot' uses strategy 'fixed' and 'slack' needs credentials, so it needs a "
         "'connection' (add 'connection: <externalId>' or use strategy 'per_user')",
-        "w.yaml:6:45: error: connection 'slack-bot' is not declared in this workspace",
+        "w.yaml:6:45: error: connection 'slack-bot' is not declared in this workspace (declare it under "
+        "'connections')",
         "w.yaml:7:56: error: integration 'github' has no action 'list_isues' (did you mean 'list_issues'?)",
-        "w.yaml:8:43: error: connection 'gh' is for 'github', not 'kv-store'",
+        "w.yaml:8:43: error: connection 'gh' is for 'github', not 'kv-store' (declare a connection with "
+        "'integration: kv-store')",
         "w.yaml:10:15: error: partial 'p1' refers to alias 'slak_bot', which this workspace does not declare "
         "(did you mean 'slack_bot'?)",
-        "w.yaml:11:61: error: 'title' must be a string, got integer",
+        "w.yaml:11:61: error: 'title' must be a string, got integer (quote it: title: \"...\")",
     ]
 
 
@@ -102,17 +104,21 @@ def test_step_checks(make_project: ProjectMaker, catalog: Catalog) -> None:
     assert errors(root, catalog) == [
         "f.yaml:6:12: error: 'channel' is enforced by partial 'alerts'; the step's value would be silently replaced "
         "(remove 'channel' from the step or from the partial's 'enforced')",
-        "f.yaml:6:49: error: 'unfurl_links' must be a boolean, got string",
+        "f.yaml:6:49: error: 'unfurl_links' must be a boolean, got string (write true or false, without quotes)",
         "f.yaml:8:11: error: alias 'github' uses strategy 'per_user', so the step needs an end user "
         "(set 'end_user' on the step or the flow)",
-        "f.yaml:9:43: error: 'colour' is not an input of 'github.list_issues'",
+        "f.yaml:9:43: error: 'colour' is not an input of 'github.list_issues' (its inputs: 'weavz-flow "
+        "integrations show github list_issues')",
         "f.yaml:11:11: error: 'kv-store.put' requires 'value', which the step does not set "
         "(add it under 'with' or in a default partial)",
-        "f.yaml:12:16: error: partial 'alerts' is for 'slack_bot.send_channel_message', not 'kv.put'",
-        "f.yaml:12:24: error: partial 'nope' is not declared in this workspace",
+        "f.yaml:12:16: error: partial 'alerts' is for 'slack_bot.send_channel_message', not 'kv.put' (remove "
+        "it, or declare a partial for alias 'kv')",
+        "f.yaml:12:24: error: partial 'nope' is not declared in this workspace (declare it under 'partials')",
         "f.yaml:16:15: error: end user 'carol' is not declared in workspace 'main' (declare it under 'end_users')",
-        "f.yaml:17:13: error: 'needs' names step 'e', which is not an earlier step",
-        "f.yaml:20:11: error: integration 'slack' has no action 'delete_everything'",
+        "f.yaml:17:13: error: 'needs' names step 'e', which is not an earlier step (move step 'e' above this "
+        "one, or drop it from 'needs')",
+        "f.yaml:20:11: error: integration 'slack' has no action 'delete_everything' (list its actions with "
+        "'weavz-flow integrations show slack')",
     ]
 
 
@@ -167,9 +173,12 @@ integrations:
     uses: notion.create_page
 """)})
     assert errors(root, full_catalog) == [
+        "f.yaml:5:11: error: 'notion.createPage' does not run on the embedded engine (backend type 'local'): it is "
+        "in the Weavz catalog but not native here (run it on hosted Weavz: in weavz-flow.yaml set backend: "
+        "{type: remote, api_url: https://api.weavz.io, api_key: {env: WEAVZ_API_KEY}})",
         "f.yaml:5:11: error: 'notion.createPage' requires 'pageId', which the step does not set "
         "(add it under 'with' or in a default partial)",
-        "f.yaml:6:19: error: 'title' must be a string, got integer",
+        "f.yaml:6:19: error: 'title' must be a string, got integer (quote it: title: \"...\")",
         "f.yaml:8:11: error: integration 'notion' has no action 'create_page' (did you mean 'createPage'?)",
     ]
 

@@ -115,7 +115,7 @@ def test_plan_apply_and_run_refuse_an_invalid_project_and_list_every_error(proje
         "flow: notify\nworkspace: acme-prod\nsteps:\n  - id: a\n    uses: slack_bot.send_channel_message\n"
         "    with: {text: \"{{ inputs.missing }}\"}\n")
     expected = [
-        "flow.yaml:6:18: error: template reads undeclared input 'missing'",
+        "flow.yaml:6:18: error: template reads undeclared input 'missing' (declare it under the flow's 'inputs')",
         "workspaces/acme-prod.yaml:19:18: error: unknown integration 'kv-stor' (did you mean 'kv-store' or 'kvcore'?)",
     ]
     for args in (("plan",), ("apply", "--auto-approve"), ("run", "notify")):

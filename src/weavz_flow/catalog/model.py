@@ -137,10 +137,16 @@ class IntegrationInfo:
     auth_types: tuple[str, ...] = ()
     native: bool = False  # executable by this engine, not only configurable
     actions: Mapping[str, ActionInfo] = field(default_factory=dict)
+    # Of a native integration, the actions this engine runs; the SDK twin's others are listed but not executable.
+    native_actions: frozenset[str] = frozenset()
 
     @property
     def needs_connection(self) -> bool:
         return bool(self.auth_types)
+
+    def runs_here(self, action: str) -> bool:
+        """Whether the embedded engine executes ``action`` (else NATIVE_ACTION_UNSUPPORTED)."""
+        return action in self.native_actions
 
     def metadata(self, *, summary: bool = False) -> dict[str, Any]:
         """The integration as ``GET /api/v1/integrations`` shows it."""

@@ -13,8 +13,8 @@ for it. Each blob is ``[[actionName, actionDisplayName, [[wireName, type, requir
 (, actionDescription)], ...]``.
 
 The bracketed parts are written only when they hold something, which SDK entries never do, so an SDK cache written
-before they existed reads the same: integration extras ``{"description", "authTypes", "native"}``, field extras
-``{"enum", "default", "displayName"}``. ``key`` names what an overlay file was built from.
+before they existed reads the same: integration extras ``{"description", "authTypes", "native", "nativeActions"}``,
+field extras ``{"enum", "default", "displayName"}``. ``key`` names what an overlay file was built from.
 """
 
 from __future__ import annotations
@@ -158,6 +158,7 @@ class CacheFile:
             auth_types=auth_types(name) if auth_types is not None else tuple(extras.get("authTypes", ())),
             native=bool(extras.get("native", False)),
             actions=actions,
+            native_actions=frozenset(extras.get("nativeActions", ())),
         )
 
 
@@ -182,6 +183,8 @@ def _integration_extras(info: IntegrationInfo) -> dict[str, Any]:
         extras["authTypes"] = list(info.auth_types)
     if info.native:
         extras["native"] = True
+    if info.native_actions:
+        extras["nativeActions"] = sorted(info.native_actions)
     return extras
 
 

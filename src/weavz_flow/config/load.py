@@ -17,6 +17,7 @@ from weavz_flow.config.model.flow import FlowFile
 from weavz_flow.config.model.project_file import PROJECT_FILE_NAME, ProjectFile
 from weavz_flow.config.model.workspace import WorkspaceFile
 from weavz_flow.config.project import FileKind, Project, SourceFile
+from weavz_flow.config.recover import NO_DAMAGE, Recovered, recover
 from weavz_flow.config.schema_errors import diagnostics_from_error
 from weavz_flow.config.yaml_source import PositionMap, parse_yaml
 from weavz_flow.diagnostics import Diagnostic, Position, Severity
@@ -58,9 +59,10 @@ def read_project(path: Path | str | None = None, *, cwd: Path | None = None) -> 
     flows: dict[str, FlowFile] = {}
     workspace_sources: dict[str, SourceFile] = {}
     flow_sources: dict[str, SourceFile] = {}
+    unbuilt: set[str] = set()
     files = [project_path, *config_files(root, settings.include)]
     for file in files[1:]:
-        loaded = _read_config_file(file, display_path(file, cwd), diagnostics)
+        loaded = _read_config_file(file, display_path(file, cwd), diagnostics, unbuilt)
         if loaded is None:
             continue
         source, model = loaded
@@ -69,7 +71,8 @@ def read_project(path: Path | str | None = None, *, cwd: Path | None = None) -> 
         elif isinstance(model, FlowFile):
             _add_unique(model.flow, source, model, flows, flow_sources, "flow", diagnostics)
 
-    project = Project(root, settings, settings_source, workspaces, flows, workspace_sources, flow_sources)
+    project = Project(root, settings, settings_source, workspaces, flows, workspace_sources, flow_sources,
+                      frozenset(unbuilt))
     return ReadResult(project, diagnostics, files)
 
 
@@ -87,14 +90,17 @@ def _read_project_file(
         empty = _error("missing-key", "the project file is empty; write 'version: 1'", Position(display, 1, 1))
         diagnostics.append(empty)
         return source, fallback
-    if doc.diagnostics:
+    if doc.diagnostics and not isinstance(doc.data, dict):
         return source, fallback
-    model = _validate(ProjectFile, doc.data, doc.positions, diagnostics)
-    return source, model if isinstance(model, ProjectFile) else fallback
+    result = _validate(ProjectFile, doc.data, doc.positions, diagnostics)
+    if not isinstance(result.model, ProjectFile):
+        # Not even 'version' holds: keep the defaults, but say that everything of this file may be lost.
+        return SourceFile(source.path, display, FileKind.PROJECT, doc.positions, result.damage), fallback
+    return SourceFile(source.path, display, FileKind.PROJECT, result.positions, result.damage), result.model
 
 
 def _read_config_file(
-    path: Path, display: str, diagnostics: list[Diagnostic]
+    path: Path, display: str, diagnostics: list[Diagnostic], unbuilt: set[str]
 ) -> tuple[SourceFile, WorkspaceFile | FlowFile] | None:
     text = _read_text(path, display, diagnostics)
     if text is None:
@@ -121,21 +127,24 @@ def _read_config_file(
             hint = f"list the project's config files with 'include' in {PROJECT_FILE_NAME} to skip other YAML"
         diagnostics.append(_error("invalid-file", message, start, hint))
         return None
-    source = SourceFile(path.resolve(), display, kind, doc.positions)
     # Duplicate keys and bad tags are already reported; the data keeps the first value, so checking goes on.
     model_type: type[WorkspaceFile | FlowFile] = WorkspaceFile if kind is FileKind.WORKSPACE else FlowFile
-    model = _validate(model_type, doc.data, doc.positions, diagnostics)
-    if model is None:
+    result = _validate(model_type, doc.data, doc.positions, diagnostics)
+    if result.model is None:
+        if kind is FileKind.WORKSPACE and isinstance(doc.data.get("workspace"), str):
+            unbuilt.add(doc.data["workspace"])
         return None
-    return source, model  # type: ignore[return-value]
+    source = SourceFile(path.resolve(), display, kind, result.positions, result.damage)
+    return source, result.model  # type: ignore[return-value]
 
 
-def _validate(model: type[BaseModel], data: Any, positions: PositionMap, diagnostics: list[Diagnostic]) -> Any:
+def _validate(model: type[BaseModel], data: Any, positions: PositionMap, diagnostics: list[Diagnostic]) -> Recovered:
+    """The model of ``data``; on schema errors, every error reported and the model of what is valid."""
     try:
-        return model.model_validate(data)
+        return Recovered(model.model_validate(data), positions, NO_DAMAGE)
     except ValidationError as exc:
         diagnostics.extend(diagnostics_from_error(exc, positions, model))
-        return None
+        return recover(model, data, positions, exc)
 
 
 def _add_unique(

@@ -10,6 +10,7 @@ from pathlib import Path
 from weavz_flow.config.model.flow import FlowFile
 from weavz_flow.config.model.project_file import ProjectFile
 from weavz_flow.config.model.workspace import WorkspaceFile
+from weavz_flow.config.recover import NO_DAMAGE, Damage
 from weavz_flow.config.yaml_source import NodePath, PositionMap
 from weavz_flow.diagnostics import Position
 
@@ -26,6 +27,7 @@ class SourceFile:
     display: str  # as messages name it
     kind: FileKind
     positions: PositionMap
+    damage: Damage = NO_DAMAGE  # what a schema error left out of the model (checks stay quiet about it)
 
     def at(self, *path: str | int) -> Position:
         """Position of the value at ``path`` (or of its nearest ancestor)."""
@@ -50,6 +52,8 @@ class Project:
     flows: Mapping[str, FlowFile] = field(default_factory=dict)
     workspace_sources: Mapping[str, SourceFile] = field(default_factory=dict)
     flow_sources: Mapping[str, SourceFile] = field(default_factory=dict)
+    # Slugs of workspace files too broken to build: flows naming one are not told it is undeclared.
+    unbuilt_workspaces: frozenset[str] = frozenset()
 
     def workspace_source(self, slug: str) -> SourceFile:
         return self.workspace_sources[slug]

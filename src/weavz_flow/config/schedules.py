@@ -40,6 +40,8 @@ def scheduled_flow(flow: FlowFile) -> ScheduledFlow | None:
 
 
 def scheduled_flows(project: Project) -> list[ScheduledFlow]:
-    """Every scheduled flow of the project, by flow name."""
-    found = (scheduled_flow(project.flows[name]) for name in sorted(project.flows))
+    """Every scheduled flow of the project, by flow name; none whose schedule had a schema error (what is left of it
+    would show defaults the file does not say)."""
+    names = [n for n in sorted(project.flows) if not project.flow_source(n).damage.touches("schedule")]
+    found = (scheduled_flow(project.flows[name]) for name in names)
     return [s for s in found if s is not None]

@@ -61,25 +61,36 @@ _TYPE_WORDS = {
 def diagnostics_from_error(
     exc: ValidationError, positions: PositionMap, model: type[BaseModel]
 ) -> list[Diagnostic]:
-    resolved = [_resolve(err, positions) for err in exc.errors(include_url=False, include_input=True)]
-    # A union where one member got further (e.g. a mapping with a bad key) explains the problem better than the
-    # other members' "wrong type" errors at the parent path; drop those.
-    deep_paths = [path for path, _, _ in resolved]
     by_path: dict[NodePath, list[dict[str, Any]]] = {}
     key_errors: list[tuple[NodePath, dict[str, Any]]] = []
-    for path, on_key, err in resolved:
+    for path, on_key, err in _relevant(exc, positions):
         if on_key:
             key_errors.append((path, err))
-            continue
-        if err["type"] in _TYPE_WORDS and any(len(p) > len(path) and p[: len(path)] == path for p in deep_paths):
-            continue
-        by_path.setdefault(path, []).append(err)
+        else:
+            by_path.setdefault(path, []).append(err)
     out: list[Diagnostic] = []
     for path, err in key_errors:
         out.append(_diag("invalid-name", f"invalid name '{path[-1]}': {_describe(err)}", positions.key(path)))
     for path, errors in by_path.items():
         out.extend(_diagnose(path, errors, positions, model))
     return out
+
+
+def error_paths(exc: ValidationError, positions: PositionMap) -> list[tuple[NodePath, bool]]:
+    """The YAML path of each reported error, and whether it names a missing key (for recovery)."""
+    return [(path, err["type"] == "missing") for path, _, err in _relevant(exc, positions)]
+
+
+def _relevant(exc: ValidationError, positions: PositionMap) -> list[tuple[NodePath, bool, dict[str, Any]]]:
+    resolved = [_resolve(err, positions) for err in exc.errors(include_url=False, include_input=True)]
+    # A union where one member got further (e.g. a mapping with a bad key) explains the problem better than the
+    # other members' "wrong type" errors at the parent path; drop those.
+    deep_paths = [path for path, _, _ in resolved]
+    return [
+        (path, on_key, err) for path, on_key, err in resolved
+        if on_key or err["type"] not in _TYPE_WORDS
+        or not any(len(p) > len(path) and p[: len(path)] == path for p in deep_paths)
+    ]
 
 
 def _resolve(err: dict[str, Any], positions: PositionMap) -> tuple[NodePath, bool, dict[str, Any]]:
@@ -96,6 +107,10 @@ def _resolve(err: dict[str, Any], positions: PositionMap) -> tuple[NodePath, boo
             path = candidate
         elif err["type"] in ("missing", "extra_forbidden") and i == len(loc) - 1:
             path = candidate  # the key that is missing (no node) or that is unknown
+    # A model's own check may name the key at fault (ctx 'at_key'): the error is about that key, not the mapping.
+    at_key = (err.get("ctx") or {}).get("at_key")
+    if isinstance(at_key, str) and positions.has((*path, at_key)):
+        path = (*path, at_key)
     return path, False, err
 
 
@@ -148,7 +163,12 @@ def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: typ
         keys = allowed_keys(model, path)
         if 0 < len(keys) <= _MAX_LISTED:
             hint = "write a mapping with keys among " + ", ".join(f"'{k}'" for k in keys)
-    return _diag("invalid-value", f"{_name(path)}: {_describe(err)}", positions.value(path), hint)
+    # A model's own check may name the list item at fault (ctx 'index') and the fix (ctx 'fix').
+    ctx = err.get("ctx") or {}
+    where = positions.value((*path, ctx["index"])) if isinstance(ctx.get("index"), int) else positions.value(path)
+    if isinstance(ctx.get("fix"), str):
+        hint = ctx["fix"]
+    return _diag("invalid-value", f"{_name(path)}: {_describe(err)}", where, hint)
 
 
 def _describe(err: dict[str, Any]) -> str:

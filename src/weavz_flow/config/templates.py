@@ -58,6 +58,7 @@ class TemplateScan:
 class TemplateSyntaxProblem:
     message: str
     line: int  # within the template, from 1
+    hint: str | None = None  # the fix, e.g. "did you mean 'length'?"
 
 
 # Every operator Jinja has: intercepted ones are never folded at compile time (and the runner checks them).
@@ -138,12 +139,13 @@ def scan_template(source: str) -> TemplateScan | TemplateSyntaxProblem:
     except TemplateSyntaxError as exc:
         message = exc.message or "invalid template"
         unknown = re.match(r"No (filter|test) named '([^']+)'", message)
+        hint = None
         if unknown:
             kind, name = unknown.groups()
             known = env.filters if kind == "filter" else env.tests
             hint = did_you_mean(name, known)
-            message = f"unknown {kind} '{name}'" + (f" ({hint})" if hint else "")
-        return TemplateSyntaxProblem(message, exc.lineno or 1)
+            message = f"unknown {kind} '{name}'"
+        return TemplateSyntaxProblem(message, exc.lineno or 1, hint)
     lookups = list(tree.find_all((nodes.Getattr, nodes.Getitem)))
     fields = {id(node.node): _constant_key(node) for node in lookups}
     for node in lookups:

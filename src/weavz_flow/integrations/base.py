@@ -144,4 +144,5 @@ class NativeIntegration:
             auth_types=self.auth_types,
             native=True,
             actions=actions,
+            native_actions=frozenset(self.actions),
         )

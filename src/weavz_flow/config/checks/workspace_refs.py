@@ -31,7 +31,7 @@ def find_integration(
     info = catalog.find(name)
     if info is None:
         findings.error("unknown-integration", f"unknown integration '{name}'", source.at(*path),
-                       did_you_mean(name, catalog.names))
+                       did_you_mean(name, catalog.names) or "list them with 'weavz-flow integrations list'")
     return info
 
 
@@ -64,7 +64,8 @@ def _check_connections(
                 accepted = ", ".join(info.auth_types)
                 findings.warning("connection-type", f"'{info.name}' takes {accepted} connections, not {conn.type}",
                                  source.at("connections", ext_id, "type"))
-        if conn.end_user is not None and conn.end_user not in workspace.end_users:
+        if (conn.end_user is not None and conn.end_user not in workspace.end_users
+                and not source.damage.may_hold(conn.end_user, "end_users")):
             findings.error("unknown-end-user", f"end user '{conn.end_user}' is not declared in this workspace",
                            source.at("connections", ext_id, "end_user"),
                            did_you_mean(conn.end_user, workspace.end_users) or "declare it under 'end_users'")
@@ -77,17 +78,24 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
             conn = workspace.connections.get(cfg.connection)
             where = source.at("integrations", alias, "connection")
             if conn is None:
-                findings.error("unknown-connection", f"connection '{cfg.connection}' is not declared in this workspace",
-                               where, did_you_mean(cfg.connection, workspace.connections))
+                if not source.damage.may_hold(cfg.connection, "connections"):
+                    findings.error("unknown-connection",
+                                   f"connection '{cfg.connection}' is not declared in this workspace", where,
+                                   did_you_mean(cfg.connection, workspace.connections)
+                                   or "declare it under 'connections'")
             elif conn.integration != cfg.integration:
+                fitting = [n for n, c in workspace.connections.items() if c.integration == cfg.integration]
                 findings.error("connection-mismatch",
                                f"connection '{cfg.connection}' is for '{conn.integration}', not '{cfg.integration}'",
-                               where)
+                               where, "connections for it here: " + ", ".join(f"'{n}'" for n in fitting) if fitting
+                               else f"declare a connection with 'integration: {cfg.integration}'")
         if info is None:
             continue
         _check_alias_base_url(workspace, source, alias, cfg, info, findings)
         needs_default = cfg.strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK)
-        if info.needs_connection and needs_default and cfg.connection is None:
+        # A strategy or connection with a schema error was left out: its default would only mislead here.
+        if info.needs_connection and needs_default and cfg.connection is None \
+                and not source.damage.touches("integrations", alias):
             findings.error("connection-required",
                            f"alias '{alias}' uses strategy '{cfg.strategy}' and '{info.name}' needs credentials, "
                            "so it needs a 'connection'",
@@ -96,7 +104,8 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
         for i, action in enumerate(cfg.actions or ()):
             if action not in info.actions:
                 findings.error("unknown-action", f"integration '{info.name}' has no action '{action}'",
-                               source.at("integrations", alias, "actions", i), did_you_mean(action, info.actions))
+                               source.at("integrations", alias, "actions", i), did_you_mean(action, info.actions)
+                               or f"list its actions with 'weavz-flow integrations show {info.name}'")
 
 
 def _check_alias_base_url(
@@ -131,9 +140,11 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
     for name, partial in workspace.partials.items():
         alias_cfg = workspace.integrations.get(partial.alias)
         if alias_cfg is None:
+            if source.damage.may_hold(partial.alias, "integrations"):
+                continue
             findings.error("unknown-alias", f"partial '{name}' refers to alias '{partial.alias}', "
                            "which this workspace does not declare", source.at("partials", name, "alias"),
-                           did_you_mean(partial.alias, workspace.integrations))
+                           did_you_mean(partial.alias, workspace.integrations) or "declare it under 'integrations'")
             continue
         info = catalog.find(alias_cfg.integration)
         if info is None:
@@ -142,7 +153,8 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
             action = info.actions.get(partial.action)
             if action is None:
                 findings.error("unknown-action", f"integration '{info.name}' has no action '{partial.action}'",
-                               source.at("partials", name, "action"), did_you_mean(partial.action, info.actions))
+                               source.at("partials", name, "action"), did_you_mean(partial.action, info.actions)
+                               or f"list its actions with 'weavz-flow integrations show {info.name}'")
                 continue
             inputs: set[str] = set(action.field_names)
             scope = f"action '{info.name}.{action.name}'"
@@ -153,9 +165,12 @@ def _check_partials(workspace: WorkspaceFile, source: SourceFile, catalog: Catal
             where = source.key_at("partials", name, "values", key)
             if key not in inputs:
                 findings.error("unknown-input-key", f"partial key '{key}' is not an input of {scope}", where,
-                               did_you_mean(key, inputs))
-            elif partial.action is not None:
-                field = info.actions[partial.action].field(key)
-                problem = literal_problem(field, value) if field is not None else None
-                if problem:
-                    findings.error("wrong-type", problem, source.at("partials", name, "values", key))
+                               did_you_mean(key, inputs) or f"see 'weavz-flow integrations show {info.name}'")
+                continue
+            # An integration-wide partial's value is wrong only if every action that takes the key refuses it.
+            actions = [info.actions[partial.action]] if partial.action is not None else list(info.actions.values())
+            fields = [f for a in actions if (f := a.field(key)) is not None]
+            problems = [literal_problem(f, value) for f in fields]
+            first = problems[0] if problems else None
+            if first is not None and all(problems):
+                findings.error("wrong-type", first.message, source.at("partials", name, "values", key), first.hint)

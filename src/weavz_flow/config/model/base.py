@@ -107,7 +107,8 @@ class SecretRef(StrictModel):
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretRef:
         if (self.env is None) == (self.file is None):
-            raise PydanticCustomError("secret_ref", "give exactly one of 'env' or 'file'")
+            raise PydanticCustomError("secret_ref", "give exactly one of 'env' or 'file'",
+                                      {"fix": "write {env: NAME} or {file: PATH}"})
         return self
 
     def describe(self) -> str:

@@ -70,7 +70,9 @@ class InputSpec(StrictModel):
     @model_validator(mode="after")
     def _default_has_type(self) -> InputSpec:
         if self.has_default and not value_has_type(self.default, self.type):
-            raise PydanticCustomError("default_type", "default does not match type '{type}'", {"type": self.type.value})
+            raise PydanticCustomError("default_type", "default does not match type '{type}'",
+                                      {"type": self.type.value, "at_key": "default",
+                                       "fix": f"give a default of type '{self.type.value}', or change 'type'"})
         return self
 
 
@@ -120,7 +122,8 @@ class StepConfig(StrictModel):
     @model_validator(mode="after")
     def _max_parallel_needs_for_each(self) -> StepConfig:
         if self.max_parallel is not None and self.for_each is None:
-            raise PydanticCustomError("max_parallel_unused", "'max_parallel' only applies with 'for_each'")
+            raise PydanticCustomError("max_parallel_unused", "'max_parallel' only applies with 'for_each'",
+                                      {"at_key": "max_parallel", "fix": "remove 'max_parallel', or add 'for_each'"})
         return self
 
 
@@ -187,8 +190,7 @@ class ScheduleConfig(StrictModel):
             from zoneinfo import available_timezones
 
             hint = did_you_mean(value, available_timezones()) or "use an IANA name such as 'Europe/Berlin'"
-            raise PydanticCustomError("timezone", "unknown time zone '{tz}' ({hint})", {"tz": value, "hint": hint}) \
-                from None
+            raise PydanticCustomError("timezone", "unknown time zone '{tz}'", {"tz": value, "fix": hint}) from None
         return value
 
 

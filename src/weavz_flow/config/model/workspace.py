@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from weavz_flow.config.model.base import (
@@ -20,6 +20,7 @@ from weavz_flow.config.model.base import (
     Slug,
     StrictModel,
 )
+from weavz_flow.suggest import did_you_mean
 
 
 class ConnectionType(StrEnum):
@@ -67,13 +68,16 @@ class ConnectionConfig(StrictModel):
         if missing:
             raise PydanticCustomError(
                 "credential_missing", "a {type} connection needs {keys}",
-                {"type": self.type.value, "keys": " and ".join(f"'{k}'" for k in missing)},
+                {"type": self.type.value, "keys": " and ".join(f"'{k}'" for k in missing),
+                 "fix": f"add {missing[0]}: {{env: NAME}} (or {{file: PATH}})"},
             )
         extra = [k for k in _ALL_CREDENTIAL_KEYS if k not in required + optional and getattr(self, k) is not None]
         if extra:
             raise PydanticCustomError(
                 "credential_extra", "a {type} connection does not take {keys}",
-                {"type": self.type.value, "keys": " or ".join(f"'{k}'" for k in extra)},
+                {"type": self.type.value, "keys": " or ".join(f"'{k}'" for k in extra), "at_key": extra[0],
+                 "fix": f"remove '{extra[0]}': a {self.type.value} connection takes "
+                        + " and ".join(f"'{k}'" for k in required + optional)},
             )
         return self
 
@@ -118,9 +122,11 @@ class PersistenceSettings(StrictModel):
     @model_validator(mode="after")
     def _external_needs_id(self) -> PersistenceSettings:
         if self.scope is PersistenceScope.EXTERNAL and self.external_id is None:
-            raise PydanticCustomError("external_id_required", "scope 'external' needs an 'external_id'")
+            raise PydanticCustomError("external_id_required", "scope 'external' needs an 'external_id'",
+                                      {"fix": "add external_id: <id>, or use scope 'workspace' or 'end_user'"})
         if self.scope is not PersistenceScope.EXTERNAL and self.external_id is not None:
-            raise PydanticCustomError("external_id_unused", "'external_id' is only used with scope 'external'")
+            raise PydanticCustomError("external_id_unused", "'external_id' is only used with scope 'external'",
+                                      {"at_key": "external_id", "fix": "remove 'external_id', or set scope: external"})
         return self
 
 
@@ -171,15 +177,22 @@ class PartialConfig(StrictModel):
     enforced: list[str] = Field(default_factory=list)
     default: bool = False
 
-    @model_validator(mode="after")
-    def _enforced_keys_have_values(self) -> PartialConfig:
-        missing = [k for k in self.enforced if k not in self.values]
+    @field_validator("enforced")
+    @classmethod
+    def _enforced_keys_have_values(cls, enforced: list[str], info: ValidationInfo) -> list[str]:
+        values = info.data.get("values")
+        if values is None:  # 'values' itself is invalid, and reported
+            return enforced
+        missing = [(i, k) for i, k in enumerate(enforced) if k not in values]
         if missing:
+            index, first = missing[0]
+            hint = did_you_mean(first, values) if len(missing) == 1 else None
             raise PydanticCustomError(
                 "enforced_without_value", "enforced keys need a value in 'values': {keys}",
-                {"keys": ", ".join(f"'{k}'" for k in missing)},
+                {"keys": ", ".join(f"'{k}'" for _, k in missing), "index": index,
+                 "fix": hint or f"add {first}: <value> under 'values', or remove '{first}' from 'enforced'"},
             )
-        return self
+        return enforced
 
 
 PartialName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
