@@ -19,6 +19,7 @@ from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveWorkspace
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.errors import ApiError, WeavzFlowError
+from weavz_flow.plan.deployment import FLOW_KINDS, apply_deployment_change
 from weavz_flow.plan.desired import (
     DesiredAlias,
     DesiredConnection,
@@ -26,7 +27,6 @@ from weavz_flow.plan.desired import (
     DesiredPartial,
     DesiredWorkspace,
 )
-from weavz_flow.plan.deployment import FLOW_KINDS, apply_deployment_change
 from weavz_flow.plan.fingerprints import FingerprintBook
 from weavz_flow.plan.live_state import LiveState
 from weavz_flow.plan.model import Action, Address, Change, ObjectKind, Plan

@@ -4,7 +4,7 @@ objects, under the same lock.
 
 A flow version is content-addressed: its digest is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8)
 of its **version document**: the flow's validated document without its schedule, plus what a worker without the
-checkout needs to run it, the workspace's alias -> integration map and the project's ``env`` allow-list. No path or
+checkout needs to run it, the integration of each alias its steps use and the project's ``env`` allow-list. No path or
 machine enters it, so every checkout of the same content computes the same digest. A schedule (cron, time zone,
 policies, the flow's end user) is its own object, so a cron change is ``~ flow.X/schedule.0`` and leaves the flow's
 version alone.
@@ -28,11 +28,14 @@ import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
-from weavz_flow.config.model.flow import FlowFile
+from weavz_flow.config.model.flow import FlowFile, ScheduleConfig
+from weavz_flow.config.model.project_file import ProjectFile
+from weavz_flow.config.model.workspace import WorkspaceFile
 from weavz_flow.config.project import Project
 from weavz_flow.engine.deployments import Deployment, DeploymentStore
 from weavz_flow.engine.store import DATABASE_URL_ENV, Store
@@ -60,9 +63,27 @@ class DesiredFlow:
 def version_document(project: Project, flow: FlowFile) -> dict[str, Any]:
     """What a worker needs to run ``flow`` without the project: see the module docstring."""
     workspace = project.workspaces.get(flow.workspace)
-    aliases = {alias: cfg.integration for alias, cfg in sorted(workspace.integrations.items())} if workspace else {}
+    declared = workspace.integrations if workspace else {}
+    used = {step.alias for step in flow.all_steps}  # only these: another alias of the workspace is not this flow's
+    aliases = {alias: declared[alias].integration for alias in sorted(used) if alias in declared}
     return {"flow": flow.model_dump(mode="json", by_alias=True, exclude={"schedule"}), "aliases": aliases,
             "env": sorted(project.settings.env)}
+
+
+def project_from_version(document: Mapping[str, Any], root: Path) -> Project:
+    """The inverse of :func:`version_document`: a project holding just that flow and what its run reads (its
+    workspace's aliases, the ``env`` allow-list); ``root`` is where ``file:`` secret references are read from."""
+    flow = FlowFile.model_validate(document["flow"])
+    aliases = {alias: {"integration": integration} for alias, integration in dict(document["aliases"]).items()}
+    workspace = WorkspaceFile.model_validate({"workspace": flow.workspace, "integrations": aliases})
+    settings = ProjectFile.model_validate({"version": 1, "env": list(document["env"])})
+    return Project(root, settings, None, workspaces={flow.workspace: workspace}, flows={flow.name: flow})
+
+
+def schedule_config(schedule: Mapping[str, Any]) -> ScheduleConfig:
+    """A deployed schedule object as the scheduler's policy reads it."""
+    return ScheduleConfig.model_validate({k: schedule[k] for k in ("cron", "timezone", "overlap", "missed", "enabled")
+                                          if k in schedule})
 
 
 def canonical_json(document: Mapping[str, Any]) -> str:
