@@ -19,10 +19,11 @@ from weavz_flow.cli.main import cli
 from weavz_flow.config.load import load_project
 from weavz_flow.engine.deployments import DeploymentStore
 from weavz_flow.plan.apply import apply_plan
-from weavz_flow.plan.deployment import deployment_target, desired_flows
+from weavz_flow.plan.deployment import deployment_target, desired_flows, project_from_version
 from weavz_flow.plan.model import Action, Address, ObjectKind
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
+from weavz_flow.runner import FlowRunner
 from weavz_flow.sensitive import Sensitive
 
 ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None,
@@ -133,6 +134,13 @@ def test_a_flow_target_plans_that_flow_alone(root: Path) -> None:
     assert result.exit_code == 1 and "target flow.nope matches nothing" in result.output
 
 
+def test_a_workspace_target_takes_its_flows_along_and_an_alias_target_does_not(root: Path) -> None:
+    actions, _ = planned(root, PlanRequest(targets=(Address.parse("workspace.lab"),)))
+    assert {FLOW, SCHEDULE} <= set(actions)
+    actions, _ = planned(root, PlanRequest(targets=(Address.parse("workspace.lab/integration.kv"),)))
+    assert set(actions) == {Address("lab"), Address("lab", ObjectKind.ALIAS, "kv")}
+
+
 def test_addresses_of_flows_and_schedules_parse_back() -> None:
     for text in ("flow.open-issues-digest", "flow.open-issues-digest/schedule.0"):
         assert str(Address.parse(text)) == text
@@ -168,3 +176,26 @@ def test_a_remote_backend_without_a_schedule_store_plans_no_flows_and_says_why(t
         assert target is not None and target.url == str(tmp_path / "s.db") and note is None
     finally:
         remote.close()
+
+
+def test_a_version_holds_the_connection_references_its_aliases_use_never_their_values(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = "flow: post\nworkspace: lab\nsteps:\n  - id: say\n    uses: bot.send_channel_message\n" \
+           "    with: {channel: C1, text: hi}\n"
+    root = write_project(tmp_path / "p", {"post": flow}, monkeypatch)
+    lab = root / "workspaces" / "lab.yaml"
+    lab.write_text(lab.read_text(encoding="utf-8") + "  bot: {integration: slack, strategy: fixed, connection: bot}\n"
+                   "connections:\n  bot: {integration: slack, type: SECRET_TEXT, secret: {env: LAB_BOT_TOKEN}}\n"
+                   "  other: {integration: slack, type: SECRET_TEXT, secret: {env: OTHER_TOKEN}}\n",
+                   encoding="utf-8")
+    monkeypatch.setenv("LAB_BOT_TOKEN", "xoxb-never-in-the-store")
+    (desired,) = desired_flows(load_project(root))
+    text = json.dumps(desired.document)
+    assert "LAB_BOT_TOKEN" in text and "xoxb-never-in-the-store" not in text and "OTHER_TOKEN" not in text
+    assert desired.document["aliases"] == {"bot": "slack"}  # kv and http are the workspace's, not this flow's
+    rebuilt = project_from_version(desired.document, tmp_path)
+    runner = FlowRunner(rebuilt, LocalBackend(tmp_path / "state"))
+    try:
+        assert "xoxb-never-in-the-store" in runner._connection_secrets(rebuilt.workspaces["lab"])
+    finally:
+        runner.backend.close()

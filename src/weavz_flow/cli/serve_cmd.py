@@ -100,7 +100,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
             configure_scheduler_logging()
             flows = DeployedFlows(session.store, project.root)  # what apply deployed, not the checkout
             thread = SchedulerThread(build_scheduler(flows, session, concurrency)).start()
-            click.echo(f"Scheduler running for {project.root} (state in {session.store!r}).", err=True)
+            click.echo(f"Scheduler running for {project.root}: schedules from {flows.describe()}.", err=True)
         serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers), on_listening=announce)
     finally:
         # The server has shut down (SIGINT/SIGTERM): no new fires; those running finish first.

@@ -4,10 +4,12 @@ objects, under the same lock.
 
 A flow version is content-addressed: its digest is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8)
 of its **version document**: the flow's validated document without its schedule, plus what a worker without the
-checkout needs to run it, the integration of each alias its steps use and the project's ``env`` allow-list. No path or
-machine enters it, so every checkout of the same content computes the same digest. A schedule (cron, time zone,
-policies, the flow's end user) is its own object, so a cron change is ``~ flow.X/schedule.0`` and leaves the flow's
-version alone.
+checkout needs to run it: the integration of each alias its steps use, the references (never the values) of those
+aliases' connections, which the worker reads from its environment to redact them, and the project's ``env``
+allow-list. No path or machine enters it, so every checkout of the same content computes the same digest (``file:``
+references are read relative to the worker's directory, or its project's). A schedule (cron, time zone, policies,
+the flow's end user) is its own object, so a cron change is ``~ flow.X/schedule.0`` and leaves the flow's version
+alone.
 
 Where the deployment lives (:func:`deployment_target`): a local backend's own engine store (its SQLite file or its
 PostgreSQL ``database_url``); for a remote backend, the store named by ``WEAVZ_FLOW_DATABASE_URL``, the one that
@@ -66,8 +68,16 @@ def version_document(project: Project, flow: FlowFile) -> dict[str, Any]:
     declared = workspace.integrations if workspace else {}
     used = {step.alias for step in flow.all_steps}  # only these: another alias of the workspace is not this flow's
     aliases = {alias: declared[alias].integration for alias in sorted(used) if alias in declared}
-    return {"flow": flow.model_dump(mode="json", by_alias=True, exclude={"schedule"}), "aliases": aliases,
-            "env": sorted(project.settings.env)}
+    # The connections those aliases use, as references only (never values): a worker reads them from its own
+    # environment to redact them from a run's records, as a run from the checkout does.
+    names = sorted({c for alias in aliases if (c := declared[alias].connection) is not None})
+    connections = {n: workspace.connections[n].model_dump(mode="json", by_alias=True, exclude_none=True)
+                   for n in names if workspace is not None and n in workspace.connections}
+    document: dict[str, Any] = {"flow": flow.model_dump(mode="json", by_alias=True, exclude={"schedule"}),
+                                "aliases": aliases, "env": sorted(project.settings.env)}
+    if connections:  # absent when empty, so that flows without connections keep their digest
+        document["connections"] = connections
+    return document
 
 
 def project_from_version(document: Mapping[str, Any], root: Path) -> Project:
@@ -75,7 +85,8 @@ def project_from_version(document: Mapping[str, Any], root: Path) -> Project:
     workspace's aliases, the ``env`` allow-list); ``root`` is where ``file:`` secret references are read from."""
     flow = FlowFile.model_validate(document["flow"])
     aliases = {alias: {"integration": integration} for alias, integration in dict(document["aliases"]).items()}
-    workspace = WorkspaceFile.model_validate({"workspace": flow.workspace, "integrations": aliases})
+    workspace = WorkspaceFile.model_validate({"workspace": flow.workspace, "integrations": aliases,
+                                              "connections": dict(document.get("connections", {}))})
     settings = ProjectFile.model_validate({"version": 1, "env": list(document["env"])})
     return Project(root, settings, None, workspaces={flow.workspace: workspace}, flows={flow.name: flow})
 
@@ -234,7 +245,7 @@ def document_diffs(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     for key in sorted(set(old_flow) | set(new_flow)):
         if old_flow.get(key) != new_flow.get(key):
             diffs.append(AttributeDiff(key, old_flow.get(key), new_flow.get(key)))
-    for key in ("aliases", "env"):
+    for key in ("aliases", "env", "connections"):
         if before.get(key) != after.get(key):
             diffs.append(AttributeDiff(key, before.get(key), after.get(key)))
     return diffs
@@ -310,7 +321,7 @@ def _select(changes: list[Change], unmanaged: list[Address], targets: tuple[Addr
             flow_targets: tuple[Address, ...]) -> tuple[list[Change], list[Address]]:
     """The changes a target names (a flow contains its schedules; a workspace, its flows), and the flow creates a
     chosen schedule needs first."""
-    workspaces = {t.workspace for t in targets if t.kind not in FLOW_KINDS}
+    workspaces = {t.workspace for t in targets if t.kind is ObjectKind.WORKSPACE}
 
     def chosen(change: Change) -> bool:
         d = change.desired
