@@ -1,5 +1,6 @@
-"""plan shows the project's schedules (cron, time zone, "(default)" when omitted) for information only: they are
-never changes, never count in the summary, and never make a saved plan stale."""
+"""plan lists the project's schedules (cron, time zone, "(default)" when omitted) in an informational section. The
+deployed flows and schedules themselves are plan objects (tests/plan/test_deployment.py): they count in the summary,
+and a schedule changed after a plan was saved makes that plan stale."""
 
 from __future__ import annotations
 
@@ -75,16 +76,18 @@ def test_plan_command_lists_schedules_of_targeted_workspaces(project_root: Path,
         '  digest (acme-prod): "0 9 * * 1-5" Europe/Berlin, enabled, overlap skip, missed last\n'
         '  sync (acme-prod): "*/15 * * * *" UTC (default), enabled, overlap skip, missed last\n'
     ) in text
-    assert "Plan: 8 to add, 0 to change, 0 to destroy." in text
+    # 8 backend objects, and the two flows with their schedules for the schedule store.
+    assert "Plan: 12 to add, 0 to change, 0 to destroy." in text
     doc = json.loads(run("plan", "--json").output)
     assert [(s["flow"], s["timezone"], s["timezone_is_default"]) for s in doc["schedules"]] == [
         ("digest", "Europe/Berlin", False), ("sync", "UTC", True),
     ]
-    assert doc["summary"]["add"] == 8
+    assert doc["summary"]["add"] == 12
     assert "Schedules" not in run("plan", "--target", "workspace.acme-staging").output
 
 
-def test_a_changed_schedule_does_not_make_a_saved_plan_stale(project_root: Path, monkeypatch, tmp_path: Path) -> None:
+def test_a_schedule_changed_after_the_plan_was_saved_makes_it_stale(project_root: Path, monkeypatch,
+                                                                    tmp_path: Path) -> None:
     monkeypatch.chdir(project_root)
     (project_root / "flows").mkdir()
     flow_file = project_root / "flows" / "sync.yaml"
@@ -94,7 +97,8 @@ def test_a_changed_schedule_does_not_make_a_saved_plan_stale(project_root: Path,
     flow_file.write_text(FLOW.format(name="sync", schedule='{cron: "0 * * * *", timezone: Asia/Tokyo}'),
                          encoding="utf-8")
     applied = run("apply", str(planfile))
-    assert applied.exit_code == 0, applied.output
+    assert applied.exit_code == 1 and "changed since the plan was made" in applied.output  # the reviewed cron differs
+    assert run("apply", "--auto-approve").exit_code == 0
     again = run("plan", "--detailed-exitcode")
     assert again.exit_code == 0
     assert '  sync (acme-prod): "0 * * * *" Asia/Tokyo, enabled, overlap skip, missed last\n' in again.output

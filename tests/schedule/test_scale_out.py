@@ -100,8 +100,8 @@ def kill_mid_fire(victim: Process, echo_stub: EchoStub, others: list[Process]) -
     def calls() -> list[str]:
         return [r.query["run"] for r in echo_stub.requests if r.query.get("process") == victim.tag]
 
-    logs = "".join(p.output() for p in [victim, *others])
-    assert wait_until(lambda: len(calls()) > KILL_AFTER, timeout=120, every=0.01), logs
+    assert wait_until(lambda: len(calls()) > KILL_AFTER, timeout=120, every=0.01), \
+        "".join(p.output() for p in [victim, *others])
     victim.process.kill()
     victim.process.wait(10)
     return calls()[-1]

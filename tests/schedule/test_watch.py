@@ -82,7 +82,9 @@ def watcher(root: Path, catalog: Catalog) -> Iterator[Watcher]:
 def test_a_save_gives_a_new_plan_and_the_difference_from_the_previous_one(root: Path, watcher: Watcher) -> None:
     first = watcher.cycle()
     assert first.number == 1 and first.trigger == () and first.delta is None
-    assert creates(first) == {Address("lab"), *(alias(a) for a in ("kv", "files", "transform", "http"))}
+    # The flow is a plan object too (deployed to the schedule store by apply).
+    assert creates(first) == {Address("lab"), *(alias(a) for a in ("kv", "files", "transform", "http")),
+                              Address("", ObjectKind.FLOW, "report")}
     assert "#1 initial plan" in render_cycle(first)
 
     workspace_file(root).write_text(workspace_text(extra_kv=1), encoding="utf-8")
@@ -93,7 +95,7 @@ def test_a_save_gives_a_new_plan_and_the_difference_from_the_previous_one(root: 
     text = render_cycle(second)
     assert "#2 project/workspaces/lab.yaml (modified)" in text
     assert "+ workspace.lab/integration.kv1: create (new in this plan)" in text
-    assert "Plan: 6 to add, 0 to change, 0 to destroy." in text
+    assert "Plan: 7 to add, 0 to change, 0 to destroy." in text
 
     # Changing a pending create shows as changed; removing it shows as gone.
     changed = workspace_text(extra_kv=1).replace("  kv1:\n    integration: kv-store\n",
@@ -486,7 +488,7 @@ def test_acceptance_watch_shows_a_new_plan_after_each_save(
             out.until(re.compile(rf"# workspace\.lab/integration\.kv{i} will be created"))
             seen_at, summary = out.until(SUMMARY)
             latencies.append(seen_at - saved_at)
-            expected_add = i - 4 if i >= 5 else 5 + i  # the apply created the workspace and kv1..kv4
+            expected_add = i - 4 if i >= 5 else 6 + i  # the apply created the workspace, kv1..kv4 and the flow
             assert summary == f"Plan: {expected_add} to add, 0 to change, 0 to destroy.", summary
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=DEADLINE_S)

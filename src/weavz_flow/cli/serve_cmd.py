@@ -16,6 +16,7 @@ from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.schedule.service import SchedulerThread, build_scheduler
 from weavz_flow.schedule.session import ScheduleSession, open_schedule_session
+from weavz_flow.schedule.sources import DeployedFlows
 from weavz_flow.server.serve import ServeOptions, log_config, serve
 from weavz_flow.server.settings import SERVICE_KEY_ENV, ServerSettings
 
@@ -97,8 +98,9 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     try:
         if project is not None and session is not None:
             configure_scheduler_logging()
-            thread = SchedulerThread(build_scheduler(project, session, concurrency)).start()
-            click.echo(f"Scheduler running for {project.root} (state in {session.store!r}).", err=True)
+            flows = DeployedFlows(session.store, project.root)  # what apply deployed, not the checkout
+            thread = SchedulerThread(build_scheduler(flows, session, concurrency)).start()
+            click.echo(f"Scheduler running for {project.root}: schedules from {flows.describe()}.", err=True)
         serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers), on_listening=announce)
     finally:
         # The server has shut down (SIGINT/SIGTERM): no new fires; those running finish first.

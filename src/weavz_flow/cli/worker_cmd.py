@@ -1,5 +1,9 @@
 """``weavz-flow worker [PATH]``: run scheduled fires from the PostgreSQL task queue, in the foreground, until SIGINT or
-SIGTERM (then the running fires finish first; a second signal stops at once)."""
+SIGTERM (then the running fires finish first; a second signal stops at once).
+
+A worker runs the flow version each fire was scheduled with, loaded from the store (deployed by ``apply``), so it
+needs no checkout: ``weavz-flow worker --database-url URL`` works in any directory. A PATH (or a project around the
+current directory) is still accepted, to pick the store and backend as the project says."""
 
 from __future__ import annotations
 
@@ -17,13 +21,12 @@ import click
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.project_option import project_option
 from weavz_flow.cli.queue_logging import configure_queue_logging
-from weavz_flow.cli.schedule_cmd import configure_logging
-from weavz_flow.config.validate import load_valid_project
+from weavz_flow.cli.schedule_cmd import configure_logging, open_session
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.schedule.clock import SystemClock
 from weavz_flow.schedule.dispatch import queue_module
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE, FireRunner, worker_name
-from weavz_flow.schedule.session import open_schedule_session
+from weavz_flow.schedule.sources import DeployedFlows
 from weavz_flow.schedule.state import ScheduleState
 
 
@@ -50,7 +53,7 @@ def stop_on_signals() -> Iterator[threading.Event]:
 @project_option("path", positional=True)
 @click.option("--database-url", metavar="URL",
               help="The PostgreSQL store the schedulers use [default: the project's backend database_url, else "
-                   "$WEAVZ_FLOW_DATABASE_URL].")
+                   "$WEAVZ_FLOW_DATABASE_URL]; with it, no project is needed.")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True,
               help="Fires this process runs at once.")
 @click.option("--lease", "lease_s", type=click.FloatRange(min=0.5), default=None, hidden=True,
@@ -61,12 +64,13 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
            stalled_after: float | None) -> None:
     """Run scheduled fires from the task queue of a PostgreSQL store; start as many as you like, on any machine.
 
-    PATH is the project (else found from the current directory). Ctrl-C (or SIGTERM) lets running fires finish; a
+    Flows come from the store (as `weavz-flow apply` deployed them), never from a checkout: PATH (else the project
+    around the current directory) only picks the store and backend; without a project, give --database-url (flows
+    then run on the store's engine, or on WEAVZ_API_URL when set). Ctrl-C (or SIGTERM) lets running fires finish; a
     second one stops at once. One log line per event on stderr."""
     fire_worker = queue_module()
     catalog = load_catalog()
-    project = load_valid_project(path, catalog)
-    session = open_schedule_session(project, database_url=database_url, catalog=catalog)
+    session, project = open_session(path, database_url, catalog)
     try:
         if session.store.dialect != "postgresql":
             raise WeavzFlowError("a worker needs a PostgreSQL store (--database-url or the project's database_url); "
@@ -74,7 +78,8 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
         lease = timedelta(seconds=lease_s) if lease_s is not None else DEFAULT_LEASE
         configure_logging()
         configure_queue_logging()
-        runner = FireRunner(project, ScheduleState(session.store), session.backend, records=session.records,
+        flows = DeployedFlows(session.store, project.root if project is not None else None)
+        runner = FireRunner(flows, ScheduleState(session.store), session.backend, records=session.records,
                             clock=SystemClock(), worker=worker_name(), lease=lease)
         options = fire_worker.QueueOptions(concurrency=concurrency, stalled_after=stalled_after)
         with stop_on_signals() as stop:

@@ -1,7 +1,8 @@
 """The schedules a project declares, as values for display: which flows run on a schedule, with which cron, in which
 time zone (and whether that zone was written or is the UTC default), and with which policies.
 
-Schedules are not backend objects; ``validate`` and ``plan`` list them for information only."""
+``validate`` and ``plan`` list them in this form for information; what apply deploys to the schedule store (and
+plans as ``flow.<name>/schedule.<index>`` objects) is :mod:`weavz_flow.plan.deployment`'s."""
 
 from __future__ import annotations
 

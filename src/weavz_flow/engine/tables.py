@@ -224,6 +224,27 @@ schedule_fires = sa.Table(
     _time("started_at", nullable=True),
     _time("finished_at", nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("flow_digest", sa.String(64), nullable=True),  # the deployed flow version the fire runs (revision 0006)
     sa.Index("ix_schedule_fires_schedule_status", "schedule", "status"),
     sa.Index("ix_schedule_fires_status", "status"),  # recovery scans all schedules for PENDING and RUNNING fires
+)
+
+# Deployed flows (written by apply, read by schedulers and workers): content-addressed versions, never changed once
+# written, and per flow the version deployed now with its schedules (a JSON list of schedule objects).
+flow_versions = sa.Table(
+    "flow_versions", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # sha256 hex of the document's canonical JSON
+    sa.Column("flow", sa.String(200), nullable=False),
+    sa.Column("document", Json, nullable=False),
+    _time("created_at"),
+)
+
+flow_deployments = sa.Table(
+    "flow_deployments", metadata,
+    sa.Column("flow", sa.String(200), primary_key=True),
+    sa.Column("workspace", sa.String(100), nullable=False),
+    sa.Column("digest", sa.String(64), sa.ForeignKey("flow_versions.digest"), nullable=False),
+    sa.Column("schedules", Json, nullable=False),
+    _time("deployed_at"),
+    sa.Column("deployed_by", sa.String(255), nullable=False),
 )

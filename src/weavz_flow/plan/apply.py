@@ -19,6 +19,7 @@ from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveWorkspace
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.errors import ApiError, WeavzFlowError
+from weavz_flow.plan.deployment import FLOW_KINDS, apply_deployment_change
 from weavz_flow.plan.desired import (
     DesiredAlias,
     DesiredConnection,
@@ -125,6 +126,9 @@ class _Runner:
 
     def run(self, change: Change) -> bool:
         """Apply one change; True when a create adopted an existing object."""
+        if change.kind in FLOW_KINDS:  # a deployed flow or schedule: the schedule store, not the backend
+            apply_deployment_change(change, self.plan.deployment)
+            return False
         if change.action is Action.DELETE:
             self._delete(change.kind, change.live)
             return False

@@ -35,6 +35,9 @@ class ObjectKind(StrEnum):
     CONNECTION = "connection"
     ALIAS = "integration"  # a workspace integration; addressed as integration.<alias> like the config key
     PARTIAL = "partial"
+    # Deployed flows (plan/deployment.py): not backend objects but rows of the schedule store, published after them.
+    FLOW = "flow"  # addressed flow.<name>, outside any workspace (flow names are unique in a project)
+    SCHEDULE = "schedule"  # addressed flow.<name>/schedule.<index>
 
     @property
     def order(self) -> int:
@@ -46,13 +49,20 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(ObjectKind)}  # sort keys of eve
 
 @dataclass(frozen=True, slots=True, order=True)
 class Address:
-    """``workspace.acme-prod`` or ``workspace.acme-prod/integration.slack_bot``."""
+    """``workspace.acme-prod`` or ``workspace.acme-prod/integration.slack_bot``; deployed flows are
+    ``flow.open-issues-digest`` and ``flow.open-issues-digest/schedule.0`` (workspace empty; a schedule's name is
+    ``<flow>/<index>``)."""
 
     workspace: str
     kind: ObjectKind = ObjectKind.WORKSPACE
     name: str = ""
 
     def __str__(self) -> str:
+        if self.kind is ObjectKind.FLOW:
+            return f"flow.{self.name}"
+        if self.kind is ObjectKind.SCHEDULE:
+            flow, _, index = self.name.rpartition("/")
+            return f"flow.{flow}/schedule.{index}"
         head = f"workspace.{self.workspace}"
         return head if self.kind is ObjectKind.WORKSPACE else f"{head}/{self.kind.value}.{self.name}"
 
@@ -61,12 +71,15 @@ class Address:
         """The inverse of str(); raises ValueError naming the expected shape."""
         head, _, tail = text.strip().partition("/")
         prefix, _, slug = head.partition(".")
+        if prefix == "flow" and slug:
+            return _parse_flow(text, slug, tail)
         if prefix != "workspace" or not slug:
-            raise ValueError(f"'{text}' is not an address; expected workspace.<slug>[/<kind>.<name>]")
+            raise ValueError(f"'{text}' is not an address; expected workspace.<slug>[/<kind>.<name>] or "
+                             "flow.<name>[/schedule.<index>]")
         if not tail:
             return cls(slug)
         kind_name, _, name = tail.partition(".")
-        kinds = {k.value: k for k in ObjectKind if k is not ObjectKind.WORKSPACE}
+        kinds = {k.value: k for k in ObjectKind if k not in (ObjectKind.WORKSPACE, *_FLOW_KINDS)}
         if kind_name not in kinds or not name:
             raise ValueError(
                 f"'{text}' is not an address; the part after '/' is <kind>.<name> with kind one of "
@@ -78,7 +91,21 @@ class Address:
         """True when ``other`` is this address or lies under it (a workspace contains its objects)."""
         if self.kind is ObjectKind.WORKSPACE:
             return other.workspace == self.workspace
+        if self.kind is ObjectKind.FLOW and other.kind is ObjectKind.SCHEDULE:
+            return other.name.rpartition("/")[0] == self.name
         return self == other
+
+
+_FLOW_KINDS = (ObjectKind.FLOW, ObjectKind.SCHEDULE)
+
+
+def _parse_flow(text: str, flow: str, tail: str) -> Address:
+    if not tail:
+        return Address("", ObjectKind.FLOW, flow)
+    kind_name, _, index = tail.partition(".")
+    if kind_name != "schedule" or not index.isdigit():
+        raise ValueError(f"'{text}' is not an address; the part after '/' of a flow is schedule.<index>")
+    return Address("", ObjectKind.SCHEDULE, f"{flow}/{int(index)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +170,10 @@ class Plan:
     # For display only: the project's schedules (in the targeted workspaces). They are not backend objects, so they
     # are never changes, never count in the summary and never steer apply.
     schedules: tuple[ScheduledFlow, ...] = ()
+    # Why the flow and schedule changes are left out of this plan (no schedule store for this backend), for display.
+    deployment_note: str | None = None
+    # For apply only: where FLOW and SCHEDULE changes are published (plan/deployment.py), None when they are not.
+    deployment: Any = None
 
     @property
     def actionable(self) -> tuple[Change, ...]:

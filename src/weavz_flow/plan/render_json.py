@@ -7,12 +7,14 @@
       "prune": bool,
       "targets": [address, ...],
       "changes": [                              # apply order; no-ops left out
-        {"address": str, "kind": "workspace" | "end_user" | "connection" | "integration" | "partial",
+        {"address": str,                        # flow.<name>, flow.<name>/schedule.<index> for the last two kinds
+         "kind": "workspace" | "end_user" | "connection" | "integration" | "partial" | "flow" | "schedule",
          "action": "create" | "update" | "delete" | "replace",
          "reason": str | null,
          "attributes": [{"name": str, "before": any, "after": any, "sensitive": bool}]}
       ],
       "unmanaged": [address, ...],
+      "deployment_note": str | null,            # why flows and schedules are not in this plan, when they are not
       "summary": {"add": int, "change": int, "destroy": int, "has_changes": bool},
       "schedules": [                            # information only: never changes, not in the summary
         {"flow": str, "workspace": str, "cron": str, "timezone": str,  # IANA name; "UTC" when omitted
@@ -43,6 +45,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "targets": [str(t) for t in plan.targets],
         "changes": [_change(c) for c in plan.actionable],
         "unmanaged": [str(a) for a in plan.unmanaged],
+        "deployment_note": plan.deployment_note,
         "summary": {"add": summary.add, "change": summary.change, "destroy": summary.destroy,
                     "has_changes": not summary.empty},
         "schedules": [schedule_object(s) for s in plan.schedules],

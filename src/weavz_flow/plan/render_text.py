@@ -35,6 +35,8 @@ def render_text(plan: Plan) -> str:
         lines.append("Unmanaged objects (they exist live but not in the config; `--prune` would destroy them):")
         lines.extend(f"  ? {address}" for address in plan.unmanaged)
         lines.append("")
+    if plan.deployment_note:
+        lines.extend([f"Note: {plan.deployment_note}.", ""])
     if plan.schedules:
         lines.extend(schedule_lines(plan.schedules, "Schedules (information only; they are not backend objects):"))
         lines.append("")

@@ -26,6 +26,7 @@ from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secr
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.integrations.registry import load_full_catalog
 from weavz_flow.plan.compute import PlanOptions, compute_plan
+from weavz_flow.plan.deployment import backend_targets, deployment_target, with_deployment
 from weavz_flow.plan.desired import desired_state
 from weavz_flow.plan.fingerprints import STATE_DIR, FingerprintBook, desired_fingerprints
 from weavz_flow.plan.live_state import read_live
@@ -91,11 +92,14 @@ def make_plan(
     desired = desired_state(project, environ=environ)
     book = fingerprint_book(project, backend)
     live = read_live(backend, None if backend.capabilities.credential_fingerprints else book.applied())
-    options = PlanOptions(prune=req.prune, targets=req.targets,
+    options = PlanOptions(prune=req.prune, targets=backend_targets(req.targets),
                           connection_update=backend.capabilities.connection_update, backend=backend.description)
     plan = compute_plan(desired, live, credential_fingerprints=desired_fingerprints(desired, backend, book),
                         options=options)
-    return replace(plan, schedules=_targeted_schedules(project, req.targets))
+    plan = replace(plan, schedules=_targeted_schedules(project, req.targets))
+    # Flows and schedules: published to the schedule store after the backend objects (plan/deployment.py).
+    target, note = deployment_target(backend, environ)
+    return with_deployment(plan, project, target, note, targets=req.targets, prune=req.prune)
 
 
 def _targeted_schedules(project: Project, targets: tuple[Address, ...]) -> tuple[ScheduledFlow, ...]:

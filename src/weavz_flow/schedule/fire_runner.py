@@ -18,11 +18,13 @@ from weavz_flow.backends.protocol import Backend
 from weavz_flow.config.model.flow import Overlap
 from weavz_flow.config.project import Project
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan.deployment import SHORT
 from weavz_flow.runner import FlowRunner, RunRecords, RunTrigger
 from weavz_flow.schedule.clock import Clock
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus
-from weavz_flow.schedule.project_schedules import STALE_AFTER, abandon_reason, schedules_of
+from weavz_flow.schedule.project_schedules import STALE_AFTER
+from weavz_flow.schedule.sources import FlowSource, Runnable, as_source
 from weavz_flow.schedule.state import Begin, ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -37,10 +39,10 @@ def worker_name() -> str:
 
 
 class FireRunner:
-    def __init__(self, project: Project, state: ScheduleState, backend: Backend, *, records: RunRecords | None,
-                 clock: Clock, worker: str, lease: timedelta = DEFAULT_LEASE,
+    def __init__(self, source: FlowSource | Project, state: ScheduleState, backend: Backend, *,
+                 records: RunRecords | None, clock: Clock, worker: str, lease: timedelta = DEFAULT_LEASE,
                  queue_poll: timedelta = DEFAULT_QUEUE_POLL, stale_after: timedelta = STALE_AFTER) -> None:
-        self.project = project
+        self.source = as_source(source)
         self.state = state
         self.backend = backend
         self.records = records
@@ -53,14 +55,17 @@ class FireRunner:
     def run(self, fire: Fire, overlap: Overlap) -> FireStatus:
         """Run ``fire`` once if this call claims it; the fire's status afterwards. Never raises for a flow failure.
 
-        A fire whose schedule this runner's project does not have (or has disabled) is not run here. During a rolling
-        deploy it may belong to another version of the project, so it is left PENDING (the status returned: the
-        queue looks again later, and a worker whose project has the schedule runs it) until it is stale, then
-        abandoned, exactly as a scheduler of this version would (see :meth:`Scheduler._recover`)."""
-        reason = abandon_reason(schedules_of(self.project), fire.schedule)
-        if reason is not None:
-            now = self.clock.now()
-            if self.state.abandon(fire, now, reason, pending_before=now - self.stale_after):
+        The flow run is the one the source gives for the fire's recorded digest (deployed flows: exactly the version
+        the fire was scheduled with). A fire whose schedule the source lacks (or has disabled) is not run. Deployed
+        flows are every process's truth, so it is abandoned at once. A project checkout may be one version of several
+        during a rolling deploy, so there it is left PENDING (the status returned: the queue looks again later, and a
+        worker whose project has the schedule runs it) until it is stale, then abandoned, exactly as a scheduler of
+        this version would (see :meth:`Scheduler._recover`)."""
+        runnable = self.source.runnable(fire.schedule, self.state.digest(fire))
+        if not isinstance(runnable, Runnable):
+            reason, now = runnable, self.clock.now()
+            pending_before = now if self.source.authoritative else now - self.stale_after
+            if self.state.abandon(fire, now, reason, pending_before=pending_before):
                 log.warning("fire %s %s", fire.key, reason)
                 return FireStatus.ABANDONED
             current = self.state.status(fire)  # fresh, or held under a live lease elsewhere, or finished
@@ -74,11 +79,11 @@ class FireRunner:
         heartbeat = _Heartbeat(self, fire)
         heartbeat.start()
         try:
-            return self._run_claimed(fire, overlap)
+            return self._run_claimed(fire, overlap, runnable)
         finally:
             heartbeat.stop()
 
-    def _run_claimed(self, fire: Fire, overlap: Overlap) -> FireStatus:
+    def _run_claimed(self, fire: Fire, overlap: Overlap, runnable: Runnable) -> FireStatus:
         waited = False
         while True:
             decision = self.state.begin(fire, self.worker, overlap, self.clock.now())
@@ -95,8 +100,9 @@ class FireRunner:
                 log.info("fire %s waits for the running fire of %s (overlap: queue)", fire.key, fire.schedule)
                 waited = True
             self.clock.sleep(self.queue_poll.total_seconds())
-        log.info("fire %s started (run %s)", fire.key, fire.run_id)
-        status, error = self._run_flow(fire)
+        version = f", flow version sha256:{runnable.digest[:SHORT]}" if runnable.digest else ""
+        log.info("fire %s started (run %s%s)", fire.key, fire.run_id, version)
+        status, error = self._run_flow(fire, runnable.project)
         self.state.finish(fire, status, self.clock.now(), fire.run_id, error)
         if error:
             log.warning("fire %s finished: %s: %s", fire.key, status.value, error)
@@ -104,8 +110,8 @@ class FireRunner:
             log.info("fire %s finished: %s", fire.key, status.value)
         return status
 
-    def _run_flow(self, fire: Fire) -> tuple[FireStatus, str | None]:
-        runner = FlowRunner(self.project, self.backend, records=self.records)
+    def _run_flow(self, fire: Fire, project: Project) -> tuple[FireStatus, str | None]:
+        runner = FlowRunner(project, self.backend, records=self.records)
         try:
             result = runner.run(fire.schedule, {}, run_id=fire.run_id, trigger=RunTrigger.SCHEDULE)
         except WeavzFlowError as exc:  # the flow could not start (removed, an input or secret missing): no secrets

@@ -41,9 +41,14 @@ class ScheduleEntry:
 
 def schedule_listing(project: Project, now: datetime, count: int = 3) -> list[ScheduleEntry]:
     """Every scheduled flow of ``project`` (by flow name) with its next ``count`` fires strictly after ``now``."""
+    return listing_of(scheduled_flows(project), now, count)
+
+
+def listing_of(schedules: Sequence[ScheduledFlow], now: datetime, count: int = 3) -> list[ScheduleEntry]:
+    """``schedules`` (a project's, or those deployed in a store) with their next ``count`` fires after ``now``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return [_entry(s, now, count) for s in scheduled_flows(project)]
+    return [_entry(s, now, count) for s in schedules]
 
 
 def _entry(schedule: ScheduledFlow, now: datetime, count: int) -> ScheduleEntry:
@@ -64,10 +69,10 @@ def _entry(schedule: ScheduledFlow, now: datetime, count: int) -> ScheduleEntry:
     )
 
 
-def render_listing(entries: Sequence[ScheduleEntry]) -> str:
+def render_listing(entries: Sequence[ScheduleEntry], empty: str = "No scheduled flows in this project.") -> str:
     """One block per schedule: its settings, then its next fires in local time and UTC."""
     if not entries:
-        return "No scheduled flows in this project.\n"
+        return empty + "\n"
     lines: list[str] = []
     for entry in entries:
         lines.append(schedule_line(entry.scheduled))

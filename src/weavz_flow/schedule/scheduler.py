@@ -20,7 +20,8 @@ from weavz_flow.schedule.clock import Clock
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Dispatcher, Fire
 from weavz_flow.schedule.policy import DueFires, due_fires
-from weavz_flow.schedule.project_schedules import STALE_AFTER, abandon_reason, schedules_of
+from weavz_flow.schedule.project_schedules import STALE_AFTER, abandon_reason
+from weavz_flow.schedule.sources import NOT_DEPLOYED, FlowSource, as_source
 from weavz_flow.schedule.state import ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -50,9 +51,9 @@ class TickReport:
 
 
 class Scheduler:
-    def __init__(self, project: Project, state: ScheduleState, dispatcher: Dispatcher, clock: Clock,
+    def __init__(self, source: FlowSource | Project, state: ScheduleState, dispatcher: Dispatcher, clock: Clock,
                  tick: float = DEFAULT_TICK_S, *, redeliver_after: timedelta = DEFAULT_REDELIVER_AFTER) -> None:
-        self.project = project
+        self.source = as_source(source)  # read on every tick: an apply's new schedules need no restart
         self.state = state
         self.dispatcher = dispatcher
         self.clock = clock
@@ -61,7 +62,8 @@ class Scheduler:
 
     def tick(self) -> TickReport:
         now = self.clock.now()
-        schedules = schedules_of(self.project)
+        scheduled = self.source.schedules()
+        schedules = {name: entry.config for name, entry in scheduled.items()}
         submitted: list[Fire] = []
         missed: dict[str, int] = {}
         busy: list[str] = []
@@ -75,7 +77,7 @@ class Scheduler:
                 return decision[-1]
 
             try:
-                fires = self.state.advance(name, decide, now=now)
+                fires = self.state.advance(name, decide, now=now, digest=scheduled[name].digest)
             except Exception as exc:  # one schedule's trouble (its transaction rolled back) must not stop the others
                 failed.append(name)
                 log.error("schedule %s: could not decide its fires: %s", name, self._error_text(exc))
@@ -107,7 +109,8 @@ class Scheduler:
         finishes. ABANDONED is terminal, so versions never flip a fire back and forth: the most two versions can
         disagree on is a stale fire of a schedule the newer configuration dropped, which is not run, as that
         configuration asks. Nothing else of an unknown schedule is touched (its watermark stays), so a rollback
-        resumes it where it stopped, under its missed policy."""
+        resumes it where it stopped, under its missed policy. With the deployed flows as the source (one truth for
+        every process) a fire of a schedule no longer deployed is abandoned at once, unless a live lease holds it."""
         redelivered: list[Fire] = []
         abandoned: list[Fire] = []
         for fire in self.state.undelivered(now, self.redeliver_after):
@@ -115,7 +118,10 @@ class Scheduler:
                 continue
             reason = abandon_reason(schedules, fire.schedule)
             if reason is not None:
-                if self.state.abandon(fire, now, reason, pending_before=now - self.redeliver_after):
+                if self.source.authoritative:  # the deployment is every process's truth: no other version may run it
+                    reason = reason if fire.schedule in schedules else NOT_DEPLOYED
+                pending_before = now if self.source.authoritative else now - self.redeliver_after
+                if self.state.abandon(fire, now, reason, pending_before=pending_before):
                     log.warning("fire %s %s", fire.key, reason)
                     abandoned.append(fire)
                 continue
@@ -127,8 +133,8 @@ class Scheduler:
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set. A tick that fails (the database is unreachable) is logged and tried again on
         the next tick: the state in the store is unchanged by a transaction that did not commit."""
-        log.info("scheduler started: %d schedule(s), a tick every %gs", len(schedules_of(self.project)),
-                 self.tick_s)
+        log.info("scheduler started: %d schedule(s) from %s, a tick every %gs", len(self.source.schedules()),
+                 self.source.describe(), self.tick_s)
         while not stop.is_set():
             try:
                 self.tick()

@@ -12,23 +12,26 @@ from weavz_flow.schedule.dispatch import make_dispatcher
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE, FireRunner, worker_name
 from weavz_flow.schedule.scheduler import Scheduler
 from weavz_flow.schedule.session import ScheduleSession
+from weavz_flow.schedule.sources import DeployedFlows, FlowSource
 from weavz_flow.schedule.state import ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
 
 
-def build_scheduler(project: Project, session: ScheduleSession, concurrency: int = 4, *, worker: bool = True,
-                    lease: timedelta = DEFAULT_LEASE, stalled_after: float | None = None,
+def build_scheduler(source: FlowSource | Project | None, session: ScheduleSession, concurrency: int = 4, *,
+                    worker: bool = True, lease: timedelta = DEFAULT_LEASE, stalled_after: float | None = None,
                     clock: Clock | None = None) -> Scheduler:
-    """A scheduler whose fires run through ``session``'s backend, with their state in its store. ``worker``,
-    ``stalled_after``: see :func:`weavz_flow.schedule.dispatch.make_dispatcher`."""
+    """A scheduler whose fires run through ``session``'s backend, with their state in its store. ``source`` None:
+    the flows deployed in that store (what the CLI runs). ``worker``, ``stalled_after``: see
+    :func:`weavz_flow.schedule.dispatch.make_dispatcher`."""
     clock = clock or SystemClock()
     state = ScheduleState(session.store)
-    runner = FireRunner(project, state, session.backend, records=session.records, clock=clock, worker=worker_name(),
+    flows = source if source is not None else DeployedFlows(session.store)
+    runner = FireRunner(flows, state, session.backend, records=session.records, clock=clock, worker=worker_name(),
                         lease=lease)
     dispatcher = make_dispatcher(session.store, runner, concurrency=concurrency, worker=worker,
                                  stalled_after=stalled_after)
-    return Scheduler(project, state, dispatcher, clock)
+    return Scheduler(flows, state, dispatcher, clock)
 
 
 class SchedulerThread:

@@ -7,21 +7,34 @@ remote backend runs its flows over HTTP and keeps its schedule state in that sam
 
 Run records: the project's ``runs.db`` on SQLite; on PostgreSQL, the same database and schema as the store, so the
 runs made by every machine sharing it are listed together.
+
+Without a project (``weavz-flow worker --database-url URL`` in any directory; ``schedule`` likewise): the store is the
+given URL, else ``WEAVZ_FLOW_DATABASE_URL``; flows run on a remote API when ``WEAVZ_API_URL`` (with
+``WEAVZ_API_KEY``) is set, else on the store's own local engine, whose credentials need ``WEAVZ_FLOW_SECRET_KEY``
+(on SQLite, the ``secret.key`` beside the database file also serves). Run records of a SQLite store go to
+``.weavz-flow/runs.db`` beside it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from weavz_flow.backends.local import STATE_DB_FILE, LocalBackend
 from weavz_flow.backends.protocol import Backend
+from weavz_flow.backends.remote import API_KEY_ENV, API_URL_ENV, RemoteBackend
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
-from weavz_flow.engine.store import Store
+from weavz_flow.engine.credential_cipher import SECRET_KEY_ENV
+from weavz_flow.engine.store import DATABASE_URL_ENV, Store
+from weavz_flow.errors import WeavzFlowError
+from weavz_flow.integrations.registry import load_full_catalog
 from weavz_flow.plan.session import open_backend, project_size_limits, state_dir
 from weavz_flow.runner import RunRecords
+from weavz_flow.sensitive import Sensitive
 
 
 @dataclass
@@ -61,3 +74,39 @@ def open_schedule_session(project: Project, *, database_url: str | None = None,
 def run_records_for(project: Project, store: Store) -> RunRecords:
     """The run records that go with ``store``: its own PostgreSQL database and schema, else the project's runs.db."""
     return RunRecords.for_store(store, project.root)
+
+
+def open_store_session(database_url: str | None, *, environ: Mapping[str, str] | None = None,
+                       catalog: Catalog | None = None) -> ScheduleSession:
+    """A session on a store alone, with no project (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    url = database_url or env.get(DATABASE_URL_ENV) or None
+    if url is None:
+        raise WeavzFlowError(f"no store: give --database-url (or set {DATABASE_URL_ENV}) or run inside a project")
+    store = Store.open(url)
+    try:
+        here = store.sqlite_path.parent if store.sqlite_path is not None else Path.cwd()
+        backend = _store_backend(store, env, catalog)
+        try:
+            records = RunRecords.for_store(store, here)
+        except BaseException:
+            backend.close()
+            raise
+    except BaseException:
+        store.close()
+        raise
+    return ScheduleSession(backend, store, records)
+
+
+def _store_backend(store: Store, env: Mapping[str, str], catalog: Catalog | None) -> Backend:
+    api_url = env.get(API_URL_ENV) or None
+    if api_url is not None:
+        key = env.get(API_KEY_ENV)
+        if not key:
+            raise WeavzFlowError(f"{API_KEY_ENV} is not set; the remote backend at {api_url} needs an API key")
+        return RemoteBackend(api_url, Sensitive(key), catalog=catalog if catalog is not None else load_full_catalog)
+    if store.sqlite_path is None and not env.get(SECRET_KEY_ENV):
+        raise WeavzFlowError(f"{SECRET_KEY_ENV} is not set: without a project, the store's engine needs the key its "
+                             "credentials were encrypted with")
+    state = store.sqlite_path.parent if store.sqlite_path is not None else Path.cwd() / ".weavz-flow"
+    return LocalBackend(state, store=store, catalog=catalog)

@@ -80,11 +80,12 @@ class ScheduleState:
     # -- deciding -------------------------------------------------------------------------------------------------
 
     def advance(self, schedule: str, decide: Callable[[datetime | None], DueFires], *,
-                now: datetime | None = None) -> list[Fire] | None:
+                now: datetime | None = None, digest: str | None = None) -> list[Fire] | None:
         """Decide and record the due fires of ``schedule`` in one transaction; the fires newly inserted, or None when
         another scheduler holds the schedule right now (PostgreSQL; on SQLite the write lock makes them take turns).
 
-        ``now`` stamps the rows (the scheduler passes its clock's time)."""
+        ``now`` stamps the rows (the scheduler passes its clock's time); ``digest`` is the deployed flow version the
+        fires are to run (None: whatever flow the worker's project has under that name)."""
         stamp = format_time(now or SystemClock().now())
         with self.store.write() as conn:
             conn.execute(insert_for(conn, _s).values(schedule=schedule, watermark=None, missed_skipped=0,
@@ -100,7 +101,8 @@ class ScheduleState:
                 fire = Fire(schedule, fire_at)
                 result = conn.execute(insert_for(conn, _f).values(
                     key=fire.key, schedule=schedule, fire_at=format_time(fire.fire_at), status=_PENDING,
-                    run_id=fire.run_id, created_at=stamp).on_conflict_do_nothing(index_elements=[_f.c.key])
+                    run_id=fire.run_id, created_at=stamp, flow_digest=digest)
+                    .on_conflict_do_nothing(index_elements=[_f.c.key])
                     .returning(_f.c.key))
                 if result.first() is not None:  # (rowcount is not reliable for INSERT on every driver)
                     inserted.append(fire)
@@ -210,6 +212,11 @@ class ScheduleState:
         with self.store.read() as conn:
             rows = conn.execute(sa.select(_f.c.schedule, sa.func.max(_f.c.fire_at)).group_by(_f.c.schedule)).all()
         return {schedule: parse_time(at) for schedule, at in rows}
+
+    def digest(self, fire: Fire) -> str | None:
+        """The flow version ``fire`` was scheduled with (None: scheduled from a project, or by an older version)."""
+        with self.store.read() as conn:
+            return conn.execute(sa.select(_f.c.flow_digest).where(_f.c.key == fire.key)).scalar()
 
     def status(self, fire: Fire) -> FireStatus | None:
         with self.store.read() as conn:
