@@ -10,6 +10,7 @@ matter; the next contender then removes it, so a killed apply is recoverable. ``
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import socket
 import threading
@@ -30,6 +31,7 @@ HEARTBEAT_PREFIX = "lock-heartbeat/"
 DEFAULT_LEASE_S = 60.0
 LEASE_ENV = "WEAVZ_FLOW_LOCK_LEASE"  # seconds; undocumented, so tests can recover a killed apply quickly
 _MAX_POLL_S = 2.0
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,12 @@ def kv_lock(channel: StateChannel, timeout_s: float, where: str, lease_s: float 
         yield ticket
     finally:
         beat.stop()
-        with suppress(WeavzFlowError):  # unreachable backend: the lease frees the ticket later
+        try:
             channel.remove_from_list(LOCK_KEY, ticket.value)
             channel.delete(HEARTBEAT_PREFIX + ticket.id)
+        except WeavzFlowError as exc:  # the lease frees the ticket later; say so rather than hide it
+            _log.warning("could not release the apply lock %s on %s (%s); it expires %gs after its last heartbeat",
+                         ticket.id, where, exc.format_message(), lease)
 
 
 def holders(channel: StateChannel) -> list[Ticket]:
