@@ -185,6 +185,8 @@ def test_interrupted_create_is_adopted_without_duplicates(project_root, backend)
     assert apply_plan(replace(plan, changes=half), backend).ok
     result = apply_plan(plan, backend, book=fingerprint_book(project, backend))
     assert result.ok, result.error
+    # What the first run made is adopted, not added a second time: the two runs' additions sum to the objects.
+    assert result.counts() == (len(plan.actionable) - len(half), 0, 0, len(half))
     assert not make_plan(project, backend).has_changes
     assert len(backend.list_workspaces()) == 2
     assert len(backend.list_connections()) == 1

@@ -14,7 +14,7 @@ from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.backends.live import LiveWorkspace
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.specs import AliasSpec, WorkspaceSpec
-from weavz_flow.errors import ApiError
+from weavz_flow.errors import ApiError, WeavzFlowError
 
 STATE_ALIAS = "weavz_flow_state"
 STATE_WORKSPACE = "weavz-flow-state"
@@ -82,6 +82,11 @@ class StateChannel:
             try:
                 workspace = self._backend.create_workspace(WorkspaceSpec(self.workspace, "weavz-flow state"))
             except ApiError as exc:
+                if exc.status == 403:
+                    raise WeavzFlowError(
+                        f"cannot create the state workspace '{self.workspace}' ({exc.format_message()}); an API key "
+                        "scoped to some workspaces keeps weavz-flow's state in one of them: set `state: {workspace: "
+                        "SLUG}` in weavz-flow.yaml") from None
                 if exc.status != 409:
                     raise
                 workspace = self._find_workspace()
