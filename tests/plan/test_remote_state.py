@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.backends.kv_lock import LOCK_KEY, holders
 from weavz_flow.backends.kv_state import STATE_ALIAS, STATE_WORKSPACE
 from weavz_flow.backends.remote import RemoteBackend
+from weavz_flow.catalog.sdk_cache import default_cache_dir
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.apply import apply_plan
 from weavz_flow.plan.model import Action
@@ -60,9 +62,12 @@ def env_for(root: Path, account: Account, **extra: str) -> dict[str, str]:
     home, tmp = root.parent / "home", root.parent / "tmp"
     home.mkdir(exist_ok=True)
     tmp.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEAVZ_", "TEST_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEAVZ_", "TEST_", "XDG_"))}
     env.update(HOME=str(home), TMPDIR=str(tmp), WEAVZ_API_URL=account.url, WEAVZ_API_KEY=account.api_key,
-               TEST_SLACK_TOKEN=TOKEN, WEAVZ_FLOW_LOCK_LEASE=LEASE_S, PYTHONUNBUFFERED="1", **extra)
+               TEST_SLACK_TOKEN=TOKEN, WEAVZ_FLOW_LOCK_LEASE=LEASE_S, PYTHONUNBUFFERED="1",
+               # The SDK catalog cache (integration metadata, no state) as a CI cache restore would bring it:
+               # without it each fresh HOME spends its first seconds extracting the catalog.
+               WEAVZ_FLOW_CACHE_DIR=str(default_cache_dir()), **extra)
     return env
 
 
@@ -292,22 +297,27 @@ def test_a_killed_apply_leaves_a_lock_that_force_unlock_removes_and_the_lease_re
     assert "Apply complete! Resources: 7 added, 0 changed, 0 destroyed." in finished.stdout
     assert live_counts(account) == CONVERGED
 
-    # Killed again, after a change of secret and before the next change: the next apply waits out the lease
-    # (no force-unlock this time) and finishes.
+    # Killed again, in the middle of a create-before-destroy (its stand-in made): the next apply waits out the
+    # lease (no force-unlock this time) and finishes; the stand-in shows as once managed, and --prune removes it.
     env_a["TEST_SLACK_TOKEN"] = env_b["TEST_SLACK_TOKEN"] = "xoxb-remote-state-2"
-    (a / "workspaces" / "acme-staging.yaml").write_text(STAGING + "  kv2:\n    integration: kv-store\n")
-    (b / "workspaces" / "acme-staging.yaml").write_text(STAGING + "  kv2:\n    integration: kv-store\n")
-    proc = start(a, {**env_a, "WEAVZ_FLOW_TEST_APPLY_DELAY": "30"}, "apply", "--auto-approve")
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("[1/2]") and line.rstrip().endswith("done"):
-            break
+    proc = start(a, {**env_a, "WEAVZ_FLOW_TEST_APPLY_DELAY": "60"}, "apply", "--auto-approve")
+    while not any("--next-" in name for name in live_counts(account)["connections"]):
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     recovered = cli(b, env_b, "apply", "--auto-approve", "--lock-timeout", "60")
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
-    assert "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." in recovered.stdout
-    assert cli(b, env_b, "plan", "--detailed-exitcode").returncode == 0
+    assert "Apply complete! Resources: 1 added, 0 changed, 1 destroyed." in recovered.stdout
+    [stand_in] = [n for n in live_counts(account)["connections"] if "--next-" in n]
+    shown = cli(b, env_b, "plan", "--detailed-exitcode")
+    assert shown.returncode == 0, shown.stdout  # unmanaged objects are not changes
+    assert (f"? workspace.acme-prod/connection.{stand_in}  (managed by this project before; removed from the "
+            "configuration)") in shown.stdout
+    pruned = cli(b, env_b, "apply", "--auto-approve", "--prune")
+    assert "Apply complete! Resources: 0 added, 0 changed, 1 destroyed." in pruned.stdout, pruned.stdout
+    assert live_counts(account) == CONVERGED
+    assert cli(a, env_a, "plan", "--detailed-exitcode").returncode == 0
     backend = remote(account)
     try:
         assert holders(backend.state) == [] and backend.state.get(LOCK_KEY) == []
