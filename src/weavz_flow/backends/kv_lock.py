@@ -63,7 +63,7 @@ def kv_lock(channel: StateChannel, timeout_s: float, where: str, lease_s: float 
     """Hold the lock for the ``with`` body; raises LockHeldError (naming the holder) after ``timeout_s``."""
     lease = lease_s if lease_s is not None else lease_seconds()
     ticket = Ticket(uuid.uuid4().hex[:12], _holder(), datetime.now(UTC).isoformat(timespec="seconds"))
-    beat = _Heartbeat(channel, ticket.id, interval_s=min(5.0, lease / 4))
+    beat = _Heartbeat(channel, ticket.id, interval_s=lease / 6)  # five beats may go missing before it is stale
     beat.beat()  # before joining the queue, so that nobody sees the new ticket without a heartbeat
     beat.start()
     try:
