@@ -85,8 +85,17 @@ def test_changed_secret_replaces_when_backend_cannot_update_credentials():
     plan = compute_plan(desired(), converged_live(), credential_fingerprints={CONN: "fp-2"},
                         options=PlanOptions(connection_update=False))
     by = {str(c.address): c for c in plan.changes}
-    assert by[str(CONN)].action is Action.REPLACE
-    # The alias pointing at the replaced connection must be re-pointed at the new one.
+    assert by[str(CONN)].action is Action.REPLACE and by[str(CONN)].create_before_destroy
+    # Create before destroy moves the alias on it inside the connection's change: no change of its own.
+    assert by["workspace.acme-prod/integration.slack_bot"].action is Action.NO_OP
+
+
+def test_replace_of_an_immutable_attribute_re_points_the_alias():
+    live = converged_live()
+    live = replace(live, connections=tuple(replace(c, type="BASIC_AUTH") for c in live.connections))
+    plan = compute_plan(desired(), live, credential_fingerprints=FINGERPRINTS, options=PlanOptions())
+    by = {str(c.address): c for c in plan.changes}
+    assert by[str(CONN)].action is Action.REPLACE and not by[str(CONN)].create_before_destroy
     alias = by["workspace.acme-prod/integration.slack_bot"]
     assert alias.action is Action.UPDATE and alias.reason == f"its connection {CONN} is replaced"
 

@@ -3,8 +3,9 @@
 Wire names live here only. Error bodies ``{error, code, details}`` come back as ApiError with the same code and
 status. Reads: workspaces and connections once each (paged by 100), then three GETs per workspace (its integrations,
 partials and end users), since the Weavz API has no combined call. Hosted Weavz cannot update a stored credential or
-report credential fingerprints, so the plan replaces a connection whose secret changed and keeps fingerprints in its
-local state file. Concurrent applies are serialized by a lock file per API URL on this machine only.
+report credential fingerprints, so the plan replaces a connection whose secret changed and keeps fingerprints in the
+state it keeps on the backend itself (kv_state.py). Concurrent applies, from any machine, are serialized by a lock
+in that same state (kv_lock.py). The reserved state alias, and the reserved state workspace, are never listed.
 
 A workspace's id is looked up by slug once per backend instance (one paged list), not on every execute; a 404 for
 that id drops it and reads the list again once. The API has no dry-run endpoint: :meth:`RemoteBackend.preview`
@@ -13,8 +14,6 @@ rebuilds the engine's steps client-side (backends/remote_preview.py).
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,8 @@ import httpx
 
 from weavz_flow.backends.errors import BackendUnavailableError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
-from weavz_flow.backends.file_lock import file_lock
+from weavz_flow.backends.kv_lock import kv_lock
+from weavz_flow.backends.kv_state import STATE_ALIAS, STATE_WORKSPACE, StateChannel
 from weavz_flow.backends.live import (
     LiveAlias,
     LiveConnection,
@@ -62,17 +62,23 @@ class RemoteBackend:
         timeout_s: float = 310.0,
         lock_dir: Path | None = None,
         connection_update: bool = False,
+        state_workspace: str = STATE_WORKSPACE,
         transport: httpx.BaseTransport | None = None,
         catalog: Catalog | Callable[[], Catalog] | None = None,
     ) -> None:
         """``catalog`` (or a loader, called on the first dry run) gives action defaults and which integrations need
-        a connection to :meth:`preview`; without it the preview says what it could not know."""
+        a connection to :meth:`preview`; without it the preview says what it could not know. ``state_workspace``
+        holds weavz-flow's own state and lock (``lock_dir`` is no longer used: the lock lives with the backend)."""
         self._url = api_url.rstrip("/")
         self._client = httpx.Client(
             base_url=self._url, timeout=timeout_s, transport=transport,
             headers={"Authorization": f"Bearer {api_key.reveal()}"},
         )
-        self._lock_dir = lock_dir or Path(tempfile.gettempdir()) / "weavz-flow-locks"
+        self._api_key = api_key
+        self._state = StateChannel(self, state_workspace)
+        # The reserved workspace is weavz-flow's, not the project's: hidden. A project workspace named as the state
+        # workspace (a scoped key's) stays listed; only the reserved alias in it is hidden.
+        self._hidden_workspace = state_workspace if state_workspace == STATE_WORKSPACE else None
         self._connection_update = connection_update
         self._round_trips = 0
         self._catalog_source = catalog
@@ -122,6 +128,10 @@ class RemoteBackend:
     # -- reads ----------------------------------------------------------------------------------------------------
 
     def list_workspaces(self) -> list[LiveWorkspace]:
+        return [w for w in self.all_workspaces() if w.slug != self._hidden_workspace]
+
+    def all_workspaces(self) -> list[LiveWorkspace]:
+        """Every workspace, the reserved state workspace included."""
         found = [_workspace(w) for w in self._pages("/api/v1/workspaces", "workspaces")]
         self._workspace_ids = {w.slug: w for w in found}
         return found
@@ -133,8 +143,9 @@ class RemoteBackend:
         aliases = self._request("GET", f"/api/v1/workspaces/{workspace.id}/integrations").get("integrations", [])
         partials = self._request("GET", "/api/v1/partials", params={"workspaceId": workspace.id}).get("partials", [])
         users = self._pages("/api/v1/end-users", "endUsers", {"workspaceId": workspace.id})
-        return WorkspaceSnapshot(workspace, tuple(_alias(a) for a in aliases),
-                                 tuple(_partial(p) for p in partials), tuple(_end_user(e) for e in users))
+        return WorkspaceSnapshot(workspace, tuple(_alias(a) for a in aliases if a.get("alias") != STATE_ALIAS),
+                                 tuple(_partial(p) for p in partials if p.get("integrationAlias") != STATE_ALIAS),
+                                 tuple(_end_user(e) for e in users))
 
     def snapshots(self, workspaces: Sequence[LiveWorkspace]) -> list[WorkspaceSnapshot]:
         return [self.snapshot(w) for w in workspaces]
@@ -269,7 +280,7 @@ class RemoteBackend:
     def _workspace_by_slug(self, slug: str) -> LiveWorkspace:
         found = self._workspace_ids.get(slug)
         if found is None:
-            self.list_workspaces()
+            self.all_workspaces()
             found = self._workspace_ids.get(slug)
         if found is None:
             raise ApiError(ErrorCode.NOT_FOUND, f"Workspace '{slug}' not found on {self._url}")
@@ -289,10 +300,18 @@ class RemoteBackend:
 
     # -- coordination ---------------------------------------------------------------------------------------------
 
+    @property
+    def state(self) -> StateChannel:
+        """weavz-flow's own state on this backend (kv-store under the reserved alias)."""
+        return self._state
+
+    def state_key_material(self) -> Sensitive[str]:
+        """The API key, as the fingerprint key's last resort (see plan/fingerprints.py); never sent anywhere."""
+        return self._api_key
+
     @contextmanager
     def lock(self, timeout_s: float = 30.0) -> Iterator[None]:
-        name = hashlib.sha256(self._url.encode("utf-8")).hexdigest()[:16] + ".lock"
-        with file_lock(self._lock_dir / name, timeout_s, self._url):
+        with kv_lock(self._state, timeout_s, self._url):
             yield
 
     def close(self) -> None:

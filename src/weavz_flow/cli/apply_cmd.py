@@ -17,7 +17,14 @@ from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.apply import ApplyError, ApplyEvent, ApplyPhase, apply_plan
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.saved import check_still_valid, load_plan
-from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan, open_backend, parse_targets
+from weavz_flow.plan.session import (
+    PlanRequest,
+    fingerprint_book,
+    make_plan,
+    open_backend,
+    parse_targets,
+    state_notes,
+)
 
 # Test hook: seconds to sleep between applied objects, so a test can interrupt an apply at a chosen point.
 DELAY_ENV = "WEAVZ_FLOW_TEST_APPLY_DELAY"
@@ -30,7 +37,8 @@ DELAY_ENV = "WEAVZ_FLOW_TEST_APPLY_DELAY"
 @click.option("--prune", is_flag=True, help="Destroy live objects the config does not declare.")
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS", help="Limit the apply to this address.")
 @click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
-@click.option("--lock-timeout", default=30.0, show_default=True, help="Seconds to wait for another apply's lock.")
+@click.option("--lock-timeout", default=30.0, show_default=True,
+              help="Seconds to wait for another apply's lock (0: refuse at once, naming its holder).")
 def apply(planfile: Path | None, project_path: Path | None, auto_approve: bool, prune: bool,
           targets: tuple[str, ...], api_url: str | None, lock_timeout: float) -> None:
     """Apply the changes `weavz-flow plan` shows; a saved plan applies only while it is still exact."""
@@ -47,7 +55,10 @@ def apply(planfile: Path | None, project_path: Path | None, auto_approve: bool, 
     backend = open_backend(project, api_url=api_url, catalog=catalog)
     try:
         with backend.lock(lock_timeout):
-            plan = make_plan(project, backend, request)
+            book = fingerprint_book(project, backend)
+            plan = make_plan(project, backend, request, book=book)
+            for note in state_notes(book):
+                click.echo(note, err=True)
             if saved is not None:
                 check_still_valid(saved, plan, backend.identity)
             else:
@@ -59,14 +70,14 @@ def apply(planfile: Path | None, project_path: Path | None, auto_approve: bool, 
             if saved is None and not auto_approve:
                 click.confirm("\nApply these changes?", abort=True)
             click.echo("")
-            result = apply_plan(plan, backend, book=fingerprint_book(project, backend), on_event=_progress,
-                                between=_delay())
+            result = apply_plan(plan, backend, book=book, on_event=_progress, between=_delay())
     finally:
         backend.close()
     if not result.ok:
         raise ApplyError(result)
-    s = plan.summary
-    click.echo(f"\nApply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed.")
+    added, changed, destroyed, adopted = result.counts()
+    tail = f", {adopted} adopted" if adopted else ""
+    click.echo(f"\nApply complete! Resources: {added} added, {changed} changed, {destroyed} destroyed{tail}.")
 
 
 def _progress(event: ApplyEvent) -> None:

@@ -16,7 +16,7 @@ from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_markdown import render_markdown
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.saved import save_plan
-from weavz_flow.plan.session import PlanRequest, make_plan, open_backend, parse_targets
+from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan, open_backend, parse_targets, state_notes
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {"text": render_text, "json": render_json, "markdown": render_markdown}
 
@@ -41,11 +41,14 @@ def plan(path: Path | None, output_format: str | None, as_json: bool, detailed_e
     project = load_valid_project(path, catalog)
     backend = open_backend(project, api_url=api_url, catalog=catalog)
     try:
-        result = make_plan(project, backend, PlanRequest(prune=prune, targets=parse_targets(targets)))
+        book = fingerprint_book(project, backend)
+        result = make_plan(project, backend, PlanRequest(prune=prune, targets=parse_targets(targets)), book=book)
         if out is not None:
             save_plan(result, out, project_root=project.root, backend_identity=backend.identity)
     finally:
         backend.close()
+    for note in state_notes(book):  # on stderr: --json and --format markdown output stay one document
+        click.echo(note, err=True)
     click.echo(RENDERERS[chosen](result), nl=False)
     if out is not None and chosen == "text":
         click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: weavz-flow apply {out}")

@@ -3,6 +3,14 @@
 Creates, updates and replaces run parents first (workspace, end user, connection, alias, partial); deletes run after
 them, children first. Progress is reported as :class:`ApplyEvent` values to a callback; nothing is printed here.
 
+A connection replaced create-before-destroy (its secret changed on a backend that cannot update one) goes: a
+stand-in ``<externalId>--next-<random>`` with the new secret, every alias on the old connection moved to it, the old
+one deleted, the real one created under its own externalId, the aliases moved back, the stand-in deleted. An alias
+never points at a deleted connection; a run killed midway leaves at worst a stand-in, listed as unmanaged.
+
+With a :class:`FingerprintBook` the project's state (fingerprints, managed addresses) is written after every change,
+so a killed apply leaves the state true to what was done.
+
 Every step is safe to repeat after an apply was killed: a create that meets 409 (the object was made by the killed
 run) re-reads the object by natural key, adopts it and updates it to the desired values; a delete that meets 404
 counts as done. So the next plan shows exactly what is left, and the next apply converges with no duplicates.
@@ -10,8 +18,10 @@ counts as done. So the next plan shows exactly what is left, and the next apply 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as replaced
 from enum import StrEnum
 from typing import Any
 
@@ -54,10 +64,29 @@ class ApplyResult:
     failed: Change | None = None
     error: WeavzFlowError | None = None
     remaining: tuple[Change, ...] = ()  # not attempted because of the failure
+    adopted: tuple[Change, ...] = ()  # creates that found the object made already (by an interrupted run)
 
     @property
     def ok(self) -> bool:
         return self.failed is None
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """(added, changed, destroyed, adopted) of what was applied: an adopted create is not an addition."""
+        added = changed = destroyed = 0
+        adopted = {c.address for c in self.adopted}
+        for c in self.applied:
+            if c.address in adopted:
+                continue
+            if c.action is Action.CREATE:
+                added += 1
+            elif c.action is Action.UPDATE:
+                changed += 1
+            elif c.action is Action.DELETE:
+                destroyed += 1
+            elif c.action is Action.REPLACE:
+                added += 1
+                destroyed += 1
+        return added, changed, destroyed, len(adopted)
 
 
 class ApplyError(WeavzFlowError):
@@ -84,24 +113,32 @@ def apply_plan(
 ) -> ApplyResult:
     """Apply every actionable change of ``plan``; a plan without changes makes no backend call at all.
 
-    ``between`` runs after each change (tests use it to position an interruption).
+    ``between`` runs after each change and between the steps of a create-before-destroy replace (tests use it to
+    position an interruption, or to check that aliases keep working).
     """
     emit = on_event or (lambda _event: None)
     todo = plan.actionable
-    runner = _Runner(plan, backend, book, plan.prior if isinstance(plan.prior, LiveState) else LiveState())
+    runner = _Runner(plan, backend, book, plan.prior if isinstance(plan.prior, LiveState) else LiveState(),
+                     between or (lambda: None))
     applied: list[Change] = []
+    adopted_changes: list[Change] = []
+    if todo and book is not None:  # what is converged already is managed by this project too
+        book.manage(c.address for c in plan.changes if c.action is Action.NO_OP)
     for index, change in enumerate(todo, start=1):
         emit(ApplyEvent(change, ApplyPhase.STARTED, index, len(todo)))
         try:
             adopted = runner.run(change)
+            runner.settle(change)
         except WeavzFlowError as exc:
             emit(ApplyEvent(change, ApplyPhase.FAILED, index, len(todo), exc))
-            return ApplyResult(tuple(applied), change, exc, tuple(todo[index:]))
+            return ApplyResult(tuple(applied), change, exc, tuple(todo[index:]), tuple(adopted_changes))
         applied.append(change)
+        if adopted:
+            adopted_changes.append(change)
         emit(ApplyEvent(change, ApplyPhase.ADOPTED if adopted else ApplyPhase.DONE, index, len(todo)))
         if between is not None and index < len(todo):
             between()
-    return ApplyResult(tuple(applied))
+    return ApplyResult(tuple(applied), adopted=tuple(adopted_changes))
 
 
 @dataclass
@@ -110,6 +147,7 @@ class _Runner:
     backend: Backend
     book: FingerprintBook | None
     prior: LiveState
+    between: Callable[[], None]
     workspaces: dict[str, str] = field(default_factory=dict)  # slug -> id
     connections: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, externalId) -> id
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, alias) -> id
@@ -132,6 +170,9 @@ class _Runner:
         if change.action is Action.DELETE:
             self._delete(change.kind, change.live)
             return False
+        if change.action is Action.REPLACE and change.create_before_destroy:
+            self._replace_connection_first(change)
+            return False
         if change.action is Action.REPLACE:
             self._delete(change.kind, change.live)
             return self._create(change)
@@ -139,6 +180,58 @@ class _Runner:
             return self._create(change)
         self._update(change.kind, change.live_id or "", change.desired, change.address)
         return False
+
+    def settle(self, change: Change) -> None:
+        """Record in the project's state that ``change`` is done (written at once: a kill leaves it true)."""
+        if self.book is None:
+            return
+        if change.action is Action.DELETE:
+            self.book.release(change.address)
+        else:
+            self.book.manage([change.address])
+        self.book.flush()
+
+    # -- create before destroy -------------------------------------------------------------------------------------
+
+    def _replace_connection_first(self, change: Change) -> None:
+        d: DesiredConnection = change.desired
+        old: LiveConnection = change.live
+        users = [a for s in self.prior.snapshots.values() for a in s.aliases if a.connection_id == old.id]
+        spec = self._connection_spec(d)
+        stand_in_id = f"{d.external_id}--next-{uuid.uuid4().hex[:6]}"
+        stand_in_address = replaced(change.address, name=stand_in_id)
+        stand_in = self.backend.create_connection(replaced(spec, external_id=stand_in_id))
+        self._remember(stand_in_address, stand_in)
+        self.between()
+        self._repoint(users, stand_in.id)
+        self._delete(ObjectKind.CONNECTION, old)
+        self._flush()
+        self.between()
+        real = self.backend.create_connection(spec)
+        self._record(change.address, real)
+        self._flush()
+        self.between()
+        self._repoint(users, real.id)
+        self._delete(ObjectKind.CONNECTION, stand_in)
+        if self.book is not None:
+            self.book.release(stand_in_address)
+
+    def _remember(self, address: Address, connection: LiveConnection) -> None:
+        """A stand-in is this project's while it exists: a killed run's shows as once managed."""
+        if self.book is not None:
+            self.book.manage([address])
+            self._flush()
+
+    def _repoint(self, aliases: list[LiveAlias], connection_id: str) -> None:
+        for a in aliases:
+            self.backend.update_alias(a.id, AliasSpec(a.workspace_id, a.alias, a.integration, a.strategy,
+                                                      connection_id, a.enabled_actions, a.display_name,
+                                                      dict(a.settings)))
+            self.between()
+
+    def _flush(self) -> None:
+        if self.book is not None:
+            self.book.flush()
 
     # -- create / update / delete by kind ------------------------------------------------------------------------
 
@@ -212,7 +305,7 @@ class _Runner:
             self.connections[(address.workspace, obj.external_id)] = obj.id
             fp = self.plan.credential_fingerprints.get(address)
             if self.book is not None and fp is not None and not self.backend.capabilities.credential_fingerprints:
-                self.book.record(obj.id, fp)
+                self.book.record(address, obj.id, fp)
         elif isinstance(obj, LiveAlias):
             self.aliases[(address.workspace, obj.alias)] = obj.id
 

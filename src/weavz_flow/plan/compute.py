@@ -48,11 +48,11 @@ class _Builder:
     fingerprints: Mapping[Address, str]
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Change] = field(default_factory=list)  # as delete changes; kept only when pruning
-    replaced: set[Address] = field(default_factory=set)
+    replaced: set[Address] = field(default_factory=set)  # replaced delete-then-create: dependents re-point
     conn_by_id: dict[str, LiveConnection] = field(default_factory=dict)
 
     def add(self, change: Change) -> None:
-        if change.action is Action.REPLACE:
+        if change.action is Action.REPLACE and not change.create_before_destroy:
             self.replaced.add(change.address)
         self.changes.append(change)
 
@@ -237,12 +237,14 @@ def _connection(b: _Builder, d: DesiredConnection, live: LiveConnection | None, 
         reason = _immutable_reason(immutable)
     elif secret_changed and not b.options.connection_update:
         action = Action.REPLACE
-        reason = "the credential changed and this backend cannot update a stored credential in place"
+        reason = ("the credential changed and this backend cannot update a stored credential in place; the new "
+                  "connection is made before the old one is destroyed, and the aliases on it move with it")
     else:
         action = Action.UPDATE if mutable else Action.NO_OP
     diffs = (*immutable, *mutable)
     b.add(Change(address, action, diffs, reason=reason, live_id=live.id, desired=d, live=live,
-                 depends_on=tuple(deps)))
+                 depends_on=tuple(deps),
+                 create_before_destroy=action is Action.REPLACE and moved is None and not immutable))
 
 
 # --- aliases -------------------------------------------------------------------------------------------------------

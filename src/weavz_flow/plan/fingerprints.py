@@ -1,9 +1,20 @@
-"""Credential fingerprints, so a plan can show that a secret changed without showing the secret.
+"""Credential fingerprints and the project's state document, so a plan can show that a secret changed without
+showing the secret, from any machine.
 
 A backend that stores its own fingerprint (the local engine) is asked directly. For one that cannot report any (a
-remote Weavz API), the fingerprint of what apply last stored is kept in a small local state file next to the
-project, ``.weavz-flow/applied-fingerprints.json``, keyed by backend and connection id. Those fingerprints are keyed
-HMACs (the key sits beside the file, readable by its owner only), so the file does not help anyone guess a secret.
+remote Weavz API), the fingerprint of what apply last stored is kept in a state document that lives with the backend
+(its kv-store, see backends/kv_state.py), so a fresh checkout in CI sees exactly what the last apply did.
+
+A fingerprint is HMAC-SHA256 of the credential under a key derived (HKDF) from the project's secrets: the
+``state.fingerprint_key`` secret (default ``WEAVZ_FLOW_STATE_KEY``), else the backend's API key. Another machine with
+the same secrets computes the same fingerprints; whoever reads the state learns nothing about a secret. The document
+records a key id (an HMAC of a constant), so a changed key is reported instead of every secret showing as changed.
+
+The state document::
+
+    {"format": 1, "lineage": "<uuid>", "serial": 7, "key_id": "...",
+     "connections": {"<address>": {"id": "<live id>", "fingerprint": "hmac-sha256:..."}},
+     "managed": ["<address>", ...]}
 """
 
 from __future__ import annotations
@@ -11,20 +22,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import secrets
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+import uuid
+from collections.abc import Iterable
+from typing import Any, Protocol
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from weavz_flow.backends.kv_state import StateChannel
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.plan.desired import DesiredState
 from weavz_flow.plan.model import Address, ObjectKind
 
 STATE_DIR = ".weavz-flow"
-BOOK_FILE = "applied-fingerprints.json"
-KEY_FILE = "fingerprint.key"
+STATE_KEY = "state"  # the kv key of the state document
+STATE_FORMAT = 1
+_KEY_ID_TEXT = b"weavz-flow fingerprint key id"
 
 
 def credentials_identity(creds: Credentials) -> dict[str, Any]:
@@ -40,63 +54,155 @@ def credentials_identity(creds: Credentials) -> dict[str, Any]:
     }
 
 
-class FingerprintBook:
-    """Last-applied credential fingerprints for one backend, stored under ``state_dir``."""
+class FingerprintKey:
+    """The HMAC key, derived from secret material; ``key_id`` names it without revealing it."""
 
-    def __init__(self, state_dir: Path, backend_identity: str) -> None:
-        self._dir = state_dir
-        self._backend = hashlib.sha256(backend_identity.encode("utf-8")).hexdigest()[:16]
-        self._key: bytes | None = None
+    def __init__(self, material: str, source: str) -> None:
+        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"weavz-flow/state/v1",
+                         info=b"credential fingerprints").derive(material.encode("utf-8"))
+        self.source = source  # where the material came from, for notes ("WEAVZ_FLOW_STATE_KEY", "the API key")
+        self.key_id = hmac.new(self._key, _KEY_ID_TEXT, hashlib.sha256).hexdigest()[:16]
 
     def fingerprint(self, creds: Credentials) -> str:
         text = json.dumps(credentials_identity(creds), sort_keys=True, separators=(",", ":"))
-        return "hmac-sha256:" + hmac.new(self._secret_key(), text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        return "hmac-sha256:" + hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+class StatePort(Protocol):
+    """Where the state document lives: read without the lock, written only under it."""
+
+    def read(self) -> dict[str, Any] | None: ...
+
+    def write(self, doc: dict[str, Any]) -> None: ...
+
+
+class KvStatePort:
+    """The document under one key of the backend's kv-store (the reserved state alias)."""
+
+    def __init__(self, channel: StateChannel) -> None:
+        self._channel = channel
+
+    def read(self) -> dict[str, Any] | None:
+        doc = self._channel.get(STATE_KEY)
+        return doc if isinstance(doc, dict) else None
+
+    def write(self, doc: dict[str, Any]) -> None:
+        self._channel.put(STATE_KEY, doc)
+
+
+class FingerprintBook:
+    """The state document of one backend, read once, changed by apply, written by :meth:`flush`.
+
+    With no port (the local engine keeps its own fingerprints and ownership is not tracked there) it only computes
+    fingerprints.
+    """
+
+    def __init__(self, port: StatePort | None, key: FingerprintKey) -> None:
+        self._port = port
+        self._key = key
+        self._doc: dict[str, Any] | None = None
+        self._dirty = False
+        self.notes: list[str] = []
+
+    @property
+    def key(self) -> FingerprintKey:
+        return self._key
+
+    def fingerprint(self, creds: Credentials) -> str:
+        return self._key.fingerprint(creds)
+
+    # -- reading --------------------------------------------------------------------------------------------------
+
+    @property
+    def serial(self) -> int:
+        return int(self._load().get("serial", 0))
+
+    @property
+    def lineage(self) -> str | None:
+        return self._load().get("lineage")
 
     def applied(self) -> dict[str, str]:
-        """Connection id -> fingerprint of the credential apply last stored there."""
-        return dict(self._load().get(self._backend, {}))
-
-    def record(self, connection_id: str, fingerprint: str) -> None:
+        """Connection id -> fingerprint of the credential apply last stored there (under the current key)."""
         doc = self._load()
-        doc.setdefault(self._backend, {})[connection_id] = fingerprint
-        self._write(doc)
+        if doc.get("key_id") not in (None, self._key.key_id):
+            return {}
+        return {e["id"]: e["fingerprint"] for e in doc.get("connections", {}).values()
+                if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("fingerprint"), str)}
+
+    def managed(self) -> set[Address]:
+        out = set()
+        for text in self._load().get("managed", []):
+            try:
+                out.add(Address.parse(text))
+            except ValueError:
+                continue  # written by a newer weavz-flow with more kinds: not ours to show
+        return out
+
+    # -- changing (apply) -----------------------------------------------------------------------------------------
+
+    def record(self, address: Address, connection_id: str, fingerprint: str) -> None:
+        self._mutable()["connections"][str(address)] = {"id": connection_id, "fingerprint": fingerprint}
+        self._dirty = True
 
     def forget(self, connection_id: str) -> None:
+        connections = self._mutable()["connections"]
+        for name in [n for n, e in connections.items() if isinstance(e, dict) and e.get("id") == connection_id]:
+            del connections[name]
+            self._dirty = True
+
+    def manage(self, addresses: Iterable[Address]) -> None:
+        managed = set(self._mutable()["managed"])
+        before = len(managed)
+        managed.update(str(a) for a in addresses)
+        if len(managed) != before:
+            self._doc_set("managed", sorted(managed))
+
+    def release(self, address: Address) -> None:
+        managed = self._mutable()["managed"]
+        if str(address) in managed:
+            self._doc_set("managed", [m for m in managed if m != str(address)])
+
+    def flush(self) -> None:
+        """Write the document if it changed (a new serial each time); a no-op without a port."""
+        if not self._dirty or self._port is None:
+            return
+        doc = self._mutable()
+        doc["serial"] = int(doc.get("serial", 0)) + 1
+        doc["key_id"] = self._key.key_id
+        self._port.write(doc)
+        self._dirty = False
+
+    # -- the document ---------------------------------------------------------------------------------------------
+
+    def _load(self) -> dict[str, Any]:
+        if self._doc is None:
+            found = self._port.read() if self._port is not None else None
+            if found is not None and found.get("format") != STATE_FORMAT:
+                self.notes.append(f"the state on the backend has format {found.get('format')!r}, not "
+                                  f"{STATE_FORMAT}; it is ignored and rewritten by the next apply")
+                found = None
+            if found is not None and found.get("key_id") not in (None, self._key.key_id) and found.get("connections"):
+                self.notes.append(
+                    f"the fingerprint key ({self._key.source}) is not the one the state was written with (key id "
+                    f"{found.get('key_id')}, now {self._key.key_id}): the last-applied credentials cannot be "
+                    "compared, so each connection's credential is set again")
+                found = {**found, "connections": {}}
+            self._doc = found if found is not None else _empty_document()
+        return self._doc
+
+    def _mutable(self) -> dict[str, Any]:
         doc = self._load()
-        if doc.get(self._backend, {}).pop(connection_id, None) is not None:
-            self._write(doc)
+        doc.setdefault("connections", {})
+        doc.setdefault("managed", [])
+        return doc
 
-    def _load(self) -> dict[str, dict[str, str]]:
-        path = self._dir / BOOK_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            # A damaged book only costs a re-send of credentials on the next apply; it must not block planning.
-            return {}
-        return data if isinstance(data, dict) else {}
+    def _doc_set(self, name: str, value: Any) -> None:
+        self._mutable()[name] = value
+        self._dirty = True
 
-    def _write(self, doc: Mapping[str, Any]) -> None:
-        self._dir.mkdir(parents=True, exist_ok=True)
-        path = self._dir / BOOK_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(doc, sort_keys=True, indent=1), encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a killed apply leaves the old book or the new one, never half of one
 
-    def _secret_key(self) -> bytes:
-        if self._key is None:
-            path = self._dir / KEY_FILE
-            try:
-                self._key = bytes.fromhex(path.read_text(encoding="utf-8").strip())
-            except (FileNotFoundError, ValueError):
-                self._dir.mkdir(parents=True, exist_ok=True)
-                key = secrets.token_bytes(32)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(key.hex())
-                self._key = key
-        return self._key
+def _empty_document() -> dict[str, Any]:
+    return {"format": STATE_FORMAT, "lineage": str(uuid.uuid4()), "serial": 0, "connections": {}, "managed": []}
 
 
 def desired_fingerprints(desired: DesiredState, backend: Backend, book: FingerprintBook) -> dict[Address, str]:

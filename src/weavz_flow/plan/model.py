@@ -131,6 +131,9 @@ class Change:
     desired: Any = None
     live: Any = None
     depends_on: tuple[Address, ...] = ()
+    # A replace that makes the new object before the old one goes (a connection whose secret changed on a backend
+    # that cannot update it: the aliases on it move to a stand-in meanwhile, so none points at a deleted one).
+    create_before_destroy: bool = False
 
     @property
     def kind(self) -> ObjectKind:
@@ -174,6 +177,10 @@ class Plan:
     deployment_note: str | None = None
     # For apply only: where FLOW and SCHEDULE changes are published (plan/deployment.py), None when they are not.
     deployment: Any = None
+    # The serial of the state document the plan was made with (remote backends): a saved plan applies only while
+    # it is unchanged. And the unmanaged addresses that state says this project once managed.
+    state_serial: int | None = None
+    formerly_managed: tuple[Address, ...] = ()
 
     @property
     def actionable(self) -> tuple[Change, ...]:

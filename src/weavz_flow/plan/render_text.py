@@ -33,7 +33,9 @@ def render_text(plan: Plan) -> str:
             lines.append("")
     if plan.unmanaged:
         lines.append("Unmanaged objects (they exist live but not in the config; `--prune` would destroy them):")
-        lines.extend(f"  ? {address}" for address in plan.unmanaged)
+        once = set(plan.formerly_managed)
+        lines.extend(f"  ? {address}" + ("  (managed by this project before; removed from the configuration)"
+                                         if address in once else "") for address in plan.unmanaged)
         lines.append("")
     if plan.deployment_note:
         lines.extend([f"Note: {plan.deployment_note}.", ""])
@@ -52,7 +54,8 @@ def _change(change: Change) -> list[str]:
     header = f"  # {change.address} {_VERB[change.action]}"
     if change.reason:
         header += f" ({change.reason})"
-    lines = [header, f"  {_SYMBOL[change.action]} {change.address}"]
+    symbol = "+/-" if change.create_before_destroy else _SYMBOL[change.action]
+    lines = [header, f"  {symbol} {change.address}"]
     for diff in change.diffs:
         lines.append("      " + _diff(change.action, diff))
     return lines

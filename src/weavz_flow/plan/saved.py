@@ -1,9 +1,9 @@
 """Saved plans (``plan --out FILE``) and the check that makes ``apply FILE`` apply exactly what was reviewed.
 
 A saved plan holds no secret: it keeps the plan document (as ``--json`` prints it), the options it was made with,
-the backend's identity, the live-state fingerprint, and a digest over the changes including the credential
-fingerprints. Applying it recomputes the plan under the apply lock and refuses when the live state or the resulting
-changes differ from the saved ones.
+the backend's identity, the live-state fingerprint, the serial of the project's state on the backend, and a digest
+over the changes including the credential fingerprints. Applying it recomputes the plan under the apply lock and
+refuses when the live state, the state's serial or the resulting changes differ from the saved ones.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class SavedPlan:
     prune: bool
     targets: tuple[Address, ...]
     document: dict[str, Any]
+    state_serial: int | None = None
 
 
 def plan_digest(plan: Plan) -> str:
@@ -53,6 +54,7 @@ def save_plan(plan: Plan, path: Path, *, project_root: Path, backend_identity: s
         "project_root": str(project_root),
         "backend_identity": backend_identity,
         "live_state_fingerprint": plan.live_fingerprint,
+        "state_serial": plan.state_serial,
         "digest": plan_digest(plan),
         "prune": plan.prune,
         "targets": [str(t) for t in plan.targets],
@@ -71,8 +73,10 @@ def load_plan(path: Path) -> SavedPlan:
     if doc.get("format_version") != FORMAT_VERSION:
         raise WeavzFlowError(f"{path} has plan format {doc.get('format_version')!r}; this weavz-flow reads "
                              f"{FORMAT_VERSION!r}: run plan again")
+    serial = doc.get("state_serial")
     return SavedPlan(Path(doc["project_root"]), doc["backend_identity"], doc["live_state_fingerprint"],
-                     doc["digest"], bool(doc["prune"]), tuple(Address.parse(t) for t in doc["targets"]), doc["plan"])
+                     doc["digest"], bool(doc["prune"]), tuple(Address.parse(t) for t in doc["targets"]), doc["plan"],
+                     serial if isinstance(serial, int) else None)
 
 
 def check_still_valid(saved: SavedPlan, plan: Plan, backend_identity: str) -> None:
@@ -81,6 +85,9 @@ def check_still_valid(saved: SavedPlan, plan: Plan, backend_identity: str) -> No
         raise StalePlanError(f"the saved plan was made for {saved.backend_identity}, not {backend_identity}")
     if saved.live_fingerprint != plan.live_fingerprint:
         raise StalePlanError("the live state changed since the plan was made; run plan again and review the result")
+    if saved.state_serial != plan.state_serial:
+        raise StalePlanError(f"the project's state on the backend changed since the plan was made (serial "
+                             f"{saved.state_serial}, now {plan.state_serial}): another apply ran; run plan again")
     if saved.digest != plan_digest(plan):
         raise StalePlanError(
             "the configuration or its secrets changed since the plan was made; run plan again and review the result"

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, PositiveInt, StringConstraints, Tag
 
-from weavz_flow.config.model.base import EnvName, HttpUrl, Name, SecretRef, StrictModel
+from weavz_flow.config.model.base import EnvName, HttpUrl, Name, SecretRef, Slug, StrictModel
 from weavz_flow.size_limits import SizeLimits
 
 PROJECT_FILE_NAME = "weavz-flow.yaml"
@@ -53,10 +53,23 @@ Backend = Annotated[
 ]
 
 
+class StateSettings(StrictModel):
+    """Where a remote backend keeps weavz-flow's state and lock, and the key of its credential fingerprints."""
+
+    workspace: Slug | None = Field(
+        default=None, description="the workspace whose kv-store holds the state (default: a reserved workspace "
+        "'weavz-flow-state' that apply creates; a scoped API key names one of its own workspaces)")
+    fingerprint_key: SecretRef | None = Field(
+        default=None, description="secret the fingerprint key is derived from (default: env WEAVZ_FLOW_STATE_KEY "
+        "if set, else the backend's API key)")
+
+
 class ProjectFile(StrictModel):
     version: Literal[1] = Field(description="config language version; 1 is the only one")
     name: Name | None = None
     backend: Backend = Field(default_factory=LocalBackend)
+    state: StateSettings = Field(default_factory=StateSettings,
+                                 description="remote backends: where weavz-flow keeps its state and lock")
     env: list[EnvName] = Field(
         default_factory=list, description="environment variables flow templates may read as env.<NAME>"
     )
