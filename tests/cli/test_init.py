@@ -34,9 +34,9 @@ def test_init_then_validate_plan_apply_and_run(tmp_path: Path):
     valid = weavz_flow(root, "validate")
     assert valid.returncode == 0 and "valid (3 files checked)" in valid.stdout, valid.stdout + valid.stderr
     planned = weavz_flow(root, "plan", "--detailed-exitcode")
-    assert planned.returncode == 2 and "Plan: 3 to add, 0 to change, 0 to destroy." in planned.stdout
+    assert planned.returncode == 2 and "Plan: 4 to add, 0 to change, 0 to destroy." in planned.stdout
     applied = weavz_flow(root, "apply", "--auto-approve")
-    assert applied.returncode == 0 and "Apply complete! Resources: 3 added" in applied.stdout, applied.stderr
+    assert applied.returncode == 0 and "Apply complete! Resources: 4 added" in applied.stdout, applied.stderr
     converged = weavz_flow(root, "plan", "--detailed-exitcode")
     assert converged.returncode == 0 and "No changes." in converged.stdout
     ran = weavz_flow(root, "run", "hello", "-i", "name=you", "--json")

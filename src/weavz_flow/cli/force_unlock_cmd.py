@@ -9,6 +9,7 @@ import click
 from weavz_flow.backends.kv_lock import force_unlock as remove_lock
 from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.cli.catalog_loading import load_catalog
+from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
@@ -16,7 +17,7 @@ from weavz_flow.plan.session import open_backend
 
 @click.command("force-unlock")
 @click.argument("lock_id")
-@click.option("--project", "project_path", type=click.Path(path_type=Path), help="Project folder (default: here).")
+@project_option()
 @click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
 def force_unlock(lock_id: str, project_path: Path | None, api_url: str | None) -> None:
     """Remove the apply lock LOCK_ID (named in the error of an apply that found it held)."""
