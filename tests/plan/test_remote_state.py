@@ -325,6 +325,28 @@ def test_a_killed_apply_leaves_a_lock_that_force_unlock_removes_and_the_lease_re
         backend.close()
 
 
+@pytest.mark.timeout(300)
+def test_an_apply_whose_lock_was_force_unlocked_stops_before_its_next_change(tmp_path, account):
+    a, b = copy(tmp_path, "a"), copy(tmp_path, "b")
+    env_a, env_b = env_for(a, account), env_for(b, account)
+    proc = start(a, {**env_a, "WEAVZ_FLOW_TEST_APPLY_DELAY": "15"}, "apply", "--auto-approve")
+    assert proc.stdout is not None
+    for line in proc.stdout:  # its first object is made: it holds the lock and sleeps before the next one
+        if line.startswith("[1/8]") and line.rstrip().endswith("done"):
+            break
+    held = cli(b, env_b, "apply", "--auto-approve", "--lock-timeout", "0")
+    match = re.search(r"\(lock id ([0-9a-f]+);", held.stderr)
+    assert held.returncode == 1 and match, held.stderr
+    assert cli(b, env_b, "force-unlock", match.group(1)).returncode == 0
+    rest = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 1, rest
+    assert "was taken from this apply" in rest and "[3/8]" not in rest, rest  # stopped before writing again
+    finished = cli(b, env_b, "apply", "--auto-approve", "--lock-timeout", "0")  # the next apply finishes the rest
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "Apply complete! Resources: 7 added, 0 changed, 0 destroyed." in finished.stdout
+    assert live_counts(account) == CONVERGED
+
+
 def test_a_saved_plan_refuses_when_the_state_moved(tmp_path, account, monkeypatch):
     root = copy(tmp_path, "a")
     monkeypatch.setenv("TEST_SLACK_TOKEN", TOKEN)

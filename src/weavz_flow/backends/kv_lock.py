@@ -69,8 +69,10 @@ def kv_lock(channel: StateChannel, timeout_s: float, where: str, lease_s: float 
     try:
         queue = channel.add_to_list(LOCK_KEY, ticket.value)
         _wait_until_first(channel, ticket, queue, timeout_s, lease, where)
+        channel.held_ticket = ticket.id
         yield ticket
     finally:
+        channel.held_ticket = None
         beat.stop()
         try:
             channel.remove_from_list(LOCK_KEY, ticket.value)
@@ -83,6 +85,26 @@ def kv_lock(channel: StateChannel, timeout_s: float, where: str, lease_s: float 
 def holders(channel: StateChannel) -> list[Ticket]:
     """The tickets in the queue, holder first."""
     return [t for t in (Ticket.of(v) for v in channel.get(LOCK_KEY) or []) if t is not None]
+
+
+def check_still_held(channel: StateChannel) -> None:
+    """Raise LockLostError unless this process's ticket still heads the queue (a fence before each write).
+
+    A ticket leaves the queue by ``force-unlock`` or because a waiter judged it stale; from then on another apply may
+    be writing, so this one must stop rather than interleave with it."""
+    held = channel.held_ticket
+    if held is None:
+        return
+    first = next(iter(holders(channel)), None)
+    if first is None or first.id != held:
+        taken = f"; it is now held by {first.holder} since {first.since}" if first is not None else ""
+        raise LockLostError(f"the apply lock {held} on the state in workspace '{channel.workspace}' was taken from "
+                            f"this apply (force-unlock, or no heartbeat for a lease){taken}. Stopped before the next "
+                            "change: run plan to see what is left")
+
+
+class LockLostError(WeavzFlowError):
+    """This apply no longer holds the lock it took."""
 
 
 def force_unlock(channel: StateChannel, lock_id: str) -> Ticket:

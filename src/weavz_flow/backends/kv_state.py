@@ -31,6 +31,8 @@ class StateChannel:
         self._backend = backend
         self.workspace = workspace
         self._ready = False
+        # Set by kv_lock while this process holds the apply lock: the ticket's id, for the fence check.
+        self.held_ticket: str | None = None
 
     # -- values ---------------------------------------------------------------------------------------------------
 

@@ -127,6 +127,8 @@ def apply_plan(
     for index, change in enumerate(todo, start=1):
         emit(ApplyEvent(change, ApplyPhase.STARTED, index, len(todo)))
         try:
+            if book is not None:
+                book.check_lock()
             adopted = runner.run(change)
             runner.settle(change)
         except WeavzFlowError as exc:

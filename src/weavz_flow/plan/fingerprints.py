@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from weavz_flow.backends.kv_lock import check_still_held
 from weavz_flow.backends.kv_state import StateChannel
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.integrations.base import Credentials
@@ -75,6 +76,10 @@ class StatePort(Protocol):
 
     def write(self, doc: dict[str, Any]) -> None: ...
 
+    def check_lock(self) -> None:
+        """Raise unless the apply lock taken on this state is still held by this process (no-op without one)."""
+        ...
+
 
 class KvStatePort:
     """The document under one key of the backend's kv-store (the reserved state alias)."""
@@ -88,6 +93,9 @@ class KvStatePort:
 
     def write(self, doc: dict[str, Any]) -> None:
         self._channel.put(STATE_KEY, doc)
+
+    def check_lock(self) -> None:
+        check_still_held(self._channel)
 
 
 class FingerprintBook:
@@ -161,6 +169,11 @@ class FingerprintBook:
         managed = self._mutable()["managed"]
         if str(address) in managed:
             self._doc_set("managed", [m for m in managed if m != str(address)])
+
+    def check_lock(self) -> None:
+        """Raise unless this process still holds the apply lock on the state (checked before each change)."""
+        if self._port is not None:
+            self._port.check_lock()
 
     def flush(self) -> None:
         """Write the document if it changed (a new serial each time); a no-op without a port."""
