@@ -39,7 +39,7 @@ from weavz_flow.plan.desired import (
 )
 from weavz_flow.plan.fingerprints import FingerprintBook
 from weavz_flow.plan.live_state import LiveState
-from weavz_flow.plan.model import Action, Address, Change, ObjectKind, Plan
+from weavz_flow.plan.model import Action, Address, Change, ObjectKind, Plan, summarize
 
 
 class ApplyPhase(StrEnum):
@@ -72,21 +72,9 @@ class ApplyResult:
 
     def counts(self) -> tuple[int, int, int, int]:
         """(added, changed, destroyed, adopted) of what was applied: an adopted create is not an addition."""
-        added = changed = destroyed = 0
         adopted = {c.address for c in self.adopted}
-        for c in self.applied:
-            if c.address in adopted:
-                continue
-            if c.action is Action.CREATE:
-                added += 1
-            elif c.action is Action.UPDATE:
-                changed += 1
-            elif c.action is Action.DELETE:
-                destroyed += 1
-            elif c.action is Action.REPLACE:
-                added += 1
-                destroyed += 1
-        return added, changed, destroyed, len(adopted)
+        done = summarize(c for c in self.applied if c.address not in adopted)
+        return done.add, done.change, done.destroy, len(adopted)
 
 
 class ApplyError(WeavzFlowError):

@@ -6,7 +6,7 @@ Secret values inside diffs are :class:`weavz_flow.sensitive.Sensitive`, so no re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -188,19 +188,24 @@ class Plan:
 
     @property
     def summary(self) -> Summary:
-        add = change = destroy = 0
-        for c in self.changes:
-            if c.action is Action.CREATE:
-                add += 1
-            elif c.action is Action.UPDATE:
-                change += 1
-            elif c.action is Action.DELETE:
-                destroy += 1
-            elif c.action is Action.REPLACE:
-                add += 1
-                destroy += 1
-        return Summary(add, change, destroy)
+        return summarize(self.changes)
 
     @property
     def has_changes(self) -> bool:
         return not self.summary.empty
+
+
+def summarize(changes: Iterable[Change]) -> Summary:
+    """What ``changes`` add, change and destroy (a replace both adds and destroys); no-ops count nothing."""
+    add = change = destroy = 0
+    for c in changes:
+        if c.action is Action.CREATE:
+            add += 1
+        elif c.action is Action.UPDATE:
+            change += 1
+        elif c.action is Action.DELETE:
+            destroy += 1
+        elif c.action is Action.REPLACE:
+            add += 1
+            destroy += 1
+    return Summary(add, change, destroy)
