@@ -151,7 +151,8 @@ def test_the_state_is_never_part_of_a_plan_or_an_import(tmp_path, account):
     try:
         assert STATE_WORKSPACE in {w.slug for w in backend.all_workspaces()}
         doc = backend.state.get("state")
-        assert doc["serial"] >= 8 and "workspace.acme-prod/connection.slack-prod" in doc["connections"]
+        assert doc["serial"] >= 1 and "workspace.acme-prod/connection.slack-prod" in doc["connections"]
+        assert len(doc["managed"]) == 8  # every object apply made is recorded as this project's
         assert TOKEN not in str(doc)
     finally:
         backend.close()

@@ -8,8 +8,9 @@ stand-in ``<externalId>--next-<random>`` with the new secret, every alias on the
 one deleted, the real one created under its own externalId, the aliases moved back, the stand-in deleted. An alias
 never points at a deleted connection; a run killed midway leaves at worst a stand-in, listed as unmanaged.
 
-With a :class:`FingerprintBook` the project's state (fingerprints, managed addresses) is written after every change,
-so a killed apply leaves the state true to what was done.
+With a :class:`FingerprintBook` the project's state is written after every connection change (its fingerprint) and
+at the end: a killed apply leaves every fingerprint true, and what it made without recording is adopted next time.
+Before each change the apply checks that it still holds the lock (a fence against a lock taken from it).
 
 Every step is safe to repeat after an apply was killed: a create that meets 409 (the object was made by the killed
 run) re-reads the object by natural key, adopts it and updates it to the desired values; a delete that meets 404
@@ -18,6 +19,7 @@ counts as done. So the next plan shows exactly what is left, and the next apply 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from weavz_flow.plan.fingerprints import FingerprintBook
 from weavz_flow.plan.live_state import LiveState
 from weavz_flow.plan.model import Action, Address, Change, ObjectKind, Plan, summarize
 
+_log = logging.getLogger(__name__)
 
 class ApplyPhase(StrEnum):
     STARTED = "started"
@@ -121,6 +124,7 @@ def apply_plan(
             runner.settle(change)
         except WeavzFlowError as exc:
             emit(ApplyEvent(change, ApplyPhase.FAILED, index, len(todo), exc))
+            runner.flush_after_failure()
             return ApplyResult(tuple(applied), change, exc, tuple(todo[index:]), tuple(adopted_changes))
         applied.append(change)
         if adopted:
@@ -128,6 +132,7 @@ def apply_plan(
         emit(ApplyEvent(change, ApplyPhase.ADOPTED if adopted else ApplyPhase.DONE, index, len(todo)))
         if between is not None and index < len(todo):
             between()
+    runner.flush()
     return ApplyResult(tuple(applied), adopted=tuple(adopted_changes))
 
 
@@ -172,14 +177,19 @@ class _Runner:
         return False
 
     def settle(self, change: Change) -> None:
-        """Record in the project's state that ``change`` is done (written at once: a kill leaves it true)."""
+        """Record in the project's state that ``change`` is done.
+
+        A connection's fingerprint is written at once, so a kill right after cannot make the next plan send its
+        secret again. Ownership of the other kinds is written at the end (or on a failure): losing it to a kill costs
+        nothing, since the next apply adopts what exists and records it then. That halves the state writes."""
         if self.book is None:
             return
         if change.action is Action.DELETE:
             self.book.release(change.address)
         else:
             self.book.manage([change.address])
-        self.book.flush()
+        if change.kind is ObjectKind.CONNECTION:
+            self.book.flush()
 
     # -- create before destroy -------------------------------------------------------------------------------------
 
@@ -195,11 +205,11 @@ class _Runner:
         self.between()
         self._repoint(users, stand_in.id)
         self._delete(ObjectKind.CONNECTION, old)
-        self._flush()
+        self.flush()
         self.between()
         real = self.backend.create_connection(spec)
         self._record(change.address, real)
-        self._flush()
+        self.flush()
         self.between()
         self._repoint(users, real.id)
         self._delete(ObjectKind.CONNECTION, stand_in)
@@ -210,7 +220,7 @@ class _Runner:
         """A stand-in is this project's while it exists: a killed run's shows as once managed."""
         if self.book is not None:
             self.book.manage([address])
-            self._flush()
+            self.flush()
 
     def _repoint(self, aliases: list[LiveAlias], connection_id: str) -> None:
         for a in aliases:
@@ -219,9 +229,17 @@ class _Runner:
                                                       dict(a.settings)))
             self.between()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         if self.book is not None:
             self.book.flush()
+
+    def flush_after_failure(self) -> None:
+        """Keep what was done; a state write that fails too must not hide the error that stopped the apply."""
+        try:
+            self.flush()
+        except WeavzFlowError as exc:
+            _log.warning("could not write the state after the failure (%s); the next apply adopts what exists",
+                         exc.format_message())
 
     # -- create / update / delete by kind ------------------------------------------------------------------------
 

@@ -96,6 +96,9 @@ def serve(options: ServeOptions, on_listening: Callable[[str], None] | None = No
 
 def _listen(config: uvicorn.Config, on_listening: Callable[[str], None] | None) -> socket.socket:
     sock = config.bind_socket()  # uvicorn's own bind: one socket, shared by every worker process
+    # Listen before announcing: a client that connects as soon as it reads the address waits in the backlog until
+    # the server accepts, instead of being refused (uvicorn would only listen once its startup is done).
+    sock.listen(config.backlog)
     if on_listening is not None:
         host = f"[{config.host}]" if ":" in config.host else config.host
         on_listening(f"http://{host}:{sock.getsockname()[1]}")
