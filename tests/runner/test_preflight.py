@@ -17,6 +17,7 @@ from tests.stubs.slack import SlackStub
 from weavz_flow.cli.main import cli
 from weavz_flow.runner import FlowRunner
 from weavz_flow.runner.preflight import PreflightError
+from weavz_flow.runner.records import RunTrigger
 
 ANNOUNCE = """\
 flow: announce
@@ -54,6 +55,19 @@ def test_run_with_an_unknown_end_user_fails_before_posting(stub_harness: Harness
     # The same flow with an end user that exists runs, and posts.
     assert stub_harness.runner().run("announce", end_user="alice").ok
     assert len([r for r in slack_stub.requests if r.path.endswith("chat.postMessage")]) == 1
+
+
+def test_a_scheduled_run_refused_by_the_checks_is_recorded_as_failed(stub_harness: Harness, slack_stub: SlackStub,
+                                                                     github_stub: GitHubStub, sheets_stub: SheetsStub):
+    stub_harness.add_flow("announce", ANNOUNCE)
+    with pytest.raises(PreflightError):
+        stub_harness.runner().run("announce", end_user="nobody", run_id="fire-1", trigger=RunTrigger.SCHEDULE)
+    _no_provider_request(slack_stub, github_stub, sheets_stub)
+    [record] = stub_harness.records.list()  # nobody watched this fire: runs list says why it did not run
+    assert (record.id, record.status, record.trigger) == ("fire-1", "failed", "schedule")
+    assert record.error is not None and record.error.startswith("refused before its first step: ")
+    assert "end user 'nobody' does not exist" in record.error
+    assert stub_harness.records.get("fire-1").steps == []
 
 
 MANY = """\

@@ -149,7 +149,10 @@ class FlowRunner:
         if self.preflight:
             report = self.check(context)
             if not report.ok:
-                raise PreflightError(report, redactor)
+                error = PreflightError(report, redactor)
+                if trigger is not RunTrigger.MANUAL:  # nobody watches a fire: `runs list` must show why it did not run
+                    self._record_refused(context, redactor, trigger, error.format_message())
+                raise error
         flow, info = context.flow, context.run
         recorded_inputs = redactor.data(dict(context.inputs))
         if self.records is not None:
@@ -242,6 +245,20 @@ class FlowRunner:
         results[result.step_id] = shown
         rt.emit(RunEvent(EventKind.STEP_FINISHED, rt.context.run.id, rt.context.flow.name, step_id=result.step_id,
                          step=shown))
+
+    def _record_refused(self, context: RunContext, redactor: Redactor, trigger: RunTrigger, error: str) -> None:
+        """A run the checks refused, recorded as failed with no step (it executed nothing)."""
+        if self.records is None:
+            return
+        flow, info = context.flow, context.run
+        inputs = redactor.data(dict(context.inputs))
+        self.records.start(run_id=info.id, flow=flow.name, workspace=flow.workspace, started_at=info.started_at,
+                           inputs=inputs, end_user=context.end_user, trigger=trigger)
+        try:
+            self.records.finish(RunResult(info.id, flow.name, RunStatus.FAILED, info.started_at, now(), inputs, [],
+                                          f"refused before its first step: {error}"))
+        finally:
+            self.records.stop_heartbeat(info.id)
 
     def _record(self, context: RunContext, redactor: Redactor, results: dict[str, StepResult],
                 error: str | None) -> RunResult:
