@@ -4,6 +4,9 @@ stub. Import the fixtures into a test module by name."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -133,3 +136,26 @@ def set_watermark(state: ScheduleState, minutes_back: int) -> set[datetime]:
     watermark = minute - timedelta(minutes=minutes_back)
     assert state.advance("tick", lambda _old: DueFires((), 0, watermark)) == []
     return {watermark + timedelta(minutes=i) for i in range(1, minutes_back + 1)}
+
+
+class LoggedProcess:
+    """A ``weavz-flow`` subprocess (scheduler, worker) whose output goes to a file, shown when a test fails."""
+
+    def __init__(self, args: list[str], *, log: Path, cwd: Path, env: dict[str, str]) -> None:
+        self.log = log
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen([sys.executable, "-m", "weavz_flow", *args], cwd=cwd, env=env,
+                                            stdout=out, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, grace_s: float = 60) -> None:
+        """SIGTERM, so running fires finish; killed if it does not stop within ``grace_s``."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)

@@ -10,7 +10,6 @@ boundaries (two of them, about two minutes at most) since a subprocess has no te
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import yaml
 
 from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixtures by name)
     SECRET_KEY,
+    LoggedProcess,
     QueueDatabase,
     queue_db,
     wait_until,
@@ -76,24 +76,9 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, timeout=300)
 
 
-class Process:
+class Process(LoggedProcess):
     def __init__(self, name: str, args: list[str], cwd: Path, log_dir: Path) -> None:
-        self.log = log_dir / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "weavz_flow", *args], cwd=cwd, env=clean_env(),
-                                            stdout=out, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        super().__init__(args, log=log_dir / f"{name}.log", cwd=cwd, env=clean_env())
 
 
 @pytest.fixture

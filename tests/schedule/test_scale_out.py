@@ -13,9 +13,6 @@ The same holds for a pure scheduler (``schedule --no-worker``) with two ``weavz-
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,6 +22,7 @@ import pytest
 
 from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixtures by name)
     SECRET_KEY,
+    LoggedProcess,
     QueueDatabase,
     converge,
     queue_db,
@@ -47,33 +45,20 @@ STALLED_S = 3.0
 FINAL = {FireStatus.SUCCEEDED, FireStatus.FAILED, FireStatus.SKIPPED}
 
 
-class Process:
-    """One ``weavz-flow schedule`` (or ``worker``) process running one fire at a time, tagged for the echo stub; its
-    output goes to a file (shown when the test fails)."""
+class Process(LoggedProcess):
+    """One ``weavz-flow schedule`` (or ``worker``) process running one fire at a time, tagged for the echo stub."""
 
     def __init__(self, tag: str, root: Path, database_url: str, log_dir: Path, command: str = "schedule",
                  *extra: str) -> None:
         self.tag = tag
-        self.log = log_dir / f"{command}-{tag}.log"
         env = {**os.environ, "WF_PROCESS": tag, "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY}
         env.pop("WEAVZ_FLOW_DATABASE_URL", None)
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "weavz_flow", command, str(root), "--database-url", database_url,
-                 "--concurrency", "1", "--lease", str(LEASE_S), "--stalled-after", str(STALLED_S), *extra],
-                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+        super().__init__([command, str(root), "--database-url", database_url, "--concurrency", "1", "--lease",
+                          str(LEASE_S), "--stalled-after", str(STALLED_S), *extra],
+                         log=log_dir / f"{command}-{tag}.log", cwd=root, env=env)
 
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+    def stop(self, grace_s: float = 30) -> None:
+        super().stop(grace_s)
 
 
 @pytest.fixture
