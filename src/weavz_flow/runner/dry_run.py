@@ -1,6 +1,7 @@
 """``--dry-run``: each step's final input as the backend would merge it (partials, enforced keys, connection),
 with secrets masked and nothing executed. A value that needs an earlier step's output cannot be known before the
-run; such steps are shown with the reason instead."""
+run; such steps are shown with the reason instead. The calls are prepared as a run prepares them
+(:mod:`weavz_flow.runner.prepare`), and handed to the backend's ``preview`` instead of ``execute``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from weavz_flow.backends.execution import ExecuteCall
+from weavz_flow.config.model.flow import StepConfig
 from weavz_flow.config.templates import scan_template
 from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError
-from weavz_flow.runner.render import RenderError, Where, render_value
-from weavz_flow.runner.retry import idempotency_key
+from weavz_flow.redact import Redactor
+from weavz_flow.runner.prepare import CallScope, Skip, StepCalls, StepFailedError, prepare_call, step_calls
+from weavz_flow.runner.render import RenderError
 from weavz_flow.runner.run import FlowRunner
 
 
@@ -48,52 +50,46 @@ def _reads_steps(value: Any) -> bool:
 def dry_run(runner: FlowRunner, flow_name: str, inputs: Mapping[str, Any] | None = None, *,
             end_user: str | None = None) -> list[StepPreview]:
     context, redactor, aliases = runner.prepare(flow_name, inputs, end_user=end_user, run_id="dry-run")
-    flow = context.flow
-    source = runner.project.flow_sources.get(flow.name)
-    file = source.display if source else flow.name
+    scope = runner.scope(context, aliases)
     names = context.template_vars(frozenset())
-    previews: list[StepPreview] = []
-    finals = {s.id for s in flow.finally_}
-    for step in flow.all_steps:
-        base = {"step_id": step.id, "uses": step.uses, "is_finally": step.id in finals}
-        try:
-            condition = None
-            if step.if_ is not None:
-                condition = redactor.data(render_value(step.if_, names, Where(file, step.id, "if")))
-            step_user = context.end_user
-            if step.end_user is not None:
-                step_user = render_value(step.end_user, names, Where(file, step.id, "end_user"))
-            loop: dict[str, Any] = {}
-            items: int | None = None
-            if step.for_each is not None:
-                values = render_value(step.for_each, names, Where(file, step.id, "for_each"))
-                items = len(values) if isinstance(values, list) else None
-                if not values:
-                    previews.append(StepPreview(**base, items=items, note="for_each renders to no items"))
-                    continue
-                loop = {"item": values[0], "index": 0}
-            rendered = render_value(step.with_, {**names, **loop}, Where(file, step.id, "with"))
-        except RenderError as exc:
-            note = "needs the output of an earlier step" if _reads_steps(
-                [step.if_, step.for_each, step.with_, step.end_user]) else redactor.text(str(exc))
-            previews.append(StepPreview(**base, note=note))
-            continue
-        integration = aliases.get(step.alias)
-        if integration is None:
-            previews.append(StepPreview(**base, note=f"alias '{step.alias}' is not declared in the workspace"))
-            continue
-        call = ExecuteCall(flow.workspace, integration, step.action, rendered, step.alias, step_user,
-                           tuple(step.partials) if step.partials is not None else None,
-                           idempotency_key(context.run.id, step.id, None))
-        try:
-            preview = runner.backend.preview(call)
-        except ApiError as exc:
-            previews.append(StepPreview(**base, condition=condition, items=items,
-                                        note=redactor.text(f"{exc.code}: {exc.message}")))
-            continue
-        previews.append(StepPreview(
-            **base, final_input=redactor.data(dict(preview.final_input)), enforced_keys=preview.enforced_keys,
-            partials=preview.partials, enforced_by=dict(preview.enforced_by), overridden_keys=preview.overridden_keys,
-            connection=preview.connection_external_id, end_user=step_user,
-            condition=condition, items=items, note="; ".join(preview.notes) or None))
-    return previews
+    finals = {s.id for s in context.flow.finally_}
+    return [_preview(runner, scope, redactor, names, step, step.id in finals) for step in context.flow.all_steps]
+
+
+def _preview(runner: FlowRunner, scope: CallScope, redactor: Redactor, names: Mapping[str, Any], step: StepConfig,
+             is_finally: bool) -> StepPreview:
+    def noted(note: str, calls: StepCalls | None = None) -> StepPreview:
+        return StepPreview(step.id, step.uses, is_finally, condition=_condition(calls, redactor),
+                           items=_items(calls), note=note)
+
+    calls: StepCalls | None = None
+    try:
+        # A false `if` is shown with the call it skips: the preview is of what the step would do.
+        prepared = prepare_call(step, scope, names)
+        calls = step_calls(step, scope, names, prepared.condition) if isinstance(prepared, Skip) else prepared
+        if calls.items is not None and not calls.items:
+            return StepPreview(step.id, step.uses, is_finally, items=0, note="for_each renders to no items")
+        call = calls.call(None if calls.items is None else 0)
+    except RenderError as exc:
+        reads_steps = _reads_steps([step.if_, step.for_each, step.with_, step.end_user])
+        return StepPreview(step.id, step.uses, is_finally, note="needs the output of an earlier step" if reads_steps
+                           else redactor.text(str(exc)))
+    except StepFailedError as exc:
+        return StepPreview(step.id, step.uses, is_finally, note=exc.message)
+    try:
+        preview = runner.backend.preview(call)
+    except ApiError as exc:
+        return noted(redactor.text(f"{exc.code}: {exc.message}"), calls)
+    return StepPreview(
+        step.id, step.uses, is_finally, final_input=redactor.data(dict(preview.final_input)),
+        enforced_keys=preview.enforced_keys, partials=preview.partials, enforced_by=dict(preview.enforced_by),
+        overridden_keys=preview.overridden_keys, connection=preview.connection_external_id, end_user=calls.end_user,
+        condition=_condition(calls, redactor), items=_items(calls), note="; ".join(preview.notes) or None)
+
+
+def _condition(calls: StepCalls | None, redactor: Redactor) -> Any:
+    return None if calls is None else redactor.data(calls.condition)
+
+
+def _items(calls: StepCalls | None) -> int | None:
+    return None if calls is None or calls.items is None else len(calls.items)

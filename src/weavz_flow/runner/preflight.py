@@ -24,8 +24,8 @@ from weavz_flow.config.project import Project
 from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext
+from weavz_flow.runner.prepare import truthy
 from weavz_flow.runner.render import RenderError, Where, render_value
-from weavz_flow.runner.step import _truthy as truthy
 
 NeedsConnection = Callable[[str], bool | None]  # integration name -> needs a connection (None: unknown)
 _SHOWN = 8  # names listed in a fix ("pass one of: ...")

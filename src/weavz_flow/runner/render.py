@@ -89,7 +89,7 @@ class _MeasuredConcat(CodeGenerator):
 
 
 def _limits_of(context: Context) -> RenderLimits:
-    return context.environment.limits  # type: ignore[attr-defined, no-any-return]
+    return context.environment.limits  # type: ignore[attr-defined]
 
 
 @pass_context
@@ -164,7 +164,7 @@ class RunEnvironment(ImmutableSandboxedEnvironment):
         def bounded_format(*args: Any, **kwargs: Any) -> str:
             values = args[0] if value.__name__ == "format_map" and args else (*args, *kwargs.values())
             check_format(template, values, limits)
-            return check_result(sandboxed(*args, **kwargs), limits)  # type: ignore[no-any-return]
+            return check_result(sandboxed(*args, **kwargs), limits)
 
         return bounded_format
 

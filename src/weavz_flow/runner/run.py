@@ -1,8 +1,8 @@
 """Running a flow: inputs and secrets resolved, main steps scheduled by their dependencies, then ``finally`` steps.
 
-Scheduling: a step starts once its direct dependencies (``needs``, else the step before it) have finished. When a
-step fails without ``continue_on_error`` no further main step starts; those already running finish, the rest are
-recorded as skipped, and the ``finally`` steps run regardless, in order.
+Scheduling (runner.ready_queue): a step starts once its direct dependencies (``needs``, else the step before it)
+have finished. When a step fails without ``continue_on_error`` no further main step starts; those already running
+finish, the rest are recorded as skipped, and the ``finally`` steps run regardless, in order.
 
 Before the first step, the run checks what it can know (runner.preflight): a flow whose alias, end user or needed
 connection is missing fails then, naming every problem, before any step has had an effect.
@@ -32,6 +32,8 @@ from weavz_flow.runner.context import RunContext, RunInfo, StepState
 from weavz_flow.runner.inputs import resolve_inputs
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
 from weavz_flow.runner.preflight import PreflightError, PreflightReport, check_flow
+from weavz_flow.runner.prepare import CallScope
+from weavz_flow.runner.ready_queue import ReadyQueue
 from weavz_flow.runner.records import RunRecords, RunTrigger
 from weavz_flow.runner.retry import InProgressWait
 from weavz_flow.runner.step import StepRuntime, now, run_step
@@ -45,15 +47,6 @@ def find_flow(project: Project, name: str) -> FlowFile:
         known = ", ".join(sorted(project.flows)) or "none"
         raise WeavzFlowError(f"no flow named '{name}'" + (f" ({hint})" if hint else f"; flows: {known}"))
     return flow
-
-
-def direct_dependencies(flow: FlowFile) -> dict[str, list[str]]:
-    deps: dict[str, list[str]] = {}
-    previous: str | None = None
-    for step in flow.steps:
-        deps[step.id] = list(step.needs) if step.needs is not None else ([previous] if previous else [])
-        previous = step.id
-    return deps
 
 
 def _ignore(_event: RunEvent) -> None:
@@ -105,6 +98,11 @@ class FlowRunner:
         aliases = {alias: cfg.integration for alias, cfg in (workspace.integrations if workspace else {}).items()}
         known = [*secrets.values(), *(self._connection_secrets(workspace) if workspace else ())]
         return context, Redactor(known), aliases
+
+    def scope(self, context: RunContext, aliases: Mapping[str, str]) -> CallScope:
+        """What the run's steps prepare their calls from (runner.prepare), naming the flow's file in messages."""
+        source = self.project.flow_sources.get(context.flow.name)
+        return CallScope(context, aliases, source.display if source else context.flow.name)
 
     def check(self, context: RunContext) -> PreflightReport:
         """What would fail the run's steps and can be known before the first (see runner.preflight)."""
@@ -167,9 +165,8 @@ class FlowRunner:
     def _run(self, context: RunContext, redactor: Redactor, aliases: dict[str, str]) -> RunResult:
         flow, info = context.flow, context.run
         self.on_event(RunEvent(EventKind.RUN_STARTED, info.id, flow.name))
-        source = self.project.flow_sources.get(flow.name)
-        rt = StepRuntime(self.backend, context, aliases, source.display if source else flow.name, redactor,
-                         self.on_event, self.sleep, self.rng, self.in_progress)
+        rt = StepRuntime(self.backend, self.scope(context, aliases), redactor, self.on_event, self.sleep, self.rng,
+                         self.in_progress)
         results: dict[str, StepResult] = {}
         error: str | None = None
         try:
@@ -183,60 +180,42 @@ class FlowRunner:
         return self._record(context, redactor, results, error)
 
     def _run_main(self, flow: FlowFile, rt: StepRuntime, results: dict[str, StepResult]) -> None:
-        deps = direct_dependencies(flow)
-        waiting = {sid: len(d) for sid, d in deps.items()}
-        dependents: dict[str, list[str]] = {sid: [] for sid in deps}
-        for sid, direct in deps.items():
-            for dep in direct:
-                dependents.setdefault(dep, []).append(sid)  # an unknown id (unvalidated flow) never finishes
+        queue = ReadyQueue.of(flow)
         by_id = {s.id: s for s in flow.steps}
-        position = {s.id: i for i, s in enumerate(flow.steps)}
-        ready: list[str] = [s.id for s in flow.steps if waiting[s.id] == 0]
-        started: set[str] = set()
         running: dict[Future[StepResult], str] = {}
-        stopped_by: str | None = None
         pool: ThreadPoolExecutor | None = None
 
-        def finished(result: StepResult) -> str | None:
+        def finished(result: StepResult) -> None:
             self._finish(rt, results, result)
-            for child in dependents[result.step_id]:
-                waiting[child] -= 1
-                if waiting[child] == 0:
-                    ready.append(child)
-            ready.sort(key=position.__getitem__)
-            return self._stops(result)
+            queue.finish(result.step_id, stops=self._stops(result))
 
         try:
-            while (ready and not stopped_by) or running:
-                batch = [] if stopped_by else ready[:]
-                ready.clear()
+            while True:
+                batch = queue.take()
+                if not batch and not running:
+                    break
                 if len(batch) == 1 and not running:
                     # The common sequential case runs on this thread: no pool round trip per step.
-                    step = by_id[batch[0]]
-                    started.add(step.id)
-                    stopped_by = finished(run_step(step, rt, flow.predecessors(step.id))) or stopped_by
+                    finished(run_step(by_id[batch[0]], rt, flow.predecessors(batch[0])))
                     continue
                 for sid in batch:
                     pool = pool or ThreadPoolExecutor(self.max_concurrent_steps, thread_name_prefix="flow-step")
-                    started.add(sid)
                     running[pool.submit(run_step, by_id[sid], rt, flow.predecessors(sid))] = sid
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     running.pop(future)
-                    stopped_by = finished(future.result()) or stopped_by
+                    finished(future.result())
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
-        for step in flow.steps:
-            if step.id in started:
-                continue
-            reason = f"not run: step '{stopped_by}' failed" if stopped_by else "not run: a dependency never finished"
-            results[step.id] = StepResult(step.id, StepStatus.SKIPPED, error=reason)
-            rt.context.steps[step.id] = StepState(StepStatus.SKIPPED.value, None, reason)
+        reason = queue.skip_reason()
+        for sid in queue.not_started():
+            results[sid] = StepResult(sid, StepStatus.SKIPPED, error=reason)
+            rt.context.steps[sid] = StepState(StepStatus.SKIPPED.value, None, reason)
 
     @staticmethod
-    def _stops(result: StepResult) -> str | None:
-        return result.step_id if result.status is StepStatus.FAILED and not result.tolerated else None
+    def _stops(result: StepResult) -> bool:
+        return result.status is StepStatus.FAILED and not result.tolerated
 
     def _finish(self, rt: StepRuntime, results: dict[str, StepResult], result: StepResult) -> None:
         # Outputs stay as the provider returned them for later templates; what leaves the run is redacted.

@@ -1,10 +1,11 @@
-"""Running one step: ``if``, ``for_each`` with ``max_parallel``, rendering, retry with one idempotency key, timeout."""
+"""Running one step: its calls as :mod:`weavz_flow.runner.prepare` makes them, ``for_each`` items with
+``max_parallel``, retry with one idempotency key, timeout."""
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,22 +18,14 @@ from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError, WeavzFlowError
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext
+from weavz_flow.runner.error_codes import StepErrorCode
 from weavz_flow.runner.outcome import EventKind, RunEvent, StepResult, StepStatus
-from weavz_flow.runner.render import RenderError, Where, render_value
-from weavz_flow.runner.retry import InProgressWait, RetryPolicy, StepTimeoutError, idempotency_key, is_in_progress
+from weavz_flow.runner.prepare import CallScope, Skip, StepCalls, StepFailedError, prepare_call
+from weavz_flow.runner.render import RenderError
+from weavz_flow.runner.retry import InProgressWait, RetryPolicy, StepTimeoutError, is_in_progress
 
 EventSink = Callable[[RunEvent], None]
 Applied = tuple[AppliedPartial, ...] | None  # the partials a call applied, as its backend reports them
-
-
-class StepFailedError(Exception):
-    """One call of a step failed for good; the message is already redacted."""
-
-    def __init__(self, message: str, code: str | None, attempts: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.attempts = attempts
 
 
 @dataclass(slots=True)
@@ -40,14 +33,16 @@ class StepRuntime:
     """What every step of one run shares."""
 
     backend: Backend
-    context: RunContext
-    aliases: Mapping[str, str]  # alias -> integration name, from the flow's workspace
-    file: str  # the flow file, as messages name it
+    scope: CallScope
     redactor: Redactor
     emit: EventSink
     sleep: Callable[[float], None]
     rng: random.Random
     in_progress: InProgressWait = field(default_factory=InProgressWait)
+
+    @property
+    def context(self) -> RunContext:
+        return self.scope.context
 
 
 def now() -> datetime:
@@ -58,28 +53,19 @@ def run_step(step: StepConfig, rt: StepRuntime, visible: frozenset[str], *, is_f
     started = now()
     ctx = rt.context
     rt.emit(RunEvent(EventKind.STEP_STARTED, ctx.run.id, ctx.flow.name, step_id=step.id))
-    names = ctx.template_vars(visible)
     try:
-        if step.if_ is not None:
-            condition = render_value(step.if_, names, Where(rt.file, step.id, "if"))
-            if not _truthy(condition):
-                return StepResult(step.id, StepStatus.SKIPPED, started_at=started, finished_at=now(),
-                                  is_finally=is_finally)
-        end_user = ctx.end_user
-        if step.end_user is not None:
-            end_user = render_value(step.end_user, names, Where(rt.file, step.id, "end_user"))
-        if step.for_each is None:
-            status, output, attempts, partials = _call(step, rt, names, end_user, None)
+        prepared = prepare_call(step, rt.scope, ctx.template_vars(visible))
+        if isinstance(prepared, Skip):
+            return StepResult(step.id, StepStatus.SKIPPED, started_at=started, finished_at=now(),
+                              is_finally=is_finally)
+        if prepared.items is None:
+            status, output, attempts, partials = _call(prepared, rt, None)
             return StepResult(step.id, status, attempts, started, now(), output, is_finally=is_finally,
                               partials=partials)
-        items = render_value(step.for_each, names, Where(rt.file, step.id, "for_each"))
-        if not isinstance(items, list | tuple):
-            raise RenderError(Where(rt.file, step.id, "for_each"), str(step.for_each),
-                              f"must render to a list, got {type(items).__name__}")
-        return _for_each(step, rt, names, end_user, list(items), started, is_finally)
+        return _for_each(prepared, rt, prepared.items, started, is_finally)
     except RenderError as exc:
         message = rt.redactor.text(str(exc))
-        return _failed(step, started, message, "TEMPLATE_ERROR", 0, is_finally)
+        return _failed(step, started, message, StepErrorCode.TEMPLATE_ERROR, 0, is_finally)
     except StepFailedError as exc:
         return _failed(step, started, exc.message, exc.code, exc.attempts, is_finally)
 
@@ -90,19 +76,13 @@ def _failed(step: StepConfig, started: datetime, message: str, code: str | None,
                       is_finally=is_finally, tolerated=step.continue_on_error, items=items)
 
 
-def _truthy(value: Any) -> bool:
-    # A rendered (non single-expression) template is a string: "False" and "" must read as false.
-    if isinstance(value, str):
-        return value.strip().lower() not in {"", "false", "0", "no", "none", "null"}
-    return bool(value)
+def _for_each(prepared: StepCalls, rt: StepRuntime, items: list[Any], started: datetime,
+              is_finally: bool) -> StepResult:
+    step = prepared.step
 
-
-def _for_each(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user: str | None,
-              items: list[Any], started: datetime, is_finally: bool) -> StepResult:
     def one(index: int) -> tuple[StepStatus, Any, int, StepFailedError | RenderError | None, Applied]:
-        loop_names = {**names, "item": items[index], "index": index}
         try:
-            status, output, attempts, partials = _call(step, rt, loop_names, end_user, index)
+            status, output, attempts, partials = _call(prepared, rt, index)
             return status, output, attempts, None, partials
         except (StepFailedError, RenderError) as exc:
             return StepStatus.FAILED, None, getattr(exc, "attempts", 0), exc, None
@@ -120,7 +100,7 @@ def _for_each(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_u
     partials = next((r[4] for r in results if r[4] is not None), None)
     if failures:
         index, first = failures[0]
-        code = first.code if isinstance(first, StepFailedError) else "TEMPLATE_ERROR"
+        code = first.code if isinstance(first, StepFailedError) else StepErrorCode.TEMPLATE_ERROR
         message = rt.redactor.text(f"{len(failures)} of {len(items)} items failed; item {index}: {first}")
         return _failed(step, started, message, code, attempts, is_finally, outputs, len(items))
     status = StepStatus.APPROVAL_REQUIRED if any(r[0] is StepStatus.APPROVAL_REQUIRED for r in results) \
@@ -129,22 +109,9 @@ def _for_each(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_u
                       partials=partials)
 
 
-def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user: str | None,
-          index: int | None) -> tuple[StepStatus, Any, int, Applied]:
-    ctx = rt.context
-    field = "with" if index is None else f"with (item {index})"
-    rendered = render_value(step.with_, names, Where(rt.file, step.id, field))
-    integration = rt.aliases.get(step.alias)
-    if integration is None:
-        raise StepFailedError(f"alias '{step.alias}' is not declared in workspace '{ctx.flow.workspace}'",
-                              "ALIAS_NOT_DECLARED", 0)
-    call = ExecuteCall(
-        workspace=ctx.flow.workspace, integration=integration, action=step.action, input=rendered,
-        alias=step.alias, end_user=end_user, partials=tuple(step.partials) if step.partials is not None else None,
-        idempotency_key=idempotency_key(ctx.run.id, step.id, index),
-        redact=tuple(ctx.secrets.values()),  # the engine redacts them before it records or returns anything
-        provider_retries=step.retry is None,  # a step with `retry` is the one owner of its call's retries
-    )
+def _call(prepared: StepCalls, rt: StepRuntime, index: int | None) -> tuple[StepStatus, Any, int, Applied]:
+    ctx, step = rt.context, prepared.step
+    call = prepared.call(index)
     policy = RetryPolicy.of(step.retry, idempotent=step.idempotent)
     timeout = step.timeout.total_seconds() if isinstance(step.timeout, timedelta) else None
     attempt = 0
@@ -172,7 +139,7 @@ def _call(step: StepConfig, rt: StepRuntime, names: Mapping[str, Any], end_user:
                 continue
             raise StepFailedError(rt.redactor.text(_describe(exc)), _code(exc), attempt) from None
         except WeavzFlowError as exc:
-            raise StepFailedError(rt.redactor.text(str(exc)), "ERROR", attempt) from None
+            raise StepFailedError(rt.redactor.text(str(exc)), StepErrorCode.ERROR, attempt) from None
         if outcome.status is OutcomeStatus.APPROVAL_REQUIRED:
             return StepStatus.APPROVAL_REQUIRED, rt.redactor.data(outcome.approval), attempt, outcome.partials
         return StepStatus.SUCCEEDED, outcome.output, attempt, outcome.partials
@@ -185,7 +152,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _code(exc: BaseException) -> str:
-    return str(exc.code) if isinstance(exc, ApiError) else "TIMEOUT"
+    return str(exc.code) if isinstance(exc, ApiError) else StepErrorCode.TIMEOUT
 
 
 def _execute(backend: Backend, call: ExecuteCall, timeout: float | None) -> ExecuteOutcome:
