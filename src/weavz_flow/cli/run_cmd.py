@@ -25,13 +25,13 @@ from weavz_flow.runner import (
     FlowRunner,
     RunEvent,
     RunRecords,
-    RunResult,
     StepPreview,
     StepResult,
     StepStatus,
     dry_run,
 )
 from weavz_flow.runner.preflight import PreflightReport
+from weavz_flow.runner.render_json import render_json, with_full_outputs
 
 _MARKS = {StepStatus.SUCCEEDED: "[green]✓[/]", StepStatus.FAILED: "[red]✗[/]", StepStatus.SKIPPED: "[dim]-[/]",
           StepStatus.APPROVAL_REQUIRED: "[yellow]⏸[/]"}
@@ -102,20 +102,6 @@ def step_line(step: StepResult) -> str:
     if step.error:
         parts.append(("[yellow](continued) " if step.tolerated else "[red]") + escape(step.error) + "[/]")
     return " ".join(parts)
-
-
-def result_json(result: RunResult) -> dict[str, Any]:
-    return {
-        "run_id": result.run_id, "flow": result.flow, "status": result.status.value, "error": result.error,
-        "started_at": result.started_at.isoformat(), "finished_at": result.finished_at.isoformat(),
-        "inputs": result.inputs,
-        "steps": [{
-            "id": s.step_id, "status": s.status.value, "finally": s.is_finally, "attempts": s.attempts,
-            "duration_ms": s.duration_ms, "items": s.items, "output": s.output, "error": s.error,
-            "error_code": s.error_code, "continued": s.tolerated,
-            "partials": None if s.partials is None else [p.to_json() for p in s.partials],
-        } for s in result.steps],
-    }
 
 
 def previews_json(flow: str, previews: list[StepPreview]) -> dict[str, Any]:
@@ -212,14 +198,16 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
         try:
             result = FlowRunner(project, backend, records=records, on_event=progress, catalog=catalog).run(
                 flow_name, inputs, end_user=end_user)
+            # The run's document is its record's, as `runs show --json` prints it (see runner.render_json).
+            recorded = with_full_outputs(records.get(result.run_id), result) if as_json else None
         finally:
             if progress is not None:
                 progress.stop()
             records.close()
     finally:
         backend.close()
-    if as_json:
-        click.echo(json.dumps(result_json(result), indent=2, default=str))
+    if recorded is not None:
+        click.echo(render_json(recorded), nl=False)
     else:
         counts = {s: sum(1 for r in result.steps if r.status is s) for s in StepStatus}
         total = (result.finished_at - result.started_at).total_seconds()

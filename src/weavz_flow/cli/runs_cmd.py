@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from datetime import UTC
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -15,6 +14,7 @@ from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
 from weavz_flow.runner import RunRecord, RunStatus
+from weavz_flow.runner.render_json import render_json, run_document
 from weavz_flow.schedule.run_history import open_run_history
 
 
@@ -34,26 +34,6 @@ def _lost_note(run: RunRecord) -> str:
     owner = _owner(run)
     return f"its process ({owner}) stopped without finishing it; {heard}" if owner else \
         f"its process stopped without finishing it; {heard}"
-
-
-def record_json(run: RunRecord, *, steps: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "run_id": run.id, "flow": run.flow, "workspace": run.workspace, "status": run.status.value,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "duration_ms": run.duration_ms, "trigger": run.trigger, "end_user": run.end_user, "inputs": run.inputs,
-        "error": run.error,
-        "owner": None if run.owner_host is None else {"host": run.owner_host, "pid": run.owner_pid},
-        "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
-    }
-    if steps:
-        out["steps"] = [{
-            "id": s.step_id, "finally": s.is_finally, "status": s.status, "attempts": s.attempts, "items": s.items,
-            "duration_ms": s.duration_ms, "output": s.output, "output_truncated": s.output_truncated,
-            "error": s.error, "error_code": s.error_code, "continued": s.tolerated,
-            "partials": None if s.partials is None else [p.to_json() for p in s.partials],
-        } for s in run.steps]
-    return out
 
 
 @click.group("runs")
@@ -83,7 +63,7 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
     finally:
         records.close()
     if as_json:
-        click.echo(json.dumps([record_json(r, steps=False) for r in found], indent=2, default=str))
+        click.echo(json.dumps([run_document(r, steps=False) for r in found], indent=2, default=str))
         return
     if not found:
         click.echo("No runs recorded yet. Start one with: weavz-flow run FLOW")
@@ -113,7 +93,7 @@ def show_run(run_id: str, as_json: bool, project_path: Path | None, database_url
     finally:
         records.close()
     if as_json:
-        click.echo(json.dumps(record_json(run, steps=True), indent=2, default=str))
+        click.echo(render_json(run), nl=False)
         return
     click.echo(f"Run {run.id}: flow {run.flow} (workspace {run.workspace}) {run.status}, {_ms(run.duration_ms)}")
     click.echo(f"Started {run.started_at.isoformat()}" + (f", end user {run.end_user}" if run.end_user else ""))
