@@ -102,7 +102,7 @@ def main() -> int:
                 engine_ms += _timed(via_engine, size)
                 if profiler is not None:
                     profiler.disable()
-            recorded = engine.executions.list(caller, workspace_id=ws.id).total
+            recorded = engine.executions.list_page(caller, workspace_id=ws.id).total
 
     engine_median = statistics.median(engine_ms)
     bare_median = statistics.median(bare_ms)

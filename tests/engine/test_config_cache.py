@@ -117,7 +117,7 @@ def test_every_managed_object_write_bumps_the_config_version(world: World) -> No
     assert before < after_connection < after_end_user < after_alias
     # Runtime writes (execution records, key-value state) are not configuration and leave it alone.
     who(world)
-    world.engine.executions.list(world.caller)
+    world.engine.executions.list_page(world.caller)
     assert version() == after_alias
 
 

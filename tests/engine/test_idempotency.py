@@ -63,7 +63,7 @@ def test_a_failed_run_releases_its_key(fixed: World) -> None:
         with pytest.raises(ApiError) as caught:
             fixed.engine.execute(request(fixed, "bad", action="leak_api_error"), fixed.caller)
         assert caught.value.code == ErrorCode.ACTION_FAILED
-    assert fixed.engine.executions.list(fixed.caller).total == 2
+    assert fixed.engine.executions.list_page(fixed.caller).total == 2
 
 
 def test_concurrent_twins_do_not_both_run(fixed: World, echo_stub: EchoStub) -> None:

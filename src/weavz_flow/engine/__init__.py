@@ -18,7 +18,6 @@ from weavz_flow.engine.inputs import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
-from weavz_flow.engine.live_state import LiveState, WorkspaceState
 from weavz_flow.engine.models import (
     ApiKey,
     Connection,
@@ -54,7 +53,6 @@ __all__ = [
     "ExecuteRequest",
     "ExecuteResult",
     "Execution",
-    "LiveState",
     "Organization",
     "Page",
     "Partial",
@@ -69,6 +67,5 @@ __all__ = [
     "WorkspaceIntegration",
     "WorkspaceIntegrationCreate",
     "WorkspaceIntegrationUpdate",
-    "WorkspaceState",
     "WorkspaceUpdate",
 ]

@@ -120,7 +120,7 @@ class ConnectionService:
             conn.execute(sa.update(_c).where(_c.c.id == connection_id).values(changes))
             return model(conn.execute(SELECT.where(_c.c.id == connection_id)).one())
 
-    def list(
+    def list_page(
         self, caller: Caller, *, limit: int | None = None, offset: int | None = None,
         workspace_id: str | None = None, integration_name: str | None = None,
     ) -> Page[Connection]:
@@ -149,15 +149,6 @@ class ConnectionService:
     def get(self, caller: Caller, connection_id: str) -> Connection:
         with self._store.read() as conn:
             return model(self._row(conn, caller, connection_id))
-
-    def get_by_external_id(self, caller: Caller, integration_name: str, external_id: str) -> Connection:
-        with self._store.read() as conn:
-            row = conn.execute(SELECT.where(
-                _c.c.org_id == caller.org_id, _c.c.integration_name == integration_name,
-                _c.c.external_id == external_id)).first()
-        if row is None or not visible_to(caller, row):
-            raise not_found("Connection", external_id, ErrorCode.CONNECTION_NOT_FOUND)
-        return model(row)
 
     def delete(self, caller: Caller, connection_id: str) -> str:
         """Aliases that pinned it keep their strategy with no connection (execute then says CONNECTION_REQUIRED)."""

@@ -53,7 +53,7 @@ class EndUserService:
             conn.execute(sa.insert(_eu).values(row))
         return EndUser(**row)
 
-    def list(
+    def list_page(
         self, caller: Caller, workspace_id: str, *, limit: int | None = None, offset: int | None = None
     ) -> Page[EndUser]:
         limit, offset = page_bounds(limit, offset, maximum=100_000)
@@ -89,16 +89,6 @@ class EndUserService:
                 connection_rows.SELECT.where(_c.c.end_user_id == end_user_id).order_by(_c.c.created_at)
             ).all()
         return _model(row), connection_rows.models(owned)
-
-    def get_by_external_id(self, caller: Caller, workspace_id: str, external_id: str) -> EndUser:
-        with self._store.read() as conn:
-            workspace_row(conn, caller, workspace_id)
-            row = conn.execute(
-                _SELECT.where(_eu.c.workspace_id == workspace_id, _eu.c.external_id == external_id)
-            ).first()
-        if row is None:
-            raise not_found("End user", external_id, ErrorCode.END_USER_NOT_FOUND)
-        return _model(row)
 
     def update(self, caller: Caller, end_user_id: str, request: EndUserUpdate) -> EndUser:
         fields = request.model_fields_set

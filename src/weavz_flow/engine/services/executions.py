@@ -55,7 +55,7 @@ class ExecutionLog:
         if self._writer is not None:
             self._writer.close()
 
-    def list(
+    def list_page(
         self, caller: Caller, *, workspace_id: str | None = None, limit: int | None = None,
         offset: int | None = None,
     ) -> Page[Execution]:

@@ -33,11 +33,6 @@ class OrganizationService:
             raise not_found("Organization", org_id)
         return _model(row)
 
-    def list(self) -> list[Organization]:
-        with self._store.read() as conn:
-            rows = conn.execute(sa.select(t.organizations).order_by(t.organizations.c.created_at)).all()
-        return [_model(r) for r in rows]
-
     def get_or_create(self, name: str) -> Organization:
         """The oldest organization with this name, made if none exists (the local backend's single tenant)."""
         with self._store.write() as conn:

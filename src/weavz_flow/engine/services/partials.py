@@ -89,7 +89,7 @@ class PartialService:
             conn.execute(sa.insert(_p).values(row))
             return model(conn.execute(SELECT.where(_p.c.id == row["id"])).one())
 
-    def list(
+    def list_in(
         self, caller: Caller, workspace_id: str, *, integration_name: str | None = None,
         workspace_integration_id: str | None = None, integration_alias: str | None = None,
         action_name: str | None = None, trigger_name: str | None = None,

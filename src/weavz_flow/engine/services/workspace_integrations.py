@@ -47,7 +47,7 @@ class WorkspaceIntegrationService:
         self._store = store
         self._source = source
 
-    def list(self, caller: Caller, workspace_id: str) -> list[WorkspaceIntegration]:
+    def list_in(self, caller: Caller, workspace_id: str) -> list[WorkspaceIntegration]:
         with self._store.read() as conn:
             workspace_row(conn, caller, workspace_id)
             rows = conn.execute(

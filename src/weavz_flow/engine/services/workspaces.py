@@ -37,7 +37,7 @@ class WorkspaceService:
             conn.execute(sa.insert(t.workspaces).values(row))
         return Workspace(**row)
 
-    def list(self, caller: Caller, *, limit: int | None = None, offset: int | None = None) -> Page[Workspace]:
+    def list_page(self, caller: Caller, *, limit: int | None = None, offset: int | None = None) -> Page[Workspace]:
         limit, offset = page_bounds(limit, offset, maximum=100)
         where = [t.workspaces.c.org_id == caller.org_id]
         if caller.workspace_ids is not None:
