@@ -18,6 +18,7 @@ from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_json_size
 
@@ -115,13 +116,13 @@ class EndUserService:
             check_json_size(metadata, "metadata", self._limits.metadata_bytes)
 
     @staticmethod
-    def _row(conn: sa.Connection, caller: Caller, end_user_id: str) -> sa.Row[Any]:
+    def _row(conn: sa.Connection, caller: Caller, end_user_id: str) -> AnyRow:
         row = conn.execute(_SELECT.where(_eu.c.id == end_user_id, _eu.c.org_id == caller.org_id)).first()
         if row is None or not caller.may_access(row.workspace_id):  # out of scope: as if it did not exist
             raise not_found("End user", end_user_id, ErrorCode.END_USER_NOT_FOUND)
         return row
 
 
-def _model(row: sa.Row[Any]) -> EndUser:
+def _model(row: AnyRow) -> EndUser:
     return EndUser.model_validate(dict(row._mapping))
 

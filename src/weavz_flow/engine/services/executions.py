@@ -16,6 +16,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.models import Execution, Page
 from weavz_flow.engine.services.scope import not_found, page_bounds
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 
 _e = t.executions
 
@@ -83,5 +84,5 @@ class ExecutionLog:
         return _model(row)
 
 
-def _model(row: sa.Row[Any]) -> Execution:
+def _model(row: AnyRow) -> Execution:
     return Execution.model_validate(dict(row._mapping))

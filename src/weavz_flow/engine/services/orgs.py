@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
@@ -12,6 +10,7 @@ from weavz_flow.engine.naming import check_name
 from weavz_flow.engine.services.scope import not_found
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 
 
 class OrganizationService:
@@ -48,5 +47,5 @@ class OrganizationService:
         return Organization(**values)
 
 
-def _model(row: sa.Row[Any]) -> Organization:
+def _model(row: AnyRow) -> Organization:
     return Organization.model_validate(row._mapping)

@@ -18,6 +18,7 @@ from weavz_flow.engine.naming import check_name, check_slug
 from weavz_flow.engine.services.scope import not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 
 
@@ -107,5 +108,5 @@ class WorkspaceService:
                            details={"slug": slug})
 
 
-def _model(row: sa.Row[Any]) -> Workspace:
+def _model(row: AnyRow) -> Workspace:
     return Workspace.model_validate(dict(row._mapping))
