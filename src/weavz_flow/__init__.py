@@ -7,7 +7,8 @@ the package, as every CLI command does, must not pull in the store, the server o
 import importlib as _importlib
 import typing as _typing
 
-from weavz_flow.catalog import ActionInfo, Catalog, InputField, IntegrationInfo
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.model import ActionInfo, InputField, IntegrationInfo
 from weavz_flow.diagnostics import Diagnostic, Position, Severity
 from weavz_flow.errors import ApiError, ConfigError, ErrorCode, WeavzFlowError
 from weavz_flow.log_lines import install as _install_one_line_logging

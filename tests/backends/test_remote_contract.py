@@ -13,8 +13,8 @@ from tests.config.small_catalog import small_catalog
 from tests.plan.project_files import write_project
 from tests.server.accounts import Account, LiveServer, bootstrap_account
 from tests.server.live_server import serve_weavz_flow
-from weavz_flow.backends import EndUserSpec, WorkspaceSpec
 from weavz_flow.backends.remote import RemoteBackend
+from weavz_flow.backends.specs import EndUserSpec, WorkspaceSpec
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.errors import ApiError, ErrorCode

@@ -9,19 +9,19 @@ import pytest
 
 from tests.engine.echo_integration import ECHO, NATIVES, small_catalog
 from tests.engine.engine_fixtures import TEST_KEY, World
-from weavz_flow.engine import (
+from weavz_flow.engine.config_cache import ConfigCache, read_config_version
+from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import (
     ConnectionCreate,
     ConnectionUpdate,
     EndUserCreate,
-    Engine,
-    ExecuteRequest,
     PartialCreate,
-    Store,
     WorkspaceIntegrationCreate,
     WorkspaceIntegrationUpdate,
 )
-from weavz_flow.engine.config_cache import ConfigCache, read_config_version
-from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 
 

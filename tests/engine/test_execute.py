@@ -6,9 +6,9 @@ import pytest
 
 from tests.engine.echo_integration import ECHO, HOSTED, NOAUTH
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import (
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import (
     ApiKeyCreate,
-    ExecuteRequest,
     PartialCreate,
     WorkspaceCreate,
     WorkspaceIntegrationCreate,

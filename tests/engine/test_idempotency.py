@@ -12,10 +12,13 @@ import pytest
 from tests.engine.echo_integration import ECHO, GATE, NATIVES, small_catalog
 from tests.engine.engine_fixtures import TEST_KEY, World
 from tests.stubs.echo import EchoStub
-from weavz_flow.engine import Engine, ExecuteRequest, ExecuteResult, Store, WorkspaceIntegrationCreate
 from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.execute import fingerprint_of
+from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult
 from weavz_flow.engine.idempotency import MAX_EXECUTE_S, TAKEOVER_MARGIN_S, ExecuteLimits, IdempotencyLedger
+from weavz_flow.engine.inputs import WorkspaceIntegrationCreate
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 
 T = TypeVar("T")

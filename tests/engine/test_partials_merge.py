@@ -8,13 +8,9 @@ import pytest
 
 from tests.engine.echo_integration import ECHO
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import (
-    ExecuteRequest,
-    PartialCreate,
-    PartialUpdate,
-    WorkspaceIntegrationCreate,
-)
 from weavz_flow.engine.applied_partial import PartialReason
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import PartialCreate, PartialUpdate, WorkspaceIntegrationCreate
 from weavz_flow.engine.partial_merge import SelectedPartial, merge_input
 from weavz_flow.errors import ApiError, ErrorCode
 

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from tests.engine.echo_integration import ECHO
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import ConnectionCreate, ExecuteRequest, WorkspaceIntegrationCreate
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.execute import fingerprint_of
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceIntegrationCreate
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import kv_store
 

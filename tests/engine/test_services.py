@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from tests.engine.echo_integration import ECHO, NOAUTH
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import (
+from weavz_flow.engine import tables as t
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.inputs import (
     ApiKeyCreate,
-    Caller,
     ConnectionCreate,
     ConnectionUpdate,
     EndUserCreate,
@@ -22,7 +23,6 @@ from weavz_flow.engine import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
-from weavz_flow.engine import tables as t
 from weavz_flow.errors import ApiError, ErrorCode
 
 
