@@ -20,8 +20,7 @@ from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
 from weavz_flow.redact import Redactor
-from weavz_flow.runner import dry_run
-from weavz_flow.runner.dry_run import StepPreview
+from weavz_flow.runner.dry_run import StepPreview, dry_run
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, StepResult, StepStatus
 from weavz_flow.runner.preflight import PreflightReport
 from weavz_flow.runner.records import RunRecords
