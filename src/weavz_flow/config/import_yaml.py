@@ -19,6 +19,7 @@ from weavz_flow.errors import WeavzFlowError
 # Sections of a workspace file, in the order a new file lists them (dependencies first, as people read them).
 SECTIONS = ("connections", "end_users", "integrations", "partials")
 
+
 class ImportRefusedError(WeavzFlowError):
     pass
 

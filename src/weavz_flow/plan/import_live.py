@@ -36,7 +36,6 @@ _SECRET_KEYS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-
 def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspace: str | None = None,
                    everything_in_out_dir: bool = False) -> ImportResult:
     """What the config lacks, per workspace; ``workspace`` limits it to that slug.
