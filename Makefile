@@ -40,7 +40,7 @@ demo: $(STAMP)
 	  && ../$(BIN)/weavz-flow run $(DEMO_FLOW)
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks && $(BIN)/mypy
 
 # pytest exits 5 when it collected no test; that is a failure here, never a silent pass.
 test: $(DEV) lint

@@ -28,16 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.stubs 
 from tests.stubs.base import running
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
 
-from weavz_flow.engine import (
-    Caller,
-    ConnectionCreate,
-    Engine,
-    ExecuteRequest,
-    Store,
-    WorkspaceCreate,
-    WorkspaceIntegrationCreate,
-)
+from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceCreate, WorkspaceIntegrationCreate
+from weavz_flow.engine.store import Store
 
 BENCH_KEY = b"engine overhead benchmark key, not a secret"
 BODY = {"channel": "C0GENERAL", "text": "benchmark message"}
@@ -102,7 +98,7 @@ def main() -> int:
                 engine_ms += _timed(via_engine, size)
                 if profiler is not None:
                     profiler.disable()
-            recorded = engine.executions.list(caller, workspace_id=ws.id).total
+            recorded = engine.executions.list_page(caller, workspace_id=ws.id).total
 
     engine_median = statistics.median(engine_ms)
     bare_median = statistics.median(bare_ms)

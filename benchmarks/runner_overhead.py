@@ -30,8 +30,9 @@ from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.apply import apply_plan
 from weavz_flow.plan.session import fingerprint_book, make_plan
-from weavz_flow.runner import FlowRunner, RunRecords
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.runner.retry import idempotency_key
+from weavz_flow.runner.run import FlowRunner
 
 PROJECT = "version: 1\nname: bench\nbackend: {type: local}\n"
 WORKSPACE = """\

@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.config.small_catalog import small_catalog
-from weavz_flow.backends import (
-    AliasSpec,
-    ExecuteCall,
-    LockHeldError,
-    OutcomeStatus,
-    PartialSpec,
-    WorkspaceSpec,
-)
+from weavz_flow.backends.errors import LockHeldError
+from weavz_flow.backends.execution import ExecuteCall, OutcomeStatus
 from weavz_flow.backends.local import LocalBackend
+from weavz_flow.backends.specs import AliasSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.errors import ApiError
 
 

@@ -13,12 +13,13 @@ from tests.config.small_catalog import small_catalog
 from tests.plan.project_files import write_project
 from tests.server.accounts import Account, LiveServer, bootstrap_account
 from tests.server.live_server import serve_weavz_flow
-from weavz_flow.backends import EndUserSpec, WorkspaceSpec
 from weavz_flow.backends.remote import RemoteBackend
+from weavz_flow.backends.specs import EndUserSpec, WorkspaceSpec
+from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.plan.apply import apply_plan
-from weavz_flow.plan.import_yaml import collect_import, write_import
+from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Plan
 from weavz_flow.plan.render_text import render_text

@@ -5,19 +5,10 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from weavz_flow.config.model import (
-    AliasConfig,
-    ConnectionConfig,
-    FlowFile,
-    InputSpec,
-    PersistenceSettings,
-    ProjectFile,
-    RemoteBackend,
-    ScheduleConfig,
-    SecretRef,
-    Strategy,
-    parse_duration,
-)
+from weavz_flow.config.model.base import SecretRef, parse_duration
+from weavz_flow.config.model.flow import FlowFile, InputSpec, ScheduleConfig
+from weavz_flow.config.model.project_file import ProjectFile, RemoteBackend
+from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, PersistenceSettings, Strategy
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from weavz_flow.config import SecretRef, SecretUnavailableError, resolve_secret
+from weavz_flow.config.model.base import SecretRef
+from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 
 
 def test_env_reference(tmp_path: Path) -> None:

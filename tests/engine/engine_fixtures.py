@@ -20,8 +20,12 @@ from sqlalchemy.engine import make_url
 
 from tests.engine.echo_integration import ECHO, NATIVES, small_catalog
 from tests.stubs.echo import EchoStub
-from weavz_flow.engine import Caller, ConnectionCreate, Engine, Store, Workspace, WorkspaceCreate
+from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceCreate
+from weavz_flow.engine.models import Workspace
+from weavz_flow.engine.store import Store
 
 POSTGRES_ENV = "WEAVZ_FLOW_TEST_POSTGRES_URL"
 TEST_KEY = b"weavz-flow test master key, not a secret"

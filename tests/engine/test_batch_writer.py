@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from weavz_flow.engine import Store
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.batch_writer import BatchWriter
 from weavz_flow.engine.stamps import new_id, utc_now
+from weavz_flow.engine.store import Store
 
 
 def record(**kw: Any) -> dict[str, Any]:

@@ -9,19 +9,19 @@ import pytest
 
 from tests.engine.echo_integration import ECHO, NATIVES, small_catalog
 from tests.engine.engine_fixtures import TEST_KEY, World
-from weavz_flow.engine import (
+from weavz_flow.engine.config_cache import ConfigCache, read_config_version
+from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import (
     ConnectionCreate,
     ConnectionUpdate,
     EndUserCreate,
-    Engine,
-    ExecuteRequest,
     PartialCreate,
-    Store,
     WorkspaceIntegrationCreate,
     WorkspaceIntegrationUpdate,
 )
-from weavz_flow.engine.config_cache import ConfigCache, read_config_version
-from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 
 
@@ -117,7 +117,7 @@ def test_every_managed_object_write_bumps_the_config_version(world: World) -> No
     assert before < after_connection < after_end_user < after_alias
     # Runtime writes (execution records, key-value state) are not configuration and leave it alone.
     who(world)
-    world.engine.executions.list(world.caller)
+    world.engine.executions.list_page(world.caller)
     assert version() == after_alias
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.engine.echo_integration import ECHO
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import EndUserCreate, WorkspaceIntegrationCreate
+from weavz_flow.engine.inputs import EndUserCreate, WorkspaceIntegrationCreate
 from weavz_flow.errors import ApiError, ErrorCode
 
 

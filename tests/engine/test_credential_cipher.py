@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.engine.echo_integration import ECHO, NATIVES, small_catalog
-from weavz_flow.engine import Caller, ConnectionCreate, CredentialInput, Engine, Store
+from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import SECRET_KEY_ENV, CredentialCipher, load_or_create_key_file
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.inputs import ConnectionCreate, CredentialInput
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from tests.engine.echo_integration import ECHO, HOSTED, NOAUTH
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import (
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import (
     ApiKeyCreate,
-    ExecuteRequest,
     PartialCreate,
     WorkspaceCreate,
     WorkspaceIntegrationCreate,
@@ -46,7 +46,7 @@ def test_success_returns_output_duration_and_a_record(fixed: World) -> None:
     record = fixed.engine.executions.get(fixed.caller, result.execution_id)
     assert record.status == "success" and record.integration_alias == "echo"
     assert record.connection_id == result.connection_id and record.output == result.output
-    assert fixed.engine.executions.list(fixed.caller, workspace_id=fixed.workspace.id).total == 1
+    assert fixed.engine.executions.list_page(fixed.caller, workspace_id=fixed.workspace.id).total == 1
 
 
 def test_catalog_errors(fixed: World) -> None:
@@ -68,7 +68,7 @@ def test_the_dry_run_of_a_hosted_only_action_still_resolves(fixed: World) -> Non
 
 
 def test_enabled_actions_limit_what_an_alias_runs(fixed: World) -> None:
-    alias = fixed.engine.integrations.list(fixed.caller, fixed.workspace.id)[0]
+    alias = fixed.engine.integrations.list_in(fixed.caller, fixed.workspace.id)[0]
     fixed.engine.integrations.update(fixed.caller, fixed.workspace.id, alias.id,
                                      WorkspaceIntegrationUpdate(enabled_actions=["other"]))
     denied = error_of(fixed, request(fixed))
@@ -146,5 +146,5 @@ def test_the_record_masks_enforced_values(fixed: World) -> None:
 def test_an_action_error_is_recorded_as_failed(fixed: World) -> None:
     error = error_of(fixed, request(fixed, action_name="leak_api_error", input={}))
     assert error.code == ErrorCode.ACTION_FAILED and error.details["status"] == 401
-    page = fixed.engine.executions.list(fixed.caller)
+    page = fixed.engine.executions.list_page(fixed.caller)
     assert page.items[0].status == "failed" and page.items[0].error_code == "ACTION_FAILED"

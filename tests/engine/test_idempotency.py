@@ -12,10 +12,13 @@ import pytest
 from tests.engine.echo_integration import ECHO, GATE, NATIVES, small_catalog
 from tests.engine.engine_fixtures import TEST_KEY, World
 from tests.stubs.echo import EchoStub
-from weavz_flow.engine import Engine, ExecuteRequest, ExecuteResult, Store, WorkspaceIntegrationCreate
 from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.execute import fingerprint_of
+from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult
 from weavz_flow.engine.idempotency import MAX_EXECUTE_S, TAKEOVER_MARGIN_S, ExecuteLimits, IdempotencyLedger
+from weavz_flow.engine.inputs import WorkspaceIntegrationCreate
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 
 T = TypeVar("T")
@@ -63,7 +66,7 @@ def test_a_failed_run_releases_its_key(fixed: World) -> None:
         with pytest.raises(ApiError) as caught:
             fixed.engine.execute(request(fixed, "bad", action="leak_api_error"), fixed.caller)
         assert caught.value.code == ErrorCode.ACTION_FAILED
-    assert fixed.engine.executions.list(fixed.caller).total == 2
+    assert fixed.engine.executions.list_page(fixed.caller).total == 2
 
 
 def test_concurrent_twins_do_not_both_run(fixed: World, echo_stub: EchoStub) -> None:

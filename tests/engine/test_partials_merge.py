@@ -8,13 +8,9 @@ import pytest
 
 from tests.engine.echo_integration import ECHO
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import (
-    ExecuteRequest,
-    PartialCreate,
-    PartialUpdate,
-    WorkspaceIntegrationCreate,
-)
 from weavz_flow.engine.applied_partial import PartialReason
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import PartialCreate, PartialUpdate, WorkspaceIntegrationCreate
 from weavz_flow.engine.partial_merge import SelectedPartial, merge_input
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -234,7 +230,8 @@ def test_partial_crud_rules(aliased: World) -> None:
     assert updated.values == {"a": 5, "b": 6} and updated.enforced_keys == ["b"]
     assert updated.integration_alias == "echo_a"
     assert eng.partials.set_default(caller, pid, True).is_default is True
-    assert [p.name for p in eng.partials.list(caller, ws.id, integration_alias="echo_a", action_name="whoami")] == ["p"]
+    found = eng.partials.list_in(caller, ws.id, integration_alias="echo_a", action_name="whoami")
+    assert [p.name for p in found] == ["p"]
     assert eng.partials.delete(caller, pid) == pid
     with pytest.raises(ApiError) as gone:
         eng.partials.get(caller, pid)

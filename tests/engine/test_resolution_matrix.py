@@ -9,7 +9,8 @@ import pytest
 
 from tests.engine.echo_integration import ECHO, NOAUTH
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import EndUserCreate, ExecuteRequest, WorkspaceIntegrationCreate
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import EndUserCreate, WorkspaceIntegrationCreate
 from weavz_flow.errors import ApiError, ErrorCode
 
 CANARY = uuid.uuid4().hex
@@ -111,7 +112,7 @@ def test_unknown_selectors_are_404s(world: World) -> None:
 
 
 def test_a_connection_of_another_workspace_is_not_visible(world: World) -> None:
-    from weavz_flow.engine import WorkspaceCreate
+    from weavz_flow.engine.inputs import WorkspaceCreate
 
     other = world.engine.workspaces.create(world.caller, WorkspaceCreate(name="Other", slug="other"))
     world.connection("theirs", "theirs:x1234", workspace_id=other.id, scope="WORKSPACE")

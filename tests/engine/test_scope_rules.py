@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import ApiKeyCreate, ConnectionUpdate, WorkspaceCreate
+from weavz_flow.engine.inputs import ApiKeyCreate, ConnectionUpdate, WorkspaceCreate
 from weavz_flow.errors import ApiError, ErrorCode
 
 

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from tests.engine.echo_integration import ECHO
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import ConnectionCreate, ExecuteRequest, WorkspaceIntegrationCreate
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.execute import fingerprint_of
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceIntegrationCreate
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import kv_store
 
@@ -68,14 +69,16 @@ def test_outputs_logs_and_records_are_redacted(leaky: World, caplog: pytest.LogC
     assert "calling with token [REDACTED]" in caplog.text
     assert CANARY not in caplog.text
     assert CANARY not in everything_stored(leaky)
-    assert CANARY not in leaky.engine.executions.list(leaky.caller).items[0].model_dump_json()
+    assert CANARY not in leaky.engine.executions.list_page(leaky.caller).items[0].model_dump_json()
 
 
 def test_reads_never_return_the_credential(leaky: World) -> None:
     eng, caller = leaky.engine, leaky.caller
-    conn = eng.connections.get_by_external_id(caller, ECHO, "canary")
-    texts = [conn.model_dump_json(), repr(conn), repr(eng.connections.list(caller)),
-             repr(eng.integrations.list(caller, leaky.workspace.id)), repr(eng.live_state(caller))]
+    [conn] = [c for c in eng.connections.list_all(caller) if c.external_id == "canary"]
+    ids = [leaky.workspace.id]
+    texts = [conn.model_dump_json(), repr(conn), repr(eng.connections.list_page(caller)),
+             repr(eng.integrations.list_in(caller, leaky.workspace.id)), repr(eng.integrations.list_many(caller, ids)),
+             repr(eng.partials.list_many(caller, ids)), repr(eng.end_users.list_many(caller, ids))]
     resolved = eng.resolve_input(ExecuteRequest(integration_name=ECHO, action_name="whoami",
                                                 workspace_id=leaky.workspace.id, input={"channel": "c"}), caller)
     texts.append(repr(resolved))

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from tests.engine.echo_integration import ECHO, NOAUTH
 from tests.engine.engine_fixtures import World
-from weavz_flow.engine import (
+from weavz_flow.engine import tables as t
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.inputs import (
     ApiKeyCreate,
-    Caller,
     ConnectionCreate,
     ConnectionUpdate,
     EndUserCreate,
@@ -22,7 +23,6 @@ from weavz_flow.engine import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
-from weavz_flow.engine import tables as t
 from weavz_flow.errors import ApiError, ErrorCode
 
 
@@ -59,7 +59,7 @@ def test_workspace_crud(world: World) -> None:
         eng.workspaces.update(caller, staging.id, WorkspaceUpdate())
     with raises(ErrorCode.DUPLICATE, 409):
         eng.workspaces.update(caller, staging.id, WorkspaceUpdate(slug="prod"))
-    page = eng.workspaces.list(caller, limit=1)
+    page = eng.workspaces.list_page(caller, limit=1)
     assert page.total == 2 and len(page.items) == 1
     assert eng.workspaces.delete(caller, staging.id) == staging.id
     with raises(ErrorCode.NOT_FOUND, 404):
@@ -114,7 +114,7 @@ def test_deleting_an_alias_deletes_its_partials_and_a_connection_unpins(world: W
     eng.connections.delete(caller, conn)
     assert eng.integrations.get(caller, ws.id, alias.id).connection_id is None
     eng.integrations.delete(caller, ws.id, alias.id)
-    assert eng.partials.list(caller, ws.id) == []
+    assert eng.partials.list_in(caller, ws.id) == []
 
 
 def test_connection_rules(world: World) -> None:
@@ -135,7 +135,7 @@ def test_connection_rules(world: World) -> None:
                                                     secret_text="s"))
     rotated = eng.connections.update(caller, made.id, ConnectionUpdate(access_token="at-rotated"))
     assert rotated.credential_fingerprint != made.credential_fingerprint and rotated.id == made.id
-    assert eng.connections.list(caller, integration_name=ECHO).total == 1
+    assert eng.connections.list_page(caller, integration_name=ECHO).total == 1
     with raises(ErrorCode.END_USER_NOT_FOUND, 404):
         eng.connections.create(caller, ConnectionCreate(**{**base, "external_id": "y"}, type="SECRET_TEXT",
                                                         secret_text="s", workspace_id=ws.id, end_user_id="nobody"))
@@ -154,7 +154,7 @@ def test_end_users_and_their_connections(world: World) -> None:
     assert eng.end_users.update(caller, alice.id, EndUserUpdate(display_name="Alice")).display_name == "Alice"
     with raises(ErrorCode.NO_UPDATES, 400):
         eng.end_users.update(caller, alice.id, EndUserUpdate())
-    assert eng.end_users.list(caller, ws.id).total == 1
+    assert eng.end_users.list_page(caller, ws.id).total == 1
     eng.end_users.delete(caller, alice.id)
     with raises(ErrorCode.CONNECTION_NOT_FOUND, 404):
         eng.connections.get(caller, conn)
@@ -168,7 +168,7 @@ def test_api_keys(world: World) -> None:
     assert plain not in repr(created) and plain not in created.api_key.model_dump_json()
     who = eng.authenticate(plain)
     assert who.org_id == caller.org_id and who.org_wide and who.api_key_id == created.api_key.id
-    assert eng.api_keys.list(caller).items[0].last_used_at is not None
+    assert eng.api_keys.list_page(caller).items[0].last_used_at is not None
     for bad in ["", "wvz_nope", plain + "x", "Bearer " + plain]:
         with raises(ErrorCode.UNAUTHORIZED, 401):
             eng.authenticate(bad)
@@ -184,7 +184,7 @@ def test_api_keys(world: World) -> None:
         name="ws", permissions={"scope": "workspace", "workspaceIds": [world.workspace.id]}))
     scoped = eng.authenticate(scoped_key.plain_key.reveal())
     with raises(ErrorCode.SCOPE_DENIED, 403):
-        eng.api_keys.list(scoped)
+        eng.api_keys.list_page(scoped)
     with raises(ErrorCode.SCOPE_DENIED, 403):
         eng.workspaces.create(scoped, WorkspaceCreate(name="n", slug="n"))
     with raises(ErrorCode.NOT_FOUND, 404):
@@ -199,14 +199,14 @@ def test_a_scoped_caller_sees_only_its_workspaces(world: World) -> None:
     eng, caller = world.engine, world.caller
     other = eng.workspaces.create(caller, WorkspaceCreate(name="Other", slug="other"))
     scoped = Caller(org_id=caller.org_id, workspace_ids=frozenset({other.id}))
-    assert [w.slug for w in eng.workspaces.list(scoped).items] == ["other"]
+    assert [w.slug for w in eng.workspaces.list_page(scoped).items] == ["other"]
     with raises(ErrorCode.SCOPE_DENIED, 403):
-        eng.integrations.list(scoped, world.workspace.id)
+        eng.integrations.list_in(scoped, world.workspace.id)
     with raises(ErrorCode.SCOPE_DENIED, 403):
         eng.end_users.create(scoped, EndUserCreate(workspace_id=world.workspace.id, external_id="u"))
 
 
-def test_live_state_reads_everything_in_a_fixed_number_of_queries(world: World) -> None:
+def test_plans_reads_take_a_fixed_number_of_queries_whatever_the_number_of_workspaces(world: World) -> None:
     import sqlalchemy as sa
 
     eng, caller = world.engine, world.caller
@@ -219,11 +219,14 @@ def test_live_state_reads_everything_in_a_fixed_number_of_queries(world: World) 
     statements: list[str] = []
     sa.event.listen(eng.store.engine, "before_cursor_execute",
                     lambda *args: statements.append(args[2]) if args[2].lstrip().upper().startswith("SELECT") else None)
-    state = eng.live_state(caller)
+    workspaces = eng.workspaces.list_all(caller)
+    ids = [w.id for w in workspaces]
+    aliases, partials = eng.integrations.list_many(caller, ids), eng.partials.list_many(caller, ids)
+    end_users, connections = eng.end_users.list_many(caller, ids), eng.connections.list_all(caller)
     assert len(statements) == 5
-    assert set(state.workspaces) == {"prod", *(f"w{i}" for i in range(5))}
-    w3 = state.workspaces["w3"]
-    assert [wi.alias for wi in w3.integrations] == [ECHO] and [p.name for p in w3.partials] == ["p"]
-    assert [u.external_id for u in w3.end_users] == ["u3"] and [c.external_id for c in state.connections] == ["shared"]
-    only = eng.live_state(caller, slugs=["w1"])
-    assert list(only.workspaces) == ["w1"]
+    assert {w.slug for w in workspaces} == {"prod", *(f"w{i}" for i in range(5))}
+    w3 = next(w.id for w in workspaces if w.slug == "w3")
+    assert [wi.alias for wi in aliases if wi.workspace_id == w3] == [ECHO]
+    assert [p.name for p in partials if p.workspace_id == w3] == ["p"]
+    assert [u.external_id for u in end_users if u.workspace_id == w3] == ["u3"]
+    assert [c.external_id for c in connections] == ["shared"]

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests.engine.engine_fixtures import BACKENDS, open_store
-from weavz_flow.engine import Store, migrate
+from weavz_flow.engine import migrate
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.config_cache import current_config_version
 from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.store import Store
 
 
 def test_a_new_store_is_at_the_newest_revision(store: Store) -> None:

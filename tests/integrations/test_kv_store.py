@@ -10,7 +10,8 @@ import pytest
 # The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
 # ruff: noqa: F811
 from tests.engine.engine_fixtures import World, engine, store, world  # noqa: F401
-from weavz_flow.engine import ExecuteRequest, WorkspaceCreate, WorkspaceIntegrationCreate
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import WorkspaceCreate, WorkspaceIntegrationCreate
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import kv_store
 

@@ -14,7 +14,7 @@ import pytest
 from tests.engine.engine_fixtures import World, engine, store, world  # noqa: F401
 from tests.integrations.context import context
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
-from weavz_flow.engine import ExecuteRequest
+from weavz_flow.engine.execute_values import ExecuteRequest
 from weavz_flow.integrations.data_transformer import ACTIONS as TRANSFORMER_ACTIONS
 from weavz_flow.integrations.output_shapes import OutputShape, output_shape, output_shapes
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.plan import paused_apply
 from tests.plan.project_files import WORKSPACE, write_project
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
@@ -67,9 +68,10 @@ def test_bad_target_is_a_clear_error(project_root, monkeypatch):
     assert result.exit_code == 1 and "is not an address" in result.output
 
 
-def _apply_process(root: Path, delay: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "WEAVZ_FLOW_TEST_APPLY_DELAY": delay, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "weavz_flow", "apply", "--auto-approve"], cwd=root, env=env,
+def _apply_process(root: Path, pause: float) -> subprocess.Popen[str]:
+    argv = paused_apply.command(pause, "apply", "--auto-approve") if pause else [
+        sys.executable, "-m", "weavz_flow", "apply", "--auto-approve"]
+    return subprocess.Popen(argv, cwd=root, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -77,7 +79,7 @@ def _apply_process(root: Path, delay: str) -> subprocess.Popen[str]:
 @pytest.mark.parametrize("kill_after", [1, 4, 7])
 def test_killed_apply_converges_without_duplicates(project_root, catalog, kill_after):
     write_project(project_root, WORKSPACE)
-    proc = _apply_process(project_root, "2")  # the pause after each object is where the kill lands
+    proc = _apply_process(project_root, 2)  # the pause after each object is where the kill lands
     assert proc.stdout is not None
     seen = []
     for line in proc.stdout:
@@ -87,7 +89,7 @@ def test_killed_apply_converges_without_duplicates(project_root, catalog, kill_a
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert any(line.startswith(f"[{kill_after}/8]") for line in seen), "".join(seen)
-    finish = _apply_process(project_root, "0")
+    finish = _apply_process(project_root, 0)
     out, _ = finish.communicate()
     assert finish.returncode == 0, out
     assert "Apply complete!" in out and "0 destroyed" in out

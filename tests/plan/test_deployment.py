@@ -23,7 +23,7 @@ from weavz_flow.plan.deployment import deployment_target, desired_flows, project
 from weavz_flow.plan.model import Action, Address, ObjectKind
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
-from weavz_flow.runner import FlowRunner
+from weavz_flow.runner.run import FlowRunner
 from weavz_flow.sensitive import Sensitive
 
 ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None,

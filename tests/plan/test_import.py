@@ -12,7 +12,6 @@ from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.apply import apply_plan
-from weavz_flow.plan.import_yaml import ImportedEntry, extend_file_text
 from weavz_flow.plan.model import Action
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import fingerprint_book, make_plan
@@ -120,23 +119,6 @@ def test_import_one_workspace_into_another_directory(project_root, local_backend
 
     unknown = run("import", str(project_root), "--workspace", "nope")
     assert unknown.exit_code == 1 and "workspace 'nope' does not exist" in unknown.output
-
-
-def test_extend_keeps_indentation_and_opens_empty_flow_sections() -> None:
-    text = "workspace: w\nend_users:\n    bob: {}\n\n# trailing comment\npartials: {}\n"
-    out = extend_file_text(
-        text,
-        [
-            ImportedEntry("end_users", "alice", {"email": "a@x.example"}),
-            ImportedEntry("partials", "p", {"alias": "kv", "values": {"key": "k"}}),
-        ],
-    )
-    assert out.startswith("workspace: w\nend_users:\n    bob: {}\n    alice:\n      email: a@x.example\n")
-    assert yaml.safe_load(out) == {
-        "workspace": "w",
-        "end_users": {"bob": {}, "alice": {"email": "a@x.example"}},
-        "partials": {"p": {"alias": "kv", "values": {"key": "k"}}},
-    }
 
 
 def test_import_out_writes_every_file_into_the_directory(project_root, local_backend, monkeypatch, tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.plan import paused_apply
 from tests.plan.project_files import STAGING, WORKSPACE, write_project
 from tests.server.accounts import Account, LiveServer, bootstrap_account
 from tests.server.live_server import serve_weavz_flow
@@ -76,9 +77,10 @@ def cli(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProc
                           text=True, timeout=180)
 
 
-def start(root: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "weavz_flow", *args], cwd=root, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def start(root: Path, env: dict[str, str], *args: str, pause: float = 0) -> subprocess.Popen[str]:
+    """The CLI in the background; ``pause`` seconds after each applied object, to kill or contend it mid-apply."""
+    argv = paused_apply.command(pause, *args) if pause else [sys.executable, "-m", "weavz_flow", *args]
+    return subprocess.Popen(argv, cwd=root, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def remote(account: Account) -> RemoteBackend:
@@ -249,9 +251,9 @@ def test_create_before_destroy_keeps_the_alias_working_at_every_step(tmp_path, a
 @pytest.mark.parametrize("lock_timeout", ["120", "0"])
 def test_two_applies_at_once_never_both_write(tmp_path, account, lock_timeout):
     a, b = copy(tmp_path, "a"), copy(tmp_path, "b")
-    delay = {"WEAVZ_FLOW_TEST_APPLY_DELAY": "1.5"}  # ~10 s of holding: both surely contend
+    pause = 1.5  # ~10 s of holding: both surely contend
     args = ("apply", "--auto-approve", "--lock-timeout", lock_timeout)
-    procs = [start(a, env_for(a, account, **delay), *args), start(b, env_for(b, account, **delay), *args)]
+    procs = [start(a, env_for(a, account), *args, pause=pause), start(b, env_for(b, account), *args, pause=pause)]
     outs = [p.communicate(timeout=240)[0] for p in procs]
     wrote = [o for o in outs if "[1/8]" in o]
     assert len(wrote) == 1, outs  # exactly one of them made changes
@@ -271,7 +273,7 @@ def test_two_applies_at_once_never_both_write(tmp_path, account, lock_timeout):
 
 def _killed_apply(root: Path, env: dict[str, str]) -> None:
     """An apply killed (SIGKILL) right after its first object, holding the lock."""
-    proc = start(root, {**env, "WEAVZ_FLOW_TEST_APPLY_DELAY": "30"}, "apply", "--auto-approve")
+    proc = start(root, env, "apply", "--auto-approve", pause=30)
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("[1/8]") and line.rstrip().endswith("done"):
@@ -301,7 +303,7 @@ def test_a_killed_apply_leaves_a_lock_that_force_unlock_removes_and_the_lease_re
     # Killed again, in the middle of a create-before-destroy (its stand-in made): the next apply waits out the
     # lease (no force-unlock this time) and finishes; the stand-in shows as once managed, and --prune removes it.
     env_a["TEST_SLACK_TOKEN"] = env_b["TEST_SLACK_TOKEN"] = "xoxb-remote-state-2"
-    proc = start(a, {**env_a, "WEAVZ_FLOW_TEST_APPLY_DELAY": "60"}, "apply", "--auto-approve")
+    proc = start(a, env_a, "apply", "--auto-approve", pause=60)
     while not any("--next-" in name for name in live_counts(account)["connections"]):
         assert proc.poll() is None, proc.communicate()[0]
         time.sleep(0.2)
@@ -330,7 +332,7 @@ def test_a_killed_apply_leaves_a_lock_that_force_unlock_removes_and_the_lease_re
 def test_an_apply_whose_lock_was_force_unlocked_stops_before_its_next_change(tmp_path, account):
     a, b = copy(tmp_path, "a"), copy(tmp_path, "b")
     env_a, env_b = env_for(a, account), env_for(b, account)
-    proc = start(a, {**env_a, "WEAVZ_FLOW_TEST_APPLY_DELAY": "15"}, "apply", "--auto-approve")
+    proc = start(a, env_a, "apply", "--auto-approve", pause=15)
     assert proc.stdout is not None
     for line in proc.stdout:  # its first object is made: it holds the lock and sleeps before the next one
         if line.startswith("[1/8]") and line.rstrip().endswith("done"):

@@ -12,7 +12,9 @@ from tests.stubs.sheets import SHEETS_TOKEN, SheetsStub
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.project import Project
-from weavz_flow.runner import FlowRunner, RunEvent, RunRecords
+from weavz_flow.runner.outcome import RunEvent
+from weavz_flow.runner.records import RunRecords
+from weavz_flow.runner.run import FlowRunner
 
 OPS_SHEET = "1AbCdEfGhIjKlMnOpQrStUvWxYz"  # the spreadsheetId the example's enforced ops-sheet partial names
 

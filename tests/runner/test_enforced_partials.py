@@ -88,7 +88,7 @@ def test_a_step_partials_list_cannot_drop_the_enforced_channel(stub_harness: Har
 
     backend = LocalBackend(stub_harness.root / ".weavz-flow")
     try:
-        records = backend.engine.executions.list(backend.caller).items
+        records = backend.engine.executions.list_page(backend.caller).items
     finally:
         backend.close()
     assert sorted([(p.name, p.reason) for p in r.applied_partials or []] for r in records) == [

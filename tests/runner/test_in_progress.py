@@ -22,9 +22,9 @@ from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.engine.execute import fingerprint_of
 from weavz_flow.engine.idempotency import Claim, ExecuteLimits, IdempotencyLedger
-from weavz_flow.runner import FlowRunner, RunEvent, RunStatus, StepStatus
-from weavz_flow.runner.outcome import EventKind
+from weavz_flow.runner.outcome import EventKind, RunEvent, RunStatus, StepStatus
 from weavz_flow.runner.retry import InProgressWait, idempotency_key
+from weavz_flow.runner.run import FlowRunner
 
 # The takeover bound of the engine under test: short, so that a dead claim goes stale within the test.
 SHORT = ExecuteLimits(max_execute_s=0.5, takeover_margin_s=0.5)

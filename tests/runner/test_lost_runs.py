@@ -32,8 +32,9 @@ from tests.stubs.base import running
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
 from weavz_flow.engine.store import use_schema
-from weavz_flow.runner import FlowRunner, RunEvent, RunRecords, RunResult, RunStatus, StepResult, StepStatus
-from weavz_flow.runner.records import flow_runs
+from weavz_flow.runner.outcome import RunEvent, RunResult, RunStatus, StepResult, StepStatus
+from weavz_flow.runner.records import RunRecords, flow_runs
+from weavz_flow.runner.run import FlowRunner
 
 CLEAN_ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None}
 HEARTBEAT_THREAD = "run-heartbeat-"

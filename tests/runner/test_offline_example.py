@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from tests.runner.conftest import Harness
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.cli.main import cli
-from weavz_flow.runner import EventKind, RunStatus, StepStatus, dry_run
+from weavz_flow.runner.dry_run import dry_run
+from weavz_flow.runner.outcome import EventKind, RunStatus, StepStatus
 
 
 def test_offline_flow_runs_end_to_end_and_is_recorded(harness: Harness):

@@ -15,9 +15,9 @@ from tests.stubs.github import GitHubStub
 from tests.stubs.sheets import SheetsStub
 from tests.stubs.slack import SlackStub
 from weavz_flow.cli.main import cli
-from weavz_flow.runner import FlowRunner
 from weavz_flow.runner.preflight import PreflightError
 from weavz_flow.runner.records import RunTrigger
+from weavz_flow.runner.run import FlowRunner
 
 ANNOUNCE = """\
 flow: announce

@@ -24,7 +24,8 @@ from weavz_flow.cli.main import cli
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.apply import apply_plan
 from weavz_flow.plan.session import fingerprint_book, make_plan
-from weavz_flow.runner import FlowRunner, RunStatus
+from weavz_flow.runner.outcome import RunStatus
+from weavz_flow.runner.run import FlowRunner
 from weavz_flow.sensitive import Sensitive
 
 

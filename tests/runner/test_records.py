@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from tests.runner.conftest import Harness
 from weavz_flow.cli.main import cli
 from weavz_flow.engine.applied_partial import AppliedPartial, PartialReason
-from weavz_flow.runner import RunRecords, RunResult, RunStatus, StepResult, StepStatus
-from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError, flow_run_steps
+from weavz_flow.runner.outcome import RunResult, RunStatus, StepResult, StepStatus
+from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError, RunRecords, flow_run_steps
 
 
 def _result(run_id: str, output: object) -> RunResult:

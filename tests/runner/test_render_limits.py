@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from tests.runner.conftest import Harness
 from weavz_flow.cli.main import cli
-from weavz_flow.runner import RunStatus, StepStatus
+from weavz_flow.runner.outcome import RunStatus, StepStatus
 from weavz_flow.runner.render import RenderError, Where, render_value
 from weavz_flow.runner.render_limits import RenderLimits
 

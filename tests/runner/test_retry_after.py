@@ -10,8 +10,9 @@ from email.utils import format_datetime
 
 from tests.runner.conftest import Harness
 from tests.stubs.slack import SlackStub
-from weavz_flow.runner import FlowRunner, RunStatus
+from weavz_flow.runner.outcome import RunStatus
 from weavz_flow.runner.retry import RETRY_AFTER_CAP_S
+from weavz_flow.runner.run import FlowRunner
 
 RETRYING = """\
 flow: retrying

@@ -13,7 +13,7 @@ from tests.runner.example_project import CANARY, EXAMPLE_ENV
 from tests.stubs.echo import EchoStub
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.cli.main import cli
-from weavz_flow.runner import dry_run
+from weavz_flow.runner.dry_run import dry_run
 
 LEAKY = """\
 flow: leaky

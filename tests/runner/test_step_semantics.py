@@ -6,7 +6,8 @@ import threading
 
 from tests.runner.conftest import Harness
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome
-from weavz_flow.runner import FlowRunner, RunStatus, StepStatus
+from weavz_flow.runner.outcome import RunStatus, StepStatus
+from weavz_flow.runner.run import FlowRunner
 
 FLOW = """\
 flow: semantics

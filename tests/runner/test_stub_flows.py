@@ -10,8 +10,9 @@ from tests.stubs.sheets import SheetsStub
 from tests.stubs.slack import SlackStub
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome
 from weavz_flow.backends.local import LocalBackend
-from weavz_flow.runner import FlowRunner, RunStatus, StepStatus
+from weavz_flow.runner.outcome import RunStatus, StepStatus
 from weavz_flow.runner.retry import RETRY_AFTER_CAP_S
+from weavz_flow.runner.run import FlowRunner
 
 
 def _posts(slack: SlackStub) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.runner.conftest import Harness
-from weavz_flow.runner import RunStatus, StepStatus
+from weavz_flow.runner.outcome import RunStatus, StepStatus
 from weavz_flow.runner.render import RenderError, Where, render_value
 
 W = Where("flows/x.yaml", "s", "with")

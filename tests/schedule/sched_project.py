@@ -21,7 +21,7 @@ from tests.schedule.fake_clock import FakeClock
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.project import Project
-from weavz_flow.runner import RunRecords
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.schedule.fire_runner import FireRunner
 from weavz_flow.schedule.in_process import InProcessDispatcher
 from weavz_flow.schedule.scheduler import Scheduler

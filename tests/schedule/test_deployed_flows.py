@@ -22,7 +22,7 @@ from weavz_flow.config.model.flow import Overlap
 from weavz_flow.plan.apply import apply_plan
 from weavz_flow.plan.deployment import desired_flows
 from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
-from weavz_flow.runner import RunRecords
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.schedule.fire_runner import FireRunner
 from weavz_flow.schedule.in_process import InProcessDispatcher
 from weavz_flow.schedule.model import Fire, FireStatus

@@ -29,7 +29,7 @@ from tests.schedule.queue_fixtures import (  # noqa: F401  (pytest finds fixture
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.deployment import desired_flows
-from weavz_flow.runner import RunRecords
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.schedule.model import FireStatus
 from weavz_flow.schedule.state import FireRecord, ScheduleState
 

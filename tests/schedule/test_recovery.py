@@ -12,7 +12,8 @@ import pytest
 from tests.schedule.fake_clock import FakeClock
 from tests.schedule.sched_project import SchedulerWorld, tally_flow, two_call_flow, write_project
 from tests.stubs.echo import EchoStub
-from weavz_flow.runner import EventKind, FlowRunner, RunEvent
+from weavz_flow.runner.outcome import EventKind, RunEvent
+from weavz_flow.runner.run import FlowRunner
 from weavz_flow.schedule.model import Fire, FireStatus
 from weavz_flow.schedule.policy import due_fires
 from weavz_flow.schedule.scheduler import DEFAULT_REDELIVER_AFTER

@@ -26,8 +26,8 @@ from tests.schedule.sched_project import write_project as write_sqlite_project
 from tests.schedule.test_schedule_cli import move_watermark_back
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
-from weavz_flow.runner import RunRecords, RunResult, RunStatus
-from weavz_flow.runner.records import RunNotFoundError
+from weavz_flow.runner.outcome import RunResult, RunStatus
+from weavz_flow.runner.records import RunNotFoundError, RunRecords
 from weavz_flow.schedule.model import FireStatus
 from weavz_flow.schedule.run_history import RunHistory
 from weavz_flow.schedule.state import ScheduleState

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from tests.schedule.sched_project import tally_flow, wait_until, write_project
 from weavz_flow.backends.local import STATE_DB_FILE
 from weavz_flow.cli.main import cli
-from weavz_flow.engine import Store
+from weavz_flow.engine.store import Store
 from weavz_flow.schedule.model import FireStatus
 from weavz_flow.schedule.policy import DueFires
 from weavz_flow.schedule.state import ScheduleState

@@ -15,7 +15,8 @@ from tests.schedule.sched_project import tally_flow, write_project
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.config.load import load_project
-from weavz_flow.runner import RunRecords, RunResult, RunStatus
+from weavz_flow.runner.outcome import RunResult, RunStatus
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.schedule.session import open_schedule_session
 
 STARTED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

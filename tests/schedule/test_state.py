@@ -12,7 +12,7 @@ import pytest
 
 from tests.engine.engine_fixtures import open_store
 from weavz_flow.config.model.flow import Overlap
-from weavz_flow.engine import Store
+from weavz_flow.engine.store import Store
 from weavz_flow.schedule.model import Fire, FireStatus
 from weavz_flow.schedule.policy import DueFires
 from weavz_flow.schedule.state import Begin, ScheduleState

@@ -67,7 +67,7 @@ def test_rest_partial_ids_cannot_drop_an_enforcing_default(
     assert [p["text"] for p in posts] == ["empty list", "a list without it", "from elsewhere", "from elsewhere",
                                           "no partialIds"]
 
-    records = live_server.engine.executions.list(Caller.system(account.org_id), workspace_id=ws).items
+    records = live_server.engine.executions.list_page(Caller.system(account.org_id), workspace_id=ws).items
     why = [[(p.name, p.reason) for p in r.applied_partials or []] for r in reversed(records)]
     assert why == [
         [("alerts", PartialReason.DEFAULT_ENFORCED)],

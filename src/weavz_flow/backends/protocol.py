@@ -12,7 +12,7 @@ Every method is synchronous; errors from the API are :class:`weavz_flow.errors.A
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -122,8 +122,3 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
-
-def iter_snapshots(backend: Backend, workspaces: list[LiveWorkspace]) -> Iterator[WorkspaceSnapshot]:
-    """One snapshot per workspace, in the order given."""
-    for workspace in workspaces:
-        yield backend.snapshot(workspace)

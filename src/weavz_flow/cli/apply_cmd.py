@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -25,9 +22,6 @@ from weavz_flow.plan.session import (
     parse_targets,
     state_notes,
 )
-
-# Test hook: seconds to sleep between applied objects, so a test can interrupt an apply at a chosen point.
-DELAY_ENV = "WEAVZ_FLOW_TEST_APPLY_DELAY"
 
 
 @click.command("apply")
@@ -70,7 +64,7 @@ def apply(planfile: Path | None, project_path: Path | None, auto_approve: bool, 
             if saved is None and not auto_approve:
                 click.confirm("\nApply these changes?", abort=True)
             click.echo("")
-            result = apply_plan(plan, backend, book=book, on_event=_progress, between=_delay())
+            result = apply_plan(plan, backend, book=book, on_event=_progress)
     finally:
         backend.close()
     if not result.ok:
@@ -93,7 +87,3 @@ def _progress(event: ApplyEvent) -> None:
         message = event.error.format_message() if event.error is not None else "failed"
         click.echo(f"{prefix}: FAILED: {message}", err=True)
 
-
-def _delay() -> Callable[[], None] | None:
-    seconds = float(os.environ.get(DELAY_ENV, "0") or 0)
-    return (lambda: time.sleep(seconds)) if seconds > 0 else None

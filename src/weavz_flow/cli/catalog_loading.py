@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from weavz_flow.catalog import Catalog
+from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.integrations.registry import load_full_catalog
 
 

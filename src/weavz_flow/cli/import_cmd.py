@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from weavz_flow.cli.project_option import project_option
+from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
-from weavz_flow.plan.import_yaml import collect_import, write_import
+from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.session import open_backend
 

@@ -31,7 +31,7 @@ def project_option(dest: str = "project_path", *, positional: bool = False) -> C
     option = click.option("-p", "--project", _OPTION_DEST if positional else dest, envvar=PROJECT_ENV,
                           type=click.Path(path_type=Path), metavar="PATH", help=PROJECT_HELP)
     if not positional:
-        return option  # type: ignore[return-value]
+        return option
 
     def decorate(callback: F) -> F:
         @functools.wraps(callback)

@@ -20,18 +20,12 @@ from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
 from weavz_flow.redact import Redactor
-from weavz_flow.runner import (
-    EventKind,
-    FlowRunner,
-    RunEvent,
-    RunRecords,
-    StepPreview,
-    StepResult,
-    StepStatus,
-    dry_run,
-)
+from weavz_flow.runner.dry_run import StepPreview, dry_run
+from weavz_flow.runner.outcome import EventKind, RunEvent, StepResult, StepStatus
 from weavz_flow.runner.preflight import PreflightReport
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.runner.render_json import render_json, with_full_outputs
+from weavz_flow.runner.run import FlowRunner
 
 _MARKS = {StepStatus.SUCCEEDED: "[green]✓[/]", StepStatus.FAILED: "[red]✗[/]", StepStatus.SKIPPED: "[dim]-[/]",
           StepStatus.APPROVAL_REQUIRED: "[yellow]⏸[/]"}

@@ -13,7 +13,8 @@ import click
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
-from weavz_flow.runner import RunRecord, RunStatus
+from weavz_flow.runner.outcome import RunStatus
+from weavz_flow.runner.records import RunRecord
 from weavz_flow.runner.render_json import render_json, run_document
 from weavz_flow.schedule.run_history import open_run_history
 

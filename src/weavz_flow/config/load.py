@@ -33,9 +33,6 @@ class ReadResult:
     diagnostics: list[Diagnostic]
     files: list[Path]  # every file read, the project file first
 
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
 
 
 def load_project(path: Path | str | None = None) -> Project:

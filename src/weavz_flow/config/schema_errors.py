@@ -8,7 +8,7 @@ be a credential.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -61,8 +61,8 @@ _TYPE_WORDS = {
 def diagnostics_from_error(
     exc: ValidationError, positions: PositionMap, model: type[BaseModel]
 ) -> list[Diagnostic]:
-    by_path: dict[NodePath, list[dict[str, Any]]] = {}
-    key_errors: list[tuple[NodePath, dict[str, Any]]] = []
+    by_path: dict[NodePath, list[Mapping[str, Any]]] = {}
+    key_errors: list[tuple[NodePath, Mapping[str, Any]]] = []
     for path, on_key, err in _relevant(exc, positions):
         if on_key:
             key_errors.append((path, err))
@@ -81,7 +81,7 @@ def error_paths(exc: ValidationError, positions: PositionMap) -> list[tuple[Node
     return [(path, err["type"] == "missing") for path, _, err in _relevant(exc, positions)]
 
 
-def _relevant(exc: ValidationError, positions: PositionMap) -> list[tuple[NodePath, bool, dict[str, Any]]]:
+def _relevant(exc: ValidationError, positions: PositionMap) -> list[tuple[NodePath, bool, Mapping[str, Any]]]:
     resolved = [_resolve(err, positions) for err in exc.errors(include_url=False, include_input=True)]
     # A union where one member got further (e.g. a mapping with a bad key) explains the problem better than the
     # other members' "wrong type" errors at the parent path; drop those.
@@ -93,7 +93,7 @@ def _relevant(exc: ValidationError, positions: PositionMap) -> list[tuple[NodePa
     ]
 
 
-def _resolve(err: dict[str, Any], positions: PositionMap) -> tuple[NodePath, bool, dict[str, Any]]:
+def _resolve(err: Mapping[str, Any], positions: PositionMap) -> tuple[NodePath, bool, Mapping[str, Any]]:
     """The YAML path an error is about, and whether it is about the mapping key (not the value) there."""
     path: NodePath = ()
     loc = list(err["loc"])
@@ -115,7 +115,7 @@ def _resolve(err: dict[str, Any], positions: PositionMap) -> tuple[NodePath, boo
 
 
 def _diagnose(
-    path: NodePath, errors: list[dict[str, Any]], positions: PositionMap, model: type[BaseModel]
+    path: NodePath, errors: list[Mapping[str, Any]], positions: PositionMap, model: type[BaseModel]
 ) -> Iterable[Diagnostic]:
     types = {e["type"] for e in errors}
     if len(errors) > 1 and types <= set(_TYPE_WORDS) | {"none_required"}:
@@ -126,14 +126,14 @@ def _diagnose(
         yield _one(path, err, positions, model)
 
 
-def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: type[BaseModel]) -> Diagnostic:
+def _one(path: NodePath, err: Mapping[str, Any], positions: PositionMap, model: type[BaseModel]) -> Diagnostic:
     kind = err["type"]
     if kind == "missing":
         parent = path[:-1]
-        where = "" if not parent else f" in {_name(parent)}"
+        within = "" if not parent else f" in {_name(parent)}"
         choices = allowed_values(model, path)
         hint = f"add '{path[-1]}:' with one of {_or(choices)}" if 1 < len(choices) <= _MAX_LISTED else None
-        return _diag("missing-key", f"missing required key '{path[-1]}'{where}", positions.key(parent), hint)
+        return _diag("missing-key", f"missing required key '{path[-1]}'{within}", positions.key(parent), hint)
     if kind == "extra_forbidden":
         key = str(path[-1])
         allowed = allowed_keys(model, path[:-1])
@@ -171,7 +171,7 @@ def _one(path: NodePath, err: dict[str, Any], positions: PositionMap, model: typ
     return _diag("invalid-value", f"{_name(path)}: {_describe(err)}", where, hint)
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     if kind == "string_pattern_mismatch":
         pattern = str(err.get("ctx", {}).get("pattern", ""))

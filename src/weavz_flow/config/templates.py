@@ -146,7 +146,7 @@ def scan_template(source: str) -> TemplateScan | TemplateSyntaxProblem:
             hint = did_you_mean(name, known)
             message = f"unknown {kind} '{name}'"
         return TemplateSyntaxProblem(message, exc.lineno or 1, hint)
-    lookups = list(tree.find_all((nodes.Getattr, nodes.Getitem)))
+    lookups = [n for n in tree.find_all((nodes.Getattr, nodes.Getitem)) if isinstance(n, nodes.Getattr | nodes.Getitem)]
     fields = {id(node.node): _constant_key(node) for node in lookups}
     for node in lookups:
         base = node.node

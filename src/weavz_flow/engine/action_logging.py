@@ -31,8 +31,8 @@ class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
         # A traceback would print exception text unredacted; actions log failures as text instead.
         kwargs.pop("exc_info", None)
         kwargs.pop("stack_info", None)
-        msg, kwargs = self.process(self.redactor.text(text), kwargs)
-        self.logger.log(level, msg, **kwargs)
+        redacted, extra = self.process(self.redactor.text(text), kwargs)
+        self.logger.log(level, redacted, **extra)
 
 
 # Logger filters apply where a record is made, not to its parents' records: each logger that makes records is named.

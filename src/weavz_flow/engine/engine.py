@@ -5,7 +5,7 @@ Everything is synchronous; a web server calls it from a thread pool. One :class:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ from weavz_flow.engine.credential_cipher import KEY_FILE_NAME, CredentialCipher
 from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
-from weavz_flow.engine.live_state import LiveState, read_live_state
 from weavz_flow.engine.models import Connection
 from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.connections import ConnectionService
@@ -108,10 +107,6 @@ class Engine:
     ) -> Connection:
         return lookup_connection(self.store, caller, integration_name=integration_name, workspace_id=workspace_id,
                                  external_id=external_id, end_user_id=end_user_id)
-
-    def live_state(self, caller: Caller, *, slugs: Iterable[str] | None = None) -> LiveState:
-        return read_live_state(caller, self.workspaces, self.integrations, self.partials, self.end_users,
-                               self.connections, slugs=slugs)
 
     def close(self) -> None:
         self.executions.close()  # writes the execution records still queued

@@ -40,6 +40,7 @@ from weavz_flow.engine.services.scope import workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.state_store import SqlStateStore
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, Credentials, NativeAction
 from weavz_flow.integrations.retry import NO_RETRY
@@ -66,7 +67,7 @@ class Prepared:
 
 
 # Steps 3-5 as read from the database: alias, connection row, decrypted credential (when running), partials.
-ResolvedConfig = tuple[Target, "sa.Row[Any] | None", "Credentials | None", tuple[SelectedPartial, ...]]
+ResolvedConfig = tuple[Target, "AnyRow | None", "Credentials | None", tuple[SelectedPartial, ...]]
 
 
 def _cache_key(request: ExecuteRequest, caller: Caller, for_run: bool) -> tuple[Any, ...]:
@@ -176,7 +177,7 @@ class Executor:
         target, row, credentials, partials = resolved
         if partials:
             # Actions get the merged values; a nested value from a cached partial must not be shared with them.
-            partials = [replace(p, values=copy.deepcopy(p.values)) for p in partials]
+            partials = tuple(replace(p, values=copy.deepcopy(p.values)) for p in partials)
         merged = merge_input(action_info.defaults(), partials, request.input)  # 6
         namespace = persistence_namespace(request.workspace_id, target.settings, request.end_user_id)
         default_base = self._source.natives[integration.name].default_base_url if native is not None else None

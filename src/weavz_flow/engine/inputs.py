@@ -99,9 +99,6 @@ class CredentialInput(EngineInput):
             "data": self.data,
         }
 
-    def has_credential(self) -> bool:
-        return any(getattr(self, name) is not None for name in CredentialInput.model_fields)
-
 
 class ConnectionCreate(CredentialInput):
     type: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import TypeVar
 
 from weavz_flow.errors import ApiError, ErrorCode
 
@@ -73,7 +74,10 @@ def check_name(field: str, value: str, *, max_length: int = NAME_MAX) -> str:
     return value
 
 
-def parse_enum(enum: type[StrEnum], field: str, value: str) -> StrEnum:
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(enum: type[E], field: str, value: str) -> E:
     try:
         return enum(value)
     except ValueError:

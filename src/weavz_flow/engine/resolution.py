@@ -26,6 +26,7 @@ from weavz_flow.engine.naming import Strategy
 from weavz_flow.engine.services.connections import SELECT as CONNECTION_SELECT
 from weavz_flow.engine.services.connections import visible_in_workspace
 from weavz_flow.engine.services.scope import not_found
+from weavz_flow.engine.tables import AnyRow
 
 _wi = t.workspace_integrations
 _c = t.connections
@@ -36,7 +37,7 @@ _eu = t.end_users
 class Target:
     """Which workspace integration a request addresses (None when the workspace has no alias for it)."""
 
-    integration: sa.Row[Any] | None
+    integration: AnyRow | None
 
     @property
     def id(self) -> str | None:
@@ -88,7 +89,7 @@ def resolve_connection(
     target: Target,
     connection_external_id: str | None = None,
     end_user_id: str | None = None,
-) -> sa.Row[Any] | None:
+) -> AnyRow | None:
     """The connection row to use (without its credential), or None for an integration that needs none."""
     if connection_external_id is not None:
         row = conn.execute(CONNECTION_SELECT.where(
@@ -127,7 +128,7 @@ def resolve_connection(
     raise connection_required(integration_name, f"end user '{end_user_id}' has no connection for '{integration_name}'")
 
 
-def _pinned(conn: sa.Connection, wi: sa.Row[Any], integration_name: str) -> sa.Row[Any]:
+def _pinned(conn: sa.Connection, wi: AnyRow, integration_name: str) -> AnyRow:
     if wi.connection_id is None:
         raise connection_required(integration_name, f"alias '{wi.alias}' has no connection")
     row = conn.execute(CONNECTION_SELECT.where(_c.c.id == wi.connection_id)).first()

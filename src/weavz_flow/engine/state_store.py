@@ -20,6 +20,7 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.dialect_insert import insert_for
 from weavz_flow.engine.stamps import utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import StoredFile
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_chars, check_json_size, too_large
@@ -141,6 +142,6 @@ def _column_length(column: sa.Column[Any]) -> int:
     return length
 
 
-def _file(row: sa.Row[Any]) -> StoredFile:
+def _file(row: AnyRow) -> StoredFile:
     return StoredFile(path=row.path, content=bytes(row.content), content_type=row.content_type, size=row.size,
                       updated_at=row.updated_at)

@@ -7,10 +7,15 @@ the fixed-width ISO 8601 UTC text of :mod:`weavz_flow.engine.stamps`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
+
+# A row of any width: ``sa.Row[Any]`` would mean a one-column row to a type checker.
+AnyRow = sa.Row[*tuple[Any, ...]]
 
 # JSON on SQLite (text), JSONB on PostgreSQL.
 Json = sa.JSON().with_variant(JSONB(), "postgresql")

@@ -222,9 +222,9 @@ def _flow_change(d: DesiredFlow, live: Deployment | None,
     address = Address("", ObjectKind.FLOW, d.name)
     if live is None:
         steps = [s["id"] for s in d.document["flow"]["steps"]]
-        diffs = (AttributeDiff("workspace", None, d.workspace), AttributeDiff("digest", None, _short(d.digest)),
-                 AttributeDiff("steps", None, steps))
-        return Change(address, Action.CREATE, diffs, desired=d)
+        created = (AttributeDiff("workspace", None, d.workspace), AttributeDiff("digest", None, _short(d.digest)),
+                   AttributeDiff("steps", None, steps))
+        return Change(address, Action.CREATE, created, desired=d)
     if live.digest == d.digest and live.workspace == d.workspace:
         return Change(address, Action.NO_OP, desired=d, live=live)
     diffs = [AttributeDiff("digest", _short(live.digest), _short(d.digest))]

@@ -47,7 +47,8 @@ def _snapshot_doc(snapshot: WorkspaceSnapshot) -> dict[str, Any]:
 
 def _as_dict(obj: Any) -> dict[str, Any]:
     """A flat dataclass as a dict (dataclasses.asdict deep-copies every value, which costs seconds at scale)."""
-    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+    # mypy wrongly takes a class's unbound __hash__ for the instance method Hashable wants; classes are hashable.
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}  # type: ignore[arg-type]
 
 
 @functools.cache

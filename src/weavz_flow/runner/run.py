@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from weavz_flow.backends.protocol import Backend
-from weavz_flow.catalog import Catalog
+from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.model.base import SecretRef
 from weavz_flow.config.model.flow import FlowFile
 from weavz_flow.config.model.workspace import WorkspaceFile

@@ -19,7 +19,8 @@ from weavz_flow.config.model.flow import Overlap
 from weavz_flow.config.project import Project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.deployment import SHORT
-from weavz_flow.runner import FlowRunner, RunRecords, RunTrigger
+from weavz_flow.runner.records import RunRecords, RunTrigger
+from weavz_flow.runner.run import FlowRunner
 from weavz_flow.schedule.clock import Clock
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus

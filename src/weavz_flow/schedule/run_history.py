@@ -24,8 +24,7 @@ from weavz_flow.config.project import Project
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import state_dir
-from weavz_flow.runner import RunRecord, RunRecords
-from weavz_flow.runner.records import RUNS_DB_FILE, RunNotFoundError
+from weavz_flow.runner.records import RUNS_DB_FILE, RunNotFoundError, RunRecord, RunRecords
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.session import run_records_for
 

@@ -33,7 +33,7 @@ from weavz_flow.engine.store import DATABASE_URL_ENV, Store
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.integrations.registry import load_full_catalog
 from weavz_flow.plan.session import open_backend, project_size_limits, state_dir
-from weavz_flow.runner import RunRecords
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.sensitive import Sensitive
 
 

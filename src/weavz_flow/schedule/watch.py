@@ -33,7 +33,8 @@ from weavz_flow.diagnostics import Diagnostic, Position, Severity
 from weavz_flow.errors import ConfigError, ProjectNotFoundError, WeavzFlowError
 from weavz_flow.plan.model import Plan
 from weavz_flow.plan.session import make_plan, open_backend
-from weavz_flow.runner import FlowRunner, StepPreview, dry_run
+from weavz_flow.runner.dry_run import StepPreview, dry_run
+from weavz_flow.runner.run import FlowRunner
 from weavz_flow.schedule.watch_delta import PlanDelta, diff_plans
 from weavz_flow.schedule.watch_paths import (
     ConfigPathFilter,

@@ -80,7 +80,7 @@ class RetryConfig(StrictModel):
     """``attempts`` counts every try, the first included; the wait doubles from ``backoff`` after each failure."""
 
     attempts: Annotated[int, Field(ge=1, le=100)] = 3
-    backoff: Duration = Field(default="1s", validate_default=True)  # type: ignore[assignment]
+    backoff: Duration = Field(default="1s", validate_default=True)
     jitter: bool = True
 
 

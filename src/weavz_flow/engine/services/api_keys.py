@@ -58,7 +58,7 @@ class ApiKeyService:
             conn.execute(sa.insert(t.api_keys).values(row))
         return CreatedApiKey(api_key=_model(row), plain_key=Sensitive(plain))
 
-    def list(self, caller: Caller) -> Page[ApiKey]:
+    def list_page(self, caller: Caller) -> Page[ApiKey]:
         caller.require_org_wide("Managing API keys")
         with self._store.read() as conn:
             rows = conn.execute(

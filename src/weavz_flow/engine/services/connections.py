@@ -23,6 +23,7 @@ from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, Connectio
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
@@ -120,7 +121,7 @@ class ConnectionService:
             conn.execute(sa.update(_c).where(_c.c.id == connection_id).values(changes))
             return model(conn.execute(SELECT.where(_c.c.id == connection_id)).one())
 
-    def list(
+    def list_page(
         self, caller: Caller, *, limit: int | None = None, offset: int | None = None,
         workspace_id: str | None = None, integration_name: str | None = None,
     ) -> Page[Connection]:
@@ -150,15 +151,6 @@ class ConnectionService:
         with self._store.read() as conn:
             return model(self._row(conn, caller, connection_id))
 
-    def get_by_external_id(self, caller: Caller, integration_name: str, external_id: str) -> Connection:
-        with self._store.read() as conn:
-            row = conn.execute(SELECT.where(
-                _c.c.org_id == caller.org_id, _c.c.integration_name == integration_name,
-                _c.c.external_id == external_id)).first()
-        if row is None or not visible_to(caller, row):
-            raise not_found("Connection", external_id, ErrorCode.CONNECTION_NOT_FOUND)
-        return model(row)
-
     def delete(self, caller: Caller, connection_id: str) -> str:
         """Aliases that pinned it keep their strategy with no connection (execute then says CONNECTION_REQUIRED)."""
         with self._store.write() as conn:
@@ -175,7 +167,7 @@ class ConnectionService:
         blob = conn.execute(sa.select(_c.c.credential).where(_c.c.id == connection_id)).scalar_one()
         return credentials_from(self._cipher.decrypt(blob))
 
-    def _row(self, conn: sa.Connection, caller: Caller, connection_id: str, *, writing: bool = False) -> sa.Row[Any]:
+    def _row(self, conn: sa.Connection, caller: Caller, connection_id: str, *, writing: bool = False) -> AnyRow:
         row = conn.execute(SELECT.where(_c.c.id == connection_id, _c.c.org_id == caller.org_id)).first()
         if row is None or not visible_to(caller, row):
             raise not_found("Connection", connection_id, ErrorCode.CONNECTION_NOT_FOUND)
@@ -201,13 +193,13 @@ def visible_to(caller: Caller, row: Any) -> bool:
             or (row.workspace_id is not None and caller.may_access(row.workspace_id)))
 
 
-def model(row: sa.Row[Any]) -> Connection:
+def model(row: AnyRow) -> Connection:
     data = dict(row._mapping)
     data["end_user_id"] = data.pop("end_user_external_id")
     return Connection.model_validate(data)
 
 
-def models(rows: Iterable[sa.Row[Any]]) -> list[Connection]:
+def models(rows: Iterable[AnyRow]) -> list[Connection]:
     return [model(r) for r in rows]
 
 

@@ -18,6 +18,7 @@ from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_json_size
 
@@ -53,7 +54,7 @@ class EndUserService:
             conn.execute(sa.insert(_eu).values(row))
         return EndUser(**row)
 
-    def list(
+    def list_page(
         self, caller: Caller, workspace_id: str, *, limit: int | None = None, offset: int | None = None
     ) -> Page[EndUser]:
         limit, offset = page_bounds(limit, offset, maximum=100_000)
@@ -90,16 +91,6 @@ class EndUserService:
             ).all()
         return _model(row), connection_rows.models(owned)
 
-    def get_by_external_id(self, caller: Caller, workspace_id: str, external_id: str) -> EndUser:
-        with self._store.read() as conn:
-            workspace_row(conn, caller, workspace_id)
-            row = conn.execute(
-                _SELECT.where(_eu.c.workspace_id == workspace_id, _eu.c.external_id == external_id)
-            ).first()
-        if row is None:
-            raise not_found("End user", external_id, ErrorCode.END_USER_NOT_FOUND)
-        return _model(row)
-
     def update(self, caller: Caller, end_user_id: str, request: EndUserUpdate) -> EndUser:
         fields = request.model_fields_set
         if not fields:
@@ -125,13 +116,13 @@ class EndUserService:
             check_json_size(metadata, "metadata", self._limits.metadata_bytes)
 
     @staticmethod
-    def _row(conn: sa.Connection, caller: Caller, end_user_id: str) -> sa.Row[Any]:
+    def _row(conn: sa.Connection, caller: Caller, end_user_id: str) -> AnyRow:
         row = conn.execute(_SELECT.where(_eu.c.id == end_user_id, _eu.c.org_id == caller.org_id)).first()
         if row is None or not caller.may_access(row.workspace_id):  # out of scope: as if it did not exist
             raise not_found("End user", end_user_id, ErrorCode.END_USER_NOT_FOUND)
         return row
 
 
-def _model(row: sa.Row[Any]) -> EndUser:
+def _model(row: AnyRow) -> EndUser:
     return EndUser.model_validate(dict(row._mapping))
 

@@ -16,6 +16,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.models import Execution, Page
 from weavz_flow.engine.services.scope import not_found, page_bounds
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 
 _e = t.executions
 
@@ -55,7 +56,7 @@ class ExecutionLog:
         if self._writer is not None:
             self._writer.close()
 
-    def list(
+    def list_page(
         self, caller: Caller, *, workspace_id: str | None = None, limit: int | None = None,
         offset: int | None = None,
     ) -> Page[Execution]:
@@ -83,5 +84,5 @@ class ExecutionLog:
         return _model(row)
 
 
-def _model(row: sa.Row[Any]) -> Execution:
+def _model(row: AnyRow) -> Execution:
     return Execution.model_validate(dict(row._mapping))

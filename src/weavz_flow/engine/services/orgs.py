@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
@@ -12,6 +10,7 @@ from weavz_flow.engine.naming import check_name
 from weavz_flow.engine.services.scope import not_found
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 
 
 class OrganizationService:
@@ -33,11 +32,6 @@ class OrganizationService:
             raise not_found("Organization", org_id)
         return _model(row)
 
-    def list(self) -> list[Organization]:
-        with self._store.read() as conn:
-            rows = conn.execute(sa.select(t.organizations).order_by(t.organizations.c.created_at)).all()
-        return [_model(r) for r in rows]
-
     def get_or_create(self, name: str) -> Organization:
         """The oldest organization with this name, made if none exists (the local backend's single tenant)."""
         with self._store.write() as conn:
@@ -53,5 +47,5 @@ class OrganizationService:
         return Organization(**values)
 
 
-def _model(row: sa.Row[Any]) -> Organization:
+def _model(row: AnyRow) -> Organization:
     return Organization.model_validate(row._mapping)

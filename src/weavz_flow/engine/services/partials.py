@@ -22,6 +22,7 @@ from weavz_flow.engine.rows import row_dicts
 from weavz_flow.engine.services.scope import conflict_as, not_found, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 
 _p = t.partials
@@ -89,7 +90,7 @@ class PartialService:
             conn.execute(sa.insert(_p).values(row))
             return model(conn.execute(SELECT.where(_p.c.id == row["id"])).one())
 
-    def list(
+    def list_in(
         self, caller: Caller, workspace_id: str, *, integration_name: str | None = None,
         workspace_integration_id: str | None = None, integration_alias: str | None = None,
         action_name: str | None = None, trigger_name: str | None = None,
@@ -166,14 +167,14 @@ class PartialService:
         return partial_id
 
     @staticmethod
-    def _row(conn: sa.Connection, caller: Caller, partial_id: str) -> sa.Row[Any]:
+    def _row(conn: sa.Connection, caller: Caller, partial_id: str) -> AnyRow:
         row = conn.execute(SELECT.where(_p.c.id == partial_id, _p.c.org_id == caller.org_id)).first()
         if row is None or not caller.may_access(row.workspace_id):  # out of scope: as if it did not exist
             raise not_found("Partial", partial_id, ErrorCode.PARTIAL_NOT_FOUND)
         return row
 
 
-def model(row: sa.Row[Any]) -> Partial:
+def model(row: AnyRow) -> Partial:
     return model_of(dict(row._mapping))
 
 

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 
 
-def workspace_row(conn: sa.Connection, caller: Caller, workspace_id: str) -> sa.Row[Any]:
+def workspace_row(conn: sa.Connection, caller: Caller, workspace_id: str) -> AnyRow:
     caller.check_workspace(workspace_id)
     row = conn.execute(
         sa.select(t.workspaces).where(t.workspaces.c.id == workspace_id, t.workspaces.c.org_id == caller.org_id)

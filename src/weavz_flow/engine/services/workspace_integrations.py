@@ -27,6 +27,7 @@ from weavz_flow.engine.services.scope import conflict_as, not_found, workspace_r
 from weavz_flow.engine.settings_check import check_settings
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.suggest import did_you_mean
 
@@ -47,7 +48,7 @@ class WorkspaceIntegrationService:
         self._store = store
         self._source = source
 
-    def list(self, caller: Caller, workspace_id: str) -> list[WorkspaceIntegration]:
+    def list_in(self, caller: Caller, workspace_id: str) -> list[WorkspaceIntegration]:
         with self._store.read() as conn:
             workspace_row(conn, caller, workspace_id)
             rows = conn.execute(
@@ -161,14 +162,14 @@ class WorkspaceIntegrationService:
         check_credential_host(base_url, allowed_origins(connection_base, default_base), integration=integration.name)
 
     @staticmethod
-    def _row(conn: sa.Connection, workspace_id: str, integration_id: str) -> sa.Row[Any]:
+    def _row(conn: sa.Connection, workspace_id: str, integration_id: str) -> AnyRow:
         row = conn.execute(_SELECT.where(_wi.c.id == integration_id, _wi.c.workspace_id == workspace_id)).first()
         if row is None:
             raise not_found("Workspace integration", integration_id)
         return row
 
 
-def model(row: sa.Row[Any]) -> WorkspaceIntegration:
+def model(row: AnyRow) -> WorkspaceIntegration:
     return WorkspaceIntegration.model_validate(dict(row._mapping))
 
 
@@ -205,7 +206,7 @@ def _check_enabled_actions(enabled: list[str] | None, actions: Any) -> list[str]
 def _check_connection(
     conn: sa.Connection, caller: Caller, workspace_id: str, integration_name: str, strategy: Strategy,
     connection_id: str | None,
-) -> sa.Row[Any] | None:
+) -> AnyRow | None:
     """The connection to pin (None for none). One the caller may not see is answered as one that does not exist."""
     if connection_id is None:
         if strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK):
@@ -222,7 +223,7 @@ def _check_connection(
     return row
 
 
-def _connection(conn: sa.Connection, caller: Caller, connection_id: str | None) -> sa.Row[Any] | None:
+def _connection(conn: sa.Connection, caller: Caller, connection_id: str | None) -> AnyRow | None:
     if connection_id is None:
         return None
     row = conn.execute(

@@ -18,6 +18,7 @@ from weavz_flow.engine.naming import check_name, check_slug
 from weavz_flow.engine.services.scope import not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 
 
@@ -37,7 +38,7 @@ class WorkspaceService:
             conn.execute(sa.insert(t.workspaces).values(row))
         return Workspace(**row)
 
-    def list(self, caller: Caller, *, limit: int | None = None, offset: int | None = None) -> Page[Workspace]:
+    def list_page(self, caller: Caller, *, limit: int | None = None, offset: int | None = None) -> Page[Workspace]:
         limit, offset = page_bounds(limit, offset, maximum=100)
         where = [t.workspaces.c.org_id == caller.org_id]
         if caller.workspace_ids is not None:
@@ -107,5 +108,5 @@ class WorkspaceService:
                            details={"slug": slug})
 
 
-def _model(row: sa.Row[Any]) -> Workspace:
+def _model(row: AnyRow) -> Workspace:
     return Workspace.model_validate(dict(row._mapping))

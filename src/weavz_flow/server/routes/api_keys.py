@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"], responses=error
 
 @router.get("", response_model=ApiKeyList)
 def list_api_keys(engine: EngineDep, caller: AdminCallerDep) -> ApiKeyList:
-    page = engine.api_keys.list(caller)
+    page = engine.api_keys.list_page(caller)
     return ApiKeyList(api_keys=[ApiKey.of(k) for k in page.items], total=page.total)
 
 

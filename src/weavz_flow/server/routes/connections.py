@@ -33,7 +33,7 @@ def list_connections(
 ) -> ConnectionList | ConnectionEnvelope:
     if id is not None:
         return ConnectionEnvelope(connection=Connection.of(engine.connections.get(caller, id)))
-    page = engine.connections.list(caller, limit=limit, offset=offset)
+    page = engine.connections.list_page(caller, limit=limit, offset=offset)
     return ConnectionList(connections=[Connection.of(c) for c in page.items], total=page.total)
 
 

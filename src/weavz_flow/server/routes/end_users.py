@@ -32,7 +32,7 @@ def list_end_users(
     limit: Limit = None,
     offset: Offset = None,
 ) -> EndUserList:
-    page = engine.end_users.list(caller, workspace_id, limit=limit, offset=offset)
+    page = engine.end_users.list_page(caller, workspace_id, limit=limit, offset=offset)
     return EndUserList(end_users=[EndUser.of(u) for u in page.items], total=page.total)
 
 

@@ -33,7 +33,7 @@ def list_partials(
     action_name: Annotated[Ref | None, Query(alias="actionName")] = None,
     trigger_name: Annotated[Ref | None, Query(alias="triggerName")] = None,
 ) -> PartialList:
-    items = engine.partials.list(
+    items = engine.partials.list_in(
         caller,
         workspace_id,
         integration_name=integration_name,

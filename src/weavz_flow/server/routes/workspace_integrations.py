@@ -25,7 +25,7 @@ router = APIRouter(
 
 @router.get("", response_model=WorkspaceIntegrationList)
 def list_workspace_integrations(engine: EngineDep, caller: CallerDep, workspace_id: str) -> WorkspaceIntegrationList:
-    items = engine.integrations.list(caller, workspace_id)
+    items = engine.integrations.list_in(caller, workspace_id)
     return WorkspaceIntegrationList(integrations=[WorkspaceIntegration.of(i) for i in items], total=len(items))
 
 

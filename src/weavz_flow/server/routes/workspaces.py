@@ -30,7 +30,7 @@ def list_workspaces(
     offset: Offset = None,
     include_suspended: Annotated[bool | None, Query(alias="includeSuspended")] = None,
 ) -> WorkspaceList:
-    page = engine.workspaces.list(caller, limit=limit, offset=offset)
+    page = engine.workspaces.list_page(caller, limit=limit, offset=offset)
     return WorkspaceList(workspaces=[Workspace.of(w) for w in page.items], total=page.total)
 
 
