@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.runner.conftest import Harness
-from weavz_flow.runner import dry_run
+from weavz_flow.runner.dry_run import dry_run
 
 FLOW = """\
 flow: previewed
