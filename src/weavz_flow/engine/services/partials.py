@@ -23,6 +23,8 @@ from weavz_flow.engine.services.scope import conflict_as, not_found, workspace_r
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.wire.vocabulary import DESCRIPTION_MAX
+from weavz_flow.wire.vocabulary import PARTIAL_NAME_MAX as NAME_MAX
 
 _p = t.partials
 _wi = t.workspace_integrations
@@ -31,8 +33,6 @@ SELECT = sa.select(_p, _wi.c.alias.label("integration_alias")).select_from(
     _p.join(_wi, _wi.c.id == _p.c.workspace_integration_id)
 )
 ORDER = (_p.c.created_at, _p.c.name, _p.c.id)
-NAME_MAX = 100
-DESCRIPTION_MAX = 500
 
 
 def scope_key(action_name: str | None, trigger_name: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import Name, Slug, WireModel, WireRequest
+from weavz_flow.wire.base import Name, Slug, WireModel, WireRequest
 
 
 class WorkspaceCreate(WireRequest):
@@ -33,3 +33,7 @@ class WorkspaceEnvelope(WireModel):
 class WorkspaceList(WireModel):
     workspaces: list[Workspace] = Field(default_factory=list)
     total: int
+
+    @property
+    def items(self) -> list[Workspace]:
+        return self.workspaces
