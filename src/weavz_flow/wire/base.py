@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -129,15 +129,18 @@ class Stamped(WireModel):
     updated_at: str
 
 
-class Listing(Protocol[Item]):
-    """A list answer, ``{<items>: [...], total}``: one page of the items and the count of all of them."""
+class Listing(WireModel, Generic[Item]):
+    """A list answer, ``{<items>: [...], total}``: one page of the items, under the key ``items_field`` names, and
+    the count of all of them."""
 
-    @classmethod
-    def model_validate(cls, obj: Any) -> Listing[Item]: ...
+    items_field: ClassVar[str]
+    if TYPE_CHECKING:  # each list declares it after its items, the key order of its answer
+        total: int
+
     @property
-    def total(self) -> int: ...
-    @property
-    def items(self) -> list[Item]: ...
+    def items(self) -> list[Item]:
+        items: list[Item] = getattr(self, self.items_field)
+        return items
 
 
 class Deleted(WireModel):

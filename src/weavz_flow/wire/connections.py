@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.wire.base import BaseUrl, ExternalId, ExternalRef, Ref, Secret, Text, WireModel, WireRequest
+from weavz_flow.wire.base import BaseUrl, ExternalId, ExternalRef, Listing, Ref, Secret, Text, WireModel, WireRequest
 from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType
 
 
@@ -79,10 +79,7 @@ class ConnectionEnvelope(WireModel):
     connection: Connection
 
 
-class ConnectionList(WireModel):
+class ConnectionList(Listing[Connection]):
+    items_field = "connections"
     connections: list[Connection] = Field(default_factory=list)
     total: int
-
-    @property
-    def items(self) -> list[Connection]:
-        return self.connections

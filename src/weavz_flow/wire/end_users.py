@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.wire.base import DisplayName, Email, ExternalId, Ref, WireModel, WireRequest
+from weavz_flow.wire.base import DisplayName, Email, ExternalId, Listing, Ref, WireModel, WireRequest
 from weavz_flow.wire.connections import Connection
 
 
@@ -45,10 +45,7 @@ class EndUserWithConnections(WireModel):
     connections: list[Connection] = Field(default_factory=list)
 
 
-class EndUserList(WireModel):
+class EndUserList(Listing[EndUser]):
+    items_field = "end_users"
     end_users: list[EndUser] = Field(default_factory=list)
     total: int
-
-    @property
-    def items(self) -> list[EndUser]:
-        return self.end_users

@@ -11,6 +11,7 @@ from weavz_flow.wire.base import (
     CatalogRef,
     Description,
     Identified,
+    Listing,
     PartialName,
     Ref,
     Stamped,
@@ -67,10 +68,7 @@ class PartialEnvelope(WireModel):
     partial: Partial
 
 
-class PartialList(WireModel):
+class PartialList(Listing[Partial]):
+    items_field = "partials"
     partials: list[Partial] = Field(default_factory=list)
     total: int
-
-    @property
-    def items(self) -> list[Partial]:
-        return self.partials

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.wire.base import Alias, DisplayName, Int32, Ref, WireModel, WireRequest
+from weavz_flow.wire.base import Alias, DisplayName, Int32, Listing, Ref, WireModel, WireRequest
 from weavz_flow.wire.vocabulary import Strategy
 
 
@@ -53,10 +53,7 @@ class WorkspaceIntegrationEnvelope(WireModel):
     integration: WorkspaceIntegration
 
 
-class WorkspaceIntegrationList(WireModel):
+class WorkspaceIntegrationList(Listing[WorkspaceIntegration]):
+    items_field = "integrations"
     integrations: list[WorkspaceIntegration] = Field(default_factory=list)
     total: int
-
-    @property
-    def items(self) -> list[WorkspaceIntegration]:
-        return self.integrations

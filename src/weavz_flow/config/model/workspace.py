@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -21,14 +20,16 @@ from weavz_flow.config.model.base import (
     StrictModel,
 )
 from weavz_flow.suggest import did_you_mean
+from weavz_flow.wire.vocabulary import ConnectionType, PersistenceScope, Strategy
+
+__all__ = ["CREDENTIAL_KEYS", "AliasConfig", "AliasSettings", "ConfigConnectionType", "ConnectionConfig",
+           "ConnectionType", "EndUserConfig", "PartialConfig", "PartialName", "PersistenceScope", "PersistenceSettings",
+           "Strategy", "WorkspaceFile"]
 
 
-class ConnectionType(StrEnum):
-    SECRET_TEXT = "SECRET_TEXT"
-    BASIC_AUTH = "BASIC_AUTH"
-    CUSTOM_AUTH = "CUSTOM_AUTH"
-    OAUTH2 = "OAUTH2"
-
+# The connection types a config file declares: a PLATFORM_OAUTH2 connection is made on the platform, never from a file.
+ConfigConnectionType = Literal[ConnectionType.SECRET_TEXT, ConnectionType.BASIC_AUTH, ConnectionType.CUSTOM_AUTH,
+                               ConnectionType.OAUTH2]
 
 # Which credential keys each connection type takes; the first group is required, the second optional.
 CREDENTIAL_KEYS: dict[ConnectionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -48,7 +49,7 @@ class ConnectionConfig(StrictModel):
     """
 
     integration: IntegrationName
-    type: ConnectionType
+    type: ConfigConnectionType
     display_name: Name | None = None
     secret: SecretRef | None = None
     username: Annotated[str, StringConstraints(min_length=1)] | SecretRef | None = None
@@ -97,20 +98,6 @@ class EndUserConfig(StrictModel):
     display_name: Name | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-class Strategy(StrEnum):
-    """How an alias picks a connection (DESIGN.md, execute pipeline step 4)."""
-
-    FIXED = "fixed"  # the alias's own connection (none at all for integrations without auth)
-    PER_USER = "per_user"  # the end user's connection for the integration
-    PER_USER_WITH_FALLBACK = "per_user_with_fallback"  # the end user's if present, else the alias's
-
-
-class PersistenceScope(StrEnum):
-    END_USER = "end_user"
-    WORKSPACE = "workspace"
-    EXTERNAL = "external"
 
 
 class PersistenceSettings(StrictModel):
