@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from weavz_flow.engine.applied_partial import PartialReason
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire import partials as wire_partials
 
 
 class EngineModel(BaseModel):
@@ -107,22 +108,14 @@ class EndUser(EngineModel):
     updated_at: str
 
 
-class Partial(EngineModel):
-    id: str
-    org_id: str
-    workspace_id: str
-    integration_name: str
+class Partial(wire_partials.Partial, EngineModel):
+    """The wire's partial (its fields are declared once, in weavz_flow.wire.partials); a stored one always has its
+    alias. Dumped in Python's names, as the other engine values."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=False)
+
     workspace_integration_id: str
     integration_alias: str
-    action_name: str | None = None
-    trigger_name: str | None = None
-    name: str
-    description: str | None = None
-    values: dict[str, Any]
-    enforced_keys: list[str]
-    is_default: bool
-    created_at: str
-    updated_at: str
 
 
 class ExecutionPartial(EngineModel):

@@ -15,7 +15,9 @@ from pydantic import (
     WrapSerializer,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
 
+from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.wire.vocabulary import (
     ALIAS_MAX,
     ALIAS_PATTERN,
@@ -82,6 +84,15 @@ Secret = Annotated[SecretStr, WrapSerializer(_reveal_when_sending)]
 
 # Stored in a 32-bit integer column.
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
+
+def invalid_request(errors: list[ErrorDetails]) -> ApiError:
+    """The 400 for a request that these models refuse, as the server answers it: the fields named, never their
+    values (a refused body may hold a credential)."""
+    fields = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
+              for err in errors]
+    named = ", ".join(sorted({f["field"] for f in fields if f["field"]})) or "request"
+    return ApiError(ErrorCode.VALIDATION_ERROR, f"Invalid request: {named}", details={"fields": fields})
 
 
 class WireModel(BaseModel):
