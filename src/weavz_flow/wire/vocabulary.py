@@ -43,8 +43,8 @@ class ConnectionScope(StrEnum):
 
 
 class PersistenceScope(StrEnum):
-    """Namespace of the built-in state (kv-store, storage); Weavz's default is ``end_user``."""
-
+    # Namespace of the built-in state (kv-store, storage); Weavz's default is end_user. (A comment: a docstring
+    # would show in the config files' JSON Schema.)
     END_USER = "end_user"
     WORKSPACE = "workspace"
     EXTERNAL = "external"

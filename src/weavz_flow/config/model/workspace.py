@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -27,10 +28,6 @@ __all__ = ["CREDENTIAL_KEYS", "AliasConfig", "AliasSettings", "ConfigConnectionT
            "Strategy", "WorkspaceFile"]
 
 
-# The connection types a config file declares: a PLATFORM_OAUTH2 connection is made on the platform, never from a file.
-ConfigConnectionType = Literal[ConnectionType.SECRET_TEXT, ConnectionType.BASIC_AUTH, ConnectionType.CUSTOM_AUTH,
-                               ConnectionType.OAUTH2]
-
 # Which credential keys each connection type takes; the first group is required, the second optional.
 CREDENTIAL_KEYS: dict[ConnectionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ConnectionType.SECRET_TEXT: (("secret",), ()),
@@ -39,6 +36,13 @@ CREDENTIAL_KEYS: dict[ConnectionType, tuple[tuple[str, ...], tuple[str, ...]]] =
     ConnectionType.OAUTH2: (("access_token",), ("refresh_token",)),
 }
 _ALL_CREDENTIAL_KEYS = ("secret", "username", "password", "props", "access_token", "refresh_token")
+
+# The connection types a config file declares: those above (a PLATFORM_OAUTH2 connection is made on the platform,
+# never from a file). Its members equal the vocabulary's; the JSON Schema names it ConnectionType, as it always has.
+if TYPE_CHECKING:
+    ConfigConnectionType = ConnectionType
+else:
+    ConfigConnectionType = StrEnum("ConnectionType", {t.name: t.value for t in CREDENTIAL_KEYS})
 
 
 class ConnectionConfig(StrictModel):
