@@ -1,8 +1,8 @@
 """Imports go downward only: a module may import from its own layer and the layers below it, never above.
 
 The order is DESIGN.md's: catalog, integrations, engine, server, backends, config, plan, runner, schedule, cli, with
-shared vocabulary (errors, diagnostics, sensitive, redact, suggest, credential_hosts, text_check, size_limits) beneath
-them all.
+shared vocabulary (errors, diagnostics, sensitive, redact, suggest, credential_hosts, text_check, size_limits, and the
+wire format with its vocabulary, used by the engine, the config, the server and the remote backend) beneath them all.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ import weavz_flow
 PACKAGE = Path(weavz_flow.__file__).parent
 
 LAYERS = ["catalog", "integrations", "engine", "server", "backends", "config", "plan", "runner", "schedule", "cli"]
-BOTTOM = {"errors", "diagnostics", "sensitive", "redact", "suggest", "credential_hosts", "text_check", "size_limits"}
+BOTTOM = {
+    "errors", "diagnostics", "sensitive", "redact", "suggest", "credential_hosts", "text_check", "size_limits",
+    "wire",
+}
 
 # Deliberate exceptions, each with the reason. Config sits above the engine in the stack but never needs it; the
 # server, being an adapter, may read config-free engine APIs only. Nothing is excepted today.

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tests.server.accounts import LiveServer, unique
 from tests.stubs.slack import SlackStub
 from weavz_flow.engine import tables as t
-from weavz_flow.server.wire.actions import (
+from weavz_flow.wire.actions import (
     MAX_REDACT_HEADER_CHARS,
     MAX_REDACT_VALUES,
     REDACT_HEADER,

@@ -29,6 +29,18 @@ class ExecuteCall:
     # attempt per execute; one owner of retries per call keeps `retry: 3` at 3 + 1 provider calls.
     provider_retries: bool = True
 
+    def fields(self, workspace_id: str) -> dict[str, Any]:
+        """This call's execute request in the workspace ``workspace_id``, by field name: for the wire's
+        :class:`~weavz_flow.wire.actions.ExecuteRequest` (which ignores ``redact`` and ``provider_retries``: they
+        travel as headers) or the engine's, which extends it."""
+        return {
+            "integration_name": self.integration, "action_name": self.action, "input": dict(self.input),
+            "workspace_id": workspace_id, "integration_alias": self.alias, "end_user_id": self.end_user,
+            "partial_ids": list(self.partials) if self.partials is not None else None,
+            "idempotency_key": self.idempotency_key, "connection_external_id": self.connection_external_id,
+            "redact": self.redact, "provider_retries": self.provider_retries,
+        }
+
 
 class OutcomeStatus(StrEnum):
     SUCCEEDED = "succeeded"

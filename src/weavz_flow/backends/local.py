@@ -272,13 +272,7 @@ class LocalBackend:
     def _execute_request(self, call: ExecuteCall) -> ExecuteRequest:
         self._trip()
         workspace = self.workspaces.get_by_slug(self.caller, call.workspace)
-        return ExecuteRequest(
-            integration_name=call.integration, action_name=call.action, input=dict(call.input),
-            workspace_id=workspace.id, integration_alias=call.alias, end_user_id=call.end_user,
-            partial_ids=list(call.partials) if call.partials is not None else None,
-            idempotency_key=call.idempotency_key, connection_external_id=call.connection_external_id,
-            redact=call.redact, provider_retries=call.provider_retries,
-        )
+        return ExecuteRequest.model_validate(call.fields(workspace.id))
 
     # -- coordination ---------------------------------------------------------------------------------------------
 

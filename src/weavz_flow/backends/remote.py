@@ -1,11 +1,12 @@
 """The remote backend: any Weavz-compatible API over HTTP (``weavz-flow serve`` or hosted Weavz), with httpx.
 
-Wire names live here only. Error bodies ``{error, code, details}`` come back as ApiError with the same code and
-status. Reads: workspaces and connections once each (paged by 100), then three GETs per workspace (its integrations,
-partials and end users), since the Weavz API has no combined call. Hosted Weavz cannot update a stored credential or
-report credential fingerprints, so the plan replaces a connection whose secret changed and keeps fingerprints in the
-state it keeps on the backend itself (kv_state.py). Concurrent applies, from any machine, are serialized by a lock
-in that same state (kv_lock.py). The reserved state alias, and the reserved state workspace, are never listed.
+The wire format is weavz_flow.wire's: requests are its models' bodies, answers are read with its models. Error
+bodies ``{error, code, details}`` come back as ApiError with the same code and status. Reads: workspaces and
+connections once each (paged by 100), then three GETs per workspace (its integrations, partials and end users),
+since the Weavz API has no combined call. Hosted Weavz cannot update a stored credential or report credential
+fingerprints, so the plan replaces a connection whose secret changed and keeps fingerprints in the state it keeps on
+the backend itself (kv_state.py). Concurrent applies, from any machine, are serialized by a lock in that same state
+(kv_lock.py). The reserved state alias, and the reserved state workspace, are never listed.
 
 A workspace's id is looked up by slug once per backend instance (one paged list), not on every execute; a 404 for
 that id drops it and reads the list again once. The API has no dry-run endpoint: :meth:`RemoteBackend.preview`
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, SecretStr
 
 from weavz_flow.backends.errors import BackendUnavailableError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
@@ -40,17 +42,40 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
-from weavz_flow.server.wire.actions import (
+from weavz_flow.wire.actions import (
     PROVIDER_RETRIES_HEADER,
     REDACT_HEADER,
+    ExecuteRequest,
+    ExecuteResult,
     RedactHeaderError,
     encode_redactions,
 )
+from weavz_flow.wire.base import Listing, WireRequest
+from weavz_flow.wire.connections import (
+    Connection,
+    ConnectionCreate,
+    ConnectionEnvelope,
+    ConnectionList,
+    ConnectionUpdate,
+)
+from weavz_flow.wire.end_users import EndUser, EndUserCreate, EndUserEnvelope, EndUserList, EndUserUpdate
+from weavz_flow.wire.partials import Partial, PartialCreate, PartialEnvelope, PartialList, PartialUpdate
+from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType, Strategy
+from weavz_flow.wire.workspace_integrations import (
+    WorkspaceIntegration,
+    WorkspaceIntegrationCreate,
+    WorkspaceIntegrationEnvelope,
+    WorkspaceIntegrationList,
+    WorkspaceIntegrationUpdate,
+)
+from weavz_flow.wire.workspaces import Workspace, WorkspaceCreate, WorkspaceEnvelope, WorkspaceList, WorkspaceUpdate
 
 API_URL_ENV = "WEAVZ_API_URL"
 API_KEY_ENV = "WEAVZ_API_KEY"
 _PAGE = 100
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+Item = TypeVar("Item")
 
 
 class RemoteBackend:
@@ -103,26 +128,33 @@ class RemoteBackend:
     # -- transport ------------------------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                 json: dict[str, Any] | None = None) -> Any:
+                 json: dict[str, Any] | WireRequest | None = None) -> Any:
         self._round_trips += 1
+        body = json.body() if isinstance(json, WireRequest) else json
         try:
-            response = self._client.request(method, path, params=params, json=json)
+            response = self._client.request(method, path, params=params, json=body)
         except httpx.HTTPError as exc:
             raise BackendUnavailableError(f"cannot reach {self._url}: {type(exc).__name__}") from None
         if response.is_success:
             return response.json() if response.content else None
         raise _api_error(response)
 
-    def _pages(self, path: str, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def _send(self, model: type[M], method: str, path: str, *, params: dict[str, Any] | None = None,
+              json: WireRequest | None = None) -> M:
+        """One request whose answer ``model`` reads."""
+        return model.model_validate(self._request(method, path, params=params, json=json))
+
+    def _pages(self, path: str, model: type[Listing[Item]], params: dict[str, Any] | None = None) -> list[Item]:
+        """Every item of a paged list, each page read with ``model``."""
+        items: list[Item] = []
         offset = 0
         while True:
-            body = self._request("GET", path, params={**(params or {}), "limit": _PAGE, "offset": offset})
-            page = body.get(key, [])
+            body = model.model_validate(self._request("GET", path, params={**(params or {}), "limit": _PAGE,
+                                                                           "offset": offset}))
+            page = body.items
             items.extend(page)
-            total = body.get("total")
             offset += len(page)
-            if not page or len(page) < _PAGE or (total is not None and offset >= total):
+            if not page or len(page) < _PAGE or offset >= body.total:
                 return items
 
     # -- reads ----------------------------------------------------------------------------------------------------
@@ -132,19 +164,19 @@ class RemoteBackend:
 
     def all_workspaces(self) -> list[LiveWorkspace]:
         """Every workspace, the reserved state workspace included."""
-        found = [_workspace(w) for w in self._pages("/api/v1/workspaces", "workspaces")]
+        found = [_workspace(w) for w in self._pages("/api/v1/workspaces", WorkspaceList)]
         self._workspace_ids = {w.slug: w for w in found}
         return found
 
     def list_connections(self) -> list[LiveConnection]:
-        return [_connection(c) for c in self._pages("/api/v1/connections", "connections")]
+        return [_connection(c) for c in self._pages("/api/v1/connections", ConnectionList)]
 
     def snapshot(self, workspace: LiveWorkspace) -> WorkspaceSnapshot:
-        aliases = self._request("GET", f"/api/v1/workspaces/{workspace.id}/integrations").get("integrations", [])
-        partials = self._request("GET", "/api/v1/partials", params={"workspaceId": workspace.id}).get("partials", [])
-        users = self._pages("/api/v1/end-users", "endUsers", {"workspaceId": workspace.id})
-        return WorkspaceSnapshot(workspace, tuple(_alias(a) for a in aliases if a.get("alias") != STATE_ALIAS),
-                                 tuple(_partial(p) for p in partials if p.get("integrationAlias") != STATE_ALIAS),
+        aliases = self._send(WorkspaceIntegrationList, "GET", f"/api/v1/workspaces/{workspace.id}/integrations")
+        partials = self._send(PartialList, "GET", "/api/v1/partials", params={"workspaceId": workspace.id})
+        users = self._pages("/api/v1/end-users", EndUserList, {"workspaceId": workspace.id})
+        return WorkspaceSnapshot(workspace, tuple(_alias(a) for a in aliases.items if a.alias != STATE_ALIAS),
+                                 tuple(_partial(p) for p in partials.items if p.integration_alias != STATE_ALIAS),
                                  tuple(_end_user(e) for e in users))
 
     def snapshots(self, workspaces: Sequence[LiveWorkspace]) -> list[WorkspaceSnapshot]:
@@ -156,81 +188,81 @@ class RemoteBackend:
     # -- writes ---------------------------------------------------------------------------------------------------
 
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace:
-        body = self._request("POST", "/api/v1/workspaces", json={"name": spec.name, "slug": spec.slug})
-        created = _workspace(body["workspace"])
+        body = WorkspaceCreate.model_construct(name=spec.name, slug=spec.slug)
+        created = _workspace(self._send(WorkspaceEnvelope, "POST", "/api/v1/workspaces", json=body).workspace)
         self._workspace_ids[created.slug] = created
         return created
 
     def update_workspace(self, workspace_id: str, spec: WorkspaceSpec) -> LiveWorkspace:
-        body = self._request("PATCH", f"/api/v1/workspaces/{workspace_id}", json={"name": spec.name})
-        return _workspace(body["workspace"])
+        body = WorkspaceUpdate.model_construct(name=spec.name)
+        return _workspace(self._send(WorkspaceEnvelope, "PATCH", f"/api/v1/workspaces/{workspace_id}",
+                                     json=body).workspace)
 
     def delete_workspace(self, workspace_id: str) -> None:
         self._request("DELETE", f"/api/v1/workspaces/{workspace_id}")
         self._workspace_ids = {k: w for k, w in self._workspace_ids.items() if w.id != workspace_id}
 
     def create_connection(self, spec: ConnectionSpec) -> LiveConnection:
-        body: dict[str, Any] = {
-            "type": spec.type, "externalId": spec.external_id, "displayName": spec.display_name or spec.external_id,
-            "integrationName": spec.integration, **_credential_body(spec.credentials),
-        }
-        if spec.workspace_id is not None:
-            body["workspaceId"] = spec.workspace_id
-            body["scope"] = "USER" if spec.end_user else "WORKSPACE"
-        if spec.end_user is not None:
-            body["endUserId"] = spec.end_user
-        if spec.base_url is not None:
-            body["baseUrl"] = spec.base_url
-        return _connection(self._request("POST", "/api/v1/connections", json=body)["connection"])
+        scope = None if spec.workspace_id is None else \
+            ConnectionScope.USER if spec.end_user else ConnectionScope.WORKSPACE
+        body = ConnectionCreate.model_construct(
+            type=ConnectionType(spec.type), external_id=spec.external_id,
+            display_name=spec.display_name or spec.external_id, integration_name=spec.integration,
+            workspace_id=spec.workspace_id, scope=scope, end_user_id=spec.end_user, base_url=spec.base_url,
+            **_credential_fields(spec.credentials),
+        )
+        return _connection(self._send(ConnectionEnvelope, "POST", "/api/v1/connections", json=body).connection)
 
     def update_connection(self, connection_id: str, spec: ConnectionSpec) -> LiveConnection:
         # Not in the Weavz API, and weavz-flow serve answers 405 too: only for a server that has it, and only called
-        # when constructed with connection_update=True (the default False makes the plan replace instead).
-        body: dict[str, Any] = {"baseUrl": spec.base_url, **_credential_body(spec.credentials)}
-        if spec.display_name is not None:
-            body["displayName"] = spec.display_name
-        return _connection(self._request("PATCH", f"/api/v1/connections/{connection_id}", json=body)["connection"])
+        # when constructed with connection_update=True (the default False makes the plan replace instead). baseUrl
+        # is always sent (null clears it).
+        body = ConnectionUpdate.model_construct(base_url=spec.base_url, **_credential_fields(spec.credentials),
+                                                **_given(display_name=spec.display_name))
+        answer = self._request("PATCH", f"/api/v1/connections/{connection_id}", json=body.patch_body())
+        return _connection(ConnectionEnvelope.model_validate(answer).connection)
 
     def delete_connection(self, connection_id: str) -> None:
         self._request("DELETE", f"/api/v1/connections/{connection_id}")
 
     def create_end_user(self, spec: EndUserSpec) -> LiveEndUser:
-        body = _drop_none({"workspaceId": spec.workspace_id, "externalId": spec.external_id,
-                           "displayName": spec.display_name, "email": spec.email, "metadata": dict(spec.metadata)})
-        return _end_user(self._request("POST", "/api/v1/end-users", json=body)["endUser"])
+        body = EndUserCreate.model_construct(workspace_id=spec.workspace_id, external_id=spec.external_id,
+                                             **_end_user_fields(spec))
+        return _end_user(self._send(EndUserEnvelope, "POST", "/api/v1/end-users", json=body).end_user)
 
     def update_end_user(self, end_user_id: str, spec: EndUserSpec) -> LiveEndUser:
-        body = _drop_none({"displayName": spec.display_name, "email": spec.email, "metadata": dict(spec.metadata)})
-        return _end_user(self._request("PATCH", f"/api/v1/end-users/{end_user_id}", json=body)["endUser"])
+        body = EndUserUpdate.model_construct(**_end_user_fields(spec))
+        return _end_user(self._send(EndUserEnvelope, "PATCH", f"/api/v1/end-users/{end_user_id}", json=body).end_user)
 
     def delete_end_user(self, end_user_id: str) -> None:
         self._request("DELETE", f"/api/v1/end-users/{end_user_id}")
 
     def create_alias(self, spec: AliasSpec) -> LiveAlias:
-        body = {"integrationName": spec.integration, "alias": spec.alias, **_alias_body(spec)}
+        body = WorkspaceIntegrationCreate.model_construct(integration_name=spec.integration, alias=spec.alias,
+                                                          **_alias_fields(spec))
         path = f"/api/v1/workspaces/{spec.workspace_id}/integrations"
-        return _alias(self._request("POST", path, json=body)["integration"])
+        return _alias(self._send(WorkspaceIntegrationEnvelope, "POST", path, json=body).integration)
 
     def update_alias(self, alias_id: str, spec: AliasSpec) -> LiveAlias:
+        # A null connectionId unpins the connection; a null enabledActions enables every action.
         path = f"/api/v1/workspaces/{spec.workspace_id}/integrations/{alias_id}"
-        return _alias(self._request("PATCH", path, json=_alias_body(spec))["integration"])
+        body = WorkspaceIntegrationUpdate.model_construct(**_alias_fields(spec)).patch_body()
+        return _alias(WorkspaceIntegrationEnvelope.model_validate(self._request("PATCH", path, json=body)).integration)
 
     def delete_alias(self, workspace_id: str, alias_id: str) -> None:
         self._request("DELETE", f"/api/v1/workspaces/{workspace_id}/integrations/{alias_id}")
 
     def create_partial(self, spec: PartialSpec) -> LivePartial:
-        body = _drop_none({
-            "workspaceId": spec.workspace_id, "integrationName": spec.integration, "name": spec.name,
-            "workspaceIntegrationId": spec.alias_id, "integrationAlias": spec.alias, "actionName": spec.action,
-            "description": spec.description, "values": dict(spec.values), "enforcedKeys": list(spec.enforced_keys),
-            "isDefault": spec.is_default,
-        })
-        return _partial(self._request("POST", "/api/v1/partials", json=body)["partial"])
+        body = PartialCreate.model_construct(
+            workspace_id=spec.workspace_id, integration_name=spec.integration, name=spec.name,
+            workspace_integration_id=spec.alias_id, integration_alias=spec.alias, action_name=spec.action,
+            **_partial_fields(spec),
+        )
+        return _partial(self._send(PartialEnvelope, "POST", "/api/v1/partials", json=body).partial)
 
     def update_partial(self, partial_id: str, spec: PartialSpec) -> LivePartial:
-        body = _drop_none({"description": spec.description, "values": dict(spec.values),
-                           "enforcedKeys": list(spec.enforced_keys), "isDefault": spec.is_default})
-        return _partial(self._request("PATCH", f"/api/v1/partials/{partial_id}", json=body)["partial"])
+        body = PartialUpdate.model_construct(**_partial_fields(spec))
+        return _partial(self._send(PartialEnvelope, "PATCH", f"/api/v1/partials/{partial_id}", json=body).partial)
 
     def delete_partial(self, partial_id: str) -> None:
         self._request("DELETE", f"/api/v1/partials/{partial_id}")
@@ -241,12 +273,8 @@ class RemoteBackend:
         return self._in_workspace(call.workspace, lambda workspace: self._execute(workspace, call))
 
     def _execute(self, workspace: LiveWorkspace, call: ExecuteCall) -> ExecuteOutcome:
-        body = _drop_none({
-            "integrationName": call.integration, "actionName": call.action, "input": dict(call.input),
-            "workspaceId": workspace.id, "integrationAlias": call.alias, "endUserId": call.end_user,
-            "partialIds": list(call.partials) if call.partials is not None else None,
-            "idempotencyKey": call.idempotency_key, "connectionExternalId": call.connection_external_id,
-        })
+        # Built, not validated: the server checks the request and answers as it does any client.
+        body = ExecuteRequest.model_construct(**call.fields(workspace.id)).body()
         headers = _redact_header(call.redact)
         if not call.provider_retries:
             headers[PROVIDER_RETRIES_HEADER] = "0"
@@ -260,13 +288,14 @@ class RemoteBackend:
         data = response.json()
         if response.status_code == 202 or data.get("status") == "approval_required":
             return ExecuteOutcome(OutcomeStatus.APPROVAL_REQUIRED, approval=data.get("approval"))
-        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, data.get("output"), data.get("duration"))
+        result = ExecuteResult.model_validate(data)
+        return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration)
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
         """The local engine's dry run (steps 2-6, in its order and with its errors), client-side: the API has no
         dry-run endpoint. Alias choice, partial selection and the merge are the engine's own functions over what
         the documented GETs return; the connection comes from ``POST /connections/resolve``."""
-        preview = RemotePreview(self._request, self._pages, self._catalog())
+        preview = RemotePreview(self._send, self._pages, self._catalog())
         return self._in_workspace(call.workspace, lambda workspace: preview.preview(workspace, call))
 
     def _catalog(self) -> Catalog | None:
@@ -346,55 +375,55 @@ def _api_error(response: httpx.Response) -> ApiError:
                     status=response.status_code)
 
 
-def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if v is not None}
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: those a request leaves unset rather than sends as null."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
-def _credential_body(creds: Credentials) -> dict[str, Any]:
-    def reveal(value: Any) -> Any:
-        return value.reveal() if value is not None else None
+def _credential_fields(creds: Credentials) -> dict[str, Any]:
+    def secret(value: Sensitive[str] | None) -> SecretStr | None:
+        return SecretStr(value.reveal()) if value is not None else None
 
-    return _drop_none({
-        "secretText": reveal(creds.secret_text), "username": creds.username, "password": reveal(creds.password),
-        "props": reveal(creds.props), "accessToken": reveal(creds.access_token),
-        "refreshToken": reveal(creds.refresh_token),
-    })
+    return _given(secret_text=secret(creds.secret_text), username=creds.username, password=secret(creds.password),
+                  props=creds.props.reveal() if creds.props is not None else None,
+                  access_token=secret(creds.access_token), refresh_token=secret(creds.refresh_token))
 
 
-def _alias_body(spec: AliasSpec) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "connectionStrategy": spec.strategy, "connectionId": spec.connection_id,
-        "enabledActions": list(spec.enabled_actions) if spec.enabled_actions is not None else None,
-        "settings": dict(spec.settings),
-    }
-    if spec.display_name is not None:
-        body["displayName"] = spec.display_name
-    return body
+def _end_user_fields(spec: EndUserSpec) -> dict[str, Any]:
+    return _given(display_name=spec.display_name, email=spec.email, metadata=dict(spec.metadata))
 
 
-def _workspace(w: dict[str, Any]) -> LiveWorkspace:
-    return LiveWorkspace(w["id"], w["slug"], w.get("name") or w["slug"])
+def _alias_fields(spec: AliasSpec) -> dict[str, Any]:
+    enabled = list(spec.enabled_actions) if spec.enabled_actions is not None else None
+    return {"connection_strategy": Strategy(spec.strategy), "connection_id": spec.connection_id,
+            "enabled_actions": enabled, "settings": dict(spec.settings), **_given(display_name=spec.display_name)}
 
 
-def _connection(c: dict[str, Any]) -> LiveConnection:
+def _partial_fields(spec: PartialSpec) -> dict[str, Any]:
+    return _given(description=spec.description, values=dict(spec.values), enforced_keys=list(spec.enforced_keys),
+                  is_default=spec.is_default)
+
+
+def _workspace(w: Workspace) -> LiveWorkspace:
+    return LiveWorkspace(w.id, w.slug, w.name or w.slug)
+
+
+def _connection(c: Connection) -> LiveConnection:
     # A server may echo its own credentialFingerprint, but under a key we do not hold: it is not comparable.
-    return LiveConnection(c["id"], c["integrationName"], c["externalId"], c.get("type", ""), c.get("displayName"),
-                          c.get("workspaceId"), c.get("endUserId"), c.get("baseUrl"), None)
+    return LiveConnection(c.id, c.integration_name, c.external_id, c.type, c.display_name, c.workspace_id,
+                          c.end_user_id, c.base_url, None)
 
 
-def _end_user(e: dict[str, Any]) -> LiveEndUser:
-    return LiveEndUser(e["id"], e["workspaceId"], e["externalId"], e.get("displayName"), e.get("email"),
-                       dict(e.get("metadata") or {}))
+def _end_user(e: EndUser) -> LiveEndUser:
+    return LiveEndUser(e.id, e.workspace_id, e.external_id, e.display_name, e.email, dict(e.metadata or {}))
 
 
-def _alias(a: dict[str, Any]) -> LiveAlias:
-    actions = a.get("enabledActions")
-    return LiveAlias(a["id"], a["workspaceId"], a["alias"], a["integrationName"], a.get("connectionStrategy", "fixed"),
-                     a.get("connectionId"), tuple(actions) if actions is not None else None, a.get("displayName"),
-                     dict(a.get("settings") or {}))
+def _alias(a: WorkspaceIntegration) -> LiveAlias:
+    actions = tuple(a.enabled_actions) if a.enabled_actions is not None else None
+    return LiveAlias(a.id, a.workspace_id, a.alias, a.integration_name, a.connection_strategy, a.connection_id,
+                     actions, a.display_name, dict(a.settings))
 
 
-def _partial(p: dict[str, Any]) -> LivePartial:
-    return LivePartial(p["id"], p["workspaceId"], p.get("integrationAlias") or "", p["integrationName"], p["name"],
-                       p.get("actionName"), p.get("description"), dict(p.get("values") or {}),
-                       tuple(p.get("enforcedKeys") or ()), bool(p.get("isDefault")))
+def _partial(p: Partial) -> LivePartial:
+    return LivePartial(p.id, p.workspace_id, p.integration_alias or "", p.integration_name, p.name, p.action_name,
+                       p.description, dict(p.values), tuple(p.enforced_keys), p.is_default)

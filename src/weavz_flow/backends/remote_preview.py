@@ -11,8 +11,7 @@ secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from weavz_flow.backends.execution import ExecuteCall, ExecutePreview
@@ -29,20 +28,25 @@ from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.partial_merge import choose_partials, merge_input
 from weavz_flow.engine.stamps import normalize_time
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.wire.connections import Connection, ConnectionEnvelope, ConnectionResolve
+from weavz_flow.wire.end_users import EndUserList, EndUserWithConnections
+from weavz_flow.wire.partials import Partial, PartialList
+from weavz_flow.wire.vocabulary import Strategy
+from weavz_flow.wire.workspace_integrations import WorkspaceIntegration, WorkspaceIntegrationList
 
 # Answers of POST /connections/resolve that already say what the local engine says for the same situation.
 _LOCAL_CONNECTION_ERRORS = frozenset({ErrorCode.CONNECTION_REQUIRED, ErrorCode.CONNECTION_NOT_FOUND,
                                       ErrorCode.END_USER_NOT_FOUND})
 
-Request = Callable[..., Any]  # (method, path, *, params=None, json=None) -> the decoded body; raises ApiError
-Pages = Callable[..., list[dict[str, Any]]]  # (path, key, params=None) -> every item of a paged list
+Send = Callable[..., Any]  # (model, method, path, *, params=None, json=None) -> the answer read with model; ApiError
+Pages = Callable[..., list[Any]]  # (path, list model, params=None) -> every item of a paged list
 
 
 class RemotePreview:
     """One dry run's reads, through the backend's ``request`` and ``pages`` (so they count as its round trips)."""
 
-    def __init__(self, request: Request, pages: Pages, catalog: Catalog | None) -> None:
-        self._request = request
+    def __init__(self, send: Send, pages: Pages, catalog: Catalog | None) -> None:
+        self._send = send
         self._pages = pages
         self._catalog = catalog
 
@@ -58,16 +62,16 @@ class RemotePreview:
             defaults, needs_connection = action_info.defaults(), integration_info.needs_connection
         else:
             notes.append("no catalog: action defaults are left out, and the integration and action are not checked")
-        body = self._request("GET", f"/api/v1/workspaces/{workspace.id}/integrations")
-        aliases = [_WireAlias.of(a) for a in body.get("integrations", [])]
+        listed = self._send(WorkspaceIntegrationList, "GET", f"/api/v1/workspaces/{workspace.id}/integrations")
+        aliases: list[WorkspaceIntegration] = listed.items
         target = choose_alias(aliases, integration, integration_alias=call.alias)  # 3
         if target is not None:
             check_enabled(target.alias, target.enabled_actions, action)
         connection = self._preview_connection(workspace, integration, needs_connection, target, aliases, call,
                                               notes)  # 4
-        body = self._request("GET", "/api/v1/partials", params={"workspaceId": workspace.id})
         ids = {a.alias: a.id for a in aliases}
-        partials = [_WirePartial.of(p, ids) for p in body.get("partials", [])]
+        read = self._send(PartialList, "GET", "/api/v1/partials", params={"workspaceId": workspace.id})
+        partials = [_selectable(p, ids) for p in read.items]
         selected = choose_partials(partials, alias_id=target.id if target else None,  # 5
                                    alias=target.alias if target else None, action_name=action,
                                    partial_ids=call.partials)
@@ -76,15 +80,16 @@ class RemotePreview:
             workspace=call.workspace, integration=integration, action=action,
             alias=target.alias if target else None, final_input=dict(merged.values),
             enforced_keys=merged.enforced_keys, partials=merged.partials,
-            connection_external_id=connection.get("externalId") if connection else None,
-            connection_id=connection.get("id") if connection else None, end_user=call.end_user, notes=tuple(notes),
+            connection_external_id=connection.external_id if connection else None,
+            connection_id=connection.id if connection else None, end_user=call.end_user, notes=tuple(notes),
             enforced_by=enforced_by(merged.sources, merged.partials), overridden_keys=merged.overridden_keys,
         )
 
     def _preview_connection(
-        self, workspace: LiveWorkspace, integration: str, needs_connection: bool | None, target: _WireAlias | None,
-        aliases: Sequence[_WireAlias], call: ExecuteCall, notes: list[str],
-    ) -> Mapping[str, Any] | None:
+        self, workspace: LiveWorkspace, integration: str, needs_connection: bool | None,
+        target: WorkspaceIntegration | None, aliases: Sequence[WorkspaceIntegration], call: ExecuteCall,
+        notes: list[str],
+    ) -> Connection | None:
         """The connection as the engine's step 4 picks it: only its id and externalId are read, never a secret."""
         external_id = call.connection_external_id
         if external_id is None and needs_connection is False:
@@ -93,11 +98,10 @@ class RemotePreview:
             # The resolve endpoint has no alias field: for an alias beside the integration's default one, the
             # alias's own strategy is followed here with the documented reads.
             return self._alias_connection(workspace, integration, target, call.end_user)
-        fields = {"integrationName": integration, "workspaceId": workspace.id, "externalId": external_id,
-                  "endUserId": call.end_user}
-        body = {k: v for k, v in fields.items() if v is not None}
+        body = ConnectionResolve.model_construct(integration_name=integration, workspace_id=workspace.id,
+                                                 external_id=external_id, end_user_id=call.end_user)
         try:
-            return dict(self._request("POST", "/api/v1/connections/resolve", json=body)["connection"])
+            return self._send(ConnectionEnvelope, "POST", "/api/v1/connections/resolve", json=body).connection
         except ApiError as exc:
             if names_workspace(exc, workspace) or exc.code in _LOCAL_CONNECTION_ERRORS:
                 error = exc
@@ -113,25 +117,26 @@ class RemotePreview:
         raise error
 
     def _alias_connection(
-        self, workspace: LiveWorkspace, integration: str, target: _WireAlias | None, end_user: str | None,
-    ) -> Mapping[str, Any]:
+        self, workspace: LiveWorkspace, integration: str, target: WorkspaceIntegration | None, end_user: str | None,
+    ) -> Connection:
         assert target is not None  # no alias at all is what the resolve endpoint answers for itself
-        if target.connection_strategy != "fixed" and end_user is not None:
-            users = self._pages("/api/v1/end-users", "endUsers", {"workspaceId": workspace.id})
-            user = next((u for u in users if u.get("externalId") == end_user), None)
+        strategy = _strategy(target)
+        if strategy is not Strategy.FIXED and end_user is not None:
+            users = self._pages("/api/v1/end-users", EndUserList, {"workspaceId": workspace.id})
+            user = next((u for u in users if u.external_id == end_user), None)
             if user is None:
                 raise end_user_not_found(end_user)
-            owned = self._request("GET", f"/api/v1/end-users/{user['id']}").get("connections", [])
-            owned = [c for c in owned if c.get("integrationName") == integration
-                     and c.get("status", "ACTIVE") == "ACTIVE"]
-            owned.sort(key=lambda c: str(c.get("id")))
-            owned.sort(key=lambda c: _sortable_time(c.get("createdAt")), reverse=True)  # newest, as the engine
+            read = self._send(EndUserWithConnections, "GET", f"/api/v1/end-users/{user.id}")
+            owned = [c for c in read.connections if c.integration_name == integration and c.status == "ACTIVE"]
+            owned.sort(key=lambda c: c.id)
+            owned.sort(key=lambda c: _sortable_time(c.created_at), reverse=True)  # newest, as the engine
             if owned:
-                return dict(owned[0])
-        if target.connection_strategy == "per_user" or target.connection_id is None:
+                return owned[0]
+        if strategy is Strategy.PER_USER or target.connection_id is None:
             raise _required_for(integration, target, end_user)
         try:
-            return dict(self._request("GET", "/api/v1/connections", params={"id": target.connection_id})["connection"])
+            return self._send(ConnectionEnvelope, "GET", "/api/v1/connections",
+                              params={"id": target.connection_id}).connection
         except ApiError as exc:
             if exc.status == 404:  # deleted since the alias was read
                 raise _required_for(integration, target, end_user) from None
@@ -145,7 +150,8 @@ def names_workspace(exc: ApiError, workspace: LiveWorkspace) -> bool:
                                   or workspace.id in exc.message)
 
 
-def _resolve_targets(aliases: Sequence[_WireAlias], integration: str, target: _WireAlias | None) -> bool:
+def _resolve_targets(aliases: Sequence[WorkspaceIntegration], integration: str,
+                     target: WorkspaceIntegration | None) -> bool:
     """Whether ``POST /connections/resolve``, which picks the alias without being told one, picks ``target``."""
     try:
         return choose_alias(aliases, integration) is target
@@ -153,12 +159,12 @@ def _resolve_targets(aliases: Sequence[_WireAlias], integration: str, target: _W
         return False
 
 
-def _required_for(integration: str, target: _WireAlias | None, end_user: str | None) -> ApiError:
+def _required_for(integration: str, target: WorkspaceIntegration | None, end_user: str | None) -> ApiError:
     """The engine's CONNECTION_REQUIRED for this alias and strategy (engine/resolution.py, resolve_connection)."""
     if target is None:
         return connection_required(integration, "the workspace has no alias for this integration; add one or give "
                                                 "connectionExternalId")
-    if target.connection_strategy == "per_user":
+    if _strategy(target) is Strategy.PER_USER:
         if end_user is None:
             return connection_required(integration, f"alias '{target.alias}' uses per_user connections; give "
                                                     "endUserId")
@@ -173,42 +179,17 @@ def _sortable_time(text: Any) -> str:
         return str(text or "")
 
 
-@dataclass(frozen=True, slots=True)
-class _WireAlias:
-    """A workspace integration as the dry run reads it, with the engine's row names (for alias_choice)."""
-
-    id: str
-    alias: str
-    integration_name: str
-    connection_strategy: str
-    connection_id: str | None
-    enabled_actions: tuple[str, ...] | None
-
-    @classmethod
-    def of(cls, a: Mapping[str, Any]) -> _WireAlias:
-        actions = a.get("enabledActions")
-        return cls(a["id"], a["alias"], a["integrationName"], a.get("connectionStrategy") or "fixed",
-                   a.get("connectionId"), tuple(actions) if actions is not None else None)
+def _strategy(alias: WorkspaceIntegration) -> Strategy | None:
+    """The alias's strategy; None for one this client does not know (followed as the fixed connection is not)."""
+    try:
+        return Strategy(alias.connection_strategy or Strategy.FIXED)
+    except ValueError:
+        return None
 
 
-@dataclass(frozen=True, slots=True)
-class _WirePartial:
-    """A partial as the dry run reads it, with the engine's row names (for choose_partials)."""
-
-    id: str
-    name: str
-    workspace_integration_id: str | None
-    action_name: str | None
-    trigger_name: str | None
-    is_default: bool
-    created_at: str
-    values: Mapping[str, Any]
-    enforced_keys: tuple[str, ...]
-
-    @classmethod
-    def of(cls, p: Mapping[str, Any], alias_ids: Mapping[str, str]) -> _WirePartial:
-        # A server that leaves out workspaceIntegrationId still names the alias.
-        alias_id = p.get("workspaceIntegrationId") or alias_ids.get(p.get("integrationAlias") or "")
-        return cls(p["id"], p["name"], alias_id, p.get("actionName"), p.get("triggerName"), bool(p.get("isDefault")),
-                   _sortable_time(p.get("createdAt")), dict(p.get("values") or {}),
-                   tuple(p.get("enforcedKeys") or ()))
+def _selectable(partial: Partial, alias_ids: dict[str, str]) -> Partial:
+    """``partial`` as the engine's selection reads it: its alias's id (a server that leaves out
+    workspaceIntegrationId still names the alias) and a creation time that sorts."""
+    alias_id = partial.workspace_integration_id or alias_ids.get(partial.integration_alias or "")
+    return partial.model_copy(update={"workspace_integration_id": alias_id,
+                                      "created_at": _sortable_time(partial.created_at)})

@@ -10,21 +10,13 @@ from pydantic import Field
 from weavz_flow.catalog.input_check import FieldProblem
 from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.engine.inputs import EngineInput
+from weavz_flow.wire.actions import ExecuteRequest as WireExecuteRequest
 
 
-class ExecuteRequest(EngineInput):
-    """``POST /api/v1/actions/execute`` (weavz-api.md §2.1). ``end_user_id`` is the end user's externalId."""
+class ExecuteRequest(WireExecuteRequest, EngineInput):
+    """``POST /api/v1/actions/execute`` (weavz-api.md §2.1): the wire's request, and what a caller in this process
+    passes beside it (a server reads those two from headers). ``end_user_id`` is the end user's externalId."""
 
-    integration_name: str
-    action_name: str
-    input: dict[str, Any] = Field(default_factory=dict)
-    workspace_id: str
-    connection_external_id: str | None = None
-    workspace_integration_id: str | None = None
-    integration_alias: str | None = None
-    end_user_id: str | None = None
-    partial_ids: list[str] | None = None  # None: the alias's defaults; [] or a list: enforcing defaults + those
-    idempotency_key: str | None = None
     # Values the caller knows to be secret (a flow's `secrets`, its connections' credentials): redacted, on top of
     # the credential's own strings, from everything the execute records, logs or returns. Only ever adds redactions;
     # never recorded, never shown (no repr, no dump), never part of the idempotency fingerprint.

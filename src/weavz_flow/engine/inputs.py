@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from weavz_flow.text_check import check_text
+from weavz_flow.wire import partials as wire_partials
+from weavz_flow.wire.base import invalid_request
 
 
 class EngineInput(BaseModel):
@@ -26,6 +36,16 @@ class EngineInput(BaseModel):
         if isinstance(data, dict):
             check_text(data, "")
         return data
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _refused_as_api_error(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # An input that derives from a wire request has its constraints: a local caller who breaks one gets the
+        # server's 400, not a pydantic error.
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise invalid_request(exc.errors()) from None
 
     def is_set(self, name: str) -> bool:
         return name in self.model_fields_set
@@ -134,26 +154,12 @@ class EndUserUpdate(EngineInput):
     metadata: dict[str, Any] | None = None
 
 
-class PartialCreate(EngineInput):
-    workspace_id: str
-    integration_name: str
-    name: str
-    workspace_integration_id: str | None = None
-    integration_alias: str | None = None
-    action_name: str | None = None
-    trigger_name: str | None = None
-    description: str | None = None
-    values: dict[str, Any] = Field(default_factory=dict)
-    enforced_keys: list[str] = Field(default_factory=list)
-    is_default: bool = False
+class PartialCreate(wire_partials.PartialCreate, EngineInput):
+    """The wire's request: a partial's fields are declared once, in weavz_flow.wire.partials."""
 
 
-class PartialUpdate(EngineInput):
-    name: str | None = None
-    description: str | None = None
-    values: dict[str, Any] | None = None
-    enforced_keys: list[str] | None = None
-    is_default: bool | None = None
+class PartialUpdate(wire_partials.PartialUpdate, EngineInput):
+    """The wire's PATCH: only the fields a caller set change."""
 
 
 def _reveal(value: SecretStr | None) -> str | None:

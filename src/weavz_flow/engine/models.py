@@ -14,10 +14,17 @@ from pydantic.alias_generators import to_camel
 
 from weavz_flow.engine.applied_partial import PartialReason
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire import connections as wire_connections
+from weavz_flow.wire import end_users as wire_end_users
+from weavz_flow.wire import partials as wire_partials
+from weavz_flow.wire import workspace_integrations as wire_workspace_integrations
+from weavz_flow.wire import workspaces as wire_workspaces
 
 
 class EngineModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    # Dumped in Python's names by default, also where a value derives from the wire's answer (which dumps by alias):
+    # this base comes last among a value's bases, so its configuration wins.
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, serialize_by_alias=False)
 
 
 class Organization(EngineModel):
@@ -46,83 +53,38 @@ class CreatedApiKey:
     plain_key: Sensitive[str]
 
 
-class Workspace(EngineModel):
-    id: str
+class Workspace(wire_workspaces.Workspace, EngineModel):
+    """The wire's workspace (weavz_flow.wire.workspaces)."""
+
+
+class WorkspaceIntegration(wire_workspace_integrations.WorkspaceIntegration, EngineModel):
+    """The wire's workspace integration (weavz_flow.wire.workspace_integrations); ``enabled_actions`` None is every
+    action, and the ``connection_*`` fields echo the pinned connection."""
+
+
+class Connection(wire_connections.Connection, EngineModel):
+    """The wire's connection (weavz_flow.wire.connections), which a stored one always has every part of, and its
+    fingerprint, which the API does not show."""
+
     org_id: str
-    name: str
-    slug: str
-    created_at: str
-    updated_at: str
-
-
-class WorkspaceIntegration(EngineModel):
-    id: str
-    org_id: str
-    workspace_id: str
-    integration_name: str
-    alias: str
-    display_name: str | None = None
-    connection_strategy: str
-    connection_id: str | None = None
-    enabled_actions: list[str] | None = None  # None = every action
-    settings: dict[str, Any]
-    sort_order: int = 0
-    # Read-only echoes of the pinned connection.
-    connection_status: str | None = None
-    connection_display_name: str | None = None
-    connection_external_id: str | None = None
-    created_at: str
-    updated_at: str
-
-
-class Connection(EngineModel):
-    id: str
-    org_id: str
-    external_id: str
-    display_name: str
-    integration_name: str
-    type: str
     status: str
     scope: str
-    workspace_id: str | None = None
-    end_user_id: str | None = None  # the owning end user's externalId
-    base_url: str | None = None  # not a Weavz field: a provider host override (GitHub Enterprise, a stub)
     # Keyed HMAC of the credential: equal credentials give equal fingerprints under one store's key. For plan diffs.
     credential_fingerprint: str
-    created_at: str
-    updated_at: str
 
 
-class EndUser(EngineModel):
-    id: str
+class EndUser(wire_end_users.EndUser, EngineModel):
+    """The wire's end user (weavz_flow.wire.end_users) and its organization."""
+
     org_id: str
-    workspace_id: str
-    external_id: str
-    display_name: str | None = None
-    email: str | None = None
-    metadata: dict[str, Any] | None = None
-    connection_count: int = 0
-    type: str = "external"
-    created_at: str
-    updated_at: str
 
 
-class Partial(EngineModel):
-    id: str
-    org_id: str
-    workspace_id: str
-    integration_name: str
+class Partial(wire_partials.Partial, EngineModel):
+    """The wire's partial (its fields are declared once, in weavz_flow.wire.partials); a stored one always has its
+    alias."""
+
     workspace_integration_id: str
     integration_alias: str
-    action_name: str | None = None
-    trigger_name: str | None = None
-    name: str
-    description: str | None = None
-    values: dict[str, Any]
-    enforced_keys: list[str]
-    is_default: bool
-    created_at: str
-    updated_at: str
 
 
 class ExecutionPartial(EngineModel):

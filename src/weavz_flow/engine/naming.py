@@ -1,4 +1,5 @@
-"""The Weavz naming rules for slugs, aliases and the closed vocabularies of the managed objects."""
+"""The Weavz naming rules for slugs, aliases and names, as the engine checks them (the vocabulary itself is
+weavz_flow.wire.vocabulary)."""
 
 from __future__ import annotations
 
@@ -7,41 +8,25 @@ from enum import StrEnum
 from typing import TypeVar
 
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.wire.vocabulary import (  # the vocabulary is the wire's; engine modules read it from here too
+    ALIAS_MAX,
+    ALIAS_PATTERN,
+    EXTERNAL_ID_MAX,
+    NAME_MAX,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    ConnectionScope,
+    ConnectionType,
+    PersistenceScope,
+    Strategy,
+)
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-ALIAS_PATTERN = r"^[a-z][a-z0-9_-]*$"
+__all__ = ["ALIAS_MAX", "ALIAS_PATTERN", "EXTERNAL_ID_MAX", "NAME_MAX", "SLUG_MAX", "SLUG_PATTERN", "ConnectionScope",
+           "ConnectionType", "PersistenceScope", "Strategy", "check_alias", "check_name", "check_slug", "invalid",
+           "parse_enum"]
+
 _SLUG = re.compile(SLUG_PATTERN)
 _ALIAS = re.compile(ALIAS_PATTERN)
-ALIAS_MAX = 64
-SLUG_MAX = 100
-NAME_MAX = 200  # a workspace's, an organization's or an API key's name
-EXTERNAL_ID_MAX = 255  # a connection's or an end user's externalId, a connection's displayName
-
-
-class Strategy(StrEnum):
-    FIXED = "fixed"
-    PER_USER = "per_user"
-    PER_USER_WITH_FALLBACK = "per_user_with_fallback"
-
-
-class ConnectionType(StrEnum):
-    SECRET_TEXT = "SECRET_TEXT"
-    BASIC_AUTH = "BASIC_AUTH"
-    CUSTOM_AUTH = "CUSTOM_AUTH"
-    OAUTH2 = "OAUTH2"
-    PLATFORM_OAUTH2 = "PLATFORM_OAUTH2"
-
-
-class ConnectionScope(StrEnum):
-    ORGANIZATION = "ORGANIZATION"
-    WORKSPACE = "WORKSPACE"
-    USER = "USER"
-
-
-class PersistenceScope(StrEnum):
-    END_USER = "end_user"
-    WORKSPACE = "workspace"
-    EXTERNAL = "external"
 
 
 def invalid(field: str, message: str) -> ApiError:

@@ -12,6 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from weavz_flow.wire.vocabulary import (
+    BASE_URL_MAX,
+    CATALOG_NAME_MAX,
+    DESCRIPTION_MAX,
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    IDEMPOTENCY_KEY_MAX,
+)
+
 metadata = sa.MetaData()
 
 # A row of any width: ``sa.Row[Any]`` would mean a one-column row to a type checker.
@@ -70,8 +79,8 @@ end_users = sa.Table(
     _id("org_id", nullable=False),
     _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
     sa.Column("external_id", sa.String(255), nullable=False),
-    sa.Column("display_name", sa.String(255), nullable=True),
-    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("display_name", sa.String(DISPLAY_NAME_MAX), nullable=True),
+    sa.Column("email", sa.String(EMAIL_MAX), nullable=True),
     sa.Column("metadata", Json, nullable=True),
     _time("created_at"),
     _time("updated_at"),
@@ -92,7 +101,7 @@ connections = sa.Table(
     _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=True, index=True),
     sa.Column("credential", sa.LargeBinary, nullable=False),  # encrypted (Fernet token)
     sa.Column("credential_fingerprint", sa.String(64), nullable=False),  # keyed HMAC, for plan diffs
-    sa.Column("base_url", sa.String(2000), nullable=True),
+    sa.Column("base_url", sa.String(BASE_URL_MAX), nullable=True),
     _time("created_at"),
     _time("updated_at"),
     sa.UniqueConstraint("org_id", "integration_name", "external_id", name="uq_connections_org_integration_external"),
@@ -123,13 +132,13 @@ partials = sa.Table(
     _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
     _id("workspace_integration_id", sa.ForeignKey("workspace_integrations.id", ondelete="CASCADE"), nullable=False),
     sa.Column("integration_name", sa.String(100), nullable=False),
-    sa.Column("action_name", sa.String(200), nullable=True),
-    sa.Column("trigger_name", sa.String(200), nullable=True),
+    sa.Column("action_name", sa.String(CATALOG_NAME_MAX), nullable=True),
+    sa.Column("trigger_name", sa.String(CATALOG_NAME_MAX), nullable=True),
     # "action:<name>", "trigger:<name>" or "" for integration-wide: a non-null column that a unique constraint can
     # use, since NULLs never collide in SQL unique constraints.
     sa.Column("scope_key", sa.String(210), nullable=False),
     sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("description", sa.String(500), nullable=True),
+    sa.Column("description", sa.String(DESCRIPTION_MAX), nullable=True),
     sa.Column("values", Json, nullable=False),
     sa.Column("enforced_keys", Json, nullable=False),
     sa.Column("is_default", sa.Boolean, nullable=False),
@@ -187,7 +196,7 @@ idempotency_records = sa.Table(
     "idempotency_records", metadata,
     _id(primary_key=True),
     _id("org_id", nullable=False),
-    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("key", sa.String(IDEMPOTENCY_KEY_MAX), nullable=False),
     sa.Column("request_fingerprint", sa.String(64), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # pending | completed
     sa.Column("result", Json, nullable=True),

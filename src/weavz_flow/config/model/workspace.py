@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -21,13 +21,11 @@ from weavz_flow.config.model.base import (
     StrictModel,
 )
 from weavz_flow.suggest import did_you_mean
+from weavz_flow.wire.vocabulary import ConnectionType, PersistenceScope, Strategy
 
-
-class ConnectionType(StrEnum):
-    SECRET_TEXT = "SECRET_TEXT"
-    BASIC_AUTH = "BASIC_AUTH"
-    CUSTOM_AUTH = "CUSTOM_AUTH"
-    OAUTH2 = "OAUTH2"
+__all__ = ["CREDENTIAL_KEYS", "AliasConfig", "AliasSettings", "ConfigConnectionType", "ConnectionConfig",
+           "ConnectionType", "EndUserConfig", "PartialConfig", "PartialName", "PersistenceScope", "PersistenceSettings",
+           "Strategy", "WorkspaceFile"]
 
 
 # Which credential keys each connection type takes; the first group is required, the second optional.
@@ -39,6 +37,13 @@ CREDENTIAL_KEYS: dict[ConnectionType, tuple[tuple[str, ...], tuple[str, ...]]] =
 }
 _ALL_CREDENTIAL_KEYS = ("secret", "username", "password", "props", "access_token", "refresh_token")
 
+# The connection types a config file declares: those above (a PLATFORM_OAUTH2 connection is made on the platform,
+# never from a file). Its members equal the vocabulary's; the JSON Schema names it ConnectionType, as it always has.
+if TYPE_CHECKING:
+    ConfigConnectionType = ConnectionType
+else:
+    ConfigConnectionType = StrEnum("ConnectionType", {t.name: t.value for t in CREDENTIAL_KEYS})
+
 
 class ConnectionConfig(StrictModel):
     """A credential for one integration; its natural key is (integration, external id = the map key).
@@ -48,7 +53,7 @@ class ConnectionConfig(StrictModel):
     """
 
     integration: IntegrationName
-    type: ConnectionType
+    type: ConfigConnectionType
     display_name: Name | None = None
     secret: SecretRef | None = None
     username: Annotated[str, StringConstraints(min_length=1)] | SecretRef | None = None
@@ -97,20 +102,6 @@ class EndUserConfig(StrictModel):
     display_name: Name | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-class Strategy(StrEnum):
-    """How an alias picks a connection (DESIGN.md, execute pipeline step 4)."""
-
-    FIXED = "fixed"  # the alias's own connection (none at all for integrations without auth)
-    PER_USER = "per_user"  # the end user's connection for the integration
-    PER_USER_WITH_FALLBACK = "per_user_with_fallback"  # the end user's if present, else the alias's
-
-
-class PersistenceScope(StrEnum):
-    END_USER = "end_user"
-    WORKSPACE = "workspace"
-    EXTERNAL = "external"
 
 
 class PersistenceSettings(StrictModel):

@@ -24,6 +24,9 @@ from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.wire.partials import PartialContent
+from weavz_flow.wire.vocabulary import DESCRIPTION_MAX
+from weavz_flow.wire.vocabulary import PARTIAL_NAME_MAX as NAME_MAX
 
 _p = t.partials
 _wi = t.workspace_integrations
@@ -32,8 +35,9 @@ SELECT = sa.select(_p, _wi.c.alias.label("integration_alias")).select_from(
     _p.join(_wi, _wi.c.id == _p.c.workspace_integration_id)
 )
 ORDER = (_p.c.created_at, _p.c.name, _p.c.id)
-NAME_MAX = 100
-DESCRIPTION_MAX = 500
+# What a partial holds (the wire's PartialContent), a column each; the fields update() checks itself are _CHECKED.
+_CONTENT = set(PartialContent.model_fields)
+_CHECKED = {"name", "description", "values", "enforced_keys", "is_default"}
 
 
 def scope_key(action_name: str | None, trigger_name: str | None) -> str:
@@ -83,9 +87,8 @@ class PartialService:
                 "id": new_id(), "org_id": caller.org_id, "workspace_id": request.workspace_id,
                 "workspace_integration_id": target.id, "integration_name": request.integration_name,
                 "action_name": request.action_name, "trigger_name": request.trigger_name, "scope_key": key,
-                "name": request.name, "description": request.description, "values": dict(request.values),
-                "enforced_keys": list(dict.fromkeys(request.enforced_keys)), "is_default": request.is_default,
-                "created_at": now, "updated_at": now,
+                **request.model_dump(include=_CONTENT),  # a column each, named as the wire's fields
+                "enforced_keys": list(dict.fromkeys(request.enforced_keys)), "created_at": now, "updated_at": now,
             }
             conn.execute(sa.insert(_p).values(row))
             return model(conn.execute(SELECT.where(_p.c.id == row["id"])).one())
@@ -152,6 +155,7 @@ class PartialService:
                 changes["enforced_keys"] = list(dict.fromkeys(request.enforced_keys or []))
             if "is_default" in fields and request.is_default is not None:
                 changes["is_default"] = request.is_default
+            changes.update(request.model_dump(include=fields & _CONTENT - _CHECKED))  # stored as sent
             _check_enforced(changes.get("values", current.values), changes.get("enforced_keys", current.enforced_keys))
             changes["updated_at"] = utc_now()
             conn.execute(sa.update(_p).where(_p.c.id == partial_id).values(changes))

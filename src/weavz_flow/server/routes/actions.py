@@ -10,7 +10,7 @@ from weavz_flow.engine.execute_values import ExecuteRequest as EngineExecuteRequ
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.actions import (
+from weavz_flow.wire.actions import (
     PROVIDER_RETRIES_HEADER,
     PROVIDER_RETRIES_HEADER_DESCRIPTION,
     REDACT_HEADER,

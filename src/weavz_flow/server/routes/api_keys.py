@@ -7,8 +7,8 @@ from fastapi import APIRouter, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import AdminCallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList
-from weavz_flow.server.wire.base import Deleted
+from weavz_flow.wire.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList
+from weavz_flow.wire.base import Deleted
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"], responses=error_responses(400, 401, 403, 404))
 

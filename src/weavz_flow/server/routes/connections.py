@@ -9,15 +9,15 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted, Ref
-from weavz_flow.server.wire.connections import (
+from weavz_flow.server.pages import Limit, Offset
+from weavz_flow.wire.base import Deleted, Ref
+from weavz_flow.wire.connections import (
     Connection,
     ConnectionCreate,
     ConnectionEnvelope,
     ConnectionList,
     ConnectionResolve,
 )
-from weavz_flow.server.wire.pages import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/connections", tags=["connections"], responses=error_responses(400, 401, 403, 404))
 

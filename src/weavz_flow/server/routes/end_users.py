@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted, Ref
-from weavz_flow.server.wire.connections import Connection
-from weavz_flow.server.wire.end_users import (
+from weavz_flow.server.pages import Limit, Offset
+from weavz_flow.wire.base import Deleted, Ref
+from weavz_flow.wire.connections import Connection
+from weavz_flow.wire.end_users import (
     EndUser,
     EndUserCreate,
     EndUserEnvelope,
@@ -19,7 +20,6 @@ from weavz_flow.server.wire.end_users import (
     EndUserUpdate,
     EndUserWithConnections,
 )
-from weavz_flow.server.wire.pages import Limit, Offset
 
 router = APIRouter(prefix="/api/v1/end-users", tags=["end-users"], responses=error_responses(400, 401, 403, 404))
 

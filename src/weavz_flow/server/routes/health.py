@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from weavz_flow.server.wire.integrations import Health
+from weavz_flow.wire.integrations import Health
 
 router = APIRouter(tags=["health"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from weavz_flow.server.deps import EngineDep, OptionalCallerDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Ref
-from weavz_flow.server.wire.integrations import IntegrationEnvelope, IntegrationList
+from weavz_flow.wire.base import Ref
+from weavz_flow.wire.integrations import IntegrationEnvelope, IntegrationList
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], responses=error_responses(400, 404))
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from weavz_flow.server.deps import EngineDep, ServiceKeyDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.orgs import Org, OrgCreate, OrgEnvelope
+from weavz_flow.wire.orgs import Org, OrgCreate, OrgEnvelope
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"], responses=error_responses(400, 401))
 

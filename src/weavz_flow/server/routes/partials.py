@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted, Ref
-from weavz_flow.server.wire.partials import (
+from weavz_flow.wire.base import Deleted, Ref
+from weavz_flow.wire.partials import (
     Partial,
     PartialCreate,
     PartialEnvelope,

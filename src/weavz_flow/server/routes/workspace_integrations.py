@@ -7,8 +7,8 @@ from fastapi import APIRouter, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
-from weavz_flow.server.wire.workspace_integrations import (
+from weavz_flow.wire.base import Deleted
+from weavz_flow.wire.workspace_integrations import (
     WorkspaceIntegration,
     WorkspaceIntegrationCreate,
     WorkspaceIntegrationEnvelope,

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, status
 from weavz_flow.engine import inputs
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
-from weavz_flow.server.wire.base import Deleted
-from weavz_flow.server.wire.pages import Offset, WorkspaceLimit
-from weavz_flow.server.wire.workspaces import (
+from weavz_flow.server.pages import Offset, WorkspaceLimit
+from weavz_flow.wire.base import Deleted
+from weavz_flow.wire.workspaces import (
     Workspace,
     WorkspaceCreate,
     WorkspaceEnvelope,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import Name, WireModel, WireRequest
+from weavz_flow.wire.base import Name, WireModel, WireRequest
 
 
 class ApiKeyPermissions(WireModel):

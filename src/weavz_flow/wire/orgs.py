@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from weavz_flow.server.wire.base import Name, WireModel, WireRequest
+from weavz_flow.wire.base import Name, WireModel, WireRequest
 
 
 class OrgCreate(WireRequest):

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import AliasRef, ExternalRef, IdempotencyKey, Ref, WireModel, WireRequest
+from weavz_flow.wire.base import AliasRef, ExternalRef, IdempotencyKey, Ref, WireModel, WireRequest
 
 
 class ExecuteRequest(WireRequest):
@@ -30,7 +30,8 @@ class ExecuteRequest(WireRequest):
 class ExecuteResult(WireModel):
     success: bool = True
     output: Any = None
-    duration: float = Field(description="milliseconds")
+    # Always sent by weavz-flow serve; hosted Weavz leaves it out of some answers (weavz-sdk-wire.md §2.5).
+    duration: float | None = Field(default=None, description="milliseconds")
 
 
 # -- the redaction header -----------------------------------------------------------------------------------------

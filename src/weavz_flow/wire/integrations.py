@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import WireModel
+from weavz_flow.wire.base import WireModel
 
 
 class IntegrationList(WireModel):

@@ -6,22 +6,21 @@ from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import DisplayName, Email, ExternalId, Ref, WireModel, WireRequest
-from weavz_flow.server.wire.connections import Connection
-
-
-class EndUserCreate(WireRequest):
-    workspace_id: Ref
-    external_id: ExternalId
-    display_name: DisplayName | None = None
-    email: Email | None = None
-    metadata: dict[str, Any] | None = None
+from weavz_flow.wire.base import DisplayName, Email, ExternalId, Listing, Ref, WireModel, WireRequest
+from weavz_flow.wire.connections import Connection
 
 
 class EndUserUpdate(WireRequest):
     display_name: DisplayName | None = None
     email: Email | None = None
     metadata: dict[str, Any] | None = None
+
+
+class EndUserCreate(EndUserUpdate):
+    """What an update can change, and the end user's workspace and externalId, which only a create sets."""
+
+    workspace_id: Ref
+    external_id: ExternalId
 
 
 class EndUser(WireModel):
@@ -46,6 +45,7 @@ class EndUserWithConnections(WireModel):
     connections: list[Connection] = Field(default_factory=list)
 
 
-class EndUserList(WireModel):
+class EndUserList(Listing[EndUser]):
+    items_field = "end_users"
     end_users: list[EndUser] = Field(default_factory=list)
     total: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import Name, Slug, WireModel, WireRequest
+from weavz_flow.wire.base import Listing, Name, Slug, WireModel, WireRequest
 
 
 class WorkspaceCreate(WireRequest):
@@ -30,6 +30,7 @@ class WorkspaceEnvelope(WireModel):
     workspace: Workspace
 
 
-class WorkspaceList(WireModel):
+class WorkspaceList(Listing[Workspace]):
+    items_field = "workspaces"
     workspaces: list[Workspace] = Field(default_factory=list)
     total: int

@@ -6,34 +6,28 @@ The SDK's ``WorkspaceIntegration`` model needs a string ``connectionStrategy``, 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
-from weavz_flow.server.wire.base import Alias, DisplayName, Int32, Ref, WireModel, WireRequest
-
-ConnectionStrategy = Literal["fixed", "per_user", "per_user_with_fallback"]
-
-
-class WorkspaceIntegrationCreate(WireRequest):
-    integration_name: Ref
-    alias: Alias | None = None
-    connection_strategy: ConnectionStrategy | None = None
-    connection_id: Ref | None = None
-    display_name: DisplayName | None = None
-    enabled_actions: list[Ref] | None = None
-    settings: dict[str, Any] | None = None
-    sort_order: Int32 | None = None
+from weavz_flow.wire.base import Alias, DisplayName, Int32, Listing, Ref, WireModel, WireRequest
+from weavz_flow.wire.vocabulary import Strategy
 
 
 class WorkspaceIntegrationUpdate(WireRequest):
     alias: Alias | None = None
-    connection_strategy: ConnectionStrategy | None = None
+    connection_strategy: Strategy | None = None
     connection_id: Ref | None = None
     display_name: DisplayName | None = None
     enabled_actions: list[Ref] | None = None
     settings: dict[str, Any] | None = None
     sort_order: Int32 | None = None
+
+
+class WorkspaceIntegrationCreate(WorkspaceIntegrationUpdate):
+    """What an update can change, and the integration, which only a create sets."""
+
+    integration_name: Ref
 
 
 class WorkspaceIntegration(WireModel):
@@ -59,6 +53,7 @@ class WorkspaceIntegrationEnvelope(WireModel):
     integration: WorkspaceIntegration
 
 
-class WorkspaceIntegrationList(WireModel):
+class WorkspaceIntegrationList(Listing[WorkspaceIntegration]):
+    items_field = "integrations"
     integrations: list[WorkspaceIntegration] = Field(default_factory=list)
     total: int

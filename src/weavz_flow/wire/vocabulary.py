@@ -1,0 +1,50 @@
+"""The closed vocabularies and the size limits of the managed objects, declared once for the engine (its checks
+and its tables), the config files and the wire models."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+ALIAS_PATTERN = r"^[a-z][a-z0-9_-]*$"
+ALIAS_MAX = 64
+SLUG_MAX = 100
+NAME_MAX = 200  # a workspace's, an organization's or an API key's name
+EXTERNAL_ID_MAX = 255  # a connection's or an end user's externalId, a connection's displayName
+PARTIAL_NAME_MAX = 100
+DISPLAY_NAME_MAX = 255  # an end user's or an alias's display name
+EMAIL_MAX = 320
+DESCRIPTION_MAX = 500  # a partial's description
+BASE_URL_MAX = 2000  # a connection's provider base URL
+CATALOG_NAME_MAX = 200  # an action's or a trigger's name
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class Strategy(StrEnum):
+    """How an alias picks a connection (DESIGN.md, execute pipeline step 4)."""
+
+    FIXED = "fixed"  # the alias's own connection (none at all for integrations without auth)
+    PER_USER = "per_user"  # the end user's connection for the integration
+    PER_USER_WITH_FALLBACK = "per_user_with_fallback"  # the end user's if present, else the alias's
+
+
+class ConnectionType(StrEnum):
+    SECRET_TEXT = "SECRET_TEXT"
+    BASIC_AUTH = "BASIC_AUTH"
+    CUSTOM_AUTH = "CUSTOM_AUTH"
+    OAUTH2 = "OAUTH2"
+    PLATFORM_OAUTH2 = "PLATFORM_OAUTH2"  # Weavz's own OAuth app: made on the platform, never from a config file
+
+
+class ConnectionScope(StrEnum):
+    ORGANIZATION = "ORGANIZATION"
+    WORKSPACE = "WORKSPACE"
+    USER = "USER"
+
+
+class PersistenceScope(StrEnum):
+    # Namespace of the built-in state (kv-store, storage); Weavz's default is end_user. (A comment: a docstring
+    # would show in the config files' JSON Schema.)
+    END_USER = "end_user"
+    WORKSPACE = "workspace"
+    EXTERNAL = "external"
