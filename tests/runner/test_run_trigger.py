@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from tests.schedule.sched_project import tally_flow, write_project
 from tests.schedule.test_schedule_cli import move_watermark_back
 from weavz_flow.cli.main import cli
+from weavz_flow.engine.tables import flow_runs
 from weavz_flow.runner import RunRecords, RunTrigger
-from weavz_flow.runner.records import flow_runs
 
 ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None,
        "WEAVZ_FLOW_SECRET_KEY": "run-trigger-test-secret-key-0123456789"}

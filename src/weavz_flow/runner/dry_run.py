@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavz_flow.backends.applied import AppliedPartial
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.config.templates import scan_template
-from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError
 from weavz_flow.runner.render import RenderError, Where, render_value
 from weavz_flow.runner.retry import idempotency_key
