@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 
@@ -30,11 +30,15 @@ _st = t.flow_run_steps
 
 IMPORTED_SUFFIX = ".imported"
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]  # a row's mapping (SQLAlchemy's RowMapping) or a dict of column values
 # Whether the process that owns a running record (host, pid, process token) is known to be gone.
 OwnerGone = Callable[[str | None, int | None, str | None], bool]
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC datetime (SQLite hands back naive ones; everything is stored in UTC)."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

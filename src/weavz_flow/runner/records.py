@@ -18,6 +18,7 @@ This module keeps what the records mean (statuses, owners, heartbeats); the SQL 
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import threading
@@ -249,7 +250,7 @@ class RunRecords:
         run.steps.extend(_step(s) for s in steps)
         return run
 
-    def _settle(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def _settle(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[Mapping[str, Any]]:
         """``rows`` with each running one whose process is gone marked lost (see RunStore.settle)."""
         return self.runs.settle(rows, running=RunStatus.RUNNING.value, lost=RunStatus.LOST.value,
                                 lost_after=self.lost_after, legacy_lost_after=self.legacy_lost_after,

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from weavz_flow.backends.protocol import BackendCapabilities
+from weavz_flow.backends.protocol import DEFAULT_STALE_CLAIM_S, BackendCapabilities
 from weavz_flow.config.model.flow import RetryConfig
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.retry import parse_retry_after
@@ -78,7 +78,7 @@ class InProgressWait:
     is stale, and the last try takes it over.
     """
 
-    limit_s: float = BackendCapabilities.stale_claim_after_s
+    limit_s: float = DEFAULT_STALE_CLAIM_S
     first_delay_s: float = 1.0
     max_delay_s: float = 30.0
 

@@ -84,9 +84,9 @@ def upgrade() -> None:
     indexes = set()
     if "flow_runs" in existing:
         indexes = {i["name"] for i in inspector.get_indexes("flow_runs", schema=schema)}
-    for index, columns in _INDEXES:
+    for index, indexed in _INDEXES:
         if index not in indexes:
-            op.create_index(index, "flow_runs", columns)
+            op.create_index(index, "flow_runs", indexed)
 
 
 def downgrade() -> None:
