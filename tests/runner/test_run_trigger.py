@@ -1,5 +1,5 @@
 """``runs list`` has a header and says what started each run (manual / schedule), in text and JSON; run records
-keep it in a column that older runs.db files get added (their runs show no trigger)."""
+keep it in a column that revision 0007 adds to older run tables (their runs show no trigger)."""
 
 from __future__ import annotations
 

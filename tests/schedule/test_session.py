@@ -1,4 +1,4 @@
-"""Where a scheduler keeps its state and its run records: the project's store and runs.db on SQLite; one PostgreSQL
+"""Where a scheduler keeps its state and its run records: the project's store on SQLite (no runs.db); one PostgreSQL
 database (and schema) for state and runs alike, so that every machine's runs are listed together."""
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def state_database(project: Project, database_url: str | None = None,
 
 
 class RunHistory:
-    """Read-only view over one or two :class:`RunRecords` (the scheduler's, then the project's runs.db)."""
+    """Read-only view over one or more :class:`RunRecords`, newest first (the project's history is one: its store)."""
 
     def __init__(self, sources: list[RunRecords]) -> None:
         self.sources = sources
