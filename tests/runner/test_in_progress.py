@@ -156,3 +156,10 @@ def test_a_conflict_over_another_request_is_not_waited_for(default_bound: Harnes
     result = FlowRunner(default_bound.project, backend, sleep=sleeps.append).run("post-once", run_id="reused-run")
     assert result.status is RunStatus.FAILED and result.steps[0].error_code == "DUPLICATE"
     assert sleeps == [] and _posts(slack_stub) == []
+
+
+def test_the_wait_is_bound_by_the_stale_claim_bound_the_backend_reports(short_bound: Harness) -> None:
+    # The local backend reports its own engine's bound; a runner given no wait uses the bound of its backend.
+    assert short_bound.backend.capabilities.stale_claim_after_s == SHORT.stale_after_s
+    assert FlowRunner(short_bound.project, short_bound.backend).in_progress.limit_s == SHORT.stale_after_s
+    assert InProgressWait().limit_s == ExecuteLimits().stale_after_s  # what a backend that does not say gets

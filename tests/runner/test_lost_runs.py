@@ -32,8 +32,9 @@ from tests.stubs.base import running
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.main import cli
 from weavz_flow.engine.store import use_schema
+from weavz_flow.engine.tables import flow_runs
 from weavz_flow.runner.outcome import RunEvent, RunResult, RunStatus, StepResult, StepStatus
-from weavz_flow.runner.records import RunRecords, flow_runs
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.runner.run import FlowRunner
 
 CLEAN_ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None}
@@ -92,7 +93,7 @@ def test_a_killed_run_is_lost_at_once_and_a_live_one_in_another_process_is_runni
         assert listed["doomed"]["status"] == "lost"  # at once: its pid is gone, no waiting for the heartbeat bound
         assert listed["alive"]["status"] == "running"
         run_id = listed["doomed"]["run_id"]
-        with sqlite3.connect(root / ".weavz-flow" / "runs.db") as db:  # persisted: every reader agrees
+        with sqlite3.connect(root / ".weavz-flow" / "state.db") as db:  # persisted: every reader agrees
             assert db.execute("SELECT status FROM flow_runs WHERE id = ?", (run_id,)).fetchone() == ("lost",)
 
         text = CliRunner().invoke(cli, ["runs", "list", "--project", str(root)], env=CLEAN_ENV)
@@ -244,7 +245,7 @@ def test_a_short_run_writes_no_heartbeat_and_leaves_no_thread_even_when_it_raise
     result = harness.runner().run("quick")
     assert result.ok and heartbeat_threads() == []
     # What a run wrote before heartbeats: the start (two deletes, an insert) and the finish (an update, the steps).
-    writes = [s.split()[0] for s in statements if not s.startswith(("SELECT", "PRAGMA"))]
+    writes = [s.split()[0] for s in statements if not s.startswith(("SELECT", "PRAGMA", "BEGIN"))]
     assert writes == ["DELETE", "DELETE", "INSERT", "UPDATE", "INSERT"]
     assert not any("heartbeat_at" in s for s in statements if s.startswith("UPDATE"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -12,8 +13,9 @@ from click.testing import CliRunner
 from tests.runner.conftest import Harness
 from weavz_flow.cli.main import cli
 from weavz_flow.engine.applied_partial import AppliedPartial, PartialReason
+from weavz_flow.engine.tables import flow_run_steps, flow_runs
 from weavz_flow.runner.outcome import RunResult, RunStatus, StepResult, StepStatus
-from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError, RunRecords, flow_run_steps
+from weavz_flow.runner.records import OUTPUT_CAP, RunNotFoundError, RunRecords
 
 
 def _result(run_id: str, output: object) -> RunResult:
@@ -101,31 +103,69 @@ def test_steps_record_the_partials_applied_and_an_old_steps_table_gets_the_colum
         engine.dispose()
 
 
-def test_a_runs_db_created_by_another_process_between_check_and_create_is_used(tmp_path):
-    # Two processes opening a new runs.db at once: the other one creates the tables after ours checked they were
-    # missing. Played here deterministically by creating them from a second connection at that very moment.
-    db = tmp_path / "runs.db"
-    other = sa.create_engine(f"sqlite:///{db}")
-    fired: list[bool] = []
+def test_records_opening_a_new_database_at_once_all_work(tmp_path):
+    # Processes opening a new store at once (a scheduler and a `run`): the store's migrations, run under its lock,
+    # make the run tables once and every opener uses them.
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    start = threading.Barrier(3)
+    opened: list[RunRecords] = []
+    errors: list[BaseException] = []
 
-    def create_meanwhile(target: sa.Table, connection: sa.Connection, **kw: object) -> None:
-        if not fired:
-            fired.append(True)
-            with other.begin() as conn:
-                flow_run_steps.create(conn)
+    def open_one() -> None:
+        start.wait()
+        try:
+            opened.append(RunRecords(url))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
 
-    sa.event.listen(flow_run_steps, "before_create", create_meanwhile)
+    threads = [threading.Thread(target=open_one) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     try:
-        records = RunRecords(f"sqlite:///{db}")
-    finally:
-        sa.event.remove(flow_run_steps, "before_create", create_meanwhile)
-        other.dispose()
-    try:
-        assert fired
+        assert errors == [] and len(opened) == 3
         result = _result("run-1", {"ok": True})
-        records.start(run_id="run-1", flow="f", workspace="w", started_at=result.started_at, inputs={"a": 1},
-                      end_user=None)
-        records.finish(result)
-        assert records.get("run-1").steps[0].output == {"ok": True}
+        opened[0].start(run_id="run-1", flow="f", workspace="w", started_at=result.started_at, inputs={"a": 1},
+                        end_user=None)
+        opened[0].finish(result)
+        assert opened[1].get("run-1").steps[0].output == {"ok": True}
+    finally:
+        for records in opened:
+            records.close()
+
+
+FIRST = sa.MetaData()  # the runs.db tables as the first release's RunRecords made them
+ADDED = {"owner_host", "owner_pid", "owner_process", "heartbeat_at", "started_by", "partials"}
+for _table in (flow_runs, flow_run_steps):
+    sa.Table(_table.name, FIRST, *[sa.Column(c.name, c.type, *c.foreign_keys and [sa.ForeignKey("flow_runs.id")],
+                                             primary_key=c.primary_key, nullable=c.nullable)
+                                   for c in _table.columns if c.name not in ADDED])
+
+
+def test_a_projects_old_runs_db_is_imported_into_its_store_once(tmp_path):
+    state = tmp_path / ".weavz-flow"
+    state.mkdir()
+    old = sa.create_engine(f"sqlite:///{state / 'runs.db'}")
+    FIRST.create_all(old)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with old.begin() as conn:
+        conn.execute(FIRST.tables["flow_runs"].insert().values(
+            id="old-1", flow="f", workspace="w", status="succeeded", started_at=at, finished_at=at, inputs="{}"))
+        conn.execute(FIRST.tables["flow_run_steps"].insert().values(
+            run_id="old-1", position=0, step_id="s", is_finally=False, status="succeeded", attempts=1,
+            output='{"n": 1}', output_truncated=False, tolerated=False))
+    old.dispose()
+    records = RunRecords.for_project(tmp_path)
+    try:
+        run = records.get("old-1")
+        assert run.status is RunStatus.SUCCEEDED and run.started_at == at and run.trigger is None
+        assert [(s.step_id, s.output, s.partials) for s in run.steps] == [("s", {"n": 1}, None)]
     finally:
         records.close()
+    assert not (state / "runs.db").exists() and (state / "runs.db.imported").exists()
+    again = RunRecords.for_project(tmp_path)  # nothing left to import; the runs stay
+    try:
+        assert [r.id for r in again.list()] == ["old-1"]
+    finally:
+        again.close()

@@ -1,5 +1,5 @@
 """``runs list`` has a header and says what started each run (manual / schedule), in text and JSON; run records
-keep it in a column that older runs.db files get added (their runs show no trigger)."""
+keep it in a column that revision 0007 adds to older run tables (their runs show no trigger)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from tests.schedule.sched_project import tally_flow, write_project
 from tests.schedule.test_schedule_cli import move_watermark_back
 from weavz_flow.cli.main import cli
-from weavz_flow.runner.records import RunRecords, RunTrigger, flow_runs
+from weavz_flow.engine.tables import flow_runs
+from weavz_flow.runner.records import RunRecords, RunTrigger
 
 ENV = {"WEAVZ_FLOW_DATABASE_URL": None, "WEAVZ_API_URL": None,
        "WEAVZ_FLOW_SECRET_KEY": "run-trigger-test-secret-key-0123456789"}

@@ -1,6 +1,6 @@
 """``weavz-flow runs list/show`` read runs where they are written: on a PostgreSQL store, runs by hand and scheduled
 ones in its database (found from the project's backend, ``WEAVZ_FLOW_DATABASE_URL`` or ``--database-url``, as the
-scheduler finds it), plus an older runs.db of the project if there is one; on SQLite everything is in runs.db."""
+scheduler finds it), with an older runs.db of the project imported into it; on SQLite, in the project's store."""
 
 from __future__ import annotations
 

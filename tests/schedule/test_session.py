@@ -1,4 +1,4 @@
-"""Where a scheduler keeps its state and its run records: the project's store and runs.db on SQLite; one PostgreSQL
+"""Where a scheduler keeps its state and its run records: the project's store on SQLite (no runs.db); one PostgreSQL
 database (and schema) for state and runs alike, so that every machine's runs are listed together."""
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ def record_one(records: RunRecords, run_id: str) -> None:
     records.finish(RunResult(run_id, "tally", RunStatus.SUCCEEDED, STARTED, STARTED, {}, [], None))
 
 
-def test_sqlite_state_is_the_projects_store_and_runs_go_to_runs_db(tmp_path: Path,
+def test_sqlite_state_is_the_projects_store_and_runs_go_to_it(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch):
     root = write_project(tmp_path / "project", {"tally": tally_flow("tally")}, monkeypatch)
     session = open_schedule_session(load_project(root))
     try:
         assert isinstance(session.backend, LocalBackend) and session.store is session.backend.store
         assert session.store.sqlite_path == root / ".weavz-flow" / "state.db"
-        assert session.records.engine.url.database == str(root / ".weavz-flow" / "runs.db")
+        assert session.records.store is session.store  # the runs are in the store (revision 0007), no runs.db
+        assert not (root / ".weavz-flow" / "runs.db").exists()
     finally:
         session.close()
 

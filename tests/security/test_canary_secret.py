@@ -356,7 +356,6 @@ def test_a_canary_secret_leaves_no_trace(target: Target, leaky: LeakyStub, tmp_p
     create_api_connection(target, root, leaky.url, canaries["api"])
     execute_directly(target, root, scan)
     run_cli("run", "run", "canary")
-    holders.hold("runs.db")
     result = json.loads(run_cli("run --json", "run", "canary", "--json"))
     run_cli("run --dry-run", "run", "canary", "--dry-run")
     run_cli("run --dry-run --json", "run", "canary", "--dry-run", "--json")
@@ -395,5 +394,7 @@ def test_a_canary_secret_leaves_no_trace(target: Target, leaky: LeakyStub, tmp_p
     if target.log_path is not None:
         scan.search("serve log", target.log_path.read_bytes())
     scan.search("this process's log records", caplog.text)
-    assert "project .weavz-flow/runs.db" in scan.searched or target.name == "local-postgres"
+    # The run records are in the project's store (revision 0007), on the server's PostgreSQL for local-postgres.
+    assert not (root / ".weavz-flow" / "runs.db").exists()
+    assert "project .weavz-flow/state.db" in scan.searched or target.name == "local-postgres"
     assert not scan.leaks, "\n".join(str(leak) for leak in scan.leaks)

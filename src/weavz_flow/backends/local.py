@@ -74,6 +74,7 @@ class LocalBackend:
         """``database`` is a SQLAlchemy URL or a SQLite path; None means WEAVZ_FLOW_DATABASE_URL, else
         ``<state_dir>/state.db``. The credential key is WEAVZ_FLOW_SECRET_KEY or ``<state_dir>/secret.key``."""
         self._state_dir = state_dir
+        self._limits = limits
         self.store = store or Store.open(database, default_path=state_dir / STATE_DB_FILE)
         self.engine = Engine(self.store, catalog=catalog, key_file=state_dir / KEY_FILE_NAME, limits=limits,
                              size_limits=size_limits)
@@ -98,7 +99,8 @@ class LocalBackend:
 
     @property
     def capabilities(self) -> BackendCapabilities:
-        return BackendCapabilities(connection_update=True, credential_fingerprints=True)
+        return BackendCapabilities(connection_update=True, credential_fingerprints=True,
+                                   stale_claim_after_s=self._limits.stale_after_s)
 
     @property
     def round_trips(self) -> int:

@@ -27,7 +27,11 @@ from weavz_flow.backends.live import (
     WorkspaceSnapshot,
 )
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
+
+# The stale-claim bound of this package's engine (the one Weavz runs): what a backend reports unless it knows better.
+DEFAULT_STALE_CLAIM_S = DEFAULT_LIMITS.stale_after_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,10 @@ class BackendCapabilities:
     # True when LiveConnection.credential_fingerprint is filled; otherwise the plan keeps last-applied fingerprints
     # in a local state file.
     credential_fingerprints: bool
+    # How long the engine behind this backend lets an execute hold its idempotency key before a later attempt of the
+    # same call may take the claim over (the stale-claim bound): how long a step waits for an attempt of its own call
+    # still in progress. A remote API does not say; the bound of this package's engine (the one Weavz runs) is used.
+    stale_claim_after_s: float = DEFAULT_STALE_CLAIM_S
 
 
 @runtime_checkable

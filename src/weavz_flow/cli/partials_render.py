@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from weavz_flow.engine.applied_partial import AppliedPartial, PartialReason
+from weavz_flow.backends.applied import AppliedPartial, PartialReason
 
 # What each reason a partial applied for means, for the legend under a text view that shows it.
 REASON_MEANING = {

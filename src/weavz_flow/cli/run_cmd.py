@@ -12,7 +12,6 @@ from typing import Any
 import click
 import yaml
 
-from weavz_flow.backends.local import LocalBackend
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.cli.project_option import project_option
@@ -186,8 +185,7 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
                 sys.exit(1)
             return
         # Where the scheduler records its runs too: a PostgreSQL store's runs are seen from every machine.
-        records = RunRecords.for_store(backend.store, project.root) if isinstance(backend, LocalBackend) \
-            else RunRecords.for_project(project.root)
+        records = RunRecords.for_backend(backend, project.root)
         progress = None if as_json else Progress()
         try:
             result = FlowRunner(project, backend, records=records, on_event=progress, catalog=catalog).run(

@@ -23,6 +23,7 @@ from types import FrameType
 
 import click
 
+from weavz_flow.backends.stores import DATABASE_URL_ENV
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.project_option import project_option
@@ -31,7 +32,6 @@ from weavz_flow.config.discovery import find_project_root
 from weavz_flow.config.project import Project
 from weavz_flow.config.schedules import ScheduledFlow
 from weavz_flow.config.validate import load_valid_project
-from weavz_flow.engine.store import DATABASE_URL_ENV
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.deployment import desired_flows
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE

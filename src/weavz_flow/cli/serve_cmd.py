@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from weavz_flow.backends.local import LocalBackend
+from weavz_flow.backends.stores import backend_store
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.project_option import project_from_command_line, project_option
 from weavz_flow.cli.queue_logging import configure_queue_logging
@@ -84,7 +84,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     project = load_valid_project(project_path, catalog) if catalog is not None else None
     if project is not None:
         session = open_schedule_session(project, database_url=database_url, catalog=catalog)
-        if database_url is None and isinstance(session.backend, LocalBackend):
+        if database_url is None and backend_store(session.backend) is not None:
             # One database for both: the API serves the engine store the scheduled flows run on.
             database_url = session.store.url.render_as_string(hide_password=False)
 

@@ -262,3 +262,46 @@ flow_deployments = sa.Table(
     _time("deployed_at"),
     sa.Column("deployed_by", sa.String(255), nullable=False),
 )
+
+# Run records (revision 0007; before it, runner.records created these tables itself, in the project's runs.db or in
+# a PostgreSQL store's schema). Unlike the tables above, times are timezone-aware DateTimes: the tables predate the
+# migration, and rows written by earlier versions are kept as they are. One row per run, written when it starts; its
+# owner (host, pid, process token) and heartbeat tell a live run from a lost one.
+flow_runs = sa.Table(
+    "flow_runs", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("flow", sa.String(200), nullable=False, index=True),
+    sa.Column("workspace", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("end_user", sa.String(255), nullable=True),
+    sa.Column("inputs", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("owner_host", sa.String(255), nullable=True),
+    sa.Column("owner_pid", sa.Integer, nullable=True),
+    sa.Column("owner_process", sa.String(200), nullable=True),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+    # What started the run (manual, schedule); NULL for runs recorded before it was. Not "trigger", a keyword of SQL.
+    sa.Column("started_by", sa.String(32), nullable=True),
+)
+
+# One row per step of a finished run, in the order the steps ended.
+flow_run_steps = sa.Table(
+    "flow_run_steps", metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("flow_runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("step_id", sa.String(200), nullable=False),
+    sa.Column("is_finally", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("items", sa.Integer, nullable=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("output", sa.Text, nullable=True),  # JSON text, capped
+    sa.Column("output_truncated", sa.Boolean, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error_code", sa.String(64), nullable=True),
+    sa.Column("tolerated", sa.Boolean, nullable=False),
+    sa.Column("partials", sa.Text, nullable=True),  # JSON [{id, name, reason}]; NULL when the backend did not say
+)

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavz_flow.backends.applied import AppliedPartial
 from weavz_flow.config.model.flow import StepConfig
 from weavz_flow.config.templates import scan_template
-from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.prepare import CallScope, Skip, StepCalls, StepFailedError, prepare_call, step_calls

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from weavz_flow.engine.applied_partial import AppliedPartial
+from weavz_flow.backends.applied import AppliedPartial
 
 
 class StepStatus(StrEnum):

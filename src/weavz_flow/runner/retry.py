@@ -20,8 +20,8 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from weavz_flow.backends.protocol import DEFAULT_STALE_CLAIM_S, BackendCapabilities
 from weavz_flow.config.model.flow import RetryConfig
-from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.retry import parse_retry_after
 
@@ -73,14 +73,19 @@ class RetryPolicy:
 class InProgressWait:
     """How a step waits for an earlier attempt of its own call that still holds the idempotency key.
 
-    ``limit_s`` is the engine's stale-claim bound (the local engine's by default; a remote backend's engine is taken
-    to use the same): once the step has waited that long, the claim of an attempt that died is stale, and the last
-    try takes it over.
+    ``limit_s`` is the stale-claim bound of the backend's engine (:meth:`for_backend`; by default the bound a backend
+    reports when it does not say otherwise): once the step has waited that long, the claim of an attempt that died
+    is stale, and the last try takes it over.
     """
 
-    limit_s: float = DEFAULT_LIMITS.stale_after_s
+    limit_s: float = DEFAULT_STALE_CLAIM_S
     first_delay_s: float = 1.0
     max_delay_s: float = 30.0
+
+    @classmethod
+    def for_backend(cls, capabilities: BackendCapabilities) -> InProgressWait:
+        """The wait for a backend with these ``capabilities`` (its engine's stale-claim bound)."""
+        return cls(limit_s=capabilities.stale_claim_after_s)
 
     def delay(self, waits_done: int, waited_s: float) -> float | None:
         """Seconds to wait before asking again, or None once ``limit_s`` has been waited (then the step fails)."""

@@ -77,7 +77,7 @@ class FlowRunner:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.max_concurrent_steps = max_concurrent_steps
-        self.in_progress = in_progress or InProgressWait()
+        self.in_progress = in_progress or InProgressWait.for_backend(backend.capabilities)
         self.catalog = catalog  # says which integrations need a connection; None: the native integrations' own
         self.preflight = preflight
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from weavz_flow.backends.applied import AppliedPartial
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, OutcomeStatus
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.config.model.flow import StepConfig
-from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.errors import ApiError, WeavzFlowError
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext

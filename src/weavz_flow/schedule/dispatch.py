@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from weavz_flow.engine.store import Store
+from weavz_flow.backends.stores import Store
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.schedule.fire_runner import FireRunner
 from weavz_flow.schedule.in_process import InProcessDispatcher

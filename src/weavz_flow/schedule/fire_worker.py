@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 import psycopg
 
+from weavz_flow.backends.stores import Store
 from weavz_flow.config.model.flow import Overlap
-from weavz_flow.engine.store import Store
 from weavz_flow.schedule.fire_runner import FireRunner
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire

@@ -24,8 +24,8 @@ from procrastinate import exceptions as pq_errors
 from procrastinate.schema import SchemaManager
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from weavz_flow.backends.stores import Store
 from weavz_flow.config.model.flow import Overlap
-from weavz_flow.engine.store import Store
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Fire, FireStatus

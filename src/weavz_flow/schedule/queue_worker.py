@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pq_errors
@@ -100,12 +101,14 @@ class QueueWorker:
             reaper = asyncio.create_task(self._reap_forever(), name="reap stalled fires")
             self._ready.set()
             try:
-                await self._app.run_worker_async(
-                    name=self.name, concurrency=s.concurrency, install_signal_handlers=False,
-                    update_heartbeat_interval=s.heartbeat_every, stalled_worker_timeout=s.stalled_after,
-                    fetch_job_polling_interval=s.poll_every, shutdown_graceful_timeout=s.shutdown_timeout,
-                    delete_jobs="successful", additional_context={HANDLER_CONTEXT_KEY: self._handler},
-                )
+                options: dict[str, Any] = {
+                    "name": self.name, "concurrency": s.concurrency, "install_signal_handlers": False,
+                    "update_heartbeat_interval": s.heartbeat_every, "stalled_worker_timeout": s.stalled_after,
+                    "fetch_job_polling_interval": s.poll_every, "delete_jobs": "successful",
+                    "additional_context": {HANDLER_CONTEXT_KEY: self._handler}}
+                if s.shutdown_timeout is not None:  # None: procrastinate's default, waiting however long it takes
+                    options["shutdown_graceful_timeout"] = s.shutdown_timeout
+                await self._app.run_worker_async(**options)
             except asyncio.CancelledError:
                 pass  # stop(): the worker has shut down gracefully before the cancellation reached us
             finally:

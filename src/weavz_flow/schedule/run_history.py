@@ -1,9 +1,7 @@
 """The run records of a project, read from where its runs are written: what ``weavz-flow runs`` lists and shows.
 
-Scheduled runs go where :mod:`weavz_flow.schedule.session` puts them: with a PostgreSQL store, that store's database
-(and schema), so that every machine's runs are listed together; with SQLite, the project's ``runs.db``. A run started
-by hand (``weavz-flow run``) is recorded in the project's ``runs.db``. The history reads both when they differ, newest
-first, so a user sees the scheduled runs and their own side by side.
+Runs, scheduled or started by hand, are recorded in the store (:mod:`weavz_flow.schedule.session`): with a PostgreSQL
+store every machine's runs are listed together. The project's ``runs.db`` of earlier versions is imported into it.
 
 The store is found as a scheduler finds it: an explicit ``database_url``, else the project's
 ``backend.database_url`` (a local backend), else ``WEAVZ_FLOW_DATABASE_URL``, else the project's SQLite store.
@@ -13,20 +11,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from weavz_flow.backends.local import STATE_DB_FILE
 from weavz_flow.backends.remote import API_URL_ENV
+from weavz_flow.backends.stores import STATE_DB_FILE, open_store
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
-from weavz_flow.engine.store import Store
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import state_dir
-from weavz_flow.runner.records import RUNS_DB_FILE, RunNotFoundError, RunRecord, RunRecords
+from weavz_flow.runner.records import RunNotFoundError, RunRecord, RunRecords
 from weavz_flow.schedule.log_text import one_line
-from weavz_flow.schedule.session import run_records_for
 
 
 def state_database(project: Project, database_url: str | None = None,
@@ -43,7 +38,7 @@ def state_database(project: Project, database_url: str | None = None,
 
 
 class RunHistory:
-    """Read-only view over one or two :class:`RunRecords` (the scheduler's, then the project's runs.db)."""
+    """Read-only view over one or more :class:`RunRecords`, newest first (the project's history is one: its store)."""
 
     def __init__(self, sources: list[RunRecords]) -> None:
         self.sources = sources
@@ -83,23 +78,18 @@ class RunHistory:
 
 def open_run_history(project: Project, *, database_url: str | None = None,
                      environ: Mapping[str, str] | None = None) -> RunHistory:
-    """The runs of ``project``: where its scheduler records them, plus its ``runs.db`` if that is elsewhere and
-    exists (nothing is created for a read beyond the tables of a store the scheduler would use anyway)."""
-    store = Store.open(state_database(project, database_url, environ),
-                       default_path=state_dir(project) / STATE_DB_FILE, upgrade=False)
+    """The runs of ``project``, from where its scheduler records them (the store, brought to the current schema, with
+    the project's old runs.db imported)."""
+    url = state_database(project, database_url, environ)
+    where = repr(sa.make_url(url).render_as_string(hide_password=True)) if url and "://" in url else "the store"
+    password = sa.make_url(url).password if url and "://" in url else None
     try:
-        primary = run_records_for(project, store)
-    except sa.exc.SQLAlchemyError as exc:  # the database is unreachable or refuses us: say where, without secrets
-        raise WeavzFlowError(f"cannot read the run records in {store!r}: "
-                             f"{one_line(exc, (store.url.password,))}") from None
-    finally:
-        store.close()
-    sources = [primary]
-    runs_db: Path = state_dir(project) / RUNS_DB_FILE
-    if store.dialect != "sqlite" and runs_db.exists():
+        store = open_store(url, default_path=state_dir(project) / STATE_DB_FILE)
         try:
-            sources.append(RunRecords.for_project(project.root))
+            return RunHistory([RunRecords.for_store(store, project.root, own_store=True)])
         except BaseException:
-            primary.close()
+            store.close()
             raise
-    return RunHistory(sources)
+    except sa.exc.SQLAlchemyError as exc:  # the database is unreachable or refuses us: say where, without secrets
+        raise WeavzFlowError(f"cannot read the run records in {where}: "
+                             f"{one_line(exc, (password,))}") from None

@@ -5,14 +5,14 @@ that database too), else the project file's ``backend.database_url``, else ``WEA
 project's own SQLite store (``<project>/.weavz-flow/state.db``), exactly as ``plan`` and ``run`` find it. A project on a
 remote backend runs its flows over HTTP and keeps its schedule state in that same local store (or the given URL).
 
-Run records: the project's ``runs.db`` on SQLite; on PostgreSQL, the same database and schema as the store, so the
-runs made by every machine sharing it are listed together.
+Run records: in that same store (on PostgreSQL, the runs made by every machine sharing it are listed together), with
+the runs of an earlier version's ``.weavz-flow/runs.db`` imported into it.
 
 Without a project (``weavz-flow worker --database-url URL`` in any directory; ``schedule`` likewise): the store is the
 given URL, else ``WEAVZ_FLOW_DATABASE_URL``; flows run on a remote API when ``WEAVZ_API_URL`` (with
 ``WEAVZ_API_KEY``) is set, else on the store's own local engine, whose credentials need ``WEAVZ_FLOW_SECRET_KEY``
-(on SQLite, the ``secret.key`` beside the database file also serves). Run records of a SQLite store go to
-``.weavz-flow/runs.db`` beside it.
+(on SQLite, the ``secret.key`` beside the database file also serves). Run records are in the store; an old
+``.weavz-flow/runs.db`` beside a SQLite store's file is imported.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from weavz_flow.backends.local import STATE_DB_FILE, LocalBackend
+from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import API_KEY_ENV, API_URL_ENV, RemoteBackend
+from weavz_flow.backends.stores import DATABASE_URL_ENV, SECRET_KEY_ENV, Store, backend_store, open_store, state_store
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.model.project_file import RemoteBackend as RemoteBackendConfig
 from weavz_flow.config.project import Project
-from weavz_flow.engine.credential_cipher import SECRET_KEY_ENV
-from weavz_flow.engine.store import DATABASE_URL_ENV, Store
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.integrations.registry import load_full_catalog
 from weavz_flow.plan.session import open_backend, project_size_limits, state_dir
@@ -45,7 +44,7 @@ class ScheduleSession:
 
     def close(self) -> None:
         self.records.close()
-        if not (isinstance(self.backend, LocalBackend) and self.backend.store is self.store):
+        if backend_store(self.backend) is not self.store:
             self.store.close()
         self.backend.close()
 
@@ -60,11 +59,13 @@ def open_schedule_session(project: Project, *, database_url: str | None = None,
     else:
         backend = open_backend(project, environ=environ, catalog=catalog)
     try:
-        if isinstance(backend, LocalBackend):
-            store = backend.store
-        else:
-            store = Store.open(database_url, default_path=state_dir(project) / STATE_DB_FILE)
-        records = run_records_for(project, store)
+        store = state_store(backend, state_dir(project), database_url)
+        try:
+            records = run_records_for(project, store)
+        except BaseException:
+            if backend_store(backend) is not store:
+                store.close()
+            raise
     except BaseException:
         backend.close()
         raise
@@ -72,7 +73,7 @@ def open_schedule_session(project: Project, *, database_url: str | None = None,
 
 
 def run_records_for(project: Project, store: Store) -> RunRecords:
-    """The run records that go with ``store``: its own PostgreSQL database and schema, else the project's runs.db."""
+    """The run records in ``store`` (left open), with those of the project's old runs.db imported."""
     return RunRecords.for_store(store, project.root)
 
 
@@ -83,7 +84,7 @@ def open_store_session(database_url: str | None, *, environ: Mapping[str, str] |
     url = database_url or env.get(DATABASE_URL_ENV) or None
     if url is None:
         raise WeavzFlowError(f"no store: give --database-url (or set {DATABASE_URL_ENV}) or run inside a project")
-    store = Store.open(url)
+    store = open_store(url)
     try:
         here = store.sqlite_path.parent if store.sqlite_path is not None else Path.cwd()
         backend = _store_backend(store, env, catalog)

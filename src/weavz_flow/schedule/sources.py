@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from weavz_flow.backends.schedules import DeploymentStore
+from weavz_flow.backends.stores import Store
 from weavz_flow.config.model.flow import ScheduleConfig
 from weavz_flow.config.project import Project
 from weavz_flow.config.schedules import ScheduledFlow
-from weavz_flow.engine.deployments import DeploymentStore
-from weavz_flow.engine.store import Store
 from weavz_flow.plan.deployment import SHORT, canonical_json, project_from_version, schedule_config
 from weavz_flow.schedule.project_schedules import abandon_reason, schedules_of
 

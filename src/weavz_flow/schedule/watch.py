@@ -136,7 +136,7 @@ class Watcher:
         except ProjectNotFoundError as exc:  # removed between the check and the read
             return WatchCycle(**head, diagnostics=(Diagnostic(Severity.ERROR, "project-not-found", str(exc)),))
         self.filter.include = report.project.settings.include
-        checked = {"diagnostics": tuple(report.diagnostics), "files_checked": report.files_checked}
+        checked: dict[str, Any] = {"diagnostics": tuple(report.diagnostics), "files_checked": report.files_checked}
         if not report.valid:
             return WatchCycle(**head, **checked)
         project = report.project
