@@ -1,6 +1,6 @@
-"""``weavz-flow runs list`` and ``weavz-flow runs show RUN_ID``: the project's run records, read from where they are
-written (with a PostgreSQL store, scheduled runs are in its database; runs started by hand are in the project's
-runs.db; both are shown): see :mod:`weavz_flow.schedule.run_history`."""
+"""``weavz-flow runs list`` and ``weavz-flow runs show RUN_ID``: the project's run records, read from the store they are
+written to (by hand and scheduled alike; an older version's runs.db is imported into it once): see
+:mod:`weavz_flow.schedule.run_history`."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ _project_option = project_option()
 _database_option = click.option("--database-url", metavar="URL",
                                 help="The store of the scheduler, as given to `schedule` or `worker` (a PostgreSQL "
                                      "store holds the scheduled runs) [default: the project's backend database_url, "
-                                     "else $WEAVZ_FLOW_DATABASE_URL]. The project's runs.db is read as well.")
+                                     "else $WEAVZ_FLOW_DATABASE_URL].")
 
 
 @runs.command("list")
