@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.engine.engine_fixtures import BACKENDS, open_store
-from weavz_flow.engine import Store, migrate
+from weavz_flow.engine import migrate
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.run_store import RunStore
+from weavz_flow.engine.store import Store
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -10,6 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavz_flow.wire.connections import Connection
+from weavz_flow.wire.end_users import EndUser
+from weavz_flow.wire.partials import Partial
+from weavz_flow.wire.workspace_integrations import WorkspaceIntegration
+from weavz_flow.wire.workspaces import Workspace
+
 
 @dataclass(frozen=True, slots=True)
 class LiveWorkspace:
@@ -87,3 +93,31 @@ class WorkspaceSnapshot:
     aliases: tuple[LiveAlias, ...] = ()
     partials: tuple[LivePartial, ...] = ()
     end_users: tuple[LiveEndUser, ...] = ()
+
+
+# One reading of each wire answer into its live value, for the local backend (whose engine values derive from the
+# wire models) and the remote one alike.
+
+
+def workspace_of(w: Workspace) -> LiveWorkspace:
+    return LiveWorkspace(w.id, w.slug, w.name or w.slug)
+
+
+def connection_of(c: Connection, credential_fingerprint: str | None) -> LiveConnection:
+    return LiveConnection(c.id, c.integration_name, c.external_id, c.type, c.display_name, c.workspace_id,
+                          c.end_user_id, c.base_url, credential_fingerprint)
+
+
+def end_user_of(e: EndUser) -> LiveEndUser:
+    return LiveEndUser(e.id, e.workspace_id, e.external_id, e.display_name, e.email, dict(e.metadata or {}))
+
+
+def alias_of(a: WorkspaceIntegration) -> LiveAlias:
+    actions = tuple(a.enabled_actions) if a.enabled_actions is not None else None
+    return LiveAlias(a.id, a.workspace_id, a.alias, a.integration_name, a.connection_strategy, a.connection_id,
+                     actions, a.display_name, dict(a.settings or {}))
+
+
+def partial_of(p: Partial) -> LivePartial:
+    return LivePartial(p.id, p.workspace_id, p.integration_alias or "", p.integration_name, p.name, p.action_name,
+                       p.description, dict(p.values), tuple(p.enforced_keys), p.is_default)

@@ -27,11 +27,15 @@ from weavz_flow.backends.live import (
     LivePartial,
     LiveWorkspace,
     WorkspaceSnapshot,
+    alias_of,
+    connection_of,
+    end_user_of,
+    partial_of,
+    workspace_of,
 )
 from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.engine import models as m
 from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME
@@ -113,11 +117,11 @@ class LocalBackend:
 
     def list_workspaces(self) -> list[LiveWorkspace]:
         self._trip()
-        return [_workspace(w) for w in self.workspaces.list_all(self.caller)]
+        return [workspace_of(w) for w in self.workspaces.list_all(self.caller)]
 
     def list_connections(self) -> list[LiveConnection]:
         self._trip()
-        return [_connection(c) for c in self.connections.list_all(self.caller)]
+        return [connection_of(c, c.credential_fingerprint) for c in self.connections.list_all(self.caller)]
 
     def snapshot(self, workspace: LiveWorkspace) -> WorkspaceSnapshot:
         return self.snapshots([workspace])[0]
@@ -134,11 +138,11 @@ class LocalBackend:
         end_users = self.end_users.list_many(self.caller, ids)
         by_ws: dict[str, dict[str, list[Any]]] = {i: {"a": [], "p": [], "e": []} for i in ids}
         for a in aliases:
-            by_ws[a.workspace_id]["a"].append(_alias(a))
+            by_ws[a.workspace_id]["a"].append(alias_of(a))
         for p in partials:
-            by_ws[p.workspace_id]["p"].append(_partial(p))
+            by_ws[p.workspace_id]["p"].append(partial_of(p))
         for e in end_users:
-            by_ws[e.workspace_id]["e"].append(_end_user(e))
+            by_ws[e.workspace_id]["e"].append(end_user_of(e))
         return [WorkspaceSnapshot(w, tuple(by_ws[w.id]["a"]), tuple(by_ws[w.id]["p"]), tuple(by_ws[w.id]["e"]))
                 for w in workspaces]
 
@@ -149,12 +153,12 @@ class LocalBackend:
 
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace:
         self._trip()
-        return _workspace(self.workspaces.create(self.caller, WorkspaceCreate(name=spec.name, slug=spec.slug)))
+        return workspace_of(self.workspaces.create(self.caller, WorkspaceCreate(name=spec.name, slug=spec.slug)))
 
     def update_workspace(self, workspace_id: str, spec: WorkspaceSpec) -> LiveWorkspace:
         self._trip()
         request = WorkspaceUpdate(name=spec.name, slug=spec.slug)
-        return _workspace(self.workspaces.update(self.caller, workspace_id, request))
+        return workspace_of(self.workspaces.update(self.caller, workspace_id, request))
 
     def delete_workspace(self, workspace_id: str) -> None:
         self._trip()
@@ -169,14 +173,16 @@ class LocalBackend:
             integration_name=spec.integration, workspace_id=spec.workspace_id, end_user_id=spec.end_user,
             scope=scope, base_url=spec.base_url, **fields,
         )
-        return _connection(self.connections.create(self.caller, request))
+        created = self.connections.create(self.caller, request)
+        return connection_of(created, created.credential_fingerprint)
 
     def update_connection(self, connection_id: str, spec: ConnectionSpec) -> LiveConnection:
         self._trip()
         fields: dict[str, Any] = {"base_url": spec.base_url, **_credential_fields(spec.credentials)}
         if spec.display_name is not None:
             fields["display_name"] = spec.display_name
-        return _connection(self.connections.update(self.caller, connection_id, ConnectionUpdate(**fields)))
+        updated = self.connections.update(self.caller, connection_id, ConnectionUpdate(**fields))
+        return connection_of(updated, updated.credential_fingerprint)
 
     def delete_connection(self, connection_id: str) -> None:
         self._trip()
@@ -186,7 +192,7 @@ class LocalBackend:
         self._trip()
         request = EndUserCreate(workspace_id=spec.workspace_id, external_id=spec.external_id,
                                 display_name=spec.display_name, email=spec.email, metadata=dict(spec.metadata))
-        return _end_user(self.end_users.create(self.caller, request))
+        return end_user_of(self.end_users.create(self.caller, request))
 
     def update_end_user(self, end_user_id: str, spec: EndUserSpec) -> LiveEndUser:
         self._trip()
@@ -195,7 +201,7 @@ class LocalBackend:
             fields["display_name"] = spec.display_name
         if spec.email is not None:
             fields["email"] = spec.email
-        return _end_user(self.end_users.update(self.caller, end_user_id, EndUserUpdate(**fields)))
+        return end_user_of(self.end_users.update(self.caller, end_user_id, EndUserUpdate(**fields)))
 
     def delete_end_user(self, end_user_id: str) -> None:
         self._trip()
@@ -209,7 +215,7 @@ class LocalBackend:
             enabled_actions=list(spec.enabled_actions) if spec.enabled_actions is not None else None,
             display_name=spec.display_name, settings=dict(spec.settings),
         )
-        return _alias(self.aliases.create(self.caller, spec.workspace_id, request))
+        return alias_of(self.aliases.create(self.caller, spec.workspace_id, request))
 
     def update_alias(self, alias_id: str, spec: AliasSpec) -> LiveAlias:
         self._trip()
@@ -220,7 +226,7 @@ class LocalBackend:
         }
         if spec.display_name is not None:
             fields["display_name"] = spec.display_name
-        return _alias(self.aliases.update(self.caller, spec.workspace_id, alias_id,
+        return alias_of(self.aliases.update(self.caller, spec.workspace_id, alias_id,
                                           WorkspaceIntegrationUpdate(**fields)))
 
     def delete_alias(self, workspace_id: str, alias_id: str) -> None:
@@ -235,7 +241,7 @@ class LocalBackend:
             description=spec.description, values=dict(spec.values), enforced_keys=list(spec.enforced_keys),
             is_default=spec.is_default,
         )
-        return _partial(self.partials.create(self.caller, request))
+        return partial_of(self.partials.create(self.caller, request))
 
     def update_partial(self, partial_id: str, spec: PartialSpec) -> LivePartial:
         self._trip()
@@ -243,7 +249,7 @@ class LocalBackend:
                                   "is_default": spec.is_default}
         if spec.description is not None:
             fields["description"] = spec.description
-        return _partial(self.partials.update(self.caller, partial_id, PartialUpdate(**fields)))
+        return partial_of(self.partials.update(self.caller, partial_id, PartialUpdate(**fields)))
 
     def delete_partial(self, partial_id: str) -> None:
         self._trip()
@@ -333,26 +339,3 @@ def _credential_fields(creds: Credentials) -> dict[str, Any]:
 def _credential_input(creds: Credentials) -> CredentialInput:
     return CredentialInput(**_credential_fields(creds))
 
-
-def _workspace(w: m.Workspace) -> LiveWorkspace:
-    return LiveWorkspace(w.id, w.slug, w.name)
-
-
-def _connection(c: m.Connection) -> LiveConnection:
-    return LiveConnection(c.id, c.integration_name, c.external_id, c.type, c.display_name, c.workspace_id,
-                          c.end_user_id, c.base_url, c.credential_fingerprint)
-
-
-def _end_user(e: m.EndUser) -> LiveEndUser:
-    return LiveEndUser(e.id, e.workspace_id, e.external_id, e.display_name, e.email, dict(e.metadata or {}))
-
-
-def _alias(a: m.WorkspaceIntegration) -> LiveAlias:
-    actions = tuple(a.enabled_actions) if a.enabled_actions is not None else None
-    return LiveAlias(a.id, a.workspace_id, a.alias, a.integration_name, a.connection_strategy, a.connection_id,
-                     actions, a.display_name, dict(a.settings or {}))
-
-
-def _partial(p: m.Partial) -> LivePartial:
-    return LivePartial(p.id, p.workspace_id, p.integration_alias, p.integration_name, p.name, p.action_name,
-                       p.description, dict(p.values), tuple(p.enforced_keys), p.is_default)

@@ -34,6 +34,11 @@ from weavz_flow.backends.live import (
     LivePartial,
     LiveWorkspace,
     WorkspaceSnapshot,
+    alias_of,
+    connection_of,
+    end_user_of,
+    partial_of,
+    workspace_of,
 )
 from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.remote_preview import RemotePreview, names_workspace
@@ -52,23 +57,21 @@ from weavz_flow.wire.actions import (
 )
 from weavz_flow.wire.base import Listing, WireRequest
 from weavz_flow.wire.connections import (
-    Connection,
     ConnectionCreate,
     ConnectionEnvelope,
     ConnectionList,
     ConnectionUpdate,
 )
-from weavz_flow.wire.end_users import EndUser, EndUserCreate, EndUserEnvelope, EndUserList, EndUserUpdate
-from weavz_flow.wire.partials import Partial, PartialCreate, PartialEnvelope, PartialList, PartialUpdate
+from weavz_flow.wire.end_users import EndUserCreate, EndUserEnvelope, EndUserList, EndUserUpdate
+from weavz_flow.wire.partials import PartialCreate, PartialEnvelope, PartialList, PartialUpdate
 from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType, Strategy
 from weavz_flow.wire.workspace_integrations import (
-    WorkspaceIntegration,
     WorkspaceIntegrationCreate,
     WorkspaceIntegrationEnvelope,
     WorkspaceIntegrationList,
     WorkspaceIntegrationUpdate,
 )
-from weavz_flow.wire.workspaces import Workspace, WorkspaceCreate, WorkspaceEnvelope, WorkspaceList, WorkspaceUpdate
+from weavz_flow.wire.workspaces import WorkspaceCreate, WorkspaceEnvelope, WorkspaceList, WorkspaceUpdate
 
 API_URL_ENV = "WEAVZ_API_URL"
 API_KEY_ENV = "WEAVZ_API_KEY"
@@ -164,20 +167,21 @@ class RemoteBackend:
 
     def all_workspaces(self) -> list[LiveWorkspace]:
         """Every workspace, the reserved state workspace included."""
-        found = [_workspace(w) for w in self._pages("/api/v1/workspaces", WorkspaceList)]
+        found = [workspace_of(w) for w in self._pages("/api/v1/workspaces", WorkspaceList)]
         self._workspace_ids = {w.slug: w for w in found}
         return found
 
     def list_connections(self) -> list[LiveConnection]:
-        return [_connection(c) for c in self._pages("/api/v1/connections", ConnectionList)]
+        # A server may echo its own credentialFingerprint, but under a key we do not hold: it is not comparable.
+        return [connection_of(c, None) for c in self._pages("/api/v1/connections", ConnectionList)]
 
     def snapshot(self, workspace: LiveWorkspace) -> WorkspaceSnapshot:
         aliases = self._send(WorkspaceIntegrationList, "GET", f"/api/v1/workspaces/{workspace.id}/integrations")
         partials = self._send(PartialList, "GET", "/api/v1/partials", params={"workspaceId": workspace.id})
         users = self._pages("/api/v1/end-users", EndUserList, {"workspaceId": workspace.id})
-        return WorkspaceSnapshot(workspace, tuple(_alias(a) for a in aliases.items if a.alias != STATE_ALIAS),
-                                 tuple(_partial(p) for p in partials.items if p.integration_alias != STATE_ALIAS),
-                                 tuple(_end_user(e) for e in users))
+        return WorkspaceSnapshot(workspace, tuple(alias_of(a) for a in aliases.items if a.alias != STATE_ALIAS),
+                                 tuple(partial_of(p) for p in partials.items if p.integration_alias != STATE_ALIAS),
+                                 tuple(end_user_of(e) for e in users))
 
     def snapshots(self, workspaces: Sequence[LiveWorkspace]) -> list[WorkspaceSnapshot]:
         return [self.snapshot(w) for w in workspaces]
@@ -189,13 +193,13 @@ class RemoteBackend:
 
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace:
         body = WorkspaceCreate.model_construct(name=spec.name, slug=spec.slug)
-        created = _workspace(self._send(WorkspaceEnvelope, "POST", "/api/v1/workspaces", json=body).workspace)
+        created = workspace_of(self._send(WorkspaceEnvelope, "POST", "/api/v1/workspaces", json=body).workspace)
         self._workspace_ids[created.slug] = created
         return created
 
     def update_workspace(self, workspace_id: str, spec: WorkspaceSpec) -> LiveWorkspace:
         body = WorkspaceUpdate.model_construct(name=spec.name)
-        return _workspace(self._send(WorkspaceEnvelope, "PATCH", f"/api/v1/workspaces/{workspace_id}",
+        return workspace_of(self._send(WorkspaceEnvelope, "PATCH", f"/api/v1/workspaces/{workspace_id}",
                                      json=body).workspace)
 
     def delete_workspace(self, workspace_id: str) -> None:
@@ -211,7 +215,7 @@ class RemoteBackend:
             workspace_id=spec.workspace_id, scope=scope, end_user_id=spec.end_user, base_url=spec.base_url,
             **_credential_fields(spec.credentials),
         )
-        return _connection(self._send(ConnectionEnvelope, "POST", "/api/v1/connections", json=body).connection)
+        return connection_of(self._send(ConnectionEnvelope, "POST", "/api/v1/connections", json=body).connection, None)
 
     def update_connection(self, connection_id: str, spec: ConnectionSpec) -> LiveConnection:
         # Not in the Weavz API, and weavz-flow serve answers 405 too: only for a server that has it, and only called
@@ -220,7 +224,7 @@ class RemoteBackend:
         body = ConnectionUpdate.model_construct(base_url=spec.base_url, **_credential_fields(spec.credentials),
                                                 **_given(display_name=spec.display_name))
         answer = self._request("PATCH", f"/api/v1/connections/{connection_id}", json=body.patch_body())
-        return _connection(ConnectionEnvelope.model_validate(answer).connection)
+        return connection_of(ConnectionEnvelope.model_validate(answer).connection, None)
 
     def delete_connection(self, connection_id: str) -> None:
         self._request("DELETE", f"/api/v1/connections/{connection_id}")
@@ -228,11 +232,11 @@ class RemoteBackend:
     def create_end_user(self, spec: EndUserSpec) -> LiveEndUser:
         body = EndUserCreate.model_construct(workspace_id=spec.workspace_id, external_id=spec.external_id,
                                              **_end_user_fields(spec))
-        return _end_user(self._send(EndUserEnvelope, "POST", "/api/v1/end-users", json=body).end_user)
+        return end_user_of(self._send(EndUserEnvelope, "POST", "/api/v1/end-users", json=body).end_user)
 
     def update_end_user(self, end_user_id: str, spec: EndUserSpec) -> LiveEndUser:
         body = EndUserUpdate.model_construct(**_end_user_fields(spec))
-        return _end_user(self._send(EndUserEnvelope, "PATCH", f"/api/v1/end-users/{end_user_id}", json=body).end_user)
+        return end_user_of(self._send(EndUserEnvelope, "PATCH", f"/api/v1/end-users/{end_user_id}", json=body).end_user)
 
     def delete_end_user(self, end_user_id: str) -> None:
         self._request("DELETE", f"/api/v1/end-users/{end_user_id}")
@@ -241,13 +245,14 @@ class RemoteBackend:
         body = WorkspaceIntegrationCreate.model_construct(integration_name=spec.integration, alias=spec.alias,
                                                           **_alias_fields(spec))
         path = f"/api/v1/workspaces/{spec.workspace_id}/integrations"
-        return _alias(self._send(WorkspaceIntegrationEnvelope, "POST", path, json=body).integration)
+        return alias_of(self._send(WorkspaceIntegrationEnvelope, "POST", path, json=body).integration)
 
     def update_alias(self, alias_id: str, spec: AliasSpec) -> LiveAlias:
         # A null connectionId unpins the connection; a null enabledActions enables every action.
         path = f"/api/v1/workspaces/{spec.workspace_id}/integrations/{alias_id}"
         body = WorkspaceIntegrationUpdate.model_construct(**_alias_fields(spec)).patch_body()
-        return _alias(WorkspaceIntegrationEnvelope.model_validate(self._request("PATCH", path, json=body)).integration)
+        answer = self._request("PATCH", path, json=body)
+        return alias_of(WorkspaceIntegrationEnvelope.model_validate(answer).integration)
 
     def delete_alias(self, workspace_id: str, alias_id: str) -> None:
         self._request("DELETE", f"/api/v1/workspaces/{workspace_id}/integrations/{alias_id}")
@@ -258,11 +263,11 @@ class RemoteBackend:
             workspace_integration_id=spec.alias_id, integration_alias=spec.alias, action_name=spec.action,
             **_partial_fields(spec),
         )
-        return _partial(self._send(PartialEnvelope, "POST", "/api/v1/partials", json=body).partial)
+        return partial_of(self._send(PartialEnvelope, "POST", "/api/v1/partials", json=body).partial)
 
     def update_partial(self, partial_id: str, spec: PartialSpec) -> LivePartial:
         body = PartialUpdate.model_construct(**_partial_fields(spec))
-        return _partial(self._send(PartialEnvelope, "PATCH", f"/api/v1/partials/{partial_id}", json=body).partial)
+        return partial_of(self._send(PartialEnvelope, "PATCH", f"/api/v1/partials/{partial_id}", json=body).partial)
 
     def delete_partial(self, partial_id: str) -> None:
         self._request("DELETE", f"/api/v1/partials/{partial_id}")
@@ -403,27 +408,3 @@ def _partial_fields(spec: PartialSpec) -> dict[str, Any]:
     return _given(description=spec.description, values=dict(spec.values), enforced_keys=list(spec.enforced_keys),
                   is_default=spec.is_default)
 
-
-def _workspace(w: Workspace) -> LiveWorkspace:
-    return LiveWorkspace(w.id, w.slug, w.name or w.slug)
-
-
-def _connection(c: Connection) -> LiveConnection:
-    # A server may echo its own credentialFingerprint, but under a key we do not hold: it is not comparable.
-    return LiveConnection(c.id, c.integration_name, c.external_id, c.type, c.display_name, c.workspace_id,
-                          c.end_user_id, c.base_url, None)
-
-
-def _end_user(e: EndUser) -> LiveEndUser:
-    return LiveEndUser(e.id, e.workspace_id, e.external_id, e.display_name, e.email, dict(e.metadata or {}))
-
-
-def _alias(a: WorkspaceIntegration) -> LiveAlias:
-    actions = tuple(a.enabled_actions) if a.enabled_actions is not None else None
-    return LiveAlias(a.id, a.workspace_id, a.alias, a.integration_name, a.connection_strategy, a.connection_id,
-                     actions, a.display_name, dict(a.settings))
-
-
-def _partial(p: Partial) -> LivePartial:
-    return LivePartial(p.id, p.workspace_id, p.integration_alias or "", p.integration_name, p.name, p.action_name,
-                       p.description, dict(p.values), tuple(p.enforced_keys), p.is_default)
