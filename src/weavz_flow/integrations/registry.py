@@ -33,6 +33,7 @@ _MODULES: Mapping[str, str] = {
     "data-transformer": "data_transformer",
     "kv-store": "kv_store",
     "storage": "storage",
+    "hash-encode": "hash_encode",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
