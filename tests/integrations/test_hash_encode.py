@@ -12,11 +12,11 @@ import pytest
 
 # The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
 # ruff: noqa: F811
-from tests.engine.engine_fixtures import TEST_KEY, store  # noqa: F401
+from tests.engine.engine_fixtures import store  # noqa: F401
+from tests.integrations.native_engine import NativeEngine, native_engine
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
-from weavz_flow.engine import Caller, Engine, ExecuteRequest, Store, WorkspaceCreate
-from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import hash_encode
 from weavz_flow.integrations.catalog_action import CatalogAction
@@ -27,31 +27,22 @@ NAME = hash_encode.NAME
 
 
 class HashEncode:
-    def __init__(self, engine: Engine) -> None:
+    """Executes one hash-encode action through the engine."""
+
+    def __init__(self, engine: NativeEngine) -> None:
         self.engine = engine
-        self.caller = Caller.system(engine.orgs.create("acme").id)
-        self.workspace = engine.workspaces.create(self.caller, WorkspaceCreate(name="Prod", slug="prod"))
 
     def __call__(self, action: str, **input: Any) -> Any:
-        return self.engine.execute(ExecuteRequest(integration_name=NAME, action_name=action,
-                                                  workspace_id=self.workspace.id, input=input), self.caller).output
+        return self.engine.execute(NAME, action, input)
 
     def error(self, action: str, **input: Any) -> ApiError:
-        with pytest.raises(ApiError) as caught:
-            self(action, **input)
-        return caught.value
+        return self.engine.error(NAME, action, input)
 
 
 @pytest.fixture
 def run(store: Store, sdk_catalog: Catalog) -> Iterator[HashEncode]:
-    native = NATIVE_INTEGRATIONS[NAME]
-    engine = Engine(store, catalog=Catalog([native.catalog_entry(sdk_catalog.find(NAME))]), natives={NAME: native},
-                    cipher=CredentialCipher(TEST_KEY))
-    try:
+    with native_engine(store, sdk_catalog, NAME) as engine:
         yield HashEncode(engine)
-    finally:
-        engine.executions.close()
-        engine.http.close()
 
 
 def test_every_catalog_action_is_native_with_the_catalog_schema(sdk_catalog: Catalog) -> None:
