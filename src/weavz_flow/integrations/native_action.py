@@ -1,4 +1,6 @@
-"""The one generic :class:`~weavz_flow.integrations.base.NativeAction`: a pydantic input model plus a function.
+"""A native action whose input schema is its own pydantic model, for an integration the SDK catalog does not have (one
+a test injects into the engine); every integration of the SDK catalog is a
+:class:`~weavz_flow.integrations.catalog_action.CatalogAction` instead. The input errors shared by both are here.
 
 ``run`` parses the input with the model (so handlers get typed, coerced values), turns a failure into
 ``VALIDATION_ERROR`` naming each field (never echoing values, which may be secrets), then calls the handler with a
