@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.catalog_action import catalog_actions
-from weavz_flow.integrations.native_action import invalid_input
+from weavz_flow.integrations.native_action import choice, invalid_input
 
 NAME = "hash-encode"
 MAX_UUIDS = 100
@@ -47,29 +47,21 @@ TEXT_ENCODINGS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
 }
 
 
-def _choice(ctx: ActionContext, values: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
-    """The named choice, case-insensitive; the catalog types it only as a string."""
-    name = str(values[field]).strip().lower()
-    if name not in allowed:
-        raise invalid_input(ctx, field, "must be one of " + ", ".join(allowed))
-    return name
-
-
 def hash_text(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
-    algorithm = _choice(ctx, values, "algorithm", ALGORITHMS)
-    encoding = _choice(ctx, values, "encoding", tuple(DIGEST_ENCODINGS))
+    algorithm = choice(ctx, values, "algorithm", ALGORITHMS)
+    encoding = choice(ctx, values, "encoding", tuple(DIGEST_ENCODINGS))
     digest = hashlib.new(algorithm, values["text"].encode("utf-8")).digest()
     return {"hash": DIGEST_ENCODINGS[encoding](digest), "algorithm": algorithm, "encoding": encoding}
 
 
 def encode_text(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
-    encoding = _choice(ctx, values, "encoding", tuple(TEXT_ENCODINGS))
+    encoding = choice(ctx, values, "encoding", tuple(TEXT_ENCODINGS))
     encode, _ = TEXT_ENCODINGS[encoding]
     return {"encoded": encode(values["text"]), "encoding": encoding}
 
 
 def decode_text(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
-    encoding = _choice(ctx, values, "encoding", tuple(TEXT_ENCODINGS))
+    encoding = choice(ctx, values, "encoding", tuple(TEXT_ENCODINGS))
     _, decode = TEXT_ENCODINGS[encoding]
     try:
         decoded = decode(values["encoded"])

@@ -83,3 +83,11 @@ def invalid_input(ctx: ActionContext, field: str, message: str) -> ApiError:
         details={"integrationName": ctx.integration, "actionName": ctx.action,
                  "fields": [{"field": field, "message": message}]},
     )
+
+
+def choice(ctx: ActionContext, values: Mapping[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """The value of ``field`` among ``allowed``, case-insensitive: a choice the catalog types only as a string."""
+    name = str(values[field]).strip().lower()
+    if name not in allowed:
+        raise invalid_input(ctx, field, "must be one of " + ", ".join(allowed))
+    return name

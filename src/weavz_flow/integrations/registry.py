@@ -34,6 +34,7 @@ MODULES: Mapping[str, str] = {
     "kv-store": "kv_store",
     "storage": "storage",
     "hash-encode": "hash_encode",
+    "datetime": "date_time",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
