@@ -5,8 +5,14 @@ from typing import Any
 import httpx
 import pytest
 
+# The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
+# ruff: noqa: F811
+from tests.engine.engine_fixtures import store  # noqa: F401
 from tests.integrations.context import SleepRecorder, context
+from tests.integrations.native_engine import native_engine
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
+from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.engine import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.slack import ACTIONS
 
@@ -127,10 +133,15 @@ def test_429_with_retry_after_is_retried_and_succeeds(http: httpx.Client, slack_
     assert sum(1 for m in slack_stub.messages["C0ALERTS"] if m["text"] == "eventually") == 1
 
 
-def test_invalid_input_is_a_validation_error_naming_the_field(http: httpx.Client, slack_stub: SlackStub) -> None:
-    with pytest.raises(ApiError) as caught:
-        run(http, slack_stub, "send_channel_message", {"text": "no channel"})
-    assert caught.value.code == ErrorCode.VALIDATION_ERROR
-    assert caught.value.details is not None
-    assert caught.value.details["fields"][0]["field"] == "channel"
-    assert slack_stub.requests == []
+def test_invalid_input_is_a_validation_error_naming_the_field(store: Store, sdk_catalog: Catalog,
+                                                              slack_stub: SlackStub) -> None:
+    # The engine checks the input against the catalog's schema once, before the action sends anything.
+    with native_engine(store, sdk_catalog, "slack") as engine:
+        conn = engine.connection("slack", "bot", SLACK_TOKEN, slack_stub.url)
+        error = engine.error("slack", "send_channel_message", {"text": "no channel"}, connection_external_id=conn)
+        assert engine.execute("slack", "send_channel_message", {"channel": "C0ALERTS", "text": "sent"},
+                              connection_external_id=conn)["ok"] is True
+    assert error.code == ErrorCode.VALIDATION_ERROR
+    assert error.details is not None
+    assert error.details["fields"][0]["field"] == "channel"
+    assert [r.path for r in slack_stub.requests] == ["/chat.postMessage"]  # the valid call only

@@ -1,8 +1,10 @@
 """The contract between the engine and a native integration.
 
 A native integration is data: a name, the connection types it accepts, a default provider base URL and a map of
-actions. An action is an input model plus a ``run(ctx, input)`` that the engine calls with the merged, validated input
-and an :class:`ActionContext` holding everything the action may use (credentials, an HTTP client, persistence).
+actions. An action is its catalog entry (``info``; for the SDK's integrations, the SDK catalog's, see
+:mod:`~weavz_flow.integrations.catalog_action`) plus a ``run(ctx, input)`` that the engine calls with the merged input,
+already checked against that entry, and an :class:`ActionContext` holding everything the action may use
+(credentials, an HTTP client, persistence).
 """
 
 from __future__ import annotations

@@ -15,39 +15,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
+from weavz_flow.integrations.catalog_action import catalog_actions
 from weavz_flow.integrations.json_path import JsonPathError, resolve
-from weavz_flow.integrations.native_action import invalid_input, model_action
-
-
-class DataTransformerTransformJsonInput(BaseModel):
-    """Data Transformer — Transform JSON"""
-    input: Any = Field(..., description="Input JSON object to transform")
-    mapping: Any = Field(..., description="Mapping object where keys are output field names and values are JSONPath "
-                                          "selectors (e.g., {\"name\": \"$.user.firstName\", \"email\": "
-                                          "\"$.user.email\"})")
-
-
-class DataTransformerMergeObjectsInput(BaseModel):
-    """Data Transformer — Merge Objects"""
-    objects: list[Any] = Field(..., description="Array of objects to merge")
-    strategy: str = Field(..., description="How to merge the objects")
-
-
-class DataTransformerFilterArrayInput(BaseModel):
-    """Data Transformer — Filter Array"""
-    array: list[Any] = Field(..., description="Array to filter")
-    conditions: Any = Field(..., description="Filter conditions as key-value pairs. Supports operators: $gt, $gte, "
-                                             "$lt, $lte, $ne, $in, $nin (e.g., {\"age\": {\"$gte\": 18}, \"status\": "
-                                             "\"active\"})")
-
-
-class DataTransformerBatchArrayInput(BaseModel):
-    """Data Transformer — Batch Array"""
-    array: list[Any] = Field(..., description="Array to batch")
-    batchSize: float = Field(..., description="Number of items per batch")
+from weavz_flow.integrations.native_action import invalid_input
 
 
 def _json(value: Any) -> Any:
@@ -199,15 +170,12 @@ def batch_array(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return [items[i: i + size] for i in range(0, len(items), size)]
 
 
-ACTIONS: Mapping[str, Any] = {
-    a.info.name: a
-    for a in (
-        model_action("data-transformer", "transform_json", DataTransformerTransformJsonInput, transform_json),
-        model_action("data-transformer", "merge_objects", DataTransformerMergeObjectsInput, merge_objects),
-        model_action("data-transformer", "filter_array", DataTransformerFilterArrayInput, filter_array),
-        model_action("data-transformer", "batch_array", DataTransformerBatchArrayInput, batch_array),
-    )
-}
+ACTIONS = catalog_actions("data-transformer", {
+    "transform_json": transform_json,
+    "merge_objects": merge_objects,
+    "filter_array": filter_array,
+    "batch_array": batch_array,
+})
 
 INTEGRATION = NativeIntegration(
     name="data-transformer",

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
-
-from pydantic import BaseModel, Field
 
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import NativeIntegration
-from weavz_flow.integrations.http_spec import HttpSpec, comma_list, spec_action, wire
+from weavz_flow.integrations.http_spec import HttpSpec, comma_list, spec_actions, wire
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile
-
-# Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
-# ruff: noqa: UP045
 
 
 def github_fault(body: Any) -> ProviderFault | None:
@@ -84,108 +79,24 @@ _REPO = {"repository": repository_path}
 _LISTS = {"labels": comma_list, "assignees": comma_list}
 
 
-class GithubGetRepositoryInput(BaseModel):
-    """GitHub — Get Repository"""
-    repository: str = Field(..., description="Repository")
-
-
-class GithubCreateIssueInput(BaseModel):
-    """GitHub — Create Issue"""
-    repository: str = Field(..., description="Repository")
-    title: str = Field(..., description="Title")
-    body: Optional[str] = Field(None, description="Body")
-    labels: Optional[str] = Field(None, description="Comma-separated label names")
-    assignees: Optional[str] = Field(None, description="Comma-separated GitHub usernames")
-
-
-class GithubGetIssueInput(BaseModel):
-    """GitHub — Get Issue"""
-    repository: str = Field(..., description="Repository")
-    issue_number: float = Field(..., description="Issue Number")
-
-
-class GithubListIssuesInput(BaseModel):
-    """GitHub — List Issues"""
-    repository: str = Field(..., description="Repository")
-    state: Optional[str] = Field(None, description="State")
-    labels: Optional[str] = Field(None, description="Comma-separated label names to filter by")
-    sort: Optional[str] = Field(None, description="Sort By")
-    per_page: Optional[float] = Field(None, description="Results Per Page")
-
-
-class GithubUpdateIssueInput(BaseModel):
-    """GitHub — Update Issue"""
-    repository: str = Field(..., description="Repository")
-    issue_number: float = Field(..., description="Issue Number")
-    title: Optional[str] = Field(None, description="Title")
-    body: Optional[str] = Field(None, description="Body")
-    state: Optional[str] = Field(None, description="State")
-    labels: Optional[str] = Field(None, description="Comma-separated label names")
-    assignees: Optional[str] = Field(None, description="Comma-separated GitHub usernames")
-
-
-class GithubAddCommentToIssueInput(BaseModel):
-    """GitHub — Add Comment to Issue"""
-    repository: str = Field(..., description="Repository")
-    issue_number: float = Field(..., description="Issue Number")
-    body: str = Field(..., description="Comment Body")
-
-
-class GithubSearchIssuesInput(BaseModel):
-    """GitHub — Search Issues"""
-    query: str = Field(..., description="Search Query")
-    sort: Optional[str] = Field(None, description="Sort By")
-    per_page: Optional[float] = Field(None, description="Results Per Page")
-
-
-class GithubGetPullRequestInput(BaseModel):
-    """GitHub — Get Pull Request"""
-    repository: str = Field(..., description="Repository")
-    pull_number: float = Field(..., description="Pull Request Number")
-
-
-class GithubListPullRequestsInput(BaseModel):
-    """GitHub — List Pull Requests"""
-    repository: str = Field(..., description="Repository")
-    state: Optional[str] = Field(None, description="State")
-    sort: Optional[str] = Field(None, description="Sort By")
-    per_page: Optional[float] = Field(None, description="Results Per Page")
-
-
-class GithubGetAuthenticatedUserInput(BaseModel):
-    """GitHub — Get Authenticated User"""
-
-
 _ISSUE_PATH = "/repos/{repository}/issues/{issue_number}"
 
-ACTIONS: Mapping[str, Any] = {
-    a.info.name: a
-    for a in (
-        spec_action(GITHUB, "get_repository", GithubGetRepositoryInput,
-                    HttpSpec("GET", "/repos/{repository}", path_encoders=_REPO)),
-        spec_action(GITHUB, "create_issue", GithubCreateIssueInput,
-                    HttpSpec("POST", "/repos/{repository}/issues",
-                             body=wire("title", "body", "labels", "assignees"),
-                             encoders=_LISTS, path_encoders=_REPO)),
-        spec_action(GITHUB, "get_issue", GithubGetIssueInput, HttpSpec("GET", _ISSUE_PATH, path_encoders=_REPO)),
-        spec_action(GITHUB, "list_issues", GithubListIssuesInput,
-                    HttpSpec("GET", "/repos/{repository}/issues", query=wire("state", "labels", "sort", "per_page"),
-                             path_encoders=_REPO)),
-        spec_action(GITHUB, "update_issue", GithubUpdateIssueInput,
-                    HttpSpec("PATCH", _ISSUE_PATH, body=wire("title", "body", "state", "labels", "assignees"),
-                             encoders=_LISTS, path_encoders=_REPO)),
-        spec_action(GITHUB, "add_comment_to_issue", GithubAddCommentToIssueInput,
-                    HttpSpec("POST", _ISSUE_PATH + "/comments", body=wire("body"), path_encoders=_REPO)),
-        spec_action(GITHUB, "search_issues", GithubSearchIssuesInput,
-                    HttpSpec("GET", "/search/issues", query=wire("sort", "per_page", q="query"))),
-        spec_action(GITHUB, "get_pull_request", GithubGetPullRequestInput,
-                    HttpSpec("GET", "/repos/{repository}/pulls/{pull_number}", path_encoders=_REPO)),
-        spec_action(GITHUB, "list_pull_requests", GithubListPullRequestsInput,
-                    HttpSpec("GET", "/repos/{repository}/pulls", query=wire("state", "sort", "per_page"),
-                             path_encoders=_REPO)),
-        spec_action(GITHUB, "get_authenticated_user", GithubGetAuthenticatedUserInput, HttpSpec("GET", "/user")),
-    )
-}
+ACTIONS = spec_actions(GITHUB, {
+    "get_repository": HttpSpec("GET", "/repos/{repository}", path_encoders=_REPO),
+    "create_issue": HttpSpec("POST", "/repos/{repository}/issues", body=wire("title", "body", "labels", "assignees"),
+                             encoders=_LISTS, path_encoders=_REPO),
+    "get_issue": HttpSpec("GET", _ISSUE_PATH, path_encoders=_REPO),
+    "list_issues": HttpSpec("GET", "/repos/{repository}/issues", query=wire("state", "labels", "sort", "per_page"),
+                            path_encoders=_REPO),
+    "update_issue": HttpSpec("PATCH", _ISSUE_PATH, body=wire("title", "body", "state", "labels", "assignees"),
+                             encoders=_LISTS, path_encoders=_REPO),
+    "add_comment_to_issue": HttpSpec("POST", _ISSUE_PATH + "/comments", body=wire("body"), path_encoders=_REPO),
+    "search_issues": HttpSpec("GET", "/search/issues", query=wire("sort", "per_page", q="query")),
+    "get_pull_request": HttpSpec("GET", "/repos/{repository}/pulls/{pull_number}", path_encoders=_REPO),
+    "list_pull_requests": HttpSpec("GET", "/repos/{repository}/pulls", query=wire("state", "sort", "per_page"),
+                                   path_encoders=_REPO),
+    "get_authenticated_user": HttpSpec("GET", "/user"),
+})
 
 INTEGRATION = NativeIntegration(
     name="github",

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field
-
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
+from weavz_flow.integrations.catalog_action import catalog_actions
 from weavz_flow.integrations.http_spec import call
-from weavz_flow.integrations.native_action import invalid_input, model_action, require_value
+from weavz_flow.integrations.native_action import invalid_input, require_value
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
 from weavz_flow.integrations.sheet_ranges import column_index, has_sheet, sheet_range
-
-# Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
-# ruff: noqa: UP045
 
 
 def google_fault(body: Any) -> ProviderFault | None:
@@ -39,84 +35,6 @@ SHEETS = ProviderProfile(
     default_base_url="https://sheets.googleapis.com/v4",
     error_fault=google_fault,
 )
-
-
-class _Target(BaseModel):
-    spreadsheet_dropdown: Optional[str] = Field(None, description="Spreadsheet")
-    spreadsheetId: Optional[str] = Field(None, description="Spreadsheet ID")
-    sheet_dropdown: Optional[str] = Field(None, description="Sheet")
-
-
-class _SheetTarget(_Target):
-    sheetName: Optional[str] = Field(None, description="Sheet Name")
-
-
-class GoogleSheetsReadRangeInput(_Target):
-    """Google Sheets — Read Range"""
-    range: str = Field(..., description="A1 notation (e.g., A1:D10 or Sheet1!A1:D10)")
-    majorDimension: Optional[str] = Field(None, description="Major Dimension")
-    valueRenderOption: Optional[str] = Field(None, description="Value Render Option")
-
-
-class GoogleSheetsWriteRangeInput(_Target):
-    """Google Sheets — Write Range"""
-    range: str = Field(..., description="A1 notation (e.g., A1:D10 or Sheet1!A1:D10)")
-    values: Any = Field(..., description="A 2D array of values (e.g., [[\"a\",\"b\"],[\"c\",\"d\"]])")
-    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
-
-
-class GoogleSheetsClearRangeInput(_Target):
-    """Google Sheets — Clear Range"""
-    range: str = Field(..., description="A1 notation (e.g., A1:D10 or Sheet1!A1:D10)")
-
-
-class GoogleSheetsAppendRowInput(_SheetTarget):
-    """Google Sheets — Append Row"""
-    values: Any = Field(..., description="An array of values (e.g., [\"a\",\"b\",\"c\"])")
-    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
-
-
-class GoogleSheetsAppendRowsInput(_SheetTarget):
-    """Google Sheets — Append Rows"""
-    values: Any = Field(..., description="A 2D array of row values (e.g., [[\"a\"],[\"b\"]])")
-    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
-
-
-class GoogleSheetsUpdateRowInput(_SheetTarget):
-    """Google Sheets — Update Row"""
-    rowNumber: float = Field(..., description="Row Number")
-    values: Any = Field(..., description="An array of values for the row.")
-    valueInputOption: Optional[str] = Field(None, description="Value Input Option")
-
-
-class GoogleSheetsGetRowInput(_SheetTarget):
-    """Google Sheets — Get Row"""
-    rowNumber: float = Field(..., description="Row Number")
-    headerRow: Optional[float] = Field(None, description="Optional row number to use as column names in the output.")
-
-
-class GoogleSheetsListRowsInput(_SheetTarget):
-    """Google Sheets — List Rows"""
-    startRow: Optional[float] = Field(None, description="Start Row")
-    rowCount: Optional[float] = Field(None, description="Row Count")
-    headerRow: Optional[float] = Field(None, description="Optional row number to use as column names in the output.")
-
-
-class GoogleSheetsClearRowInput(_SheetTarget):
-    """Google Sheets — Clear Row"""
-    rowNumber: float = Field(..., description="Row Number")
-
-
-class GoogleSheetsFindRowsInput(_SheetTarget):
-    """Google Sheets — Find Rows"""
-    column: str = Field(..., description="Column label or zero-based column index. Examples: A, B, 0, 1.")
-    searchValue: str = Field(..., description="Search Value")
-    matchMode: Optional[str] = Field(None, description="Match Mode")
-    caseSensitive: Optional[bool] = Field(None, description="Case Sensitive")
-    startRow: Optional[float] = Field(None, description="Start Row")
-    maxRows: Optional[float] = Field(None, description="Maximum Rows to Search")
-    limit: Optional[float] = Field(None, description="Maximum Matches")
-    headerRow: Optional[float] = Field(None, description="Optional row number to use as column names in the output.")
 
 
 # --- requests ----------------------------------------------------------------------------------------------------
@@ -294,21 +212,18 @@ def _row_output(number: int, cells: list[Any], headers: list[str] | None) -> dic
     return out
 
 
-ACTIONS: Mapping[str, Any] = {
-    a.info.name: a
-    for a in (
-        model_action("google-sheets", "read_range", GoogleSheetsReadRangeInput, read_range),
-        model_action("google-sheets", "write_range", GoogleSheetsWriteRangeInput, write_range),
-        model_action("google-sheets", "clear_range", GoogleSheetsClearRangeInput, clear_range),
-        model_action("google-sheets", "append_row", GoogleSheetsAppendRowInput, append_row),
-        model_action("google-sheets", "append_rows", GoogleSheetsAppendRowsInput, append_rows),
-        model_action("google-sheets", "update_row", GoogleSheetsUpdateRowInput, update_row),
-        model_action("google-sheets", "get_row", GoogleSheetsGetRowInput, get_row),
-        model_action("google-sheets", "list_rows", GoogleSheetsListRowsInput, list_rows),
-        model_action("google-sheets", "clear_row", GoogleSheetsClearRowInput, clear_row),
-        model_action("google-sheets", "find_rows", GoogleSheetsFindRowsInput, find_rows),
-    )
-}
+ACTIONS = catalog_actions("google-sheets", {
+    "read_range": read_range,
+    "write_range": write_range,
+    "clear_range": clear_range,
+    "append_row": append_row,
+    "append_rows": append_rows,
+    "update_row": update_row,
+    "get_row": get_row,
+    "list_rows": list_rows,
+    "clear_row": clear_row,
+    "find_rows": find_rows,
+})
 
 INTEGRATION = NativeIntegration(
     name="google-sheets",

@@ -19,18 +19,14 @@ import base64
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Optional
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
+from weavz_flow.integrations.catalog_action import catalog_actions
 from weavz_flow.integrations.http_spec import call
-from weavz_flow.integrations.native_action import invalid_input, model_action
+from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
 from weavz_flow.redact import Redactor
-
-# Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
-# ruff: noqa: UP045
 
 HTTP = ProviderProfile(name="http", display_name="HTTP", default_base_url=None, auth="none")
 
@@ -47,25 +43,6 @@ _FAILURE_MODES: dict[str, tuple[frozenset[int], Callable[[int], bool]]] = {
     "continue_4xx": (_SERVER_ERRORS | {429}, lambda status: status < 500),
     "continue_none": (frozenset({429}), lambda status: False),
 }
-
-
-class HttpSendRequestInput(BaseModel):
-    """HTTP — Send HTTP request"""
-    method: str = Field(..., description="Method")
-    url: str = Field(..., description="URL")
-    headers: dict[str, Any] = Field(..., description="Headers")
-    queryParams: dict[str, Any] = Field(..., description="Query params")
-    authType: str = Field(..., description="Authentication")
-    authFields: Optional[dict[str, Any]] = Field(None, description="Authentication Fields")
-    body_type: Optional[str] = Field(None, description="Body Type")
-    body: Optional[dict[str, Any]] = Field(None, description="Body")
-    response_is_binary: Optional[bool] = Field(
-        None, description="Enable for files like PDFs, images, etc. A base64 body will be returned.")
-    use_proxy: Optional[bool] = Field(None, description="Use a proxy for this request")
-    proxy_settings: Optional[dict[str, Any]] = Field(None, description="Proxy Settings")
-    timeout: Optional[float] = Field(None, description="Timeout(in seconds)")
-    followRedirects: Optional[bool] = Field(None, description="Follow redirects")
-    failureMode: Optional[str] = Field(None, description="On Failure")
 
 
 def send_request(ctx: ActionContext, values: dict[str, Any]) -> Any:
@@ -152,7 +129,7 @@ def _body(ctx: ActionContext, body_type: str, body: Mapping[str, Any] | None) ->
     raise invalid_input(ctx, "body_type", "must be none, json, raw or form_data")
 
 
-ACTIONS: Mapping[str, Any] = {"send_request": model_action("http", "send_request", HttpSendRequestInput, send_request)}
+ACTIONS = catalog_actions("http", {"send_request": send_request})
 
 INTEGRATION = NativeIntegration(
     name="http",

@@ -1,6 +1,7 @@
 """A provider call described as data: method, path template, query and body mappings, output selection.
 
-Most actions are one :class:`HttpSpec`: ``spec_action`` turns (profile, name, input model, spec) into a native action.
+Most actions are one :class:`HttpSpec`: ``spec_action`` turns (profile, name, spec) into a native action whose
+input schema is the provider's SDK catalog entry.
 Actions that need several calls or post-processing write a small handler that calls :func:`call_spec` per step.
 
 Rendering rules: ``{field}`` in the path takes the input value percent-encoded (or through ``path_encoders``);
@@ -17,11 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel
-
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext
-from weavz_flow.integrations.native_action import ModelAction, model_action
+from weavz_flow.integrations.catalog_action import CatalogAction
+from weavz_flow.integrations.native_action import Handler
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest, ProviderResponse
 
 if TYPE_CHECKING:
@@ -103,11 +103,20 @@ def call_spec(ctx: ActionContext, profile: ProviderProfile, spec: HttpSpec, valu
     return spec.select(call(ctx, profile, spec.render(values)).body)
 
 
-def spec_action(profile: ProviderProfile, name: str, model: type[BaseModel], spec: HttpSpec) -> ModelAction:
+def spec_action(profile: ProviderProfile, name: str, spec: HttpSpec) -> CatalogAction:
+    """The action ``name`` of the provider's catalog entry, sent as ``spec``; its input schema is the catalog's."""
+
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
         return call_spec(ctx, profile, spec, values)
 
-    return model_action(profile.name, name, model, run)
+    return CatalogAction(profile.name, name, run)
+
+
+def spec_actions(profile: ProviderProfile, actions: Mapping[str, HttpSpec | Handler]) -> dict[str, CatalogAction]:
+    """A provider's actions as one literal: each action name maps to its spec, or to a handler where one call is not
+    enough (it sends with :func:`call_spec`)."""
+    return {name: spec_action(profile, name, how) if isinstance(how, HttpSpec)
+            else CatalogAction(profile.name, name, how) for name, how in actions.items()}
 
 
 # Encoders shared by several providers.

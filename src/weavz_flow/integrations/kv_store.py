@@ -1,48 +1,18 @@
 """State KV (``kv-store``): JSON values under string keys, with atomic list appends and removals.
 
 State lives in the engine's store under the persistence namespace of the alias (``ctx.namespace``; see
-engine/persistence.py). Field names are the Weavz catalog's (``KvStorePutInput`` etc. in the SDK).
+engine/persistence.py). Input schemas are the SDK catalog's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, NativeIntegration, StateStore
-from weavz_flow.integrations.native_action import model_action
+from weavz_flow.integrations.catalog_action import catalog_actions
 
 NAME = "kv-store"
-
-
-class KvStorePutInput(BaseModel):
-    """State KV — Put"""
-    key: str = Field(..., description="The key to store the value under")
-    value: Any = Field(..., description="The value to store (any JSON-serializable value)")
-
-
-class KvStoreGetInput(BaseModel):
-    """State KV — Get"""
-    key: str = Field(..., description="The key to retrieve")
-
-
-class KvStoreDeleteInput(BaseModel):
-    """State KV — Delete"""
-    key: str = Field(..., description="The key to delete")
-
-
-class KvStoreAddToListInput(BaseModel):
-    """State KV — Add to List"""
-    key: str = Field(..., description="The key of the list")
-    value: Any = Field(..., description="The value to append to the list")
-
-
-class KvStoreRemoveFromListInput(BaseModel):
-    """State KV — Remove from List"""
-    key: str = Field(..., description="The key of the list")
-    value: Any = Field(..., description="The value to remove from the list")
 
 
 def state_of(ctx: ActionContext) -> StateStore:
@@ -86,16 +56,13 @@ def remove_from_list(ctx: ActionContext, values: dict[str, Any]) -> dict[str, An
     return {"key": key, "value": state_of(ctx).kv_remove_from_list(ctx.namespace, key, values.get("value"))}
 
 
-ACTIONS = {
-    action.info.name: action
-    for action in (
-        model_action(NAME, "put", KvStorePutInput, put),
-        model_action(NAME, "get", KvStoreGetInput, get),
-        model_action(NAME, "delete", KvStoreDeleteInput, delete),
-        model_action(NAME, "add_to_list", KvStoreAddToListInput, add_to_list),
-        model_action(NAME, "remove_from_list", KvStoreRemoveFromListInput, remove_from_list),
-    )
-}
+ACTIONS = catalog_actions(NAME, {
+    "put": put,
+    "get": get,
+    "delete": delete,
+    "add_to_list": add_to_list,
+    "remove_from_list": remove_from_list,
+})
 
 INTEGRATION = NativeIntegration(
     name=NAME,

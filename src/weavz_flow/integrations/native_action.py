@@ -1,4 +1,6 @@
-"""The one generic :class:`~weavz_flow.integrations.base.NativeAction`: a pydantic input model plus a function.
+"""A native action whose input schema is its own pydantic model, for an integration the SDK catalog does not have (one
+a test injects into the engine); every integration of the SDK catalog is a
+:class:`~weavz_flow.integrations.catalog_action.CatalogAction` instead. The input errors shared by both are here.
 
 ``run`` parses the input with the model (so handlers get typed, coerced values), turns a failure into
 ``VALIDATION_ERROR`` naming each field (never echoing values, which may be secrets), then calls the handler with a
@@ -81,3 +83,11 @@ def invalid_input(ctx: ActionContext, field: str, message: str) -> ApiError:
         details={"integrationName": ctx.integration, "actionName": ctx.action,
                  "fields": [{"field": field, "message": message}]},
     )
+
+
+def choice(ctx: ActionContext, values: Mapping[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """The value of ``field`` among ``allowed``, case-insensitive: a choice the catalog types only as a string."""
+    name = str(values[field]).strip().lower()
+    if name not in allowed:
+        raise invalid_input(ctx, field, "must be one of " + ", ".join(allowed))
+    return name

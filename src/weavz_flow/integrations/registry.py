@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # base is imported with the first integration module, not by 
     from weavz_flow.integrations.base import NativeIntegration
 
 # Catalog name -> module of this package whose INTEGRATION it is.
-_MODULES: Mapping[str, str] = {
+MODULES: Mapping[str, str] = {
     "slack": "slack",
     "github": "github",
     "google-sheets": "google_sheets",
@@ -33,6 +33,8 @@ _MODULES: Mapping[str, str] = {
     "data-transformer": "data_transformer",
     "kv-store": "kv_store",
     "storage": "storage",
+    "hash-encode": "hash_encode",
+    "datetime": "date_time",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -43,13 +45,13 @@ NATIVE_SOURCES: tuple[Path, ...] = (_PACKAGE, _PACKAGE.parent / "catalog")
 def _import_native(name: str) -> NativeIntegration:
     from weavz_flow.integrations.base import NativeIntegration
 
-    integration = importlib.import_module(f"{__package__}.{_MODULES[name]}").INTEGRATION
+    integration = importlib.import_module(f"{__package__}.{MODULES[name]}").INTEGRATION
     if not isinstance(integration, NativeIntegration) or integration.name != name:
-        raise TypeError(f"{_MODULES[name]}.INTEGRATION is not the native integration {name!r}")
+        raise TypeError(f"{MODULES[name]}.INTEGRATION is not the native integration {name!r}")
     return integration
 
 
-NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = LazyEntries(_MODULES, _import_native)
+NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = LazyEntries(MODULES, _import_native)
 
 
 def native_catalog() -> Catalog:

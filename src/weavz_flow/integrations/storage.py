@@ -1,56 +1,22 @@
 """Filesystem (``storage``): durable files by path, namespaced by the alias's persistence scope.
 
 Content is text by default; ``contentEncoding: base64`` on write and ``outputEncoding: base64`` on read carry
-binary files. Field names are the Weavz catalog's (``StorageWriteFileInput`` etc. in the SDK).
+binary files. Input schemas are the SDK catalog's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Optional
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, NativeIntegration, StoredFile
+from weavz_flow.integrations.catalog_action import catalog_actions
 from weavz_flow.integrations.kv_store import state_of
-from weavz_flow.integrations.native_action import model_action
-
-# Field annotations mirror the SDK catalog's (Optional[...] included) so the catalog test compares like with like.
-# ruff: noqa: UP045
 
 NAME = "storage"
 BASE64 = "base64"
-
-
-class StorageReadFileInput(BaseModel):
-    """Filesystem — Read File"""
-    path: str = Field(..., description="File path within the storage scope (e.g. \"config.json\", \"data/users.csv\")")
-    outputEncoding: Optional[str] = Field(None, description="Use Base64 for binary files downloaded from integrations.")
-
-
-class StorageWriteFileInput(BaseModel):
-    """Filesystem — Write File"""
-    path: str = Field(..., description="File path within the storage scope")
-    content: str = Field(..., description="File content to write")
-    contentType: Optional[str] = Field(None, description="MIME type (e.g. \"application/json\", \"text/plain\")")
-    contentEncoding: Optional[str] = Field(
-        None, description="Use Base64 for binary files downloaded from integrations.")
-
-
-class StorageDeleteFileInput(BaseModel):
-    """Filesystem — Delete File"""
-    path: str = Field(..., description="File path to delete")
-
-
-class StorageListFilesInput(BaseModel):
-    """Filesystem — List Files"""
-    prefix: Optional[str] = Field(
-        None,
-        description="Path prefix to filter files (e.g. \"data/\" to list all files in data folder). "
-                    "Leave empty for all files.",
-    )
 
 
 def clean_path(path: Any) -> str:
@@ -125,15 +91,12 @@ def _invalid(field: str, message: str) -> ApiError:
     return ApiError(ErrorCode.VALIDATION_ERROR, message, details={"fields": [{"field": field, "message": message}]})
 
 
-ACTIONS = {
-    action.info.name: action
-    for action in (
-        model_action(NAME, "read_file", StorageReadFileInput, read_file),
-        model_action(NAME, "write_file", StorageWriteFileInput, write_file),
-        model_action(NAME, "delete_file", StorageDeleteFileInput, delete_file),
-        model_action(NAME, "list_files", StorageListFilesInput, list_files),
-    )
-}
+ACTIONS = catalog_actions(NAME, {
+    "read_file": read_file,
+    "write_file": write_file,
+    "delete_file": delete_file,
+    "list_files": list_files,
+})
 
 INTEGRATION = NativeIntegration(
     name=NAME,
