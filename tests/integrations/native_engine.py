@@ -11,8 +11,12 @@ import pytest
 
 from tests.engine.engine_fixtures import TEST_KEY
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.engine import Caller, ConnectionCreate, Engine, ExecuteRequest, Store, WorkspaceCreate
+from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import CredentialCipher
+from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceCreate
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 

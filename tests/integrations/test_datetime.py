@@ -13,7 +13,7 @@ import pytest
 from tests.engine.engine_fixtures import store  # noqa: F401
 from tests.integrations.native_engine import NativeEngine, native_engine
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.engine import Store
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations import date_time
 from weavz_flow.integrations.catalog_action import CatalogAction

@@ -16,7 +16,7 @@ from tests.engine.engine_fixtures import store  # noqa: F401
 from tests.integrations.native_engine import NativeEngine, native_engine
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
-from weavz_flow.engine import Store
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import hash_encode
 from weavz_flow.integrations.catalog_action import CatalogAction

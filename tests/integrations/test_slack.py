@@ -12,7 +12,7 @@ from tests.integrations.context import SleepRecorder, context
 from tests.integrations.native_engine import native_engine
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.engine import Store
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.slack import ACTIONS
 
