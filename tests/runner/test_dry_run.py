@@ -37,4 +37,4 @@ def test_dry_run_shows_the_call_of_each_step(harness: Harness):
     assert (by_id["none"].items, by_id["none"].note, by_id["none"].final_input) == (
         0, "for_each renders to no items", None)
     assert by_id["later"].note == "needs the output of an earlier step"
-    assert harness.records.list() == []
+    assert harness.records.recent() == []

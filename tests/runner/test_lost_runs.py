@@ -165,7 +165,7 @@ def test_a_running_record_is_lost_once_its_heartbeat_is_older_than_the_bound(dat
     try:
         write_row(engine, "fresh", heartbeat_ago=timedelta(seconds=5), started_ago=timedelta(hours=3))
         write_row(engine, "stale", heartbeat_ago=timedelta(minutes=10), started_ago=timedelta(hours=3))
-        statuses = {r.id: r.status for r in records.list()}
+        statuses = {r.id: r.status for r in records.recent()}
         assert statuses == {"fresh": RunStatus.RUNNING, "stale": RunStatus.LOST}
         assert stored_status(engine, "stale") == "lost" and stored_status(engine, "fresh") == "running"
         lost = records.get("stale")
@@ -294,7 +294,7 @@ def test_an_old_flow_runs_table_gets_the_new_columns_and_its_rows_are_read(datab
         for _ in range(2):  # upgraded once; opening it again finds the columns there
             records = RunRecords(url, schema=schema)
             try:
-                statuses = {r.id: r.status for r in records.list()}
+                statuses = {r.id: r.status for r in records.recent()}
             finally:
                 records.close()
             assert statuses == {"old-done": RunStatus.SUCCEEDED, "old-stuck": RunStatus.LOST,

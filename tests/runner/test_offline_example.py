@@ -33,7 +33,7 @@ def test_offline_flow_runs_end_to_end_and_is_recorded(harness: Harness):
         ("record_run", "succeeded", 1, False), ("summary", "succeeded", 1, False),
         ("write_report", "succeeded", 1, False), ("remember_last", "succeeded", 1, True)]
     assert record.steps[1].output == summary
-    assert [r.id for r in harness.records.list(flow="offline-report")] == [second.run_id, first.run_id]
+    assert [r.id for r in harness.records.recent(flow="offline-report")] == [second.run_id, first.run_id]
     kinds = [e.kind for e in harness.events if e.run_id == first.run_id]
     assert kinds[0] is EventKind.RUN_STARTED and kinds[-1] is EventKind.RUN_FINISHED
     assert kinds.count(EventKind.STEP_FINISHED) == 4
@@ -47,7 +47,7 @@ def test_dry_run_previews_without_executing(harness: Harness):
     assert by_id["remember_last"].is_finally
     got = harness.backend.execute(ExecuteCall("acme-staging", "kv-store", "get", {"key": "runs:dry"}, alias="kv"))
     assert got.output["value"] is None  # nothing ran
-    assert harness.records.list() == []
+    assert harness.records.recent() == []
 
 
 def test_cli_run_json_runs_list_and_show(harness: Harness):

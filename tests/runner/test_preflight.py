@@ -43,7 +43,7 @@ def test_run_with_an_unknown_end_user_fails_before_posting(stub_harness: Harness
     with pytest.raises(PreflightError) as raised:
         stub_harness.runner().run("announce", end_user="nobody")
     _no_provider_request(slack_stub, github_stub, sheets_stub)
-    assert stub_harness.records.list() == []  # nothing started: no run record, no event
+    assert stub_harness.records.recent() == []  # nothing started: no run record, no event
     assert stub_harness.events == []
     [problem] = raised.value.report.problems  # one cause, reported once with every step it affects
     assert problem.code == "END_USER_NOT_FOUND"
@@ -63,7 +63,7 @@ def test_a_scheduled_run_refused_by_the_checks_is_recorded_as_failed(stub_harnes
     with pytest.raises(PreflightError):
         stub_harness.runner().run("announce", end_user="nobody", run_id="fire-1", trigger=RunTrigger.SCHEDULE)
     _no_provider_request(slack_stub, github_stub, sheets_stub)
-    [record] = stub_harness.records.list()  # nobody watched this fire: runs list says why it did not run
+    [record] = stub_harness.records.recent()  # nobody watched this fire: runs list says why it did not run
     assert (record.id, record.status, record.trigger) == ("fire-1", "failed", "schedule")
     assert record.error is not None and record.error.startswith("refused before its first step: ")
     assert "end user 'nobody' does not exist" in record.error

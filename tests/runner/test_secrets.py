@@ -50,7 +50,7 @@ def test_the_canary_never_leaves_a_run(harness: Harness, echo_stub: EchoStub, ca
     assert leaky.steps[0].output["value"] == "Bearer [REDACTED]"
     assert leaky.inputs["note"] == "input with [REDACTED]"
     everything = [status, leaky, harness.events, dry_run(runner, "leaky"),
-                  harness.records.get(status.run_id), harness.records.get(leaky.run_id), harness.records.list()]
+                  harness.records.get(status.run_id), harness.records.get(leaky.run_id), harness.records.recent()]
     assert CANARY not in _dump([repr(x) for x in everything])
     assert CANARY not in caplog.text
     # Nor the engine's store (executions, idempotency results, kv), its WAL included: the runner named the secret.

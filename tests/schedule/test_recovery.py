@@ -93,4 +93,4 @@ def test_a_fire_whose_worker_died_mid_run_is_taken_over_without_repeating_comple
     assert [r.path for r in echo_stub.requests] == ["/calls/one", "/calls/two"]
     run = world.records.get(fire.run_id)
     assert run.status == "succeeded" and [s.status for s in run.steps] == ["succeeded", "succeeded"]
-    assert [r.id for r in world.records.list(flow="calls")] == [fire.run_id]  # one record, restarted in place
+    assert [r.id for r in world.records.recent(flow="calls")] == [fire.run_id]  # one record, restarted in place

@@ -135,8 +135,8 @@ def test_history_over_two_sources_lists_newest_first_and_finds_a_prefix_in_eithe
     record(manual, "ccc333", 4)
     history = RunHistory([scheduled, manual])
     try:
-        assert [r.id for r in history.list()] == ["ccc333", "bbb222", "aaa999", "aaa111"]
-        assert [r.id for r in history.list(limit=2)] == ["ccc333", "bbb222"]
+        assert [r.id for r in history.recent()] == ["ccc333", "bbb222", "aaa999", "aaa111"]
+        assert [r.id for r in history.recent(limit=2)] == ["ccc333", "bbb222"]
         assert history.get("bbb").id == "bbb222" and history.get("ccc").id == "ccc333"
         with pytest.raises(RunNotFoundError, match="several"):
             history.get("aaa")  # one match in each source: ambiguous

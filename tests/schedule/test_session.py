@@ -75,7 +75,7 @@ def test_on_postgresql_run_records_live_in_the_stores_database_and_schema(tmp_pa
         try:
             assert session.store.dialect == "postgresql"
             record_one(session.records, "run-on-postgres")
-            assert [r.id for r in session.records.list()] == ["run-on-postgres"]
+            assert [r.id for r in session.records.recent()] == ["run-on-postgres"]
             tables = sa.inspect(session.store.engine).get_table_names(schema=schema)
             assert {"flow_runs", "flow_run_steps", "schedule_fires", "schedule_state"} <= set(tables)
         finally:
@@ -90,7 +90,7 @@ def test_run_records_take_a_schema_and_restart_a_run_recorded_under_the_same_id(
         try:
             record_one(records, "again")
             record_one(records, "again")  # a fire re-run after its worker died records under its own id again
-            assert [r.id for r in records.list()] == ["again"]
+            assert [r.id for r in records.recent()] == ["again"]
         finally:
             records.close()
         engine = sa.create_engine(url)

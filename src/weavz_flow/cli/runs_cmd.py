@@ -60,7 +60,7 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
     """The most recent runs, newest first: those run by hand and by the scheduler."""
     records = open_run_history(load_project(project_path), database_url=database_url)
     try:
-        found = records.list(flow=flow, limit=limit)
+        found = records.recent(flow=flow, limit=limit)
     finally:
         records.close()
     if as_json:

@@ -18,7 +18,6 @@ This module keeps what the records mean (statuses, owners, heartbeats); the SQL 
 
 from __future__ import annotations
 
-import builtins
 import json
 import logging
 import threading
@@ -235,7 +234,7 @@ class RunRecords:
             log.warning("run %s was started again by another process; this attempt's result is not recorded",
                         result.run_id)
 
-    def list(self, *, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
+    def recent(self, *, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
         return [_run(row) for row in self._settle(self.runs.runs(flow=flow, limit=limit))]
 
     def get(self, run_id: str) -> RunRecord:
@@ -250,7 +249,7 @@ class RunRecords:
         run.steps.extend(_step(s) for s in steps)
         return run
 
-    def _settle(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[Mapping[str, Any]]:
+    def _settle(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """``rows`` with each running one whose process is gone marked lost (see RunStore.settle)."""
         return self.runs.settle(rows, running=RunStatus.RUNNING.value, lost=RunStatus.LOST.value,
                                 lost_after=self.lost_after, legacy_lost_after=self.legacy_lost_after,

@@ -43,11 +43,11 @@ class RunHistory:
     def __init__(self, sources: list[RunRecords]) -> None:
         self.sources = sources
 
-    def list(self, *, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
+    def recent(self, *, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
         """The newest ``limit`` runs of all sources, newest first (a run id found in two sources is listed once)."""
         found: dict[str, RunRecord] = {}
         for source in self.sources:
-            for run in source.list(flow=flow, limit=limit):
+            for run in source.recent(flow=flow, limit=limit):
                 found.setdefault(run.id, run)
         return sorted(found.values(), key=lambda r: r.started_at, reverse=True)[:limit]
 
