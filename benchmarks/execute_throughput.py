@@ -38,7 +38,7 @@ import httpx
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_load import SERVICE_KEY, _free_port, _stop, _wait_healthy
+from server_load import SERVICE_KEY, _free_port, _stop, _wait_healthy, kv_workspace
 
 ENFORCED_VALUE = {"source": "partial", "enforced": True}
 SECRET_KEY = "execute-throughput-bench-key-not-secret"
@@ -133,20 +133,10 @@ def ensure_wrk() -> str:
 
 
 def bootstrap(http: httpx.Client, org_name: str) -> tuple[str, str]:
-    """An API key and a workspace with a kv-store alias and a default partial on put that enforces ``value``."""
-    org = http.post("/api/v1/orgs", json={"name": org_name}, headers={"X-Service-Key": SERVICE_KEY})
-    org.raise_for_status()
-    key = http.post("/api/v1/api-keys", json={"name": "bench"},
-                    headers={"X-Service-Key": SERVICE_KEY, "X-Org-ID": org.json()["org"]["id"]})
-    key.raise_for_status()
-    plain = key.json()["plainKey"]
+    """:func:`server_load.kv_workspace` with the alias ``kv``, plus a default partial on put that enforces
+    ``value``."""
+    plain, workspace_id = kv_workspace(http, org_name, alias="kv")
     auth = {"Authorization": f"Bearer {plain}"}
-    ws = http.post("/api/v1/workspaces", json={"name": "Bench", "slug": "bench"}, headers=auth)
-    ws.raise_for_status()
-    workspace_id = ws.json()["workspace"]["id"]
-    alias = http.post(f"/api/v1/workspaces/{workspace_id}/integrations", headers=auth, json={
-        "integrationName": "kv-store", "alias": "kv", "settings": {"persistence": {"scope": "workspace"}}})
-    _check(alias)
     _check(http.post("/api/v1/partials", headers=auth, json={
         "workspaceId": workspace_id, "integrationName": "kv-store", "integrationAlias": "kv",
         "actionName": "put", "name": "pinned-value", "values": {"value": ENFORCED_VALUE},

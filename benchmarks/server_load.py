@@ -201,21 +201,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def kv_workspace(http: httpx.Client, org_name: str = "bench", alias: str | None = None) -> tuple[str, str]:
+    """Through the service key: an organization, its API key, and a workspace with a workspace-scoped kv-store
+    alias. Returns the plain API key and the workspace id."""
+    org = http.post("/api/v1/orgs", json={"name": org_name}, headers={"X-Service-Key": SERVICE_KEY})
+    org.raise_for_status()
+    key = http.post("/api/v1/api-keys", json={"name": "bench"},
+                    headers={"X-Service-Key": SERVICE_KEY, "X-Org-ID": org.json()["org"]["id"]})
+    key.raise_for_status()
+    plain = key.json()["plainKey"]
+    auth = {"Authorization": f"Bearer {plain}"}
+    ws = http.post("/api/v1/workspaces", json={"name": "Bench", "slug": "bench"}, headers=auth)
+    ws.raise_for_status()
+    workspace_id = ws.json()["workspace"]["id"]
+    body: dict[str, Any] = {"integrationName": "kv-store", "settings": {"persistence": {"scope": "workspace"}}}
+    if alias is not None:
+        body["alias"] = alias
+    http.post(f"/api/v1/workspaces/{workspace_id}/integrations", headers=auth, json=body).raise_for_status()
+    return plain, workspace_id
+
+
 def _bootstrap_api(url: str) -> Target:
     with httpx.Client(base_url=url, timeout=30) as http:
-        org = http.post("/api/v1/orgs", json={"name": "bench"}, headers={"X-Service-Key": SERVICE_KEY})
-        org.raise_for_status()
-        key = http.post("/api/v1/api-keys", json={"name": "bench"},
-                        headers={"X-Service-Key": SERVICE_KEY, "X-Org-ID": org.json()["org"]["id"]})
-        key.raise_for_status()
-        auth = {"Authorization": f"Bearer {key.json()['plainKey']}"}
-        ws = http.post("/api/v1/workspaces", json={"name": "Bench", "slug": "bench"}, headers=auth)
-        ws.raise_for_status()
-        workspace_id = ws.json()["workspace"]["id"]
-        alias = http.post(f"/api/v1/workspaces/{workspace_id}/integrations", headers=auth, json={
-            "integrationName": "kv-store", "settings": {"persistence": {"scope": "workspace"}}})
-        alias.raise_for_status()
-    return Target(url, auth, workspace_id)
+        plain, workspace_id = kv_workspace(http)
+    return Target(url, {"Authorization": f"Bearer {plain}"}, workspace_id)
 
 
 @dataclass(frozen=True)

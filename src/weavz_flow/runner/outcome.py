@@ -10,6 +10,13 @@ from typing import Any
 from weavz_flow.backends.applied import AppliedPartial
 
 
+def elapsed_ms(started_at: datetime | None, finished_at: datetime | None) -> float | None:
+    """Milliseconds from start to finish; None until both are known."""
+    if started_at is None or finished_at is None:
+        return None
+    return (finished_at - started_at).total_seconds() * 1000
+
+
 class StepStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -45,9 +52,7 @@ class StepResult:
 
     @property
     def duration_ms(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds() * 1000
+        return elapsed_ms(self.started_at, self.finished_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from weavz_flow.backends.stores import (
 )
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.runner.liveness import Heartbeat, Owner, owner_gone, this_process
-from weavz_flow.runner.outcome import RunResult, RunStatus
+from weavz_flow.runner.outcome import RunResult, RunStatus, elapsed_ms
 
 log = logging.getLogger("weavz_flow.runner")
 
@@ -88,9 +88,7 @@ class StepRecord:
 
     @property
     def duration_ms(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds() * 1000
+        return elapsed_ms(self.started_at, self.finished_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +110,7 @@ class RunRecord:
 
     @property
     def duration_ms(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds() * 1000
+        return elapsed_ms(self.started_at, self.finished_at)
 
 
 def capped_json(value: Any, cap: int = OUTPUT_CAP) -> tuple[str | None, bool]:
