@@ -10,7 +10,7 @@ DEV    := $(VENV)/.installed-dev
 # PostgreSQL for the suites that also run on it; .ci/run and `make test` point it at the local server.
 export WEAVZ_FLOW_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,16 @@ demo: $(STAMP)
 lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks && $(BIN)/mypy
 
+# Hosted pages are tested in Debian's chromium, driven by Playwright (not a browser Playwright downloads). Installed
+# here where we can (root with apt-get); elsewhere the browser tests skip and pytest's summary says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && { apt-get install -y -q chromium >/dev/null 2>&1 \
+	       || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } \
+	  || echo "chromium is not installed and could not be: the browser tests will skip"
+
 # pytest exits 5 when it collected no test; that is a failure here, never a silent pass.
-test: $(DEV) lint
+test: $(DEV) lint browser
 	$(BIN)/python -m pytest
 
 clean:

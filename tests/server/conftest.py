@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.browser import browser, page  # noqa: F401  (fixtures)
 from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.server.accounts import SERVICE_KEY, Account, LiveServer, bootstrap_account
 from tests.server.live_server import serve_in_thread

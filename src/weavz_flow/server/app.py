@@ -23,6 +23,7 @@ from weavz_flow.server.routes import (
     health,
     integrations,
     orgs,
+    page_assets,
     partials,
     workspace_integrations,
     workspaces,
@@ -42,6 +43,7 @@ ROUTERS = (
     partials.router,
     api_keys.router,
     orgs.router,
+    page_assets.router,
 )
 
 

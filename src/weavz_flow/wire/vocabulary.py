@@ -48,3 +48,41 @@ class PersistenceScope(StrEnum):
     END_USER = "end_user"
     WORKSPACE = "workspace"
     EXTERNAL = "external"
+
+
+class McpMode(StrEnum):
+    TOOLS = "TOOLS"  # one tool per enabled action of each alias, named {alias}__{action}
+    CODE = "CODE"  # weavz_search / weavz_read_api / weavz_execute over a code sandbox: not supported here yet
+
+
+class McpAuthMode(StrEnum):
+    OAUTH = "oauth"  # the default: OAuth access tokens (mcpo_) that carry the end user
+    BEARER = "bearer"  # one static bearer (mcp_) per server, no end-user identity
+    OAUTH_AND_BEARER = "oauth_and_bearer"
+
+
+class McpToolType(StrEnum):
+    ACTION = "ACTION"  # the only tool type the SDK sends
+
+
+class ExecuteSource(StrEnum):
+    """Who called the execute pipeline (``X-Weavz-Source`` for REST; the surface otherwise)."""
+
+    REST = "rest"
+    SDK = "sdk"
+    FLOW = "flow"
+    MCP_TOOLS = "mcp_tools"
+    MCP_CODE = "mcp_code"
+    TRIGGER = "trigger"
+
+
+# Token prefixes (weavz-sdk-wire.md §3 item 7): what each kind of token starts with, so that a leaked one is
+# recognisable and a token of one kind is never accepted as another.
+API_KEY_PREFIX = "wvz_"
+CONNECT_SESSION_PREFIX = "cst_"
+PORTAL_TOKEN_PREFIX = "eut_"
+MCP_BEARER_PREFIX = "mcp_"
+MCP_OAUTH_PREFIX = "mcpo_"
+
+MCP_SCOPES = ("mcp:tools", "mcp:code")
+MCP_TOOL_NAME_SEPARATOR = "__"
