@@ -23,6 +23,7 @@ from weavz_flow.engine.alias_choice import (
     connection_not_found,
     connection_required,
     end_user_not_found,
+    per_user_required,
 )
 from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.partial_merge import choose_partials, merge_input
@@ -164,11 +165,9 @@ def _required_for(integration: str, target: WorkspaceIntegration | None, end_use
     if target is None:
         return connection_required(integration, "the workspace has no alias for this integration; add one or give "
                                                 "connectionExternalId")
-    if _strategy(target) is Strategy.PER_USER:
-        if end_user is None:
-            return connection_required(integration, f"alias '{target.alias}' uses per_user connections; give "
-                                                    "endUserId")
-        return connection_required(integration, f"end user '{end_user}' has no connection for '{integration}'")
+    strategy = _strategy(target)
+    if strategy is Strategy.PER_USER or (strategy is Strategy.PER_USER_WITH_FALLBACK and target.connection_id is None):
+        return per_user_required(integration, target.alias, strategy, end_user)
     return connection_required(integration, f"alias '{target.alias}' has no connection")
 
 

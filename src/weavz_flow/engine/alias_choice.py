@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.wire.vocabulary import Strategy
 
 
 class AliasRecord(Protocol):
@@ -74,6 +75,17 @@ def check_enabled(alias: str, enabled_actions: Sequence[str] | None, action_name
 def connection_required(integration_name: str, why: str) -> ApiError:
     return ApiError(ErrorCode.CONNECTION_REQUIRED, f"A connection is required for '{integration_name}': {why}",
                     details={"integrationName": integration_name})
+
+
+def per_user_required(integration_name: str, alias: str, strategy: Strategy, end_user_id: str | None) -> ApiError:
+    """No end user's connection and nothing to fall back to: ``per_user``, or ``per_user_with_fallback`` whose
+    fallback connection is not set (yet)."""
+    fallback = "; no fallback connection is set" if strategy == Strategy.PER_USER_WITH_FALLBACK else ""
+    if end_user_id is None:
+        return connection_required(integration_name, f"alias '{alias}' uses {strategy} connections{fallback}; "
+                                                     "give endUserId")
+    return connection_required(integration_name,
+                               f"end user '{end_user_id}' has no connection for '{integration_name}'{fallback}")
 
 
 def end_user_not_found(end_user_id: str) -> ApiError:

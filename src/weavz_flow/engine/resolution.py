@@ -3,7 +3,7 @@
 Pick the workspace integration (by id, by alias, else the integration's only alias, else the alias named like the
 integration), then the connection: an explicit ``connectionExternalId`` wins; an integration without auth needs none;
 ``fixed`` takes the alias's connection; ``per_user`` the end user's; ``per_user_with_fallback`` the end user's if
-there is one, else the alias's.
+there is one, else the alias's (until the alias has one, as ``per_user``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from weavz_flow.engine.alias_choice import (
     connection_not_found,
     connection_required,
     end_user_not_found,
+    per_user_required,
 )
 from weavz_flow.engine.naming import Strategy
-from weavz_flow.engine.services.connections import SELECT as CONNECTION_SELECT
+from weavz_flow.engine.services.connection_rows import SELECT as CONNECTION_SELECT
 from weavz_flow.engine.services.connections import visible_in_workspace
 from weavz_flow.engine.services.scope import not_found
 from weavz_flow.engine.tables import AnyRow
@@ -121,11 +122,9 @@ def resolve_connection(
         ).first()
     if user_connection is not None:
         return user_connection
-    if strategy == Strategy.PER_USER_WITH_FALLBACK:
+    if strategy == Strategy.PER_USER_WITH_FALLBACK and wi.connection_id is not None:
         return _pinned(conn, wi, integration_name)
-    if end_user_id is None:
-        raise connection_required(integration_name, f"alias '{wi.alias}' uses per_user connections; give endUserId")
-    raise connection_required(integration_name, f"end user '{end_user_id}' has no connection for '{integration_name}'")
+    raise per_user_required(integration_name, wi.alias, strategy, end_user_id)
 
 
 def _pinned(conn: sa.Connection, wi: AnyRow, integration_name: str) -> AnyRow:

@@ -121,11 +121,17 @@ class _StepCheck:
                                 self.at("uses"), did_you_mean(step.alias, self.workspace.integrations)
                                 or f"declare it under 'integrations' in workspace '{self.workspace.workspace}'")
             return
-        if (alias_cfg.strategy is Strategy.PER_USER and step.end_user is None and self.flow.end_user is None
+        per_user = alias_cfg.strategy is Strategy.PER_USER or (
+            alias_cfg.strategy is Strategy.PER_USER_WITH_FALLBACK and alias_cfg.connection is None)
+        if (per_user and step.end_user is None and self.flow.end_user is None
                 and not self.source.damage.touches("end_user") and not self.source.damage.touches(*self.path)):
+            why = "" if alias_cfg.strategy is Strategy.PER_USER else " and no fallback connection"
             self.findings.error("end-user-required",
-                                f"alias '{step.alias}' uses strategy 'per_user', so the step needs an end user",
-                                self.at("uses"), "set 'end_user' on the step or the flow")
+                                f"alias '{step.alias}' uses strategy '{alias_cfg.strategy}'{why}, so the step needs "
+                                "an end user",
+                                self.at("uses"), "set 'end_user' on the step or the flow"
+                                + ("" if alias_cfg.strategy is Strategy.PER_USER else
+                                   f", or a 'connection' on alias '{step.alias}'"))
         self._check_partial_names()
         check_step_partials(self.workspace, step, self.at, self.key_at, self.findings)
         info = self.catalog.find(alias_cfg.integration)

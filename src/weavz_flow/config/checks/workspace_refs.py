@@ -92,9 +92,9 @@ def _check_aliases(workspace: WorkspaceFile, source: SourceFile, catalog: Catalo
         if info is None:
             continue
         _check_alias_base_url(workspace, source, alias, cfg, info, findings)
-        needs_default = cfg.strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK)
+        # per_user_with_fallback without a connection runs as per_user until one is set: nothing to require.
         # A strategy or connection with a schema error was left out: its default would only mislead here.
-        if info.needs_connection and needs_default and cfg.connection is None \
+        if info.needs_connection and cfg.strategy is Strategy.FIXED and cfg.connection is None \
                 and not source.damage.touches("integrations", alias):
             findings.error("connection-required",
                            f"alias '{alias}' uses strategy '{cfg.strategy}' and '{info.name}' needs credentials, "

@@ -131,8 +131,9 @@ class AliasSettings(StrictModel):
 class AliasConfig(StrictModel):
     """One configured instance of an integration in a workspace (a Weavz workspace integration).
 
-    ``strategy`` defaults to ``fixed``. ``fixed`` and ``per_user_with_fallback`` need ``connection`` when the
-    integration takes credentials (the hosted API refuses them otherwise); ``per_user`` ignores it.
+    ``strategy`` defaults to ``fixed``. ``fixed`` needs ``connection`` when the integration takes credentials (the
+    hosted API refuses it otherwise); ``per_user_with_fallback`` may leave it out and then runs as ``per_user``
+    until one is set (the live Weavz API accepts that, weavz-api.md §2.4); ``per_user`` ignores it.
     ``actions`` absent means every action is enabled.
     """
 
@@ -147,10 +148,10 @@ class AliasConfig(StrictModel):
     def stored_strategy(self) -> Strategy:
         """The strategy a backend stores for this alias, the one definition plan, apply and import share.
 
-        Without a connection, ``fixed`` has nothing to pin and ``per_user_with_fallback`` nothing to fall back to:
-        the Weavz API refuses ``fixed`` without a ``connectionId`` (the local engine both) and runs such an alias as
-        ``per_user``, which is what it stores for a built-in added without a strategy."""
-        if self.connection is None:
+        Without a connection, ``fixed`` has nothing to pin: the Weavz API refuses ``fixed`` without a
+        ``connectionId`` and runs such an alias as ``per_user``, which is what it stores for a built-in added without
+        a strategy. ``per_user_with_fallback`` is stored as written, with or without its fallback."""
+        if self.connection is None and self.strategy is Strategy.FIXED:
             return Strategy.PER_USER
         return self.strategy
 

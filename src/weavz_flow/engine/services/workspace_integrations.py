@@ -1,7 +1,8 @@
 """Workspace integrations (aliases): one configured instance of a catalog integration in a workspace.
 
-Natural key (workspace, alias). ``fixed`` and ``per_user_with_fallback`` need a connection of the same integration
-that the workspace can see; ``enabledActions`` must name actions of the integration. For an integration that takes
+Natural key (workspace, alias). ``fixed`` needs a connection of the same integration that the workspace can see;
+``per_user_with_fallback`` may name one (its fallback) or not yet, and then runs as ``per_user`` (the live Weavz API
+accepts it, weavz-api.md §2.4); ``enabledActions`` must name actions of the integration. For an integration that takes
 credentials, ``settings.baseUrl`` may only name the pinned connection's host or the integration's default host
 (:mod:`weavz_flow.credential_hosts`).
 """
@@ -209,7 +210,7 @@ def _check_connection(
 ) -> AnyRow | None:
     """The connection to pin (None for none). One the caller may not see is answered as one that does not exist."""
     if connection_id is None:
-        if strategy in (Strategy.FIXED, Strategy.PER_USER_WITH_FALLBACK):
+        if strategy == Strategy.FIXED:
             raise invalid("connectionId", f"connectionId is required for the '{strategy}' strategy")
         return None
     row = _connection(conn, caller, connection_id)
