@@ -9,7 +9,7 @@ from __future__ import annotations
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.models import Connection
 from weavz_flow.engine.resolution import Target, pick_workspace_integration, resolve_connection
-from weavz_flow.engine.services import connections as connection_rows
+from weavz_flow.engine.services import connection_rows
 from weavz_flow.engine.services.scope import workspace_row
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode

@@ -7,7 +7,6 @@ ORGANIZATION, else only to its own workspace.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +19,8 @@ from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.inputs import ConnectionCreate, ConnectionUpdate, CredentialInput
 from weavz_flow.engine.models import Connection, Page
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, ConnectionType, check_name, invalid, parse_enum
+from weavz_flow.engine.services.connection_rows import SELECT, model
+from weavz_flow.engine.services.end_users import ensure_end_user
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
@@ -33,12 +34,6 @@ _c = t.connections
 _eu = t.end_users
 
 STATUSES = ("ACTIVE", "ERROR")
-
-# Every read of a connection: its columns minus the encrypted blob, plus its end user's externalId.
-SELECT = sa.select(
-    *(col for col in _c.c if col.name != "credential"),
-    _eu.c.external_id.label("end_user_external_id"),
-).select_from(_c.outerjoin(_eu, _eu.c.id == _c.c.end_user_id))
 
 
 class ConnectionService:
@@ -83,13 +78,15 @@ class ConnectionService:
         with conflict_as(ErrorCode.DUPLICATE, *duplicate), self._store.write() as conn:
             if request.workspace_id is not None:
                 workspace_row(conn, caller, request.workspace_id)
-            if request.end_user_id is not None:
-                row["end_user_id"] = _end_user_id(conn, request.workspace_id or "", request.end_user_id)
             taken = conn.execute(sa.select(_c.c.id).where(
                 _c.c.org_id == caller.org_id, _c.c.integration_name == integration.name,
                 _c.c.external_id == request.external_id)).first()
             if taken is not None:
                 raise ApiError(ErrorCode.DUPLICATE, duplicate[0], details=duplicate[1])
+            if request.end_user_id is not None and request.workspace_id is not None:  # checked above: both or none
+                # Weavz creates the end user a connection names when it does not exist yet (weavz-api.md §1.6);
+                # in this transaction, so a connection refused below leaves no end user behind.
+                row["end_user_id"] = ensure_end_user(conn, caller, request.workspace_id, request.end_user_id)
             conn.execute(sa.insert(_c).values(row))
             return model(conn.execute(SELECT.where(_c.c.id == row["id"])).one())
 
@@ -193,16 +190,6 @@ def visible_to(caller: Caller, row: Any) -> bool:
             or (row.workspace_id is not None and caller.may_access(row.workspace_id)))
 
 
-def model(row: AnyRow) -> Connection:
-    data = dict(row._mapping)
-    data["end_user_id"] = data.pop("end_user_external_id")
-    return Connection.model_validate(data)
-
-
-def models(rows: Iterable[AnyRow]) -> list[Connection]:
-    return [model(r) for r in rows]
-
-
 def credentials_from(data: dict[str, Any]) -> Credentials:
     def secret(key: str) -> Sensitive[str] | None:
         value = data.get(key)
@@ -256,10 +243,3 @@ def _check_host_change(old: str | None, new: str | None, new_credential: bool) -
                    details={"field": "baseUrl"})
 
 
-def _end_user_id(conn: sa.Connection, workspace_id: str, external_id: str) -> str:
-    row = conn.execute(
-        sa.select(_eu.c.id).where(_eu.c.workspace_id == workspace_id, _eu.c.external_id == external_id)
-    ).first()
-    if row is None:
-        raise not_found("End user", external_id, ErrorCode.END_USER_NOT_FOUND)
-    return str(row.id)

@@ -1,5 +1,6 @@
 """End users: people of the caller's own product, natural key (workspace, externalId). Deleting one deletes the
-connections it owns."""
+connections it owns. :func:`ensure_end_user` finds or creates one inside a caller's transaction: a connection made
+for an end user that does not exist yet creates it (weavz-api.md §1.6)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.dialect_insert import insert_for
 from weavz_flow.engine.inputs import EndUserCreate, EndUserUpdate
 from weavz_flow.engine.models import Connection, EndUser, Page
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, check_name, invalid
 from weavz_flow.engine.rows import row_dicts
-from weavz_flow.engine.services import connections as connection_rows
+from weavz_flow.engine.services import connection_rows
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
@@ -39,10 +41,8 @@ class EndUserService:
     def create(self, caller: Caller, request: EndUserCreate) -> EndUser:
         check_name("externalId", request.external_id, max_length=EXTERNAL_ID_MAX)
         self._check_metadata(request.metadata)
-        now = utc_now()
-        row = {"id": new_id(), "org_id": caller.org_id, "workspace_id": request.workspace_id,
-               "external_id": request.external_id, "display_name": request.display_name, "email": request.email,
-               "metadata": request.metadata, "created_at": now, "updated_at": now}
+        row = _new_row(caller, request.workspace_id, request.external_id, display_name=request.display_name,
+                       email=request.email, metadata=request.metadata)
         message = f"An end user '{request.external_id}' already exists in this workspace"
         with conflict_as(ErrorCode.DUPLICATE, message, {"externalId": request.external_id}), \
                 self._store.write() as conn:
@@ -121,6 +121,25 @@ class EndUserService:
         if row is None or not caller.may_access(row.workspace_id):  # out of scope: as if it did not exist
             raise not_found("End user", end_user_id, ErrorCode.END_USER_NOT_FOUND)
         return row
+
+
+def ensure_end_user(conn: sa.Connection, caller: Caller, workspace_id: str, external_id: str) -> str:
+    """The id of the end user ``external_id`` of the workspace, created (with no name, email or metadata) when it
+    does not exist yet. Runs in the caller's write transaction, so that whatever fails after it undoes the creation
+    too; two requests creating the same end user at once both get the one row (the unique key decides)."""
+    workspace_row(conn, caller, workspace_id)  # 403 for a key scoped elsewhere, 404 for another org's workspace
+    check_name("endUserId", external_id, max_length=EXTERNAL_ID_MAX)
+    conn.execute(insert_for(conn, _eu).values(_new_row(caller, workspace_id, external_id))
+                 .on_conflict_do_nothing(index_elements=[_eu.c.workspace_id, _eu.c.external_id]))
+    return str(conn.execute(sa.select(_eu.c.id).where(
+        _eu.c.workspace_id == workspace_id, _eu.c.external_id == external_id)).scalar_one())
+
+
+def _new_row(caller: Caller, workspace_id: str, external_id: str, *, display_name: str | None = None,
+             email: str | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    now = utc_now()
+    return {"id": new_id(), "org_id": caller.org_id, "workspace_id": workspace_id, "external_id": external_id,
+            "display_name": display_name, "email": email, "metadata": metadata, "created_at": now, "updated_at": now}
 
 
 def _model(row: AnyRow) -> EndUser:
