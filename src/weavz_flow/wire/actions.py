@@ -49,6 +49,14 @@ REDACT_HEADER_DESCRIPTION = (
 )
 
 
+# Weavz's preview docs accept the key as a header too (weavz-api.md §2.1); the official SDK sends only the body
+# field (weavz-sdk-wire.md §2.5). Both given: they must agree.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_HEADER_DESCRIPTION = (
+    "Optional: the same as the body's idempotencyKey (same length limit); when both are given they must be equal."
+)
+
+
 # A weavz-flow client that retries a call itself (a flow step's `retry`) sends this header with "0": the server's
 # provider layer then makes one attempt, so the step's retries are the only ones. Hosted Weavz ignores it.
 PROVIDER_RETRIES_HEADER = "X-Weavz-Flow-Provider-Retries"

@@ -11,6 +11,8 @@ from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
 from weavz_flow.wire.actions import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_HEADER_DESCRIPTION,
     PROVIDER_RETRIES_HEADER,
     PROVIDER_RETRIES_HEADER_DESCRIPTION,
     REDACT_HEADER,
@@ -20,18 +22,29 @@ from weavz_flow.wire.actions import (
     RedactHeaderError,
     decode_redactions,
 )
+from weavz_flow.wire.base import IdempotencyKey
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
 
 RedactHeader = Annotated[str | None, Header(alias=REDACT_HEADER, description=REDACT_HEADER_DESCRIPTION)]
+IdempotencyHeader = Annotated[IdempotencyKey | None, Header(alias=IDEMPOTENCY_HEADER,
+                                                           description=IDEMPOTENCY_HEADER_DESCRIPTION)]
 RetriesHeader = Annotated[str | None, Header(alias=PROVIDER_RETRIES_HEADER,
                                              description=PROVIDER_RETRIES_HEADER_DESCRIPTION)]
 
 
 @router.post("/execute", response_model=ExecuteResult)
 def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
-                   redact: RedactHeader = None, retries: RetriesHeader = None) -> ExecuteResult:
+                   redact: RedactHeader = None, retries: RetriesHeader = None,
+                   idempotency_key: IdempotencyHeader = None) -> ExecuteResult:
     request = body.to_engine(EngineExecuteRequest)
+    if idempotency_key is not None:
+        if request.idempotency_key is not None and request.idempotency_key != idempotency_key:
+            message = (f"The {IDEMPOTENCY_HEADER} header and the body's idempotencyKey differ; give one, or the "
+                       "same value in both")
+            raise ApiError(ErrorCode.VALIDATION_ERROR, message, details={"fields": [
+                {"field": IDEMPOTENCY_HEADER, "message": message}, {"field": "idempotencyKey", "message": message}]})
+        request = request.model_copy(update={"idempotency_key": idempotency_key})
     try:
         values = decode_redactions(redact)
     except RedactHeaderError as exc:
