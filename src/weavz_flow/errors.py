@@ -47,6 +47,9 @@ class ErrorCode(StrEnum):
     # storage / KV
     MISSING_KEY = "MISSING_KEY"
     STORAGE_ERROR = "STORAGE_ERROR"
+    # docfix (issue 15, dynamic property options; Weavz's names, weavz-api.md §5)
+    NOT_DYNAMIC = "NOT_DYNAMIC"  # the property has no options the provider lists
+    OPTIONS_FAILED = "OPTIONS_FAILED"  # the provider's listing failed
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -80,6 +83,8 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.END_USER_NOT_FOUND: 404,
     ErrorCode.MISSING_KEY: 400,
     ErrorCode.STORAGE_ERROR: 500,
+    ErrorCode.NOT_DYNAMIC: 400,
+    ErrorCode.OPTIONS_FAILED: 400,
 }
 
 

@@ -20,6 +20,7 @@ from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
+from weavz_flow.engine.property_options import PropertyOptions
 from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
@@ -97,6 +98,12 @@ class Engine:
     def resolve_input(self, request: ExecuteRequest, caller: Caller) -> ResolvedExecution:
         """Dry run (steps 1-7): final input, enforced keys, the connection that would be used; nothing runs."""
         return self._executor.resolve(request, caller)
+
+    def property_options(
+        self, request: ExecuteRequest, caller: Caller, property_name: str, search: str | None = None,
+    ) -> PropertyOptions:
+        """A property's dynamic options, resolved as an execute of ``request``'s action would be."""
+        return self._executor.list_options(request, caller, property_name, search)
 
     def authenticate(self, plain_key: str) -> Caller:
         return self.api_keys.authenticate(plain_key)

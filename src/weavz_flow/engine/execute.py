@@ -32,6 +32,7 @@ from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, Exec
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
+from weavz_flow.engine.property_options import PropertyOptions, list_options, option_source
 from weavz_flow.engine.redacting_state import RedactingStateStore
 from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
 from weavz_flow.engine.services.connections import ConnectionService
@@ -43,6 +44,7 @@ from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, Credentials, NativeAction
+from weavz_flow.integrations.options import Option
 from weavz_flow.integrations.retry import NO_RETRY
 from weavz_flow.redact import REDACTED, Redactor
 from weavz_flow.text_check import repair
@@ -156,6 +158,33 @@ class Executor:
             problems=check_input(prepared.action_info, merged.values),
         )
 
+    def list_options(
+        self, request: ExecuteRequest, caller: Caller, property_name: str, search: str | None,
+    ) -> PropertyOptions:
+        """A property's dynamic options: steps 1-6 as for an execute of the action (the same alias, connection and
+        partials), then the provider's listing with that connection instead of the action."""
+        integration = self._source.catalog().integration(request.integration_name)  # 404s before anything else
+        action_info = self._source.catalog().action(integration.name, request.action_name)
+        source = option_source(self._source.natives, action_info, property_name)  # 400 NOT_DYNAMIC
+        prepared = self._prepare(request, caller, for_run=True)
+        ctx, _ = self._context(prepared, time.monotonic() + self._limits.max_execute_s)
+        try:
+            with redacting_library_logs(ctx.redactor):
+                listed = list_options(source, ctx, prepared.merged, property_name, search)
+        except ApiError as exc:
+            raise _redacted_error(exc, ctx.redactor) from None
+        except Exception as exc:  # a listing bug or an untranslated library error, as _run answers it
+            log.debug("unexpected error listing options of %s.%s:\n%s", action_info.key, property_name,
+                      ctx.redactor.text("".join(traceback.format_exception(exc))))
+            raise ApiError(ErrorCode.OPTIONS_FAILED,
+                           ctx.redactor.text(f"Listing {source.name} failed: {type(exc).__name__}: {exc}"),
+                           details={"integrationName": integration.name, "actionName": action_info.name,
+                                    "propertyName": property_name}) from None
+        # As an action's output: the credential's strings masked, a provider's lone surrogate made printable.
+        redact = ctx.redactor
+        return replace(listed, options=tuple(Option(repair(redact.text(o.label)), repair(redact.data(o.value)))
+                                             for o in listed.options))
+
     # -- steps 1-7 ------------------------------------------------------------------------------------------------
 
     def _prepare(self, request: ExecuteRequest, caller: Caller, *, for_run: bool) -> Prepared:
@@ -237,7 +266,8 @@ class Executor:
 
     # -- steps 8-9 ------------------------------------------------------------------------------------------------
 
-    def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
+    def _context(self, prepared: Prepared, deadline: float) -> tuple[ActionContext, list[str]]:
+        """What a provider call gets (credentials, HTTP client, persistence, redaction), and the secrets redacted."""
         request = prepared.request
         credentials = prepared.credentials
         secrets = [*(credentials.secret_strings() if credentials is not None else ()), *request.redact]
@@ -257,6 +287,11 @@ class Executor:
             deadline=deadline,
             retry=None if request.provider_retries else NO_RETRY,
         )
+        return ctx, secrets
+
+    def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
+        ctx, secrets = self._context(prepared, deadline)
+        redactor = ctx.redactor
         assert prepared.native is not None
         failure: ApiError | None = None
         output: Any = None

@@ -22,6 +22,8 @@ from weavz_flow.sensitive import Sensitive
 if TYPE_CHECKING:  # httpx is imported only by code that sends requests, to keep `validate` start-up small
     import httpx
 
+    from weavz_flow.integrations.options import OptionMap
+
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
@@ -132,6 +134,8 @@ class NativeIntegration:
     actions: Mapping[str, NativeAction]
     auth_types: tuple[str, ...] = ()  # empty: the integration needs no connection
     default_base_url: str | None = None
+    # Properties whose choices the provider lists (``properties/options``): action -> property -> source.
+    options: OptionMap = field(default_factory=dict)
 
     def catalog_entry(self, catalog_twin: IntegrationInfo | None = None) -> IntegrationInfo:
         """This integration as the catalog shows it; over ``catalog_twin`` (the SDK's entry of the same name) its

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.base import NativeIntegration
-from weavz_flow.integrations.http_spec import HttpSpec, comma_list, spec_actions, wire
-from weavz_flow.integrations.provider import ProviderFault, ProviderProfile
+from weavz_flow.integrations.base import ActionContext, NativeIntegration
+from weavz_flow.integrations.http_spec import HttpSpec, call, comma_list, spec_actions, wire
+from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options
+from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
 
 
 def github_fault(body: Any) -> ProviderFault | None:
@@ -98,6 +99,33 @@ ACTIONS = spec_actions(GITHUB, {
     "get_authenticated_user": HttpSpec("GET", "/user"),
 })
 
+# --- dynamic options ---------------------------------------------------------------------------------------------
+# GET /user/repos lists the repositories the token's user can reach (owned, collaborator, organization member),
+# ``per_page`` at most 100, ``page`` from 1; a ``Link`` header with rel="next" says another page follows. Sources:
+# https://docs.github.com/rest/repos/repos#list-repositories-for-the-authenticated-user and
+# https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api. Only the header's rel="next" is
+# read, never its URL: the next request goes to the same host with the next page number.
+_REPOS_PER_PAGE = 100
+
+
+def _repositories(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    page = int(cursor) if cursor else 1
+    response = call(ctx, GITHUB, ProviderRequest("GET", "/user/repos", query={
+        "per_page": _REPOS_PER_PAGE, "page": page, "sort": "full_name"}))
+    repos = response.body if isinstance(response.body, list) else []
+    more = 'rel="next"' in response.headers.get("link", "")
+    return OptionPage(tuple(Option(r["full_name"], r["full_name"]) for r in repos
+                            if isinstance(r, dict) and r.get("full_name")), str(page + 1) if more else None)
+
+
+REPOSITORIES = OptionSource("GitHub repositories", _repositories)
+
+OPTIONS = property_options({
+    REPOSITORIES: [f"{action}.repository" for action in (
+        "get_repository", "create_issue", "get_issue", "list_issues", "update_issue", "add_comment_to_issue",
+        "get_pull_request", "list_pull_requests")],
+})
+
 INTEGRATION = NativeIntegration(
     name="github",
     display_name="GitHub",
@@ -105,4 +133,5 @@ INTEGRATION = NativeIntegration(
     actions=ACTIONS,
     auth_types=("SECRET_TEXT", "OAUTH2"),
     default_base_url=GITHUB.default_base_url,
+    options=OPTIONS,
 )

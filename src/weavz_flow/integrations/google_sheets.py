@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.catalog_action import catalog_actions
 from weavz_flow.integrations.http_spec import call
 from weavz_flow.integrations.native_action import invalid_input, require_value
+from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options, required_input, text
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
 from weavz_flow.integrations.sheet_ranges import column_index, has_sheet, sheet_range
 
@@ -225,6 +226,59 @@ ACTIONS = catalog_actions("google-sheets", {
     "find_rows": find_rows,
 })
 
+# --- dynamic options ---------------------------------------------------------------------------------------------
+# Spreadsheets are Drive files: GET https://www.googleapis.com/drive/v3/files with ``q`` on the spreadsheet mime type
+# ``application/vnd.google-apps.spreadsheet``, ``pageSize``, ``pageToken``, ``fields`` naming what to answer; the
+# answer's ``nextPageToken`` is absent on the last page. A spreadsheet's tabs come from spreadsheets.get with
+# ``fields=sheets.properties`` (``sheets[].properties.title``, ``sheetId``, ``index``). Sources:
+# https://developers.google.com/drive/api/reference/rest/v3/files/list (FileList.nextPageToken, files[].id/name) and
+# https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/get (SheetProperties). Drive is Google's
+# API on another host than Sheets; the connection's OAuth token is Google's for both. With a base URL override (a
+# proxy, a test stub) Drive is asked on that same host, so the credential goes nowhere else.
+DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
+_DRIVE_PATH = "/drive/v3/files"
+_SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+
+
+def _drive_files_url(ctx: ActionContext) -> str:
+    base = ctx.base_url
+    if base is None or base.rstrip("/") == SHEETS.default_base_url:
+        return DRIVE_FILES_URL
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}{_DRIVE_PATH}"
+
+
+def _spreadsheets(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    query = {"q": f"mimeType='{_SPREADSHEET_MIME}' and trashed=false", "pageSize": 100,
+             "fields": "nextPageToken,files(id,name)", **({"pageToken": cursor} if cursor else {})}
+    body = call(ctx, SHEETS, ProviderRequest("GET", _drive_files_url(ctx), query=query)).body
+    body = body if isinstance(body, dict) else {}
+    return OptionPage(tuple(Option(str(f.get("name") or f["id"]), f["id"]) for f in body.get("files") or ()
+                            if isinstance(f, dict) and f.get("id")), text(body.get("nextPageToken")))
+
+
+def _tabs(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    spreadsheet = quote(required_input(values, "spreadsheetId", "spreadsheet_dropdown"), safe="")
+    body = call(ctx, SHEETS, ProviderRequest("GET", f"/spreadsheets/{spreadsheet}",
+                                             query={"fields": "sheets.properties"})).body
+    sheets = body.get("sheets") if isinstance(body, dict) else None
+    titles = [(s.get("properties") or {}).get("title") for s in sheets or () if isinstance(s, dict)]
+    # The value is the tab's title: sheetName and sheet_dropdown name a tab by title here (see _sheet, _range).
+    return OptionPage(tuple(Option(str(t), str(t)) for t in titles if t))
+
+
+SPREADSHEETS = OptionSource("Google spreadsheets", _spreadsheets)
+TABS = OptionSource("sheets of the spreadsheet", _tabs)
+
+_RANGE_ACTIONS = ("read_range", "write_range", "clear_range")  # a tab by sheet_dropdown only (or in the range)
+_ROW_ACTIONS = ("append_row", "append_rows", "update_row", "get_row", "list_rows", "clear_row", "find_rows")
+
+OPTIONS = property_options({
+    SPREADSHEETS: [f"{a}.{p}" for a in (*_RANGE_ACTIONS, *_ROW_ACTIONS) for p in ("spreadsheet_dropdown",
+                                                                                   "spreadsheetId")],
+    TABS: [f"{a}.sheet_dropdown" for a in (*_RANGE_ACTIONS, *_ROW_ACTIONS)] + [f"{a}.sheetName" for a in _ROW_ACTIONS],
+})
+
 INTEGRATION = NativeIntegration(
     name="google-sheets",
     display_name="Google Sheets",
@@ -232,4 +286,5 @@ INTEGRATION = NativeIntegration(
     actions=ACTIONS,
     auth_types=("OAUTH2",),
     default_base_url=SHEETS.default_base_url,
+    options=OPTIONS,
 )

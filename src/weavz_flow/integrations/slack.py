@@ -6,11 +6,13 @@ ACTION_FAILED with ``providerError``. Outputs are Slack's response bodies as the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
-from weavz_flow.integrations.http_spec import HttpSpec, call_spec, json_value, pick, spec_actions, wire
-from weavz_flow.integrations.provider import ProviderFault, ProviderProfile
+from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, json_value, pick, spec_actions, wire
+from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options, text
+from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
 
 
 def slack_fault(body: Any) -> ProviderFault | None:
@@ -72,6 +74,50 @@ ACTIONS = spec_actions(SLACK, {
     "invite_user_to_channel": HttpSpec("POST", "/conversations.invite", body=wire("channel", users="user")),
 })
 
+# --- dynamic options ---------------------------------------------------------------------------------------------
+# Both listings page with ``cursor`` / ``limit`` (at most 1000) and answer ``response_metadata.next_cursor``, empty on
+# the last page; a page may hold fewer items than asked even when more follow. conversations.list takes ``types``
+# (public_channel, private_channel, mpim, im) and ``exclude_archived``; users.list answers ``members`` and includes
+# deleted users. Source: https://api.slack.com/methods/conversations.list and https://api.slack.com/methods/users.list
+_PAGE = 200
+
+
+def _page(ctx: ActionContext, method: str, query: Mapping[str, Any], cursor: str | None) -> dict[str, Any]:
+    request = ProviderRequest("GET", method, query={**query, "limit": _PAGE, **({"cursor": cursor} if cursor else {})})
+    body = call(ctx, SLACK, request).body
+    return body if isinstance(body, dict) else {}
+
+
+def _next(body: Mapping[str, Any]) -> str | None:
+    return text((body.get("response_metadata") or {}).get("next_cursor"))
+
+
+def _channels(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    body = _page(ctx, "/conversations.list",
+                 {"types": "public_channel,private_channel", "exclude_archived": "true"}, cursor)
+    return OptionPage(tuple(Option(f"#{c.get('name') or c['id']}", c["id"]) for c in body.get("channels") or ()
+                            if isinstance(c, dict) and c.get("id")), _next(body))
+
+
+def _users(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    body = _page(ctx, "/users.list", {}, cursor)
+    return OptionPage(tuple(Option(str(u.get("real_name") or u.get("name") or u["id"]), u["id"])
+                            for u in body.get("members") or ()
+                            if isinstance(u, dict) and u.get("id") and not u.get("deleted")), _next(body))
+
+
+CHANNELS = OptionSource("Slack channels", _channels)
+USERS = OptionSource("Slack users", _users)
+
+OPTIONS = property_options({
+    CHANNELS: [f"{action}.channel" for action in (
+        "send_channel_message", "update_message", "delete_message", "get_channel_history", "get_thread_replies",
+        "schedule_message", "get_message_permalink", "send_ephemeral_message", "add_reaction", "set_channel_topic",
+        "invite_user_to_channel")],
+    USERS: ["send_direct_message.user", "send_ephemeral_message.user", "invite_user_to_channel.user",
+            "find_user_by_id.user_id"],
+})
+
 INTEGRATION = NativeIntegration(
     name="slack",
     display_name="Slack",
@@ -79,4 +125,5 @@ INTEGRATION = NativeIntegration(
     actions=ACTIONS,
     auth_types=("SECRET_TEXT", "OAUTH2"),
     default_base_url=SLACK.default_base_url,
+    options=OPTIONS,
 )

@@ -7,10 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from weavz_flow.server.deps import EngineDep, OptionalCallerDep
+from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.naming import invalid
+from weavz_flow.server.deps import CallerDep, EngineDep, OptionalCallerDep
 from weavz_flow.server.errors import error_responses
 from weavz_flow.wire.base import Ref
-from weavz_flow.wire.integrations import IntegrationEnvelope, IntegrationList
+from weavz_flow.wire.integrations import (
+    IntegrationEnvelope,
+    IntegrationList,
+    PropertyOption,
+    PropertyOptions,
+    PropertyOptionsRequest,
+)
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], responses=error_responses(400, 404))
 
@@ -33,6 +41,26 @@ def list_integrations(
 @router.get("/{name}", response_model=IntegrationEnvelope)
 def get_integration(engine: EngineDep, name: str) -> IntegrationEnvelope:
     return _one(engine.catalog.integration(name).metadata())
+
+
+@router.post("/{name}/properties/options", response_model=PropertyOptions, responses=error_responses(401, 403))
+def property_options(engine: EngineDep, caller: CallerDep, name: str, body: PropertyOptionsRequest) -> PropertyOptions:
+    """The choices the provider lists for one property of a native action, with the connection an execute of that
+    action would use (alias, strategy, end user, partials)."""
+    if body.action_name is None:
+        raise invalid("actionName", "actionName is required: only actions have dynamic options here"
+                      + (" (triggers do not)" if body.trigger_name is not None else ""))
+    if body.workspace_id is None:
+        raise invalid("workspaceId", "workspaceId is required: the connection is resolved as for an execute in "
+                                     "that workspace")
+    request = ExecuteRequest.model_validate({
+        "integration_name": name, "action_name": body.action_name, "input": body.input,
+        "workspace_id": body.workspace_id, "connection_external_id": body.connection_external_id,
+        "workspace_integration_id": body.workspace_integration_id, "integration_alias": body.integration_alias,
+        "end_user_id": body.end_user_id, "partial_ids": body.partial_ids})
+    listed = engine.property_options(request, caller, body.property_name, body.search_value)
+    return PropertyOptions(options=[PropertyOption(label=o.label, value=o.value) for o in listed.options],
+                           disabled=listed.disabled)
 
 
 def _one(metadata: dict[str, object]) -> IntegrationEnvelope:
