@@ -2,8 +2,10 @@
 
 Errors are ``{"message": ..., "documentation_url": ...}`` (422 adds ``errors``); a wrong token is 401 "Bad
 credentials". ``fail_next(403, retry_after=...)`` imitates the secondary rate limit. Seed data: repository
-``acme/api`` with open issue #1 (label "bug"), closed issue #2 and open pull request #3. ``/api/v3`` prefixes (GitHub
-Enterprise) are accepted.
+``acme/api`` with open issue #1 (label "bug"), closed issue #2 and open pull request #3, and the token's user's other
+repositories ``acme/web`` and ``octocat/hello-world``. ``GET /user/repos`` pages with ``per_page`` / ``page`` and a
+``Link`` header (rel="next", rel="last") as GitHub does; ``stub.page_size`` caps a page below ``per_page``.
+``/api/v3`` prefixes (GitHub Enterprise) are accepted.
 """
 
 from __future__ import annotations
@@ -40,7 +42,12 @@ class GitHubStub(ProviderStub):
         self.repos: dict[str, dict[str, Any]] = {
             "acme/api": {"id": 1, "name": "api", "full_name": "acme/api", "private": False,
                          "default_branch": "main", "owner": {"login": "acme"}},
+            "acme/web": {"id": 2, "name": "web", "full_name": "acme/web", "private": True,
+                         "default_branch": "main", "owner": {"login": "acme"}},
+            "octocat/hello-world": {"id": 3, "name": "hello-world", "full_name": "octocat/hello-world",
+                                    "private": False, "default_branch": "main", "owner": {"login": "octocat"}},
         }
+        self.page_size: int | None = None  # None: a page holds up to ``per_page``
         self.issues: dict[str, dict[int, dict[str, Any]]] = {
             "acme/api": {1: _issue(1, "Crash on start", "open", ["bug"]), 2: _issue(2, "Old thing", "closed", [])},
         }
@@ -60,6 +67,8 @@ class GitHubStub(ProviderStub):
         method = request.method
         if path == "/user" and method == "GET":
             return _ok({"login": "octocat", "id": 583231, "type": "User"})
+        if path == "/user/repos" and method == "GET":
+            return self._user_repos(request)
         if path == "/search/issues" and method == "GET":
             q = request.query.get("q", "")
             items = [i for issues in self.issues.values() for i in issues.values() if q.lower() in i["title"].lower()]
@@ -75,6 +84,18 @@ class GitHubStub(ProviderStub):
                     return _not_found()
                 return handler(request, repo, *match.groups()[2:])
         return _not_found()
+
+    def _user_repos(self, request: RecordedRequest) -> Response:
+        repos = sorted(self.repos.values(), key=lambda r: r["full_name"])
+        per_page = min(int(request.query.get("per_page", "30")), 100)
+        size = min(per_page, self.page_size) if self.page_size else per_page
+        page = int(request.query.get("page", "1"))
+        last = max(1, -(-len(repos) // size))
+        headers = {}
+        if page < last:
+            url = f"{request.headers.get('host', '')}/user/repos?per_page={per_page}"
+            headers["Link"] = f'<http://{url}&page={page + 1}>; rel="next", <http://{url}&page={last}>; rel="last"'
+        return JSONResponse(repos[(page - 1) * size: page * size], headers=headers)
 
     def _repo(self, request: RecordedRequest, repo: str) -> Response:
         return _ok(self.repos[repo])

@@ -2,7 +2,10 @@
 
 Errors have Google's shape ``{"error": {"code", "message", "status"}}``; a wrong token is 401 UNAUTHENTICATED.
 Seed data: spreadsheet ``sheet-1`` with tab ``Sheet1`` holding a header row (name, email, status) and two rows
-(Ada/active, Bob/inactive), and an empty tab ``Log Book``. Ranges are A1 notation with an optional quoted sheet name.
+(Ada/active, Bob/inactive), and an empty tab ``Log Book``; spreadsheet ``budget`` with tab ``Q1``. Ranges are A1
+notation with an optional quoted sheet name. Drive's ``GET /drive/v3/files`` lists the spreadsheets (``q`` must ask
+for the spreadsheet mime type) with ``pageSize`` / ``pageToken`` / ``nextPageToken`` (``stub.page_size`` caps a
+page); ``stub.titles`` names them.
 """
 
 from __future__ import annotations
@@ -78,8 +81,11 @@ class SheetsStub(ProviderStub):
                 "Sheet1": [["name", "email", "status"], ["Ada", "ada@example.com", "active"],
                            ["Bob", "bob@example.com", "inactive"]],
                 "Log Book": [],
-            }
+            },
+            "budget": {"Q1": []},
         }
+        self.titles: dict[str, str] = {"sheet-1": "Team roster", "budget": "Budget 2026"}
+        self.page_size: int | None = None  # None: a Drive page holds up to ``pageSize``
 
     def error_body(self, status: int, message: str) -> Any:
         return {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}}
@@ -88,6 +94,8 @@ class SheetsStub(ProviderStub):
         return _error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.")
 
     def handle(self, request: RecordedRequest) -> Response:
+        if request.path == "/drive/v3/files" and request.method == "GET":
+            return self._drive_files(request)
         path = request.path.removeprefix("/v4")
         meta = re.match(r"^/spreadsheets/([^/]+)$", path)
         if meta and request.method == "GET":
@@ -135,6 +143,19 @@ class SheetsStub(ProviderStub):
         body: dict[str, Any] = {"range": range_text, "majorDimension": request.query.get("majorDimension", "ROWS")}
         if picked:
             body["values"] = picked
+        return JSONResponse(body)
+
+    def _drive_files(self, request: RecordedRequest) -> Response:
+        if "mimeType='application/vnd.google-apps.spreadsheet'" not in request.query.get("q", ""):
+            return _error(400, "This stub lists spreadsheets only: give q with their mimeType")
+        files = [{"id": i, "name": self.titles.get(i, i), "mimeType": "application/vnd.google-apps.spreadsheet"}
+                 for i in self.spreadsheets]
+        size = int(request.query.get("pageSize", "100"))
+        size = min(size, self.page_size) if self.page_size else size
+        start = int(request.query.get("pageToken", "0"))
+        body: dict[str, Any] = {"kind": "drive#fileList", "files": files[start: start + size]}
+        if start + size < len(files):
+            body["nextPageToken"] = str(start + size)
         return JSONResponse(body)
 
     def _write(self, spreadsheet_id: str, sheet: str, rows: list[list[Any]], r1: int, c1: int,

@@ -2,12 +2,16 @@
 
 Answers as Slack does: HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": "<code>"}``; a wrong token is
 ``invalid_auth``; an unknown method ``unknown_method``. Seed data: channels ``C0GENERAL`` (general) and ``C0ALERTS``
-(alerts), users ``U0ALICE`` (alice@example.com) and ``U0BOB`` (bob@example.com), and one message in general.
+(alerts), users ``U0ALICE`` (alice@example.com), ``U0BOB`` (bob@example.com) and the deleted ``U0GONE``, and one message
+in general.
+conversations.list and users.list page with ``limit`` and an opaque ``cursor`` (``response_metadata.next_cursor``,
+empty on the last page); ``stub.page_size`` caps a page below ``limit``, as Slack may return fewer than asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -31,9 +35,13 @@ class SlackStub(ProviderStub):
                       "is_private": False, "topic": {"value": ""}},
         }
         self.users: dict[str, dict[str, Any]] = {
-            "U0ALICE": {"id": "U0ALICE", "name": "alice", "profile": {"email": "alice@example.com"}},
-            "U0BOB": {"id": "U0BOB", "name": "bob", "profile": {"email": "bob@example.com"}},
+            "U0ALICE": {"id": "U0ALICE", "name": "alice", "real_name": "Alice Liddell",
+                        "profile": {"email": "alice@example.com"}},
+            "U0BOB": {"id": "U0BOB", "name": "bob", "real_name": "Bob Builder",
+                      "profile": {"email": "bob@example.com"}},
+            "U0GONE": {"id": "U0GONE", "name": "gone", "deleted": True, "profile": {"email": "gone@example.com"}},
         }
+        self.page_size: int | None = None  # None: a page holds up to ``limit``
         self.messages: dict[str, list[dict[str, Any]]] = {
             "C0GENERAL": [{"type": "message", "user": "U0ALICE", "text": "hello", "ts": "1700000000.000100"}],
         }
@@ -73,6 +81,7 @@ class SlackStub(ProviderStub):
                                                                         "channel": self.channels[p["channel"]]},
             "reactions.add": self._react,
             "users.lookupByEmail": self._by_email,
+            "users.list": self._users,
             "users.info": lambda p: {"ok": True, "user": self.users[p["user"]]} if p.get("user") in self.users
             else {"ok": False, "error": "user_not_found"},
             "auth.test": lambda p: {"ok": True, "user_id": "U0BOT", "team": "stub"},
@@ -154,8 +163,21 @@ class SlackStub(ProviderStub):
         channels = [c for c in self.channels.values() if not c.get("is_im")]
         if str(p.get("exclude_archived")).lower() == "true":
             channels = [c for c in channels if not c["is_archived"]]
+        return self._paged(p, "channels", channels)
+
+    def _users(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._paged(p, "members", list(self.users.values()))
+
+    def _paged(self, p: dict[str, Any], key: str, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            start = int(base64.b64decode(str(p["cursor"])).decode().removeprefix("next:")) if p.get("cursor") else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
         limit = int(p.get("limit") or 100)
-        return {"ok": True, "channels": channels[:limit], "response_metadata": {"next_cursor": ""}}
+        size = min(limit, self.page_size) if self.page_size else limit
+        end = start + size
+        cursor = base64.b64encode(f"next:{end}".encode()).decode() if end < len(items) else ""
+        return {"ok": True, key: list(items[start:end]), "response_metadata": {"next_cursor": cursor}}
 
     def _react(self, p: dict[str, Any]) -> dict[str, Any]:
         message = self._find(p, "timestamp")

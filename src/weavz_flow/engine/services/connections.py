@@ -78,15 +78,15 @@ class ConnectionService:
         with conflict_as(ErrorCode.DUPLICATE, *duplicate), self._store.write() as conn:
             if request.workspace_id is not None:
                 workspace_row(conn, caller, request.workspace_id)
+            if request.end_user_id is not None and request.workspace_id is not None:  # checked above: both or none
+                # Weavz creates the end user a connection names when it does not exist yet (weavz-api.md §1.6);
+                # in this transaction, so a connection refused below leaves no end user behind.
+                row["end_user_id"] = ensure_end_user(conn, caller, request.workspace_id, request.end_user_id)
             taken = conn.execute(sa.select(_c.c.id).where(
                 _c.c.org_id == caller.org_id, _c.c.integration_name == integration.name,
                 _c.c.external_id == request.external_id)).first()
             if taken is not None:
                 raise ApiError(ErrorCode.DUPLICATE, duplicate[0], details=duplicate[1])
-            if request.end_user_id is not None and request.workspace_id is not None:  # checked above: both or none
-                # Weavz creates the end user a connection names when it does not exist yet (weavz-api.md §1.6);
-                # in this transaction, so a connection refused below leaves no end user behind.
-                row["end_user_id"] = ensure_end_user(conn, caller, request.workspace_id, request.end_user_id)
             conn.execute(sa.insert(_c).values(row))
             return model(conn.execute(SELECT.where(_c.c.id == row["id"])).one())
 
