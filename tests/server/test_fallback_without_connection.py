@@ -62,7 +62,7 @@ def test_fallback_without_connection_runs_as_per_user_until_one_is_set(
     assert _post(sdk, ws, "alice")["success"] is True
     assert any_token_slack.last.bearer == ALICE_TOKEN
     for end_user in ("bob", None):
-        refused = _error(lambda u=end_user: _post(sdk, ws, u))  # type: ignore[misc]
+        refused = _error(lambda u=end_user: _post(sdk, ws, u))
         assert refused.status == 400 and refused.code == "CONNECTION_REQUIRED", refused
         assert "no fallback connection is set" in str(refused)
     assert "end user 'bob' has no connection" in str(_error(lambda: _post(sdk, ws, "bob")))
