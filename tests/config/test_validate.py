@@ -237,3 +237,29 @@ def test_warnings_do_not_make_a_project_invalid(make_project: ProjectMaker, cata
         "  - id: post\n    uses: slack_bot.send_channel_message\n    partials: []\n    with: {text: hi}\n")})
     report = validate_project(root, catalog)
     assert report.valid and [d.code for d in report.diagnostics] == ["enforced-partial-kept"]
+
+
+def test_fallback_without_connection_validates(make_project: ProjectMaker, catalog: Catalog) -> None:
+    """per_user_with_fallback needs no connection (the hosted API accepts it; it runs as per_user until one is set);
+    a step on it then needs an end user, as on per_user. fixed still needs its connection."""
+    workspace = WORKSPACE.replace("  kv: {integration: kv-store}\n", """\
+  kv: {integration: kv-store}
+  gh_fallback: {integration: github, strategy: per_user_with_fallback}
+  gh_shared: {integration: github, strategy: per_user_with_fallback, connection: gh-alice}
+""")
+    ok = make_project({"w.yaml": workspace, "f.yaml": flow(
+        "  - id: a\n    uses: gh_fallback.list_issues\n    end_user: alice\n    with: {repository: a/b}\n"
+        "  - id: b\n    uses: gh_shared.list_issues\n    with: {repository: a/b}\n")})
+    assert errors(ok, catalog) == []
+    no_user = make_project({"w.yaml": workspace, "f.yaml": flow(
+        "  - id: a\n    uses: gh_fallback.list_issues\n    with: {repository: a/b}\n")})
+    assert errors(no_user, catalog) == [
+        "f.yaml:5:11: error: alias 'gh_fallback' uses strategy 'per_user_with_fallback' and no fallback "
+        "connection, so the step needs an end user (set 'end_user' on the step or the flow, or a 'connection' on "
+        "alias 'gh_fallback')"]
+    fixed = make_project({"w.yaml": workspace.replace(
+        "strategy: per_user_with_fallback}", "strategy: fixed}"), "f.yaml": flow(
+        "  - id: a\n    uses: gh_shared.list_issues\n    with: {repository: a/b}\n")})
+    assert [e for e in errors(fixed, catalog) if "connection" in e] == [
+        "w.yaml:11:3: error: alias 'gh_fallback' uses strategy 'fixed' and 'github' needs credentials, so it "
+        "needs a 'connection' (add 'connection: <externalId>' or use strategy 'per_user')"]

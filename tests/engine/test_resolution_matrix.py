@@ -15,7 +15,8 @@ from weavz_flow.errors import ApiError, ErrorCode
 
 CANARY = uuid.uuid4().hex
 
-STRATEGIES = ["fixed", "per_user", "per_user_with_fallback"]
+# "unset": per_user_with_fallback whose fallback is not set yet, which resolves as per_user.
+STRATEGIES = ["fixed", "per_user", "per_user_with_fallback", "per_user_with_fallback_unset"]
 END_USERS = ["alice", "bob", None, "ghost"]  # alice has a connection, bob has none, ghost does not exist
 SHAPES = ["one_alias", "several_by_alias", "several_by_id", "several_default_alias", "several_no_selector"]
 
@@ -45,8 +46,8 @@ def setup(world: World, strategy: str, shape: str) -> dict[str, str | None]:
     world.connection("alice-conn", f"alice:{CANARY}", workspace_id=ws.id, end_user_id="alice")
     main_alias = ECHO if shape in ("one_alias", "several_default_alias") else "echo_main"
     target = eng.integrations.create(caller, ws.id, WorkspaceIntegrationCreate(
-        integration_name=ECHO, alias=main_alias, connection_strategy=strategy,
-        connection_id=None if strategy == "per_user" else shared))
+        integration_name=ECHO, alias=main_alias, connection_strategy=strategy.removesuffix("_unset"),
+        connection_id=None if strategy in ("per_user", "per_user_with_fallback_unset") else shared))
     if shape != "one_alias":
         eng.integrations.create(caller, ws.id, WorkspaceIntegrationCreate(
             integration_name=ECHO, alias="echo_other", connection_strategy="fixed", connection_id=other))

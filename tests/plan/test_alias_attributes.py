@@ -30,6 +30,11 @@ VARIANTS: dict[str, tuple[str, str]] = {
     "strategy per_user -> per_user_with_fallback": (
         "{integration: slack, strategy: per_user}",
         "{integration: slack, strategy: per_user_with_fallback, connection: slack-prod}"),
+    "strategy per_user -> per_user_with_fallback, no fallback yet": (
+        "{integration: slack, strategy: per_user}", "{integration: slack, strategy: per_user_with_fallback}"),
+    "fallback set later": (
+        "{integration: slack, strategy: per_user_with_fallback}",
+        "{integration: slack, strategy: per_user_with_fallback, connection: slack-prod}"),
     "builtin per_user -> default": (
         "{integration: kv-store, strategy: per_user}", "{integration: kv-store, display_name: KV}"),
     "strategy fixed -> per_user_with_fallback": (
@@ -83,16 +88,23 @@ def test_alias_attribute_round_trips(project_root, backend, before, after):
     assert not converged.has_changes, render_text(converged)
 
 
-@pytest.mark.parametrize("strategy", ["", ", strategy: fixed", ", strategy: per_user",
-                                      ", strategy: per_user_with_fallback"])
+_STORED_AS_PER_USER = ("", ", strategy: fixed", ", strategy: per_user")
+
+
+@pytest.mark.parametrize("strategy", _STORED_AS_PER_USER)
 def test_an_alias_without_connection_plans_what_is_stored(project_root, backend, strategy):
-    """Without a connection every strategy is stored and runs as per_user: the create says so, apply succeeds, and
-    writing any of the others afterwards is no change (it would not change what the backend holds)."""
+    """Without a connection fixed (the default) and per_user are stored and run as per_user: the create says so,
+    apply succeeds, and writing another of them afterwards is no change (it would not change what the backend
+    holds). per_user_with_fallback is stored as written (the hosted API accepts it without a connection)."""
     _write(project_root, "{integration: kv-store" + strategy + "}")
     created = _plan(project_root, backend)
     assert 'strategy = "per_user"' in render_text(created)
     _apply(project_root, backend, created)
-    for other in ("", ", strategy: fixed", ", strategy: per_user", ", strategy: per_user_with_fallback"):
+    for other in _STORED_AS_PER_USER:
         _write(project_root, "{integration: kv-store" + other + "}")
         again = _plan(project_root, backend)
         assert not again.has_changes, render_text(again)
+    _write(project_root, "{integration: kv-store, strategy: per_user_with_fallback}")
+    assert [(c.address.name, c.action) for c in _plan(project_root, backend).changes
+            if c.action is not Action.NO_OP] == [("a", Action.UPDATE)]
+
