@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -45,3 +46,13 @@ def bootstrap_account(server: LiveServer, name: str = "test-org") -> Account:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def connection_at(account: Account, base_url: str, **body: Any) -> dict[str, Any]:
+    """A connection whose provider host is ``base_url`` (a stub): ``baseUrl`` is not a Weavz field, so the SDK cannot
+    send it, and an alias may not point a credential at another host (README "Security model"). SECRET_TEXT unless
+    ``type`` says otherwise."""
+    with account.client() as api:
+        created = api.post("/api/v1/connections", json={"type": "SECRET_TEXT", **body, "baseUrl": base_url})
+    assert created.status_code == 201, created.text
+    return dict(created.json()["connection"])

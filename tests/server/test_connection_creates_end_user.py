@@ -3,7 +3,6 @@ Build 4; weavz-api.md §1.6), in the connection's transaction: a refused connect
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,15 +11,6 @@ from weavz_sdk import WeavzClient, WeavzError
 
 from tests.server.accounts import Account, unique
 from tests.stubs.slack import SlackStub
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def _end_users(sdk: WeavzClient, ws: str) -> dict[str, dict[str, Any]]:

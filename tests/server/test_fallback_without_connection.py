@@ -4,34 +4,16 @@ with the Slack stub (accepting any token) showing which credential each call car
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from weavz_sdk import WeavzClient, WeavzError
 
-from tests.server.accounts import Account, unique
+from tests.server.accounts import Account, connection_at, unique
 from tests.stubs.slack import SlackStub
 
 SHARED_TOKEN = "xoxb-fallback-shared-3333"
 ALICE_TOKEN = "xoxp-fallback-alice-4444"
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-def _connection_at(account: Account, stub: SlackStub, **body: Any) -> dict[str, Any]:
-    # baseUrl is not a Weavz field, so the SDK cannot send it: plain HTTP for connections that reach the stub.
-    with account.client() as api:
-        created = api.post("/api/v1/connections", json={**body, "type": "SECRET_TEXT", "baseUrl": stub.url})
-    assert created.status_code == 201, created.text
-    return created.json()["connection"]
 
 
 def _error(call: Any) -> WeavzError:
@@ -55,7 +37,7 @@ def test_fallback_without_connection_runs_as_per_user_until_one_is_set(
 
     sdk.end_users.create(workspace_id=ws, external_id="alice")
     sdk.end_users.create(workspace_id=ws, external_id="bob")
-    _connection_at(account, any_token_slack, externalId=unique("alice-slack"), displayName="Alice",
+    connection_at(account, any_token_slack.url, externalId=unique("alice-slack"), displayName="Alice",
                    integrationName="slack", workspaceId=ws, endUserId="alice", secretText=ALICE_TOKEN)
 
     # Before a fallback: an end user's own connection runs, anyone else is told that no fallback is set.
@@ -71,7 +53,7 @@ def test_fallback_without_connection_runs_as_per_user_until_one_is_set(
     calls = len(any_token_slack.requests)
 
     # Setting the fallback by PATCH: bob and callers without an end user now get the shared connection.
-    shared = _connection_at(account, any_token_slack, externalId=unique("shared-slack"), displayName="Shared",
+    shared = connection_at(account, any_token_slack.url, externalId=unique("shared-slack"), displayName="Shared",
                             integrationName="slack", workspaceId=ws, secretText=SHARED_TOKEN)
     patched = sdk.workspaces.update_integration(ws, created["id"], connection_id=shared["id"])["integration"]
     assert patched["connectionStrategy"] == "per_user_with_fallback" and patched["connectionId"] == shared["id"]

@@ -5,13 +5,13 @@ filters; the provider's pages are followed (the stubs cap their pages at one ite
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from weavz_sdk import WeavzClient, WeavzError
 
-from tests.server.accounts import Account, LiveServer, unique
+from tests.server.accounts import Account, LiveServer, connection_at, unique
 from tests.stubs.github import GITHUB_TOKEN, GitHubStub
 from tests.stubs.sheets import SHEETS_TOKEN, SheetsStub
 from tests.stubs.slack import SlackStub
@@ -21,26 +21,12 @@ ALICE_TOKEN = "xoxp-options-alice-8888"
 
 
 @pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
 def ws(sdk: WeavzClient) -> str:
     return str(sdk.workspaces.create(name="Options", slug=unique("options"))["workspace"]["id"])
 
 
 def _connection(account: Account, url: str, **body: Any) -> dict[str, Any]:
-    # baseUrl is not a Weavz field, so the SDK cannot send it: plain HTTP for connections that reach a stub.
-    with account.client() as api:
-        created = api.post("/api/v1/connections", json={"type": "SECRET_TEXT", "displayName": "C", **body,
-                                                        "externalId": unique("conn"), "baseUrl": url})
-    assert created.status_code == 201, created.text
-    return created.json()["connection"]
+    return connection_at(account, url, displayName="C", externalId=unique("conn"), **body)
 
 
 def _error(call: Callable[[], Any]) -> WeavzError:

@@ -7,13 +7,12 @@ accepting any token) shows which credential and which channel each call carried.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from weavz_sdk import WeavzClient, WeavzError
 
-from tests.server.accounts import Account, unique
+from tests.server.accounts import Account, connection_at, unique
 from tests.stubs.slack import SlackStub
 
 SHARED_TOKEN = "xoxb-shared-bot-token-1111"
@@ -21,28 +20,10 @@ USER_TOKEN = "xoxp-alice-user-token-2222"
 ENFORCED_CHANNEL = "C0ALERTS"
 
 
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-def _connection_at(account: Account, stub: SlackStub, **body: Any) -> dict[str, Any]:
-    """A connection whose provider host is the stub. ``baseUrl`` is not a Weavz field, so the SDK cannot send it,
-    and an alias may not point a credential at another host (README "Security model"): plain HTTP here."""
-    with account.client() as api:
-        created = api.post("/api/v1/connections", json={**body, "type": "SECRET_TEXT", "baseUrl": stub.url})
-    assert created.status_code == 201, created.text
-    return created.json()["connection"]
-
-
 def _configure(sdk: WeavzClient, account: Account, stub: SlackStub) -> dict[str, Any]:
     workspace = sdk.workspaces.create(name="SDK acceptance", slug=unique("sdk"))["workspace"]
     ws = workspace["id"]
-    shared = _connection_at(account, stub, externalId=unique("slack-shared"), displayName="Shared bot",
+    shared = connection_at(account, stub.url, externalId=unique("slack-shared"), displayName="Shared bot",
                             integrationName="slack", workspaceId=ws, secretText=SHARED_TOKEN)
     assert "secretText" not in shared and SHARED_TOKEN not in str(shared)
 
@@ -63,7 +44,7 @@ def _configure(sdk: WeavzClient, account: Account, stub: SlackStub) -> dict[str,
         aliases[alias] = created
 
     end_user = sdk.end_users.create(workspace_id=ws, external_id="alice", display_name="Alice")["endUser"]
-    user_conn = _connection_at(account, stub, externalId=unique("slack-alice"), displayName="Alice's Slack",
+    user_conn = connection_at(account, stub.url, externalId=unique("slack-alice"), displayName="Alice's Slack",
                                integrationName="slack", workspaceId=ws, endUserId="alice", secretText=USER_TOKEN)
     assert user_conn["endUserId"] == "alice"
     fetched = sdk.end_users.get(end_user["id"])
