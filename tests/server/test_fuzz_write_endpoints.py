@@ -128,7 +128,8 @@ def _body(doc: dict[str, Any], op: dict[str, Any], fx: Fixtures) -> tuple[dict[s
 
 def _path(path: str, method: str, fx: Fixtures) -> str:
     ids = {"workspace_id": fx.workspace_id, "integration_id": fx.alias_id, "end_user_id": fx.end_user_id,
-           "connection_id": fx.connection_id, "partial_id": fx.partial_id, "key_id": str(uuid.uuid4())}
+           "connection_id": fx.connection_id, "partial_id": fx.partial_id, "key_id": str(uuid.uuid4()),
+           "name": KNOWN["integrationName"]}  # an integration that sends nothing beyond loopback
     if method == "delete":  # delete nothing real: the fixtures must last the whole run
         ids = dict.fromkeys(ids, str(uuid.uuid4()))
     for name, value in ids.items():
