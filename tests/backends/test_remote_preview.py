@@ -78,6 +78,7 @@ integrations:
   github: {integration: github, strategy: per_user}
   github-fallback: {integration: github, strategy: per_user_with_fallback, connection: gh-team}
   github-users: {integration: github, strategy: per_user}
+  github-waiting: {integration: github, strategy: per_user_with_fallback}
   kv: {integration: kv-store}
 partials:
   wide: {alias: slack, values: {unfurl_links: true, text: from wide}, default: true}
@@ -234,6 +235,9 @@ CALLS: list[tuple[str, ExecuteCall]] = [
     ("non-default per_user alias, user's own", call(*ISSUES, {}, alias="github-users", user="alice")),
     ("non-default per_user alias, no user", call(*ISSUES, {}, alias="github-users")),
     ("non-default per_user alias, user without one", call(*ISSUES, {}, alias="github-users", user="bob")),
+    ("fallback alias without a fallback, user's own", call(*ISSUES, {}, alias="github-waiting", user="alice")),
+    ("fallback alias without a fallback, user without one", call(*ISSUES, {}, alias="github-waiting", user="bob")),
+    ("fallback alias without a fallback, no user", call(*ISSUES, {}, alias="github-waiting")),
     ("no connection needed", call("kv-store", "put", {"value": 1}, alias="kv")),
     ("no connection needed, explicit missing one", call("kv-store", "get", {"key": "a"}, alias="kv", conn="nope")),
     ("no alias for an integration that needs a connection", call("google-sheets", "append_row", {"values": [1]})),
@@ -296,6 +300,11 @@ def test_the_table_covers_what_it_claims(world: World):
     with pytest.raises(ApiError) as missing:
         world.remote.preview(dict(CALLS)["per_user, no end user: missing connection"])
     assert missing.value.code == "CONNECTION_REQUIRED"
+    assert world.remote.preview(dict(CALLS)["fallback alias without a fallback, user's own"]
+                                ).connection_external_id == "gh-alice"
+    with pytest.raises(ApiError) as waiting:
+        world.remote.preview(dict(CALLS)["fallback alias without a fallback, user without one"])
+    assert waiting.value.code == "CONNECTION_REQUIRED" and "no fallback connection is set" in waiting.value.message
     if world.trigger_partial is not None:  # a default trigger partial is never applied to an action
         assert "on-message" not in first.partials
 
