@@ -334,8 +334,7 @@ class McpServerService:
         indexed query, no write."""
         if self._auth is None:
             self._auth = auth_statement(self._no_connection_needed())
-        with self._store.read() as conn:
-            return authenticate_token(conn, self._auth, server_id, plain_token, now=self.clock, model=server_model)
+        return authenticate_token(self._store, self._auth, server_id, plain_token, now=self.clock, model=server_model)
 
     # -- helpers --------------------------------------------------------------------------------------------------
 
