@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from weavz_sdk import WeavzClient
 
 from tests.browser import browser, page  # noqa: F401  (fixtures)
 from tests.engine.engine_fixtures import postgres_schema, schema_url
@@ -52,6 +53,17 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture
 def account(live_server: LiveServer) -> Account:
     return bootstrap_account(live_server)
+
+
+@pytest.fixture
+def sdk(account: Account) -> Iterator[WeavzClient]:
+    """The official SDK on the account's org-wide key, with only ``base_url`` changed (no retries: tests see each
+    answer as it is)."""
+    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture

@@ -30,15 +30,6 @@ from weavz_flow.server.settings import ServerSettings
 BOT_TOKEN = "xoxb-typed-by-alice-9f3e1d7c"
 
 
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
 def _token(account: Account, **body: Any) -> dict[str, Any]:
     """``baseUrl`` (where the connection's credential may go: the stub) is not a Weavz field, so the SDK cannot send
     it; the token is made over plain HTTP, everything after it through the SDK."""
