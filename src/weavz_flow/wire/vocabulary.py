@@ -19,6 +19,9 @@ BASE_URL_MAX = 2000  # a connection's provider base URL
 CATALOG_NAME_MAX = 200  # an action's or a trigger's name
 IDEMPOTENCY_KEY_MAX = 255
 MCP_END_USER_ACCESS_MAX = 64  # an MCP server's endUserAccess (e.g. "restricted")
+REDIRECT_URI_MAX = 2000  # a connect session's success or error redirect URI
+CONNECT_ERROR_MAX = 500  # why a connect session failed
+AUTH_METHOD_KEY_MAX = 100
 
 
 class Strategy(StrEnum):
