@@ -47,6 +47,9 @@ class ErrorCode(StrEnum):
     # storage / KV
     MISSING_KEY = "MISSING_KEY"
     STORAGE_ERROR = "STORAGE_ERROR"
+    # end-user portal (eut_ tokens; not Weavz codes: the portal's pages and the engine service use them)
+    PORTAL_TOKEN_INVALID = "PORTAL_TOKEN_INVALID"
+    PORTAL_TOKEN_EXPIRED = "PORTAL_TOKEN_EXPIRED"
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -80,6 +83,8 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.END_USER_NOT_FOUND: 404,
     ErrorCode.MISSING_KEY: 400,
     ErrorCode.STORAGE_ERROR: 500,
+    ErrorCode.PORTAL_TOKEN_INVALID: 404,
+    ErrorCode.PORTAL_TOKEN_EXPIRED: 410,
 }
 
 

@@ -19,12 +19,14 @@ from weavz_flow.server.routes import (
     actions,
     api_keys,
     connections,
+    end_user_portal,
     end_users,
     health,
     integrations,
     orgs,
     page_assets,
     partials,
+    portal_pages,
     workspace_integrations,
     workspaces,
 )
@@ -40,10 +42,12 @@ ROUTERS = (
     workspace_integrations.router,
     connections.router,
     end_users.router,
+    end_user_portal.router,
     partials.router,
     api_keys.router,
     orgs.router,
     page_assets.router,
+    portal_pages.router,
 )
 
 
