@@ -15,10 +15,12 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from weavz_flow.engine.services.portal_tokens import PortalView
+from weavz_flow.engine.stamps import parse_time
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import EngineDep
 from weavz_flow.server.html.render import message_page, page_headers, render_page
 from weavz_flow.wire.portal import PORTAL_PATH
+from weavz_flow.wire.vocabulary import Strategy
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,12 +51,20 @@ def portal_location(token: str, notice: str | None = None) -> str:
     return f"{PORTAL_PATH}?{urlencode(query)}"
 
 
+def _when(stamp: str) -> str:
+    return parse_time(stamp).strftime("%-d %B %Y, %H:%M UTC")
+
+
 def _context(view: PortalView, token: str, notice: str | None, can_connect: bool) -> dict[str, Any]:
     user = view.end_user
     entries = [{"id": e.alias.id, "label": e.alias.display_name or e.alias.alias,
-                "integration_name": e.alias.integration_name, "connections": e.connections} for e in view.entries]
+                "integration_name": e.alias.integration_name,
+                "falls_back": e.alias.connection_strategy == Strategy.PER_USER_WITH_FALLBACK and e.alias.connection_id,
+                "connections": [{"id": c.id, "display_name": c.display_name, "status": c.status,
+                                 "since": _when(c.created_at)} for c in e.connections]}
+               for e in view.entries]
     return {"title": "Your connections", "end_user_name": user.display_name or user.external_id,
-            "expires_at": view.token.expires_at, "entries": entries, "token": token,
+            "expires_at": _when(view.token.expires_at), "entries": entries, "token": token,
             "notice": _NOTICES.get(notice or ""), "can_connect": can_connect,
             "connect_action": CONNECT_PATH, "disconnect_action": DISCONNECT_PATH}
 

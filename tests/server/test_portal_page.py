@@ -1,0 +1,122 @@
+"""The end-user portal in a real headless Chromium (JavaScript disabled, as the page must work without it).
+
+End user A's link shows the per-user aliases with A's own connection and never B's; a disconnect form rewritten to
+B's connection id is refused and B's connection stays; A's own disconnect works; an expired link gets a message
+page. Screenshots: ``build/screenshots/portal.png`` and ``portal-expired.png``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser import screenshot
+from tests.server.accounts import Account, LiveServer
+from tests.server.portal_setup import PortalWorkspace, portal_workspace
+from weavz_flow.engine.stamps import parse_time
+
+
+@pytest.fixture
+def portal(account: Account) -> PortalWorkspace:
+    return portal_workspace(account)
+
+
+def _link(account: Account, end_user_id: str, **body: object) -> dict[str, str]:
+    with account.client() as api:
+        answer = api.post(f"/api/v1/end-users/{end_user_id}/connect-token", json=body)
+    assert answer.status_code == 200, answer.text
+    link: dict[str, str] = answer.json()
+    return link
+
+
+def _connection_exists(account: Account, connection_id: str) -> bool:
+    with account.client() as api:
+        return bool(api.get("/api/v1/connections", params={"id": connection_id}).status_code == 200)
+
+
+def test_the_portal_lists_per_user_aliases_with_the_holders_own_connection_only(
+    account: Account, portal: PortalWorkspace, page: Page,
+) -> None:
+    link = _link(account, portal.user_a["id"])
+    page.goto(link["connectUrl"])
+    assert page.get_by_role("heading", name="Your connections").is_visible()
+    assert page.get_by_role("heading", name="slack alias").is_visible()
+    assert page.get_by_role("heading", name="github alias").is_visible()
+    assert page.get_by_role("heading", name="slack_bot alias").count() == 0  # fixed: nothing per user
+    content = page.content()
+    assert "alice@slack" in content and "Alice A" in content
+    assert "bob@slack" not in content and portal.connection_b["id"] not in content
+    assert "token-of-" not in content  # no credential on the page
+    assert page.get_by_role("button", name="Disconnect slack alias connection alice@slack").is_visible()
+    assert page.locator("script").count() == 0
+    assert screenshot(page, "portal").stat().st_size > 0
+
+
+def test_a_disconnect_of_someone_elses_connection_is_refused_and_ones_own_works(
+    account: Account, portal: PortalWorkspace, page: Page,
+) -> None:
+    link = _link(account, portal.user_a["id"])
+    page.goto(link["connectUrl"])
+    # What a curious end user can do with their own page: point its disconnect form at B's connection.
+    form = page.locator("form", has=page.get_by_role("button", name="Disconnect slack alias connection alice@slack"))
+    form.locator("input[name=connection_id]").evaluate("(el, id) => el.value = id", portal.connection_b["id"])
+    with page.expect_navigation() as refused:
+        form.get_by_role("button").click()
+    response = refused.value
+    assert response is not None and response.status == 404
+    assert page.get_by_role("heading", name="Not one of your connections").is_visible()
+    assert _connection_exists(account, portal.connection_b["id"])
+    assert _connection_exists(account, portal.connection_a["id"])
+
+    page.goto(link["connectUrl"])
+    page.get_by_role("button", name="Disconnect slack alias connection alice@slack").click()
+    assert page.get_by_role("status").inner_text() == "The connection was removed."
+    assert "alice@slack" not in page.content()
+    assert not _connection_exists(account, portal.connection_a["id"])
+    assert _connection_exists(account, portal.connection_b["id"])
+
+
+def test_a_token_of_one_end_user_cannot_disconnect_another_by_a_forged_post(
+    account: Account, portal: PortalWorkspace,
+) -> None:
+    token = _link(account, portal.user_a["id"])["token"]
+    for connection_id in (portal.connection_b["id"], portal.aliases["github"]["connectionId"], "no-such-id", ""):
+        answer = httpx.post(f"{account.url}/connect/portal/disconnect",
+                            data={"token": token, "connection_id": connection_id})
+        assert answer.status_code == 404 and "Not one of your connections" in answer.text
+    assert _connection_exists(account, portal.connection_b["id"])
+    assert _connection_exists(account, portal.aliases["github"]["connectionId"])  # the shared fallback
+
+
+def test_a_link_narrowed_to_an_integration_hides_the_others_connections_too(
+    account: Account, portal: PortalWorkspace,
+) -> None:
+    token = _link(account, portal.user_a["id"], integrationName="github")["token"]
+    answer = httpx.post(f"{account.url}/connect/portal/disconnect",
+                        data={"token": token, "connection_id": portal.connection_a["id"]})
+    assert answer.status_code == 404
+    assert _connection_exists(account, portal.connection_a["id"])
+
+
+def test_only_aliases_that_declare_the_portal_are_listed_when_one_does(account: Account, page: Page) -> None:
+    declared = portal_workspace(account, settings={"github": {"endUserConnect": "portal"}})
+    page.goto(_link(account, declared.user_a["id"])["connectUrl"])
+    assert page.get_by_role("heading", name="github alias").is_visible()
+    assert page.get_by_role("heading", name="slack alias").count() == 0
+
+
+def test_an_expired_link_gets_a_message_page(
+    account: Account, portal: PortalWorkspace, live_server: LiveServer, page: Page,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    link = _link(account, portal.user_a["id"], expiresIn=3_600)
+    expires = parse_time(link["expiresAt"])
+    monkeypatch.setattr(live_server.engine.portal_tokens, "clock", lambda: expires + timedelta(seconds=1))
+    response = page.goto(link["connectUrl"])
+    assert response is not None and response.status == 410
+    assert page.get_by_role("heading", name="This link has expired").is_visible()
+    assert "alice@slack" not in page.content()
+    assert screenshot(page, "portal-expired").stat().st_size > 0
