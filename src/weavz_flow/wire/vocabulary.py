@@ -34,6 +34,9 @@ class EndUserConnect(StrEnum):
     PORTAL = "portal"  # through the end-user portal (an eut_ link: POST /api/v1/end-users/{id}/connect-token)
 
 
+END_USER_CONNECT_SETTING = "endUserConnect"  # the alias settings key (config: the alias's ``end_user_connect``)
+
+
 class ConnectionType(StrEnum):
     SECRET_TEXT = "SECRET_TEXT"
     BASIC_AUTH = "BASIC_AUTH"
