@@ -48,7 +48,8 @@ integrations:
     found = [str(d) for d in validate_project(root, catalog).diagnostics]
     assert found == [
         "w.yaml:8:23: error: 'integrations.bot.end_user_connect': the portal needs a per-user strategy: a 'fixed' "
-        "alias never uses an end user's connection (set strategy: per_user (or per_user_with_fallback), or remove 'end_user_connect')"]
+        "alias never uses an end user's connection (set strategy: per_user (or per_user_with_fallback), or remove "
+        "'end_user_connect')"]
 
 
 def test_an_unknown_way_to_connect_is_refused(make_project: ProjectMaker, catalog: Catalog) -> None:
