@@ -47,6 +47,12 @@ class ErrorCode(StrEnum):
     # storage / KV
     MISSING_KEY = "MISSING_KEY"
     STORAGE_ERROR = "STORAGE_ERROR"
+    # hosted connect (issue 15: connect sessions, cst_ tokens)
+    INVALID_TOKEN = "INVALID_TOKEN"  # a Weavz code: an unknown token where one is required (poll)
+    CONNECT_SESSION_NOT_FOUND = "CONNECT_SESSION_NOT_FOUND"
+    CONNECT_SESSION_EXPIRED = "CONNECT_SESSION_EXPIRED"
+    CONNECT_SESSION_USED = "CONNECT_SESSION_USED"  # completed or failed already: a cst_ token works once
+    CONNECT_FAILED = "CONNECT_FAILED"  # the generic reason of a failed session (a provider refused, the user gave up)
     # end-user portal (eut_ tokens; not Weavz codes: the portal's pages and the engine service use them)
     PORTAL_TOKEN_INVALID = "PORTAL_TOKEN_INVALID"
     PORTAL_TOKEN_EXPIRED = "PORTAL_TOKEN_EXPIRED"
@@ -83,6 +89,11 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.END_USER_NOT_FOUND: 404,
     ErrorCode.MISSING_KEY: 400,
     ErrorCode.STORAGE_ERROR: 500,
+    ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.CONNECT_SESSION_NOT_FOUND: 404,
+    ErrorCode.CONNECT_SESSION_EXPIRED: 410,
+    ErrorCode.CONNECT_SESSION_USED: 409,
+    ErrorCode.CONNECT_FAILED: 400,
     ErrorCode.PORTAL_TOKEN_INVALID: 404,
     ErrorCode.PORTAL_TOKEN_EXPIRED: 410,
 }

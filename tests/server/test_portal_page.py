@@ -8,6 +8,7 @@ page. Screenshots: ``build/screenshots/portal.png`` and ``portal-expired.png``.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -16,7 +17,9 @@ from playwright.sync_api import Page
 from tests.browser import screenshot
 from tests.server.accounts import Account, LiveServer
 from tests.server.portal_setup import PortalWorkspace, portal_workspace
+from weavz_flow.engine.connect_values import ConnectCredential
 from weavz_flow.engine.stamps import parse_time
+from weavz_flow.server.routes.portal_pages import CONNECT_PAGE_PATH
 
 
 @pytest.fixture
@@ -120,3 +123,61 @@ def test_an_expired_link_gets_a_message_page(
     assert page.get_by_role("heading", name="This link has expired").is_visible()
     assert "alice@slack" not in page.content()
     assert screenshot(page, "portal-expired").stat().st_size > 0
+
+
+def _session_token(url: str) -> str:
+    parts = urlsplit(url)
+    assert parts.path == CONNECT_PAGE_PATH, url
+    token = parse_qs(parts.query)["token"][0]
+    assert token.startswith("cst_")
+    return token
+
+
+def test_connect_and_replace_go_to_the_connect_page_for_this_end_user(
+    account: Account, portal: PortalWorkspace, live_server: LiveServer, page: Page,
+) -> None:
+    link = _link(account, portal.user_a["id"])
+    sessions = live_server.engine.connect_sessions
+    page.goto(link["connectUrl"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connect github alias").click()
+    session = sessions.open(_session_token(page.url))
+    assert (session.integration_name, session.end_user_id, session.workspace_id) == (
+        "github", portal.user_a["externalId"], portal.workspace_id)
+    assert session.workspace_integration_id == portal.aliases["github"]["id"]
+    assert link["token"] not in str(session.model_dump())  # the portal token is never kept in clear
+    # What the connect page does with the person's secret: then the portal shows the new connection.
+    made = sessions.complete(_session_token(page.url), ConnectCredential.secret("ghp_alice_own_token_0123456789"))
+    page.goto(link["connectUrl"])
+    assert page.get_by_role("button", name=f"Replace github alias connection {session.connection_name}").is_visible()
+
+    page.get_by_role("button", name="Replace slack alias connection alice@slack").click()
+    replacing = sessions.open(_session_token(page.url))
+    assert replacing.external_id == portal.connection_a["externalId"]
+    with account.client() as api:
+        before = api.get("/api/v1/connections", params={"id": portal.connection_a["id"]}).json()
+        sessions.complete(_session_token(page.url), ConnectCredential.secret("xoxp-alice-new-token-0123456789"))
+        after = api.get("/api/v1/connections", params={"id": portal.connection_a["id"]}).json()
+        owned = api.get(f"/api/v1/end-users/{portal.user_a['id']}").json()["connections"]
+    assert before["connection"]["id"] == after["connection"]["id"]  # replaced in place
+    assert sorted(c["id"] for c in owned) == sorted([portal.connection_a["id"], made.connection_id])
+
+
+def test_connect_refuses_aliases_and_connections_the_portal_does_not_list(
+    account: Account, portal: PortalWorkspace,
+) -> None:
+    token = _link(account, portal.user_a["id"])["token"]
+    for fields in ({"workspace_integration_id": portal.aliases["slack_bot"]["id"]},  # fixed: not listed
+                   {"workspace_integration_id": portal.aliases["slack"]["id"],
+                    "connection_id": portal.connection_b["id"]}):  # B's connection: never replaced through A
+        answer = httpx.post(f"{account.url}/connect/portal/connect", data={"token": token, **fields},
+                            follow_redirects=False)
+        assert answer.status_code == 404, answer.text
+    assert httpx.post(f"{account.url}/connect/portal/connect", data={"token": "eut_forged"}).status_code == 404
+
+
+def test_the_return_page_after_connect_says_what_happened(account: Account, page: Page) -> None:
+    page.goto(f"{account.url}/connect/portal/return?outcome=connected")
+    assert page.get_by_role("heading", name="Your account is connected").is_visible()
+    page.goto(f"{account.url}/connect/portal/return?outcome=failed")
+    assert page.get_by_role("heading", name="Your account was not connected").is_visible()

@@ -24,10 +24,12 @@ import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.connect_values import ConnectSession, ConnectSessionCreate
 from weavz_flow.engine.models import Connection, EndUser, WorkspaceIntegration
-from weavz_flow.engine.naming import invalid
+from weavz_flow.engine.naming import EXTERNAL_ID_MAX, invalid
 from weavz_flow.engine.services import connections as connection_rows
 from weavz_flow.engine.services import workspace_integrations as alias_rows
+from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.scope import not_found
 from weavz_flow.engine.stamps import format_time, new_id, parse_time
 from weavz_flow.engine.store import Store
@@ -123,8 +125,11 @@ class PortalView:
 
 
 class PortalTokenService:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = _system_clock) -> None:
+    def __init__(
+        self, store: Store, connect_sessions: ConnectSessionService, clock: Callable[[], datetime] = _system_clock,
+    ) -> None:
         self._store = store
+        self._connect_sessions = connect_sessions
         self.clock = clock
 
     def issue(
@@ -187,6 +192,34 @@ class PortalTokenService:
                 raise not_found("Connection", connection_id, ErrorCode.CONNECTION_NOT_FOUND)
             conn.execute(sa.delete(_c).where(_c.c.id == connection_id))
         return connection_rows.model(row)
+
+    def connect(
+        self, plain: str, workspace_integration_id: str, *, replacing: str | None = None,
+        success_redirect_uri: str, error_redirect_uri: str,
+    ) -> tuple[ConnectSession, str]:
+        """A hosted-connect session (and its plain ``cst_`` token) for the token's end user and one listed alias:
+        a new connection, or, with ``replacing``, a new credential for one of the listed connections in place (the
+        session keeps its externalId, and completing it for the same end user replaces the credential)."""
+        view = self.view(plain)
+        entry = view.entry(workspace_integration_id)
+        if entry is None:
+            raise not_found("Workspace integration", workspace_integration_id)
+        alias = entry.alias
+        if replacing is not None:
+            existing = next((c for c in entry.connections if c.id == replacing), None)
+            if existing is None:
+                raise not_found("Connection", replacing, ErrorCode.CONNECTION_NOT_FOUND)
+            external_id, name = existing.external_id, existing.display_name
+        else:
+            # One per end user and alias, so connecting again while connected replaces rather than duplicates.
+            external_id = f"portal-{view.end_user.id}-{alias.alias}"
+            name = f"{alias.display_name or alias.alias} of {view.end_user.display_name or view.end_user.external_id}"
+        request = ConnectSessionCreate(
+            integration_name=alias.integration_name, connection_name=name[:EXTERNAL_ID_MAX],
+            external_id=external_id, workspace_id=view.token.workspace_id, end_user_id=view.end_user.external_id,
+            workspace_integration_id=alias.id, success_redirect_uri=success_redirect_uri,
+            error_redirect_uri=error_redirect_uri)
+        return self._connect_sessions.create(view.token.caller(), request)
 
     def _issue(
         self, conn: sa.Connection, caller: Caller, end_user_id: str, integration_name: str | None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from weavz_flow.engine.services.portal_tokens import PortalView
@@ -26,7 +26,12 @@ router = APIRouter(include_in_schema=False)
 
 DISCONNECT_PATH = PORTAL_PATH + "/disconnect"
 CONNECT_PATH = PORTAL_PATH + "/connect"
-_NOTICES = {"disconnected": "The connection was removed.", "connected": "Your account is connected."}
+# Where hosted connect sends the browser back. Not the portal itself: its URL holds the eut_ token, which a
+# connect session would keep in clear (as its redirect URI); the browser's Back button returns to the portal.
+RETURN_PATH = PORTAL_PATH + "/return"
+# The hosted connect page of a cst_ token (served by the connect pages, issue 15 item 1).
+CONNECT_PAGE_PATH = "/connect"
+_NOTICES = {"disconnected": "The connection was removed."}
 
 # No length bounds here: a refused field would answer JSON, not a page; the engine refuses what does not fit.
 Token = Annotated[str, Form()]
@@ -79,7 +84,7 @@ def portal_page(
         view = engine.portal_tokens.view(token)
     except ApiError as exc:
         return token_problem(exc)
-    return render_page("portal.html", _context(view, token, notice, can_connect=False))
+    return render_page("portal.html", _context(view, token, notice, can_connect=True))
 
 
 @router.post(DISCONNECT_PATH, response_class=HTMLResponse)
@@ -89,3 +94,31 @@ def portal_disconnect(engine: EngineDep, token: Token = "", connection_id: FormI
     except ApiError as exc:
         return token_problem(exc)
     return RedirectResponse(portal_location(token, "disconnected"), status_code=303, headers=page_headers())
+
+
+@router.post(CONNECT_PATH, response_class=HTMLResponse)
+def portal_connect(
+    request: Request, engine: EngineDep, token: Token = "", workspace_integration_id: FormId = "",
+    connection_id: FormId = "",
+) -> Response:
+    """Connect (or, with ``connection_id``, replace) through a hosted-connect session for this end user."""
+    base = str(request.base_url).rstrip("/")
+    try:
+        _, session_token = engine.portal_tokens.connect(
+            token, workspace_integration_id, replacing=connection_id or None,
+            success_redirect_uri=f"{base}{RETURN_PATH}?{urlencode({'outcome': 'connected'})}",
+            error_redirect_uri=f"{base}{RETURN_PATH}?{urlencode({'outcome': 'failed'})}")
+    except ApiError as exc:
+        return token_problem(exc)
+    location = f"{CONNECT_PAGE_PATH}?{urlencode({'token': session_token})}"
+    return RedirectResponse(location, status_code=303, headers=page_headers())
+
+
+@router.get(RETURN_PATH, response_class=HTMLResponse)
+def portal_return(outcome: Annotated[str, Query()] = "") -> Response:
+    if outcome == "connected":
+        return message_page("Your account is connected",
+                            "Go back to your connections page (your browser's Back button, or the link you were "
+                            "given) to see it.", status_code=200)
+    return message_page("Your account was not connected",
+                        "Nothing was changed. Go back to your connections page to try again.", status_code=200)
