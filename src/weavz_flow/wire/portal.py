@@ -13,6 +13,10 @@ from pydantic import Field
 from weavz_flow.wire.base import Email, Ref, WireModel, WireRequest
 
 PORTAL_PATH = "/connect/portal"
+# How long a link works (weavz-api.md §2.6): the engine checks these bounds, the CLI's --expires too.
+MIN_EXPIRES_IN_S = 3_600
+MAX_EXPIRES_IN_S = 2_592_000
+DEFAULT_EXPIRES_IN_S = 604_800
 
 
 def portal_url(base_url: str, token: str) -> str:

@@ -35,6 +35,7 @@ from weavz_flow.engine.stamps import format_time, new_id, parse_time
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.portal import DEFAULT_EXPIRES_IN_S, MAX_EXPIRES_IN_S, MIN_EXPIRES_IN_S
 from weavz_flow.wire.vocabulary import (
     EMAIL_MAX,
     END_USER_CONNECT_SETTING,
@@ -43,9 +44,6 @@ from weavz_flow.wire.vocabulary import (
     Strategy,
 )
 
-MIN_EXPIRES_IN_S = 3_600
-MAX_EXPIRES_IN_S = 2_592_000
-DEFAULT_EXPIRES_IN_S = 604_800
 PER_USER_STRATEGIES = frozenset({Strategy.PER_USER.value, Strategy.PER_USER_WITH_FALLBACK.value})
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
