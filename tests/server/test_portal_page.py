@@ -12,14 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page
 
 from tests.browser import screenshot
 from tests.server.accounts import Account, LiveServer
 from tests.server.portal_setup import PortalWorkspace, portal_workspace
-from weavz_flow.engine.connect_values import ConnectCredential
+from weavz_flow.engine import tables as t
 from weavz_flow.engine.stamps import parse_time
-from weavz_flow.server.routes.portal_pages import CONNECT_PAGE_PATH
+from weavz_flow.server.routes.connect_pages import CONNECT_PATH
 
 
 @pytest.fixture
@@ -127,13 +128,19 @@ def test_an_expired_link_gets_a_message_page(
 
 def _session_token(url: str) -> str:
     parts = urlsplit(url)
-    assert parts.path == CONNECT_PAGE_PATH, url
+    assert parts.path == CONNECT_PATH, url
     token = parse_qs(parts.query)["token"][0]
     assert token.startswith("cst_")
     return token
 
 
-def test_connect_and_replace_go_to_the_connect_page_for_this_end_user(
+def _fingerprint(server: LiveServer, connection_id: str) -> str:
+    with server.engine.store.read() as conn:
+        return str(conn.execute(sa.select(t.connections.c.credential_fingerprint)
+                                .where(t.connections.c.id == connection_id)).scalar_one())
+
+
+def test_connect_and_replace_go_through_the_connect_page_for_this_end_user(
     account: Account, portal: PortalWorkspace, live_server: LiveServer, page: Page,
 ) -> None:
     link = _link(account, portal.user_a["id"])
@@ -146,21 +153,29 @@ def test_connect_and_replace_go_to_the_connect_page_for_this_end_user(
         "github", portal.user_a["externalId"], portal.workspace_id)
     assert session.workspace_integration_id == portal.aliases["github"]["id"]
     assert link["token"] not in str(session.model_dump())  # the portal token is never kept in clear
-    # What the connect page does with the person's secret: then the portal shows the new connection.
-    made = sessions.complete(_session_token(page.url), ConnectCredential.secret("ghp_alice_own_token_0123456789"))
+    assert page.get_by_role("heading", name="Connect GitHub", exact=True).is_visible()
+    page.get_by_label("Personal access token (required)", exact=True).fill("ghp_alice_own_token_0123456789")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connect GitHub").click()
+    assert page.get_by_role("heading", name="Your account is connected").is_visible()
     page.goto(link["connectUrl"])
     assert page.get_by_role("button", name=f"Replace github alias connection {session.connection_name}").is_visible()
+    assert "ghp_alice_own_token" not in page.content()
 
+    with account.client() as api:
+        before = api.get(f"/api/v1/end-users/{portal.user_a['id']}").json()["connections"]
+    old = _fingerprint(live_server, portal.connection_a["id"])
     page.get_by_role("button", name="Replace slack alias connection alice@slack").click()
     replacing = sessions.open(_session_token(page.url))
     assert replacing.external_id == portal.connection_a["externalId"]
+    page.get_by_label("Bot User OAuth Token (required)", exact=True).fill("xoxb-alice-new-token-0123456789")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connect Slack").click()
+    assert page.get_by_role("heading", name="Your account is connected").is_visible()
     with account.client() as api:
-        before = api.get("/api/v1/connections", params={"id": portal.connection_a["id"]}).json()
-        sessions.complete(_session_token(page.url), ConnectCredential.secret("xoxp-alice-new-token-0123456789"))
-        after = api.get("/api/v1/connections", params={"id": portal.connection_a["id"]}).json()
-        owned = api.get(f"/api/v1/end-users/{portal.user_a['id']}").json()["connections"]
-    assert before["connection"]["id"] == after["connection"]["id"]  # replaced in place
-    assert sorted(c["id"] for c in owned) == sorted([portal.connection_a["id"], made.connection_id])
+        after = api.get(f"/api/v1/end-users/{portal.user_a['id']}").json()["connections"]
+    assert sorted(c["id"] for c in after) == sorted(c["id"] for c in before)  # replaced in place, none added
+    assert _fingerprint(live_server, portal.connection_a["id"]) != old  # the new credential, in the same row
 
 
 def test_connect_refuses_aliases_and_connections_the_portal_does_not_list(

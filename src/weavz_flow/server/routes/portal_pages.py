@@ -19,6 +19,7 @@ from weavz_flow.engine.stamps import parse_time
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import EngineDep
 from weavz_flow.server.html.render import message_page, page_headers, render_page
+from weavz_flow.server.routes.connect_pages import connect_url
 from weavz_flow.wire.portal import PORTAL_PATH
 from weavz_flow.wire.vocabulary import Strategy
 
@@ -29,8 +30,6 @@ CONNECT_PATH = PORTAL_PATH + "/connect"
 # Where hosted connect sends the browser back. Not the portal itself: its URL holds the eut_ token, which a
 # connect session would keep in clear (as its redirect URI); the browser's Back button returns to the portal.
 RETURN_PATH = PORTAL_PATH + "/return"
-# The hosted connect page of a cst_ token (served by the connect pages, issue 15 item 1).
-CONNECT_PAGE_PATH = "/connect"
 _NOTICES = {"disconnected": "The connection was removed."}
 
 # No length bounds here: a refused field would answer JSON, not a page; the engine refuses what does not fit.
@@ -110,8 +109,7 @@ def portal_connect(
             error_redirect_uri=f"{base}{RETURN_PATH}?{urlencode({'outcome': 'failed'})}")
     except ApiError as exc:
         return token_problem(exc)
-    location = f"{CONNECT_PAGE_PATH}?{urlencode({'token': session_token})}"
-    return RedirectResponse(location, status_code=303, headers=page_headers())
+    return RedirectResponse(connect_url(request, session_token), status_code=303, headers=page_headers())
 
 
 @router.get(RETURN_PATH, response_class=HTMLResponse)
