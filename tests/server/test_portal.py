@@ -4,7 +4,6 @@ on SQLite and PostgreSQL: the answer shape, the bounds of ``expiresIn``, scoped 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,15 +16,6 @@ from tests.server.accounts import Account, LiveServer
 from tests.server.portal_setup import PortalWorkspace, portal_workspace
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.stamps import parse_time
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture
@@ -187,3 +177,26 @@ def test_an_unknown_token_gets_a_message_page(live_server: LiveServer) -> None:
         answer = httpx.get(f"{live_server.url}/connect/portal{query}")
         assert answer.status_code == 404 and "not valid" in answer.text
         assert answer.headers["content-type"].startswith("text/html") and "Traceback" not in answer.text
+
+
+def test_an_alias_setting_other_than_portal_is_refused(account: Account, portal: PortalWorkspace) -> None:
+    with account.client() as api:
+        answer = api.patch(f"/api/v1/workspaces/{portal.workspace_id}/integrations/{portal.aliases['slack']['id']}",
+                           json={"settings": {"endUserConnect": "email"}})
+        assert answer.status_code == 400 and answer.json()["code"] == "VALIDATION_ERROR", answer.text
+        kept = api.patch(f"/api/v1/workspaces/{portal.workspace_id}/integrations/{portal.aliases['slack']['id']}",
+                         json={"settings": {"endUserConnect": "portal"}})
+        assert kept.status_code == 200 and kept.json()["integration"]["settings"] == {"endUserConnect": "portal"}
+
+
+def test_deleting_the_end_user_withdraws_their_links(
+    sdk: WeavzClient, portal: PortalWorkspace, live_server: LiveServer,
+) -> None:
+    link = sdk.end_users.invite(portal.user_a["id"], email="alice@example.com")
+    sdk.end_users.delete(portal.user_a["id"])
+    answer = httpx.get(link["connectUrl"])
+    assert answer.status_code == 404 and "not valid" in answer.text
+    with live_server.engine.store.read() as conn:
+        for table in (t.portal_tokens, t.end_user_invites):
+            assert conn.execute(sa.select(table.c.id).where(
+                table.c.end_user_id == portal.user_a["id"])).first() is None

@@ -19,13 +19,22 @@ ID = sa.String(36)
 TIME = sa.String(32)
 
 
-def upgrade() -> None:
+def _owned(name: str, *columns: sa.Column) -> None:
+    """A table of rows that one end user owns (deleted with them), indexed by that end user."""
     op.create_table(
-        "portal_tokens",
+        name,
         sa.Column("id", ID, primary_key=True),
         sa.Column("org_id", ID, sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
         sa.Column("workspace_id", ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
         sa.Column("end_user_id", ID, sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=False),
+        *columns,
+    )
+    op.create_index(f"ix_{name}_end_user_id", name, ["end_user_id"])
+
+
+def upgrade() -> None:
+    _owned(
+        "portal_tokens",
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("integration_name", sa.String(100), nullable=True),
         sa.Column("workspace_integration_id", ID, sa.ForeignKey("workspace_integrations.id", ondelete="CASCADE"),
@@ -34,20 +43,14 @@ def upgrade() -> None:
         sa.Column("expires_at", TIME, nullable=False),
         sa.Column("created_at", TIME, nullable=False),
     )
-    op.create_index("ix_portal_tokens_end_user_id", "portal_tokens", ["end_user_id"])
-    op.create_table(
+    _owned(
         "end_user_invites",
-        sa.Column("id", ID, primary_key=True),
-        sa.Column("org_id", ID, sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("workspace_id", ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("end_user_id", ID, sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("portal_token_id", ID, sa.ForeignKey("portal_tokens.id", ondelete="CASCADE"), nullable=False),
         sa.Column("invited_by_api_key_id", ID, nullable=True),
         sa.Column("email_sent", sa.Boolean, nullable=False),
         sa.Column("created_at", TIME, nullable=False),
     )
-    op.create_index("ix_end_user_invites_end_user_id", "end_user_invites", ["end_user_id"])
 
 
 def downgrade() -> None:
