@@ -1,6 +1,6 @@
 """A workspace for the portal tests, built through the API as a caller would: two end users (A and B) with their
-own Slack connections, a per-user Slack alias, a per-user-with-fallback GitHub alias and a fixed alias (which the
-portal must not list)."""
+own Slack connections, a per-user Slack alias, a per-user-with-fallback GitHub alias, and a fixed alias and a
+per-user kv-store alias (which takes no connection), which the portal must not list."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def portal_workspace(account: Account, *, slug: str = "portal", settings: dict[s
             ("slack", "slack", "per_user", None),
             ("github", "github", "per_user_with_fallback", shared["id"]),
             ("slack_bot", "slack", "fixed", slack_bot["id"]),
+            ("kv", "kv-store", "per_user", None),  # per user, but nothing to connect
         ):
             body: dict[str, Any] = {"integrationName": integration, "alias": alias, "connectionStrategy": strategy,
                                     "displayName": f"{alias} alias"}

@@ -50,6 +50,8 @@ def test_the_portal_lists_per_user_aliases_with_the_holders_own_connection_only(
     assert page.get_by_role("heading", name="slack alias").is_visible()
     assert page.get_by_role("heading", name="github alias").is_visible()
     assert page.get_by_role("heading", name="slack_bot alias").count() == 0  # fixed: nothing per user
+    assert page.get_by_role("heading", name="kv alias").count() == 0  # takes no connection
+    assert page.get_by_text("GitHub", exact=True).is_visible()  # the integration's display name
     content = page.content()
     assert "alice@slack" in content and "Alice A" in content
     assert "bob@slack" not in content and portal.connection_b["id"] not in content

@@ -80,7 +80,7 @@ class Engine:
         self.end_users = EndUserService(store, size_limits)
         self.connect_sessions = ConnectSessionService(store, self.connections, self.source)
         self.partials = PartialService(store, self.source)
-        self.portal_tokens = PortalTokenService(store, self.connect_sessions)
+        self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
         self.executions = ExecutionLog(store)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   action_timeout_s=action_timeout_s, limits=limits)

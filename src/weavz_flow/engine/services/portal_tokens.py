@@ -22,8 +22,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.connect_values import ConnectSession, ConnectSessionCreate
 from weavz_flow.engine.models import Connection, EndUser, WorkspaceIntegration
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, invalid
@@ -105,6 +107,7 @@ class PortalEntry:
     the first ACTIVE one is what execute uses)."""
 
     alias: WorkspaceIntegration
+    integration_display_name: str
     connections: list[Connection]
 
 
@@ -114,19 +117,17 @@ class PortalView:
     end_user: EndUser
     entries: list[PortalEntry]
 
-    def owns(self, connection_id: str) -> Connection | None:
-        """The listed connection with this id, or None: only what the portal lists may be changed through it."""
-        return next((c for e in self.entries for c in e.connections if c.id == connection_id), None)
-
     def entry(self, workspace_integration_id: str) -> PortalEntry | None:
         return next((e for e in self.entries if e.alias.id == workspace_integration_id), None)
 
 
 class PortalTokenService:
     def __init__(
-        self, store: Store, connect_sessions: ConnectSessionService, clock: Callable[[], datetime] = _system_clock,
+        self, store: Store, source: CatalogSource, connect_sessions: ConnectSessionService,
+        clock: Callable[[], datetime] = _system_clock,
     ) -> None:
         self._store = store
+        self._source = source
         self._connect_sessions = connect_sessions
         self.clock = clock
 
@@ -164,14 +165,15 @@ class PortalTokenService:
         with self._store.read() as conn:
             token = self._open(conn, plain)
             end_user = conn.execute(sa.select(_eu).where(_eu.c.id == token.end_user_id)).one()
-            aliases = _portal_aliases(conn, token)
+            aliases = self._portal_aliases(conn, token)
             owned = conn.execute(connection_rows.SELECT.where(
                 _c.c.org_id == token.org_id, _c.c.workspace_id == token.workspace_id,
                 _c.c.end_user_id == token.end_user_id,
                 _c.c.integration_name.in_(sorted({a.integration_name for a in aliases})),
             ).order_by(_c.c.created_at.desc(), _c.c.id)).all()
         connections = connection_rows.models(owned)
-        entries = [PortalEntry(a, [c for c in connections if c.integration_name == a.integration_name])
+        entries = [PortalEntry(a, self._display_name(a.integration_name),
+                               [c for c in connections if c.integration_name == a.integration_name])
                    for a in aliases]
         return PortalView(token, EndUser.model_validate(dict(end_user._mapping)), entries)
 
@@ -180,7 +182,7 @@ class PortalTokenService:
         answer as an id that never existed."""
         with self._store.write() as conn:
             token = self._open(conn, plain)
-            aliases = _portal_aliases(conn, token)
+            aliases = self._portal_aliases(conn, token)
             row = conn.execute(connection_rows.SELECT.where(
                 _c.c.id == connection_id, _c.c.org_id == token.org_id, _c.c.workspace_id == token.workspace_id,
                 _c.c.end_user_id == token.end_user_id,
@@ -218,6 +220,36 @@ class PortalTokenService:
             workspace_integration_id=alias.id, success_redirect_uri=success_redirect_uri,
             error_redirect_uri=error_redirect_uri)
         return self._connect_sessions.create(view.token.caller(), request)
+
+    def _portal_aliases(self, conn: sa.Connection, token: PortalToken) -> list[WorkspaceIntegration]:
+        """The aliases the portal shows: those resolving per user, of integrations that take a connection; only
+        those that declare ``endUserConnect: portal`` when any alias of the workspace does; narrowed to the
+        token's alias or integration."""
+        rows = conn.execute(sa.select(_wi).where(_wi.c.workspace_id == token.workspace_id)
+                            .order_by(_wi.c.sort_order, _wi.c.alias)).all()
+        aliases = [alias_rows.model(r) for r in rows]
+        declared = [a for a in aliases if declares_portal(a.settings)]
+        shown = [a for a in (declared or aliases)
+                 if a.connection_strategy in PER_USER_STRATEGIES and self._takes_connection(a.integration_name)]
+        if token.workspace_integration_id is not None:
+            return [a for a in shown if a.id == token.workspace_integration_id]
+        if token.integration_name is not None:
+            return [a for a in shown if a.integration_name == token.integration_name]
+        return shown
+
+    def _integration(self, name: str) -> IntegrationInfo | None:
+        try:
+            return self._source.catalog().integration(name)
+        except ApiError:  # no longer in the catalog: still listed, so that its connections can be removed
+            return None
+
+    def _takes_connection(self, name: str) -> bool:
+        info = self._integration(name)
+        return info is None or info.needs_connection
+
+    def _display_name(self, name: str) -> str:
+        info = self._integration(name)
+        return (info.display_name if info is not None else "") or name
 
     def _issue(
         self, conn: sa.Connection, caller: Caller, end_user_id: str, integration_name: str | None,
@@ -291,21 +323,6 @@ def _check_target(
                            f"The end user's workspace has no alias of integration '{integration_name}'",
                            details={"integrationName": integration_name})
     return integration_name
-
-
-def _portal_aliases(conn: sa.Connection, token: PortalToken) -> list[WorkspaceIntegration]:
-    """The aliases the portal shows: those resolving per user; only those that declare ``endUserConnect: portal``
-    when any alias of the workspace does; narrowed to the token's alias or integration."""
-    rows = conn.execute(sa.select(_wi).where(_wi.c.workspace_id == token.workspace_id)
-                        .order_by(_wi.c.sort_order, _wi.c.alias)).all()
-    aliases = [alias_rows.model(r) for r in rows]
-    declared = [a for a in aliases if declares_portal(a.settings)]
-    shown = [a for a in (declared or aliases) if a.connection_strategy in PER_USER_STRATEGIES]
-    if token.workspace_integration_id is not None:
-        return [a for a in shown if a.id == token.workspace_integration_id]
-    if token.integration_name is not None:
-        return [a for a in shown if a.integration_name == token.integration_name]
-    return shown
 
 
 def declares_portal(settings: object) -> bool:

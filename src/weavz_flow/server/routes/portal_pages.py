@@ -62,8 +62,9 @@ def _when(stamp: str) -> str:
 def _context(view: PortalView, token: str, notice: str | None, can_connect: bool) -> dict[str, Any]:
     user = view.end_user
     entries = [{"id": e.alias.id, "label": e.alias.display_name or e.alias.alias,
-                "integration_name": e.alias.integration_name,
-                "falls_back": e.alias.connection_strategy == Strategy.PER_USER_WITH_FALLBACK and e.alias.connection_id,
+                "integration_name": e.integration_display_name,
+                "falls_back": e.alias.connection_strategy == Strategy.PER_USER_WITH_FALLBACK
+                and e.alias.connection_id is not None,
                 "connections": [{"id": c.id, "display_name": c.display_name, "status": c.status,
                                  "since": _when(c.created_at)} for c in e.connections]}
                for e in view.entries]
