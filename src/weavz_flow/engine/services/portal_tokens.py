@@ -211,8 +211,9 @@ class PortalTokenService:
                 raise not_found("Connection", replacing, ErrorCode.CONNECTION_NOT_FOUND)
             external_id, name = existing.external_id, existing.display_name
         else:
-            # One per end user and alias, so connecting again while connected replaces rather than duplicates.
-            external_id = f"portal-{view.end_user.id}-{alias.alias}"
+            # One per end user and integration (execute picks an end user's connection by integration), so that
+            # connecting again, through any alias of it, replaces rather than adds.
+            external_id = f"portal-{view.end_user.id}-{alias.integration_name}"
             name = f"{alias.display_name or alias.alias} of {view.end_user.display_name or view.end_user.external_id}"
         request = ConnectSessionCreate(
             integration_name=alias.integration_name, connection_name=name[:EXTERNAL_ID_MAX],
