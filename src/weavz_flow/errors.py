@@ -63,6 +63,9 @@ class ErrorCode(StrEnum):
     CONNECT_SESSION_EXPIRED = "CONNECT_SESSION_EXPIRED"
     CONNECT_SESSION_USED = "CONNECT_SESSION_USED"  # completed or failed already: a cst_ token works once
     CONNECT_FAILED = "CONNECT_FAILED"  # the generic reason of a failed session (a provider refused, the user gave up)
+    # end-user portal (eut_ tokens; not Weavz codes: the portal's pages and the engine service use them)
+    PORTAL_TOKEN_INVALID = "PORTAL_TOKEN_INVALID"
+    PORTAL_TOKEN_EXPIRED = "PORTAL_TOKEN_EXPIRED"
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -110,6 +113,8 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONNECT_SESSION_EXPIRED: 410,
     ErrorCode.CONNECT_SESSION_USED: 409,
     ErrorCode.CONNECT_FAILED: 400,
+    ErrorCode.PORTAL_TOKEN_INVALID: 404,
+    ErrorCode.PORTAL_TOKEN_EXPIRED: 410,
 }
 
 

@@ -33,6 +33,7 @@ from weavz_flow.backends.live import (
     partial_of,
     workspace_of,
 )
+from weavz_flow.backends.portal_links import DEFAULT_PORTAL_BASE_URL, PortalLink, PortalLinkRequest
 from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.catalog.catalog import Catalog
@@ -57,7 +58,9 @@ from weavz_flow.engine.inputs import (
 )
 from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
+from weavz_flow.wire.portal import portal_url
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
 STATE_DB_FILE = "state.db"
@@ -281,6 +284,17 @@ class LocalBackend:
         self._trip()
         workspace = self.workspaces.get_by_slug(self.caller, call.workspace)
         return ExecuteRequest.model_validate(call.fields(workspace.id))
+
+    # -- end-user portal ------------------------------------------------------------------------------------------
+
+    def portal_link(self, request: PortalLinkRequest) -> PortalLink:
+        self._trip()
+        workspace = self.workspaces.get_by_slug(self.caller, request.workspace)
+        end_user = self.end_users.get_by_external_id(self.caller, workspace.id, request.end_user)
+        issued = self.engine.portal_tokens.issue(self.caller, end_user.id, integration_name=request.integration,
+                                                 expires_in=request.expires_in_s)
+        url = portal_url(request.base_url or DEFAULT_PORTAL_BASE_URL, issued.plain.reveal())
+        return PortalLink(Sensitive(url), issued.token.expires_at)
 
     # -- coordination ---------------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from weavz_flow.backends.live import (
     LiveWorkspace,
     WorkspaceSnapshot,
 )
+from weavz_flow.backends.portal_links import PortalLink, PortalLinkRequest
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
@@ -124,6 +125,10 @@ class Backend(Protocol):
         ...
 
     # --- coordination --------------------------------------------------------------------------------------------
+    def portal_link(self, request: PortalLinkRequest) -> PortalLink:
+        """A new end-user portal link (``eut_``) for an end user named by workspace slug and externalId."""
+        ...
+
     def lock(self, timeout_s: float = 30.0) -> AbstractContextManager[None]:
         """Serializes applies on this backend; raises LockHeldError after ``timeout_s`` (0 = do not wait)."""
         ...

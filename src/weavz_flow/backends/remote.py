@@ -40,6 +40,7 @@ from weavz_flow.backends.live import (
     partial_of,
     workspace_of,
 )
+from weavz_flow.backends.portal_links import PortalLink, PortalLinkRequest
 from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.remote_preview import RemotePreview, names_workspace
 from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
@@ -64,6 +65,8 @@ from weavz_flow.wire.connections import (
 )
 from weavz_flow.wire.end_users import EndUserCreate, EndUserEnvelope, EndUserList, EndUserUpdate
 from weavz_flow.wire.partials import PartialCreate, PartialEnvelope, PartialList, PartialUpdate
+from weavz_flow.wire.portal import PortalLink as WirePortalLink
+from weavz_flow.wire.portal import PortalTokenCreate
 from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType, Strategy
 from weavz_flow.wire.workspace_integrations import (
     WorkspaceIntegrationCreate,
@@ -308,6 +311,24 @@ class RemoteBackend:
         if source is not None and not isinstance(source, Catalog):
             source = self._catalog_source = source()
         return source
+
+    # -- end-user portal ------------------------------------------------------------------------------------------
+
+    def portal_link(self, request: PortalLinkRequest) -> PortalLink:
+        """The end user by externalId (the API lists a workspace's end users; it has no lookup by externalId),
+        then ``POST /api/v1/end-users/{id}/connect-token``; the server's link points at the server."""
+        return self._in_workspace(request.workspace, lambda workspace: self._portal_link(workspace, request))
+
+    def _portal_link(self, workspace: LiveWorkspace, request: PortalLinkRequest) -> PortalLink:
+        users = self._pages("/api/v1/end-users", EndUserList, {"workspaceId": workspace.id})
+        found = next((u for u in users if u.external_id == request.end_user), None)
+        if found is None:
+            raise ApiError(ErrorCode.END_USER_NOT_FOUND,
+                           f"End user '{request.end_user}' not found in workspace '{workspace.slug}'")
+        body = PortalTokenCreate.model_construct(integration_name=request.integration,
+                                                 expires_in=request.expires_in_s)
+        link = self._send(WirePortalLink, "POST", f"/api/v1/end-users/{found.id}/connect-token", json=body)
+        return PortalLink(Sensitive(link.connect_url), link.expires_at)
 
     # -- the workspace slug -> id map -------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "plan": "weavz_flow.cli.plan_cmd:plan",
     "apply": "weavz_flow.cli.apply_cmd:apply",
     "force-unlock": "weavz_flow.cli.force_unlock_cmd:force_unlock",
+    "connect": "weavz_flow.cli.connect_cmd:connect",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",
     "import": "weavz_flow.cli.import_cmd:import_command",
     "init": "weavz_flow.cli.init_cmd:init",

@@ -401,3 +401,38 @@ connect_sessions = sa.Table(
     _time("completed_at", nullable=True),
     _time("created_at"),
 )
+
+# End-user portal links (eut_ tokens, revision 0009): the token is kept only as its sha256; a link may name one
+# integration or one alias, and it stops working at expires_at.
+def _end_users_own() -> list[sa.Column]:
+    """The owner of a portal row: one end user of one workspace, whose deletion takes the row with it."""
+    return [
+        _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+        _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+        _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    ]
+
+
+portal_tokens = sa.Table(
+    "portal_tokens", metadata,
+    _id(primary_key=True),
+    *_end_users_own(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("integration_name", sa.String(100), nullable=True),
+    _id("workspace_integration_id", sa.ForeignKey("workspace_integrations.id", ondelete="CASCADE"), nullable=True),
+    _id("created_by_api_key_id", nullable=True),  # None: the operator (service key, local backend)
+    _time("expires_at"),
+    _time("created_at"),
+)
+
+# Invitations to the portal: who asked, when, for which address and link. No email is sent (out of scope).
+end_user_invites = sa.Table(
+    "end_user_invites", metadata,
+    _id(primary_key=True),
+    *_end_users_own(),
+    sa.Column("email", sa.String(EMAIL_MAX), nullable=False),
+    _id("portal_token_id", sa.ForeignKey("portal_tokens.id", ondelete="CASCADE"), nullable=False),
+    _id("invited_by_api_key_id", nullable=True),  # None: the operator (service key, local backend)
+    sa.Column("email_sent", sa.Boolean, nullable=False),
+    _time("created_at"),
+)

@@ -20,6 +20,7 @@ from weavz_flow.diagnostics import Diagnostic, Position, Severity
 from weavz_flow.errors import ConfigError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +130,11 @@ def _alias(slug: str, name: str, alias: AliasConfig) -> DesiredAlias:
 def alias_settings_wire(alias: AliasConfig) -> dict[str, Any]:
     """The alias's settings as the Weavz API spells them (camelCase, absent parts left out)."""
     settings = alias.settings
-    if settings is None:
-        return {}
     out: dict[str, Any] = {}
+    if alias.end_user_connect is not None:
+        out[END_USER_CONNECT_SETTING] = alias.end_user_connect.value
+    if settings is None:
+        return out
     if settings.persistence is not None:
         persistence: dict[str, Any] = {"scope": settings.persistence.scope.value}
         if settings.persistence.external_id is not None:

@@ -27,6 +27,7 @@ from weavz_flow.config.import_yaml import (
 from weavz_flow.config.project import Project
 from weavz_flow.plan.desired import DesiredState, desired_state
 from weavz_flow.plan.live_state import LiveState
+from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 # Credential parts by connection type; CUSTOM_AUTH prop names cannot be known from the live side.
 _SECRET_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -154,7 +155,8 @@ def _alias(a: LiveAlias, conn_ext_by_id: Mapping[str, str], skipped: list[str], 
     if a.connection_id is not None and connection is None:
         skipped.append(f"alias '{a.alias}' in workspace '{slug}': its connection {a.connection_id} was not found")
     strategy = a.strategy
-    if strategy == "per_user" and connection is None:
+    end_user_connect = a.settings.get(END_USER_CONNECT_SETTING)
+    if strategy == "per_user" and connection is None and end_user_connect is None:
         # An alias without a connection is stored as per_user (AliasConfig.stored_strategy): the default reads back.
         strategy = "fixed"
     if strategy != "fixed":
@@ -165,6 +167,8 @@ def _alias(a: LiveAlias, conn_ext_by_id: Mapping[str, str], skipped: list[str], 
         body["actions"] = list(a.enabled_actions)
     if a.display_name is not None:
         body["display_name"] = a.display_name
+    if end_user_connect is not None:
+        body["end_user_connect"] = end_user_connect
     settings = _settings_config(a.settings)
     if settings:
         body["settings"] = settings

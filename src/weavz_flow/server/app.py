@@ -21,6 +21,7 @@ from weavz_flow.server.routes import (
     connect,
     connect_pages,
     connections,
+    end_user_portal,
     end_users,
     health,
     integrations,
@@ -28,6 +29,7 @@ from weavz_flow.server.routes import (
     orgs,
     page_assets,
     partials,
+    portal_pages,
     workspace_integrations,
     workspaces,
 )
@@ -43,6 +45,7 @@ ROUTERS = (
     workspace_integrations.router,
     connections.router,
     end_users.router,
+    end_user_portal.router,
     partials.router,
     mcp_servers.router,
     api_keys.router,
@@ -50,6 +53,7 @@ ROUTERS = (
     page_assets.router,
     connect.router,
     connect_pages.router,
+    portal_pages.router,
 )
 
 

@@ -32,6 +32,15 @@ class Strategy(StrEnum):
     PER_USER_WITH_FALLBACK = "per_user_with_fallback"  # the end user's if present, else the alias's
 
 
+class EndUserConnect(StrEnum):
+    # How an alias's end users bring their own connection (an alias's settings key ``endUserConnect``). A comment,
+    # not a docstring: a docstring would show in the config files' JSON Schema.
+    PORTAL = "portal"  # through the end-user portal (an eut_ link: POST /api/v1/end-users/{id}/connect-token)
+
+
+END_USER_CONNECT_SETTING = "endUserConnect"  # the alias settings key (config: the alias's ``end_user_connect``)
+
+
 class ConnectionType(StrEnum):
     SECRET_TEXT = "SECRET_TEXT"
     BASIC_AUTH = "BASIC_AUTH"

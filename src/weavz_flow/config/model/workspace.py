@@ -21,11 +21,11 @@ from weavz_flow.config.model.base import (
     StrictModel,
 )
 from weavz_flow.suggest import did_you_mean
-from weavz_flow.wire.vocabulary import ConnectionType, PersistenceScope, Strategy
+from weavz_flow.wire.vocabulary import ConnectionType, EndUserConnect, PersistenceScope, Strategy
 
 __all__ = ["CREDENTIAL_KEYS", "AliasConfig", "AliasSettings", "ConfigConnectionType", "ConnectionConfig",
-           "ConnectionType", "EndUserConfig", "PartialConfig", "PartialName", "PersistenceScope", "PersistenceSettings",
-           "Strategy", "WorkspaceFile"]
+           "ConnectionType", "EndUserConfig", "EndUserConnect", "PartialConfig", "PartialName", "PersistenceScope",
+           "PersistenceSettings", "Strategy", "WorkspaceFile"]
 
 
 # Which credential keys each connection type takes; the first group is required, the second optional.
@@ -133,7 +133,9 @@ class AliasConfig(StrictModel):
 
     ``strategy`` defaults to ``fixed``. ``fixed`` and ``per_user_with_fallback`` need ``connection`` when the
     integration takes credentials (the hosted API refuses them otherwise); ``per_user`` ignores it.
-    ``actions`` absent means every action is enabled.
+    ``actions`` absent means every action is enabled. ``end_user_connect: portal`` says the alias's end users
+    connect their own accounts through the end-user portal (a per-user strategy only; kept in the alias's settings
+    as ``endUserConnect``).
     """
 
     integration: IntegrationName
@@ -141,7 +143,20 @@ class AliasConfig(StrictModel):
     connection: ExternalId | None = Field(default=None, description="externalId of a connection in this workspace")
     actions: list[ActionName] | None = None
     display_name: Name | None = None
+    end_user_connect: EndUserConnect | None = Field(default=None, description=(
+        "how end users bring their own connection: 'portal' lists this alias on the end-user portal (when any "
+        "alias of the workspace says so, the portal lists only those that do)"))
     settings: AliasSettings | None = None
+
+    @model_validator(mode="after")
+    def _portal_needs_per_user(self) -> AliasConfig:
+        if self.end_user_connect is not None and self.strategy is Strategy.FIXED:
+            raise PydanticCustomError(
+                "end_user_connect_needs_per_user",
+                "the portal needs a per-user strategy: a 'fixed' alias never uses an end user's connection",
+                {"at_key": "end_user_connect",
+                 "fix": "set strategy: per_user (or per_user_with_fallback), or remove 'end_user_connect'"})
+        return self
 
     @property
     def stored_strategy(self) -> Strategy:
