@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +65,43 @@ class PartialSpec:
     values: Mapping[str, Any] = field(default_factory=dict)
     enforced_keys: tuple[str, ...] = ()
     is_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class McpServerSpec:
+    workspace_id: str
+    name: str
+    mode: str
+    auth_mode: str
+    description: str | None = None  # None leaves the live one alone on update
+    end_user_access: str | None = None  # likewise
+
+
+@dataclass(frozen=True, slots=True)
+class McpToolSpec:
+    integration: str
+    action: str
+    alias: str
+    sort_order: int
+    display_name: str | None = None  # None leaves the live one alone on update
+    description: str | None = None  # likewise
+    input_defaults: Mapping[str, Any] = field(default_factory=dict)
+    partial_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class McpTokenSpec:
+    """A token for one end user (``oauth``: an ``mcpo_`` OAuth access token, else an ``mcp_`` bearer), or, without
+    an end user, a new static bearer of the server (its previous one stops working)."""
+
+    end_user: str | None = None
+    expires_in_s: int | None = None
+    oauth: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MintedToken:
+    token: Sensitive[str]
+    kind: str  # "bearer" (the server's static one), "access" (an end user's mcp_) or "oauth" (mcpo_)
+    expires_at: str | None = None
+    end_user: str | None = None
