@@ -4,9 +4,10 @@ The wire format is weavz_flow.wire's: requests are its models' bodies, answers a
 bodies ``{error, code, details}`` come back as ApiError with the same code and status. Reads: workspaces and
 connections once each (paged by 100), then three GETs per workspace (its integrations, partials and end users),
 since the Weavz API has no combined call; a plan adds one for its MCP servers and one per server (its tools).
-Hosted Weavz cannot update a stored credential or report credential fingerprints, so the plan replaces a connection whose secret changed and keeps fingerprints in the state it keeps on
-the backend itself (kv_state.py). Concurrent applies, from any machine, are serialized by a lock in that same state
-(kv_lock.py). The reserved state alias, and the reserved state workspace, are never listed.
+Hosted Weavz cannot update a stored credential or report credential fingerprints, so the plan replaces a
+connection whose secret changed and keeps fingerprints in the state it keeps on the backend itself (kv_state.py).
+Concurrent applies, from any machine, are serialized by a lock in that same state (kv_lock.py). The reserved state
+alias, and the reserved state workspace, are never listed.
 
 A workspace's id is looked up by slug once per backend instance (one paged list), not on every execute; a 404 for
 that id drops it and reads the list again once. The API has no dry-run endpoint: :meth:`RemoteBackend.preview`
