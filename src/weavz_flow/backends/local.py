@@ -319,7 +319,7 @@ class LocalBackend:
     def mint_mcp_token(self, server_id: str, spec: McpTokenSpec) -> MintedToken:
         self._trip()
         if spec.end_user is None:
-            return MintedToken(Sensitive(self.mcp_servers.regenerate_token(self.caller, server_id)), "bearer")
+            return MintedToken(Sensitive(self.mcp_servers.regenerate_bearer(self.caller, server_id)), "bearer")
         fields: dict[str, Any] = {"end_user_id": spec.end_user}
         if spec.expires_in_s is not None:
             fields["expires_in"] = spec.expires_in_s
