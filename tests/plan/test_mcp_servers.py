@@ -12,6 +12,7 @@ import yaml
 
 from tests.plan.project_files import WORKSPACE, write_project
 from weavz_flow.backends.live import LiveMcpServer
+from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
@@ -113,6 +114,19 @@ def test_plan_apply_replan_remove_a_tool(project_root, backend):
     server = live_server(backend)
     assert server is not None and [t.key for t in server.tools] == ["slack_bot.send_channel_message"]
     assert not plan_of(project_root, backend).has_changes
+
+
+def test_reading_servers_stays_bounded(project_root, backend):
+    two = TOOLS + "  ci:\n    tools: [{tool: kv.put}]\n"
+    write_project(project_root, WORKSPACE + two)
+    apply_all(project_root, backend)
+    before = backend.round_trips
+    live_state = read_live(backend)
+    assert sum(len(s.mcp_servers) for s in live_state.snapshots.values()) == 2
+    if isinstance(backend, LocalBackend):
+        assert backend.round_trips - before == 2 + 3 + 2  # the servers and all their tools: two queries
+    else:
+        assert backend.round_trips - before == 2 + 4 * 2 + 2  # one GET per workspace, then one per server
 
 
 def test_a_changed_added_and_reordered_tool_converge_in_one_apply(project_root, backend):
