@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "force-unlock": "weavz_flow.cli.force_unlock_cmd:force_unlock",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",
     "import": "weavz_flow.cli.import_cmd:import_command",
+    "mcp": "weavz_flow.cli.mcp_commands:mcp",
     "init": "weavz_flow.cli.init_cmd:init",
     "run": "weavz_flow.cli.run_cmd:run",
     "runs": "weavz_flow.cli.runs_cmd:runs",
