@@ -169,6 +169,27 @@ mcp_servers:
     assert not again.has_changes, render_text(again)
 
 
+def test_a_replaced_partial_re_points_the_tools_that_name_it(project_root, backend):
+    write_project(project_root, WORKSPACE + TOOLS)
+    apply_all(project_root, backend)
+    # The partial's action cannot change in place: it is replaced, and gets a new id on the backend.
+    write_project(project_root, WORKSPACE.replace("    action: send_channel_message\n", "") + TOOLS)
+    plan = plan_of(project_root, backend)
+    partial, server = plan.actionable
+    assert (partial.kind, partial.action) == (ObjectKind.PARTIAL, Action.REPLACE)
+    assert (server.address, server.action, server.reason) == (SERVER, Action.UPDATE,
+                                                              "its tools' partials 'alerts' are replaced")
+    [diff] = server.diffs
+    assert diff.name == "tools.slack_bot.send_channel_message" and diff.before == diff.after
+    assert "(re-pointed)" in render_text(plan)
+    apply_all(project_root, backend)
+    prod = next(w for w in backend.list_workspaces() if w.slug == "acme-prod")
+    [alerts] = backend.snapshot(prod).partials
+    server_now = live_server(backend)
+    assert server_now is not None and server_now.tools[0].partial_ids == (alerts.id,)
+    assert not plan_of(project_root, backend).has_changes
+
+
 def test_an_undeclared_server_is_unmanaged_until_pruned(project_root, backend):
     write_project(project_root, WORKSPACE + TOOLS)
     apply_all(project_root, backend)
