@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.config.small_catalog import small_catalog
 from tests.plan.project_files import WORKSPACE, write_project
 from tests.server.accounts import bootstrap_account
-from tests.server.live_server import serve_weavz_flow
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import RemoteBackend
@@ -36,32 +34,18 @@ mcp_servers:
 """
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return small_catalog()
-
-
-@pytest.fixture
-def project_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_SLACK_TOKEN", "xoxb-test-token-1")
-    monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", "test-secret-key-0123456789")
-    for name in ("WEAVZ_FLOW_DATABASE_URL", "WEAVZ_API_URL", "WEAVZ_API_KEY", "WEAVZ_FLOW_PROJECT"):
-        monkeypatch.delenv(name, raising=False)
-    return write_project(tmp_path / "project", WORKSPACE + SERVERS, staging=False)
-
-
 @pytest.fixture(params=["local", "remote"])
-def applied(request: pytest.FixtureRequest, project_root: Path, catalog: Catalog, tmp_path: Path,
+def applied(request: pytest.FixtureRequest, project_root: Path, catalog: Catalog,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[str], Engine, dict[str, str]]]:
-    """The project applied to a backend: the command-line options that reach it, the engine behind it and the
-    servers' ids by name."""
+    """The project with its MCP servers, applied to a backend: the command-line options that reach it, the engine
+    behind it and the servers' ids by name."""
+    monkeypatch.delenv("WEAVZ_API_KEY", raising=False)
+    write_project(project_root, WORKSPACE + SERVERS, staging=False)
     backend: Backend
     if request.param == "local":
         local = LocalBackend(project_root / ".weavz-flow", catalog=catalog)
         backend, engine, options = local, local.engine, []
     else:
-        state = tmp_path / "server"
-        state.mkdir()
         server = request.getfixturevalue("live_server")
         account = bootstrap_account(server)
         backend, engine, options = RemoteBackend(account.url, Sensitive(account.api_key)), server.engine, [
@@ -73,13 +57,6 @@ def applied(request: pytest.FixtureRequest, project_root: Path, catalog: Catalog
     ids = {s.name: s.id for s in backend.list_mcp_servers(backend.list_workspaces())}
     backend.close()
     yield options, engine, ids
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Iterator[object]:
-    state = tmp_path_factory.mktemp("token-server")
-    with serve_weavz_flow(f"sqlite:///{state / 'state.db'}", state / "secret.key", catalog) as server:
-        yield server
 
 
 def token(root: Path, *args: str) -> Result:

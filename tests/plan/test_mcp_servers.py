@@ -11,18 +11,18 @@ from pathlib import Path
 import yaml
 
 from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.test_apply import plan_and_apply
 from weavz_flow.backends.live import LiveMcpServer
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
-from weavz_flow.plan.apply import apply_plan
 from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_text import render_text
-from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
+from weavz_flow.plan.session import PlanRequest, make_plan
 
 SERVER = Address("acme-prod", ObjectKind.MCP_SERVER, "support-agent")
 
@@ -55,14 +55,6 @@ def plan_of(root: Path, backend: Backend, request: PlanRequest | None = None) ->
     return make_plan(load_project(root), backend, request)
 
 
-def apply_all(root: Path, backend: Backend, request: PlanRequest | None = None) -> Plan:
-    project = load_project(root)
-    plan = make_plan(project, backend, request)
-    result = apply_plan(plan, backend, book=fingerprint_book(project, backend))
-    assert result.ok, result.error
-    return plan
-
-
 def live_server(backend: Backend, name: str = "support-agent") -> LiveMcpServer | None:
     prod = next(w for w in backend.list_workspaces() if w.slug == "acme-prod")
     return next((s for s in backend.list_mcp_servers([prod]) if s.name == name), None)
@@ -83,7 +75,7 @@ def test_plan_apply_replan_remove_a_tool(project_root, backend):
     order = [c.address.kind for c in plan.actionable]
     assert order.index(ObjectKind.MCP_SERVER) > max(order.index(ObjectKind.ALIAS), order.index(ObjectKind.PARTIAL))
 
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     server = live_server(backend)
     assert server is not None
     assert (server.mode, server.auth_mode, server.description) == ("TOOLS", "oauth", "Tools for the support agent")
@@ -110,7 +102,7 @@ def test_plan_apply_replan_remove_a_tool(project_root, backend):
     assert attribute == {"name": "tools.kv.get", "before": {"input_defaults": {"key": "greeting"}}, "after": None,
                          "sensitive": False}
 
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     server = live_server(backend)
     assert server is not None and [t.key for t in server.tools] == ["slack_bot.send_channel_message"]
     assert not plan_of(project_root, backend).has_changes
@@ -119,7 +111,7 @@ def test_plan_apply_replan_remove_a_tool(project_root, backend):
 def test_reading_servers_stays_bounded(project_root, backend):
     two = TOOLS + "  ci:\n    tools: [{tool: kv.put}]\n"
     write_project(project_root, WORKSPACE + two)
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     before = backend.round_trips
     live_state = read_live(backend)
     assert sum(len(s.mcp_servers) for s in live_state.snapshots.values()) == 2
@@ -131,7 +123,7 @@ def test_reading_servers_stays_bounded(project_root, backend):
 
 def test_a_changed_added_and_reordered_tool_converge_in_one_apply(project_root, backend):
     write_project(project_root, WORKSPACE + TOOLS)
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     edited = """\
 mcp_servers:
   support-agent:
@@ -159,7 +151,7 @@ mcp_servers:
             {"description": "Posts to the alerts channel", "display_name": "Post an alert"}),
         "tool_order": (["slack_bot.send_channel_message", "kv.get"], ["kv.get", "slack_bot.send_channel_message"]),
     }
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     server = live_server(backend)
     assert server is not None and server.auth_mode == "oauth_and_bearer"
     assert [(t.key, t.sort_order) for t in server.tools] == [
@@ -171,7 +163,7 @@ mcp_servers:
 
 def test_a_replaced_partial_re_points_the_tools_that_name_it(project_root, backend):
     write_project(project_root, WORKSPACE + TOOLS)
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     # The partial's action cannot change in place: it is replaced, and gets a new id on the backend.
     write_project(project_root, WORKSPACE.replace("    action: send_channel_message\n", "") + TOOLS)
     plan = plan_of(project_root, backend)
@@ -182,7 +174,7 @@ def test_a_replaced_partial_re_points_the_tools_that_name_it(project_root, backe
     [diff] = server.diffs
     assert diff.name == "tools.slack_bot.send_channel_message" and diff.before == diff.after
     assert "(re-pointed)" in render_text(plan)
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     prod = next(w for w in backend.list_workspaces() if w.slug == "acme-prod")
     [alerts] = backend.snapshot(prod).partials
     server_now = live_server(backend)
@@ -192,11 +184,11 @@ def test_a_replaced_partial_re_points_the_tools_that_name_it(project_root, backe
 
 def test_an_undeclared_server_is_unmanaged_until_pruned(project_root, backend):
     write_project(project_root, WORKSPACE + TOOLS)
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     write_project(project_root, WORKSPACE)
     plan = plan_of(project_root, backend)
     assert not plan.has_changes and SERVER in plan.unmanaged
-    pruned = apply_all(project_root, backend, PlanRequest(prune=True, targets=(SERVER,)))
+    pruned = plan_and_apply(project_root, backend, PlanRequest(prune=True, targets=(SERVER,)))
     assert [(c.address, c.action) for c in pruned.actionable] == [(SERVER, Action.DELETE)]
     assert live_server(backend) is None
     # Its partial and aliases are still there: pruning a server takes only the server.
@@ -209,7 +201,7 @@ def test_a_bearer_server_keeps_no_token_anywhere(project_root, backend):
     plan = plan_of(project_root, backend)
     for rendered in (render_text(plan), render_json(plan)):
         assert "mcp_" not in rendered.replace("mcp_server", "")
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     server = live_server(backend, "ci")
     assert server is not None and server.auth_mode == "bearer"
     assert not list(project_root.rglob("*.json"))  # no saved token, no state file with one
@@ -218,7 +210,7 @@ def test_a_bearer_server_keeps_no_token_anywhere(project_root, backend):
 
 def test_import_writes_a_server_back_and_plan_then_has_no_changes(project_root, backend, tmp_path):
     write_project(project_root, WORKSPACE + TOOLS)
-    apply_all(project_root, backend)
+    plan_and_apply(project_root, backend)
     write_project(project_root, WORKSPACE)  # the server's YAML is lost
     result = collect_import(load_project(project_root), read_live(backend), out_dir=project_root / "workspaces")
     [prod] = [w for w in result.workspaces if w.slug == "acme-prod"]

@@ -37,11 +37,13 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    table: dict[str, str] = COMMANDS  # a command group of its own (``mcp``) subclasses this with its table
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(self.table)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
+        target = self.table.get(cmd_name)
         if target is None:
             return None
         module_name, attr = target.split(":")

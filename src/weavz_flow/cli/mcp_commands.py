@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from weavz_flow.cli.main import LazyGroup
 
 # subcommand name -> "module:attribute"
 MCP_COMMANDS: dict[str, str] = {
@@ -13,19 +13,10 @@ MCP_COMMANDS: dict[str, str] = {
 }
 
 
-class _LazyMcpGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(MCP_COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = MCP_COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attr = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attr)
-        return command
+class _McpGroup(LazyGroup):
+    table = MCP_COMMANDS
 
 
-@click.group("mcp", cls=_LazyMcpGroup)
+@click.group("mcp", cls=_McpGroup)
 def mcp() -> None:
     """MCP servers: the workspace's actions as tools for AI agents."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from weavz_flow.config.import_yaml import (
 from weavz_flow.config.project import Project
 from weavz_flow.plan.desired import DesiredState, desired_state
 from weavz_flow.plan.live_state import LiveState
+from weavz_flow.plan.mcp_tools import live_view
 
 # Credential parts by connection type; CUSTOM_AUTH prop names cannot be known from the live side.
 _MCP_SERVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # config.model.workspace.McpServerName
@@ -232,20 +234,11 @@ def _mcp_server(m: LiveMcpServer, partial_names: Mapping[str, str], skipped: lis
         body["end_user_access"] = m.end_user_access
     tools = []
     for t in m.tools:
-        tool: dict[str, Any] = {"tool": t.key}
-        if t.display_name is not None:
-            tool["display_name"] = t.display_name
-        if t.description is not None:
-            tool["description"] = t.description
-        if t.input_defaults:
-            tool["input_defaults"] = dict(t.input_defaults)
-        names = [partial_names[i] for i in t.partial_ids if i in partial_names]
-        if len(names) < len(t.partial_ids):
+        known = tuple(i for i in t.partial_ids if i in partial_names)
+        if len(known) < len(t.partial_ids):
             skipped.append(f"MCP server '{m.name}' in workspace '{slug}': tool '{t.key}' names partials that were "
                            "not found; they are left out")
-        if names:
-            tool["partials"] = names
-        tools.append(tool)
+        tools.append({"tool": t.key, **live_view(replace(t, partial_ids=known), partial_names, None)})
     if tools:
         body["tools"] = tools
     return ImportedEntry("mcp_servers", m.name, body)
