@@ -6,15 +6,19 @@ appears in a plan."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
+from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.plan.project_files import WORKSPACE, write_project
 from tests.plan.test_apply import plan_and_apply
 from weavz_flow.backends.live import LiveMcpServer
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
+from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.import_live import collect_import
@@ -60,7 +64,27 @@ def live_server(backend: Backend, name: str = "support-agent") -> LiveMcpServer 
     return next((s for s in backend.list_mcp_servers([prod]) if s.name == name), None)
 
 
+@pytest.fixture
+def postgres_backend(project_root: Path, catalog: Catalog) -> Iterator[LocalBackend]:
+    """The local engine on PostgreSQL (a fresh schema), as a project with ``database_url`` would have it."""
+    with postgres_schema() as (url, schema):
+        backend = LocalBackend(project_root / ".weavz-flow", schema_url(url, schema), catalog=catalog)
+        try:
+            yield backend
+        finally:
+            backend.close()
+
+
 def test_plan_apply_replan_remove_a_tool(project_root, backend):
+    acceptance(project_root, backend)
+
+
+@pytest.mark.postgres
+def test_plan_apply_replan_remove_a_tool_on_postgresql(project_root, postgres_backend):
+    acceptance(project_root, postgres_backend)
+
+
+def acceptance(project_root: Path, backend: Backend) -> None:
     write_project(project_root, WORKSPACE + TOOLS)
     plan = plan_of(project_root, backend)
     [change] = [c for c in plan.actionable if c.address == SERVER]
