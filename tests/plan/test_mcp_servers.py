@@ -15,18 +15,26 @@ import yaml
 from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.plan.project_files import WORKSPACE, write_project
 from tests.plan.test_apply import plan_and_apply
+from tests.server.accounts import SERVICE_KEY, LiveServer, bootstrap_account
+from tests.server.live_server import serve_in_thread
 from weavz_flow.backends.live import LiveMcpServer
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
+from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
+from weavz_flow.engine.engine import Engine
 from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import PlanRequest, make_plan
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.server import app as app_module
+from weavz_flow.server.routes import mcp_servers as mcp_routes
+from weavz_flow.server.settings import ServerSettings
 
 SERVER = Address("acme-prod", ObjectKind.MCP_SERVER, "support-agent")
 
@@ -251,3 +259,21 @@ def test_import_writes_a_server_back_and_plan_then_has_no_changes(project_root, 
     }}
     plan = plan_of(project_root, backend)
     assert not plan.has_changes and not plan.unmanaged, render_text(plan)
+
+
+def test_a_server_without_the_mcp_api_has_no_servers(project_root, catalog, tmp_path, monkeypatch):
+    """An older ``weavz-flow serve`` (no /api/v1/mcp routes): plan reads no servers instead of failing."""
+    monkeypatch.setattr(app_module, "ROUTERS", tuple(r for r in app_module.ROUTERS if r is not mcp_routes.router))
+    engine = Engine.open(f"sqlite:///{tmp_path / 'old.db'}", key_file=tmp_path / "secret.key", catalog=catalog)
+    try:
+        with serve_in_thread(app_module.create_app(engine, ServerSettings(service_key=Sensitive(SERVICE_KEY)))) as url:
+            account = bootstrap_account(LiveServer(url, engine, SERVICE_KEY))
+            backend = RemoteBackend(account.url, Sensitive(account.api_key))
+            try:
+                plan_and_apply(project_root, backend)  # the project declares no server
+                assert backend.list_mcp_servers(backend.list_workspaces()) == []
+                assert not plan_of(project_root, backend).has_changes
+            finally:
+                backend.close()
+    finally:
+        engine.close()

@@ -219,13 +219,13 @@ class RemoteBackend:
 
     def list_mcp_servers(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveMcpServer]:
         """One list per workspace, then each server read for its tools (the list does not carry them). An API
-        without MCP servers (404 for the list: an older ``weavz-flow serve``) has none."""
+        without MCP servers (no route for the list: an older ``weavz-flow serve``) has none."""
         out: list[LiveMcpServer] = []
         for w in workspaces:
             try:
                 servers = self._pages(MCP_SERVERS, McpServerList, {"workspaceId": w.id, "includeSuspended": "true"})
             except ApiError as exc:
-                if exc.status == 404 and not out:
+                if exc.status == 404 and exc.message.startswith("No route"):  # serve's answer for an unknown path
                     return []
                 raise
             for server in servers:
