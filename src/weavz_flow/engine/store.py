@@ -189,6 +189,19 @@ class Store:
             unit.rollback()
 
     @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The writes of the block commit together: inside a unit of work they are part of it already (each
+        :meth:`write` a savepoint); outside one, the block gets a unit of its own, committed when it ends without
+        an exception. For a service whose one change spans other services' writes (a connect session completed
+        with the connection it makes), which would otherwise each take a transaction, and the write lock, apart."""
+        if self._unit() is not None:
+            yield
+            return
+        with self.unit_of_work() as unit:
+            yield
+            unit.commit()
+
+    @contextmanager
     def own_transactions(self) -> Iterator[None]:
         """Inside a unit of work: commit what it holds so far, then let each write in the block commit on its own."""
         unit = self._unit()
@@ -229,6 +242,22 @@ class Store:
                     raise
             finally:
                 raw.close()
+        raise AssertionError("unreachable")
+
+    def first(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Any:
+        """The first row (or None) of one read-only statement, outside any transaction, as :meth:`scalar` runs:
+        for the per-call checks that read a whole row (an MCP token and its server). Inside a unit of work that has
+        written, it reads through the unit, like :meth:`read`."""
+        unit = self._unit()
+        if unit is not None and unit.is_open:
+            return unit.connection().execute(statement, params).first()
+        for attempt in (1, 2):
+            try:
+                with self._probe.connect() as conn:
+                    return conn.execute(statement, params).first()
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 2:  # a dead pooled connection: once more on a new one
+                    raise
         raise AssertionError("unreachable")
 
     def revision(self) -> str | None:

@@ -18,13 +18,18 @@ from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
+    connect,
+    connect_pages,
     connections,
+    end_user_portal,
     end_users,
     health,
     integrations,
+    mcp_servers,
     orgs,
     page_assets,
     partials,
+    portal_pages,
     workspace_integrations,
     workspaces,
 )
@@ -40,10 +45,15 @@ ROUTERS = (
     workspace_integrations.router,
     connections.router,
     end_users.router,
+    end_user_portal.router,
     partials.router,
+    mcp_servers.router,
     api_keys.router,
     orgs.router,
     page_assets.router,
+    connect.router,
+    connect_pages.router,
+    portal_pages.router,
 )
 
 
