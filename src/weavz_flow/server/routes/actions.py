@@ -20,18 +20,26 @@ from weavz_flow.wire.actions import (
     RedactHeaderError,
     decode_redactions,
 )
+from weavz_flow.wire.vocabulary import ExecuteSource
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
 
 RedactHeader = Annotated[str | None, Header(alias=REDACT_HEADER, description=REDACT_HEADER_DESCRIPTION)]
 RetriesHeader = Annotated[str | None, Header(alias=PROVIDER_RETRIES_HEADER,
                                              description=PROVIDER_RETRIES_HEADER_DESCRIPTION)]
+# The official SDK sends "sdk" (weavz-sdk-wire.md §1.1); any other value, or none, is a plain REST call: a REST
+# client cannot record itself as a flow or an MCP tool.
+SourceHeader = Annotated[str | None, Header(alias="X-Weavz-Source",
+                                            description='Optional: "sdk" from the official SDK; recorded.')]
 
 
 @router.post("/execute", response_model=ExecuteResult)
 def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
-                   redact: RedactHeader = None, retries: RetriesHeader = None) -> ExecuteResult:
+                   redact: RedactHeader = None, retries: RetriesHeader = None,
+                   source: SourceHeader = None) -> ExecuteResult:
     request = body.to_engine(EngineExecuteRequest)
+    if source is not None and source.strip().lower() == ExecuteSource.SDK:
+        request = request.model_copy(update={"source": ExecuteSource.SDK})
     try:
         values = decode_redactions(redact)
     except RedactHeaderError as exc:
