@@ -47,6 +47,17 @@ class ErrorCode(StrEnum):
     # storage / KV
     MISSING_KEY = "MISSING_KEY"
     STORAGE_ERROR = "STORAGE_ERROR"
+    # MCP servers, their tools and tokens (issue 16, mcp-rest); the first three are Weavz's
+    MCP_BEARER_BLOCKS_PER_USER = "MCP_BEARER_BLOCKS_PER_USER"
+    MCP_BEARER_DISABLED = "MCP_BEARER_DISABLED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    MCP_SERVER_NOT_FOUND = "MCP_SERVER_NOT_FOUND"
+    MCP_TOOL_NOT_FOUND = "MCP_TOOL_NOT_FOUND"
+    MCP_TOKEN_NOT_FOUND = "MCP_TOKEN_NOT_FOUND"
+    MCP_MODE_UNSUPPORTED = "MCP_MODE_UNSUPPORTED"
+    MCP_TOKEN_EXPIRED = "MCP_TOKEN_EXPIRED"
+    MCP_TOKEN_REVOKED = "MCP_TOKEN_REVOKED"
+    MCP_SERVER_SUSPENDED = "MCP_SERVER_SUSPENDED"
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -80,6 +91,16 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.END_USER_NOT_FOUND: 404,
     ErrorCode.MISSING_KEY: 400,
     ErrorCode.STORAGE_ERROR: 500,
+    ErrorCode.MCP_BEARER_BLOCKS_PER_USER: 409,  # at create/update; authenticate answers it with 403
+    ErrorCode.MCP_BEARER_DISABLED: 409,
+    ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.MCP_SERVER_NOT_FOUND: 404,
+    ErrorCode.MCP_TOOL_NOT_FOUND: 404,
+    ErrorCode.MCP_TOKEN_NOT_FOUND: 404,
+    ErrorCode.MCP_MODE_UNSUPPORTED: 400,
+    ErrorCode.MCP_TOKEN_EXPIRED: 401,
+    ErrorCode.MCP_TOKEN_REVOKED: 401,
+    ErrorCode.MCP_SERVER_SUSPENDED: 401,
 }
 
 

@@ -24,6 +24,7 @@ from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.services.mcp_servers import McpServerService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
 from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
@@ -77,6 +78,7 @@ class Engine:
         self.connections = ConnectionService(store, cipher, self.source, size_limits)
         self.end_users = EndUserService(store, size_limits)
         self.partials = PartialService(store, self.source)
+        self.mcp_servers = McpServerService(store, self.source, size_limits)
         self.executions = ExecutionLog(store)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   action_timeout_s=action_timeout_s, limits=limits)

@@ -13,12 +13,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from weavz_flow.wire.vocabulary import (
+    ALIAS_MAX,
     BASE_URL_MAX,
     CATALOG_NAME_MAX,
     DESCRIPTION_MAX,
     DISPLAY_NAME_MAX,
     EMAIL_MAX,
+    EXTERNAL_ID_MAX,
     IDEMPOTENCY_KEY_MAX,
+    MCP_END_USER_ACCESS_MAX,
+    NAME_MAX,
 )
 
 metadata = sa.MetaData()
@@ -305,4 +309,63 @@ flow_run_steps = sa.Table(
     sa.Column("error_code", sa.String(64), nullable=True),
     sa.Column("tolerated", sa.Boolean, nullable=False),
     sa.Column("partials", sa.Text, nullable=True),  # JSON [{id, name, reason}]; NULL when the backend did not say
+)
+
+# MCP servers (revision 0011): a server belongs to a workspace; its static bearer (bearer modes) is kept as a sha256
+# only. Deleting a server deletes its tools and tokens.
+mcp_servers = sa.Table(
+    "mcp_servers", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(NAME_MAX), nullable=False),
+    sa.Column("description", sa.String(DESCRIPTION_MAX), nullable=True),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("auth_mode", sa.String(32), nullable=False),
+    sa.Column("settings", Json, nullable=False),
+    sa.Column("end_user_access", sa.String(MCP_END_USER_ACCESS_MAX), nullable=True),
+    sa.Column("end_user_id", sa.String(EXTERNAL_ID_MAX), nullable=True),  # an end user's external id
+    sa.Column("created_by", sa.String(EXTERNAL_ID_MAX), nullable=True),
+    sa.Column("suspended", sa.Boolean, nullable=False),
+    sa.Column("bearer_hash", sa.String(64), nullable=True),  # sha256 hex of the static bearer; null: none
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("workspace_id", "name", name="uq_mcp_servers_workspace_name"),
+)
+
+# A server's explicit tools. ``alias_key`` is the alias or "" (NULLs never collide in a unique constraint).
+mcp_tools = sa.Table(
+    "mcp_tools", metadata,
+    _id(primary_key=True),
+    _id("server_id", sa.ForeignKey("mcp_servers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("tool_type", sa.String(16), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("action_name", sa.String(CATALOG_NAME_MAX), nullable=False),
+    sa.Column("integration_alias", sa.String(ALIAS_MAX), nullable=True),
+    sa.Column("alias_key", sa.String(ALIAS_MAX), nullable=False),
+    _id("connection_id", sa.ForeignKey("connections.id", ondelete="SET NULL"), nullable=True, index=True),
+    sa.Column("display_name", sa.String(DISPLAY_NAME_MAX), nullable=True),
+    sa.Column("description", sa.String(DESCRIPTION_MAX), nullable=True),
+    sa.Column("input_defaults", Json, nullable=False),
+    sa.Column("partial_ids", Json, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("server_id", "integration_name", "action_name", "alias_key", name="uq_mcp_tools_target"),
+)
+
+# Per-end-user tokens of a server: ``bearer`` (mcp_) and ``oauth`` (mcpo_), sha256 only. Deleting the end user (the
+# internal id) deletes its tokens, so that a new end user with the same external id never inherits them.
+mcp_tokens = sa.Table(
+    "mcp_tokens", metadata,
+    _id(primary_key=True),
+    _id("server_id", sa.ForeignKey("mcp_servers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("end_user_external_id", sa.String(EXTERNAL_ID_MAX), nullable=False),
+    sa.Column("scopes", Json, nullable=False),
+    _time("expires_at"),
+    _time("revoked_at", nullable=True),
+    _time("created_at"),
 )

@@ -18,6 +18,7 @@ DESCRIPTION_MAX = 500  # a partial's description
 BASE_URL_MAX = 2000  # a connection's provider base URL
 CATALOG_NAME_MAX = 200  # an action's or a trigger's name
 IDEMPOTENCY_KEY_MAX = 255
+MCP_END_USER_ACCESS_MAX = 64  # an MCP server's endUserAccess (e.g. "restricted")
 
 
 class Strategy(StrEnum):
