@@ -33,7 +33,7 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_load import SERVICE_KEY, _free_port, _stop, _wait_healthy, kv_workspace  # noqa: E402
+from server_load import SERVICE_KEY, _free_port, _stop, _wait_healthy, kv_workspace
 
 TOOLS_ALIASES = 100  # x 5 kv-store actions = 500 tools
 

@@ -84,7 +84,8 @@ def test_enforced_keys_leave_the_schema_and_supplied_values_become_defaults(cata
                                                                 ("named",))
 
 
-def test_explicit_tools_need_an_enabled_alias_or_none_at_all(catalog: Catalog, caplog: pytest.LogCaptureFixture) -> None:
+def test_explicit_tools_need_an_enabled_alias_or_none_at_all(catalog: Catalog,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     tools = [
         _tool("t1", "kv-store", "put"),  # no kv-store alias in the workspace: runs without one, named after it
         _tool("t2", "slack", "list_channels", "bot"),  # disabled on the alias

@@ -44,6 +44,7 @@ from pydantic import AnyHttpUrl
 from starlette.authentication import AuthCredentials
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from weavz_flow.engine.engine import Engine
@@ -82,8 +83,8 @@ class McpHttpEndpoint:
         self.manager = StreamableHTTPSessionManager(app=build_server(engine, self.tools, access_of, self.watcher))
 
     def mount(self, app: FastAPI) -> None:
-        app.add_route(MCP_PATH, _AsgiEndpoint(self._handle), methods=["GET", "POST", "DELETE"],
-                      include_in_schema=False)
+        app.router.routes.append(Route(MCP_PATH, _AsgiEndpoint(self._handle), methods=["GET", "POST", "DELETE"],
+                                       include_in_schema=False))
         app.add_route(METADATA_PATH, self._metadata, methods=["GET"], include_in_schema=False)
 
     @contextlib.asynccontextmanager

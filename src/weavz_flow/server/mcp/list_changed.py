@@ -4,8 +4,9 @@ A session that has listed tools is remembered with the fingerprint of the list i
 every ``interval_s``, the view of each server that has such sessions (:meth:`ToolSource.current`: one primary-key read
 of the ``config_version`` counter while nothing changed, so the check is the same whichever process made a write);
 when a server's fingerprint differs from what a session last listed, the session gets the notification on its
-standalone stream (the GET stream of Streamable HTTP, stdout on stdio), once per change. A session whose stream is gone is forgotten the first time a notification cannot be
-delivered; at most ``max_sessions`` are remembered (the oldest is forgotten first).
+standalone stream (the GET stream of Streamable HTTP, stdout on stdio), once per change. A session whose stream
+is gone is forgotten the first time a notification cannot be delivered; at most ``max_sessions`` are remembered
+(the oldest is forgotten first).
 """
 
 from __future__ import annotations

@@ -132,9 +132,9 @@ def compute_view(
         wanted[key] = tool
     specs: dict[str, ToolSpec] = {}
     clashes: set[str] = set()
-    for (alias, integration_name, action_name), tool in wanted.items():
+    for (alias, integration_name, action_name), row in wanted.items():
         spec = _spec(catalog, schemas, by_alias.get(alias) if alias else None, alias, integration_name,
-                     action_name, tool, partials, alias_order)
+                     action_name, row, partials, alias_order)
         if spec is None:
             continue
         if spec.name in specs:

@@ -4,7 +4,7 @@ One of ``rest``, ``sdk``, ``flow``, ``mcp_tools``, ``mcp_code``, ``trigger`` (wi
 Nullable: records made before this revision do not know it.
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
