@@ -119,7 +119,7 @@ class McpServerCreated(WireModel):
 
     server: McpServer
     mcp_endpoint: str
-    bearer_token: str | None = None
+    bearer_token: str | None = Field(default=None, exclude_if=lambda token: token is None)  # absent, not null
 
 
 class McpServerEnvelope(WireModel):
