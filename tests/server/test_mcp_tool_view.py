@@ -52,7 +52,7 @@ def test_synced_tools_are_the_enabled_native_actions_of_each_alias(catalog: Cata
     assert len(everything.tools) == len(catalog.integration("slack").native_actions) < 42
     put = view.by_name["kv__put"]
     assert put.input_schema == catalog.action("kv-store", "put").input_schema()
-    assert view.listed[names.index("kv__put")].name == "kv__put"
+    assert view.answer["tools"][names.index("kv__put")]["inputSchema"] == put.input_schema
 
 
 def test_enforced_keys_leave_the_schema_and_supplied_values_become_defaults(catalog: Catalog) -> None:

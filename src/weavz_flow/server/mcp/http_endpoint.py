@@ -55,9 +55,9 @@ from weavz_flow.server.errors import error_response
 from weavz_flow.server.mcp.list_changed import DEFAULT_INTERVAL_S, ListChangedWatcher
 from weavz_flow.server.mcp.protocol import TOOLS_SCOPE, build_server
 from weavz_flow.server.mcp.tool_source import ToolSource
+from weavz_flow.server.routes.mcp_servers import MCP_PATH, mcp_endpoint
 from weavz_flow.wire.vocabulary import MCP_SCOPES
 
-MCP_PATH = "/mcp/{server_id}"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp/{server_id}"
 _ACCESS_KEY = "weavz_flow.mcp_access"
 _UNAUTHORIZED = frozenset({ErrorCode.INVALID_TOKEN, ErrorCode.MCP_TOKEN_EXPIRED, ErrorCode.MCP_TOKEN_REVOKED,
@@ -140,12 +140,12 @@ class McpHttpEndpoint:
         return response
 
     def _metadata_url(self, request: Request) -> str:
-        return str(build_resource_metadata_url(AnyHttpUrl(_resource_url(request, request.path_params["server_id"]))))
+        return str(build_resource_metadata_url(AnyHttpUrl(mcp_endpoint(request, request.path_params["server_id"]))))
 
     async def _metadata(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         metadata = ProtectedResourceMetadata(
-            resource=AnyHttpUrl(_resource_url(request, request.path_params["server_id"])),
+            resource=AnyHttpUrl(mcp_endpoint(request, request.path_params["server_id"])),
             authorization_servers=[AnyHttpUrl(base)],
             scopes_supported=[s for s in MCP_SCOPES if s == TOOLS_SCOPE],
             resource_name="weavz-flow MCP server",
@@ -169,7 +169,3 @@ def _bearer(request: Request) -> str | None:
     value = request.headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-def _resource_url(request: Request, server_id: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/mcp/{server_id}"

@@ -23,7 +23,7 @@ from typing import Any
 
 import anyio.to_thread
 import mcp_types as types
-from mcp.server.context import ServerRequestContext
+from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
@@ -59,15 +59,13 @@ class _ToolsServer(Server[Any]):
 
 
 def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher: ListChangedWatcher) -> Server[Any]:
-    async def list_tools(
-        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None,
-    ) -> types.ListToolsResult:
+    async def list_tools(ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams) -> HandlerResult:
         access = access_of(ctx)
         if TOOLS_SCOPE not in access.scopes:
             return types.ListToolsResult(tools=[])
         fingerprint, view = await anyio.to_thread.run_sync(tools.current, access)
         watcher.listed(ctx, access, fingerprint)
-        return types.ListToolsResult(tools=list(view.listed))
+        return dict(view.answer)  # the wire form, built once per view (the package copies it again)
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams,
@@ -89,8 +87,10 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
             return error_result(ApiError(ErrorCode.INTERNAL_ERROR, "Internal server error"))
         return success_result(result.output)
 
-    return _ToolsServer("weavz-flow", version=installed_version("weavz_flow", "weavz-flow") or "", title="weavz-flow",
-                        on_list_tools=list_tools, on_call_tool=call_tool)
+    server = _ToolsServer("weavz-flow", version=installed_version("weavz_flow", "weavz-flow") or "",
+                          title="weavz-flow", on_call_tool=call_tool)
+    server.add_request_handler("tools/list", types.PaginatedRequestParams, list_tools)
+    return server
 
 
 def execute_request(

@@ -4,15 +4,13 @@ What a view depends on (the workspace's aliases and partials, the server's tool 
 the managed objects, and every such write bumps the one-row ``config_version`` counter (database triggers: revision
 0003 for aliases and partials, the MCP revision for ``mcp_servers`` and ``mcp_tools``). So one primary-key read tells
 whether a cached view may still be current; only when the counter moved are the inputs read again and the view
-recomputed. A view's fingerprint is a hash of what ``tools/list`` answers: it tells connected sessions that their
+recomputed. A view's fingerprint is a hash of what ``tools/list`` answers (:class:`ToolView`): it tells connected sessions that their
 list changed (:mod:`weavz_flow.server.mcp.list_changed`), and a write elsewhere in the organization, which moves the
 counter but not the answer, sends nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from dataclasses import dataclass
 
@@ -25,7 +23,6 @@ from weavz_flow.server.mcp.tool_view import SchemaCache, ToolView, compute_view
 @dataclass(frozen=True, slots=True)
 class _Entry:
     version: int
-    fingerprint: str
     view: ToolView
 
 
@@ -45,18 +42,14 @@ class ToolSource:
         version = current_config_version(self._engine.store)
         entry = self._entries.get(server.id)
         if entry is not None and entry.version == version:
-            return entry.fingerprint, entry.view
+            return entry.view.fingerprint, entry.view
         engine, caller = self._engine, access.caller
         aliases = engine.integrations.list_in(caller, server.workspace_id)
         partials = engine.partials.list_in(caller, server.workspace_id)
         tools = engine.mcp_servers.tools(caller, server.id)
         view = compute_view(engine.catalog, aliases, partials, tools, self._schemas)
-        listed = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in view.listed]
-        fingerprint = hashlib.sha256(json.dumps(listed, sort_keys=True).encode()).hexdigest()
-        if entry is not None and entry.fingerprint == fingerprint:
-            view = entry.view  # the same answer: keep the objects already built
         with self._lock:
             latest = self._entries.get(server.id)
             if latest is None or latest.version <= version:
-                self._entries[server.id] = _Entry(version, fingerprint, view)
-        return fingerprint, view
+                self._entries[server.id] = _Entry(version, view)
+        return view.fingerprint, view

@@ -25,6 +25,8 @@ Everything here is pure: :mod:`weavz_flow.server.mcp.tool_source` reads the inpu
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,12 +71,18 @@ class ToolSpec:
 class ToolView:
     tools: tuple[ToolSpec, ...]
     by_name: Mapping[str, ToolSpec]
-    listed: tuple[types.Tool, ...]  # the tools/list answer, built once per view
+    # The tools/list answer as the wire has it, built once per view (a list of 500 tools is ~120 kB of JSON: not
+    # worth rebuilding per request), and a hash of it: what a session's "did my list change" compares.
+    answer: Mapping[str, Any]
+    fingerprint: str
 
     @classmethod
     def of(cls, tools: Sequence[ToolSpec]) -> ToolView:
         ordered = tuple(sorted(tools, key=lambda t: t.sort_key))
-        return cls(ordered, {t.name: t for t in ordered}, tuple(t.mcp_tool() for t in ordered))
+        answer = types.ListToolsResult(tools=[t.mcp_tool() for t in ordered]).model_dump(
+            by_alias=True, mode="json", exclude_none=True)
+        fingerprint = hashlib.sha256(json.dumps(answer, sort_keys=True).encode()).hexdigest()
+        return cls(ordered, {t.name: t for t in ordered}, answer, fingerprint)
 
 
 def tool_name(alias: str, action: str) -> str:
