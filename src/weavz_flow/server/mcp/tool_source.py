@@ -4,9 +4,9 @@ What a view depends on (the workspace's aliases and partials, the server's tool 
 the managed objects, and every such write bumps the one-row ``config_version`` counter (database triggers: revision
 0003 for aliases and partials, the MCP revision for ``mcp_servers`` and ``mcp_tools``). So one primary-key read tells
 whether a cached view may still be current; only when the counter moved are the inputs read again and the view
-recomputed. A view's fingerprint is a hash of what ``tools/list`` answers (:class:`ToolView`): it tells connected sessions that their
-list changed (:mod:`weavz_flow.server.mcp.list_changed`), and a write elsewhere in the organization, which moves the
-counter but not the answer, sends nothing.
+recomputed. A view's fingerprint is a hash of what ``tools/list`` answers (:class:`ToolView`): it tells connected
+sessions that their list changed (:mod:`weavz_flow.server.mcp.list_changed`), and a write elsewhere in the
+organization, which moves the counter but not the answer, sends nothing.
 """
 
 from __future__ import annotations
