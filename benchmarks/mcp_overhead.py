@@ -2,13 +2,17 @@
 ``tools/list`` of a server with 500 tools.
 
 `weavz-flow serve` runs as a separate process over a fresh SQLite file (or --database-url). This process is the
-client for both: the official ``mcp`` client (Streamable HTTP, one session) calling ``kv__put``, and an HTTP client
-(httpx, one keep-alive connection) posting the same kv-store put to ``/actions/execute``, one request at a time,
-alternating in rounds so that both see the same server state. Each latency is the client's round trip.
+client, one request at a time, the kinds alternating in rounds so that all see the same server state; each latency
+is the client's round trip:
+- REST: httpx (one keep-alive connection) posting a kv-store put to ``/actions/execute``;
+- MCP, measured the same way: the same httpx client posting the JSON-RPC ``tools/call`` of ``kv__put`` to the
+  session's ``/mcp/{id}`` and reading its SSE answer: what the server adds, and the figure the target is for;
+- MCP through the official ``mcp`` client (``ClientSession`` over ``streamable_http_client``): what an agent sees,
+  the client's own work (pydantic validation, its streams) included.
 
 Prints the medians and p90s, the added latency of ``tools/call`` (median MCP - median REST; target < 2 ms) and the
 ratio, and the median round trip of ``tools/list`` for a server whose workspace has 100 kv-store aliases (500
-tools; target < 50 ms), the first (uncached) list after a change as well.
+tools; target < 50 ms) the same two ways, the first (uncached) list after a change as well.
 
     python benchmarks/mcp_overhead.py                    # 2,000 calls each
     python benchmarks/mcp_overhead.py --iterations 300   # a quick run
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -46,65 +51,108 @@ def _server(http: httpx.Client, auth: dict[str, str], workspace_id: str, name: s
     return body["server"]["id"], body["bearerToken"]
 
 
+ACCEPT = "application/json, text/event-stream"
+HANDSHAKE = "2025-11-25"
+
+
+async def _raw_session(http: httpx.AsyncClient, path: str, token: str) -> dict[str, str]:
+    """A session opened by hand: initialize, then initialized; the headers each later request carries."""
+    auth = {"Authorization": f"Bearer {token}", "Accept": ACCEPT}
+    opened = await http.post(path, headers=auth, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": HANDSHAKE, "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}})
+    opened.raise_for_status()
+    headers = {**auth, "Mcp-Session-Id": opened.headers["mcp-session-id"], "Mcp-Protocol-Version": HANDSHAKE}
+    (await http.post(path, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+     ).raise_for_status()
+    return headers
+
+
+async def _raw_request(http: httpx.AsyncClient, path: str, headers: dict[str, str], rid: int, method: str,
+                       params: dict[str, Any]) -> dict[str, Any]:
+    response = await http.post(path, headers=headers, json={"jsonrpc": "2.0", "id": rid, "method": method,
+                                                            "params": params})
+    response.raise_for_status()
+    for line in response.text.splitlines():  # one SSE event: the answer
+        if line.startswith("data:"):
+            answer: dict[str, Any] = json.loads(line[5:])
+            if "error" in answer or answer.get("result", {}).get("isError"):
+                raise SystemExit(f"{method} failed: {answer}")
+            return answer
+    raise SystemExit(f"{method}: no answer in {response.text[:200]!r}")
+
+
 def _pctl(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 async def _call_rounds(url: str, api_key: str, workspace_id: str, server_id: str, bearer: str,
-                       iterations: int) -> tuple[list[float], list[float]]:
-    mcp_ms: list[float] = []
-    rest_ms: list[float] = []
-    headers = {"Authorization": f"Bearer {bearer}"}
-    async with (httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300)) as mcp_http,
-                streamable_http_client(f"{url}/mcp/{server_id}", http_client=mcp_http) as (read, write),
+                       iterations: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"rest": [], "raw": [], "client": []}
+    path = f"/mcp/{server_id}"
+    async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {bearer}"},
+                                   timeout=httpx2.Timeout(30, read=300)) as mcp_http,
+                streamable_http_client(f"{url}{path}", http_client=mcp_http) as (read, write),
                 ClientSession(read, write) as session,
-                httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=30) as rest):
+                httpx.AsyncClient(base_url=url, timeout=30) as http):
         await session.initialize()
         listed = await session.list_tools()
         assert any(t.name == "kv__put" for t in listed.tools), [t.name for t in listed.tools]
-        for i in range(iterations + 20):  # the first 20 rounds warm both paths up and are not counted
+        raw = await _raw_session(http, path, bearer)
+        rest = {"Authorization": f"Bearer {api_key}"}
+        for i in range(iterations + 20):  # the first 20 rounds warm every path up and are not counted
             args = {"key": f"k{i % 50}", "value": i}
             started = time.perf_counter()
-            result = await session.call_tool("kv__put", args)
-            mcp = (time.perf_counter() - started) * 1000
-            if result.is_error:
-                raise SystemExit(f"tools/call failed: {result.content}")
-            started = time.perf_counter()
-            response = await rest.post("/api/v1/actions/execute", json={
+            response = await http.post("/api/v1/actions/execute", headers=rest, json={
                 "integrationName": "kv-store", "actionName": "put", "integrationAlias": "kv", "input": args,
                 "workspaceId": workspace_id})
-            rest_time = (time.perf_counter() - started) * 1000
+            rest_ms = (time.perf_counter() - started) * 1000
             response.raise_for_status()
+            started = time.perf_counter()
+            await _raw_request(http, path, raw, i + 1, "tools/call", {"name": "kv__put", "arguments": args})
+            raw_ms = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            result = await session.call_tool("kv__put", args)
+            client_ms = (time.perf_counter() - started) * 1000
+            if result.is_error:
+                raise SystemExit(f"tools/call failed: {result.content}")
             if i >= 20:
-                mcp_ms.append(mcp)
-                rest_ms.append(rest_time)
-    return mcp_ms, rest_ms
+                times["rest"].append(rest_ms)
+                times["raw"].append(raw_ms)
+                times["client"].append(client_ms)
+    return times
 
 
-async def _list_rounds(url: str, server_id: str, bearer: str, iterations: int, touch: Any) -> tuple[list[float],
-                                                                                                  list[float], int]:
-    warm: list[float] = []
-    cold: list[float] = []
+async def _list_rounds(url: str, server_id: str, bearer: str, iterations: int,
+                       touch: Any) -> tuple[dict[str, list[float]], int]:
+    times: dict[str, list[float]] = {"raw": [], "client": [], "recomputed": []}
     count = 0
-    headers = {"Authorization": f"Bearer {bearer}"}
-    async with (httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300)) as mcp_http,
-                streamable_http_client(f"{url}/mcp/{server_id}", http_client=mcp_http) as (read, write),
-                ClientSession(read, write) as session):
+    path = f"/mcp/{server_id}"
+    async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {bearer}"},
+                                   timeout=httpx2.Timeout(30, read=300)) as mcp_http,
+                streamable_http_client(f"{url}{path}", http_client=mcp_http) as (read, write),
+                ClientSession(read, write) as session,
+                httpx.AsyncClient(base_url=url, timeout=30) as http):
         await session.initialize()
+        raw = await _raw_session(http, path, bearer)
         for i in range(iterations + 5):
             started = time.perf_counter()
+            answer = await _raw_request(http, path, raw, i + 1, "tools/list", {})
+            raw_ms = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
             listed = await session.list_tools()
-            elapsed = (time.perf_counter() - started) * 1000
+            client_ms = (time.perf_counter() - started) * 1000
             count = len(listed.tools)
+            assert len(answer["result"]["tools"]) == count
             if i >= 5:
-                warm.append(elapsed)
+                times["raw"].append(raw_ms)
+                times["client"].append(client_ms)
         for i in range(max(5, iterations // 10)):
             await asyncio.to_thread(touch, i)  # a write the view depends on: the next list recomputes it
             started = time.perf_counter()
-            await session.list_tools()
-            cold.append((time.perf_counter() - started) * 1000)
-    return warm, cold, count
+            await _raw_request(http, path, raw, 10_000 + i, "tools/list", {})
+            times["recomputed"].append((time.perf_counter() - started) * 1000)
+    return times, count
 
 
 def main() -> int:
@@ -141,23 +189,29 @@ def main() -> int:
                 http.patch(f"/api/v1/workspaces/{big_ws}/integrations/{first['id']}", headers=auth,
                            json={"sortOrder": i + 1}).raise_for_status()
 
-        mcp_ms, rest_ms = asyncio.run(_call_rounds(url, api_key, workspace_id, server_id, bearer, args.iterations))
-        warm, cold, count = asyncio.run(_list_rounds(url, big_id, big_bearer, args.list_iterations, touch))
+        calls = asyncio.run(_call_rounds(url, api_key, workspace_id, server_id, bearer, args.iterations))
+        lists, count = asyncio.run(_list_rounds(url, big_id, big_bearer, args.list_iterations, touch))
     finally:
         _stop(server)
 
-    mcp_med, rest_med = statistics.median(mcp_ms), statistics.median(rest_ms)
-    added = mcp_med - rest_med
-    print(f"kv-store put, {len(mcp_ms)} calls each, one at a time, weavz-flow serve on "
+    med = {k: statistics.median(v) for k, v in calls.items()}
+    print(f"kv-store put, {len(calls['rest'])} calls each, one at a time, weavz-flow serve on "
           f"{'PostgreSQL' if args.database_url and 'postgres' in args.database_url else 'SQLite'}")
-    print(f"  POST /actions/execute   median {rest_med:6.2f} ms  p90 {_pctl(rest_ms, 0.9):6.2f} ms")
-    print(f"  MCP tools/call          median {mcp_med:6.2f} ms  p90 {_pctl(mcp_ms, 0.9):6.2f} ms")
-    print(f"  added by MCP: {added:+.2f} ms (ratio {mcp_med / rest_med:.2f}x; target < 2 ms)")
-    list_med = statistics.median(warm)
-    print(f"tools/list of a server with {count} tools: median {list_med:.2f} ms, p90 {_pctl(warm, 0.9):.2f} ms "
-          f"({len(warm)} lists); after a change (recomputed): median {statistics.median(cold):.2f} ms "
-          f"({len(cold)} lists); target < 50 ms")
-    ok = added < 2.0 and list_med < 50.0 and count >= 500
+    for key, label in (("rest", "POST /actions/execute (httpx)"), ("raw", "MCP tools/call (httpx)"),
+                       ("client", "MCP tools/call (mcp client)")):
+        print(f"  {label:32s} median {med[key]:6.2f} ms  p90 {_pctl(calls[key], 0.9):6.2f} ms")
+    added = med["raw"] - med["rest"]
+    print(f"  added by MCP, measured the same way: {added:+.2f} ms (ratio {med['raw'] / med['rest']:.2f}x; "
+          f"target < 2 ms); through the mcp client: {med['client'] - med['rest']:+.2f} ms")
+    list_med = {k: statistics.median(v) for k, v in lists.items()}
+    print(f"tools/list of a server with {count} tools ({len(lists['raw'])} lists each):")
+    print(f"  httpx          median {list_med['raw']:6.2f} ms  p90 {_pctl(lists['raw'], 0.9):6.2f} ms  "
+          "(target < 50 ms)")
+    print(f"  mcp client     median {list_med['client']:6.2f} ms  p90 {_pctl(lists['client'], 0.9):6.2f} ms  "
+          "(the client validates 500 tools twice)")
+    print(f"  after a change (the view recomputed), httpx: median {list_med['recomputed']:6.2f} ms "
+          f"({len(lists['recomputed'])} lists)")
+    ok = added < 2.0 and list_med["raw"] < 50.0 and count >= 500
     print("  OK" if ok else "  TARGET MISSED")
     return 0 if ok else 1
 

@@ -28,6 +28,7 @@ from tests.stubs.slack import SlackStub
 from weavz_flow.engine.caller import Caller
 from weavz_flow.redact import REDACTED
 from weavz_flow.server.mcp.protocol import IDEMPOTENCY_META_KEY
+from weavz_flow.wire.mcp import McpToolCreate
 from weavz_flow.wire.vocabulary import McpAuthMode
 
 LOCKED = "C0ALERTS"
@@ -144,6 +145,10 @@ def test_per_user_tokens_reach_their_own_connection(
     add_alias(api, ws, {"integrationName": "slack", "alias": "slack_me", "connectionStrategy": "per_user"})
     server, none = servers.create(ws, McpAuthMode.OAUTH)
     assert none is None
+    # A tool row may pin a connection of its own: every caller of that tool uses it.
+    shared = add_connection(api, ws, "xoxb-shared-0000", any_token_slack.url)
+    servers.service.add_tool(servers.caller, server.id, McpToolCreate(
+        integration_name="slack", action_name="list_channels", integration_alias="slack_me", connection_id=shared))
     alice, _ = servers.token(server.id, "alice", oauth=True)  # an OAuth access token (mcpo_)
     bob, _ = servers.token(server.id, "bob")  # a per-end-user bearer (mcp_)
     assert alice.startswith("mcpo_") and bob.startswith("mcp_")
@@ -158,6 +163,14 @@ def test_per_user_tokens_reach_their_own_connection(
     posts = _posts(any_token_slack)
     assert [(p.bearer, p.params()["text"]) for p in posts] == [(tokens["alice"], "from alice"),
                                                                (tokens["bob"], "from bob")]
+
+    async def list_as(token: str) -> types.CallToolResult:
+        async with mcp_session(live_server.url, server.id, token) as session:
+            return await session.call_tool("slack_me__list_channels", {})
+
+    assert not anyio.run(list_as, alice).is_error
+    assert any_token_slack.last.path.endswith("conversations.list") and any_token_slack.last.bearer == \
+        "xoxb-shared-0000"
 
     assert bearer is not None
     refused = httpx.post(f"{live_server.url}/mcp/{bearer_server.id}", json=INITIALIZE,

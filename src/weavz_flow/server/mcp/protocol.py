@@ -4,7 +4,8 @@ One :class:`mcp.server.lowlevel.Server` serves every MCP server of the store: ``
 server and which end user a request is for (from the HTTP request the token was checked on, or the one identity a
 stdio process was started with). A call is the execute ``POST /api/v1/actions/execute`` would make, with source
 ``mcp_tools``: the tool's alias and action, its ``partialIds`` (else the alias's default partials), its
-``inputDefaults`` under the agent's arguments, and the token's end user as ``endUserId``; so resolution, partial merge
+``inputDefaults`` under the agent's arguments, its pinned connection if it has one, and the token's end user as
+``endUserId``; so resolution, partial merge
 and enforcement, idempotency and the execution record are the pipeline's. A refusal or a provider failure is a tool
 result with ``isError: true`` carrying the Weavz code and message (already redacted by the pipeline), never a
 protocol error: the agent sees it and can correct itself. An unknown tool name is a protocol error (INVALID_PARAMS),
@@ -30,7 +31,7 @@ from mcp.shared.exceptions import MCPError
 
 from weavz_flow.catalog.sdk_version import installed_version
 from weavz_flow.engine.engine import Engine
-from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult
 from weavz_flow.engine.mcp_access import McpAccess
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.mcp.list_changed import ListChangedWatcher
@@ -79,7 +80,7 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
             raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {params.name[:200]}")
         try:
             request = execute_request(access, spec, params.arguments or {}, _idempotency_key(params))
-            result = await anyio.to_thread.run_sync(engine.execute, request, access.caller)
+            result = await anyio.to_thread.run_sync(_execute, engine, access, spec, request)
         except ApiError as exc:
             return error_result(exc)
         except Exception:  # a bug must not reach the agent as a traceback, nor end the session
@@ -108,6 +109,13 @@ def execute_request(
         "idempotency_key": idempotency_key,
         "source": ExecuteSource.MCP_TOOLS,
     })
+
+
+def _execute(engine: Engine, access: McpAccess, spec: ToolSpec, request: ExecuteRequest) -> ExecuteResult:
+    if spec.connection_id is not None:  # a connection the tool row pins (checked for the workspace when set)
+        pinned = engine.connections.get(access.caller, spec.connection_id)
+        request = request.model_copy(update={"connection_external_id": pinned.external_id})
+    return engine.execute(request, access.caller)
 
 
 def success_result(output: Any) -> types.CallToolResult:

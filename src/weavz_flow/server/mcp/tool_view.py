@@ -6,10 +6,12 @@ never stored twice (DESIGN.md "Growing the system", MCP).
   NATIVE_ACTION_UNSUPPORTED, so it is not offered to an agent at all.
 - **Explicit tools** (rows of ``mcp_tools``) refine the synced tool of the same (alias, action): ``displayName``
   becomes the title, and ``description``, ``inputDefaults``, ``partialIds`` and ``sortOrder`` replace the synced
-  ones. An explicit tool without an alias targets the alias execute would pick for its integration; if the workspace
-  has no alias for it (an integration without auth, say kv-store) the tool is named after the integration and runs
-  without one, as ``POST /actions/execute`` does. An explicit tool for an action that is disabled on its alias or
-  does not run here is left out: the workspace's governance decides, not the tool row.
+  ones; a ``connectionId`` makes every call of the tool use that connection (execute's ``connectionExternalId``),
+  whoever the end user is: the server's owner pinned it. An explicit tool without an alias targets the alias
+  execute would pick for its integration; if the workspace has no alias for it (an integration without auth, say
+  kv-store) the tool is named after the integration and runs without one, as ``POST /actions/execute`` does. An
+  explicit tool for an action that is disabled on its alias or does not run here is left out: the workspace's
+  governance decides, not the tool row.
 - **Names** are ``{alias}__{action}``. A name that breaks MCP's tool-name rule (SEP-986: 1-128 of ``A-Z a-z 0-9 _ -
   .``; a long action name can push it past 128) or that two tools would share (an alias may itself hold ``__``) is
   left out with a warning in the log, never renamed: a renamed tool could not be told apart from a real one.
@@ -60,6 +62,7 @@ class ToolSpec:
     input_schema: dict[str, Any]
     input_defaults: Mapping[str, Any] = field(default_factory=dict)
     partial_ids: tuple[str, ...] | None = None  # None: the alias's default partials, as execute selects them
+    connection_id: str | None = None  # the tool row's own connection, which then replaces the alias's resolution
     sort_key: tuple[int, int, str] = (0, 0, "")
 
     def mcp_tool(self) -> types.Tool:
@@ -181,6 +184,7 @@ def _spec(
     return ToolSpec(
         name=name, integration_name=integration_name, action_name=action_name, alias=alias, title=title,
         description=description, input_schema=schema, input_defaults=input_defaults, partial_ids=partial_ids,
+        connection_id=tool.connection_id if tool is not None else None,
         sort_key=(sort_order, alias_order.get(alias or "", len(alias_order)), action_name),
     )
 
