@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +88,10 @@ def _pctl(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-async def _call_rounds(url: str, api_key: str, workspace_id: str, server_id: str, bearer: str,
-                       iterations: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {"rest": [], "raw": [], "client": []}
+@asynccontextmanager
+async def _clients(url: str, server_id: str,
+                   bearer: str) -> AsyncIterator[tuple[ClientSession, httpx.AsyncClient, str, dict[str, str]]]:
+    """Two sessions on the server: the official client's, and one by hand over httpx (its path and headers)."""
     path = f"/mcp/{server_id}"
     async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {bearer}"},
                                    timeout=httpx2.Timeout(30, read=300)) as mcp_http,
@@ -96,9 +99,15 @@ async def _call_rounds(url: str, api_key: str, workspace_id: str, server_id: str
                 ClientSession(read, write) as session,
                 httpx.AsyncClient(base_url=url, timeout=30) as http):
         await session.initialize()
+        yield session, http, path, await _raw_session(http, path, bearer)
+
+
+async def _call_rounds(url: str, api_key: str, workspace_id: str, server_id: str, bearer: str,
+                       iterations: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"rest": [], "raw": [], "client": []}
+    async with _clients(url, server_id, bearer) as (session, http, path, raw):
         listed = await session.list_tools()
         assert any(t.name == "kv__put" for t in listed.tools), [t.name for t in listed.tools]
-        raw = await _raw_session(http, path, bearer)
         rest = {"Authorization": f"Bearer {api_key}"}
         for i in range(iterations + 20):  # the first 20 rounds warm every path up and are not counted
             args = {"key": f"k{i % 50}", "value": i}
@@ -127,14 +136,7 @@ async def _list_rounds(url: str, server_id: str, bearer: str, iterations: int,
                        touch: Any) -> tuple[dict[str, list[float]], int]:
     times: dict[str, list[float]] = {"raw": [], "client": [], "recomputed": []}
     count = 0
-    path = f"/mcp/{server_id}"
-    async with (httpx2.AsyncClient(headers={"Authorization": f"Bearer {bearer}"},
-                                   timeout=httpx2.Timeout(30, read=300)) as mcp_http,
-                streamable_http_client(f"{url}{path}", http_client=mcp_http) as (read, write),
-                ClientSession(read, write) as session,
-                httpx.AsyncClient(base_url=url, timeout=30) as http):
-        await session.initialize()
-        raw = await _raw_session(http, path, bearer)
+    async with _clients(url, server_id, bearer) as (session, http, path, raw):
         for i in range(iterations + 5):
             started = time.perf_counter()
             answer = await _raw_request(http, path, raw, i + 1, "tools/list", {})

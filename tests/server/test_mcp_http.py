@@ -59,6 +59,14 @@ def _bot_workspace(api: httpx.Client, slack: SlackStub) -> str:
     return ws
 
 
+def _bot_server(api: httpx.Client, servers: Servers, slack: SlackStub) -> tuple[str, str, str]:
+    """The bot workspace, a bearer-mode server on it and its static bearer."""
+    ws = _bot_workspace(api, slack)
+    server, bearer = servers.create(ws)
+    assert bearer is not None
+    return ws, server.id, bearer
+
+
 def _posts(slack: SlackStub) -> list[Any]:
     return [r for r in slack.requests if r.path.endswith("chat.postMessage")]
 
@@ -66,12 +74,10 @@ def _posts(slack: SlackStub) -> list[Any]:
 def test_initialize_list_and_a_kv_store_round_trip(
     api: httpx.Client, live_server: LiveServer, account: Account, servers: Servers, any_token_slack: SlackStub,
 ) -> None:
-    ws = _bot_workspace(api, any_token_slack)
-    server, bearer = servers.create(ws)
-    assert bearer is not None
+    ws, server_id, bearer = _bot_server(api, servers, any_token_slack)
 
     async def agent() -> None:
-        async with mcp_session(live_server.url, server.id, bearer) as session:
+        async with mcp_session(live_server.url, server_id, bearer) as session:
             init = session.initialize_result
             assert init is not None and init.server_info.name == "weavz-flow"
             assert init.capabilities.tools is not None and init.capabilities.tools.list_changed
@@ -101,12 +107,10 @@ def test_initialize_list_and_a_kv_store_round_trip(
 def test_an_enforced_key_holds_and_failures_are_tool_errors(
     api: httpx.Client, live_server: LiveServer, account: Account, servers: Servers, any_token_slack: SlackStub,
 ) -> None:
-    ws = _bot_workspace(api, any_token_slack)
-    server, bearer = servers.create(ws)
-    assert bearer is not None
+    ws, server_id, bearer = _bot_server(api, servers, any_token_slack)
 
     async def agent() -> list[types.CallToolResult]:
-        async with mcp_session(live_server.url, server.id, bearer) as session:
+        async with mcp_session(live_server.url, server_id, bearer) as session:
             sent = await session.call_tool("slack_bot__send_channel_message",
                                            {"channel": "C0GENERAL", "text": "from the agent"})
             assert not sent.is_error, text_of(sent)
