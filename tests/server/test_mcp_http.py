@@ -291,3 +291,25 @@ def test_an_idempotency_key_in_meta_replays_instead_of_running_twice(
             return output_of(await session.call_tool("kv__get", {"key": "once"}))
 
     assert anyio.run(agent)["value"] == ["x"]
+
+
+@pytest.mark.parametrize("version", ["2025-03-26", "2025-11-25"])
+def test_sessions_of_each_protocol_version_get_the_same_list_every_time(
+    api: httpx.Client, live_server: LiveServer, servers: Servers, any_token_slack: SlackStub, version: str,
+) -> None:
+    _, server_id, bearer = _bot_server(api, servers, any_token_slack)
+    url = f"{live_server.url}/mcp/{server_id}"
+    headers = {"Authorization": f"Bearer {bearer}", "Accept": "application/json, text/event-stream"}
+    with httpx.Client(headers=headers, timeout=30) as http:
+        opened = http.post(url, json={**INITIALIZE, "params": {**INITIALIZE["params"], "protocolVersion": version}})
+        assert opened.status_code == 200, opened.text
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"], "Mcp-Protocol-Version": version}
+        http.post(url, headers=session, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        answers = []
+        for rid in (2, 3):  # the second answer comes from the cache of the first
+            listed = http.post(url, headers=session, json={"jsonrpc": "2.0", "id": rid, "method": "tools/list"})
+            data = [line[5:] for line in listed.text.splitlines() if line.startswith("data:")]
+            answers.append(json.loads(data[0])["result"])
+    assert answers[0] == answers[1]
+    send = next(t for t in answers[0]["tools"] if t["name"] == "slack_bot__send_channel_message")
+    assert send["title"] == "Send Channel Message" and "channel" not in send["inputSchema"]["properties"]

@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
 import mcp_types as types
-from mcp.server.context import HandlerResult, ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
+from mcp_types.methods import serialize_server_result, validate_client_request
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import ValidationError
 
 from weavz_flow.catalog.sdk_version import installed_version
 from weavz_flow.engine.engine import Engine
@@ -36,13 +40,14 @@ from weavz_flow.engine.mcp_access import McpAccess
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.mcp.list_changed import ListChangedWatcher
 from weavz_flow.server.mcp.tool_source import ToolSource
-from weavz_flow.server.mcp.tool_view import ToolSpec
+from weavz_flow.server.mcp.tool_view import ToolSpec, ToolView
 from weavz_flow.wire.vocabulary import ExecuteSource
 
 log = logging.getLogger("weavz_flow.server.mcp")
 
 TOOLS_SCOPE = "mcp:tools"
 IDEMPOTENCY_META_KEY = "weavz.io/idempotencyKey"
+_CACHED_ANSWERS = 256  # (view, protocol version) pairs: a few per server
 
 AccessOf = Callable[[ServerRequestContext[Any, Any]], McpAccess]
 
@@ -60,13 +65,18 @@ class _ToolsServer(Server[Any]):
 
 
 def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher: ListChangedWatcher) -> Server[Any]:
-    async def list_tools(ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams) -> HandlerResult:
+    async def listed_view(ctx: ServerRequestContext[Any, Any]) -> ToolView | None:
+        """The view a tools/list answers (None: the token may not list tools), remembered for list_changed."""
         access = access_of(ctx)
         if TOOLS_SCOPE not in access.scopes:
-            return types.ListToolsResult(tools=[])
+            return None
         fingerprint, view = await anyio.to_thread.run_sync(tools.current, access)
         watcher.listed(ctx, access, fingerprint)
-        return dict(view.answer)  # the wire form, built once per view (the package copies it again)
+        return view
+
+    async def list_tools(ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams) -> HandlerResult:
+        view = await listed_view(ctx)
+        return dict(view.answer) if view is not None else types.ListToolsResult(tools=[])
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams,
@@ -91,7 +101,41 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
     server = _ToolsServer("weavz-flow", version=installed_version("weavz_flow", "weavz-flow") or "",
                           title="weavz-flow", on_call_tool=call_tool)
     server.add_request_handler("tools/list", types.PaginatedRequestParams, list_tools)
+    server.middleware.append(_CachedToolsList(listed_view))
     return server
+
+
+class _CachedToolsList:
+    """``tools/list`` of a handshake-era session answered from the view's wire form as the package's own serializer
+    shapes it for the session's protocol version, once per (view, version) instead of once per request: a list of
+    500 tools is ~120 kB, and validating and dumping it again on every request cost more than the rest of the request
+    together (benchmarks/mcp_overhead.py). What the runner checks before a handler is checked here first (the
+    initialize gate, the params against the version's schema), and anything unusual (bad params, no scope, the
+    2026-07-28 era, whose answers carry a per-request stamp) takes the package's ordinary path to the handler."""
+
+    def __init__(self, listed_view: Callable[[ServerRequestContext[Any, Any]], Awaitable[ToolView | None]]) -> None:
+        self._listed_view = listed_view
+        self._answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        version = ctx.protocol_version
+        if (ctx.method != "tools/list" or ctx.request_id is None or version in MODERN_PROTOCOL_VERSIONS
+                or ctx.session.client_params is None):
+            return await call_next(ctx)
+        try:
+            validate_client_request("tools/list", version, ctx.params)
+        except (ValidationError, KeyError, ValueError):
+            return await call_next(ctx)  # the runner answers it as it always does
+        view = await self._listed_view(ctx)
+        if view is None:
+            return await call_next(ctx)
+        key = (view.fingerprint, version)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = serialize_server_result("tools/list", version, dict(view.answer))
+            while len(self._answers) > _CACHED_ANSWERS:
+                self._answers.popitem(last=False)
+        return dict(answer)
 
 
 def execute_request(
