@@ -13,7 +13,8 @@ import httpx
 import mcp_types as types
 import pytest
 
-from tests.server.accounts import Account, LiveServer
+from tests.server.accounts import SERVICE_KEY, Account, LiveServer
+from tests.server.live_server import serve_in_thread
 from tests.server.mcp_client import (
     Servers,
     add_alias,
@@ -27,7 +28,10 @@ from tests.server.mcp_client import (
 from tests.stubs.slack import SlackStub
 from weavz_flow.engine.caller import Caller
 from weavz_flow.redact import REDACTED
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.server.app import create_app
 from weavz_flow.server.mcp.protocol import IDEMPOTENCY_META_KEY
+from weavz_flow.server.settings import ServerSettings
 from weavz_flow.wire.mcp import McpToolCreate
 from weavz_flow.wire.vocabulary import McpAuthMode
 
@@ -313,3 +317,27 @@ def test_sessions_of_each_protocol_version_get_the_same_list_every_time(
     assert answers[0] == answers[1]
     send = next(t for t in answers[0]["tools"] if t["name"] == "slack_bot__send_channel_message")
     assert send["title"] == "Send Channel Message" and "channel" not in send["inputSchema"]["properties"]
+
+
+def test_a_stateless_endpoint_serves_any_request_alone(
+    api: httpx.Client, live_server: LiveServer, account: Account, any_token_slack: SlackStub,
+) -> None:
+    """What ``serve --workers N`` runs: no session is kept, so any worker can answer any request."""
+    _, server_id, bearer = _bot_server(api, Servers(live_server, account), any_token_slack)
+    settings = ServerSettings(service_key=Sensitive(SERVICE_KEY), mcp_stateless=True)
+    # A second app over the same store, as a second worker process would be.
+    with serve_in_thread(create_app(live_server.engine, settings)) as url:
+        async def agent() -> None:
+            async with mcp_session(url, server_id, bearer) as session:
+                init = session.initialize_result
+                assert init is not None and init.capabilities.tools is not None
+                assert not init.capabilities.tools.list_changed  # nothing could deliver it
+                names = {t.name for t in (await session.list_tools()).tools}
+                assert "kv__put" in names
+                assert output_of(await session.call_tool("kv__put", {"key": "k", "value": 1}))["value"] == 1
+
+        anyio.run(agent)
+        opened = httpx.post(f"{url}/mcp/{server_id}", json=INITIALIZE,
+                            headers={"Authorization": f"Bearer {bearer}",
+                                     "Accept": "application/json, text/event-stream"})
+        assert opened.status_code == 200 and "mcp-session-id" not in opened.headers

@@ -79,7 +79,7 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    mcp = McpHttpEndpoint(engine, app.state.auth_failures)
+    mcp = McpHttpEndpoint(engine, app.state.auth_failures, stateless=app.state.settings.mcp_stateless)
     mcp.mount(app)
     app.add_middleware(UnitOfWorkMiddleware, store=engine.store)  # innermost: sees the status of every response
     app.add_middleware(RequestGuardMiddleware, limits=engine.size_limits)

@@ -20,6 +20,10 @@ PKCE). It needs the portal (another piece of work); until then ``/.well-known/oa
 so an MCP client that tries the interactive flow stops at discovery, and tokens come from the REST API. The metadata
 is the same for every id and does not say whether a server exists, nor does a 401.
 
+Sessions live in the process that opened them. ``serve --workers N`` (N > 1) therefore runs the endpoint stateless
+(``WEAVZ_FLOW_MCP_STATELESS=1``): every POST stands alone, any worker answers it, and no session (no GET stream) is
+kept, so ``tools/list_changed`` is neither sent nor announced; clients list again when they need to.
+
 DNS rebinding: the package's Host/Origin check is off: every request needs a bearer token (never a cookie), so a
 page a browser was tricked into loading has nothing to send.
 """
@@ -74,13 +78,14 @@ def access_of(ctx: ServerRequestContext[Any, Any]) -> McpAccess:
 
 
 class McpHttpEndpoint:
-    def __init__(self, engine: Engine, failures: AuthFailureLimiter, *,
+    def __init__(self, engine: Engine, failures: AuthFailureLimiter, *, stateless: bool = False,
                  list_changed_interval_s: float = DEFAULT_INTERVAL_S) -> None:
         self._engine = engine
         self._failures = failures
         self.tools = ToolSource(engine)
         self.watcher = ListChangedWatcher(self.tools, interval_s=list_changed_interval_s)
-        self.manager = StreamableHTTPSessionManager(app=build_server(engine, self.tools, access_of, self.watcher))
+        server = build_server(engine, self.tools, access_of, self.watcher, list_changed=not stateless)
+        self.manager = StreamableHTTPSessionManager(app=server, stateless=stateless)
 
     def mount(self, app: FastAPI) -> None:
         app.router.routes.append(Route(MCP_PATH, _AsgiEndpoint(self._handle), methods=["GET", "POST", "DELETE"],

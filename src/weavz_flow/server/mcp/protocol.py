@@ -53,7 +53,10 @@ AccessOf = Callable[[ServerRequestContext[Any, Any]], McpAccess]
 
 
 class _ToolsServer(Server[Any]):
-    """Announces ``tools.listChanged``: the transports build the initialize answer from these options."""
+    """Announces ``tools.listChanged`` where it is sent: the transports build the initialize answer from these
+    options."""
+
+    list_changed = True
 
     def create_initialization_options(
         self, notification_options: NotificationOptions | None = None,
@@ -61,10 +64,12 @@ class _ToolsServer(Server[Any]):
         extensions: dict[str, dict[str, Any]] | None = None,
     ) -> InitializationOptions:
         return super().create_initialization_options(
-            notification_options or NotificationOptions(tools_changed=True), experimental_capabilities, extensions)
+            notification_options or NotificationOptions(tools_changed=self.list_changed), experimental_capabilities,
+            extensions)
 
 
-def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher: ListChangedWatcher) -> Server[Any]:
+def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher: ListChangedWatcher, *,
+                 list_changed: bool = True) -> Server[Any]:
     async def listed_view(ctx: ServerRequestContext[Any, Any]) -> ToolView | None:
         """The view a tools/list answers (None: the token may not list tools), remembered for list_changed."""
         access = access_of(ctx)
@@ -100,6 +105,7 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
 
     server = _ToolsServer("weavz-flow", version=installed_version("weavz_flow", "weavz-flow") or "",
                           title="weavz-flow", on_call_tool=call_tool)
+    server.list_changed = list_changed
     server.add_request_handler("tools/list", types.PaginatedRequestParams, list_tools)
     server.middleware.append(_CachedToolsList(listed_view))
     return server
