@@ -11,10 +11,18 @@ import sqlalchemy as sa
 from tests.engine.echo_integration import ECHO, NOAUTH
 from tests.engine.engine_fixtures import World
 from weavz_flow.engine import tables as t
-from weavz_flow.engine.inputs import EndUserCreate, WorkspaceCreate, WorkspaceIntegrationCreate
+from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.inputs import ConnectionCreate, EndUserCreate, WorkspaceCreate, WorkspaceIntegrationCreate
 from weavz_flow.engine.mcp_access import TokenKind
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.wire.mcp import McpServer, McpServerCreate, McpServerUpdate, McpTokenCreate, McpToolCreate
+from weavz_flow.wire.mcp import (
+    McpServer,
+    McpServerCreate,
+    McpServerUpdate,
+    McpTokenCreate,
+    McpToolCreate,
+    McpToolUpdate,
+)
 from weavz_flow.wire.vocabulary import McpAuthMode
 
 
@@ -227,3 +235,45 @@ def test_deleting_the_end_user_or_the_server_deletes_its_tokens(world: World, cl
     with world.engine.store.read() as conn:
         for table in (t.mcp_servers, t.mcp_tools, t.mcp_tokens):
             assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0, table.name
+
+
+def test_bulk_reads_for_plan_answer_in_one_query_each_within_the_callers_scope(world: World, clock: Clock) -> None:
+    service = world.engine.mcp_servers
+    other = world.engine.workspaces.create(world.caller, WorkspaceCreate(name="Other", slug="other"))
+    first, _ = _server(world, "first")
+    second, _ = _server(world, "second", auth_mode=McpAuthMode.OAUTH)
+    elsewhere, _ = _server(world, "elsewhere", workspace_id=other.id)
+    late = service.add_tool(world.caller, first.id, McpToolCreate(integration_name=NOAUTH, action_name="ping",
+                                                                 sort_order=5))
+    early = service.add_tool(world.caller, first.id, McpToolCreate(integration_name=ECHO, action_name="whoami",
+                                                                  integration_alias="echo_bot"))
+    listed = service.list_many(world.caller, [world.workspace.id, other.id])
+    assert [(s.workspace_id, s.name) for s in listed] == \
+        sorted([(world.workspace.id, "first"), (world.workspace.id, "second"), (other.id, "elsewhere")])
+    tools = service.tools_many(world.caller, [first.id, second.id, elsewhere.id, "no-such-server"])
+    assert {k: [t.id for t in v] for k, v in tools.items()} == \
+        {first.id: [early.id, late.id], second.id: [], elsewhere.id: []}
+    scoped = Caller(org_id=world.caller.org_id, workspace_ids=frozenset({world.workspace.id}))
+    assert set(service.tools_many(scoped, [first.id, elsewhere.id])) == {first.id}
+    with pytest.raises(ApiError) as caught:
+        service.list_many(scoped, [other.id])
+    assert caught.value.code == ErrorCode.SCOPE_DENIED
+
+
+def test_a_tools_connection_must_be_the_integrations_and_visible_to_the_workspace(
+    world: World, clock: Clock
+) -> None:
+    server, _ = _server(world)
+    service = world.engine.mcp_servers
+    mine = world.connection("echo-shared", "shared:canary")
+    kv = world.engine.connections.create(world.caller, ConnectionCreate(
+        type="SECRET_TEXT", external_id="kv", display_name="kv", integration_name=NOAUTH, secret_text="x"))
+    tool = service.add_tool(world.caller, server.id, McpToolCreate(integration_name=ECHO, action_name="whoami",
+                                                                  connection_id=mine))
+    assert tool.connection_id == mine
+    for connection_id, status in ((kv.id, 400), ("no-such-connection", 404)):
+        with pytest.raises(ApiError) as caught:
+            service.update_tool(world.caller, server.id, tool.id, McpToolUpdate(connection_id=connection_id))
+        assert caught.value.status == status
+    cleared = service.update_tool(world.caller, server.id, tool.id, McpToolUpdate(connection_id=None))
+    assert cleared.connection_id is None

@@ -7,7 +7,6 @@ authenticate, the one place that takes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,15 +17,6 @@ from weavz_sdk import WeavzClient, WeavzError
 from tests.server.accounts import Account, LiveServer, unique
 from weavz_flow.engine import tables as t
 from weavz_flow.errors import ApiError
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from weavz_flow.engine.services.mcp_tokens import (
     token_row,
 )
 from weavz_flow.engine.services.mcp_tool_checks import alias_key, check_tool, duplicate
-from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
+from weavz_flow.engine.services.scope import allowed_workspaces, conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import format_time, new_id
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
@@ -133,9 +133,7 @@ class McpServerService:
 
     def list_many(self, caller: Caller, workspace_ids: Iterable[str]) -> list[McpServer]:
         """The servers of several workspaces in one query (for plan), suspended ones included."""
-        ids = sorted(set(workspace_ids))
-        for ws in ids:
-            caller.check_workspace(ws)
+        ids = allowed_workspaces(caller, workspace_ids)
         if not ids:
             return []
         with self._store.read() as conn:
@@ -336,8 +334,7 @@ class McpServerService:
         indexed query, no write."""
         if self._auth is None:
             self._auth = auth_statement(self._no_connection_needed())
-        with self._store.read() as conn:
-            return authenticate_token(conn, self._auth, server_id, plain_token, now=self.clock, model=server_model)
+        return authenticate_token(self._store, self._auth, server_id, plain_token, now=self.clock, model=server_model)
 
     # -- helpers --------------------------------------------------------------------------------------------------
 
@@ -394,16 +391,19 @@ def _end_user(conn: sa.Connection, workspace_id: str, external_id: str) -> AnyRo
     return row
 
 
+def _name_taken(name: str) -> ApiError:
+    return ApiError(ErrorCode.DUPLICATE, f"An MCP server named '{name}' already exists in this workspace",
+                    details={"name": name}, status=409)
+
+
 def _name_conflict(name: str) -> Any:
-    return conflict_as(ErrorCode.DUPLICATE, f"An MCP server named '{name}' already exists in this workspace",
-                       {"name": name})
+    taken = _name_taken(name)
+    return conflict_as(taken.code, taken.message, taken.details)
 
 
 def _check_name_free(conn: sa.Connection, workspace_id: str, name: str) -> None:
-    taken = conn.execute(sa.select(_s.c.id).where(_s.c.workspace_id == workspace_id, _s.c.name == name)).first()
-    if taken is not None:
-        raise ApiError(ErrorCode.DUPLICATE, f"An MCP server named '{name}' already exists in this workspace",
-                       details={"name": name})
+    if conn.execute(sa.select(_s.c.id).where(_s.c.workspace_id == workspace_id, _s.c.name == name)).first():
+        raise _name_taken(name)
 
 
 def _camel(field: str) -> str:

@@ -28,6 +28,7 @@ from weavz_flow.engine.mcp_access import McpAccess, TokenKind
 from weavz_flow.engine.naming import Strategy, invalid
 from weavz_flow.engine.services.api_keys import hash_key
 from weavz_flow.engine.stamps import format_time, new_id
+from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.wire.mcp import McpServer, McpTokenCreate, McpTokenInfo
@@ -121,14 +122,15 @@ def auth_statement(no_connection_needed: Collection[str]) -> sa.Select[tuple[obj
 
 
 def authenticate_token(
-    conn: sa.Connection, statement: sa.Select[tuple[object, ...]], server_id: str, plain: str, *,
+    store: Store, statement: sa.Select[tuple[object, ...]], server_id: str, plain: str, *,
     now: Callable[[], datetime], model: Callable[[AnyRow], McpServer],
 ) -> McpAccess:
-    """The access ``plain`` grants to the server (``statement`` is :func:`auth_statement`'s)."""
+    """The access ``plain`` grants to the server (``statement`` is :func:`auth_statement`'s): one statement, in
+    autocommit (a lone read needs no transaction, and saves the round trips of one)."""
     if not plain or not (plain.startswith(MCP_BEARER_PREFIX) or plain.startswith(MCP_OAUTH_PREFIX)):
         raise _invalid()
     digest = hash_key(plain)
-    row = conn.execute(statement, {"digest": digest, "server_id": server_id}).first()
+    row = store.first(statement, {"digest": digest, "server_id": server_id})
     if row is None:
         raise _invalid()  # the same answer as for a wrong token: a token's holder learns nothing of other servers
     oauth = plain.startswith(MCP_OAUTH_PREFIX)

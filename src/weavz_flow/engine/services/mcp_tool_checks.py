@@ -17,16 +17,14 @@ import sqlalchemy as sa
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.alias_choice import choose_alias
 from weavz_flow.engine.caller import Caller
-from weavz_flow.engine.naming import check_alias, invalid
+from weavz_flow.engine.naming import Strategy, check_alias
 from weavz_flow.engine.partial_merge import choose_partials
-from weavz_flow.engine.services.connections import visible_in_workspace, visible_to
-from weavz_flow.engine.services.scope import not_found
+from weavz_flow.engine.services.workspace_integrations import check_connection
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 
 _wi = t.workspace_integrations
 _tools = t.mcp_tools
-_conn = t.connections
 _p = t.partials
 
 
@@ -56,8 +54,8 @@ def check_tool(
     if alias is not None:
         _check_alias_bound(conn, server.id, workspace_aliases, alias, integration_name, tool_id)
     _check_unique(conn, server.id, integration_name, action_name, alias, tool_id)
-    if connection_id is not None:
-        _check_connection(conn, caller, server.workspace_id, integration_name, connection_id)
+    if connection_id is not None:  # the rule of an alias's pinned connection
+        check_connection(conn, caller, server.workspace_id, integration_name, Strategy.FIXED, connection_id)
     if partial_ids:
         _check_partials(conn, server.workspace_id, workspace_aliases, integration_name, action_name, alias,
                         partial_ids)
@@ -97,22 +95,6 @@ def _check_unique(
         where.append(_tools.c.id != tool_id)
     if conn.execute(sa.select(_tools.c.id).where(*where).limit(1)).first() is not None:
         raise duplicate(integration_name, action_name, alias)
-
-
-def _check_connection(
-    conn: sa.Connection, caller: Caller, workspace_id: str, integration_name: str, connection_id: str
-) -> None:
-    row = conn.execute(
-        sa.select(_conn.c.integration_name, _conn.c.workspace_id, _conn.c.scope)
-        .where(_conn.c.id == connection_id, _conn.c.org_id == caller.org_id)
-    ).first()
-    if row is None or not visible_to(caller, row):  # one the caller may not see is one that does not exist
-        raise not_found("Connection", connection_id, ErrorCode.CONNECTION_NOT_FOUND)
-    if row.integration_name != integration_name:
-        raise invalid("connectionId",
-                      f"Connection '{connection_id}' is for '{row.integration_name}', not '{integration_name}'")
-    if not visible_in_workspace(row, workspace_id):
-        raise invalid("connectionId", f"Connection '{connection_id}' belongs to another workspace")
 
 
 def _check_partials(
