@@ -23,6 +23,7 @@ from mcp.server.session import ServerSession
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 
 from weavz_flow.engine.mcp_access import McpAccess
+from weavz_flow.errors import ApiError
 from weavz_flow.server.mcp.tool_source import ToolSource
 
 log = logging.getLogger("weavz_flow.server.mcp")
@@ -66,14 +67,20 @@ class ListChangedWatcher:
                 log.exception("tools/list_changed check failed")
 
     async def check(self) -> None:
-        current: dict[str, str] = {}
+        current: dict[str, str | None] = {}
         for key, entry in list(self._listed.items()):
             server_id = entry.access.server.id
             if server_id not in current:
-                current[server_id] = (await anyio.to_thread.run_sync(self._tools.current, entry.access))[0]
+                try:
+                    current[server_id] = (await anyio.to_thread.run_sync(self._tools.current, entry.access))[0]
+                except ApiError:  # the server is gone (deleted): its sessions' next requests are refused anyway
+                    current[server_id] = None
+            if current[server_id] is None:
+                self._listed.pop(key, None)
+                continue
             if current[server_id] == entry.fingerprint:
                 continue
-            entry.fingerprint = current[server_id]
+            entry.fingerprint = str(current[server_id])
             try:
                 await entry.session.send_tool_list_changed()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
