@@ -7,13 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 import weavz_flow
-from tests.server.mcp_client import output_of
+from tests.server.mcp_client import output_of, run_async
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.engine.inputs import EndUserCreate, WorkspaceCreate, WorkspaceIntegrationCreate
 from weavz_flow.wire.mcp import McpServerCreate, McpToolCreate
@@ -64,7 +63,7 @@ def test_list_and_call_over_stdio(tmp_path: Path, by: str) -> None:
             got = output_of(await session.call_tool("kv__get", {"key": "note"}))
             assert got == {"key": "note", "value": "remembered", "found": True}
 
-    anyio.run(agent)
+    run_async(agent)
     backend = LocalBackend(tmp_path / ".weavz-flow")
     try:
         records = backend.engine.executions.list_page(backend.caller).items

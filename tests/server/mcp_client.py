@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import httpx
 import httpx2
 import mcp_types as types
@@ -19,6 +21,14 @@ from weavz_flow.wire.mcp import McpServer, McpServerCreate, McpTokenCreate
 from weavz_flow.wire.vocabulary import McpAuthMode
 
 MessageHandler = Callable[[Any], Awaitable[None]]
+T = TypeVar("T")
+
+
+def run_async(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``anyio.run`` in a thread of its own: a sync test may run after one that left an event loop running in the
+    main thread (the browser fixtures' Playwright does)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, fn, *args).result()
 
 
 @asynccontextmanager

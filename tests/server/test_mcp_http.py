@@ -23,6 +23,7 @@ from tests.server.mcp_client import (
     mcp_session,
     new_workspace,
     output_of,
+    run_async,
     text_of,
 )
 from tests.stubs.slack import SlackStub
@@ -97,7 +98,7 @@ def test_initialize_list_and_a_kv_store_round_trip(
             assert output_of(got) == {"key": "greeting", "value": {"hello": "agents"}, "found": True}
             assert got.structured_content == output_of(got)
 
-    anyio.run(agent)
+    run_async(agent)
     # The same store as REST's execute: the value is there for any other caller of the workspace.
     done = api.post("/api/v1/actions/execute", json={"integrationName": "kv-store", "actionName": "get",
                                                      "integrationAlias": "kv", "workspaceId": ws,
@@ -125,7 +126,7 @@ def test_an_enforced_key_holds_and_failures_are_tool_errors(
                 await session.call_tool("slack_bot__delete_message", {})
             return [failed, invalid]
 
-    failed, invalid = anyio.run(agent)
+    failed, invalid = run_async(agent)
     posts = _posts(any_token_slack)
     assert posts[0].params()["channel"] == LOCKED and posts[0].params()["text"] == "from the agent"
     assert posts[0].bearer == BOT_TOKEN
@@ -166,7 +167,7 @@ def test_per_user_tokens_reach_their_own_connection(
             return await session.call_tool("slack_me__send_channel_message", {"channel": "C0GENERAL", "text": text})
 
     for token, text in ((alice, "from alice"), (bob, "from bob")):
-        result = anyio.run(call_as, token, text)
+        result = run_async(call_as, token, text)
         assert not result.is_error, text_of(result)
     posts = _posts(any_token_slack)
     assert [(p.bearer, p.params()["text"]) for p in posts] == [(tokens["alice"], "from alice"),
@@ -176,7 +177,7 @@ def test_per_user_tokens_reach_their_own_connection(
         async with mcp_session(live_server.url, server.id, token) as session:
             return await session.call_tool("slack_me__list_channels", {})
 
-    assert not anyio.run(list_as, alice).is_error
+    assert not run_async(list_as, alice).is_error
     assert any_token_slack.last.path.endswith("conversations.list") and any_token_slack.last.bearer == \
         "xoxb-shared-0000"
 
@@ -273,7 +274,7 @@ def test_list_changed_arrives_after_an_alias_is_added(
                 await changed.wait()
             return {t.name for t in (await session.list_tools()).tools} - before
 
-    added = anyio.run(agent)
+    added = run_async(agent)
     assert added and all(name.startswith("files__") for name in added)
 
 
@@ -294,7 +295,7 @@ def test_an_idempotency_key_in_meta_replays_instead_of_running_twice(
                 assert output_of(added) == {"key": "once", "value": ["x"]}
             return output_of(await session.call_tool("kv__get", {"key": "once"}))
 
-    assert anyio.run(agent)["value"] == ["x"]
+    assert run_async(agent)["value"] == ["x"]
 
 
 @pytest.mark.parametrize("version", ["2025-03-26", "2025-11-25"])
@@ -336,7 +337,7 @@ def test_a_stateless_endpoint_serves_any_request_alone(
                 assert "kv__put" in names
                 assert output_of(await session.call_tool("kv__put", {"key": "k", "value": 1}))["value"] == 1
 
-        anyio.run(agent)
+        run_async(agent)
         opened = httpx.post(f"{url}/mcp/{server_id}", json=INITIALIZE,
                             headers={"Authorization": f"Bearer {bearer}",
                                      "Accept": "application/json, text/event-stream"})
