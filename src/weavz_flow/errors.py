@@ -58,6 +58,14 @@ class ErrorCode(StrEnum):
     MCP_TOKEN_EXPIRED = "MCP_TOKEN_EXPIRED"
     MCP_TOKEN_REVOKED = "MCP_TOKEN_REVOKED"
     MCP_SERVER_SUSPENDED = "MCP_SERVER_SUSPENDED"
+    # hosted connect (issue 15: connect sessions, cst_ tokens)
+    CONNECT_SESSION_NOT_FOUND = "CONNECT_SESSION_NOT_FOUND"
+    CONNECT_SESSION_EXPIRED = "CONNECT_SESSION_EXPIRED"
+    CONNECT_SESSION_USED = "CONNECT_SESSION_USED"  # completed or failed already: a cst_ token works once
+    CONNECT_FAILED = "CONNECT_FAILED"  # the generic reason of a failed session (a provider refused, the user gave up)
+    # end-user portal (eut_ tokens; not Weavz codes: the portal's pages and the engine service use them)
+    PORTAL_TOKEN_INVALID = "PORTAL_TOKEN_INVALID"
+    PORTAL_TOKEN_EXPIRED = "PORTAL_TOKEN_EXPIRED"
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -101,6 +109,12 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.MCP_TOKEN_EXPIRED: 401,
     ErrorCode.MCP_TOKEN_REVOKED: 401,
     ErrorCode.MCP_SERVER_SUSPENDED: 401,
+    ErrorCode.CONNECT_SESSION_NOT_FOUND: 404,
+    ErrorCode.CONNECT_SESSION_EXPIRED: 410,
+    ErrorCode.CONNECT_SESSION_USED: 409,
+    ErrorCode.CONNECT_FAILED: 400,
+    ErrorCode.PORTAL_TOKEN_INVALID: 404,
+    ErrorCode.PORTAL_TOKEN_EXPIRED: 410,
 }
 
 

@@ -21,12 +21,14 @@ from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, Reso
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
 from weavz_flow.engine.services.api_keys import ApiKeyService
+from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
 from weavz_flow.engine.services.mcp_servers import McpServerService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
+from weavz_flow.engine.services.portal_tokens import PortalTokenService
 from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
 from weavz_flow.engine.services.workspaces import WorkspaceService
 from weavz_flow.engine.state_store import SqlStateStore
@@ -77,8 +79,10 @@ class Engine:
         self.integrations = WorkspaceIntegrationService(store, self.source)
         self.connections = ConnectionService(store, cipher, self.source, size_limits)
         self.end_users = EndUserService(store, size_limits)
+        self.connect_sessions = ConnectSessionService(store, self.connections, self.source)
         self.partials = PartialService(store, self.source)
         self.mcp_servers = McpServerService(store, self.source, size_limits)
+        self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
         self.executions = ExecutionLog(store)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   action_timeout_s=action_timeout_s, limits=limits)

@@ -19,7 +19,10 @@ from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
+    connect,
+    connect_pages,
     connections,
+    end_user_portal,
     end_users,
     health,
     integrations,
@@ -27,6 +30,7 @@ from weavz_flow.server.routes import (
     orgs,
     page_assets,
     partials,
+    portal_pages,
     workspace_integrations,
     workspaces,
 )
@@ -42,11 +46,15 @@ ROUTERS = (
     workspace_integrations.router,
     connections.router,
     end_users.router,
+    end_user_portal.router,
     partials.router,
     mcp_servers.router,
     api_keys.router,
     orgs.router,
     page_assets.router,
+    connect.router,
+    connect_pages.router,
+    portal_pages.router,
 )
 
 

@@ -5,7 +5,7 @@ serving MCP sessions sees a change made by another and can announce a new tool l
 changes no configuration, and every bump empties the execute pipeline's cache.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
