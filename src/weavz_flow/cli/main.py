@@ -34,7 +34,6 @@ COMMANDS: dict[str, str] = {
     "schedule": "weavz_flow.cli.schedule_cmd:schedule",
     "watch": "weavz_flow.cli.watch_cmd:watch",
     "worker": "weavz_flow.cli.worker_cmd:worker",
-    "mcp": "weavz_flow.cli.mcp_cmd:mcp",
 }
 
 
