@@ -231,6 +231,8 @@ def test_wrong_expired_and_revoked_tokens_get_401(
     assert described.json()["resource"] == url
     assert described.json()["authorization_servers"] == [f"{live_server.url}/"]
     assert described.json()["scopes_supported"] == ["mcp:tools"]
+    # The authorization server side of the flow is not there yet, and nothing claims it is.
+    assert httpx.get(f"{live_server.url}/.well-known/oauth-authorization-server").status_code == 404
 
 
 def test_a_session_is_bound_to_its_token(api: httpx.Client, live_server: LiveServer, servers: Servers) -> None:

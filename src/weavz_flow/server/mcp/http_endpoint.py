@@ -16,8 +16,10 @@ OAuth. ``mcpo_`` tokens minted through ``POST /api/v1/mcp/servers/{id}/oauth-tok
 tokens, and ``/.well-known/oauth-protected-resource/mcp/{id}`` names this server as the authorization server.
 **Not implemented yet**: the authorization server side of MCP's authorization flow (RFC 8414 metadata, dynamic client
 registration, ``/authorize`` with the end user identified through the hosted connect portal's token, ``/token`` with
-PKCE). It needs the portal (another piece of work); until then ``/.well-known/oauth-authorization-server`` is 404,
-so an MCP client that tries the interactive flow stops at discovery, and tokens come from the REST API. The metadata
+PKCE, codes and registered clients kept in the store so that every worker honours them). It builds on the
+end-user portal (whose ``eut_`` links identify an end user), which landed beside this piece, and is not written
+yet: ``/.well-known/oauth-authorization-server`` is 404, so an MCP client that tries the interactive flow stops at
+discovery, and tokens come from the REST API (or ``weavz-flow mcp token --oauth``). The metadata
 is the same for every id and does not say whether a server exists, nor does a 401.
 
 Sessions live in the process that opened them. ``serve --workers N`` (N > 1) therefore runs the endpoint stateless
