@@ -239,7 +239,7 @@ def test_a_session_is_bound_to_its_token(api: httpx.Client, live_server: LiveSer
     ws = new_workspace(api)
     add_end_user(api, ws, "dave")
     server, _ = servers.create(ws, McpAuthMode.OAUTH)
-    first, _ = servers.token(server.id, "dave", oauth=True)
+    first, first_id = servers.token(server.id, "dave", oauth=True)
     second, _ = servers.token(server.id, "dave", oauth=True)
     accept = {"Accept": "application/json, text/event-stream"}
     opened = httpx.post(f"{live_server.url}/mcp/{server.id}", json=INITIALIZE,
@@ -250,6 +250,12 @@ def test_a_session_is_bound_to_its_token(api: httpx.Client, live_server: LiveSer
                        headers={**accept, "Authorization": f"Bearer {second}", "Mcp-Session-Id": session_id,
                                 "Mcp-Protocol-Version": "2025-11-25"})
     assert other.status_code == 404  # as if the session did not exist
+    # Every request is checked again: a token revoked mid-session is refused at its next request.
+    servers.service.revoke_token(servers.caller, server.id, first_id)
+    again = httpx.post(f"{live_server.url}/mcp/{server.id}", json={"jsonrpc": "2.0", "id": 3, "method": "ping"},
+                       headers={**accept, "Authorization": f"Bearer {first}", "Mcp-Session-Id": session_id,
+                                "Mcp-Protocol-Version": "2025-11-25"})
+    assert again.status_code == 401 and again.json()["code"] == "MCP_TOKEN_REVOKED"
 
 
 def test_list_changed_arrives_after_an_alias_is_added(
