@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from weavz_flow.engine.applied_partial import AppliedPartial
+from weavz_flow.wire.vocabulary import ExecuteSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class ExecuteCall:
             "workspace_id": workspace_id, "integration_alias": self.alias, "end_user_id": self.end_user,
             "partial_ids": list(self.partials) if self.partials is not None else None,
             "idempotency_key": self.idempotency_key, "connection_external_id": self.connection_external_id,
-            "redact": self.redact, "provider_retries": self.provider_retries,
+            "redact": self.redact, "provider_retries": self.provider_retries, "source": ExecuteSource.FLOW,
         }
 
 

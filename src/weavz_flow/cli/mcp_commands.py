@@ -10,6 +10,7 @@ from weavz_flow.cli.main import LazyGroup
 # subcommand name -> "module:attribute"
 MCP_COMMANDS: dict[str, str] = {
     "token": "weavz_flow.cli.mcp_token_cmd:token",
+    "serve-stdio": "weavz_flow.cli.mcp_serve_stdio_cmd:serve_stdio",
 }
 
 

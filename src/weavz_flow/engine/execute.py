@@ -364,6 +364,7 @@ class Executor:
                 "output": capped,
                 "output_truncated": truncated,
                 "idempotency_key": request.idempotency_key,
+                "source": str(request.source),
                 "created_at": utc_now(),
             })
         except sa.exc.SQLAlchemyError as exc:

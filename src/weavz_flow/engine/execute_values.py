@@ -11,6 +11,7 @@ from weavz_flow.catalog.input_check import FieldProblem
 from weavz_flow.engine.applied_partial import AppliedPartial
 from weavz_flow.engine.inputs import EngineInput
 from weavz_flow.wire.actions import ExecuteRequest as WireExecuteRequest
+from weavz_flow.wire.vocabulary import ExecuteSource
 
 
 class ExecuteRequest(WireExecuteRequest, EngineInput):
@@ -24,6 +25,9 @@ class ExecuteRequest(WireExecuteRequest, EngineInput):
     # False: the caller owns retries (a flow step's `retry`), so the provider layer makes one attempt. How a call is
     # retried is not what it is: never part of the idempotency fingerprint.
     provider_retries: bool = Field(default=True, exclude=True)
+    # Which surface called (recorded with the execution). Who asks is not what is asked: never part of the
+    # idempotency fingerprint, so a retry through another surface still replays.
+    source: ExecuteSource = Field(default=ExecuteSource.REST, exclude=True)
 
 
 @dataclass(frozen=True, slots=True)

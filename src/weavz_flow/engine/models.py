@@ -120,6 +120,7 @@ class Execution(EngineModel):
     output_truncated: bool = False
     idempotency_key: str | None = None
     created_at: str
+    source: str | None = None  # the surface that called (wire/vocabulary.py ExecuteSource); None on older records
 
 
 T = TypeVar("T")

@@ -178,6 +178,7 @@ executions = sa.Table(
     sa.Column("output_truncated", sa.Boolean, nullable=False),
     sa.Column("idempotency_key", sa.String(255), nullable=True),
     _time("created_at"),
+    sa.Column("source", sa.String(16), nullable=True),  # who called: rest | sdk | flow | mcp_tools | ... (0013)
 )
 
 kv_entries = sa.Table(

@@ -14,6 +14,7 @@ from weavz_flow.engine.engine import Engine
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import install_error_handlers
+from weavz_flow.server.mcp.http_endpoint import McpHttpEndpoint
 from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
@@ -68,7 +69,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if on_shutdown is not None:
                 on_shutdown()
@@ -85,6 +87,8 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    mcp = McpHttpEndpoint(engine, app.state.auth_failures, stateless=app.state.settings.mcp_stateless)
+    mcp.mount(app)
     app.add_middleware(UnitOfWorkMiddleware, store=engine.store)  # innermost: sees the status of every response
     app.add_middleware(RequestGuardMiddleware, limits=engine.size_limits)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs guarded requests too

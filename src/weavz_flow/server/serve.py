@@ -21,7 +21,13 @@ from uvicorn.supervisors import Multiprocess
 
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.app import create_app
-from weavz_flow.server.settings import DATABASE_URL_ENV, DEFAULT_KEY_FILE, ServerSettings, default_database_url
+from weavz_flow.server.settings import (
+    DATABASE_URL_ENV,
+    DEFAULT_KEY_FILE,
+    MCP_STATELESS_ENV,
+    ServerSettings,
+    default_database_url,
+)
 from weavz_flow.size_limits import SizeLimits
 
 GRACEFUL_SHUTDOWN_S = 30
@@ -82,6 +88,7 @@ def serve(options: ServeOptions, on_listening: Callable[[str], None] | None = No
     if options.workers > 1:
         # Worker processes import the app factory and read their configuration from the environment.
         os.environ[DATABASE_URL_ENV] = database_url
+        os.environ[MCP_STATELESS_ENV] = "1"
         open_engine(database_url).close()  # create and migrate the store once, before the workers race to
         config = uvicorn.Config(APP_FACTORY, factory=True, workers=options.workers, **common)
         sock = _listen(config, on_listening)

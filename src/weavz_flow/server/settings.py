@@ -18,6 +18,7 @@ DEFAULT_DATABASE_PATH = Path(".weavz-flow") / "state.db"
 DEFAULT_KEY_FILE = Path(".weavz-flow") / "secret.key"
 
 
+MCP_STATELESS_ENV = "WEAVZ_FLOW_MCP_STATELESS"
 AUTH_FAILURE_LIMIT_ENV = "WEAVZ_FLOW_AUTH_FAILURE_LIMIT"
 AUTH_FAILURE_WINDOW_ENV = "WEAVZ_FLOW_AUTH_FAILURE_WINDOW_S"
 SERVICE_KEY_MIN_LENGTH = 32
@@ -36,6 +37,9 @@ class ServerSettings:
     # The operator's bootstrap key; None disables the X-Service-Key routes entirely.
     service_key: Sensitive[str] | None = None
     auth_failures: AuthFailureLimits = field(default_factory=AuthFailureLimits)
+    # MCP sessions live in one process: with several workers a session's next request may reach another, so serve
+    # --workers N (N > 1) runs the MCP endpoint stateless (server/mcp/http_endpoint.py).
+    mcp_stateless: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -46,7 +50,8 @@ class ServerSettings:
             max_failures=_number(env, AUTH_FAILURE_LIMIT_ENV, int, defaults.max_failures),
             window_s=_number(env, AUTH_FAILURE_WINDOW_ENV, float, defaults.window_s),
         )
-        return cls(service_key=Sensitive(key) if key else None, auth_failures=limits)
+        return cls(service_key=Sensitive(key) if key else None, auth_failures=limits,
+                   mcp_stateless=env.get(MCP_STATELESS_ENV, "") == "1")
 
     def service_key_warning(self) -> str | None:
         """One line for the operator when the service key is weak (it is still accepted: dev setups use short ones)."""

@@ -23,6 +23,7 @@ from weavz_flow.wire.actions import (
     decode_redactions,
 )
 from weavz_flow.wire.base import IdempotencyKey
+from weavz_flow.wire.vocabulary import ExecuteSource
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
 
@@ -31,12 +32,16 @@ IdempotencyHeader = Annotated[IdempotencyKey | None, Header(alias=IDEMPOTENCY_HE
                                                            description=IDEMPOTENCY_HEADER_DESCRIPTION)]
 RetriesHeader = Annotated[str | None, Header(alias=PROVIDER_RETRIES_HEADER,
                                              description=PROVIDER_RETRIES_HEADER_DESCRIPTION)]
+# The official SDK sends "sdk" (weavz-sdk-wire.md §1.1); any other value, or none, is a plain REST call: a REST
+# client cannot record itself as a flow or an MCP tool.
+SourceHeader = Annotated[str | None, Header(alias="X-Weavz-Source",
+                                            description='Optional: "sdk" from the official SDK; recorded.')]
 
 
 @router.post("/execute", response_model=ExecuteResult)
 def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
                    redact: RedactHeader = None, retries: RetriesHeader = None,
-                   idempotency_key: IdempotencyHeader = None) -> ExecuteResult:
+                   idempotency_key: IdempotencyHeader = None, source: SourceHeader = None) -> ExecuteResult:
     request = body.to_engine(EngineExecuteRequest)
     if idempotency_key is not None:
         if request.idempotency_key is not None and request.idempotency_key != idempotency_key:
@@ -45,6 +50,8 @@ def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
             raise ApiError(ErrorCode.VALIDATION_ERROR, message, details={"fields": [
                 {"field": IDEMPOTENCY_HEADER, "message": message}, {"field": "idempotencyKey", "message": message}]})
         request = request.model_copy(update={"idempotency_key": idempotency_key})
+    if source is not None and source.strip().lower() == ExecuteSource.SDK:
+        request = request.model_copy(update={"source": ExecuteSource.SDK})
     try:
         values = decode_redactions(redact)
     except RedactHeaderError as exc:
