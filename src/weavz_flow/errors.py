@@ -47,6 +47,13 @@ class ErrorCode(StrEnum):
     # storage / KV
     MISSING_KEY = "MISSING_KEY"
     STORAGE_ERROR = "STORAGE_ERROR"
+    # OAuth2 (issue 15, OAuth2 done properly): OAuth apps, the authorization-code flow and token refresh
+    OAUTH_APP_NOT_FOUND = "OAUTH_APP_NOT_FOUND"
+    NO_OAUTH_APP = "NO_OAUTH_APP"
+    INVALID_OAUTH_APP = "INVALID_OAUTH_APP"
+    OAUTH_ERROR = "OAUTH_ERROR"
+    TOKEN_EXCHANGE_FAILED = "TOKEN_EXCHANGE_FAILED"
+    REFRESH_FAILED = "REFRESH_FAILED"
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -80,6 +87,13 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.END_USER_NOT_FOUND: 404,
     ErrorCode.MISSING_KEY: 400,
     ErrorCode.STORAGE_ERROR: 500,
+    # OAuth2 (issue 15)
+    ErrorCode.OAUTH_APP_NOT_FOUND: 404,
+    ErrorCode.NO_OAUTH_APP: 400,
+    ErrorCode.INVALID_OAUTH_APP: 400,
+    ErrorCode.OAUTH_ERROR: 400,
+    ErrorCode.TOKEN_EXCHANGE_FAILED: 400,
+    ErrorCode.REFRESH_FAILED: 400,
 }
 
 

@@ -20,10 +20,12 @@ from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
+from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
 from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
@@ -78,8 +80,10 @@ class Engine:
         self.end_users = EndUserService(store, size_limits)
         self.partials = PartialService(store, self.source)
         self.executions = ExecutionLog(store)
+        self.oauth_apps = OAuthAppService(store, cipher, self.source, self.connections)
+        self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
-                                  action_timeout_s=action_timeout_s, limits=limits)
+                                  self.oauth_tokens, action_timeout_s=action_timeout_s, limits=limits)
 
     @classmethod
     def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Engine:

@@ -30,6 +30,7 @@ from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
+from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
 from weavz_flow.engine.redacting_state import RedactingStateStore
@@ -86,6 +87,7 @@ class Executor:
         executions: ExecutionLog,
         state: SqlStateStore,
         http: httpx.Client,
+        tokens: TokenRefresher,
         *,
         action_timeout_s: float = 30.0,
         limits: ExecuteLimits = DEFAULT_LIMITS,
@@ -96,6 +98,7 @@ class Executor:
         self._executions = executions
         self._state = state
         self._http = http
+        self._tokens = tokens
         self._ledger = IdempotencyLedger(store, limits=limits)
         self._limits = limits
         self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
@@ -238,8 +241,45 @@ class Executor:
     # -- steps 8-9 ------------------------------------------------------------------------------------------------
 
     def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
+        # An OAuth access token is refreshed before it expires, and once more if the provider refuses it (401); a
+        # refresh that fails is the execution's failure.
+        org_id, connection = prepared.caller.org_id, prepared.connection
+        started = time.perf_counter()
+        output: Any = None
+        secrets = list(prepared.credentials.secret_strings() if prepared.credentials is not None else ())
+        try:
+            credentials = self._tokens.fresh(org_id, connection, prepared.credentials)
+            output, failure, secrets = self._attempt(prepared, credentials, deadline)
+            renewed = self._tokens.after_unauthorized(org_id, connection, credentials, failure) if failure else None
+            if renewed is not None:
+                output, failure, more = self._attempt(prepared, renewed, deadline)
+                secrets = [*secrets, *more]
+        except ApiError as exc:  # only a refresh raises here: _attempt returns the action's failures
+            failure = _redacted_error(exc, Redactor([*secrets, *prepared.request.redact]))
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        execution_id = new_id()
+        self._record(prepared, secrets, execution_id, duration_ms, output, failure)
+        if failure is not None:
+            # Raised outside the except blocks so the original exception (whose text may hold a secret) is not
+            # chained onto it as __context__.
+            raise failure
+        return ExecuteResult(
+            output=output,
+            duration_ms=duration_ms,
+            execution_id=execution_id,
+            workspace_integration_id=prepared.target.id,
+            integration_alias=prepared.target.alias,
+            connection_id=prepared.connection.id if prepared.connection else None,
+            partial_ids=prepared.merged.partial_ids,
+            enforced_keys=prepared.merged.enforced_keys,
+            partials=prepared.merged.partials,
+        )
+
+    def _attempt(
+        self, prepared: Prepared, credentials: Credentials | None, deadline: float,
+    ) -> tuple[Any, ApiError | None, list[str]]:
+        """One run of the action: its output (redacted) or failure, and the secret strings it was redacted with."""
         request = prepared.request
-        credentials = prepared.credentials
         secrets = [*(credentials.secret_strings() if credentials is not None else ()), *request.redact]
         redactor = Redactor(secrets)
         ctx = ActionContext(
@@ -260,7 +300,6 @@ class Executor:
         assert prepared.native is not None
         failure: ApiError | None = None
         output: Any = None
-        started = time.perf_counter()
         try:
             with redacting_library_logs(redactor):
                 output = prepared.native.run(ctx, dict(prepared.merged.values))
@@ -274,25 +313,7 @@ class Executor:
             )
             log.debug("unexpected error in %s:\n%s", prepared.action_info.key,
                       redactor.text("".join(traceback.format_exception(exc))))
-        duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        output = repair(redactor.data(output))  # a provider's lone surrogate must not make the response fail
-        execution_id = new_id()
-        self._record(prepared, secrets, execution_id, duration_ms, output, failure)
-        if failure is not None:
-            # Raised outside the except blocks so the original exception (whose text may hold a secret) is not
-            # chained onto it as __context__.
-            raise failure
-        return ExecuteResult(
-            output=output,
-            duration_ms=duration_ms,
-            execution_id=execution_id,
-            workspace_integration_id=prepared.target.id,
-            integration_alias=prepared.target.alias,
-            connection_id=prepared.connection.id if prepared.connection else None,
-            partial_ids=prepared.merged.partial_ids,
-            enforced_keys=prepared.merged.enforced_keys,
-            partials=prepared.merged.partials,
-        )
+        return repair(redactor.data(output)), failure, secrets  # a lone surrogate must not make the response fail
 
     def _record(
         self, prepared: Prepared, secrets: list[str], execution_id: str, duration_ms: float, output: Any,

@@ -104,6 +104,10 @@ connections = sa.Table(
     sa.Column("base_url", sa.String(BASE_URL_MAX), nullable=True),
     _time("created_at"),
     _time("updated_at"),
+    # Revision 0010: the OAuth app that issued an OAUTH2 connection's tokens (no foreign key: see the revision) and
+    # when its access token expires (None: unknown or never).
+    _id("oauth_app_id", nullable=True),
+    _time("token_expires_at", nullable=True),
     sa.UniqueConstraint("org_id", "integration_name", "external_id", name="uq_connections_org_integration_external"),
 )
 
@@ -304,4 +308,33 @@ flow_run_steps = sa.Table(
     sa.Column("error_code", sa.String(64), nullable=True),
     sa.Column("tolerated", sa.Boolean, nullable=False),
     sa.Column("partials", sa.Text, nullable=True),  # JSON [{id, name, reason}]; NULL when the backend did not say
+)
+
+# OAuth2 (revision 0010). One OAuth client per (organization, integration); the secret encrypted like a credential.
+oauth_apps = sa.Table(
+    "oauth_apps", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("client_id", sa.String(500), nullable=False),
+    sa.Column("client_secret", sa.LargeBinary, nullable=True),  # encrypted; None for a public client
+    sa.Column("scopes", Json, nullable=False),  # list of strings
+    sa.Column("authorize_url", sa.String(BASE_URL_MAX), nullable=True),  # None: the integration's default
+    sa.Column("token_url", sa.String(BASE_URL_MAX), nullable=True),
+    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=True),  # None: this server's own callback
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("org_id", "integration_name", name="uq_oauth_apps_org_integration"),
+)
+
+# A pending authorization: the SHA-256 of its state, the PKCE verifier (encrypted), its connect session.
+oauth_states = sa.Table(
+    "oauth_states", metadata,
+    sa.Column("state_hash", sa.String(64), primary_key=True),
+    _id("connect_session_id", nullable=False, index=True),
+    _id("oauth_app_id", sa.ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code_verifier", sa.LargeBinary, nullable=False),
+    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=False),
+    _time("expires_at"),
+    _time("created_at"),
 )

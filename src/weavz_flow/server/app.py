@@ -22,6 +22,7 @@ from weavz_flow.server.routes import (
     end_users,
     health,
     integrations,
+    oauth_apps,
     orgs,
     page_assets,
     partials,
@@ -35,6 +36,7 @@ from weavz_flow.size_limits import SizeLimits
 ROUTERS = (
     health.router,
     actions.router,
+    oauth_apps.router,  # before integrations: /integrations/oauth-status is not an integration's name
     integrations.router,
     workspaces.router,
     workspace_integrations.router,
