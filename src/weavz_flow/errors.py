@@ -54,6 +54,12 @@ class ErrorCode(StrEnum):
     OAUTH_ERROR = "OAUTH_ERROR"
     TOKEN_EXCHANGE_FAILED = "TOKEN_EXCHANGE_FAILED"
     REFRESH_FAILED = "REFRESH_FAILED"
+    # hosted connect (issue 15: connect sessions, cst_ tokens)
+    INVALID_TOKEN = "INVALID_TOKEN"  # a Weavz code: an unknown token where one is required (poll)
+    CONNECT_SESSION_NOT_FOUND = "CONNECT_SESSION_NOT_FOUND"
+    CONNECT_SESSION_EXPIRED = "CONNECT_SESSION_EXPIRED"
+    CONNECT_SESSION_USED = "CONNECT_SESSION_USED"  # completed or failed already: a cst_ token works once
+    CONNECT_FAILED = "CONNECT_FAILED"  # the generic reason of a failed session (a provider refused, the user gave up)
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -94,6 +100,12 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.OAUTH_ERROR: 400,
     ErrorCode.TOKEN_EXCHANGE_FAILED: 400,
     ErrorCode.REFRESH_FAILED: 400,
+    # hosted connect (issue 15)
+    ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.CONNECT_SESSION_NOT_FOUND: 404,
+    ErrorCode.CONNECT_SESSION_EXPIRED: 410,
+    ErrorCode.CONNECT_SESSION_USED: 409,
+    ErrorCode.CONNECT_FAILED: 400,
 }
 
 

@@ -22,6 +22,7 @@ from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
 from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.services.api_keys import ApiKeyService
+from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
@@ -78,6 +79,7 @@ class Engine:
         self.integrations = WorkspaceIntegrationService(store, self.source)
         self.connections = ConnectionService(store, cipher, self.source, size_limits)
         self.end_users = EndUserService(store, size_limits)
+        self.connect_sessions = ConnectSessionService(store, self.connections, self.source)
         self.partials = PartialService(store, self.source)
         self.executions = ExecutionLog(store)
         self.oauth_apps = OAuthAppService(store, cipher, self.source, self.connections)

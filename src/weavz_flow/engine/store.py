@@ -189,6 +189,19 @@ class Store:
             unit.rollback()
 
     @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The writes of the block commit together: inside a unit of work they are part of it already (each
+        :meth:`write` a savepoint); outside one, the block gets a unit of its own, committed when it ends without
+        an exception. For a service whose one change spans other services' writes (a connect session completed
+        with the connection it makes), which would otherwise each take a transaction, and the write lock, apart."""
+        if self._unit() is not None:
+            yield
+            return
+        with self.unit_of_work() as unit:
+            yield
+            unit.commit()
+
+    @contextmanager
     def own_transactions(self) -> Iterator[None]:
         """Inside a unit of work: commit what it holds so far, then let each write in the block commit on its own."""
         unit = self._unit()

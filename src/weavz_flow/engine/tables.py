@@ -15,10 +15,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from weavz_flow.wire.vocabulary import (
     BASE_URL_MAX,
     CATALOG_NAME_MAX,
+    CONNECT_ERROR_MAX,
     DESCRIPTION_MAX,
     DISPLAY_NAME_MAX,
     EMAIL_MAX,
     IDEMPOTENCY_KEY_MAX,
+    REDIRECT_URI_MAX,
 )
 
 metadata = sa.MetaData()
@@ -336,5 +338,36 @@ oauth_states = sa.Table(
     sa.Column("code_verifier", sa.LargeBinary, nullable=False),
     sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=False),
     _time("expires_at"),
+    _time("created_at"),
+)
+
+# Hosted connect sessions (revision 0008): one row per cst_ token, of which only the sha256 is kept. A session is
+# PENDING until the person at the connect page completes it (COMPLETED, with the connection made) or it fails; an
+# expired PENDING session stays PENDING here and reads as EXPIRED. ``scope`` is the connection scope resolved when
+# the token was made, with the authority of the key that made it.
+connect_sessions = sa.Table(
+    "connect_sessions", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the plain cst_ token
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("connection_name", sa.String(255), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("end_user_external_id", sa.String(255), nullable=True),
+    _id("workspace_integration_id", nullable=True),
+    sa.Column("auth_method_key", sa.String(100), nullable=True),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("oauth_app_mode", sa.String(32), nullable=True),
+    _id("oauth_app_id", nullable=True),
+    sa.Column("base_url", sa.String(BASE_URL_MAX), nullable=True),
+    sa.Column("success_redirect_uri", sa.String(REDIRECT_URI_MAX), nullable=True),
+    sa.Column("error_redirect_uri", sa.String(REDIRECT_URI_MAX), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # PENDING | COMPLETED | FAILED
+    _id("connection_id", sa.ForeignKey("connections.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("error_code", sa.String(64), nullable=True),
+    sa.Column("error", sa.String(CONNECT_ERROR_MAX), nullable=True),  # a message for the caller, never a secret
+    _time("expires_at"),
+    _time("completed_at", nullable=True),
     _time("created_at"),
 )

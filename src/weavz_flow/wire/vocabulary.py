@@ -18,6 +18,9 @@ DESCRIPTION_MAX = 500  # a partial's description
 BASE_URL_MAX = 2000  # a connection's provider base URL
 CATALOG_NAME_MAX = 200  # an action's or a trigger's name
 IDEMPOTENCY_KEY_MAX = 255
+REDIRECT_URI_MAX = 2000  # a connect session's success or error redirect URI
+CONNECT_ERROR_MAX = 500  # why a connect session failed
+AUTH_METHOD_KEY_MAX = 100
 
 
 class Strategy(StrEnum):

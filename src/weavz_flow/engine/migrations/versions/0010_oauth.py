@@ -9,7 +9,7 @@ foreign key, since SQLite cannot add one in place without recreating the table a
 it when the app goes) and ``token_expires_at`` (when its access token expires, for refresh before expiry).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
