@@ -129,12 +129,35 @@ class ActionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthProp:
+    """One field a person fills in to connect a CUSTOM_AUTH integration (a prop of the connection's ``props``)."""
+
+    name: str
+    display_name: str
+    description: str = ""
+    required: bool = True
+    secret: bool = False  # entered as a password, never shown again
+
+
+@dataclass(frozen=True, slots=True)
+class AuthForm:
+    """What the hosted connect page asks a person for, beyond the connection types: what the integration calls its
+    SECRET_TEXT (a bot token, an API key) and the props of its CUSTOM_AUTH. Empty: generic labels, and no
+    CUSTOM_AUTH form (its props are unknown, as for the SDK's integrations)."""
+
+    secret_label: str = ""
+    secret_description: str = ""
+    props: tuple[AuthProp, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class IntegrationInfo:
     name: str
     display_name: str = ""
     description: str = ""
     # Connection types the integration accepts; empty means it needs no connection at all.
     auth_types: tuple[str, ...] = ()
+    auth_form: AuthForm = field(default_factory=AuthForm)
     native: bool = False  # executable by this engine, not only configurable
     actions: Mapping[str, ActionInfo] = field(default_factory=dict)
     # Of a native integration, the actions this engine runs; the SDK twin's others are listed but not executable.

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from weavz_flow.catalog.model import JSON_TYPES, ActionInfo, InputField, IntegrationInfo
+from weavz_flow.catalog.model import JSON_TYPES, ActionInfo, AuthForm, AuthProp, InputField, IntegrationInfo
 
 MAGIC = b"WEAVZ-FLOW-SDK-CATALOG\n"
 # Bump when the layout or the meaning of a blob changes; older files are then rebuilt.
@@ -156,10 +156,19 @@ class CacheFile:
             display_name=entry.display_name,
             description=extras.get("description", ""),
             auth_types=auth_types(name) if auth_types is not None else tuple(extras.get("authTypes", ())),
+            auth_form=_auth_form(extras.get("authForm")),
             native=bool(extras.get("native", False)),
             actions=actions,
             native_actions=frozenset(extras.get("nativeActions", ())),
         )
+
+
+def _auth_form(stored: list[Any] | None) -> AuthForm:
+    if not stored:
+        return AuthForm()
+    label, description, props = stored
+    return AuthForm(secret_label=label, secret_description=description,
+                    props=tuple(AuthProp(*row) for row in props))
 
 
 def _field(
@@ -181,6 +190,10 @@ def _integration_extras(info: IntegrationInfo) -> dict[str, Any]:
         extras["description"] = info.description
     if info.auth_types:
         extras["authTypes"] = list(info.auth_types)
+    if info.auth_form != AuthForm():
+        form = info.auth_form
+        extras["authForm"] = [form.secret_label, form.secret_description,
+                              [[p.name, p.display_name, p.description, p.required, p.secret] for p in form.props]]
     if info.native:
         extras["native"] = True
     if info.native_actions:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.catalog.model import ActionInfo, AuthForm, IntegrationInfo
 from weavz_flow.integrations.retry import RetryPolicy
 from weavz_flow.redact import Redactor
 from weavz_flow.sensitive import Sensitive
@@ -133,6 +133,7 @@ class NativeIntegration:
     actions: Mapping[str, NativeAction]
     auth_types: tuple[str, ...] = ()  # empty: the integration needs no connection
     default_base_url: str | None = None
+    auth_form: AuthForm = field(default_factory=AuthForm)  # what the connect page asks for
 
     def catalog_entry(self, catalog_twin: IntegrationInfo | None = None) -> IntegrationInfo:
         """This integration as the catalog shows it; over ``catalog_twin`` (the SDK's entry of the same name) its
@@ -145,6 +146,7 @@ class NativeIntegration:
             display_name=self.display_name,
             description=self.description,
             auth_types=self.auth_types,
+            auth_form=self.auth_form,
             native=True,
             actions=actions,
             native_actions=frozenset(self.actions),

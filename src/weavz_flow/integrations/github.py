@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from weavz_flow.catalog.model import AuthForm
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import NativeIntegration
 from weavz_flow.integrations.http_spec import HttpSpec, comma_list, spec_actions, wire
@@ -105,4 +106,8 @@ INTEGRATION = NativeIntegration(
     actions=ACTIONS,
     auth_types=("SECRET_TEXT", "OAUTH2"),
     default_base_url=GITHUB.default_base_url,
+    # GitHub's name for it (docs.github.com: "Managing your personal access tokens").
+    auth_form=AuthForm(secret_label="Personal access token",
+                       secret_description="A fine-grained or classic personal access token from GitHub's Developer "
+                                          "settings."),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weavz_flow.catalog.model import AuthForm
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.http_spec import HttpSpec, call_spec, json_value, pick, spec_actions, wire
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile
@@ -79,4 +80,8 @@ INTEGRATION = NativeIntegration(
     actions=ACTIONS,
     auth_types=("SECRET_TEXT", "OAUTH2"),
     default_base_url=SLACK.default_base_url,
+    # Slack's own name for it, on the app's "OAuth & Permissions" page (api.slack.com/authentication/token-types).
+    auth_form=AuthForm(secret_label="Bot User OAuth Token",
+                       secret_description="The bot token (xoxb-...) of your Slack app, from its OAuth & Permissions "
+                                          "page."),
 )

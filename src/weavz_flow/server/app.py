@@ -18,6 +18,8 @@ from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
+    connect,
+    connect_pages,
     connections,
     end_users,
     health,
@@ -46,6 +48,8 @@ ROUTERS = (
     api_keys.router,
     orgs.router,
     page_assets.router,
+    connect.router,
+    connect_pages.router,
 )
 
 
