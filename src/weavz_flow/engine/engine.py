@@ -20,6 +20,7 @@ from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
+from weavz_flow.engine.oauth_flow import OAuthFlow
 from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
@@ -84,6 +85,7 @@ class Engine:
         self.executions = ExecutionLog(store)
         self.oauth_apps = OAuthAppService(store, cipher, self.source, self.connections)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
+        self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   self.oauth_tokens, action_timeout_s=action_timeout_s, limits=limits)
 

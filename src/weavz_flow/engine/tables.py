@@ -324,18 +324,22 @@ oauth_apps = sa.Table(
     sa.Column("authorize_url", sa.String(BASE_URL_MAX), nullable=True),  # None: the integration's default
     sa.Column("token_url", sa.String(BASE_URL_MAX), nullable=True),
     sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=True),  # None: this server's own callback
+    # The API host its tokens are for (an enterprise host, a stub): an OAUTH2 connection of this app without a
+    # baseUrl of its own gets it. None: the integration's default host.
+    sa.Column("api_base_url", sa.String(BASE_URL_MAX), nullable=True),
     _time("created_at"),
     _time("updated_at"),
     sa.UniqueConstraint("org_id", "integration_name", name="uq_oauth_apps_org_integration"),
 )
 
-# A pending authorization: the SHA-256 of its state, the PKCE verifier (encrypted), its connect session.
+# A pending authorization: the SHA-256 of its state, its connect session, and sealed (encrypted) the PKCE verifier
+# and the session's cst_ token, which the callback completes the session with.
 oauth_states = sa.Table(
     "oauth_states", metadata,
     sa.Column("state_hash", sa.String(64), primary_key=True),
     _id("connect_session_id", nullable=False, index=True),
     _id("oauth_app_id", sa.ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("code_verifier", sa.LargeBinary, nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=False),  # encrypted: the PKCE verifier and the cst_ token
     sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=False),
     _time("expires_at"),
     _time("created_at"),

@@ -25,6 +25,7 @@ from weavz_flow.server.routes import (
     health,
     integrations,
     oauth_apps,
+    oauth_connect,
     orgs,
     page_assets,
     partials,
@@ -50,6 +51,7 @@ ROUTERS = (
     page_assets.router,
     connect.router,
     connect_pages.router,
+    oauth_connect.router,
 )
 
 

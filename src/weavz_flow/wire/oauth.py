@@ -2,9 +2,9 @@
 
 The Weavz docs name ``/api/v1/oauth-apps`` (weavz-api.md §2.12, a Team/Scale/Enterprise feature there) without its
 shape, so this is a minimal one of our own, consistent with the other objects: one app per (organization,
-integration). The client secret is write-only: it is encrypted on arrival and an answer only says whether one is set
-(``clientSecretSet``). URLs left out take the integration's defaults (``integrations/oauth_providers.yaml``), which
-the answer shows filled in.
+integration), and ``apiBaseUrl`` (not a Weavz field) for a provider hosted elsewhere. The client secret is
+write-only: it is encrypted on arrival and an answer only says whether one is set (``clientSecretSet``). URLs left
+out take the integration's defaults (``integrations/oauth_providers.yaml``), which the answer shows filled in.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ class OAuthAppCreate(WireRequest):
     authorize_url: BaseUrl | None = None
     token_url: BaseUrl | None = None
     redirect_uri: BaseUrl | None = Field(default=None, description="None: this server's /connect/oauth2/callback")
+    # Not in the Weavz docs (like a connection's baseUrl): the API host the app's tokens are for.
+    api_base_url: BaseUrl | None = Field(default=None, description="OAUTH2 connections of this app without a "
+                                         "baseUrl of their own call this host; None: the integration's default")
 
 
 class OAuthAppUpdate(WireRequest):
@@ -41,6 +44,7 @@ class OAuthAppUpdate(WireRequest):
     authorize_url: BaseUrl | None = None
     token_url: BaseUrl | None = None
     redirect_uri: BaseUrl | None = None
+    api_base_url: BaseUrl | None = None
 
 
 class OAuthApp(WireModel):
@@ -53,6 +57,7 @@ class OAuthApp(WireModel):
     authorize_url: str
     token_url: str
     redirect_uri: str | None = None
+    api_base_url: str | None = None
     created_at: str
     updated_at: str
 

@@ -86,7 +86,8 @@ class ConnectionService:
                 workspace_row(conn, caller, request.workspace_id)
             if request.end_user_id is not None:
                 row["end_user_id"] = _end_user_id(conn, request.workspace_id or "", request.end_user_id)
-            row.update(token_columns(conn, caller.org_id, integration.name, credential, request.oauth_app_id))
+            row.update(token_columns(conn, caller.org_id, integration.name, credential, request.oauth_app_id,
+                                     row["base_url"]))
             taken = conn.execute(sa.select(_c.c.id).where(
                 _c.c.org_id == caller.org_id, _c.c.integration_name == integration.name,
                 _c.c.external_id == request.external_id)).first()
@@ -120,7 +121,7 @@ class ConnectionService:
                 changes["credential"] = self._cipher.encrypt(credential)
                 changes["credential_fingerprint"] = self._cipher.fingerprint(credential)
                 changes.update(token_columns(conn, caller.org_id, current.integration_name, credential,
-                                             current.oauth_app_id))
+                                             current.oauth_app_id, changes.get("base_url", current.base_url)))
             changes["updated_at"] = utc_now()
             conn.execute(sa.update(_c).where(_c.c.id == connection_id).values(changes))
             return model(conn.execute(SELECT.where(_c.c.id == connection_id)).one())

@@ -35,7 +35,7 @@ _a = t.oauth_apps
 _c = t.connections
 
 OAUTH_TYPES = (str(ConnectionType.OAUTH2), str(ConnectionType.PLATFORM_OAUTH2))
-_URL_FIELDS = ("authorize_url", "token_url", "redirect_uri")
+_URL_FIELDS = ("authorize_url", "token_url", "redirect_uri", "api_base_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +169,22 @@ class OAuthAppService:
 
 def token_columns(
     conn: sa.Connection, org_id: str, integration: str, credential: dict[str, Any], app_id: str | None,
+    base_url: str | None,
 ) -> dict[str, Any]:
     """The connection columns an OAuth credential sets: its app (checked to be this organization's app for the
-    integration) and when its access token expires (from ``expiresIn``)."""
+    integration), when its access token expires (from ``expiresIn``), and, when the app names an API host and
+    ``base_url`` is None, that host."""
     if credential.get("type") not in OAUTH_TYPES:
         return {}
+    columns: dict[str, Any] = {"oauth_app_id": app_id, "token_expires_at": expiry(credential.get("expiresIn"))}
     if app_id is not None:
-        row = conn.execute(sa.select(_a.c.integration_name).where(_a.c.id == app_id, _a.c.org_id == org_id)).first()
+        row = conn.execute(sa.select(_a.c.integration_name, _a.c.api_base_url)
+                           .where(_a.c.id == app_id, _a.c.org_id == org_id)).first()
         if row is None or row.integration_name != integration:
             raise not_found("OAuth app", app_id, ErrorCode.OAUTH_APP_NOT_FOUND)
-    return {"oauth_app_id": app_id, "token_expires_at": expiry(credential.get("expiresIn"))}
+        if base_url is None and row.api_base_url is not None:
+            columns["base_url"] = row.api_base_url
+    return columns
 
 
 def expiry(expires_in: Any, now: datetime | None = None) -> str | None:
@@ -220,5 +226,6 @@ def _model(row: AnyRow) -> OAuthApp:
         scopes=list(row.scopes or (defaults.scopes if defaults else ())),
         authorize_url=row.authorize_url or (defaults.authorize_url if defaults else ""),
         token_url=row.token_url or (defaults.token_url if defaults else ""),
-        redirect_uri=row.redirect_uri, created_at=row.created_at, updated_at=row.updated_at,
+        redirect_uri=row.redirect_uri, api_base_url=row.api_base_url, created_at=row.created_at,
+        updated_at=row.updated_at,
     )

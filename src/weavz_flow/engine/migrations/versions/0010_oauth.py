@@ -1,12 +1,14 @@
 """OAuth2 done properly: tenant OAuth apps, pending authorizations, and what refresh needs on a connection.
 
 ``oauth_apps``: one registered OAuth client per (organization, integration): client id, the client secret encrypted
-like a credential, scopes, and optional authorize / token / redirect URLs (defaults for the native integrations are
-in ``integrations/oauth_providers.yaml``). ``oauth_states``: one row per authorization started from a connect page,
-keyed by the SHA-256 of its ``state``, holding the PKCE verifier (encrypted) and the connect session it belongs to,
-until the callback uses it or it expires. ``connections`` gains ``oauth_app_id`` (the app that issued its tokens; no
-foreign key, since SQLite cannot add one in place without recreating the table and its triggers: the service clears
-it when the app goes) and ``token_expires_at`` (when its access token expires, for refresh before expiry).
+like a credential, scopes, optional authorize / token / redirect URLs (defaults for the native integrations are in
+``integrations/oauth_providers.yaml``) and the API host its tokens are for, when not the integration's default.
+``oauth_states``: one row per authorization started from a connect page, keyed by the SHA-256 of its ``state``,
+naming its connect session and holding, encrypted together, the PKCE verifier and the session's ``cst_`` token (the
+callback completes the session with it), until the callback uses it or it expires. ``connections`` gains
+``oauth_app_id`` (the app that issued its tokens; no foreign key, since SQLite cannot add one in place without
+recreating the table and its triggers: the service clears it when the app goes) and ``token_expires_at`` (when its
+access token expires, for refresh before expiry).
 
 Revision ID: 0010
 Revises: 0008
@@ -41,6 +43,7 @@ def upgrade() -> None:
         sa.Column("authorize_url", sa.String(2000), nullable=True),
         sa.Column("token_url", sa.String(2000), nullable=True),
         sa.Column("redirect_uri", sa.String(2000), nullable=True),
+        sa.Column("api_base_url", sa.String(2000), nullable=True),
         sa.Column("created_at", sa.String(_TIME), nullable=False),
         sa.Column("updated_at", sa.String(_TIME), nullable=False),
         sa.UniqueConstraint("org_id", "integration_name", name="uq_oauth_apps_org_integration"),
@@ -51,7 +54,7 @@ def upgrade() -> None:
         sa.Column("connect_session_id", sa.String(_ID), nullable=False, index=True),
         sa.Column("oauth_app_id", sa.String(_ID), sa.ForeignKey("oauth_apps.id", ondelete="CASCADE"),
                   nullable=False),
-        sa.Column("code_verifier", sa.LargeBinary, nullable=False),
+        sa.Column("sealed", sa.LargeBinary, nullable=False),  # encrypted: the PKCE verifier and the cst_ token
         sa.Column("redirect_uri", sa.String(2000), nullable=False),
         sa.Column("expires_at", sa.String(_TIME), nullable=False),
         sa.Column("created_at", sa.String(_TIME), nullable=False),

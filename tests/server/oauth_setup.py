@@ -1,0 +1,62 @@
+"""What the OAuth2 connect tests set up on the live server: the OAuth2 stub, an org's OAuth app for google-sheets
+pointing at it, a workspace, and a connect token for an end user's OAUTH2 connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from weavz_sdk import WeavzClient
+
+from tests.server.accounts import Account, unique
+from tests.stubs import oauth2
+from tests.stubs.base import running
+from tests.stubs.oauth2 import OAuth2Stub
+
+SHEETS = "google-sheets"
+READ = {"spreadsheetId": "sheet-1", "range": "Sheet1!A2:A3"}
+READ_VALUES = [["Ada"], ["Bob"]]
+
+
+@pytest.fixture(scope="session")
+def served_oauth2_stub() -> Iterator[OAuth2Stub]:
+    with running(OAuth2Stub()) as stub:
+        yield stub
+
+
+@pytest.fixture
+def oauth2_stub(served_oauth2_stub: OAuth2Stub) -> OAuth2Stub:
+    served_oauth2_stub.reset()
+    return served_oauth2_stub
+
+
+@pytest.fixture
+def sdk(account: Account) -> Iterator[WeavzClient]:
+    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def oauth_app(api: httpx.Client, stub: OAuth2Stub) -> str:
+    """The org's OAuth app for google-sheets at the stub (the SDK has no oauth-apps calls: plain HTTP)."""
+    created = api.post("/api/v1/oauth-apps", json={
+        "integrationName": SHEETS, "clientId": oauth2.CLIENT_ID, "clientSecret": oauth2.CLIENT_SECRET,
+        "authorizeUrl": stub.authorize_url, "tokenUrl": stub.token_url, "apiBaseUrl": stub.api_url})
+    assert created.status_code == 201, created.text
+    return str(created.json()["oauthApp"]["id"])
+
+
+def connect_token(sdk: WeavzClient, workspace: str, app_id: str, **kw: Any) -> dict[str, Any]:
+    return sdk.connect.create_token(integration_name=SHEETS, connection_name="Alice's Sheets",
+                                    external_id=unique("alice-sheets"), workspace_id=workspace, end_user_id="alice",
+                                    oauth_app_id=app_id, **kw)
+
+
+def workspace_with_per_user_sheets(sdk: WeavzClient) -> str:
+    workspace = str(sdk.workspaces.create(name="OAuth", slug=unique("oauth"))["workspace"]["id"])
+    sdk.workspaces.add_integration(workspace, integration_name=SHEETS, connection_strategy="per_user")
+    return workspace
