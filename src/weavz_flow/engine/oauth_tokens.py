@@ -104,7 +104,7 @@ def _failure(code: ErrorCode, doing: str, client: OAuthClient, exc: Exception, s
         details["providerError"] = redactor.text(str(exc.error))
         if exc.description:
             details["providerMessage"] = redactor.text(str(exc.description))
-        reason = details.get("providerMessage") or details["providerError"]
+        reason = ": ".join(str(v) for v in (details["providerError"], details.get("providerMessage")) if v)
     elif isinstance(exc, httpx.HTTPStatusError):
         details["providerStatus"] = exc.response.status_code
         reason = f"HTTP {exc.response.status_code}"
