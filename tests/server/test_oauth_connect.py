@@ -91,8 +91,8 @@ def test_a_code_the_provider_will_not_exchange_fails_the_session(
     assert "invalid_grant" in polled["error"] and "not-a-code" not in polled["error"]
 
 
-def test_an_unknown_state_changes_nothing(live_server: LiveServer, sdk: WeavzClient, api: httpx.Client,
-                                          oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+def test_an_unknown_state_changes_nothing(
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub))
     _start(created["connectUrl"])
@@ -114,8 +114,8 @@ def test_without_an_oauth_app_the_page_says_signing_in_is_not_set_up(
     assert sdk.connect.poll(created["token"])["status"] == "PENDING"
 
 
-def test_a_used_link_cannot_start_again(live_server: LiveServer, sdk: WeavzClient, api: httpx.Client,
-                                        oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+def test_a_used_link_cannot_start_again(
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub), success_redirect_uri=DONE)
     _, query = _start(created["connectUrl"])
