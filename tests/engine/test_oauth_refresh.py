@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from tests.catalog_fixture import sdk_cache_dir, sdk_catalog  # noqa: F401  (pytest finds fixtures by name)
 from tests.engine.engine_fixtures import BACKENDS, postgres_schema
 from tests.engine.oauth_world import READ_VALUES, OAuthWorld, engine_at, oauth_world, sheets_engine
-from tests.stubs.base import running
 from tests.stubs.oauth2 import OAuth2Stub
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine import tables as t
@@ -25,19 +24,7 @@ from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
-
-
-@pytest.fixture(scope="module")
-def served_oauth2() -> Iterator[OAuth2Stub]:
-    with running(OAuth2Stub()) as stub:
-        yield stub
-
-
-@pytest.fixture
-def oauth2_stub(served_oauth2: OAuth2Stub) -> OAuth2Stub:
-    served_oauth2.reset()
-    served_oauth2.token_delay = 0.0
-    return served_oauth2
+from weavz_flow.integrations.base import Credentials
 
 
 @pytest.fixture
@@ -50,10 +37,11 @@ def sheets(store: Store, sdk_catalog: Catalog) -> Iterator[Engine]:  # noqa: F81
         engine.http.close()
 
 
-def _stored(engine: Engine, connection_id: str) -> tuple[dict[str, Any], Any]:
+def _stored(engine: Engine, connection_id: str) -> tuple[Credentials, Any]:
+    """The connection's decrypted credential (the execute pipeline's own read) and its row."""
     with engine.store.read() as conn:
         row = conn.execute(sa.select(t.connections).where(t.connections.c.id == connection_id)).one()
-    return engine.connections._cipher.decrypt(row.credential), row
+        return engine.connections.load_credentials(conn, connection_id), row
 
 
 def test_an_expired_token_is_refreshed_before_the_call_and_stored_encrypted(
@@ -70,7 +58,9 @@ def test_an_expired_token_is_refreshed_before_the_call_and_stored_encrypted(
     [call] = oauth2_stub.api_requests()
     assert call.bearer != old["access_token"] and oauth2_stub.access_tokens[call.bearer]
     credential, after = _stored(sheets, connection_id)
-    assert credential["accessToken"] == call.bearer and credential["refreshToken"] != old["refresh_token"]
+    assert credential.access_token is not None and credential.access_token.reveal() == call.bearer
+    assert credential.refresh_token is not None and credential.refresh_token.reveal() != old["refresh_token"]
+    assert credential.expires_at == after.token_expires_at
     assert call.bearer.encode() not in after.credential  # encrypted at rest
     assert after.token_expires_at > before.token_expires_at
     assert after.credential_fingerprint == before.credential_fingerprint  # what the operator configured

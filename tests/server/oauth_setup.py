@@ -1,5 +1,6 @@
-"""What the OAuth2 connect tests set up on the live server: the OAuth2 stub, an org's OAuth app for google-sheets
-pointing at it, a workspace, and a connect token for an end user's OAUTH2 connection."""
+"""What the OAuth2 connect tests set up on the live server, around ``oauth2_stub`` (tests/conftest.py): an org's
+OAuth app for google-sheets pointing at the stub, a workspace, and a connect token for an end user's OAUTH2
+connection."""
 
 from __future__ import annotations
 
@@ -10,26 +11,10 @@ import httpx
 import pytest
 from weavz_sdk import WeavzClient
 
+from tests.engine.oauth_world import SHEETS
 from tests.server.accounts import Account, unique
 from tests.stubs import oauth2
-from tests.stubs.base import running
 from tests.stubs.oauth2 import OAuth2Stub
-
-SHEETS = "google-sheets"
-READ = {"spreadsheetId": "sheet-1", "range": "Sheet1!A2:A3"}
-READ_VALUES = [["Ada"], ["Bob"]]
-
-
-@pytest.fixture(scope="session")
-def served_oauth2_stub() -> Iterator[OAuth2Stub]:
-    with running(OAuth2Stub()) as stub:
-        yield stub
-
-
-@pytest.fixture
-def oauth2_stub(served_oauth2_stub: OAuth2Stub) -> OAuth2Stub:
-    served_oauth2_stub.reset()
-    return served_oauth2_stub
 
 
 @pytest.fixture

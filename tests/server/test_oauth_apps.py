@@ -3,25 +3,14 @@ integrations' defaults; and ``GET /api/v1/integrations/oauth-status`` through th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from weavz_sdk import WeavzClient
 
-from tests.server.accounts import Account, LiveServer, bootstrap_account, unique
+from tests.server.accounts import LiveServer, bootstrap_account, unique
+from tests.server.oauth_setup import sdk  # noqa: F401  (fixture)
 from weavz_flow.integrations.oauth_providers import oauth_provider
 
 SECRET = "oauth-client-secret-never-shown-7f3a"
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_an_oauth_app_takes_the_integrations_defaults_and_never_shows_its_secret(api: httpx.Client) -> None:
@@ -79,7 +68,8 @@ def test_apps_belong_to_one_organization_and_need_an_org_wide_key(live_server: L
         assert refused.status_code == 403 and refused.json()["code"] == "SCOPE_DENIED"
 
 
-def test_oauth_status_through_the_sdk_names_apps_and_oauth_connections(sdk: WeavzClient, api: httpx.Client) -> None:
+def test_oauth_status_through_the_sdk_names_apps_and_oauth_connections(
+        sdk: WeavzClient, api: httpx.Client) -> None:  # noqa: F811
     assert sdk.integrations.oauth_status() == {"configured": []}  # not "Integration 'oauth-status' not found"
     api.post("/api/v1/oauth-apps", json={"integrationName": "slack", "clientId": "c"})
     sdk.connections.create(type="OAUTH2", external_id=unique("sheets"), display_name="Sheets",

@@ -14,10 +14,8 @@ from weavz_sdk import WeavzClient
 from tests.server.accounts import LiveServer
 from tests.server.oauth_setup import (  # noqa: F401  (fixtures)
     connect_token,
-    oauth2_stub,
     oauth_app,
     sdk,
-    served_oauth2_stub,
     workspace_with_per_user_sheets,
 )
 from tests.stubs.oauth2 import OAuth2Stub

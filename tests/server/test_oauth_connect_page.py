@@ -9,15 +9,11 @@ from playwright.sync_api import Page
 from weavz_sdk import WeavzClient
 
 from tests.browser import screenshot
+from tests.engine.oauth_world import READ, READ_VALUES, SHEETS
 from tests.server.oauth_setup import (  # noqa: F401  (fixtures)
-    READ,
-    READ_VALUES,
-    SHEETS,
     connect_token,
-    oauth2_stub,
     oauth_app,
     sdk,
-    served_oauth2_stub,
     workspace_with_per_user_sheets,
 )
 from tests.stubs import oauth2

@@ -53,12 +53,12 @@ class OAuth2Stub(ProviderStub):
     token = None  # the API checks the tokens this stub issued itself
 
     def __init__(self) -> None:
-        self.lifetime = 3600
-        self.token_delay = 0.0  # seconds the token endpoint takes: widens a race window in concurrency tests
         self.sheets = SheetsStub()
         super().__init__()
 
     def seed(self) -> None:
+        self.lifetime = 3600
+        self.token_delay = 0.0  # seconds the token endpoint takes: widens a race window in concurrency tests
         self.codes: dict[str, _Code] = {}
         self.access_tokens: dict[str, bool] = {}  # token -> still valid
         self.refresh_tokens: dict[str, bool] = {}

@@ -87,7 +87,7 @@ class ConnectionService:
             if request.end_user_id is not None:
                 row["end_user_id"] = _end_user_id(conn, request.workspace_id or "", request.end_user_id)
             row.update(token_columns(conn, caller.org_id, integration.name, credential, request.oauth_app_id,
-                                     row["base_url"]))
+                                     request.base_url))
             taken = conn.execute(sa.select(_c.c.id).where(
                 _c.c.org_id == caller.org_id, _c.c.integration_name == integration.name,
                 _c.c.external_id == request.external_id)).first()
