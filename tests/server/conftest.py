@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from weavz_sdk import WeavzClient
 
 from tests.browser import browser, page  # noqa: F401  (fixtures)
 from tests.engine.engine_fixtures import postgres_schema, schema_url
@@ -58,6 +59,16 @@ def account(live_server: LiveServer) -> Account:
 def api(account: Account) -> Iterator[httpx.Client]:
     with account.client() as client:
         yield client
+
+
+@pytest.fixture
+def sdk(account: Account) -> Iterator[WeavzClient]:
+    """The official SDK for the test's organization, only its base URL changed (no retries: answers as they come)."""
+    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,26 +4,15 @@ connection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from weavz_sdk import WeavzClient
 
 from tests.engine.oauth_world import SHEETS
-from tests.server.accounts import Account, unique
+from tests.server.accounts import unique
 from tests.stubs import oauth2
 from tests.stubs.oauth2 import OAuth2Stub
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def oauth_app(api: httpx.Client, stub: OAuth2Stub) -> str:

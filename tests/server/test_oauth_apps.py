@@ -7,7 +7,6 @@ import httpx
 from weavz_sdk import WeavzClient
 
 from tests.server.accounts import LiveServer, bootstrap_account, unique
-from tests.server.oauth_setup import sdk  # noqa: F401  (fixture)
 from weavz_flow.integrations.oauth_providers import oauth_provider
 
 SECRET = "oauth-client-secret-never-shown-7f3a"
@@ -69,7 +68,7 @@ def test_apps_belong_to_one_organization_and_need_an_org_wide_key(live_server: L
 
 
 def test_oauth_status_through_the_sdk_names_apps_and_oauth_connections(
-        sdk: WeavzClient, api: httpx.Client) -> None:  # noqa: F811
+        sdk: WeavzClient, api: httpx.Client) -> None:
     assert sdk.integrations.oauth_status() == {"configured": []}  # not "Integration 'oauth-status' not found"
     api.post("/api/v1/oauth-apps", json={"integrationName": "slack", "clientId": "c"})
     sdk.connections.create(type="OAUTH2", external_id=unique("sheets"), display_name="Sheets",

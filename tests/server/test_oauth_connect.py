@@ -12,10 +12,9 @@ import sqlalchemy as sa
 from weavz_sdk import WeavzClient
 
 from tests.server.accounts import LiveServer
-from tests.server.oauth_setup import (  # noqa: F401  (fixtures)
+from tests.server.oauth_setup import (
     connect_token,
     oauth_app,
-    sdk,
     workspace_with_per_user_sheets,
 )
 from tests.stubs.oauth2 import OAuth2Stub
@@ -38,7 +37,7 @@ def _callback(base: str, **params: str) -> httpx.Response:
 
 
 def test_start_sends_the_person_to_the_provider_with_state_and_pkce_and_keeps_neither_in_clear(
-        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub))
     started, query = _start(created["connectUrl"])
@@ -56,7 +55,7 @@ def test_start_sends_the_person_to_the_provider_with_state_and_pkce_and_keeps_ne
 
 
 def test_a_refusal_at_the_provider_fails_the_session_and_goes_to_the_error_redirect(
-        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub), success_redirect_uri=DONE,
                             error_redirect_uri=FAILED)
@@ -77,7 +76,7 @@ def test_a_refusal_at_the_provider_fails_the_session_and_goes_to_the_error_redir
 
 
 def test_a_code_the_provider_will_not_exchange_fails_the_session(
-        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub))
     _, query = _start(created["connectUrl"])
@@ -90,7 +89,7 @@ def test_a_code_the_provider_will_not_exchange_fails_the_session(
 
 
 def test_an_unknown_state_changes_nothing(
-        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub))
     _start(created["connectUrl"])
@@ -102,7 +101,7 @@ def test_an_unknown_state_changes_nothing(
 
 
 def test_without_an_oauth_app_the_page_says_signing_in_is_not_set_up(
-        sdk: WeavzClient, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        sdk: WeavzClient, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     created = sdk.connect.create_token(integration_name="google-sheets", connection_name="Sheets",
                                        external_id="sheets-no-app", workspace_id=workspace)
@@ -113,7 +112,7 @@ def test_without_an_oauth_app_the_page_says_signing_in_is_not_set_up(
 
 
 def test_a_used_link_cannot_start_again(
-        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        live_server: LiveServer, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     created = connect_token(sdk, workspace, oauth_app(api, oauth2_stub), success_redirect_uri=DONE)
     _, query = _start(created["connectUrl"])

@@ -10,10 +10,9 @@ from weavz_sdk import WeavzClient
 
 from tests.browser import screenshot
 from tests.engine.oauth_world import READ, READ_VALUES, SHEETS
-from tests.server.oauth_setup import (  # noqa: F401  (fixtures)
+from tests.server.oauth_setup import (
     connect_token,
     oauth_app,
-    sdk,
     workspace_with_per_user_sheets,
 )
 from tests.stubs import oauth2
@@ -21,7 +20,7 @@ from tests.stubs.oauth2 import OAuth2Stub, s256
 
 
 def test_an_end_user_connects_with_oauth2_in_the_browser_and_the_token_refreshes(
-        page: Page, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:  # noqa: F811
+        page: Page, sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
     app_id = oauth_app(api, oauth2_stub)
     created = connect_token(sdk, workspace, app_id)

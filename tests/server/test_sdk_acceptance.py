@@ -7,7 +7,6 @@ accepting any token) shows which credential and which channel each call carried.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,15 +18,6 @@ from tests.stubs.slack import SlackStub
 SHARED_TOKEN = "xoxb-shared-bot-token-1111"
 USER_TOKEN = "xoxp-alice-user-token-2222"
 ENFORCED_CHANNEL = "C0ALERTS"
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def _connection_at(account: Account, stub: SlackStub, **body: Any) -> dict[str, Any]:
