@@ -56,6 +56,17 @@ def account(live_server: LiveServer) -> Account:
 
 
 @pytest.fixture
+def sdk(account: Account) -> Iterator[WeavzClient]:
+    """The official SDK on the account's org-wide key, with only ``base_url`` changed (no retries: tests see each
+    answer as it is)."""
+    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
 def api(account: Account) -> Iterator[httpx.Client]:
     with account.client() as client:
         yield client

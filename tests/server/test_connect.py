@@ -4,7 +4,6 @@ own workspaces' sessions, and the secret is in no answer and no page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,15 +15,6 @@ from weavz_sdk import WeavzClient, WeavzError
 from tests.server.accounts import Account, LiveServer, bootstrap_account, unique
 
 SECRET = "xoxb-connect-canary-5e1f0c2a"
-
-
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture

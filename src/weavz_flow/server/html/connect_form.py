@@ -71,7 +71,7 @@ def _method(kind: ConnectionType, integration: IntegrationInfo, token: str) -> M
     prefix = kind.lower().replace("_", "-")
     if kind == ConnectionType.SECRET_TEXT:
         label = form.secret_label or "Secret"
-        return Method(kind, f"Connect with your {label.lower()}" if form.secret_label else "Connect with a secret",
+        return Method(kind, f"Use a {label}" if form.secret_label else "Use a secret",
                       (FormField("secretText", f"{prefix}-secret", label, form.secret_description),))
     if kind == ConnectionType.BASIC_AUTH:
         return Method(kind, "Connect with a username and password", (
@@ -98,7 +98,7 @@ def read_credential(method: Method, form: Mapping[str, Any]) -> tuple[ConnectCre
     for f in method.fields:
         raw = form.get(f.key)
         value = raw.strip() if isinstance(raw, str) else ""
-        error = f"Enter {f.label.lower()}" if f.required and not value else ""
+        error = f"{f.label} is required" if f.required and not value else ""
         checked.append(replace(f, value="" if f.secret else value, error=error))
         if value:
             values[f.key] = value
