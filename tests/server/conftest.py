@@ -72,16 +72,6 @@ def api(account: Account) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def sdk(account: Account) -> Iterator[WeavzClient]:
-    """The official SDK for the test's organization, only its base URL changed (no retries: answers as they come)."""
-    client = WeavzClient(account.api_key, base_url=account.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="session")
 def open_slack_stub() -> Iterator[SlackStub]:
     """A Slack stub that accepts any bearer token, so tests can see which credential each call carried."""
