@@ -96,6 +96,20 @@ def test_a_refused_refresh_fails_the_execute_without_showing_a_token(sheets: Eng
     assert oauth2_stub.api_requests() == []  # no call went out with the expired token
 
 
+def test_without_an_oauth_app_an_expired_token_is_tried_and_a_refusal_names_the_missing_app(
+        sheets: Engine, oauth2_stub: OAuth2Stub) -> None:
+    world = oauth_world(sheets, oauth2_stub)
+    world.connection(sheets, oauth2_stub, "sheets-dave", expires_in=0)
+    sheets.oauth_apps.delete(world.caller, world.app_id)
+
+    assert world.read(sheets, "sheets-dave")["values"] == READ_VALUES  # the provider still took it
+    oauth2_stub.expire_tokens()
+    with pytest.raises(ApiError) as caught:
+        world.read(sheets, "sheets-dave")
+    assert caught.value.code == ErrorCode.NO_OAUTH_APP
+    assert oauth2_stub.token_requests("refresh_token") == []
+
+
 # --- two processes -----------------------------------------------------------------------------------------------
 
 

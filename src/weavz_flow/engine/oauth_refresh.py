@@ -56,7 +56,13 @@ class TokenRefresher:
             return credentials
         if parse_time(credentials.expires_at) - EXPIRY_SKEW > (now or datetime.now(UTC)):
             return credentials
-        return self.refresh(org_id, connection, credentials)
+        try:
+            return self.refresh(org_id, connection, credentials)
+        except ApiError as exc:
+            if exc.code != ErrorCode.NO_OAUTH_APP:
+                raise
+            # Nothing to refresh with: the token is tried as it is, and a 401 then names the missing app.
+            return credentials
 
     def after_unauthorized(self, org_id: str, connection: ConnectionRef | None, credentials: Credentials | None,
                            error: ApiError) -> Credentials | None:
