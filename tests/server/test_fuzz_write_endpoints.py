@@ -70,6 +70,7 @@ class Fixtures:
     end_user_external_id: str
     connection_id: str
     partial_id: str
+    oauth_app_id: str
 
 
 def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -128,7 +129,8 @@ def _body(doc: dict[str, Any], op: dict[str, Any], fx: Fixtures) -> tuple[dict[s
 
 def _path(path: str, method: str, fx: Fixtures) -> str:
     ids = {"workspace_id": fx.workspace_id, "integration_id": fx.alias_id, "end_user_id": fx.end_user_id,
-           "connection_id": fx.connection_id, "partial_id": fx.partial_id, "key_id": str(uuid.uuid4())}
+           "connection_id": fx.connection_id, "partial_id": fx.partial_id, "key_id": str(uuid.uuid4()),
+           "app_id": fx.oauth_app_id}
     if method == "delete":  # delete nothing real: the fixtures must last the whole run
         ids = dict.fromkeys(ids, str(uuid.uuid4()))
     for name, value in ids.items():
@@ -166,7 +168,10 @@ def fixtures(api: httpx.Client) -> Fixtures:
         "secretText": "xoxb-fuzz"}), "connection")
     partial = made(api.post("/api/v1/partials", json={"workspaceId": ws["id"], "integrationName": "kv-store",
                                                       "name": unique("p"), "values": {"key": "k"}}), "partial")
-    return Fixtures(ws["id"], alias["id"], end_user["id"], end_user["externalId"], connection["id"], partial["id"])
+    oauth_app = made(api.post("/api/v1/oauth-apps", json={"integrationName": "github", "clientId": "fuzz"}),
+                     "oauthApp")
+    return Fixtures(ws["id"], alias["id"], end_user["id"], end_user["externalId"], connection["id"], partial["id"],
+                    oauth_app["id"])
 
 
 def test_hostile_json_to_every_write_endpoint(
