@@ -26,7 +26,8 @@ class OAuthAppCreate(WireRequest):
     integration_name: Ref
     client_id: ClientId
     client_secret: Secret | None = None  # None: a public client (PKCE only)
-    scopes: list[Scope] | None = Field(default=None, max_length=100, description="None: the integration's defaults")
+    scopes: list[Scope] | None = Field(default=None, max_length=100,
+                                       description="None or []: the integration's defaults")
     authorize_url: BaseUrl | None = None
     token_url: BaseUrl | None = None
     redirect_uri: BaseUrl | None = Field(default=None, description="None: this server's /connect/oauth2/callback")

@@ -70,7 +70,7 @@ class OAuthAppService:
         now = utc_now()
         row = {"id": new_id(), "org_id": caller.org_id, "integration_name": integration,
                "client_id": request.client_id, "client_secret": self._secret(request.client_secret),
-               "scopes": list(request.scopes) if request.scopes is not None else None,
+               "scopes": list(request.scopes or []),
                **urls, "created_at": now, "updated_at": now}
         duplicate = (f"An OAuth app for '{integration}' already exists in this organization",
                      {"integrationName": integration})
@@ -79,8 +79,6 @@ class OAuthAppService:
                 _a.c.org_id == caller.org_id, _a.c.integration_name == integration)).first()
             if taken is not None:
                 raise ApiError(ErrorCode.DUPLICATE, duplicate[0], details=duplicate[1])
-            if row["scopes"] is None:
-                row["scopes"] = []
             conn.execute(sa.insert(_a).values(row))
             return _model(conn.execute(sa.select(_a).where(_a.c.id == row["id"])).one())
 
@@ -149,16 +147,12 @@ class OAuthAppService:
             raise ApiError(ErrorCode.NO_OAUTH_APP,
                            f"No OAuth app is registered for '{integration}': add one with POST /api/v1/oauth-apps",
                            details={"integrationName": integration})
-        defaults = oauth_provider(integration)
         secret = self._cipher.decrypt(row.client_secret)["secret"] if row.client_secret is not None else None
+        scopes, authorize_url, token_url, params = _effective(row)
         return OAuthClient(
             app_id=row.id, integration=integration, client_id=row.client_id,
-            client_secret=Sensitive(secret) if secret is not None else None,
-            scopes=tuple(row.scopes or (defaults.scopes if defaults else ())),
-            authorize_url=row.authorize_url or (defaults.authorize_url if defaults else ""),
-            token_url=row.token_url or (defaults.token_url if defaults else ""),
-            redirect_uri=row.redirect_uri,
-            authorize_params=dict(defaults.authorize_params) if defaults else {},
+            client_secret=Sensitive(secret) if secret is not None else None, scopes=scopes,
+            authorize_url=authorize_url, token_url=token_url, redirect_uri=row.redirect_uri, authorize_params=params,
         )
 
     def _secret(self, secret: Any) -> bytes | None:
@@ -218,14 +212,22 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def _model(row: AnyRow) -> OAuthApp:
+def _effective(row: AnyRow) -> tuple[tuple[str, ...], str, str, dict[str, str]]:
+    """An app's scopes, authorize URL, token URL and extra authorize parameters, its integration's defaults filling
+    in what it leaves out."""
     defaults = oauth_provider(row.integration_name)
+    if defaults is None:  # the app was made with both URLs (see _check_urls)
+        return tuple(row.scopes or ()), row.authorize_url or "", row.token_url or "", {}
+    return (tuple(row.scopes or defaults.scopes), row.authorize_url or defaults.authorize_url,
+            row.token_url or defaults.token_url, dict(defaults.authorize_params))
+
+
+def _model(row: AnyRow) -> OAuthApp:
+    scopes, authorize_url, token_url, _ = _effective(row)
     return OAuthApp(
         id=row.id, org_id=row.org_id, integration_name=row.integration_name, client_id=row.client_id,
-        client_secret_set=row.client_secret is not None,
-        scopes=list(row.scopes or (defaults.scopes if defaults else ())),
-        authorize_url=row.authorize_url or (defaults.authorize_url if defaults else ""),
-        token_url=row.token_url or (defaults.token_url if defaults else ""),
+        client_secret_set=row.client_secret is not None, scopes=list(scopes), authorize_url=authorize_url,
+        token_url=token_url,
         redirect_uri=row.redirect_uri, api_base_url=row.api_base_url, created_at=row.created_at,
         updated_at=row.updated_at,
     )
