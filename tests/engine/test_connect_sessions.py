@@ -84,10 +84,14 @@ def test_the_same_end_user_replaces_in_place_nobody_else_overwrites(world: World
     sessions, connections = world.engine.connect_sessions, world.engine.connections
     _, first = sessions.create(world.caller, _request(world))
     original = sessions.complete(first, ConnectCredential.secret(SECRET)).connection_id
-    _, again = sessions.create(world.caller, _request(world, connection_name="Alice, again"))
+    _, again = sessions.create(world.caller, _request(world, connection_name="Alice, again", base_url=None))
     replaced = sessions.complete(again, ConnectCredential.secret("echo-user:new-secret"))
     assert replaced.connection_id == original
-    assert connections.get(world.caller, original or "").display_name == "Alice, again"
+    kept = connections.get(world.caller, original or "")
+    assert (kept.display_name, kept.base_url) == ("Alice, again", world.echo_url)  # no baseUrl given: its own kept
+    _, moved = sessions.create(world.caller, _request(world, base_url="http://127.0.0.1:9/elsewhere"))
+    sessions.complete(moved, ConnectCredential.secret("echo-user:new-secret"))  # the new credential goes along
+    assert connections.get(world.caller, original or "").base_url == "http://127.0.0.1:9/elsewhere"
     with world.engine.store.read() as conn:
         secret_text = connections.load_credentials(conn, original or "").secret_text
     assert secret_text is not None and secret_text.reveal() == "echo-user:new-secret"

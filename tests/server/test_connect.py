@@ -219,3 +219,19 @@ def test_unknown_links_are_a_page_not_an_error(live_server: LiveServer) -> None:
         assert "This link is not valid" in answer.text
     posted = httpx.post(live_server.url + "/connect", data={"token": "cst_nope", "secretText": SECRET})
     assert posted.status_code == 404 and SECRET not in posted.text
+
+
+def test_poll_needs_the_api_key_that_made_the_token(sdk: WeavzClient, account: Account, workspace: str) -> None:
+    """The docs' example polls without a key; this server asks for one (the SDK always sends it), so that a leaked
+    cst_ token alone tells nothing."""
+    created = _token(sdk, workspace)
+    answer = httpx.post(account.url + "/api/v1/connect/session/poll", json={"token": created["token"]})
+    assert (answer.status_code, answer.json()["code"]) == (401, "UNAUTHORIZED")
+
+
+def test_an_oauth2_only_integration_offers_the_provider_button_only(sdk: WeavzClient, workspace: str) -> None:
+    created = _token(sdk, workspace, integration_name="google-sheets")
+    page = httpx.get(created["connectUrl"])
+    assert page.status_code == 200 and "Continue to Google Sheets" in page.text
+    assert 'type="password"' not in page.text
+    assert f'href="/connect/oauth2/start?token={created["token"]}"' in page.text

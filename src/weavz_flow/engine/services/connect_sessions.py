@@ -218,8 +218,10 @@ class ConnectSessionService:
                            f"The end user's connection '{session.external_id}' is a {existing.type} connection; "
                            f"it cannot be replaced by a {credential.type} one",
                            details={"integrationName": session.integration_name, "externalId": session.external_id})
-        self._connections.update(system, existing.id, inputs.ConnectionUpdate.model_validate(
-            {"display_name": session.connection_name, **credential.fields()}))
+        changes: dict[str, Any] = {"display_name": session.connection_name, **credential.fields()}
+        if session.base_url is not None:  # the host the page named to the person; else the connection keeps its own
+            changes["base_url"] = session.base_url
+        self._connections.update(system, existing.id, inputs.ConnectionUpdate.model_validate(changes))
         return str(existing.id)
 
     def _usable(self, row: AnyRow | None, now: datetime) -> ConnectSession:
