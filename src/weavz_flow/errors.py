@@ -47,6 +47,25 @@ class ErrorCode(StrEnum):
     # storage / KV
     MISSING_KEY = "MISSING_KEY"
     STORAGE_ERROR = "STORAGE_ERROR"
+    # MCP servers, their tools and tokens (issue 16, mcp-rest); the first three are Weavz's
+    MCP_BEARER_BLOCKS_PER_USER = "MCP_BEARER_BLOCKS_PER_USER"
+    MCP_BEARER_DISABLED = "MCP_BEARER_DISABLED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    MCP_SERVER_NOT_FOUND = "MCP_SERVER_NOT_FOUND"
+    MCP_TOOL_NOT_FOUND = "MCP_TOOL_NOT_FOUND"
+    MCP_TOKEN_NOT_FOUND = "MCP_TOKEN_NOT_FOUND"
+    MCP_MODE_UNSUPPORTED = "MCP_MODE_UNSUPPORTED"
+    MCP_TOKEN_EXPIRED = "MCP_TOKEN_EXPIRED"
+    MCP_TOKEN_REVOKED = "MCP_TOKEN_REVOKED"
+    MCP_SERVER_SUSPENDED = "MCP_SERVER_SUSPENDED"
+    # hosted connect (issue 15: connect sessions, cst_ tokens)
+    CONNECT_SESSION_NOT_FOUND = "CONNECT_SESSION_NOT_FOUND"
+    CONNECT_SESSION_EXPIRED = "CONNECT_SESSION_EXPIRED"
+    CONNECT_SESSION_USED = "CONNECT_SESSION_USED"  # completed or failed already: a cst_ token works once
+    CONNECT_FAILED = "CONNECT_FAILED"  # the generic reason of a failed session (a provider refused, the user gave up)
+    # end-user portal (eut_ tokens; not Weavz codes: the portal's pages and the engine service use them)
+    PORTAL_TOKEN_INVALID = "PORTAL_TOKEN_INVALID"
+    PORTAL_TOKEN_EXPIRED = "PORTAL_TOKEN_EXPIRED"
     # OAuth2 (issue 15, OAuth2 done properly): OAuth apps, the authorization-code flow and token refresh
     OAUTH_APP_NOT_FOUND = "OAUTH_APP_NOT_FOUND"
     NO_OAUTH_APP = "NO_OAUTH_APP"
@@ -54,12 +73,6 @@ class ErrorCode(StrEnum):
     OAUTH_ERROR = "OAUTH_ERROR"
     TOKEN_EXCHANGE_FAILED = "TOKEN_EXCHANGE_FAILED"
     REFRESH_FAILED = "REFRESH_FAILED"
-    # hosted connect (issue 15: connect sessions, cst_ tokens)
-    INVALID_TOKEN = "INVALID_TOKEN"  # a Weavz code: an unknown token where one is required (poll)
-    CONNECT_SESSION_NOT_FOUND = "CONNECT_SESSION_NOT_FOUND"
-    CONNECT_SESSION_EXPIRED = "CONNECT_SESSION_EXPIRED"
-    CONNECT_SESSION_USED = "CONNECT_SESSION_USED"  # completed or failed already: a cst_ token works once
-    CONNECT_FAILED = "CONNECT_FAILED"  # the generic reason of a failed session (a provider refused, the user gave up)
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -93,6 +106,22 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.END_USER_NOT_FOUND: 404,
     ErrorCode.MISSING_KEY: 400,
     ErrorCode.STORAGE_ERROR: 500,
+    ErrorCode.MCP_BEARER_BLOCKS_PER_USER: 409,  # at create/update; authenticate answers it with 403
+    ErrorCode.MCP_BEARER_DISABLED: 409,
+    ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.MCP_SERVER_NOT_FOUND: 404,
+    ErrorCode.MCP_TOOL_NOT_FOUND: 404,
+    ErrorCode.MCP_TOKEN_NOT_FOUND: 404,
+    ErrorCode.MCP_MODE_UNSUPPORTED: 400,
+    ErrorCode.MCP_TOKEN_EXPIRED: 401,
+    ErrorCode.MCP_TOKEN_REVOKED: 401,
+    ErrorCode.MCP_SERVER_SUSPENDED: 401,
+    ErrorCode.CONNECT_SESSION_NOT_FOUND: 404,
+    ErrorCode.CONNECT_SESSION_EXPIRED: 410,
+    ErrorCode.CONNECT_SESSION_USED: 409,
+    ErrorCode.CONNECT_FAILED: 400,
+    ErrorCode.PORTAL_TOKEN_INVALID: 404,
+    ErrorCode.PORTAL_TOKEN_EXPIRED: 410,
     # OAuth2 (issue 15)
     ErrorCode.OAUTH_APP_NOT_FOUND: 404,
     ErrorCode.NO_OAUTH_APP: 400,
@@ -100,12 +129,6 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.OAUTH_ERROR: 400,
     ErrorCode.TOKEN_EXCHANGE_FAILED: 400,
     ErrorCode.REFRESH_FAILED: 400,
-    # hosted connect (issue 15)
-    ErrorCode.INVALID_TOKEN: 401,
-    ErrorCode.CONNECT_SESSION_NOT_FOUND: 404,
-    ErrorCode.CONNECT_SESSION_EXPIRED: 410,
-    ErrorCode.CONNECT_SESSION_USED: 409,
-    ErrorCode.CONNECT_FAILED: 400,
 }
 
 

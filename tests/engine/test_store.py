@@ -174,3 +174,13 @@ def test_the_per_call_version_probe_survives_a_dropped_connection(store: Store) 
         with store.write() as conn:
             assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
     assert current_config_version(store) == before
+
+
+def test_a_lone_row_read_survives_a_dropped_connection(store: Store) -> None:
+    version = sa.select(t.config_version.c.version).where(t.config_version.c.id == 1)
+    before = store.first(version)
+    if store.dialect == "postgresql":  # as above, for the connection Store.first last used
+        pid = store.first(sa.select(sa.func.pg_backend_pid()))[0]
+        with store.write() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    assert store.first(version) == before

@@ -51,6 +51,12 @@ VARIANTS: dict[str, tuple[str, str]] = {
     "persistence external": (
         "{integration: kv-store, settings: {persistence: {scope: external, external_id: team-1}}}",
         "{integration: kv-store, settings: {persistence: {scope: external, external_id: team-2}}}"),
+    "end_user_connect": (
+        "{integration: slack, strategy: per_user}",
+        "{integration: slack, strategy: per_user, end_user_connect: portal}"),
+    "end_user_connect removed": (
+        "{integration: slack, strategy: per_user_with_fallback, connection: slack-prod, end_user_connect: portal}",
+        "{integration: slack, strategy: per_user_with_fallback, connection: slack-prod}"),
 }
 
 

@@ -138,3 +138,24 @@ def test_import_out_writes_every_file_into_the_directory(project_root, local_bac
 
     again = run("import", "--project", str(project_root), "--out", "review")
     assert again.exit_code == 1 and "acme-prod.yaml already exists" in again.output
+
+
+def test_import_keeps_an_alias_that_connects_through_the_portal(project_root, local_backend, tmp_path):
+    """``end_user_connect`` lives in the alias's settings: import reads it back, with the per-user strategy it needs
+    (an alias without connection would otherwise read back as the default ``fixed``, which refuses it)."""
+    portal_aliases = WORKSPACE.replace("integrations:\n", "integrations:\n"
+                                       "  mine: {integration: slack, strategy: per_user, end_user_connect: portal}\n"
+                                       "  ours: {integration: slack, strategy: per_user_with_fallback, "
+                                       "connection: slack-prod, end_user_connect: portal}\n", 1)
+    write_project(project_root, portal_aliases, staging=False)
+    apply_all(project_root, local_backend)
+    local_backend.close()
+    (project_root / "workspaces" / "acme-prod.yaml").unlink()
+    out = tmp_path / "imported"
+    result = run("import", str(project_root), "--workspace", "acme-prod", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    aliases = yaml.safe_load((out / "acme-prod.yaml").read_text())["integrations"]
+    assert aliases["mine"] == {"integration": "slack", "strategy": "per_user", "end_user_connect": "portal"}
+    assert aliases["ours"] == {"integration": "slack", "strategy": "per_user_with_fallback",
+                               "connection": "slack-prod", "end_user_connect": "portal"}
+    assert "end_user_connect" not in aliases["slack_bot"]

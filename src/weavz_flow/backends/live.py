@@ -6,12 +6,13 @@ live-state fingerprint relies on. Field names are Python's; the wire names live 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from weavz_flow.wire.connections import Connection
 from weavz_flow.wire.end_users import EndUser
+from weavz_flow.wire.mcp import McpServer, McpTool
 from weavz_flow.wire.partials import Partial
 from weavz_flow.wire.workspace_integrations import WorkspaceIntegration
 from weavz_flow.wire.workspaces import Workspace
@@ -86,13 +87,48 @@ class LivePartial:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveMcpTool:
+    """An explicit tool of an MCP server. Within its server it is known by ``key``, ``<alias>.<action>``."""
+
+    id: str
+    integration: str
+    action: str
+    alias: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    input_defaults: Mapping[str, Any] = field(default_factory=dict)
+    partial_ids: tuple[str, ...] = ()
+    sort_order: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.alias or self.integration}.{self.action}"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMcpServer:
+    """An MCP server with its explicit tools (in their order). Natural key: (workspace, name)."""
+
+    id: str
+    workspace_id: str
+    name: str
+    mode: str
+    auth_mode: str
+    description: str | None = None
+    end_user_access: str | None = None
+    tools: tuple[LiveMcpTool, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WorkspaceSnapshot:
-    """Everything inside one workspace that a plan manages, read in one backend call."""
+    """Everything inside one workspace that a plan manages, read in one backend call (MCP servers, which a flow run
+    never needs, in another: :meth:`Backend.list_mcp_servers`)."""
 
     workspace: LiveWorkspace
     aliases: tuple[LiveAlias, ...] = ()
     partials: tuple[LivePartial, ...] = ()
     end_users: tuple[LiveEndUser, ...] = ()
+    mcp_servers: tuple[LiveMcpServer, ...] = ()
 
 
 # One reading of each wire answer into its live value, for the local backend (whose engine values derive from the
@@ -121,3 +157,14 @@ def alias_of(a: WorkspaceIntegration) -> LiveAlias:
 def partial_of(p: Partial) -> LivePartial:
     return LivePartial(p.id, p.workspace_id, p.integration_alias or "", p.integration_name, p.name, p.action_name,
                        p.description, dict(p.values), tuple(p.enforced_keys), p.is_default)
+
+
+def mcp_tool_of(t: McpTool) -> LiveMcpTool:
+    return LiveMcpTool(t.id, t.integration_name, t.action_name, t.integration_alias, t.display_name, t.description,
+                       dict(t.input_defaults), tuple(t.partial_ids), t.sort_order)
+
+
+def mcp_server_of(s: McpServer, tools: Sequence[McpTool] = ()) -> LiveMcpServer:
+    ordered = sorted(tools, key=lambda t: t.sort_order)  # stable: the backend's order among equal sort orders
+    return LiveMcpServer(s.id, s.workspace_id, s.name, s.mode.value, s.auth_mode.value, s.description,
+                         s.end_user_access, tuple(mcp_tool_of(t) for t in ordered))

@@ -24,17 +24,32 @@ from weavz_flow.backends.live import (
     LiveAlias,
     LiveConnection,
     LiveEndUser,
+    LiveMcpServer,
+    LiveMcpTool,
     LivePartial,
     LiveWorkspace,
     WorkspaceSnapshot,
     alias_of,
     connection_of,
     end_user_of,
+    mcp_server_of,
+    mcp_tool_of,
     partial_of,
     workspace_of,
 )
+from weavz_flow.backends.portal_links import DEFAULT_PORTAL_BASE_URL, PortalLink, PortalLinkRequest
 from weavz_flow.backends.protocol import BackendCapabilities
-from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.backends.specs import (
+    AliasSpec,
+    ConnectionSpec,
+    EndUserSpec,
+    McpServerSpec,
+    McpTokenSpec,
+    McpToolSpec,
+    MintedToken,
+    PartialSpec,
+    WorkspaceSpec,
+)
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.caller import Caller
@@ -57,7 +72,16 @@ from weavz_flow.engine.inputs import (
 )
 from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
+from weavz_flow.wire.mcp import (
+    McpServerCreate,
+    McpServerUpdate,
+    McpTokenCreate,
+    McpToolCreate,
+    McpToolUpdate,
+)
+from weavz_flow.wire.portal import portal_url
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
 STATE_DB_FILE = "state.db"
@@ -87,6 +111,7 @@ class LocalBackend:
         self.connections = self.engine.connections
         self.end_users = self.engine.end_users
         self.partials = self.engine.partials
+        self.mcp_servers = self.engine.mcp_servers
         self.org = self.engine.orgs.get_or_create(LOCAL_ORG_NAME)
         self.caller = Caller.system(self.org.id)
         self._round_trips = 0
@@ -145,6 +170,15 @@ class LocalBackend:
             by_ws[e.workspace_id]["e"].append(end_user_of(e))
         return [WorkspaceSnapshot(w, tuple(by_ws[w.id]["a"]), tuple(by_ws[w.id]["p"]), tuple(by_ws[w.id]["e"]))
                 for w in workspaces]
+
+    def list_mcp_servers(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveMcpServer]:
+        self._trip()
+        servers = self.mcp_servers.list_many(self.caller, [w.id for w in workspaces])
+        if not servers:
+            return []
+        self._trip()
+        tools = self.mcp_servers.tools_many(self.caller, [s.id for s in servers])
+        return [mcp_server_of(s, tools.get(s.id, ())) for s in servers]
 
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         return self.connections.fingerprint(credentials.type, _credential_input(credentials))
@@ -255,6 +289,45 @@ class LocalBackend:
         self._trip()
         self.partials.delete(self.caller, partial_id)
 
+    def create_mcp_server(self, spec: McpServerSpec) -> LiveMcpServer:
+        self._trip()
+        request = McpServerCreate(workspace_id=spec.workspace_id, **spec.request_fields())
+        server, _bearer = self.mcp_servers.create(self.caller, request)  # the bearer is dropped: none is kept
+        return mcp_server_of(server)
+
+    def update_mcp_server(self, server_id: str, spec: McpServerSpec) -> LiveMcpServer:
+        self._trip()
+        return mcp_server_of(self.mcp_servers.update(self.caller, server_id,
+                                                     McpServerUpdate(**spec.request_fields())))
+
+    def delete_mcp_server(self, server_id: str) -> None:
+        self._trip()
+        self.mcp_servers.delete(self.caller, server_id)
+
+    def create_mcp_tool(self, server_id: str, spec: McpToolSpec) -> LiveMcpTool:
+        self._trip()
+        request = McpToolCreate(integration_name=spec.integration, action_name=spec.action, **spec.request_fields())
+        return mcp_tool_of(self.mcp_servers.add_tool(self.caller, server_id, request))
+
+    def update_mcp_tool(self, server_id: str, tool_id: str, spec: McpToolSpec) -> LiveMcpTool:
+        self._trip()
+        request = McpToolUpdate(**spec.request_fields())
+        return mcp_tool_of(self.mcp_servers.update_tool(self.caller, server_id, tool_id, request))
+
+    def delete_mcp_tool(self, server_id: str, tool_id: str) -> None:
+        self._trip()
+        self.mcp_servers.delete_tool(self.caller, server_id, tool_id)
+
+    def mint_mcp_token(self, server_id: str, spec: McpTokenSpec) -> MintedToken:
+        self._trip()
+        if spec.end_user is None:
+            return MintedToken(Sensitive(self.mcp_servers.regenerate_bearer(self.caller, server_id)), "bearer")
+        fields: dict[str, Any] = {"end_user_id": spec.end_user}
+        if spec.expires_in_s is not None:
+            fields["expires_in"] = spec.expires_in_s
+        plain, info = self.mcp_servers.mint_token(self.caller, server_id, McpTokenCreate(**fields), oauth=spec.oauth)
+        return MintedToken(Sensitive(plain), "oauth" if spec.oauth else "access", info.expires_at, spec.end_user)
+
     # -- execution ------------------------------------------------------------------------------------------------
 
     def execute(self, call: ExecuteCall) -> ExecuteOutcome:
@@ -281,6 +354,17 @@ class LocalBackend:
         self._trip()
         workspace = self.workspaces.get_by_slug(self.caller, call.workspace)
         return ExecuteRequest.model_validate(call.fields(workspace.id))
+
+    # -- end-user portal ------------------------------------------------------------------------------------------
+
+    def portal_link(self, request: PortalLinkRequest) -> PortalLink:
+        self._trip()
+        workspace = self.workspaces.get_by_slug(self.caller, request.workspace)
+        end_user = self.end_users.get_by_external_id(self.caller, workspace.id, request.end_user)
+        issued = self.engine.portal_tokens.issue(self.caller, end_user.id, integration_name=request.integration,
+                                                 expires_in=request.expires_in_s)
+        url = portal_url(request.base_url or DEFAULT_PORTAL_BASE_URL, issued.plain.reveal())
+        return PortalLink(Sensitive(url), issued.token.expires_at)
 
     # -- coordination ---------------------------------------------------------------------------------------------
 

@@ -22,11 +22,24 @@ from weavz_flow.backends.live import (
     LiveAlias,
     LiveConnection,
     LiveEndUser,
+    LiveMcpServer,
+    LiveMcpTool,
     LivePartial,
     LiveWorkspace,
     WorkspaceSnapshot,
 )
-from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.backends.portal_links import PortalLink, PortalLinkRequest
+from weavz_flow.backends.specs import (
+    AliasSpec,
+    ConnectionSpec,
+    EndUserSpec,
+    McpServerSpec,
+    McpTokenSpec,
+    McpToolSpec,
+    MintedToken,
+    PartialSpec,
+    WorkspaceSpec,
+)
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
 
@@ -80,6 +93,11 @@ class Backend(Protocol):
         workspaces in one query per object kind), else it makes one snapshot call per workspace."""
         ...
 
+    def list_mcp_servers(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveMcpServer]:
+        """The MCP servers of these workspaces, each with its tools (the local backend: two queries in all; the
+        remote one: one list per workspace and one read per server)."""
+        ...
+
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         """The fingerprint this backend would store for ``credentials`` (comparable with
         LiveConnection.credential_fingerprint), or None when it cannot compute one. Makes no round trip."""
@@ -116,6 +134,23 @@ class Backend(Protocol):
 
     def delete_partial(self, partial_id: str) -> None: ...
 
+    def create_mcp_server(self, spec: McpServerSpec) -> LiveMcpServer:
+        """The server without tools. A bearer the backend mints for a bearer mode is dropped here, never kept:
+        ``mint_mcp_token`` makes one when asked."""
+        ...
+
+    def update_mcp_server(self, server_id: str, spec: McpServerSpec) -> LiveMcpServer: ...
+
+    def delete_mcp_server(self, server_id: str) -> None: ...
+
+    def create_mcp_tool(self, server_id: str, spec: McpToolSpec) -> LiveMcpTool: ...
+
+    def update_mcp_tool(self, server_id: str, tool_id: str, spec: McpToolSpec) -> LiveMcpTool: ...
+
+    def delete_mcp_tool(self, server_id: str, tool_id: str) -> None: ...
+
+    def mint_mcp_token(self, server_id: str, spec: McpTokenSpec) -> MintedToken: ...
+
     # --- execution -----------------------------------------------------------------------------------------------
     def execute(self, call: ExecuteCall) -> ExecuteOutcome: ...
 
@@ -124,6 +159,10 @@ class Backend(Protocol):
         ...
 
     # --- coordination --------------------------------------------------------------------------------------------
+    def portal_link(self, request: PortalLinkRequest) -> PortalLink:
+        """A new end-user portal link (``eut_``) for an end user named by workspace slug and externalId."""
+        ...
+
     def lock(self, timeout_s: float = 30.0) -> AbstractContextManager[None]:
         """Serializes applies on this backend; raises LockHeldError after ``timeout_s`` (0 = do not wait)."""
         ...

@@ -3,10 +3,11 @@
 The wire format is weavz_flow.wire's: requests are its models' bodies, answers are read with its models. Error
 bodies ``{error, code, details}`` come back as ApiError with the same code and status. Reads: workspaces and
 connections once each (paged by 100), then three GETs per workspace (its integrations, partials and end users),
-since the Weavz API has no combined call. Hosted Weavz cannot update a stored credential or report credential
-fingerprints, so the plan replaces a connection whose secret changed and keeps fingerprints in the state it keeps on
-the backend itself (kv_state.py). Concurrent applies, from any machine, are serialized by a lock in that same state
-(kv_lock.py). The reserved state alias, and the reserved state workspace, are never listed.
+since the Weavz API has no combined call; a plan adds one for its MCP servers and one per server (its tools).
+Hosted Weavz cannot update a stored credential or report credential fingerprints, so the plan replaces a
+connection whose secret changed and keeps fingerprints in the state it keeps on the backend itself (kv_state.py).
+Concurrent applies, from any machine, are serialized by a lock in that same state (kv_lock.py). The reserved state
+alias, and the reserved state workspace, are never listed.
 
 A workspace's id is looked up by slug once per backend instance (one paged list), not on every execute; a 404 for
 that id drops it and reads the list again once. The API has no dry-run endpoint: :meth:`RemoteBackend.preview`
@@ -31,18 +32,33 @@ from weavz_flow.backends.live import (
     LiveAlias,
     LiveConnection,
     LiveEndUser,
+    LiveMcpServer,
+    LiveMcpTool,
     LivePartial,
     LiveWorkspace,
     WorkspaceSnapshot,
     alias_of,
     connection_of,
     end_user_of,
+    mcp_server_of,
+    mcp_tool_of,
     partial_of,
     workspace_of,
 )
+from weavz_flow.backends.portal_links import PortalLink, PortalLinkRequest
 from weavz_flow.backends.protocol import BackendCapabilities
 from weavz_flow.backends.remote_preview import RemotePreview, names_workspace
-from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.backends.specs import (
+    AliasSpec,
+    ConnectionSpec,
+    EndUserSpec,
+    McpServerSpec,
+    McpTokenSpec,
+    McpToolSpec,
+    MintedToken,
+    PartialSpec,
+    WorkspaceSpec,
+)
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 from weavz_flow.integrations.base import Credentials
@@ -63,7 +79,24 @@ from weavz_flow.wire.connections import (
     ConnectionUpdate,
 )
 from weavz_flow.wire.end_users import EndUserCreate, EndUserEnvelope, EndUserList, EndUserUpdate
+from weavz_flow.wire.mcp import (
+    McpAccessTokenAnswer,
+    McpBearerAnswer,
+    McpOAuthTokenAnswer,
+    McpServerCreate,
+    McpServerCreated,
+    McpServerDetail,
+    McpServerEnvelope,
+    McpServerList,
+    McpServerUpdate,
+    McpTokenCreate,
+    McpToolCreate,
+    McpToolEnvelope,
+    McpToolUpdate,
+)
 from weavz_flow.wire.partials import PartialCreate, PartialEnvelope, PartialList, PartialUpdate
+from weavz_flow.wire.portal import PortalLink as WirePortalLink
+from weavz_flow.wire.portal import PortalTokenCreate
 from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType, Strategy
 from weavz_flow.wire.workspace_integrations import (
     WorkspaceIntegrationCreate,
@@ -74,6 +107,7 @@ from weavz_flow.wire.workspace_integrations import (
 from weavz_flow.wire.workspaces import WorkspaceCreate, WorkspaceEnvelope, WorkspaceList, WorkspaceUpdate
 
 API_URL_ENV = "WEAVZ_API_URL"
+MCP_SERVERS = "/api/v1/mcp/servers"
 API_KEY_ENV = "WEAVZ_API_KEY"
 _PAGE = 100
 T = TypeVar("T")
@@ -186,6 +220,22 @@ class RemoteBackend:
     def snapshots(self, workspaces: Sequence[LiveWorkspace]) -> list[WorkspaceSnapshot]:
         return [self.snapshot(w) for w in workspaces]
 
+    def list_mcp_servers(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveMcpServer]:
+        """One list per workspace, then each server read for its tools (the list does not carry them). An API
+        without MCP servers (no route for the list: an older ``weavz-flow serve``) has none."""
+        out: list[LiveMcpServer] = []
+        for w in workspaces:
+            try:
+                servers = self._pages(MCP_SERVERS, McpServerList, {"workspaceId": w.id, "includeSuspended": "true"})
+            except ApiError as exc:
+                if exc.status == 404 and exc.message.startswith("No route"):  # serve's answer for an unknown path
+                    return []
+                raise
+            for server in servers:
+                detail = self._send(McpServerDetail, "GET", f"{MCP_SERVERS}/{server.id}")
+                out.append(mcp_server_of(detail.server, detail.tools))
+        return out
+
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         return None
 
@@ -272,6 +322,44 @@ class RemoteBackend:
     def delete_partial(self, partial_id: str) -> None:
         self._request("DELETE", f"/api/v1/partials/{partial_id}")
 
+    def create_mcp_server(self, spec: McpServerSpec) -> LiveMcpServer:
+        body = McpServerCreate.model_construct(workspace_id=spec.workspace_id, **spec.request_fields())
+        # The answer's bearerToken (bearer modes) is dropped unread: weavz-flow keeps no token.
+        return mcp_server_of(self._send(McpServerCreated, "POST", MCP_SERVERS, json=body).server)
+
+    def update_mcp_server(self, server_id: str, spec: McpServerSpec) -> LiveMcpServer:
+        body = McpServerUpdate.model_construct(**spec.request_fields()).patch_body()
+        answer = self._request("PATCH", f"{MCP_SERVERS}/{server_id}", json=body)
+        return mcp_server_of(McpServerEnvelope.model_validate(answer).server)
+
+    def delete_mcp_server(self, server_id: str) -> None:
+        self._request("DELETE", f"{MCP_SERVERS}/{server_id}")
+
+    def create_mcp_tool(self, server_id: str, spec: McpToolSpec) -> LiveMcpTool:
+        body = McpToolCreate.model_construct(integration_name=spec.integration, action_name=spec.action,
+                                             **spec.request_fields())
+        return mcp_tool_of(self._send(McpToolEnvelope, "POST", f"{MCP_SERVERS}/{server_id}/tools", json=body).tool)
+
+    def update_mcp_tool(self, server_id: str, tool_id: str, spec: McpToolSpec) -> LiveMcpTool:
+        body = McpToolUpdate.model_construct(**spec.request_fields()).patch_body()
+        answer = self._request("PATCH", f"{MCP_SERVERS}/{server_id}/tools/{tool_id}", json=body)
+        return mcp_tool_of(McpToolEnvelope.model_validate(answer).tool)
+
+    def delete_mcp_tool(self, server_id: str, tool_id: str) -> None:
+        self._request("DELETE", f"{MCP_SERVERS}/{server_id}/tools/{tool_id}")
+
+    def mint_mcp_token(self, server_id: str, spec: McpTokenSpec) -> MintedToken:
+        path = f"{MCP_SERVERS}/{server_id}"
+        if spec.end_user is None:
+            bearer = self._send(McpBearerAnswer, "POST", f"{path}/regenerate-token")
+            return MintedToken(Sensitive(bearer.bearer_token), "bearer")
+        body = McpTokenCreate.model_construct(end_user_id=spec.end_user, **_given(expires_in=spec.expires_in_s))
+        if spec.oauth:
+            oauth = self._send(McpOAuthTokenAnswer, "POST", f"{path}/oauth-tokens", json=body)
+            return MintedToken(Sensitive(oauth.access_token), "oauth", oauth.token.expires_at, spec.end_user)
+        access = self._send(McpAccessTokenAnswer, "POST", f"{path}/access-tokens", json=body)
+        return MintedToken(Sensitive(access.access_token), "access", access.token.expires_at, spec.end_user)
+
     # -- execution ------------------------------------------------------------------------------------------------
 
     def execute(self, call: ExecuteCall) -> ExecuteOutcome:
@@ -308,6 +396,24 @@ class RemoteBackend:
         if source is not None and not isinstance(source, Catalog):
             source = self._catalog_source = source()
         return source
+
+    # -- end-user portal ------------------------------------------------------------------------------------------
+
+    def portal_link(self, request: PortalLinkRequest) -> PortalLink:
+        """The end user by externalId (the API lists a workspace's end users; it has no lookup by externalId),
+        then ``POST /api/v1/end-users/{id}/connect-token``; the server's link points at the server."""
+        return self._in_workspace(request.workspace, lambda workspace: self._portal_link(workspace, request))
+
+    def _portal_link(self, workspace: LiveWorkspace, request: PortalLinkRequest) -> PortalLink:
+        users = self._pages("/api/v1/end-users", EndUserList, {"workspaceId": workspace.id})
+        found = next((u for u in users if u.external_id == request.end_user), None)
+        if found is None:
+            raise ApiError(ErrorCode.END_USER_NOT_FOUND,
+                           f"End user '{request.end_user}' not found in workspace '{workspace.slug}'")
+        body = PortalTokenCreate.model_construct(integration_name=request.integration,
+                                                 expires_in=request.expires_in_s)
+        link = self._send(WirePortalLink, "POST", f"/api/v1/end-users/{found.id}/connect-token", json=body)
+        return PortalLink(Sensitive(link.connect_url), link.expires_at)
 
     # -- the workspace slug -> id map -------------------------------------------------------------------------------
 
@@ -407,4 +513,5 @@ def _alias_fields(spec: AliasSpec) -> dict[str, Any]:
 def _partial_fields(spec: PartialSpec) -> dict[str, Any]:
     return _given(description=spec.description, values=dict(spec.values), enforced_keys=list(spec.enforced_keys),
                   is_default=spec.is_default)
+
 

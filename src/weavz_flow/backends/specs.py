@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.vocabulary import McpAuthMode, McpMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +66,59 @@ class PartialSpec:
     values: Mapping[str, Any] = field(default_factory=dict)
     enforced_keys: tuple[str, ...] = ()
     is_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class McpServerSpec:
+    workspace_id: str
+    name: str
+    mode: str
+    auth_mode: str
+    description: str | None = None  # None leaves the live one alone on update
+    end_user_access: str | None = None  # likewise
+
+    def request_fields(self) -> dict[str, Any]:
+        """The fields of the wire's McpServerCreate / McpServerUpdate (besides the workspace), those left alone
+        left out."""
+        return {"name": self.name, "mode": McpMode(self.mode), "auth_mode": McpAuthMode(self.auth_mode),
+                **_given(description=self.description, end_user_access=self.end_user_access)}
+
+
+@dataclass(frozen=True, slots=True)
+class McpToolSpec:
+    integration: str
+    action: str
+    alias: str
+    sort_order: int
+    display_name: str | None = None  # None leaves the live one alone on update
+    description: str | None = None  # likewise
+    input_defaults: Mapping[str, Any] = field(default_factory=dict)
+    partial_ids: tuple[str, ...] = ()
+
+    def request_fields(self) -> dict[str, Any]:
+        """The fields of the wire's McpToolCreate (besides integration and action) and McpToolUpdate."""
+        return {"integration_alias": self.alias, "input_defaults": dict(self.input_defaults),
+                "partial_ids": list(self.partial_ids), "sort_order": self.sort_order,
+                **_given(display_name=self.display_name, description=self.description)}
+
+
+@dataclass(frozen=True, slots=True)
+class McpTokenSpec:
+    """A token for one end user (``oauth``: an ``mcpo_`` OAuth access token, else an ``mcp_`` bearer), or, without
+    an end user, a new static bearer of the server (its previous one stops working)."""
+
+    end_user: str | None = None
+    expires_in_s: int | None = None
+    oauth: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MintedToken:
+    token: Sensitive[str]
+    kind: str  # "bearer" (the server's static one), "access" (an end user's mcp_) or "oauth" (mcpo_)
+    expires_at: str | None = None
+    end_user: str | None = None
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}

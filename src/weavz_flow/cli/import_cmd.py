@@ -23,7 +23,7 @@ from weavz_flow.plan.session import open_backend
                    "in the project's workspaces/ directory, else its root; declared files are extended in place).")
 @click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
 def import_command(path: Path | None, workspace: str | None, out_dir: Path | None, api_url: str | None) -> None:
-    """Write YAML for live workspaces, connections, end users, aliases and partials the config does not have."""
+    """Write YAML for live workspaces, connections, end users, aliases, partials and MCP servers the config lacks."""
     project = load_project(path)
     everything_in_out_dir = out_dir is not None
     if out_dir is None:

@@ -24,8 +24,10 @@ COMMANDS: dict[str, str] = {
     "plan": "weavz_flow.cli.plan_cmd:plan",
     "apply": "weavz_flow.cli.apply_cmd:apply",
     "force-unlock": "weavz_flow.cli.force_unlock_cmd:force_unlock",
+    "connect": "weavz_flow.cli.connect_cmd:connect",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",
     "import": "weavz_flow.cli.import_cmd:import_command",
+    "mcp": "weavz_flow.cli.mcp_commands:mcp",
     "init": "weavz_flow.cli.init_cmd:init",
     "run": "weavz_flow.cli.run_cmd:run",
     "runs": "weavz_flow.cli.runs_cmd:runs",
@@ -36,11 +38,13 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    table: dict[str, str] = COMMANDS  # a command group of its own (``mcp``) subclasses this with its table
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(self.table)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
+        target = self.table.get(cmd_name)
         if target is None:
             return None
         module_name, attr = target.split(":")

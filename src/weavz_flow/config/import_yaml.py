@@ -17,7 +17,7 @@ import yaml
 from weavz_flow.errors import WeavzFlowError
 
 # Sections of a workspace file, in the order a new file lists them (dependencies first, as people read them).
-SECTIONS = ("connections", "end_users", "integrations", "partials")
+SECTIONS = ("connections", "end_users", "integrations", "partials", "mcp_servers")
 
 
 class ImportRefusedError(WeavzFlowError):

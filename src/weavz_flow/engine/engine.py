@@ -27,9 +27,11 @@ from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.services.mcp_servers import McpServerService
 from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
+from weavz_flow.engine.services.portal_tokens import PortalTokenService
 from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
 from weavz_flow.engine.services.workspaces import WorkspaceService
 from weavz_flow.engine.state_store import SqlStateStore
@@ -82,6 +84,8 @@ class Engine:
         self.end_users = EndUserService(store, size_limits)
         self.connect_sessions = ConnectSessionService(store, self.connections, self.source)
         self.partials = PartialService(store, self.source)
+        self.mcp_servers = McpServerService(store, self.source, size_limits)
+        self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
         self.executions = ExecutionLog(store)
         self.oauth_apps = OAuthAppService(store, cipher, self.source, self.connections)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)

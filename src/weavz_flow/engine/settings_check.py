@@ -6,6 +6,7 @@ from typing import Any
 
 from weavz_flow.credential_hosts import check_url
 from weavz_flow.engine.naming import PersistenceScope, invalid
+from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING, EndUserConnect
 
 
 def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
@@ -26,4 +27,9 @@ def check_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
             raise invalid("settings.persistence.externalId",
                           "settings.persistence.externalId is required when the scope is external")
     check_url("settings.baseUrl", settings.get("baseUrl"))
+    connect = settings.get(END_USER_CONNECT_SETTING)
+    ways = [c.value for c in EndUserConnect]
+    if connect is not None and connect not in ways:
+        field = f"settings.{END_USER_CONNECT_SETTING}"
+        raise invalid(field, f"{field} must be one of: {', '.join(ways)}")
     return dict(settings)

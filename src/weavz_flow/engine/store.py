@@ -244,6 +244,22 @@ class Store:
                 raw.close()
         raise AssertionError("unreachable")
 
+    def first(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Any:
+        """The first row (or None) of one read-only statement, outside any transaction, as :meth:`scalar` runs:
+        for the per-call checks that read a whole row (an MCP token and its server). Inside a unit of work that has
+        written, it reads through the unit, like :meth:`read`."""
+        unit = self._unit()
+        if unit is not None and unit.is_open:
+            return unit.connection().execute(statement, params).first()
+        for attempt in (1, 2):
+            try:
+                with self._probe.connect() as conn:
+                    return conn.execute(statement, params).first()
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 2:  # a dead pooled connection: once more on a new one
+                    raise
+        raise AssertionError("unreachable")
+
     def revision(self) -> str | None:
         return migrate.current_revision(self.engine)
 

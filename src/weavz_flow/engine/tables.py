@@ -13,13 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from weavz_flow.wire.vocabulary import (
+    ALIAS_MAX,
     BASE_URL_MAX,
     CATALOG_NAME_MAX,
     CONNECT_ERROR_MAX,
     DESCRIPTION_MAX,
     DISPLAY_NAME_MAX,
     EMAIL_MAX,
+    EXTERNAL_ID_MAX,
     IDEMPOTENCY_KEY_MAX,
+    MCP_END_USER_ACCESS_MAX,
+    NAME_MAX,
     REDIRECT_URI_MAX,
 )
 
@@ -312,36 +316,62 @@ flow_run_steps = sa.Table(
     sa.Column("partials", sa.Text, nullable=True),  # JSON [{id, name, reason}]; NULL when the backend did not say
 )
 
-# OAuth2 (revision 0010). One OAuth client per (organization, integration); the secret encrypted like a credential.
-oauth_apps = sa.Table(
-    "oauth_apps", metadata,
+# MCP servers (revision 0011): a server belongs to a workspace; its static bearer (bearer modes) is kept as a sha256
+# only. Deleting a server deletes its tools and tokens.
+mcp_servers = sa.Table(
+    "mcp_servers", metadata,
     _id(primary_key=True),
     _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("integration_name", sa.String(100), nullable=False),
-    sa.Column("client_id", sa.String(500), nullable=False),
-    sa.Column("client_secret", sa.LargeBinary, nullable=True),  # encrypted; None for a public client
-    sa.Column("scopes", Json, nullable=False),  # list of strings
-    sa.Column("authorize_url", sa.String(BASE_URL_MAX), nullable=True),  # None: the integration's default
-    sa.Column("token_url", sa.String(BASE_URL_MAX), nullable=True),
-    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=True),  # None: this server's own callback
-    # The API host its tokens are for (an enterprise host, a stub): an OAUTH2 connection of this app without a
-    # baseUrl of its own gets it. None: the integration's default host.
-    sa.Column("api_base_url", sa.String(BASE_URL_MAX), nullable=True),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(NAME_MAX), nullable=False),
+    sa.Column("description", sa.String(DESCRIPTION_MAX), nullable=True),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("auth_mode", sa.String(32), nullable=False),
+    sa.Column("settings", Json, nullable=False),
+    sa.Column("end_user_access", sa.String(MCP_END_USER_ACCESS_MAX), nullable=True),
+    sa.Column("end_user_id", sa.String(EXTERNAL_ID_MAX), nullable=True),  # an end user's external id
+    sa.Column("created_by", sa.String(EXTERNAL_ID_MAX), nullable=True),
+    sa.Column("suspended", sa.Boolean, nullable=False),
+    sa.Column("bearer_hash", sa.String(64), nullable=True),  # sha256 hex of the static bearer; null: none
     _time("created_at"),
     _time("updated_at"),
-    sa.UniqueConstraint("org_id", "integration_name", name="uq_oauth_apps_org_integration"),
+    sa.UniqueConstraint("workspace_id", "name", name="uq_mcp_servers_workspace_name"),
 )
 
-# A pending authorization: the SHA-256 of its state, its connect session, and sealed (encrypted) the PKCE verifier
-# and the session's cst_ token, which the callback completes the session with.
-oauth_states = sa.Table(
-    "oauth_states", metadata,
-    sa.Column("state_hash", sa.String(64), primary_key=True),
-    _id("connect_session_id", nullable=False, index=True),
-    _id("oauth_app_id", sa.ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("sealed", sa.LargeBinary, nullable=False),  # encrypted: the PKCE verifier and the cst_ token
-    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=False),
+# A server's explicit tools. ``alias_key`` is the alias or "" (NULLs never collide in a unique constraint).
+mcp_tools = sa.Table(
+    "mcp_tools", metadata,
+    _id(primary_key=True),
+    _id("server_id", sa.ForeignKey("mcp_servers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("tool_type", sa.String(16), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("action_name", sa.String(CATALOG_NAME_MAX), nullable=False),
+    sa.Column("integration_alias", sa.String(ALIAS_MAX), nullable=True),
+    sa.Column("alias_key", sa.String(ALIAS_MAX), nullable=False),
+    _id("connection_id", sa.ForeignKey("connections.id", ondelete="SET NULL"), nullable=True, index=True),
+    sa.Column("display_name", sa.String(DISPLAY_NAME_MAX), nullable=True),
+    sa.Column("description", sa.String(DESCRIPTION_MAX), nullable=True),
+    sa.Column("input_defaults", Json, nullable=False),
+    sa.Column("partial_ids", Json, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("server_id", "integration_name", "action_name", "alias_key", name="uq_mcp_tools_target"),
+)
+
+# Per-end-user tokens of a server: ``bearer`` (mcp_) and ``oauth`` (mcpo_), sha256 only. Deleting the end user (the
+# internal id) deletes its tokens, so that a new end user with the same external id never inherits them.
+mcp_tokens = sa.Table(
+    "mcp_tokens", metadata,
+    _id(primary_key=True),
+    _id("server_id", sa.ForeignKey("mcp_servers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("end_user_external_id", sa.String(EXTERNAL_ID_MAX), nullable=False),
+    sa.Column("scopes", Json, nullable=False),
     _time("expires_at"),
+    _time("revoked_at", nullable=True),
     _time("created_at"),
 )
 
@@ -373,5 +403,73 @@ connect_sessions = sa.Table(
     sa.Column("error", sa.String(CONNECT_ERROR_MAX), nullable=True),  # a message for the caller, never a secret
     _time("expires_at"),
     _time("completed_at", nullable=True),
+    _time("created_at"),
+)
+
+# End-user portal links (eut_ tokens, revision 0009): the token is kept only as its sha256; a link may name one
+# integration or one alias, and it stops working at expires_at.
+def _end_users_own() -> list[sa.Column]:
+    """The owner of a portal row: one end user of one workspace, whose deletion takes the row with it."""
+    return [
+        _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+        _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+        _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    ]
+
+
+portal_tokens = sa.Table(
+    "portal_tokens", metadata,
+    _id(primary_key=True),
+    *_end_users_own(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("integration_name", sa.String(100), nullable=True),
+    _id("workspace_integration_id", sa.ForeignKey("workspace_integrations.id", ondelete="CASCADE"), nullable=True),
+    _id("created_by_api_key_id", nullable=True),  # None: the operator (service key, local backend)
+    _time("expires_at"),
+    _time("created_at"),
+)
+
+# Invitations to the portal: who asked, when, for which address and link. No email is sent (out of scope).
+end_user_invites = sa.Table(
+    "end_user_invites", metadata,
+    _id(primary_key=True),
+    *_end_users_own(),
+    sa.Column("email", sa.String(EMAIL_MAX), nullable=False),
+    _id("portal_token_id", sa.ForeignKey("portal_tokens.id", ondelete="CASCADE"), nullable=False),
+    _id("invited_by_api_key_id", nullable=True),  # None: the operator (service key, local backend)
+    sa.Column("email_sent", sa.Boolean, nullable=False),
+    _time("created_at"),
+)
+
+# OAuth2 (revision 0010). One OAuth client per (organization, integration); the secret encrypted like a credential.
+oauth_apps = sa.Table(
+    "oauth_apps", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("client_id", sa.String(500), nullable=False),
+    sa.Column("client_secret", sa.LargeBinary, nullable=True),  # encrypted; None for a public client
+    sa.Column("scopes", Json, nullable=False),  # list of strings
+    sa.Column("authorize_url", sa.String(BASE_URL_MAX), nullable=True),  # None: the integration's default
+    sa.Column("token_url", sa.String(BASE_URL_MAX), nullable=True),
+    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=True),  # None: this server's own callback
+    # The API host its tokens are for (an enterprise host, a stub): an OAUTH2 connection of this app without a
+    # baseUrl of its own gets it. None: the integration's default host.
+    sa.Column("api_base_url", sa.String(BASE_URL_MAX), nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("org_id", "integration_name", name="uq_oauth_apps_org_integration"),
+)
+
+# A pending authorization: the SHA-256 of its state, its connect session, and sealed (encrypted) the PKCE verifier
+# and the session's cst_ token, which the callback completes the session with.
+oauth_states = sa.Table(
+    "oauth_states", metadata,
+    sa.Column("state_hash", sa.String(64), primary_key=True),
+    _id("connect_session_id", nullable=False, index=True),
+    _id("oauth_app_id", sa.ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=False),  # encrypted: the PKCE verifier and the cst_ token
+    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=False),
+    _time("expires_at"),
     _time("created_at"),
 )

@@ -1,7 +1,10 @@
 """Executing a plan against a backend, in dependency order, stopping at the first failure.
 
-Creates, updates and replaces run parents first (workspace, end user, connection, alias, partial); deletes run after
-them, children first. Progress is reported as :class:`ApplyEvent` values to a callback; nothing is printed here.
+Creates, updates and replaces run parents first (workspace, end user, connection, alias, partial, MCP server); deletes
+run after them, children first. An MCP server's tools are part of its change: its create or update ends with the
+tool creates, updates and deletes that make them the desired ones (plan/mcp_tools.py), partial names turned into
+the backend's ids. A bearer a backend mints with a server is never kept. Progress is reported as
+:class:`ApplyEvent` values to a callback; nothing is printed here.
 
 A connection replaced create-before-destroy (its secret changed on a backend that cannot update one) goes: a
 stand-in ``<externalId>--next-<random>`` with the new secret, every alias on the old connection moved to it, the old
@@ -27,20 +30,29 @@ from dataclasses import replace as replaced
 from enum import StrEnum
 from typing import Any
 
-from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveWorkspace
+from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveMcpServer, LiveMcpTool, LivePartial, LiveWorkspace
 from weavz_flow.backends.protocol import Backend
-from weavz_flow.backends.specs import AliasSpec, ConnectionSpec, EndUserSpec, PartialSpec, WorkspaceSpec
+from weavz_flow.backends.specs import (
+    AliasSpec,
+    ConnectionSpec,
+    EndUserSpec,
+    McpServerSpec,
+    PartialSpec,
+    WorkspaceSpec,
+)
 from weavz_flow.errors import ApiError, WeavzFlowError
 from weavz_flow.plan.deployment import FLOW_KINDS, apply_deployment_change
 from weavz_flow.plan.desired import (
     DesiredAlias,
     DesiredConnection,
     DesiredEndUser,
+    DesiredMcpServer,
     DesiredPartial,
     DesiredWorkspace,
 )
 from weavz_flow.plan.fingerprints import FingerprintBook
 from weavz_flow.plan.live_state import LiveState
+from weavz_flow.plan.mcp_tools import tool_sync
 from weavz_flow.plan.model import Action, Address, Change, ObjectKind, Plan, summarize
 
 _log = logging.getLogger(__name__)
@@ -146,6 +158,7 @@ class _Runner:
     workspaces: dict[str, str] = field(default_factory=dict)  # slug -> id
     connections: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, externalId) -> id
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, alias) -> id
+    partials: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (slug, alias, name) -> id
 
     def __post_init__(self) -> None:
         self.workspaces = {w.slug: w.id for w in self.prior.workspaces}
@@ -156,6 +169,8 @@ class _Runner:
         for slug, snapshot in self.prior.snapshots.items():
             for a in snapshot.aliases:
                 self.aliases[(slug, a.alias)] = a.id
+            for p in snapshot.partials:
+                self.partials.setdefault((slug, p.alias, p.name), p.id)
 
     def run(self, change: Change) -> bool:
         """Apply one change; True when a create adopted an existing object."""
@@ -173,7 +188,7 @@ class _Runner:
             return self._create(change)
         if change.action is Action.CREATE:
             return self._create(change)
-        self._update(change.kind, change.live_id or "", change.desired, change.address)
+        self._update(change.kind, change.live_id or "", change.desired, change.address, change.live)
         return False
 
     def settle(self, change: Change) -> None:
@@ -254,7 +269,7 @@ class _Runner:
             existing = self._find(change.kind, d)
             if existing is None:
                 raise
-        self._update(change.kind, existing.id, d, change.address)
+        self._update(change.kind, existing.id, d, change.address, existing)
         return True
 
     def _create_object(self, kind: ObjectKind, d: Any) -> Any:
@@ -267,10 +282,17 @@ class _Runner:
             return b.create_connection(self._connection_spec(d))
         if kind is ObjectKind.ALIAS:
             return b.create_alias(self._alias_spec(d))
+        if kind is ObjectKind.MCP_SERVER:
+            server = b.create_mcp_server(self._mcp_server_spec(d))
+            self._sync_tools(server.id, d, ())
+            return server
         return b.create_partial(self._partial_spec(d))
 
-    def _update(self, kind: ObjectKind, object_id: str, d: Any, address: Address) -> None:
+    def _update(self, kind: ObjectKind, object_id: str, d: Any, address: Address, live: Any = None) -> None:
         b = self.backend
+        if kind is ObjectKind.MCP_SERVER:
+            self._update_mcp_server(object_id, d, live)
+            return
         if kind is ObjectKind.WORKSPACE:
             result: Any = b.update_workspace(object_id, self._workspace_spec(d))
         elif kind is ObjectKind.END_USER:
@@ -297,6 +319,8 @@ class _Runner:
                 b.delete_connection(live.id)
             elif kind is ObjectKind.ALIAS:
                 b.delete_alias(live.workspace_id, live.id)
+            elif kind is ObjectKind.MCP_SERVER:
+                b.delete_mcp_server(live.id)
             else:
                 b.delete_partial(live.id)
         except ApiError as exc:
@@ -316,6 +340,8 @@ class _Runner:
                 self.book.record(address, obj.id, fp)
         elif isinstance(obj, LiveAlias):
             self.aliases[(address.workspace, obj.alias)] = obj.id
+        elif isinstance(obj, LivePartial):
+            self.partials[(address.workspace, obj.alias, obj.name)] = obj.id
 
     def _find(self, kind: ObjectKind, d: Any) -> Any:
         """The live object with ``d``'s natural key, read fresh (after a 409 on create)."""
@@ -326,6 +352,8 @@ class _Runner:
             return next((c for c in b.list_connections()
                          if c.integration == d.integration and c.external_id == d.external_id), None)
         workspace = LiveWorkspace(self._workspace_id(d.workspace), d.workspace, d.workspace)
+        if kind is ObjectKind.MCP_SERVER:
+            return next((s for s in b.list_mcp_servers([workspace]) if s.name == d.name), None)
         snapshot = b.snapshot(workspace)
         if kind is ObjectKind.END_USER:
             return next((e for e in snapshot.end_users if e.external_id == d.external_id), None)
@@ -333,6 +361,37 @@ class _Runner:
             return next((a for a in snapshot.aliases if a.alias == d.alias), None)
         return next((p for p in snapshot.partials
                      if p.name == d.name and p.alias == d.alias and p.action == d.action), None)
+
+    # -- MCP servers and their tools -------------------------------------------------------------------------------
+
+    def _update_mcp_server(self, server_id: str, d: DesiredMcpServer, live: LiveMcpServer | None) -> None:
+        spec = self._mcp_server_spec(d)
+        if live is None or (live.mode, live.auth_mode) != (spec.mode, spec.auth_mode) \
+                or spec.description not in (None, live.description) \
+                or spec.end_user_access not in (None, live.end_user_access):
+            self.backend.update_mcp_server(server_id, spec)
+        self._sync_tools(server_id, d, live.tools if live is not None else ())
+
+    def _sync_tools(self, server_id: str, d: DesiredMcpServer, live_tools: tuple[LiveMcpTool, ...]) -> None:
+        sync = tool_sync(d, live_tools, lambda alias, name: self._partial_id(d.workspace, alias, name))
+        b = self.backend
+        for tool in sync.deletes:
+            try:
+                b.delete_mcp_tool(server_id, tool.id)
+            except ApiError as exc:
+                if exc.status != 404:  # gone with its alias, or by an earlier run
+                    raise
+        for tool_id, spec in sync.updates:
+            b.update_mcp_tool(server_id, tool_id, spec)
+        for spec in sync.creates:
+            b.create_mcp_tool(server_id, spec)
+
+    def _partial_id(self, slug: str, alias: str, name: str) -> str:
+        found = self.partials.get((slug, alias, name))
+        if found is None:
+            raise WeavzFlowError(f"partial '{name}' of alias '{alias}' does not exist in workspace '{slug}'; "
+                                 "declare it under 'partials'")
+        return found
 
     # -- specs ---------------------------------------------------------------------------------------------------
 
@@ -367,6 +426,10 @@ class _Runner:
                 raise WeavzFlowError(f"alias '{d.alias}' refers to connection '{d.connection}', which does not exist")
         return AliasSpec(self._workspace_id(d.workspace), d.alias, d.integration, d.strategy, connection_id,
                          d.enabled_actions, d.display_name, dict(d.settings))
+
+    def _mcp_server_spec(self, d: DesiredMcpServer) -> McpServerSpec:
+        return McpServerSpec(self._workspace_id(d.workspace), d.name, d.mode, d.auth_mode, d.description,
+                             d.end_user_access)
 
     def _partial_spec(self, d: DesiredPartial) -> PartialSpec:
         return PartialSpec(self._workspace_id(d.workspace), d.alias, d.integration, d.name,

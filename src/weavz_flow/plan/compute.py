@@ -12,17 +12,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveEndUser, LivePartial, LiveWorkspace
+from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveEndUser, LiveMcpServer, LivePartial, LiveWorkspace
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.desired import (
     DesiredAlias,
     DesiredConnection,
     DesiredEndUser,
+    DesiredMcpServer,
     DesiredPartial,
     DesiredState,
     DesiredWorkspace,
 )
 from weavz_flow.plan.live_state import LiveState
+from weavz_flow.plan.mcp_tools import tool_diffs
 from weavz_flow.plan.model import Action, Address, AttributeDiff, Change, ObjectKind, Plan
 from weavz_flow.sensitive import Sensitive
 
@@ -81,6 +83,7 @@ def compute_plan(
     _connections(b, desired, ws_by_slug, ws_slug_by_id, desired_slugs)
     _aliases(b, desired, desired_slugs)
     _partials(b, desired, desired_slugs)
+    _mcp_servers(b, desired, desired_slugs)
 
     changes = b.changes + (b.unmanaged if opts.prune else [])
     unmanaged = [] if opts.prune else [c.address for c in b.unmanaged]
@@ -115,6 +118,8 @@ def _workspace(b: _Builder, dw: DesiredWorkspace, lw: LiveWorkspace | None) -> N
 def _unmanaged_workspace(b: _Builder, lw: LiveWorkspace, ws_slug_by_id: Mapping[str, str]) -> None:
     snapshot = b.live.snapshots.get(lw.slug)
     if snapshot is not None:
+        for s in snapshot.mcp_servers:
+            b.unmanaged.append(_delete(Address(lw.slug, ObjectKind.MCP_SERVER, s.name), s))
         for p in snapshot.partials:
             b.unmanaged.append(_delete(Address(lw.slug, ObjectKind.PARTIAL, p.name), p))
         for a in snapshot.aliases:
@@ -352,6 +357,49 @@ def _partial(b: _Builder, d: DesiredPartial, live: LivePartial | None) -> None:
         action = Action.UPDATE if mutable else Action.NO_OP
     b.add(Change(address, action, (*immutable, *mutable), reason=reason, live_id=live.id, desired=d, live=live,
                  depends_on=deps))
+
+
+# --- MCP servers ---------------------------------------------------------------------------------------------------
+
+
+def _mcp_servers(b: _Builder, desired: DesiredState, slugs: set[str]) -> None:
+    wanted = {(d.workspace, d.name) for d in desired.mcp_servers}
+    by_ws = _by_workspace(desired.mcp_servers)
+    for slug in sorted(slugs):
+        snapshot = b.live.snapshots.get(slug)
+        live = {s.name: s for s in snapshot.mcp_servers} if snapshot else {}
+        partial_names = {p.id: p.name for p in snapshot.partials} if snapshot else {}
+        for d in by_ws.get(slug, ()):
+            _mcp_server(b, d, live.get(d.name), partial_names)
+        for name, s in sorted(live.items()):
+            if (slug, name) not in wanted:
+                b.unmanaged.append(_delete(Address(slug, ObjectKind.MCP_SERVER, name), s))
+
+
+def _mcp_server(b: _Builder, d: DesiredMcpServer, live: LiveMcpServer | None,
+                partial_names: Mapping[str, str]) -> None:
+    """Its tools are attributes: a tool added, changed or removed is an update of the server."""
+    address = Address(d.workspace, ObjectKind.MCP_SERVER, d.name)
+    aliases = dict.fromkeys(Address(d.workspace, ObjectKind.ALIAS, t.alias) for t in d.tools)
+    partials = dict.fromkeys(Address(d.workspace, ObjectKind.PARTIAL, p) for t in d.tools for p in t.partials)
+    deps = (Address(d.workspace), *aliases, *partials)
+    if live is None:
+        attrs = [("description", d.description), ("mode", d.mode), ("auth_mode", d.auth_mode),
+                 ("end_user_access", d.end_user_access)]
+        b.add(Change(address, Action.CREATE, (*_created(attrs), *tool_diffs(d, None, partial_names)), desired=d,
+                     depends_on=deps))
+        return
+    replaced = sorted(a.name for a in partials if a in b.replaced)
+    diffs = (*_diffs([
+        ("description", live.description, d.description, True),
+        ("mode", live.mode, d.mode),
+        ("auth_mode", live.auth_mode, d.auth_mode),
+        ("end_user_access", live.end_user_access, d.end_user_access, True),
+    ]), *tool_diffs(d, live, partial_names, replaced))
+    reason = ("its tools' partials " + ", ".join(f"'{n}'" for n in replaced) + " are replaced") \
+        if replaced and diffs else None
+    b.add(Change(address, Action.UPDATE if diffs else Action.NO_OP, diffs, reason=reason, live_id=live.id,
+                 desired=d, live=live, depends_on=deps))
 
 
 # --- shared --------------------------------------------------------------------------------------------------------

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from weavz_flow.config.model.base import SecretRef
-from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, WorkspaceFile
+from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, McpServerConfig, WorkspaceFile
 from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.diagnostics import Diagnostic, Position, Severity
 from weavz_flow.errors import ConfigError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +76,39 @@ class DesiredPartial:
 
 
 @dataclass(frozen=True, slots=True)
+class DesiredMcpTool:
+    alias: str
+    integration: str  # the alias's ("" when the alias is undeclared: a validate error)
+    action: str
+    display_name: str | None = None
+    description: str | None = None
+    input_defaults: Mapping[str, Any] = field(default_factory=dict)
+    partials: tuple[str, ...] = ()  # partial names; apply turns them into the backend's ids
+
+    @property
+    def key(self) -> str:
+        return f"{self.alias}.{self.action}"
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredMcpServer:
+    workspace: str
+    name: str
+    mode: str
+    auth_mode: str
+    description: str | None = None
+    end_user_access: str | None = None
+    tools: tuple[DesiredMcpTool, ...] = ()  # in order: a tool's index is its sort order
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredState:
     workspaces: tuple[DesiredWorkspace, ...] = ()
     end_users: tuple[DesiredEndUser, ...] = ()
     connections: tuple[DesiredConnection, ...] = ()
     aliases: tuple[DesiredAlias, ...] = ()
     partials: tuple[DesiredPartial, ...] = ()
+    mcp_servers: tuple[DesiredMcpServer, ...] = ()
 
 
 def desired_state(
@@ -89,7 +117,7 @@ def desired_state(
     """Every workspace of ``project`` as desired objects; raises ConfigError listing each unresolvable secret."""
     env = os.environ if environ is None else environ
     problems: list[Diagnostic] = []
-    out: dict[str, list[Any]] = {"w": [], "e": [], "c": [], "a": [], "p": []}
+    out: dict[str, list[Any]] = {"w": [], "e": [], "c": [], "a": [], "p": [], "m": []}
     for slug in sorted(project.workspaces):
         ws = project.workspaces[slug]
         source = project.workspace_sources.get(slug)
@@ -97,7 +125,8 @@ def desired_state(
         _collect(ws, resolver, out)
     if problems:
         raise ConfigError(problems)
-    return DesiredState(tuple(out["w"]), tuple(out["e"]), tuple(out["c"]), tuple(out["a"]), tuple(out["p"]))
+    return DesiredState(tuple(out["w"]), tuple(out["e"]), tuple(out["c"]), tuple(out["a"]), tuple(out["p"]),
+                        tuple(out["m"]))
 
 
 def _collect(ws: WorkspaceFile, resolver: _SecretReader | None, out: dict[str, list[Any]]) -> None:
@@ -117,6 +146,19 @@ def _collect(ws: WorkspaceFile, resolver: _SecretReader | None, out: dict[str, l
         integration = alias_cfg.integration if alias_cfg is not None else ""
         out["p"].append(DesiredPartial(slug, name, partial.alias, integration, partial.action, partial.description,
                                        dict(partial.values), tuple(partial.enforced), partial.default))
+    for name, server in ws.mcp_servers.items():
+        out["m"].append(_mcp_server(ws, name, server))
+
+
+def _mcp_server(ws: WorkspaceFile, name: str, server: McpServerConfig) -> DesiredMcpServer:
+    tools = []
+    for tool in server.tools:
+        alias_cfg = ws.integrations.get(tool.alias)
+        tools.append(DesiredMcpTool(tool.alias, alias_cfg.integration if alias_cfg is not None else "", tool.action,
+                                    tool.display_name, tool.description, dict(tool.input_defaults),
+                                    tuple(tool.partials)))
+    return DesiredMcpServer(ws.workspace, name, server.mode.value, server.auth_mode.value, server.description,
+                            server.end_user_access, tuple(tools))
 
 
 def _alias(slug: str, name: str, alias: AliasConfig) -> DesiredAlias:
@@ -129,9 +171,11 @@ def _alias(slug: str, name: str, alias: AliasConfig) -> DesiredAlias:
 def alias_settings_wire(alias: AliasConfig) -> dict[str, Any]:
     """The alias's settings as the Weavz API spells them (camelCase, absent parts left out)."""
     settings = alias.settings
-    if settings is None:
-        return {}
     out: dict[str, Any] = {}
+    if alias.end_user_connect is not None:
+        out[END_USER_CONNECT_SETTING] = alias.end_user_connect.value
+    if settings is None:
+        return out
     if settings.persistence is not None:
         persistence: dict[str, Any] = {"scope": settings.persistence.scope.value}
         if settings.persistence.external_id is not None:

@@ -1,9 +1,9 @@
 """``weavz-flow import``: YAML for live objects the config does not declare yet, so an existing setup can be adopted.
 
-What is missing is found by the natural keys plan matches on (workspace slug; connection, end user, alias and
-partial names within it). A workspace the config lacks gets a new file; objects missing from a workspace the config
-already has are added to that workspace's own file (a workspace is declared by exactly one file); writing the YAML
-is ``config.import_yaml``'s job.
+What is missing is found by the natural keys plan matches on (workspace slug; connection, end user, alias, partial
+and MCP server names within it; an MCP server comes with its tools, their partials by name). A workspace the config
+lacks gets a new file; objects missing from a workspace the config already has are added to that workspace's own
+file (a workspace is declared by exactly one file); writing the YAML is ``config.import_yaml``'s job.
 
 Stored credentials cannot be read back, so every credential part becomes an ``{env: NAME}`` reference with a comment
 saying to set it; until it is set, validate and plan report the missing secret by file and line.
@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveEndUser, LivePartial, WorkspaceSnapshot
+from weavz_flow.backends.live import (
+    LiveAlias,
+    LiveConnection,
+    LiveEndUser,
+    LiveMcpServer,
+    LivePartial,
+    WorkspaceSnapshot,
+)
 from weavz_flow.config.import_yaml import (
     ImportedEntry,
     ImportRefusedError,
@@ -27,8 +35,11 @@ from weavz_flow.config.import_yaml import (
 from weavz_flow.config.project import Project
 from weavz_flow.plan.desired import DesiredState, desired_state
 from weavz_flow.plan.live_state import LiveState
+from weavz_flow.plan.mcp_tools import live_view
+from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 # Credential parts by connection type; CUSTOM_AUTH prop names cannot be known from the live side.
+_MCP_SERVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # config.model.workspace.McpServerName
 _SECRET_KEYS: Mapping[str, tuple[str, ...]] = {
     "SECRET_TEXT": ("secret",),
     "BASIC_AUTH": ("username", "password"),
@@ -88,6 +99,16 @@ def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspac
                 continue
             have["partials"].add(p.name)
             entries.append(_partial(p))
+        partial_names = {p.id: p.name for p in snapshot.partials}
+        for m in sorted(snapshot.mcp_servers, key=lambda m: m.name):
+            if m.name in have["mcp_servers"]:
+                continue
+            if not _MCP_SERVER_NAME.fullmatch(m.name):
+                skipped.append(f"MCP server '{m.name}' in workspace '{lw.slug}': its name cannot be a key of "
+                               "'mcp_servers' (letters, digits, '_', '.', '-'); rename it to import it")
+                continue
+            have["mcp_servers"].add(m.name)
+            entries.append(_mcp_server(m, partial_names, skipped, lw.slug))
         if source is None:
             name = lw.name if lw.name != lw.slug else None
             out.append(WorkspaceImport(lw.slug, out_dir / f"{lw.slug}.yaml", True, name, tuple(entries)))
@@ -105,6 +126,7 @@ def _declared(desired: DesiredState, slug: str) -> dict[str, set[str]]:
         "end_users": {e.external_id for e in desired.end_users if e.workspace == slug},
         "integrations": {a.alias for a in desired.aliases if a.workspace == slug},
         "partials": {p.name for p in desired.partials if p.workspace == slug},
+        "mcp_servers": {m.name for m in desired.mcp_servers if m.workspace == slug},
     }
 
 
@@ -154,7 +176,8 @@ def _alias(a: LiveAlias, conn_ext_by_id: Mapping[str, str], skipped: list[str], 
     if a.connection_id is not None and connection is None:
         skipped.append(f"alias '{a.alias}' in workspace '{slug}': its connection {a.connection_id} was not found")
     strategy = a.strategy
-    if strategy == "per_user" and connection is None:
+    end_user_connect = a.settings.get(END_USER_CONNECT_SETTING)
+    if strategy == "per_user" and connection is None and end_user_connect is None:
         # An alias without a connection is stored as per_user (AliasConfig.stored_strategy): the default reads back.
         strategy = "fixed"
     if strategy != "fixed":
@@ -165,6 +188,8 @@ def _alias(a: LiveAlias, conn_ext_by_id: Mapping[str, str], skipped: list[str], 
         body["actions"] = list(a.enabled_actions)
     if a.display_name is not None:
         body["display_name"] = a.display_name
+    if end_user_connect is not None:
+        body["end_user_connect"] = end_user_connect
     settings = _settings_config(a.settings)
     if settings:
         body["settings"] = settings
@@ -198,3 +223,26 @@ def _partial(p: LivePartial) -> ImportedEntry:
     if p.is_default:
         body["default"] = True
     return ImportedEntry("partials", p.name, body)
+
+
+def _mcp_server(m: LiveMcpServer, partial_names: Mapping[str, str], skipped: list[str], slug: str) -> ImportedEntry:
+    """The inverse of desired._mcp_server; tools in their order, partials by name. No token: none is readable."""
+    body: dict[str, Any] = {}
+    if m.description is not None:
+        body["description"] = m.description
+    if m.mode != "TOOLS":
+        body["mode"] = m.mode
+    if m.auth_mode != "oauth":
+        body["auth_mode"] = m.auth_mode
+    if m.end_user_access is not None:
+        body["end_user_access"] = m.end_user_access
+    tools = []
+    for t in m.tools:
+        known = tuple(i for i in t.partial_ids if i in partial_names)
+        if len(known) < len(t.partial_ids):
+            skipped.append(f"MCP server '{m.name}' in workspace '{slug}': tool '{t.key}' names partials that were "
+                           "not found; they are left out")
+        tools.append({"tool": t.key, **live_view(replace(t, partial_ids=known), partial_names, None)})
+    if tools:
+        body["tools"] = tools
+    return ImportedEntry("mcp_servers", m.name, body)

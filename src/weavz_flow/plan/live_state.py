@@ -6,10 +6,10 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from weavz_flow.backends.live import LiveConnection, LiveWorkspace, WorkspaceSnapshot
+from weavz_flow.backends.live import LiveConnection, LiveMcpServer, LiveWorkspace, WorkspaceSnapshot
 from weavz_flow.backends.protocol import Backend
 
 
@@ -42,6 +42,8 @@ def _snapshot_doc(snapshot: WorkspaceSnapshot) -> dict[str, Any]:
         "aliases": sorted((_as_dict(a) for a in snapshot.aliases), key=lambda d: d["id"]),
         "partials": sorted((_as_dict(p) for p in snapshot.partials), key=lambda d: d["id"]),
         "end_users": sorted((_as_dict(e) for e in snapshot.end_users), key=lambda d: d["id"]),
+        "mcp_servers": sorted(({**_as_dict(m), "tools": [_as_dict(t) for t in m.tools]} for m in snapshot.mcp_servers),
+                              key=lambda d: d["id"]),
     }
 
 
@@ -65,8 +67,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def read_live(backend: Backend, applied_fingerprints: Mapping[str, str] | None = None) -> LiveState:
-    """Workspaces and connections once each, then the snapshots (batched where the backend can)."""
+    """Workspaces and connections once each, then the snapshots and the MCP servers (batched where the backend can)."""
     workspaces = tuple(backend.list_workspaces())
     connections = tuple(backend.list_connections())
-    snapshots = {s.workspace.slug: s for s in backend.snapshots(workspaces)}
+    servers: dict[str, list[LiveMcpServer]] = {}
+    for server in backend.list_mcp_servers(workspaces) if workspaces else ():
+        servers.setdefault(server.workspace_id, []).append(server)
+    snapshots = {s.workspace.slug: replace(s, mcp_servers=tuple(servers.get(s.workspace.id, ())))
+                 for s in backend.snapshots(workspaces)}
     return LiveState(workspaces, connections, snapshots, dict(applied_fingerprints or {}))

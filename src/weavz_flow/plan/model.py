@@ -27,7 +27,8 @@ class Action(StrEnum):
 class ObjectKind(StrEnum):
     """Managed object kinds, in the order apply creates them (deletes go in reverse).
 
-    End users come before connections because a connection may belong to one (``end_user:``).
+    End users come before connections because a connection may belong to one (``end_user:``); MCP servers come
+    after aliases and partials, which their tools name.
     """
 
     WORKSPACE = "workspace"
@@ -35,6 +36,7 @@ class ObjectKind(StrEnum):
     CONNECTION = "connection"
     ALIAS = "integration"  # a workspace integration; addressed as integration.<alias> like the config key
     PARTIAL = "partial"
+    MCP_SERVER = "mcp_server"  # with its tools, which are attributes of it (tools.<alias>.<action>)
     # Deployed flows (plan/deployment.py): not backend objects but rows of the schedule store, published after them.
     FLOW = "flow"  # addressed flow.<name>, outside any workspace (flow names are unique in a project)
     SCHEDULE = "schedule"  # addressed flow.<name>/schedule.<index>

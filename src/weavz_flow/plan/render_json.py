@@ -8,7 +8,8 @@
       "targets": [address, ...],
       "changes": [                              # apply order; no-ops left out
         {"address": str,                        # flow.<name>, flow.<name>/schedule.<index> for the last two kinds
-         "kind": "workspace" | "end_user" | "connection" | "integration" | "partial" | "flow" | "schedule",
+         "kind": "workspace" | "end_user" | "connection" | "integration" | "partial" | "mcp_server" | "flow"
+                 | "schedule",
          "action": "create" | "update" | "delete" | "replace",
          "reason": str | null,
          "attributes": [{"name": str, "before": any, "after": any, "sensitive": bool}]}
@@ -24,6 +25,8 @@
     }
 
 A sensitive attribute has ``before`` and ``after`` null; ``"sensitive": true`` says the value is set or changed.
+An MCP server's tools are attributes named ``tools.<alias>.<action>`` (a tool added has ``before`` null, a tool
+removed ``after`` null), and ``tool_order`` when only their order changes; no token is ever part of a plan.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ server's answer except once, at the moment they are minted (``bearerToken`` / ``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from weavz_flow.wire.base import (
+    NO_NUL,
     Alias,
     CatalogRef,
     Description,
@@ -24,7 +25,9 @@ from weavz_flow.wire.base import (
     WireModel,
     WireRequest,
 )
-from weavz_flow.wire.vocabulary import McpAuthMode, McpMode, McpToolType
+from weavz_flow.wire.vocabulary import MCP_END_USER_ACCESS_MAX, McpAuthMode, McpMode, McpToolType
+
+EndUserAccess = Annotated[str, StringConstraints(min_length=1, max_length=MCP_END_USER_ACCESS_MAX, pattern=NO_NUL)]
 
 # An access token lives one hour unless asked otherwise, at most thirty days.
 TOKEN_EXPIRES_DEFAULT_S = 3_600
@@ -39,7 +42,7 @@ class McpServerUpdate(WireRequest):
     mode: McpMode | None = None
     settings: dict[str, Any] | None = None
     auth_mode: McpAuthMode | None = None
-    end_user_access: Ref | None = None
+    end_user_access: EndUserAccess | None = None
     end_user_id: ExternalRef | None = None
 
 
@@ -47,15 +50,18 @@ class McpServerCreate(WireRequest):
     name: Name
     workspace_id: Ref
     description: Description | None = None
-    created_by: Ref | None = None
+    created_by: ExternalRef | None = None
     mode: McpMode = McpMode.TOOLS
     settings: dict[str, Any] = Field(default_factory=dict)
     auth_mode: McpAuthMode = McpAuthMode.OAUTH
-    end_user_access: Ref | None = None
+    end_user_access: EndUserAccess | None = None
     end_user_id: ExternalRef | None = None
 
 
 class McpServer(Stamped):
+    """A server as the API shows it. ``endUserId`` (an external id) is the end user its static bearer acts for: with
+    one, the bearer carries an identity, so strict ``per_user`` aliases do not block it."""
+
     id: str
     org_id: str
     workspace_id: str
@@ -113,7 +119,7 @@ class McpServerCreated(WireModel):
 
     server: McpServer
     mcp_endpoint: str
-    bearer_token: str | None = None
+    bearer_token: str | None = Field(default=None, exclude_if=lambda token: token is None)  # absent, not null
 
 
 class McpServerEnvelope(WireModel):
@@ -147,12 +153,26 @@ class McpTokenCreate(WireRequest):
 
 
 class McpTokenInfo(WireModel):
+    """What a token is, never its value. ``id``, ``createdAt`` and ``revokedAt`` are ours (for ``GET`` and
+    ``DELETE .../access-tokens``); Weavz shows ``endUserId``, ``authMethod``, ``tokenType`` and ``scopes``."""
+
     id: str | None = None
     end_user_id: str
     auth_method: str
     token_type: str
     scopes: list[str] = Field(default_factory=list)
     expires_at: str | None = None
+    created_at: str | None = None
+    revoked_at: str | None = None
+
+
+class McpTokenList(Listing[McpTokenInfo]):
+    """``GET /api/v1/mcp/servers/{id}/access-tokens``, our extension: the server's per-end-user tokens (both kinds),
+    without their values."""
+
+    items_field = "tokens"
+    tokens: list[McpTokenInfo] = Field(default_factory=list)
+    total: int
 
 
 class McpAccessTokenAnswer(WireModel):

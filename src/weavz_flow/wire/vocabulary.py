@@ -18,6 +18,7 @@ DESCRIPTION_MAX = 500  # a partial's description
 BASE_URL_MAX = 2000  # a connection's provider base URL
 CATALOG_NAME_MAX = 200  # an action's or a trigger's name
 IDEMPOTENCY_KEY_MAX = 255
+MCP_END_USER_ACCESS_MAX = 64  # an MCP server's endUserAccess (e.g. "restricted")
 REDIRECT_URI_MAX = 2000  # a connect session's success or error redirect URI
 CONNECT_ERROR_MAX = 500  # why a connect session failed
 AUTH_METHOD_KEY_MAX = 100
@@ -29,6 +30,15 @@ class Strategy(StrEnum):
     FIXED = "fixed"  # the alias's own connection (none at all for integrations without auth)
     PER_USER = "per_user"  # the end user's connection for the integration
     PER_USER_WITH_FALLBACK = "per_user_with_fallback"  # the end user's if present, else the alias's
+
+
+class EndUserConnect(StrEnum):
+    # How an alias's end users bring their own connection (an alias's settings key ``endUserConnect``). A comment,
+    # not a docstring: a docstring would show in the config files' JSON Schema.
+    PORTAL = "portal"  # through the end-user portal (an eut_ link: POST /api/v1/end-users/{id}/connect-token)
+
+
+END_USER_CONNECT_SETTING = "endUserConnect"  # the alias settings key (config: the alias's ``end_user_connect``)
 
 
 class ConnectionType(StrEnum):

@@ -9,6 +9,7 @@ from weavz_flow.config.checks.backend_fit import check_step_backend
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.flow_partials import check_step_partials
 from weavz_flow.config.checks.literal_types import literal_problem
+from weavz_flow.config.checks.partial_refs import check_partial_names
 from weavz_flow.config.model.flow import FlowFile, StepConfig
 from weavz_flow.config.model.workspace import Strategy, WorkspaceFile
 from weavz_flow.config.partial_selection import applicable_partials, enforcer_of, merged_values
@@ -155,21 +156,8 @@ class _StepCheck:
                    for p in self.workspace.partials.values())
 
     def _check_partial_names(self) -> None:
-        for i, name in enumerate(self.step.partials or ()):
-            partial = self.workspace.partials.get(name)
-            where = self.at("partials", i)
-            if partial is None:
-                if self.ws_source.damage.may_hold(name, "partials"):
-                    continue
-                self.findings.error("unknown-partial", f"partial '{name}' is not declared in this workspace", where,
-                                    did_you_mean(name, self.workspace.partials) or "declare it under 'partials'")
-            elif partial.alias != self.step.alias or partial.action not in (None, self.step.action):
-                scope = partial.alias + (f".{partial.action}" if partial.action else "")
-                fitting = [n for n, p in self.workspace.partials.items()
-                           if p.alias == self.step.alias and p.action in (None, self.step.action)]
-                self.findings.error("partial-mismatch", f"partial '{name}' is for '{scope}', not '{self.step.uses}'",
-                                    where, "partials that fit: " + ", ".join(f"'{n}'" for n in fitting) if fitting
-                                    else f"remove it, or declare a partial for alias '{self.step.alias}'")
+        check_partial_names(self.workspace, self.step.partials or (), self.step.uses,
+                            lambda i: self.at("partials", i), self.ws_source.damage, self.findings)
 
     def _check_input(self, action: ActionInfo, info: IntegrationInfo) -> None:
         step = self.step

@@ -1,4 +1,4 @@
-"""Workspace checks: connections, aliases and partials against each other and against the catalog."""
+"""Workspace checks: connections, aliases, partials and MCP servers against each other and against the catalog."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.literal_types import literal_problem
+from weavz_flow.config.checks.mcp_servers import check_mcp_servers
 from weavz_flow.config.model.workspace import AliasConfig, Strategy, WorkspaceFile
 from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.credential_hosts import RULE, allowed_origins, origin, shown
@@ -23,6 +24,7 @@ def check_workspaces(project: Project, catalog: Catalog, findings: Findings) -> 
         _check_connections(workspace, source, catalog, findings, connection_owner)
         _check_aliases(workspace, source, catalog, findings)
         _check_partials(workspace, source, catalog, findings)
+        check_mcp_servers(workspace, source, catalog, findings)
 
 
 def find_integration(

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 from pydantic_core import PydanticCustomError
 
 from weavz_flow.config.model.base import (
+    USES_PATTERN,
     ActionName,
     AliasName,
     EndUserId,
@@ -21,10 +22,11 @@ from weavz_flow.config.model.base import (
     StrictModel,
 )
 from weavz_flow.suggest import did_you_mean
-from weavz_flow.wire.vocabulary import ConnectionType, PersistenceScope, Strategy
+from weavz_flow.wire.vocabulary import ConnectionType, EndUserConnect, McpAuthMode, McpMode, PersistenceScope, Strategy
 
 __all__ = ["CREDENTIAL_KEYS", "AliasConfig", "AliasSettings", "ConfigConnectionType", "ConnectionConfig",
-           "ConnectionType", "EndUserConfig", "PartialConfig", "PartialName", "PersistenceScope", "PersistenceSettings",
+           "ConnectionType", "EndUserConfig", "EndUserConnect", "McpAuthMode", "McpMode", "McpServerConfig",
+           "McpServerName", "McpToolConfig", "PartialConfig", "PartialName", "PersistenceScope", "PersistenceSettings",
            "Strategy", "WorkspaceFile"]
 
 
@@ -133,7 +135,9 @@ class AliasConfig(StrictModel):
 
     ``strategy`` defaults to ``fixed``. ``fixed`` and ``per_user_with_fallback`` need ``connection`` when the
     integration takes credentials (the hosted API refuses them otherwise); ``per_user`` ignores it.
-    ``actions`` absent means every action is enabled.
+    ``actions`` absent means every action is enabled. ``end_user_connect: portal`` says the alias's end users
+    connect their own accounts through the end-user portal (a per-user strategy only; kept in the alias's settings
+    as ``endUserConnect``).
     """
 
     integration: IntegrationName
@@ -141,7 +145,20 @@ class AliasConfig(StrictModel):
     connection: ExternalId | None = Field(default=None, description="externalId of a connection in this workspace")
     actions: list[ActionName] | None = None
     display_name: Name | None = None
+    end_user_connect: EndUserConnect | None = Field(default=None, description=(
+        "how end users bring their own connection: 'portal' lists this alias on the end-user portal (when any "
+        "alias of the workspace says so, the portal lists only those that do)"))
     settings: AliasSettings | None = None
+
+    @model_validator(mode="after")
+    def _portal_needs_per_user(self) -> AliasConfig:
+        if self.end_user_connect is not None and self.strategy is Strategy.FIXED:
+            raise PydanticCustomError(
+                "end_user_connect_needs_per_user",
+                "the portal needs a per-user strategy: a 'fixed' alias never uses an end user's connection",
+                {"at_key": "end_user_connect",
+                 "fix": "set strategy: per_user (or per_user_with_fallback), or remove 'end_user_connect'"})
+        return self
 
     @property
     def stored_strategy(self) -> Strategy:
@@ -189,6 +206,52 @@ class PartialConfig(StrictModel):
 PartialName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
 
 
+McpServerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+
+
+class McpToolConfig(StrictModel):
+    """One explicit tool of an MCP server: an action of an alias, as a flow step's ``uses:`` names it. The
+    workspace's aliases sync into the server as tools anyway; an explicit tool refines one (its name shown to the
+    agent, its description, defaults and partials). The list order is the tools' order."""
+
+    tool: Annotated[str, StringConstraints(pattern=USES_PATTERN)] = Field(
+        description="<alias>.<action>, the alias declared in this workspace"
+    )
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    input_defaults: dict[str, Any] = Field(
+        default_factory=dict, description="inputs pre-filled for the agent (it may change them)"
+    )
+    partials: list[PartialName] = Field(
+        default_factory=list, description="partials of the tool's alias (and action) applied to its calls"
+    )
+
+    @property
+    def alias(self) -> str:
+        return self.tool.split(".", 1)[0]
+
+    @property
+    def action(self) -> str:
+        return self.tool.split(".", 1)[1]
+
+
+class McpServerConfig(StrictModel):
+    """An MCP server of this workspace: its actions as tools for AI agents. Tokens are never declared here: mint one
+    with ``weavz-flow mcp token SERVER``."""
+
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    mode: McpMode = Field(default=McpMode.TOOLS, description="TOOLS: one tool per action (CODE is not supported yet)")
+    auth_mode: McpAuthMode = Field(
+        default=McpAuthMode.OAUTH,
+        description="oauth: tokens that carry the end user; bearer: one static token without an end user (refused "
+                    "on a workspace with a strict per_user alias); oauth_and_bearer: both",
+    )
+    end_user_access: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="which end users may use the server (e.g. 'restricted')"
+    )
+    tools: list[McpToolConfig] = Field(default_factory=list)
+
+
 class WorkspaceFile(StrictModel):
     """The whole of one workspace file. A workspace is declared by exactly one file."""
 
@@ -198,6 +261,9 @@ class WorkspaceFile(StrictModel):
     end_users: dict[EndUserId, EndUserConfig] = Field(default_factory=dict)
     integrations: dict[AliasName, AliasConfig] = Field(default_factory=dict)
     partials: dict[PartialName, PartialConfig] = Field(default_factory=dict)
+    mcp_servers: dict[McpServerName, McpServerConfig] = Field(
+        default_factory=dict, description="MCP servers: the workspace's actions as tools for AI agents"
+    )
 
     @property
     def slug(self) -> str:

@@ -91,6 +91,16 @@ class EndUserService:
             ).all()
         return _model(row), connection_rows.models(owned)
 
+    def get_by_external_id(self, caller: Caller, workspace_id: str, external_id: str) -> EndUser:
+        """The end user a project names: by workspace and externalId (404 END_USER_NOT_FOUND)."""
+        with self._store.read() as conn:
+            workspace_row(conn, caller, workspace_id)
+            row = conn.execute(_SELECT.where(_eu.c.workspace_id == workspace_id,
+                                             _eu.c.external_id == external_id)).first()
+        if row is None:
+            raise not_found("End user", external_id, ErrorCode.END_USER_NOT_FOUND)
+        return _model(row)
+
     def update(self, caller: Caller, end_user_id: str, request: EndUserUpdate) -> EndUser:
         fields = request.model_fields_set
         if not fields:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,14 @@ def workspace_row(conn: sa.Connection, caller: Caller, workspace_id: str) -> Any
     if row is None:
         raise not_found("Workspace", workspace_id)
     return row
+
+
+def allowed_workspaces(caller: Caller, workspace_ids: Iterable[str]) -> list[str]:
+    """The workspaces of a bulk read (plan's), each one the caller may touch (403 SCOPE_DENIED otherwise)."""
+    ids = sorted(set(workspace_ids))
+    for ws in ids:
+        caller.check_workspace(ws)
+    return ids
 
 
 def not_found(kind: str, ident: str, code: ErrorCode = ErrorCode.NOT_FOUND) -> ApiError:

@@ -93,7 +93,7 @@ class WorkspaceIntegrationService:
         }
         with _alias_conflict(alias), self._store.write() as conn:
             workspace_row(conn, caller, workspace_id)
-            pinned = _check_connection(conn, caller, workspace_id, integration.name, strategy, request.connection_id)
+            pinned = check_connection(conn, caller, workspace_id, integration.name, strategy, request.connection_id)
             self._check_base_url(integration, settings, pinned)
             _check_alias_free(conn, workspace_id, alias)
             conn.execute(sa.insert(_wi).values(row))
@@ -134,7 +134,7 @@ class WorkspaceIntegrationService:
             strategy = Strategy(changes.get("connection_strategy", current.connection_strategy))
             connection_id = changes.get("connection_id", current.connection_id)
             if "connection_id" in changes or "connection_strategy" in changes:
-                _check_connection(conn, caller, workspace_id, current.integration_name, strategy, connection_id)
+                check_connection(conn, caller, workspace_id, current.integration_name, strategy, connection_id)
             if {"connection_id", "settings"} & changes.keys():
                 self._check_base_url(self._source.catalog().integration(current.integration_name),
                                      changes.get("settings", current.settings or {}),
@@ -203,7 +203,7 @@ def _check_enabled_actions(enabled: list[str] | None, actions: Any) -> list[str]
     return list(dict.fromkeys(enabled))
 
 
-def _check_connection(
+def check_connection(
     conn: sa.Connection, caller: Caller, workspace_id: str, integration_name: str, strategy: Strategy,
     connection_id: str | None,
 ) -> AnyRow | None:

@@ -11,7 +11,7 @@ recreating the table and its triggers: the service clears it when the app goes) 
 access token expires, for refresh before expiry).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
