@@ -20,6 +20,7 @@ import pytest
 from tests.stubs.base import running
 from tests.stubs.echo import EchoStub
 from tests.stubs.github import GitHubStub
+from tests.stubs.oauth2 import OAuth2Stub
 from tests.stubs.sheets import SheetsStub
 from tests.stubs.slack import SlackStub
 
@@ -70,3 +71,15 @@ def sheets_stub(sheets_stub_server: SheetsStub) -> SheetsStub:
 def echo_stub(echo_stub_server: EchoStub) -> EchoStub:
     echo_stub_server.reset()
     return echo_stub_server
+
+
+@pytest.fixture(scope="session")
+def oauth2_stub_server() -> Iterator[OAuth2Stub]:
+    with running(OAuth2Stub()) as stub:
+        yield stub
+
+
+@pytest.fixture
+def oauth2_stub(oauth2_stub_server: OAuth2Stub) -> OAuth2Stub:
+    oauth2_stub_server.reset()
+    return oauth2_stub_server

@@ -69,6 +69,13 @@ class ErrorCode(StrEnum):
     # docfix (issue 15, dynamic property options; Weavz's names, weavz-api.md §5)
     NOT_DYNAMIC = "NOT_DYNAMIC"  # the property has no options the provider lists
     OPTIONS_FAILED = "OPTIONS_FAILED"  # the provider's listing failed
+    # OAuth2 (issue 15, OAuth2 done properly): OAuth apps, the authorization-code flow and token refresh
+    OAUTH_APP_NOT_FOUND = "OAUTH_APP_NOT_FOUND"
+    NO_OAUTH_APP = "NO_OAUTH_APP"
+    INVALID_OAUTH_APP = "INVALID_OAUTH_APP"
+    OAUTH_ERROR = "OAUTH_ERROR"
+    TOKEN_EXCHANGE_FAILED = "TOKEN_EXCHANGE_FAILED"
+    REFRESH_FAILED = "REFRESH_FAILED"
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -120,6 +127,13 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PORTAL_TOKEN_EXPIRED: 410,
     ErrorCode.NOT_DYNAMIC: 400,
     ErrorCode.OPTIONS_FAILED: 400,
+    # OAuth2 (issue 15)
+    ErrorCode.OAUTH_APP_NOT_FOUND: 404,
+    ErrorCode.NO_OAUTH_APP: 400,
+    ErrorCode.INVALID_OAUTH_APP: 400,
+    ErrorCode.OAUTH_ERROR: 400,
+    ErrorCode.TOKEN_EXCHANGE_FAILED: 400,
+    ErrorCode.REFRESH_FAILED: 400,
 }
 
 

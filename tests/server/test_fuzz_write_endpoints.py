@@ -72,6 +72,7 @@ class Fixtures:
     partial_id: str
     mcp_server_id: str
     mcp_tool_id: str
+    oauth_app_id: str
 
 
 def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -132,7 +133,8 @@ def _path(path: str, method: str, fx: Fixtures) -> str:
     ids = {"workspace_id": fx.workspace_id, "integration_id": fx.alias_id, "end_user_id": fx.end_user_id,
            "connection_id": fx.connection_id, "partial_id": fx.partial_id, "key_id": str(uuid.uuid4()),
            "server_id": fx.mcp_server_id, "tool_id": fx.mcp_tool_id, "token_id": str(uuid.uuid4()),
-           "name": KNOWN["integrationName"]}  # an integration that sends nothing beyond loopback
+           "name": KNOWN["integrationName"],  # an integration that sends nothing beyond loopback
+           "app_id": fx.oauth_app_id}
     if method == "delete":  # delete nothing real: the fixtures must last the whole run
         ids = dict.fromkeys(ids, str(uuid.uuid4()))
     for name, value in ids.items():
@@ -174,8 +176,10 @@ def fixtures(api: httpx.Client) -> Fixtures:
                                                          "authMode": "bearer"}), "server")
     tool = made(api.post(f"/api/v1/mcp/servers/{server['id']}/tools",
                          json={"integrationName": "kv-store", "actionName": "get"}), "tool")
+    oauth_app = made(api.post("/api/v1/oauth-apps", json={"integrationName": "github", "clientId": "fuzz"}),
+                     "oauthApp")
     return Fixtures(ws["id"], alias["id"], end_user["id"], end_user["externalId"], connection["id"], partial["id"],
-                    server["id"], tool["id"])
+                    server["id"], tool["id"], oauth_app["id"])
 
 
 def test_hostile_json_to_every_write_endpoint(

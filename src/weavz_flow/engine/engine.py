@@ -20,6 +20,8 @@ from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
+from weavz_flow.engine.oauth_flow import OAuthFlow
+from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.property_options import PropertyOptions
 from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
@@ -27,6 +29,7 @@ from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
 from weavz_flow.engine.services.mcp_servers import McpServerService
+from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
 from weavz_flow.engine.services.portal_tokens import PortalTokenService
@@ -85,8 +88,11 @@ class Engine:
         self.mcp_servers = McpServerService(store, self.source, size_limits)
         self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
         self.executions = ExecutionLog(store)
+        self.oauth_apps = OAuthAppService(store, cipher, self.source, self.connections)
+        self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
+        self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
-                                  action_timeout_s=action_timeout_s, limits=limits)
+                                  self.oauth_tokens, action_timeout_s=action_timeout_s, limits=limits)
 
     @classmethod
     def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Engine:

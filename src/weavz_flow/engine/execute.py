@@ -30,6 +30,7 @@ from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
+from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
 from weavz_flow.engine.property_options import PropertyOptions, list_options, option_source
@@ -88,6 +89,7 @@ class Executor:
         executions: ExecutionLog,
         state: SqlStateStore,
         http: httpx.Client,
+        tokens: TokenRefresher,
         *,
         action_timeout_s: float = 30.0,
         limits: ExecuteLimits = DEFAULT_LIMITS,
@@ -98,6 +100,7 @@ class Executor:
         self._executions = executions
         self._state = state
         self._http = http
+        self._tokens = tokens
         self._ledger = IdempotencyLedger(store, limits=limits)
         self._limits = limits
         self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
@@ -167,7 +170,9 @@ class Executor:
         action_info = self._source.catalog().action(integration.name, request.action_name)
         source = option_source(self._source.natives, action_info, property_name)  # 400 NOT_DYNAMIC
         prepared = self._prepare(request, caller, for_run=True)
-        ctx, _ = self._context(prepared, time.monotonic() + self._limits.max_execute_s)
+        # An OAuth access token near its expiry is refreshed first, as for a run of the action.
+        credentials = self._tokens.fresh(caller.org_id, prepared.connection, prepared.credentials)
+        ctx, _ = self._context(prepared, time.monotonic() + self._limits.max_execute_s, credentials)
         try:
             with redacting_library_logs(ctx.redactor):
                 listed = list_options(source, ctx, prepared.merged, property_name, search)
@@ -266,10 +271,11 @@ class Executor:
 
     # -- steps 8-9 ------------------------------------------------------------------------------------------------
 
-    def _context(self, prepared: Prepared, deadline: float) -> tuple[ActionContext, list[str]]:
+    def _context(
+        self, prepared: Prepared, deadline: float, credentials: Credentials | None,
+    ) -> tuple[ActionContext, list[str]]:
         """What a provider call gets (credentials, HTTP client, persistence, redaction), and the secrets redacted."""
         request = prepared.request
-        credentials = prepared.credentials
         secrets = [*(credentials.secret_strings() if credentials is not None else ()), *request.redact]
         redactor = Redactor(secrets)
         ctx = ActionContext(
@@ -290,27 +296,22 @@ class Executor:
         return ctx, secrets
 
     def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
-        ctx, secrets = self._context(prepared, deadline)
-        redactor = ctx.redactor
-        assert prepared.native is not None
-        failure: ApiError | None = None
-        output: Any = None
+        # An OAuth access token is refreshed before it expires, and once more if the provider refuses it (401); a
+        # refresh that fails is the execution's failure.
+        org_id, connection = prepared.caller.org_id, prepared.connection
         started = time.perf_counter()
+        output: Any = None
+        secrets = list(prepared.credentials.secret_strings() if prepared.credentials is not None else ())
         try:
-            with redacting_library_logs(redactor):
-                output = prepared.native.run(ctx, dict(prepared.merged.values))
-        except ApiError as exc:
-            failure = _redacted_error(exc, redactor)
-        except Exception as exc:  # an action bug or an untranslated library error: one line out, traceback to the log
-            failure = ApiError(
-                ErrorCode.ACTION_FAILED,
-                redactor.text(f"{prepared.action_info.key} failed: {type(exc).__name__}: {exc}"),
-                details={"integrationName": prepared.integration.name, "actionName": prepared.action_info.name},
-            )
-            log.debug("unexpected error in %s:\n%s", prepared.action_info.key,
-                      redactor.text("".join(traceback.format_exception(exc))))
+            credentials = self._tokens.fresh(org_id, connection, prepared.credentials)
+            output, failure, secrets = self._attempt(prepared, credentials, deadline)
+            renewed = self._tokens.after_unauthorized(org_id, connection, credentials, failure) if failure else None
+            if renewed is not None:
+                output, failure, more = self._attempt(prepared, renewed, deadline)
+                secrets = [*secrets, *more]
+        except ApiError as exc:  # only a refresh raises here: _attempt returns the action's failures
+            failure = _redacted_error(exc, Redactor([*secrets, *prepared.request.redact]))
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        output = repair(redactor.data(output))  # a provider's lone surrogate must not make the response fail
         execution_id = new_id()
         self._record(prepared, secrets, execution_id, duration_ms, output, failure)
         if failure is not None:
@@ -328,6 +329,30 @@ class Executor:
             enforced_keys=prepared.merged.enforced_keys,
             partials=prepared.merged.partials,
         )
+
+    def _attempt(
+        self, prepared: Prepared, credentials: Credentials | None, deadline: float,
+    ) -> tuple[Any, ApiError | None, list[str]]:
+        """One run of the action: its output (redacted) or failure, and the secret strings it was redacted with."""
+        ctx, secrets = self._context(prepared, deadline, credentials)
+        redactor = ctx.redactor
+        assert prepared.native is not None
+        failure: ApiError | None = None
+        output: Any = None
+        try:
+            with redacting_library_logs(redactor):
+                output = prepared.native.run(ctx, dict(prepared.merged.values))
+        except ApiError as exc:
+            failure = _redacted_error(exc, redactor)
+        except Exception as exc:  # an action bug or an untranslated library error: one line out, traceback to the log
+            failure = ApiError(
+                ErrorCode.ACTION_FAILED,
+                redactor.text(f"{prepared.action_info.key} failed: {type(exc).__name__}: {exc}"),
+                details={"integrationName": prepared.integration.name, "actionName": prepared.action_info.name},
+            )
+            log.debug("unexpected error in %s:\n%s", prepared.action_info.key,
+                      redactor.text("".join(traceback.format_exception(exc))))
+        return repair(redactor.data(output)), failure, secrets  # a lone surrogate must not make the response fail
 
     def _record(
         self, prepared: Prepared, secrets: list[str], execution_id: str, duration_ms: float, output: Any,

@@ -110,6 +110,10 @@ connections = sa.Table(
     sa.Column("base_url", sa.String(BASE_URL_MAX), nullable=True),
     _time("created_at"),
     _time("updated_at"),
+    # Revision 0010: the OAuth app that issued an OAUTH2 connection's tokens (no foreign key: see the revision) and
+    # when its access token expires (None: unknown or never).
+    _id("oauth_app_id", nullable=True),
+    _time("token_expires_at", nullable=True),
     sa.UniqueConstraint("org_id", "integration_name", "external_id", name="uq_connections_org_integration_external"),
 )
 
@@ -435,5 +439,38 @@ end_user_invites = sa.Table(
     _id("portal_token_id", sa.ForeignKey("portal_tokens.id", ondelete="CASCADE"), nullable=False),
     _id("invited_by_api_key_id", nullable=True),  # None: the operator (service key, local backend)
     sa.Column("email_sent", sa.Boolean, nullable=False),
+    _time("created_at"),
+)
+
+# OAuth2 (revision 0010). One OAuth client per (organization, integration); the secret encrypted like a credential.
+oauth_apps = sa.Table(
+    "oauth_apps", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("client_id", sa.String(500), nullable=False),
+    sa.Column("client_secret", sa.LargeBinary, nullable=True),  # encrypted; None for a public client
+    sa.Column("scopes", Json, nullable=False),  # list of strings
+    sa.Column("authorize_url", sa.String(BASE_URL_MAX), nullable=True),  # None: the integration's default
+    sa.Column("token_url", sa.String(BASE_URL_MAX), nullable=True),
+    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=True),  # None: this server's own callback
+    # The API host its tokens are for (an enterprise host, a stub): an OAUTH2 connection of this app without a
+    # baseUrl of its own gets it. None: the integration's default host.
+    sa.Column("api_base_url", sa.String(BASE_URL_MAX), nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("org_id", "integration_name", name="uq_oauth_apps_org_integration"),
+)
+
+# A pending authorization: the SHA-256 of its state, its connect session, and sealed (encrypted) the PKCE verifier
+# and the session's cst_ token, which the callback completes the session with.
+oauth_states = sa.Table(
+    "oauth_states", metadata,
+    sa.Column("state_hash", sa.String(64), primary_key=True),
+    _id("connect_session_id", nullable=False, index=True),
+    _id("oauth_app_id", sa.ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=False),  # encrypted: the PKCE verifier and the cst_ token
+    sa.Column("redirect_uri", sa.String(BASE_URL_MAX), nullable=False),
+    _time("expires_at"),
     _time("created_at"),
 )

@@ -37,6 +37,7 @@ class Credentials:
     access_token: Sensitive[str] | None = None
     refresh_token: Sensitive[str] | None = None
     token_type: str | None = None
+    expires_at: str | None = None  # when an OAuth access token expires (ISO 8601 UTC); None: unknown or never
 
     def token(self) -> str | None:
         """The bearer token: an OAuth access token, else the secret text, else a ``token`` custom prop."""

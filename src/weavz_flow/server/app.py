@@ -27,6 +27,8 @@ from weavz_flow.server.routes import (
     health,
     integrations,
     mcp_servers,
+    oauth_apps,
+    oauth_connect,
     orgs,
     page_assets,
     partials,
@@ -41,6 +43,7 @@ from weavz_flow.size_limits import SizeLimits
 ROUTERS = (
     health.router,
     actions.router,
+    oauth_apps.router,  # before integrations: /integrations/oauth-status is not an integration's name
     integrations.router,
     workspaces.router,
     workspace_integrations.router,
@@ -55,6 +58,7 @@ ROUTERS = (
     connect.router,
     connect_pages.router,
     portal_pages.router,
+    oauth_connect.router,
 )
 
 

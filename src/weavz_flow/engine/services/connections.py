@@ -21,6 +21,7 @@ from weavz_flow.engine.models import Connection, Page
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, ConnectionType, check_name, invalid, parse_enum
 from weavz_flow.engine.services.connection_rows import SELECT, model
 from weavz_flow.engine.services.end_users import ensure_end_user
+from weavz_flow.engine.services.oauth_apps import token_columns
 from weavz_flow.engine.services.scope import conflict_as, not_found, page_bounds, workspace_row
 from weavz_flow.engine.stamps import new_id, utc_now
 from weavz_flow.engine.store import Store
@@ -82,6 +83,8 @@ class ConnectionService:
                 # Weavz creates the end user a connection names when it does not exist yet (weavz-api.md §1.6);
                 # in this transaction, so a connection refused below leaves no end user behind.
                 row["end_user_id"] = ensure_end_user(conn, caller, request.workspace_id, request.end_user_id)
+            row.update(token_columns(conn, caller.org_id, integration.name, credential, request.oauth_app_id,
+                                     request.base_url))
             taken = conn.execute(sa.select(_c.c.id).where(
                 _c.c.org_id == caller.org_id, _c.c.integration_name == integration.name,
                 _c.c.external_id == request.external_id)).first()
@@ -114,6 +117,8 @@ class ConnectionService:
                 check_json_size(credential, "credential", self._limits.secret_bytes)
                 changes["credential"] = self._cipher.encrypt(credential)
                 changes["credential_fingerprint"] = self._cipher.fingerprint(credential)
+                changes.update(token_columns(conn, caller.org_id, current.integration_name, credential,
+                                             current.oauth_app_id, changes.get("base_url", current.base_url)))
             changes["updated_at"] = utc_now()
             conn.execute(sa.update(_c).where(_c.c.id == connection_id).values(changes))
             return model(conn.execute(SELECT.where(_c.c.id == connection_id)).one())
@@ -161,8 +166,8 @@ class ConnectionService:
 
     def load_credentials(self, conn: sa.Connection, connection_id: str) -> Credentials:
         """The decrypted credential, for the execute pipeline only."""
-        blob = conn.execute(sa.select(_c.c.credential).where(_c.c.id == connection_id)).scalar_one()
-        return credentials_from(self._cipher.decrypt(blob))
+        row = conn.execute(sa.select(_c.c.credential, _c.c.token_expires_at).where(_c.c.id == connection_id)).one()
+        return credentials_from(self._cipher.decrypt(row.credential), row.token_expires_at)
 
     def _row(self, conn: sa.Connection, caller: Caller, connection_id: str, *, writing: bool = False) -> AnyRow:
         row = conn.execute(SELECT.where(_c.c.id == connection_id, _c.c.org_id == caller.org_id)).first()
@@ -190,7 +195,7 @@ def visible_to(caller: Caller, row: Any) -> bool:
             or (row.workspace_id is not None and caller.may_access(row.workspace_id)))
 
 
-def credentials_from(data: dict[str, Any]) -> Credentials:
+def credentials_from(data: dict[str, Any], expires_at: str | None = None) -> Credentials:
     def secret(key: str) -> Sensitive[str] | None:
         value = data.get(key)
         return Sensitive(value) if value is not None else None
@@ -205,6 +210,7 @@ def credentials_from(data: dict[str, Any]) -> Credentials:
         access_token=secret("accessToken"),
         refresh_token=secret("refreshToken"),
         token_type=data.get("tokenType"),
+        expires_at=expires_at,
     )
 
 
