@@ -26,6 +26,7 @@ from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.services.mcp_oauth import McpOAuthService
 from weavz_flow.engine.services.mcp_servers import McpServerService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
@@ -84,6 +85,7 @@ class Engine:
         self.partials = PartialService(store, self.source)
         self.mcp_servers = McpServerService(store, self.source, size_limits)
         self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
+        self.mcp_oauth = McpOAuthService(store, self.mcp_servers, self.portal_tokens)
         self.executions = ExecutionLog(store)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   action_timeout_s=action_timeout_s, limits=limits)
