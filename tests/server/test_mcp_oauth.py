@@ -348,6 +348,9 @@ def test_a_bearer_server_offers_no_oauth_and_bad_clients_are_refused(
     for unregistered in (CALLBACK + "/", CALLBACK + "?x=1", "http://127.0.0.1:9/other"):
         answer = _authorize(base, client_id, server_url, Pkce.new(), unregistered)
         assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", unregistered
+    for unsafe in ("http://agent.example/callback", "myapp://callback"):
+        answer = _register(base, unsafe)
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_redirect_uri", unsafe
     confidential = _register(base, CALLBACK, token_endpoint_auth_method="client_secret_post")
     assert confidential.status_code == 400 and confidential.json()["error"] == "invalid_client_metadata"
     metadata = httpx.get(f"{base}/.well-known/oauth-authorization-server").json()

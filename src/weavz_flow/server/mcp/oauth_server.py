@@ -58,6 +58,7 @@ CONSENT_PATH = "/oauth/consent"
 LOGIN_HINT = "login_hint"
 SCOPES = [TOOLS_SCOPE]
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _SERVER_IN_PATH = re.compile("^" + MCP_PATH.replace("{server_id}", "(?P<server_id>[^/]+)") + "/?$")
 # The /authorize request's login_hint, for the provider (the package hands it only the parsed parameters).
 _login_hint: contextvars.ContextVar[str | None] = contextvars.ContextVar("weavz_flow_login_hint", default=None)
@@ -81,6 +82,13 @@ def metadata(issuer: str) -> OAuthMetadata:
     )
 
 
+def _safe_redirect(uri: str) -> bool:
+    parts = urlsplit(uri)
+    if parts.fragment or not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+
+
 class _Code(AuthorizationCode):
     grant_id: str
 
@@ -100,6 +108,10 @@ class _Provider(OAuthAuthorizationServerProvider[_Code, RefreshToken, AccessToke
                                     "'none' (the code is protected by PKCE)")
         if not client_info.redirect_uris:
             raise RegistrationError("invalid_redirect_uri", "redirect_uris must name at least one URI")
+        unsafe = [str(u) for u in client_info.redirect_uris if not _safe_redirect(str(u))]
+        if unsafe:
+            raise RegistrationError("invalid_redirect_uri", "A redirect URI must be https, or http on a loopback "
+                                    f"address (MCP's authorization spec); refused: {', '.join(unsafe)}")
         info = client_info.model_dump(mode="json", exclude_none=True)
         await anyio.to_thread.run_sync(self._oauth.register_client, client_info.client_id, client_info.client_name,
                                        [str(u) for u in client_info.redirect_uris], info)
