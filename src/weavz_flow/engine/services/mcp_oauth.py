@@ -17,7 +17,6 @@ package's handlers'; this service keeps the state they read. ``clock`` is inject
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -29,6 +28,7 @@ import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.services.api_keys import hash_key
 from weavz_flow.engine.services.mcp_servers import McpServerService
 from weavz_flow.engine.services.portal_tokens import PortalTokenService
 from weavz_flow.engine.stamps import format_time, new_id, parse_time
@@ -48,10 +48,6 @@ _cl = t.mcp_oauth_clients
 _g = t.mcp_oauth_grants
 _s = t.mcp_servers
 _eu = t.end_users
-
-
-def _hash(plain: str) -> str:
-    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
 
 
 def offers_oauth(auth_mode: str) -> bool:
@@ -118,16 +114,10 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
-    """A code as the token endpoint checks it."""
+    """A code as the token endpoint checks it: the request it answers, for whom, until when."""
 
     grant_id: str
-    client_id: str
-    server_id: str
-    redirect_uri: str
-    redirect_uri_explicit: bool
-    code_challenge: str
-    scopes: list[str]
-    resource: str | None
+    request: AuthorizationRequest
     end_user_external_id: str
     expires_at: datetime
 
@@ -182,7 +172,7 @@ class McpOAuthService:
                 id=new_id(), client_id=request.client_id, server_id=request.server_id,
                 redirect_uri=request.redirect_uri, redirect_uri_explicit=request.redirect_uri_explicit,
                 code_challenge=request.code_challenge, scopes=request.scopes, resource=request.resource,
-                state=request.state, step_hash=_hash(step),
+                state=request.state, step_hash=hash_key(step),
                 step_expires_at=format_time(now + timedelta(seconds=STEP_TTL_S)), created_at=format_time(now)))
         return step
 
@@ -218,7 +208,7 @@ class McpOAuthService:
                                     .where(_eu.c.id == token.end_user_id)).one()
             consent = secrets.token_urlsafe(32)
             conn.execute(sa.update(_g).where(_g.c.id == row.id).values(
-                end_user_id=token.end_user_id, step_hash=_hash(consent)))
+                end_user_id=token.end_user_id, step_hash=hash_key(consent)))
             return Consent(self._pending(conn, row), end_user.display_name or end_user.external_id, consent)
 
     def decide(self, step: str, *, approve: bool) -> Decision:
@@ -231,7 +221,7 @@ class McpOAuthService:
             code = secrets.token_urlsafe(32)
             expires = self.clock() + timedelta(seconds=CODE_TTL_S)
             conn.execute(sa.update(_g).where(_g.c.id == row.id).values(
-                step_hash=None, code_hash=_hash(code), code_expires_at=format_time(expires)))
+                step_hash=None, code_hash=hash_key(code), code_expires_at=format_time(expires)))
             return Decision(row.redirect_uri, row.state, code)
 
     # -- the token endpoint ---------------------------------------------------------------------------------------
@@ -242,7 +232,7 @@ class McpOAuthService:
         with self._store.write() as conn:
             row = conn.execute(sa.select(_g, _eu.c.external_id.label("end_user_external_id"))
                                .select_from(_g.join(_eu, _eu.c.id == _g.c.end_user_id))
-                               .where(_g.c.code_hash == _hash(code))).first()
+                               .where(_g.c.code_hash == hash_key(code))).first()
             if row is None or row.client_id != client_id:
                 return None
             if row.used_at is not None:
@@ -251,10 +241,12 @@ class McpOAuthService:
                                                                t.mcp_tokens.c.revoked_at.is_(None))
                                  .values(revoked_at=format_time(self.clock())))
                 return None
-        return IssuedCode(grant_id=row.id, client_id=row.client_id, server_id=row.server_id,
-                          redirect_uri=row.redirect_uri, redirect_uri_explicit=row.redirect_uri_explicit,
-                          code_challenge=row.code_challenge, scopes=list(row.scopes), resource=row.resource,
-                          end_user_external_id=row.end_user_external_id, expires_at=parse_time(row.code_expires_at))
+        request = AuthorizationRequest(
+            client_id=row.client_id, server_id=row.server_id, redirect_uri=row.redirect_uri,
+            redirect_uri_explicit=row.redirect_uri_explicit, code_challenge=row.code_challenge,
+            scopes=list(row.scopes), resource=row.resource, state=row.state)
+        return IssuedCode(grant_id=row.id, request=request, end_user_external_id=row.end_user_external_id,
+                          expires_at=parse_time(row.code_expires_at))
 
     def exchange(self, grant_id: str) -> IssuedAccessToken:
         """Spends the code (once: a concurrent exchange of the same code finds it spent) and mints the token."""
@@ -280,7 +272,7 @@ class McpOAuthService:
     # -- helpers --------------------------------------------------------------------------------------------------
 
     def _step_row(self, conn: sa.Connection, step: str, *, identified: bool) -> AnyRow:
-        row = conn.execute(sa.select(_g).where(_g.c.step_hash == _hash(step or ""))).first() if step else None
+        row = conn.execute(sa.select(_g).where(_g.c.step_hash == hash_key(step or ""))).first() if step else None
         if row is None or (row.end_user_id is not None) != identified:
             raise OAuthRefusal("This sign-in link is not valid",
                                "It has been used already, or it is incomplete. Start again from your agent.", 404)

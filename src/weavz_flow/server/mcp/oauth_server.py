@@ -143,11 +143,12 @@ class _Provider(OAuthAuthorizationServerProvider[_Code, RefreshToken, AccessToke
         code = await anyio.to_thread.run_sync(self._oauth.load_code, str(client.client_id), authorization_code)
         if code is None:
             return None
-        return _Code(code=authorization_code, scopes=code.scopes, expires_at=code.expires_at.timestamp(),
-                     client_id=code.client_id, code_challenge=code.code_challenge,
-                     redirect_uri=AnyUrl(code.redirect_uri),
-                     redirect_uri_provided_explicitly=code.redirect_uri_explicit,
-                     resource=code.resource, subject=code.end_user_external_id, grant_id=code.grant_id)
+        asked = code.request
+        return _Code(code=authorization_code, scopes=asked.scopes, expires_at=code.expires_at.timestamp(),
+                     client_id=asked.client_id, code_challenge=asked.code_challenge,
+                     redirect_uri=AnyUrl(asked.redirect_uri),
+                     redirect_uri_provided_explicitly=asked.redirect_uri_explicit,
+                     resource=asked.resource, subject=code.end_user_external_id, grant_id=code.grant_id)
 
     async def exchange_authorization_code(self, client: OAuthClientInformationFull,
                                           authorization_code: _Code) -> OAuthToken:
