@@ -30,6 +30,7 @@ from tests.browser import screenshot
 from tests.server.accounts import Account, LiveServer
 from tests.server.mcp_client import Servers, add_alias, add_connection, new_workspace, run_async, text_of
 from tests.stubs.slack import SlackStub
+from weavz_flow.wire.mcp import McpServerUpdate
 from weavz_flow.wire.vocabulary import McpAuthMode
 
 CLIENT_NAME = "Test Agent"
@@ -358,3 +359,55 @@ def test_a_bearer_server_offers_no_oauth_and_bad_clients_are_refused(
     assert metadata["token_endpoint_auth_methods_supported"] == ["none"]
     assert metadata["code_challenge_methods_supported"] == ["S256"] and metadata["scopes_supported"] == ["mcp:tools"]
     assert "revocation_endpoint" not in metadata
+
+
+def test_expired_steps_and_codes_and_a_server_that_stopped_offering_oauth(
+    api: httpx.Client, live_server: LiveServer, servers: Servers, any_token_slack: SlackStub,
+) -> None:
+    setup = _oauth_workspace(api, servers, any_token_slack)
+    base = live_server.url
+    server_url = f"{base}/mcp/{setup.server_id}"
+    client_id = _client_id(base, CALLBACK)
+    oauth = live_server.engine.mcp_oauth
+    clock = oauth.clock
+
+    def consent_step(pkce: Pkce) -> str:
+        started = _authorize(base, client_id, server_url, pkce, CALLBACK, login_hint=setup.portal_link)
+        consent = httpx.get(urljoin(base, started.headers["location"]))
+        assert consent.status_code == 200, consent.text
+        return _hidden(consent.text, "step")
+
+    def approve(step: str) -> httpx.Response:
+        return httpx.post(f"{base}/oauth/consent/decision", data={"step": step, "decision": "approve"})
+
+    # A consent left open past its time.
+    step = consent_step(Pkce.new())
+    oauth.clock = lambda: clock() + timedelta(hours=1)
+    try:
+        late = approve(step)
+    finally:
+        oauth.clock = clock
+    assert late.status_code == 410 and "expired" in late.text
+
+    # A code whose two minutes are over when it is exchanged (approved, as it were, an hour ago).
+    pkce = Pkce.new()
+    step = consent_step(pkce)
+    oauth.clock = lambda: clock() - timedelta(hours=1)
+    try:
+        old = approve(step)
+    finally:
+        oauth.clock = clock
+    code = parse_qs(urlsplit(old.headers["location"]).query)["code"][0]
+    expired = _token(base, client_id, code, pkce.verifier, CALLBACK)
+    assert expired.status_code == 400
+    assert expired.json() == {"error": "invalid_grant", "error_description": "authorization code has expired"}
+
+    # Approved, then the server is switched to bearer mode before the code is exchanged.
+    pkce = Pkce.new()
+    code = parse_qs(urlsplit(approve(consent_step(pkce)).headers["location"]).query)["code"][0]
+    servers.service.update(servers.caller, setup.server_id, McpServerUpdate(auth_mode=McpAuthMode.BEARER,
+                                                                            end_user_id="alice"))
+    refused = _token(base, client_id, code, pkce.verifier, CALLBACK)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert "no longer offers OAuth" in refused.json()["error_description"]
+    assert api.get(f"/api/v1/mcp/servers/{setup.server_id}/access-tokens").json()["tokens"] == []

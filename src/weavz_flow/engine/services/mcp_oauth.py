@@ -255,12 +255,14 @@ class McpOAuthService:
                 spent = conn.execute(sa.update(_g).where(_g.c.id == grant_id, _g.c.used_at.is_(None))
                                      .values(used_at=format_time(self.clock()))).rowcount
                 row = conn.execute(sa.select(_g.c.server_id, _g.c.scopes, _s.c.org_id, _s.c.workspace_id,
-                                             _eu.c.external_id)
+                                             _s.c.auth_mode, _s.c.suspended, _eu.c.external_id)
                                    .select_from(_g.join(_s, _s.c.id == _g.c.server_id)
                                                 .join(_eu, _eu.c.id == _g.c.end_user_id))
                                    .where(_g.c.id == grant_id)).first()
             if spent != 1 or row is None:
                 raise OAuthRefusal("Code used", "authorization code has already been used", 400)
+            if row.suspended or not offers_oauth(row.auth_mode):  # changed since the person approved
+                raise OAuthRefusal("OAuth not offered", "the MCP server no longer offers OAuth", 400)
             caller = Caller(org_id=row.org_id, workspace_ids=frozenset({row.workspace_id}))
             request = McpTokenCreate(end_user_id=row.external_id, scopes=list(row.scopes),
                                      expires_in=ACCESS_TOKEN_TTL_S)
