@@ -149,8 +149,14 @@ def test_the_official_client_signs_in_as_the_end_user_and_calls_her_connection(
     auth = OAuthClientProvider(server_url, _client_metadata(), storage, redirect_handler=redirect,
                                callback_handler=callback)
 
+    sent_paths: list[str] = []
+
+    async def note(request: httpx2.Request) -> None:
+        sent_paths.append(f"{request.method} {request.url.path}")
+
     async def agent() -> tuple[list[str], types.CallToolResult]:
-        async with (httpx2.AsyncClient(auth=auth, timeout=httpx2.Timeout(30, read=60)) as http,
+        async with (httpx2.AsyncClient(auth=auth, timeout=httpx2.Timeout(30, read=60),
+                                       event_hooks={"request": [note]}) as http,
                     streamable_http_client(server_url, http_client=http) as (read, write),
                     ClientSession(read, write) as session):
             await session.initialize()
@@ -160,6 +166,12 @@ def test_the_official_client_signs_in_as_the_end_user_and_calls_her_connection(
             return names, sent
 
     names, sent = run_async(agent)
+    # Discovery as MCP's authorization spec has it: the 401 names the resource metadata, which names us.
+    path = f"/mcp/{setup.server_id}"
+    assert sent_paths[:5] == [f"POST {path}", f"GET /.well-known/oauth-protected-resource{path}",
+                              "GET /.well-known/oauth-authorization-server", "POST /oauth/register",
+                              "POST /oauth/token"], sent_paths
+    assert sent_paths[5] == f"POST {path}"  # the first request again, now with the token
     assert "slack_me__send_channel_message" in names
     assert not sent.is_error, text_of(sent)
     assert any_token_slack.last.bearer == setup.user_token  # Alice's own connection
