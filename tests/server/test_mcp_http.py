@@ -231,8 +231,9 @@ def test_wrong_expired_and_revoked_tokens_get_401(
     assert described.json()["resource"] == url
     assert described.json()["authorization_servers"] == [f"{live_server.url}/"]
     assert described.json()["scopes_supported"] == ["mcp:tools"]
-    # The authorization server side of the flow is not there yet, and nothing claims it is.
-    assert httpx.get(f"{live_server.url}/.well-known/oauth-authorization-server").status_code == 404
+    # The authorization server that the metadata names answers for itself (its flow: test_mcp_oauth.py).
+    authorization_server = httpx.get(f"{live_server.url}/.well-known/oauth-authorization-server")
+    assert authorization_server.status_code == 200 and authorization_server.json()["issuer"] == f"{live_server.url}/"
 
 
 def test_a_session_is_bound_to_its_token(api: httpx.Client, live_server: LiveServer, servers: Servers) -> None:

@@ -28,6 +28,7 @@ from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
 from weavz_flow.engine.services.executions import ExecutionLog
+from weavz_flow.engine.services.mcp_oauth import McpOAuthService
 from weavz_flow.engine.services.mcp_servers import McpServerService
 from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.services.orgs import OrganizationService
@@ -87,6 +88,7 @@ class Engine:
         self.partials = PartialService(store, self.source)
         self.mcp_servers = McpServerService(store, self.source, size_limits)
         self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
+        self.mcp_oauth = McpOAuthService(store, self.mcp_servers, self.portal_tokens)
         self.executions = ExecutionLog(store)
         self.oauth_apps = OAuthAppService(store, cipher, self.source, self.connections)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)

@@ -474,3 +474,39 @@ oauth_states = sa.Table(
     _time("expires_at"),
     _time("created_at"),
 )
+
+# MCP's OAuth authorization flow (revision 0014). Clients registered dynamically (RFC 7591): public clients only,
+# so no secret is kept; PKCE protects their codes.
+mcp_oauth_clients = sa.Table(
+    "mcp_oauth_clients", metadata,
+    _id("client_id", primary_key=True),
+    sa.Column("client_name", sa.String(255), nullable=True),
+    sa.Column("redirect_uris", Json, nullable=False),
+    sa.Column("client_info", Json, nullable=False),  # the registration as answered (it holds no secret)
+    _time("created_at"),
+)
+
+# One authorization request from /authorize to its code's exchange. ``step_hash`` is the sha256 of the value that
+# carries the person through the pages (the request link, then the consent form, each single-use); ``code_hash``
+# the sha256 of the code, which is bound to the client, its redirect URI and the PKCE challenge, short-lived and
+# used once (``used_at``; ``token_id`` is the token it was exchanged for, revoked if the code comes back).
+mcp_oauth_grants = sa.Table(
+    "mcp_oauth_grants", metadata,
+    _id(primary_key=True),
+    _id("client_id", sa.ForeignKey("mcp_oauth_clients.client_id", ondelete="CASCADE"), nullable=False, index=True),
+    _id("server_id", sa.ForeignKey("mcp_servers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("redirect_uri", sa.String(2000), nullable=False),
+    sa.Column("redirect_uri_explicit", sa.Boolean, nullable=False),
+    sa.Column("code_challenge", sa.String(128), nullable=False),
+    sa.Column("scopes", Json, nullable=False),
+    sa.Column("resource", sa.String(2000), nullable=True),
+    sa.Column("state", sa.String(2000), nullable=True),
+    sa.Column("step_hash", sa.String(64), nullable=True, unique=True),
+    _time("step_expires_at"),
+    _id("end_user_id", sa.ForeignKey("end_users.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("code_hash", sa.String(64), nullable=True, unique=True),
+    _time("code_expires_at", nullable=True),
+    _id("token_id", sa.ForeignKey("mcp_tokens.id", ondelete="SET NULL"), nullable=True),
+    _time("used_at", nullable=True),
+    _time("created_at"),
+)

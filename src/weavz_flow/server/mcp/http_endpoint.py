@@ -12,15 +12,12 @@ workspace with strict ``per_user`` aliases is 403 ``MCP_BEARER_BLOCKS_PER_USER``
 scope is 403 ``insufficient_scope``. Refused tokens count toward the address's failed-authentication limit, as API
 keys do.
 
-OAuth. ``mcpo_`` tokens minted through ``POST /api/v1/mcp/servers/{id}/oauth-tokens`` are accepted as OAuth access
-tokens, and ``/.well-known/oauth-protected-resource/mcp/{id}`` names this server as the authorization server.
-**Not implemented yet**: the authorization server side of MCP's authorization flow (RFC 8414 metadata, dynamic client
-registration, ``/authorize`` with the end user identified through the hosted connect portal's token, ``/token`` with
-PKCE, codes and registered clients kept in the store so that every worker honours them). It builds on the
-end-user portal (whose ``eut_`` links identify an end user), which landed beside this piece, and is not written
-yet: ``/.well-known/oauth-authorization-server`` is 404, so an MCP client that tries the interactive flow stops at
-discovery, and tokens come from the REST API (or ``weavz-flow mcp token --oauth``). The metadata
-is the same for every id and does not say whether a server exists, nor does a 401.
+OAuth. For servers whose auth mode offers it (``oauth``, ``oauth_and_bearer``), weavz-flow is the authorization
+server of MCP's authorization flow (:mod:`.oauth_server`, :mod:`.oauth_pages`): the 401 names the protected-resource
+metadata ``/.well-known/oauth-protected-resource/mcp/{id}``, which names this server as the authorization server,
+and the flow ends in an ``mcpo_`` token for the end user identified by their portal link. Such tokens are also
+minted through ``POST /api/v1/mcp/servers/{id}/oauth-tokens``. A ``bearer`` server offers no OAuth: its 401 names
+no metadata, and the metadata URL is 404 for it as for an id that does not exist.
 
 Sessions live in the process that opened them. ``serve --workers N`` (N > 1) therefore runs the endpoint stateless
 (``WEAVZ_FLOW_MCP_STATELESS=1``): every POST stands alone, any worker answers it, and no session (no GET stream) is
@@ -58,6 +55,7 @@ from weavz_flow.engine.mcp_access import McpAccess
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import error_response
+from weavz_flow.server.mcp import oauth_pages, oauth_server
 from weavz_flow.server.mcp.list_changed import DEFAULT_INTERVAL_S, ListChangedWatcher
 from weavz_flow.server.mcp.protocol import TOOLS_SCOPE, build_server
 from weavz_flow.server.mcp.tool_source import ToolSource
@@ -93,6 +91,8 @@ class McpHttpEndpoint:
         app.router.routes.append(Route(MCP_PATH, _AsgiEndpoint(self._handle), methods=["GET", "POST", "DELETE"],
                                        include_in_schema=False))
         app.add_route(METADATA_PATH, self._metadata, methods=["GET"], include_in_schema=False)
+        oauth_server.mount(app, self._engine)
+        app.include_router(oauth_pages.router)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -117,7 +117,8 @@ class McpHttpEndpoint:
                 limited = self._failures.failed(request.client.host if request.client else "")
                 if limited is not None:
                     exc = limited
-            await self._refusal(request, exc, presented=token is not None)(scope, receive, send)
+            offers = await anyio.to_thread.run_sync(self._engine.mcp_oauth.oauth_server, server_id) is not None
+            await self._refusal(request, exc, presented=token is not None, oauth=offers)(scope, receive, send)
             return
         if TOOLS_SCOPE not in access.scopes:
             refused = ApiError(ErrorCode.FORBIDDEN, f"This token does not carry the {TOOLS_SCOPE} scope",
@@ -132,7 +133,7 @@ class McpHttpEndpoint:
         scope["auth"] = AuthCredentials(sorted(access.scopes))
         await self.manager.handle_request(scope, receive, send)
 
-    def _refusal(self, request: Request, error: ApiError, *, presented: bool) -> Response:
+    def _refusal(self, request: Request, error: ApiError, *, presented: bool, oauth: bool = True) -> Response:
         response = error_response(error.status, error.code, error.message, error.details)
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
@@ -142,17 +143,23 @@ class McpHttpEndpoint:
                 parts += ['error="insufficient_scope"', f'scope="{TOOLS_SCOPE}"']
             elif error.status == 401 and presented:
                 parts.append('error="invalid_token"')
-            parts.append(f'resource_metadata="{self._metadata_url(request)}"')
-            response.headers["WWW-Authenticate"] = "Bearer " + ", ".join(parts)
+            if oauth:
+                parts.append(f'resource_metadata="{self._metadata_url(request)}"')
+            response.headers["WWW-Authenticate"] = "Bearer " + ", ".join(parts) if parts else "Bearer"
         return response
 
     def _metadata_url(self, request: Request) -> str:
         return str(build_resource_metadata_url(AnyHttpUrl(mcp_endpoint(request, request.path_params["server_id"]))))
 
     async def _metadata(self, request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
+        server_id = request.path_params["server_id"]
+        if await anyio.to_thread.run_sync(self._engine.mcp_oauth.oauth_server, server_id) is None:
+            error = ApiError(ErrorCode.MCP_SERVER_NOT_FOUND, "No MCP server offering OAuth has this id",
+                             details={"serverId": server_id})
+            return error_response(error.status, error.code, error.message, error.details)
+        base = oauth_server.issuer_of(request)
         metadata = ProtectedResourceMetadata(
-            resource=AnyHttpUrl(mcp_endpoint(request, request.path_params["server_id"])),
+            resource=AnyHttpUrl(mcp_endpoint(request, server_id)),
             authorization_servers=[AnyHttpUrl(base)],
             scopes_supported=[s for s in MCP_SCOPES if s == TOOLS_SCOPE],
             resource_name="weavz-flow MCP server",
