@@ -42,7 +42,7 @@ def connect_page(request: Request, token: str = "") -> Response:
     try:
         session = engine.connect_sessions.open(token)
     except ApiError as exc:
-        return _link_refused(exc)
+        return link_refused(exc)
     return _form_page(engine, session, token)
 
 
@@ -54,7 +54,7 @@ async def submit_connect_form(request: Request) -> Response:
     try:
         session = await run_in_threadpool(engine.connect_sessions.open, token)
     except ApiError as exc:
-        return _link_refused(exc)
+        return link_refused(exc)
     methods = _methods(engine, session, token)
     chosen = next((m for m in methods if m.type == _text(form.get("type")) and not m.href), None)
     if chosen is None:
@@ -69,15 +69,15 @@ async def submit_connect_form(request: Request) -> Response:
     except ApiError as exc:
         if exc.code in (ErrorCode.CONNECT_SESSION_EXPIRED, ErrorCode.CONNECT_SESSION_USED,
                         ErrorCode.CONNECT_SESSION_NOT_FOUND):
-            return _link_refused(exc)
+            return link_refused(exc)
         if exc.status == 409:  # the session failed: nothing the person can put right here
-            return _failed(session, exc.code, exc.message)
+            return session_failed(session, exc.code, exc.message)
         return _form_page(engine, session, token, methods=_swap(methods, cleared(checked)), status_code=400,
                           form_error=exc.message, failed=checked)
     if done.success_redirect_uri:
-        return _redirect(done.success_redirect_uri, status="COMPLETED", connectionId=done.connection_id or "",
+        return redirect_to(done.success_redirect_uri, status="COMPLETED", connectionId=done.connection_id or "",
                          sessionId=done.id)
-    return message_page(f"{_integration_name(engine, done)} is connected",
+    return message_page(f"{integration_name(engine, done)} is connected",
                         "The account is connected. You can close this page now.", status_code=200)
 
 
@@ -89,8 +89,8 @@ async def cancel_connect(request: Request) -> Response:
         failed = await run_in_threadpool(engine.connect_sessions.fail, _text(form.get("token")),
                                          "The person cancelled on the connect page", CANCELLED)
     except ApiError as exc:
-        return _link_refused(exc)
-    return _failed(failed, CANCELLED, "Nothing was connected. You can close this page now.", title="Cancelled",
+        return link_refused(exc)
+    return session_failed(failed, CANCELLED, "Nothing was connected. You can close this page now.", title="Cancelled",
                    status_code=200)
 
 
@@ -99,7 +99,7 @@ def _form_page(
     form_error: str = "", failed: Method | None = None, status_code: int = 200,
 ) -> Response:
     methods = methods if methods is not None else _methods(engine, session, token)
-    name = _integration_name(engine, session)
+    name = integration_name(engine, session)
     if not methods:
         return message_page(f"{name} cannot be connected here",
                             "This integration offers no way to connect on this page. Ask whoever sent you the "
@@ -124,19 +124,24 @@ def _swap(methods: list[Method], checked: Method) -> list[Method]:
     return [checked if m.type == checked.type else m for m in methods]
 
 
-def _integration_name(engine: Engine, session: ConnectSession) -> str:
+# The endings of a connect that the OAuth2 routes (oauth_connect.py) share with the form's.
+
+def integration_name(engine: Engine, session: ConnectSession) -> str:
+    """The integration's display name, for the page's words."""
     info = engine.catalog.find(session.integration_name)
     return (info.display_name if info is not None else "") or session.integration_name
 
 
-def _failed(session: ConnectSession, code: str, message: str, *, title: str = "Could not connect",
-            status_code: int = 409) -> Response:
+def session_failed(session: ConnectSession, code: str, message: str, *, title: str = "Could not connect",
+                   status_code: int = 409) -> Response:
+    """A failed session's ending: to the caller's errorRedirectUri with the code, else a message page."""
     if session.error_redirect_uri:
-        return _redirect(session.error_redirect_uri, status="FAILED", error=str(code), sessionId=session.id)
+        return redirect_to(session.error_redirect_uri, status="FAILED", error=str(code), sessionId=session.id)
     return message_page(title, message, status_code=status_code)
 
 
-def _link_refused(exc: ApiError) -> Response:
+def link_refused(exc: ApiError) -> Response:
+    """The page for a link that cannot be used (expired, used, unknown), never the error's own text."""
     if exc.code == ErrorCode.CONNECT_SESSION_EXPIRED:
         return message_page("This link has expired",
                             "Connect links work for a limited time. Ask whoever sent it for a new one.",
@@ -150,7 +155,7 @@ def _link_refused(exc: ApiError) -> Response:
                         status_code=404)
 
 
-def _redirect(uri: str, **params: str) -> Response:
+def redirect_to(uri: str, **params: str) -> Response:
     """A 303 to the caller's URI with ``params`` added to its query; the page headers go along (no Referer)."""
     parts = urlsplit(uri)
     query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), *params.items()])

@@ -16,7 +16,7 @@ from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import EngineDep
 from weavz_flow.server.html.connect_form import OAUTH2_START_PATH
 from weavz_flow.server.html.render import message_page, page_headers
-from weavz_flow.server.routes.connect_pages import _failed, _integration_name, _link_refused, _redirect
+from weavz_flow.server.routes.connect_pages import integration_name, link_refused, redirect_to, session_failed
 
 CALLBACK_PATH = "/connect/oauth2/callback"
 
@@ -33,7 +33,7 @@ def start(request: Request, engine: EngineDep, token: str = "") -> Response:
         authorize = engine.oauth_flow.start(token, callback_url(request))
     except ApiError as exc:
         if exc.code in SESSION_ERRORS:
-            return _link_refused(exc)
+            return link_refused(exc)
         if exc.code == ErrorCode.NO_OAUTH_APP:
             return message_page("Signing in is not set up",
                                 "This account cannot be connected with a sign-in yet: no OAuth app is registered "
@@ -51,13 +51,13 @@ def callback(
         outcome = engine.oauth_flow.finish(state, code, error, error_description)
     except ApiError as exc:
         if exc.code in SESSION_ERRORS:
-            return _link_refused(exc)
+            return link_refused(exc)
         return message_page("This sign-in cannot be used", exc.message, status_code=400)
     session = outcome.session
     if outcome.error_code is not None:
-        return _failed(session, outcome.error_code, outcome.message)
+        return session_failed(session, outcome.error_code, outcome.message)
     if session.success_redirect_uri:
-        return _redirect(session.success_redirect_uri, status="COMPLETED", connectionId=session.connection_id or "",
+        return redirect_to(session.success_redirect_uri, status="COMPLETED", connectionId=session.connection_id or "",
                          sessionId=session.id)
-    return message_page(f"{_integration_name(engine, session)} is connected",
+    return message_page(f"{integration_name(engine, session)} is connected",
                         "The account is connected. You can close this page now.", status_code=200)
