@@ -229,7 +229,24 @@ def test_poll_needs_the_api_key_that_made_the_token(sdk: WeavzClient, account: A
     assert (answer.status_code, answer.json()["code"]) == (401, "UNAUTHORIZED")
 
 
-def test_an_oauth2_only_integration_offers_the_provider_button_only(sdk: WeavzClient, workspace: str) -> None:
+def test_an_oauth2_only_integration_needs_an_oauth_app_before_a_link_is_made(
+    sdk: WeavzClient, api: httpx.Client, workspace: str,
+) -> None:
+    with pytest.raises(WeavzError) as refused:
+        _token(sdk, workspace, integration_name="google-sheets")
+    assert (refused.value.status, refused.value.code) == (400, "NO_OAUTH_APP")
+    assert "POST /api/v1/oauth-apps" in str(refused.value)
+    with pytest.raises(WeavzError) as asked:  # asking for OAuth2 by authMethodKey is the same
+        _token(sdk, workspace, integration_name="slack", auth_method_key="OAUTH2")
+    assert asked.value.code == "NO_OAUTH_APP"
+
+
+def test_an_oauth2_only_integration_offers_the_provider_button_only(
+    sdk: WeavzClient, api: httpx.Client, workspace: str,
+) -> None:
+    app = api.post("/api/v1/oauth-apps", json={"integrationName": "google-sheets", "clientId": "client-1",
+                                               "clientSecret": "s3cret", "scopes": []})
+    assert app.status_code in (200, 201), app.text
     created = _token(sdk, workspace, integration_name="google-sheets")
     page = httpx.get(created["connectUrl"])
     assert page.status_code == 200 and "Continue to Google Sheets" in page.text

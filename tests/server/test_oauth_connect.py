@@ -8,8 +8,9 @@ import hashlib
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 import sqlalchemy as sa
-from weavz_sdk import WeavzClient
+from weavz_sdk import WeavzClient, WeavzError
 
 from tests.server.accounts import LiveServer
 from tests.server.oauth_setup import (
@@ -100,11 +101,17 @@ def test_an_unknown_state_changes_nothing(
     assert oauth2_stub.token_requests("authorization_code") == []
 
 
-def test_without_an_oauth_app_the_page_says_signing_in_is_not_set_up(
-        sdk: WeavzClient, oauth2_stub: OAuth2Stub) -> None:
+def test_a_link_made_without_an_oauth_app_is_refused_and_one_whose_app_went_away_says_so(
+        sdk: WeavzClient, api: httpx.Client, oauth2_stub: OAuth2Stub) -> None:
     workspace = workspace_with_per_user_sheets(sdk)
+    with pytest.raises(WeavzError) as refused:  # the docs' NO_OAUTH_APP, before anyone opens a page
+        sdk.connect.create_token(integration_name="google-sheets", connection_name="Sheets",
+                                 external_id="sheets-no-app", workspace_id=workspace)
+    assert (refused.value.status, refused.value.code) == (400, "NO_OAUTH_APP")
+    app_id = oauth_app(api, oauth2_stub)
     created = sdk.connect.create_token(integration_name="google-sheets", connection_name="Sheets",
                                        external_id="sheets-no-app", workspace_id=workspace)
+    assert api.delete(f"/api/v1/oauth-apps/{app_id}").status_code == 200
     started, _ = _start(created["connectUrl"])
     assert started.status_code == 400 and "Signing in is not set up" in started.text
     assert started.headers["content-security-policy"].startswith("default-src 'none'")

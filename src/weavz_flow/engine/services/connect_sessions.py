@@ -32,6 +32,7 @@ from weavz_flow.engine.connect_values import ConnectCredential, ConnectSession, 
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, ConnectionType, check_name, invalid, parse_enum
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import ensure_end_user
+from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.services.scope import workspace_row
 from weavz_flow.engine.stamps import format_time, new_id
 from weavz_flow.engine.store import Store
@@ -61,12 +62,13 @@ class ConnectSessionService:
     """``ttl_s`` is how long a new session stays open; ``clock`` is the time now (UTC), which tests move forward."""
 
     def __init__(
-        self, store: Store, connections: ConnectionService, source: CatalogSource, *, ttl_s: float = DEFAULT_TTL_S,
-        clock: Callable[[], datetime] | None = None,
+        self, store: Store, connections: ConnectionService, source: CatalogSource, oauth_apps: OAuthAppService, *,
+        ttl_s: float = DEFAULT_TTL_S, clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._store = store
         self._connections = connections
         self._source = source
+        self._oauth_apps = oauth_apps
         self.ttl_s = ttl_s
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
 
@@ -105,6 +107,10 @@ class ConnectSessionService:
             workspace_row(conn, caller, request.workspace_id)
             if request.workspace_integration_id is not None:
                 _check_workspace_integration(conn, request, integration.name)
+            if _oauth_only(integration.auth_types, request.auth_method_key):
+                # A session that can end only at the provider's sign-in needs the OAuth app that starts it: refused
+                # here (400 NO_OAUTH_APP, as the Weavz docs answer it) rather than on the person's page.
+                self._oauth_apps.client(conn, caller.org_id, integration.name, request.oauth_app_id)
             conn.execute(sa.insert(_s).values(row))
             return self._model(self._read(conn, _s.c.id == row["id"]), now), plain
 
@@ -270,6 +276,14 @@ def _scope(caller: Caller, request: ConnectSessionCreate) -> ConnectionScope:
     if scope == ConnectionScope.ORGANIZATION:
         caller.require_org_wide("A connect session for an organization-wide connection")
     return scope
+
+
+def _oauth_only(auth_types: tuple[str, ...], auth_method_key: str | None) -> bool:
+    """Whether the only way to complete the session is OAuth2 (the integration's only type, or the one asked for)."""
+    oauth = {ConnectionType.OAUTH2, ConnectionType.PLATFORM_OAUTH2}
+    if auth_method_key in tuple(ConnectionType):
+        return auth_method_key in oauth
+    return bool(auth_types) and all(t in oauth for t in auth_types)
 
 
 def _check_auth_method(key: str, auth_types: tuple[str, ...]) -> None:
