@@ -11,7 +11,6 @@ provider: each write commits on its own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.connect_values import ConnectCredential, ConnectSession
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.oauth_tokens import authorization_url, exchange_code, new_verifier
+from weavz_flow.engine.services.api_keys import hash_key
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.stamps import format_time, parse_time
@@ -52,10 +52,6 @@ class Outcome:
     message: str = ""
 
 
-def _digest(state: str) -> str:
-    return hashlib.sha256(state.encode("utf-8")).hexdigest()
-
-
 class OAuthFlow:
     def __init__(self, store: Store, cipher: CredentialCipher, apps: OAuthAppService,
                  sessions: ConnectSessionService, timeout_s: float = DEFAULT_EXCHANGE_TIMEOUT_S) -> None:
@@ -79,7 +75,7 @@ class OAuthFlow:
             redirect_uri = client.redirect_uri or callback_url
             conn.execute(sa.delete(_st).where(_st.c.expires_at <= format_time(now)))  # the abandoned ones
             conn.execute(sa.insert(_st).values(
-                state_hash=_digest(state), connect_session_id=session.id, oauth_app_id=client.app_id,
+                state_hash=hash_key(state), connect_session_id=session.id, oauth_app_id=client.app_id,
                 sealed=self._cipher.encrypt({"verifier": verifier, "token": plain_token}),
                 redirect_uri=redirect_uri, expires_at=format_time(expires), created_at=format_time(now)))
         return authorization_url(client, redirect_uri, state, verifier)
@@ -90,7 +86,7 @@ class OAuthFlow:
         now = self._sessions.clock()
         with self._store.own_transactions():
             with self._store.write() as conn:
-                row = conn.execute(sa.delete(_st).where(_st.c.state_hash == _digest(state or "")).returning(
+                row = conn.execute(sa.delete(_st).where(_st.c.state_hash == hash_key(state or "")).returning(
                     _st.c.connect_session_id, _st.c.oauth_app_id, _st.c.sealed, _st.c.redirect_uri,
                     _st.c.expires_at)).first()
             if row is None or parse_time(row.expires_at) <= now:

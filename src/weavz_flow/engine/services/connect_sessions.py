@@ -14,7 +14,6 @@ two, so half an hour leaves room without leaving a credential-making link lying 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.connect_values import ConnectCredential, ConnectSession, ConnectSessionCreate, ConnectStatus
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, ConnectionScope, ConnectionType, check_name, invalid, parse_enum
+from weavz_flow.engine.services.api_keys import hash_key
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import ensure_end_user
 from weavz_flow.engine.services.oauth_apps import OAuthAppService
@@ -52,10 +52,6 @@ _c = t.connections
 
 _SELECT = sa.select(_s, t.workspaces.c.name.label("workspace_name")).select_from(
     _s.join(t.workspaces, t.workspaces.c.id == _s.c.workspace_id))
-
-
-def hash_token(plain: str) -> str:
-    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
 
 
 class ConnectSessionService:
@@ -101,7 +97,7 @@ class ConnectSessionService:
         }
         plain = CONNECT_SESSION_PREFIX + secrets.token_urlsafe(32)
         now = self.clock()
-        row.update(token_hash=hash_token(plain), created_at=format_time(now),
+        row.update(token_hash=hash_key(plain), created_at=format_time(now),
                    expires_at=format_time(now + timedelta(seconds=self.ttl_s)))
         with self._store.write() as conn:
             workspace_row(conn, caller, request.workspace_id)
@@ -150,7 +146,7 @@ class ConnectSessionService:
         session COMPLETED, in one transaction and once. A credential the session cannot take (a wrong type, an
         empty field) is a 400 and leaves the session PENDING; a conflict (the externalId is another owner's) is a
         409 and fails the session."""
-        digest = hash_token(plain_token)
+        digest = hash_key(plain_token)
         try:
             with self._store.atomic(), self._store.write() as conn:
                 now = self.clock()
@@ -174,7 +170,7 @@ class ConnectSessionService:
 
     def fail(self, plain_token: str, reason: str, code: ErrorCode | str = ErrorCode.CONNECT_FAILED) -> ConnectSession:
         """Mark a PENDING session FAILED with ``reason`` (shown to the API caller: never put a secret in it)."""
-        failed = self._finish_failed(hash_token(plain_token), code, reason)
+        failed = self._finish_failed(hash_key(plain_token), code, reason)
         if failed is not None:
             return failed
         return self.open(plain_token)  # raises: unknown, expired or used
@@ -248,7 +244,7 @@ class ConnectSessionService:
     def _by_token(conn: sa.Connection, plain_token: str) -> AnyRow | None:
         if not isinstance(plain_token, str) or not plain_token.startswith(CONNECT_SESSION_PREFIX):
             return None
-        return ConnectSessionService._read(conn, _s.c.token_hash == hash_token(plain_token))
+        return ConnectSessionService._read(conn, _s.c.token_hash == hash_key(plain_token))
 
     @staticmethod
     def _read(conn: sa.Connection, *where: Any) -> Any:

@@ -12,7 +12,6 @@ sent (delivering the link is the caller's job, which ``emailSent: false`` says).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -31,6 +30,7 @@ from weavz_flow.engine.models import Connection, EndUser, WorkspaceIntegration
 from weavz_flow.engine.naming import EXTERNAL_ID_MAX, invalid
 from weavz_flow.engine.services import connection_rows
 from weavz_flow.engine.services import workspace_integrations as alias_rows
+from weavz_flow.engine.services.api_keys import hash_key
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.scope import not_found
 from weavz_flow.engine.stamps import format_time, new_id, parse_time
@@ -54,10 +54,6 @@ _inv = t.end_user_invites
 _eu = t.end_users
 _wi = t.workspace_integrations
 _c = t.connections
-
-
-def _hash(plain: str) -> str:
-    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
 
 
 def _system_clock() -> datetime:
@@ -269,7 +265,7 @@ class PortalTokenService:
                             expires_at=format_time(now + timedelta(seconds=seconds)), created_at=format_time(now))
         conn.execute(sa.insert(_pt).values(
             id=token.id, org_id=token.org_id, workspace_id=token.workspace_id, end_user_id=end_user_id,
-            token_hash=_hash(plain), integration_name=integration_name,
+            token_hash=hash_key(plain), integration_name=integration_name,
             workspace_integration_id=workspace_integration_id, created_by_api_key_id=caller.api_key_id,
             expires_at=token.expires_at, created_at=token.created_at))
         return IssuedPortalToken(token, Sensitive(plain))
@@ -277,7 +273,7 @@ class PortalTokenService:
     def _open(self, conn: sa.Connection, plain: str) -> PortalToken:
         if not isinstance(plain, str) or not plain.startswith(PORTAL_TOKEN_PREFIX):
             raise _unknown_token()
-        digest = _hash(plain)
+        digest = hash_key(plain)
         row = conn.execute(sa.select(_pt).where(_pt.c.token_hash == digest)).first()
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             raise _unknown_token()
