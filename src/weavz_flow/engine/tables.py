@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from weavz_flow.wire.vocabulary import (
     ALIAS_MAX,
+    APPROVAL_POLICY_NAME_MAX,
+    APPROVAL_REASON_MAX,
     BASE_URL_MAX,
     CATALOG_NAME_MAX,
     CONNECT_ERROR_MAX,
@@ -507,6 +509,119 @@ mcp_oauth_grants = sa.Table(
     sa.Column("code_hash", sa.String(64), nullable=True, unique=True),
     _time("code_expires_at", nullable=True),
     _id("token_id", sa.ForeignKey("mcp_tokens.id", ondelete="SET NULL"), nullable=True),
+    _time("used_at", nullable=True),
+    _time("created_at"),
+)
+
+# Human gates (issue 17, revision 0015). A policy is configuration (its writes bump the configuration version, so
+# that every process's execute cache sees it at once); ``workspace_id`` null = the whole organization. The filter
+# lists are null for "any". ``approvers`` never holds a webhook approver's signing secret: the secrets are one
+# ciphertext (the credential cipher) of a JSON list in ``approver_secrets``, write-only through the API.
+approval_policies = sa.Table(
+    "approval_policies", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("name", sa.String(APPROVAL_POLICY_NAME_MAX), nullable=False),
+    sa.Column("description", sa.String(DESCRIPTION_MAX), nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("sources", Json, nullable=True),
+    sa.Column("mcp_server_ids", Json, nullable=True),
+    sa.Column("workspace_integration_ids", Json, nullable=True),
+    sa.Column("integration_names", Json, nullable=True),
+    sa.Column("integration_aliases", Json, nullable=True),
+    sa.Column("action_names", Json, nullable=True),
+    sa.Column("connection_strategies", Json, nullable=True),
+    sa.Column("end_user_mode", sa.String(32), nullable=False),
+    sa.Column("decision", sa.String(32), nullable=False),
+    sa.Column("risk_mode", sa.String(32), nullable=False),
+    sa.Column("rules", Json, nullable=True),
+    sa.Column("approvers", Json, nullable=False),
+    sa.Column("approver_secrets", sa.Text, nullable=True),
+    sa.Column("timeout_seconds", sa.Integer, nullable=False),
+    sa.Column("default_on_timeout", sa.String(16), nullable=False),
+    sa.Column("reuse_window_seconds", sa.Integer, nullable=True),
+    sa.Column("approval_access_mode", sa.String(32), nullable=False),
+    sa.Column("metadata", Json, nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+)
+
+# An approval request: made by the gate when a require_approval policy matches a call, bound to the hash of the
+# call's resolved input and context (``input_hash``) and to its idempotency key. ``input_preview`` is redacted
+# (secrets and enforced values masked; ``redacted_paths`` says where). Who decided: ``decided_by_api_key_id`` (an
+# API key), else ``decided_via`` (``link``, ``cli``, ``policy``, ``timeout``).
+approvals = sa.Table(
+    "approvals", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    _id("policy_id", sa.ForeignKey("approval_policies.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("policy_name", sa.String(APPROVAL_POLICY_NAME_MAX), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("action_name", sa.String(CATALOG_NAME_MAX), nullable=False),
+    _id("workspace_integration_id", nullable=True),
+    sa.Column("integration_alias", sa.String(ALIAS_MAX), nullable=True),
+    sa.Column("connection_strategy", sa.String(32), nullable=True),
+    _id("connection_id", nullable=True),
+    sa.Column("end_user_id", sa.String(EXTERNAL_ID_MAX), nullable=True),  # the end user's external id
+    _id("mcp_server_id", nullable=True),
+    _id("requested_by_api_key_id", nullable=True),  # None: the operator (local backend, CLI)
+    sa.Column("idempotency_key", sa.String(IDEMPOTENCY_KEY_MAX), nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),
+    sa.Column("input_preview", Json, nullable=False),
+    sa.Column("redacted_paths", Json, nullable=False),
+    sa.Column("risk_reasons", Json, nullable=False),
+    sa.Column("risk_score", sa.Float, nullable=True),
+    sa.Column("partial_ids", Json, nullable=False),
+    sa.Column("enforced_keys", Json, nullable=False),
+    sa.Column("approval_access_mode", sa.String(32), nullable=False),
+    sa.Column("default_on_timeout", sa.String(16), nullable=False),
+    _time("expires_at"),
+    _time("decided_at", nullable=True),
+    _id("decided_by_api_key_id", nullable=True),
+    sa.Column("decided_via", sa.String(16), nullable=True),
+    sa.Column("decision_reason", sa.String(APPROVAL_REASON_MAX), nullable=True),
+    sa.Column("decision_metadata", Json, nullable=True),
+    _time("consumed_at", nullable=True),
+    _id("execution_id", nullable=True),  # the execution the approval was consumed by
+    _time("created_at"),
+    _time("updated_at"),
+    sa.Index("ix_approvals_org_idempotency", "org_id", "idempotency_key"),
+    sa.Index("ix_approvals_status_expires", "status", "expires_at"),
+)
+
+# Signed approval.* events to webhook approvers: an outbox written in the transaction that changes the approval, and
+# its delivery log (attempts with backoff until delivered or given up).
+approval_webhook_deliveries = sa.Table(
+    "approval_webhook_deliveries", metadata,
+    _id(primary_key=True),
+    _id("approval_id", sa.ForeignKey("approvals.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("approver_index", sa.Integer, nullable=False),  # which of the policy's approvers
+    sa.Column("url", sa.String(BASE_URL_MAX), nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | delivered | failed (given up)
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _time("next_attempt_at", nullable=True),
+    sa.Column("last_status_code", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(CONNECT_ERROR_MAX), nullable=True),
+    sa.Column("log", Json, nullable=False),  # one entry per attempt: {at, statusCode?, error?, durationMs}
+    _time("delivered_at", nullable=True),
+    _time("created_at"),
+    sa.Index("ix_approval_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
+# Hosted approval page links (apl_ tokens): sha256 only; a link works once (``used_at``) and until ``expires_at``.
+approval_links = sa.Table(
+    "approval_links", metadata,
+    _id(primary_key=True),
+    _id("approval_id", sa.ForeignKey("approvals.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    _time("expires_at"),
     _time("used_at", nullable=True),
     _time("created_at"),
 )

@@ -86,7 +86,82 @@ class ExecuteSource(StrEnum):
     FLOW = "flow"
     MCP_TOOLS = "mcp_tools"
     MCP_CODE = "mcp_code"
+    PLAYGROUND = "playground"  # Weavz's dashboard playground; a policy may name it, nothing here calls with it
     TRIGGER = "trigger"
+
+
+# Human gates (issue 17; weavz-api.md §1.8, weavz-sdk-wire.md §2.6-2.7). Comments, not docstrings: a docstring
+# would show in the config files' JSON Schema.
+class ApprovalDecision(StrEnum):
+    # What a matching policy does with a call.
+    REQUIRE_APPROVAL = "require_approval"  # pause: answer 202 approval_required until a person decides
+    NOTIFY_ONLY = "notify_only"  # run, and tell the approvers that it ran
+    BLOCK = "block"  # refuse (APPROVAL_POLICY_BLOCKED)
+    AUTO_APPROVE = "auto_approve"  # run; recorded as approved by the policy
+
+
+# How severe a decision is, for ties between policies of the same priority (most severe wins).
+DECISION_SEVERITY: dict[ApprovalDecision, int] = {
+    ApprovalDecision.BLOCK: 3,
+    ApprovalDecision.REQUIRE_APPROVAL: 2,
+    ApprovalDecision.NOTIFY_ONLY: 1,
+    ApprovalDecision.AUTO_APPROVE: 0,
+}
+# ``approval-policies/test`` answers "allow" when no enabled policy matches.
+DECISION_ALLOW = "allow"
+
+
+class RiskMode(StrEnum):
+    ALWAYS = "always"  # every call the filters match
+    RULES = "rules"  # only calls whose input the policy's rules match
+    MODEL_ASSISTED = "model_assisted"  # Weavz's model-scored risk: refused here (no model), with a clear error
+
+
+class EndUserMode(StrEnum):
+    ANY = "any"
+    END_USER_PRESENT = "end_user_present"
+    NO_END_USER = "no_end_user"
+
+
+class ApproverType(StrEnum):
+    ORG_ROLE = "org_role"  # API keys of the organization that may decide (permissions.approvals.decide)
+    DASHBOARD_USER = "dashboard_user"  # Weavz dashboard users: kept for compatibility, no dashboard here
+    END_USER = "end_user"  # the end user the call was made for, through the hosted link
+    WEBHOOK = "webhook"  # signed approval.* events POSTed to webhookUrl
+
+
+class ApprovalAccessMode(StrEnum):
+    DASHBOARD_ONLY = "dashboard_only"  # decided through the API (our "dashboard" is the API and the CLI)
+    DASHBOARD_AND_HOSTED_LINK = "dashboard_and_hosted_link"
+    HOSTED_LINK_ONLY = "hosted_link_only"
+
+
+class DefaultOnTimeout(StrEnum):
+    REJECT = "reject"
+    EXPIRE = "expire"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELED = "canceled"
+    CONSUMED = "consumed"  # approved, and the approved call has run (once)
+
+
+class ApprovalEvent(StrEnum):
+    REQUESTED = "approval.requested"
+    APPROVED = "approval.approved"
+    REJECTED = "approval.rejected"
+    CANCELED = "approval.canceled"
+    EXPIRED = "approval.expired"
+
+
+APPROVAL_POLICY_NAME_MAX = 200
+APPROVAL_REASON_MAX = 2000  # a decision's reason
+APPROVAL_TIMEOUT_MAX_S = 30 * 24 * 3600  # a pending approval lives at most 30 days
+APPROVAL_DEFAULT_TIMEOUT_S = 24 * 3600
 
 
 # Token prefixes (weavz-sdk-wire.md §3 item 7): what each kind of token starts with, so that a leaked one is
@@ -96,6 +171,7 @@ CONNECT_SESSION_PREFIX = "cst_"
 PORTAL_TOKEN_PREFIX = "eut_"
 MCP_BEARER_PREFIX = "mcp_"
 MCP_OAUTH_PREFIX = "mcpo_"
+APPROVAL_LINK_PREFIX = "apl_"  # a hosted approval page's link token
 
 MCP_SCOPES = ("mcp:tools", "mcp:code")
 MCP_TOOL_NAME_SEPARATOR = "__"
