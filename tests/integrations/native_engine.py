@@ -19,6 +19,7 @@ from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceCreate
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
+from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
 
 
 class NativeEngine:
@@ -37,9 +38,10 @@ class NativeEngine:
         return external_id
 
     def execute(self, integration: str, action: str, input: dict[str, Any], **request: Any) -> Any:
-        return self.engine.execute(ExecuteRequest(integration_name=integration, action_name=action,
-                                                  workspace_id=self.workspace.id, input=input, **request),
-                                   self.caller).output
+        """``request`` holds further ExecuteRequest fields (an alias, an end user, another workspace's id)."""
+        request.setdefault("workspace_id", self.workspace.id)
+        return self.engine.execute(ExecuteRequest(integration_name=integration, action_name=action, input=input,
+                                                  **request), self.caller).output
 
     def error(self, integration: str, action: str, input: dict[str, Any], **request: Any) -> ApiError:
         with pytest.raises(ApiError) as caught:
@@ -48,10 +50,13 @@ class NativeEngine:
 
 
 @contextmanager
-def native_engine(store: Store, sdk_catalog: Catalog, *names: str) -> Iterator[NativeEngine]:
+def native_engine(
+    store: Store, sdk_catalog: Catalog, *names: str, size_limits: SizeLimits = DEFAULT_SIZE_LIMITS,
+) -> Iterator[NativeEngine]:
     natives = {name: NATIVE_INTEGRATIONS[name] for name in names}
     catalog = Catalog([native.catalog_entry(sdk_catalog.find(name)) for name, native in natives.items()])
-    engine = Engine(store, catalog=catalog, natives=natives, cipher=CredentialCipher(TEST_KEY))
+    engine = Engine(store, catalog=catalog, natives=natives, cipher=CredentialCipher(TEST_KEY),
+                    size_limits=size_limits)
     try:
         yield NativeEngine(engine)
     finally:

@@ -132,7 +132,7 @@ def _output_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]
 def _output_kind(shape: OutputShape) -> str:
     if shape.type == "array":
         return "an array; each item has these fields" if shape.fields else "an array"
-    return "an object" if shape.type == "object" else "any JSON value"
+    return {"object": "an object", "string": "text"}.get(shape.type, "any JSON value")
 
 
 def _table(

@@ -9,10 +9,13 @@ values the same way, so they find what was written. Binary file content (not UTF
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from weavz_flow.integrations.base import StateStore, StoredFile
 from weavz_flow.redact import Redactor
+
+_Result = TypeVar("_Result")
 
 
 class RedactingStateStore:
@@ -36,6 +39,15 @@ class RedactingStateStore:
 
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]:
         return self._inner.kv_remove_from_list(namespace, self._redactor.text(key), self._redactor.data(value))
+
+    def kv_update(
+        self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"
+    ) -> _Result:
+        def redacted(current: Any) -> tuple[Any, _Result]:
+            updated, result = change(current)
+            return self._redactor.data(updated), result
+
+        return self._inner.kv_update(namespace, self._redactor.text(key), redacted, field=field)
 
     def file_write(self, namespace: str, path: str, content: bytes, content_type: str | None) -> StoredFile:
         with contextlib.suppress(UnicodeDecodeError):  # binary content: no text to find a secret in

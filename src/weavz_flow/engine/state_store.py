@@ -1,8 +1,9 @@
 """The built-ins' durable state (``StateStore`` of integrations/base.py) over the store's kv_entries and stored_files.
 
-Each method is one transaction. List updates read, change and write the value under the row's write lock (SQLite:
-``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT ... FOR UPDATE`` after an ``INSERT ... ON CONFLICT DO NOTHING`` that makes
-sure the row exists to lock), so concurrent appends never lose one another.
+Each method is one transaction. Updates (list appends and removals, the agent tools' documents) read, change and
+write the value under the row's write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT ... FOR UPDATE`` after
+an ``INSERT ... ON CONFLICT DO NOTHING`` that makes sure the row exists to lock), so concurrent updates never lose
+one another.
 
 Every write checks what it keeps first: keys and paths, values and content types must be valid text
 (:mod:`weavz_flow.text_check`), and sizes stay within the :class:`~weavz_flow.size_limits.SizeLimits` (a kv value,
@@ -12,7 +13,8 @@ REST callers and local flows alike.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -29,8 +31,9 @@ from weavz_flow.text_check import check_text
 _kv = t.kv_entries
 _f = t.stored_files
 
-# A "not yet a list" marker for a row that add_to_list created only to have something to lock.
+# A "holds nothing yet" marker for a row that kv_update created only to have something to lock.
 _FRESH = {"__weavz_flow_fresh__": True}
+_Result = TypeVar("_Result")
 
 
 class SqlStateStore:
@@ -61,31 +64,32 @@ class SqlStateStore:
         return gone is not None
 
     def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]:
-        self._check_key(key)
         self._check_value(value)
-        return self._update_list(namespace, key, lambda items: [*items, value])
+        return self.kv_update(namespace, key, lambda current: _list_change(key, current, lambda i: [*i, value]))
 
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]:
-        return self._update_list(namespace, key, lambda items: [i for i in items if i != value])
+        return self.kv_update(namespace, key,
+                              lambda current: _list_change(key, current, lambda i: [x for x in i if x != value]))
 
-    def _update_list(self, namespace: str, key: str, change: Any) -> list[Any]:
+    def kv_update(
+        self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"
+    ) -> _Result:
+        self._check_key(key)
         now = utc_now()
+        where = (_kv.c.namespace == namespace, _kv.c.key == key)
         with self._store.write() as conn:
             conn.execute(insert_for(conn, _kv).values(namespace=namespace, key=key, value=_FRESH, updated_at=now)
                          .on_conflict_do_nothing(index_elements=[_kv.c.namespace, _kv.c.key]))
-            current = conn.execute(
-                sa.select(_kv.c.value).where(_kv.c.namespace == namespace, _kv.c.key == key).with_for_update()
-            ).scalar_one()
-            if current == _FRESH or current is None:
-                current = []
-            if not isinstance(current, list):
-                raise ApiError(ErrorCode.VALIDATION_ERROR, f"The value under key '{key}' is not a list",
-                               details={"key": key})
-            updated = change(current)
-            check_json_size(updated, "value", self._limits.kv_value_bytes)
-            conn.execute(sa.update(_kv).where(_kv.c.namespace == namespace, _kv.c.key == key)
-                         .values(value=updated, updated_at=now))
-        return list(updated)
+            current = conn.execute(sa.select(_kv.c.value).where(*where).with_for_update()).scalar_one()
+            # A raise from here on rolls back the marker row too: a failed change leaves nothing behind.
+            updated, result = change(None if current == _FRESH else current)
+            if updated is None:
+                conn.execute(sa.delete(_kv).where(*where))
+            else:
+                check_text(updated, field)
+                check_json_size(updated, field, self._limits.kv_value_bytes)
+                conn.execute(sa.update(_kv).where(*where).values(value=updated, updated_at=now))
+        return result
 
     # -- files ------------------------------------------------------------------------------------------------
 
@@ -134,6 +138,15 @@ class SqlStateStore:
     def _check_value(self, value: Any) -> None:
         check_text(value, "value")
         check_json_size(value, "value", self._limits.kv_value_bytes)
+
+
+def _list_change(key: str, current: Any, change: Callable[[list[Any]], list[Any]]) -> tuple[list[Any], list[Any]]:
+    if current is None:
+        current = []
+    if not isinstance(current, list):
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"The value under key '{key}' is not a list", details={"key": key})
+    updated = change(current)
+    return updated, list(updated)
 
 
 def _column_length(column: sa.Column[Any]) -> int:

@@ -10,9 +10,9 @@ already checked against that entry, and an :class:`ActionContext` holding everyt
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from weavz_flow.catalog.model import ActionInfo, AuthForm, IntegrationInfo
 from weavz_flow.integrations.retry import RetryPolicy
@@ -61,6 +61,9 @@ class Credentials:
         return out
 
 
+_Result = TypeVar("_Result")
+
+
 @dataclass(frozen=True, slots=True)
 class StoredFile:
     path: str
@@ -71,7 +74,8 @@ class StoredFile:
 
 
 class StateStore(Protocol):
-    """Durable state for the built-ins (kv-store, storage), namespaced by the alias's persistence scope.
+    """Durable state for the built-ins (kv-store, storage, the agent tools), namespaced by the alias's persistence
+    scope.
 
     Implemented by the engine's store; every method is atomic on its own.
     """
@@ -85,6 +89,14 @@ class StateStore(Protocol):
     def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]: ...
 
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]: ...
+
+    def kv_update(
+        self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"
+    ) -> _Result:
+        """Read, change and write one value atomically: ``change(current)`` (None when the key holds nothing) gives
+        the new value (None removes the key) and a result, which is returned. A new value too large for the store
+        is a VALIDATION_ERROR naming ``field``, and nothing is written."""
+        ...
 
     def file_write(self, namespace: str, path: str, content: bytes, content_type: str | None) -> StoredFile: ...
 

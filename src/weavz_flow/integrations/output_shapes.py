@@ -22,7 +22,7 @@ class OutputField:
 
 @dataclass(frozen=True, slots=True)
 class OutputShape:
-    type: str  # object, array or any: of the output itself
+    type: str  # object, array, string or any: of the output itself
     description: str
     fields: tuple[OutputField, ...] = ()  # of the object, or of each item of an array
 

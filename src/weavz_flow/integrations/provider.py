@@ -66,6 +66,8 @@ class ProviderRequest:
     secrets: tuple[str, ...] = ()  # values to redact from errors besides the connection's
     timeout: float | None = None  # overrides the context's timeout
     follow_redirects: bool = False
+    # Bytes of the (decoded) response body past which the call fails as too large, unread; None: unbounded.
+    max_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ when its input asks, and then without the Authorization it built (see ``weavz_fl
 
 The context's ``deadline`` bounds a whole call: no attempt and no retry wait starts that would end past it, every
 network operation's timeout is cut to the time left, and the body is read in chunks, abandoned once it has passed
-(the engine's stale idempotency claims rely on that; see ``weavz_flow.engine.idempotency``).
+(the engine's stale idempotency claims rely on that; see ``weavz_flow.engine.idempotency``). A request's
+``max_bytes`` bounds the body the same way: reading stops, and the call fails, once the body passes it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def send(
             response = call.send_once()
         except _DeadlinePassedError:
             raise call.deadline_failure(retries + 1) from None
+        except _TooLargeError:
+            raise call.too_large_failure(retries + 1) from None
         except httpx.TimeoutException as exc:
             raise call.transport_failure("timeout", f"{profile.display_name} did not answer in time", exc,
                                          retries + 1) from None
@@ -112,6 +115,10 @@ class _DeadlinePassedError(Exception):
     """The call's deadline passed while a response body was still arriving."""
 
 
+class _TooLargeError(Exception):
+    """The response body grew past the request's ``max_bytes``."""
+
+
 class _Call:
     """One logical call (all its attempts): the prepared request and the error texts that quote it safely."""
 
@@ -154,23 +161,37 @@ class _Call:
         params = {k: v for k, v in r.query.items() if v is not None}
         timeout = r.timeout if r.timeout is not None else self.ctx.timeout
         left = self.time_left()
-        if left is None:
+        if left is None and r.max_bytes is None:
             return self.ctx.http.request(self.method, self.url, params=params or None, headers=headers,
                                          timeout=timeout, follow_redirects=r.follow_redirects, **kwargs)
         built = self.ctx.http.build_request(self.method, self.url, params=params or None, headers=headers,
-                                            timeout=min(timeout, left), **kwargs)
+                                            timeout=timeout if left is None else min(timeout, left), **kwargs)
         response = self.ctx.http.send(built, stream=True, follow_redirects=r.follow_redirects)
         try:
-            # httpx times out each read, not the body: a provider trickling bytes would outlive the deadline.
-            chunks: list[bytes] = []
-            for chunk in response.iter_raw():
-                if self.time_left() == 0.0:
-                    raise _DeadlinePassedError
-                chunks.append(chunk)
+            return self._read(response)
         finally:
             response.close()
-        # Still encoded as sent (gzip...): the copy decodes it, by the same headers, when its content is read.
-        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
+
+    def _read(self, response: httpx.Response) -> httpx.Response:
+        """The streamed response read whole, within the deadline (httpx times out each read, not the body: a
+        provider trickling bytes would outlive it) and within ``max_bytes``."""
+        limit = self.request.max_bytes
+        # Bounded, the body is counted decoded (a small gzip body can inflate past any bound) and kept decoded;
+        # else it is kept as sent and the copy decodes it, by the same headers, when its content is read.
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw() if limit is None else response.iter_bytes():
+            if self.time_left() == 0.0:
+                raise _DeadlinePassedError
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise _TooLargeError
+            chunks.append(chunk)
+        headers = response.headers
+        if limit is not None:
+            headers = httpx.Headers([(k, v) for k, v in headers.multi_items()
+                                     if k.lower() not in ("content-encoding", "content-length")])
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
                               request=response.request)
 
     def safe(self, value: Any) -> Any:
@@ -197,6 +218,15 @@ class _Call:
                    "reason": "deadline"}
         message = f"{self.profile.display_name} did not answer in time ({self.method} {self.safe_url()}): {detail}"
         return ApiError(ErrorCode.ACTION_FAILED, message, details=details)
+
+    def too_large_failure(self, attempts: int) -> ApiError:
+        limit = self.request.max_bytes
+        detail = f"the response body is larger than {limit} bytes"
+        details = {**self.base_details(attempts), "providerStatus": None, "providerMessage": detail,
+                   "reason": "too_large", "limit": limit}
+        return ApiError(ErrorCode.ACTION_FAILED,
+                        f"{self.profile.display_name} answered too much ({self.method} {self.safe_url()}): {detail}",
+                        details=details)
 
     def transport_failure(self, reason: str, message: str, exc: Exception, attempts: int) -> ApiError:
         detail = self.safe(str(exc) or type(exc).__name__)

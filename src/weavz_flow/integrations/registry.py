@@ -35,6 +35,11 @@ MODULES: Mapping[str, str] = {
     "storage": "storage",
     "hash-encode": "hash_encode",
     "datetime": "date_time",
+    "agent-memory": "agent_memory",
+    "agent-scratchpad": "agent_scratchpad",
+    "xml": "json_to_xml",
+    "rss": "rss_feed",
+    "qr-code": "qr_code",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
