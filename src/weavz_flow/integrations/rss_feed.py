@@ -95,8 +95,10 @@ def plain_text(html: str | None, limit: int = SUMMARY_MAX) -> str | None:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _iso(moment: time.struct_time | None) -> str | None:
-    """feedparser's parsed times are UTC struct_times."""
+def _iso(parsed: feedparser.FeedParserDict, key: str) -> str | None:
+    """A parsed time (a UTC struct_time) as ISO 8601. Read as a plain dict: FeedParserDict's own lookup would give
+    ``published_parsed`` for a missing ``updated_parsed``."""
+    moment: time.struct_time | None = dict.get(parsed, key)
     if not moment:
         return None
     return datetime(*moment[:6], tzinfo=UTC).isoformat().replace("+00:00", "Z")
@@ -107,8 +109,8 @@ def entry_json(entry: feedparser.FeedParserDict) -> dict[str, Any]:
         "title": entry.get("title"),
         "link": entry.get("link"),
         "id": entry.get("id"),
-        "published": _iso(entry.get("published_parsed")),
-        "updated": _iso(entry.get("updated_parsed")),
+        "published": _iso(entry, "published_parsed"),
+        "updated": _iso(entry, "updated_parsed"),
         "author": entry.get("author"),
         "summary": plain_text(entry.get("summary")),
         "categories": [t["term"] for t in entry.get("tags", []) if t.get("term")],
@@ -128,7 +130,7 @@ def parse_feed(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "feed": {"title": feed.get("title"), "link": feed.get("link"),
                  "description": plain_text(feed.get("subtitle")), "language": feed.get("language"),
-                 "updated": _iso(feed.get("updated_parsed")), "format": parsed.get("version") or None},
+                 "updated": _iso(feed, "updated_parsed"), "format": parsed.get("version") or None},
         "entries": [entry_json(e) for e in parsed.entries[:MAX_ENTRIES]],
         "total": len(parsed.entries),
     }
