@@ -35,6 +35,7 @@ MODULES: Mapping[str, str] = {
     "storage": "storage",
     "hash-encode": "hash_encode",
     "datetime": "date_time",
+    "notion": "notion",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
