@@ -20,12 +20,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import CredentialCipher
-from weavz_flow.engine.gates.model import Approver, Policy
+from weavz_flow.engine.gates.matching import evaluate
+from weavz_flow.engine.gates.model import Approver, GateCall, GateVerdict, Policy
 from weavz_flow.engine.gates.rules import check_rules
 from weavz_flow.engine.naming import invalid
 from weavz_flow.engine.services.scope import not_found, workspace_row
@@ -40,7 +42,9 @@ from weavz_flow.wire.approval_policies import (
     ApproverIn,
     ApproverOut,
     PolicyFields,
+    PolicyTest,
 )
+from weavz_flow.wire.base import invalid_request
 from weavz_flow.wire.vocabulary import (
     ApprovalAccessMode,
     ApprovalDecision,
@@ -136,6 +140,29 @@ class ApprovalPolicyService:
     def saved(self, caller: Caller, policy_id: str) -> Policy:
         with self._store.read() as conn:
             return policy_of(dict(_row(conn, caller, policy_id)._mapping))
+
+    def test(self, caller: Caller, request: PolicyTest) -> GateVerdict:
+        """``approval-policies/test``: the verdict of one policy (a draft body, or ``{id}`` for a saved one) on the
+        call ``context`` describes."""
+        if set(request.policy) == {"id"}:
+            policy = self.saved(caller, str(request.policy["id"]))
+        else:
+            try:
+                body = PolicyFields.model_validate(request.policy)
+            except ValidationError as exc:
+                raise invalid_request([{**e, "loc": ("policy", *e["loc"])} for e in exc.errors()]) from None
+            policy = self.draft(caller, body)
+        ctx = request.context
+        if ctx.workspace_id is not None:
+            caller.check_workspace(ctx.workspace_id)
+        call = GateCall(
+            workspace_id=ctx.workspace_id or policy.workspace_id or "", source=ctx.source,
+            integration_name=ctx.integration_name, action_name=ctx.action_name,
+            integration_alias=ctx.integration_alias, workspace_integration_id=ctx.workspace_integration_id,
+            connection_strategy=None if ctx.connection_strategy is None else str(ctx.connection_strategy),
+            end_user_id=ctx.end_user_id, mcp_server_id=ctx.mcp_server_id, input=ctx.input,
+        )
+        return evaluate([policy], call)
 
     # -- for the gate and the webhook approvers ---------------------------------------------------------------------
 
