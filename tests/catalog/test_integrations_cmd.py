@@ -28,9 +28,10 @@ def test_list(run) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "DISPLAY", "NAME", "NATIVE", "ACTIONS"]
-    # slack is native now (the NATIVE column says so); notion still comes only from the SDK catalog
+    # slack and notion are native now (the NATIVE column says so); trello still comes only from the SDK catalog
     assert re.search(r"^slack\s+Slack\s+yes\s+42$", result.stdout, re.MULTILINE)
-    assert re.search(r"^notion\s+Notion\s+13$", result.stdout, re.MULTILINE)
+    assert re.search(r"^notion\s+Notion\s+yes\s+13$", result.stdout, re.MULTILINE)
+    assert re.search(r"^trello\s+Trello\s+23$", result.stdout, re.MULTILINE)
     assert re.search(r"^google-sheets\s+Google Sheets\s+yes\s+17$", result.stdout, re.MULTILINE)
     names = [line.split()[0] for line in lines[1:-1]]
     assert names == sorted(names) and len(names) == 1079
@@ -47,8 +48,10 @@ def test_list_json(run) -> None:  # type: ignore[no-untyped-def]
     assert by_name["slack"]["displayName"] == "Slack"
     assert by_name["slack"]["native"] is True
     assert by_name["slack"]["auth"] == {"type": ["SECRET_TEXT", "OAUTH2"]}
-    assert by_name["notion"]["native"] is False
-    assert by_name["notion"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
+    assert by_name["notion"]["native"] is True
+    assert by_name["notion"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT"]}
+    assert by_name["trello"]["native"] is False
+    assert by_name["trello"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
     assert by_name["kv-store"]["auth"] == {"type": []}
     assert "actions" not in by_name["slack"]
 
@@ -78,10 +81,10 @@ def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_show_sdk_only_integration_keeps_the_sdk_connection_types(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("show", "notion")
+    result = run("show", "trello")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:2] == [
-        "notion: Notion",
+        "trello: Trello",
         "connection types: OAUTH2, SECRET_TEXT, BASIC_AUTH, CUSTOM_AUTH",
     ]
 

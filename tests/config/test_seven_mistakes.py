@@ -19,15 +19,15 @@ WORKSPACE = """\
 workspace: plat-prod
 connections:
   slack-prod: {integration: slack, type: SECRET_TEXT, secret: {env: PLAT_SLACK_TOKEN}}
-  notion-docs: {integration: notion, type: SECRET_TEXT, secret: {env: PLAT_NOTION_TOKEN}}
+  trello-boards: {integration: trello, type: SECRET_TEXT, secret: {env: PLAT_TRELLO_TOKEN}}
 integrations:
   slack_bot:
     integration: slack
     strategy: fixd
     connection: slack-prod
-  notion:
-    integration: notion
-    connection: notion-doc
+  trello:
+    integration: trello
+    connection: trello-board
   http:
     integration: http
 partials:
@@ -66,8 +66,8 @@ flow: docs
 workspace: plat-prod
 steps:
   - id: page
-    uses: notion.createPage
-    with: {pageId: abc, title: Release notes}
+    uses: trello.create_card
+    with: {listId: abc, name: Release notes}
 """
 
 FILES = {"workspaces/plat-prod.yaml": WORKSPACE, "flows/announce.yaml": ANNOUNCE, "flows/docs.yaml": DOCS}
@@ -75,27 +75,27 @@ FILES = {"workspaces/plat-prod.yaml": WORKSPACE, "flows/announce.yaml": ANNOUNCE
 # Each planted mistake: its file, the text it starts at (unique in that file) and the code it must be reported as.
 PLANTED = [
     ("workspaces/plat-prod.yaml", "fixd", "invalid-value"),  # misspelled strategy
-    ("workspaces/plat-prod.yaml", "notion-doc\n", "unknown-connection"),
+    ("workspaces/plat-prod.yaml", "trello-board\n", "unknown-connection"),
     ("workspaces/plat-prod.yaml", "authTyp]", "invalid-value"),  # enforced key without a value (a typo)
     ("flows/announce.yaml", "[accept-json]", "wrong-type"),  # an object field given a list
     ("flows/announce.yaml", "slack_bot.send_chanel_message", "unknown-action"),
     ("flows/announce.yaml", '"{{ steps.ping.output | lenght }}"', "template-syntax"),  # unknown filter
-    ("flows/docs.yaml", "notion.createPage", "not-native"),  # not native, and the backend is the embedded engine
+    ("flows/docs.yaml", "trello.create_card", "not-native"),  # not native, and the backend is the embedded engine
 ]
 
 HINTS = {
     "fixd": "did you mean 'fixed'?",
-    "notion-doc\n": "did you mean 'notion-docs'?",
+    "trello-board\n": "did you mean 'trello-boards'?",
     "authTyp]": "did you mean 'authType'?",
     "[accept-json]": "write a mapping, e.g. headers: {name: value}, not a list",
     "slack_bot.send_chanel_message": "did you mean 'send_channel_message', 'schedule_message' or "
                                      "'send_direct_message'?",
     '"{{ steps.ping.output | lenght }}"': "did you mean 'length'?",
-    "notion.createPage": "run it on hosted Weavz: in weavz-flow.yaml set backend: {type: remote, api_url: "
+    "trello.create_card": "run it on hosted Weavz: in weavz-flow.yaml set backend: {type: remote, api_url: "
                          "https://api.weavz.io, api_key: {env: WEAVZ_API_KEY}}",
 }
 
-SECRETS = {"PLAT_SLACK_TOKEN": "xoxb-planted", "PLAT_NOTION_TOKEN": "secret_planted"}
+SECRETS = {"PLAT_SLACK_TOKEN": "xoxb-planted", "PLAT_TRELLO_TOKEN": "trello_planted"}
 
 
 def _expected() -> set[tuple[str, int, int, str, str]]:

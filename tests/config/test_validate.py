@@ -157,29 +157,30 @@ steps:
 def test_a_non_native_catalog_integration_is_checked_against_its_schema(
     make_project: ProjectMaker, full_catalog: Catalog
 ) -> None:
-    info = full_catalog.find("notion")
+    info = full_catalog.find("trello")
     assert info is not None and not info.native
     root = make_project({"w.yaml": """\
 workspace: main
 connections:
-  notion-main: {integration: notion, type: OAUTH2, access_token: {env: NOTION_TOKEN}}
+  trello-main: {integration: trello, type: OAUTH2, access_token: {env: TRELLO_TOKEN}}
 integrations:
-  notion: {integration: notion, connection: notion-main}
+  trello: {integration: trello, connection: trello-main}
 """, "f.yaml": flow("""\
   - id: page
-    uses: notion.createPage
-    with: {title: 42}
+    uses: trello.create_card
+    with: {name: 42}
   - id: other
-    uses: notion.create_page
+    uses: trello.create_cards
 """)})
     assert errors(root, full_catalog) == [
-        "f.yaml:5:11: error: 'notion.createPage' does not run on the embedded engine (backend type 'local'): it is "
+        "f.yaml:5:11: error: 'trello.create_card' does not run on the embedded engine (backend type 'local'): it is "
         "in the Weavz catalog but not native here (run it on hosted Weavz: in weavz-flow.yaml set backend: "
         "{type: remote, api_url: https://api.weavz.io, api_key: {env: WEAVZ_API_KEY}})",
-        "f.yaml:5:11: error: 'notion.createPage' requires 'pageId', which the step does not set "
+        "f.yaml:5:11: error: 'trello.create_card' requires 'listId', which the step does not set "
         "(add it under 'with' or in a default partial)",
-        "f.yaml:6:19: error: 'title' must be a string, got integer (quote it: title: \"...\")",
-        "f.yaml:8:11: error: integration 'notion' has no action 'create_page' (did you mean 'createPage'?)",
+        "f.yaml:6:18: error: 'name' must be a string, got integer (quote it: name: \"...\")",
+        "f.yaml:8:11: error: integration 'trello' has no action 'create_cards' (did you mean "
+        "'create_card', 'get_card' or 'update_card'?)",
     ]
 
 

@@ -15,7 +15,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.execute_values import ExecuteRequest
-from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceCreate
+from weavz_flow.engine.inputs import ConnectionCreate, WorkspaceCreate, WorkspaceIntegrationCreate
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
@@ -36,6 +36,14 @@ class NativeEngine:
             type="SECRET_TEXT", external_id=external_id, display_name=external_id, integration_name=integration,
             secret_text=token, base_url=base_url))
         return external_id
+
+    def alias(self, integration: str, alias: str, connection_external_id: str) -> str:
+        """A workspace integration ``alias`` pinned to the connection (its base URL, a stub); returns the alias."""
+        connection = next(c for c in self.engine.connections.list_all(self.caller)
+                          if c.external_id == connection_external_id)
+        self.engine.integrations.create(self.caller, self.workspace.id, WorkspaceIntegrationCreate(
+            integration_name=integration, alias=alias, connection_id=connection.id))
+        return alias
 
     def execute(self, integration: str, action: str, input: dict[str, Any], **request: Any) -> Any:
         """``request`` holds further ExecuteRequest fields (an alias, an end user, another workspace's id)."""

@@ -13,11 +13,13 @@ class Caller:
     # None: org-wide. Otherwise the only workspaces this caller may touch.
     workspace_ids: frozenset[str] | None = None
     api_key_id: str | None = None
+    # May approve or reject approval requests (an API key's permissions.approvals.decide; the operator always may).
+    may_decide_approvals: bool = False
 
     @classmethod
     def system(cls, org_id: str) -> Caller:
-        """The trusted in-process caller (local backend, CLI): org-wide, no API key."""
-        return cls(org_id=org_id)
+        """The trusted in-process caller (local backend, CLI): org-wide, no API key, the operator who may decide."""
+        return cls(org_id=org_id, may_decide_approvals=True)
 
     @property
     def org_wide(self) -> bool:

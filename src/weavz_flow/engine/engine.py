@@ -24,6 +24,7 @@ from weavz_flow.engine.oauth_flow import OAuthFlow
 from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.property_options import PropertyOptions
 from weavz_flow.engine.services.api_keys import ApiKeyService
+from weavz_flow.engine.services.approval_policies import ApprovalPolicyService
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
@@ -90,6 +91,7 @@ class Engine:
         self.mcp_servers = McpServerService(store, self.source, size_limits)
         self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
         self.mcp_oauth = McpOAuthService(store, self.mcp_servers, self.portal_tokens)
+        self.approval_policies = ApprovalPolicyService(store, cipher)
         self.executions = ExecutionLog(store)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
         self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)

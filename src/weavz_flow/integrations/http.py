@@ -62,13 +62,13 @@ def send_request(ctx: ActionContext, values: dict[str, Any]) -> Any:
     request = ProviderRequest(
         method,
         url,
-        query={k: _text(v) for k, v in values["queryParams"].items() if v is not None},
-        headers={k: _text(v) for k, v in values["headers"].items() if v is not None},
+        query={k: wire_text(v) for k, v in values["queryParams"].items() if v is not None},
+        headers={k: wire_text(v) for k, v in values["headers"].items() if v is not None},
         auth_header=auth_header,
         secrets=secrets,
         timeout=float(values["timeout"]) if values.get("timeout") else None,
         follow_redirects=bool(values.get("followRedirects")),
-        **_body(ctx, str(values.get("body_type") or "none").lower(), values.get("body")),
+        **request_body(ctx, str(values.get("body_type") or "none").lower(), values.get("body")),
     )
     policy = dataclasses.replace(ctx.retry or HTTP.retry, retry_statuses=retry_statuses)
     response = call(ctx, HTTP, request, policy=policy, accept_status=accept)
@@ -80,7 +80,7 @@ def send_request(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return Redactor(secrets).data({"status": response.status, "headers": dict(response.headers), "body": body})
 
 
-def _text(value: Any) -> str:
+def wire_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
@@ -105,7 +105,7 @@ def _auth(ctx: ActionContext, auth_type: str, fields: Mapping[str, Any]) -> tupl
     raise invalid_input(ctx, "authType", "must be NONE, BASIC or BEARER_TOKEN")
 
 
-def _body(ctx: ActionContext, body_type: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
+def request_body(ctx: ActionContext, body_type: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
     """ProviderRequest body arguments. The piece nests the payload under ``data``; a bare object is taken whole."""
     if body_type == "none" or body is None:
         return {}
@@ -124,7 +124,7 @@ def _body(ctx: ActionContext, body_type: str, body: Mapping[str, Any] | None) ->
             form = {str(f["fieldName"]): str(f.get("textFieldValue") or "") for f in data
                     if isinstance(f, dict) and f.get("fieldName") and f.get("fieldType", "text") == "text"}
         else:
-            form = {str(k): _text(v) for k, v in data.items()}
+            form = {str(k): wire_text(v) for k, v in data.items()}
         return {"form": form}
     raise invalid_input(ctx, "body_type", "must be none, json, raw or form_data")
 

@@ -38,6 +38,9 @@ class ProviderProfile:
     name: str  # the integration name, e.g. "slack"
     display_name: str  # for messages: "Slack"
     default_base_url: str | None  # None: requests carry absolute URLs (the http integration)
+    # Further hosts of the same provider that its actions (and custom_api_call) may send the credential to, as base
+    # URLs: Dropbox serves file content from another host than its RPC endpoints.
+    other_base_urls: tuple[str, ...] = ()
     auth: str = "bearer"  # "bearer": Authorization: Bearer <connection token>; "none"
     headers: Mapping[str, str] = field(default_factory=dict)  # sent with every request
     # The provider's explanation in an error response body (any status >= 400).

@@ -40,6 +40,7 @@ MODULES: Mapping[str, str] = {
     "xml": "json_to_xml",
     "rss": "rss_feed",
     "qr-code": "qr_code",
+    "notion": "notion",
 }
 
 _PACKAGE = Path(__file__).resolve().parent

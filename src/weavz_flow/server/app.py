@@ -19,6 +19,7 @@ from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
+    approval_policies,
     connect,
     connect_pages,
     connections,
@@ -52,6 +53,7 @@ ROUTERS = (
     end_user_portal.router,
     partials.router,
     mcp_servers.router,
+    approval_policies.router,
     api_keys.router,
     orgs.router,
     page_assets.router,

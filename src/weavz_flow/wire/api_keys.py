@@ -10,9 +10,15 @@ from pydantic import Field
 from weavz_flow.wire.base import Name, WireModel, WireRequest
 
 
+class ApprovalPermissions(WireModel):
+    decide: bool = False  # may approve, reject or cancel approval requests (weavz-api.md §2.11)
+
+
 class ApiKeyPermissions(WireModel):
     scope: Literal["org", "workspace"] = "org"
     workspace_ids: list[str] | None = None
+    # Left out of answers when not given, so a key made without it reads back exactly as it was made.
+    approvals: ApprovalPermissions | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ApiKeyCreate(WireRequest):

@@ -95,11 +95,13 @@ class ApiKeyService:
         workspace_ids = None
         if permissions.get("scope") == "workspace":
             workspace_ids = frozenset(permissions.get("workspaceIds") or ())
-        return Caller(org_id=row.org_id, workspace_ids=workspace_ids, api_key_id=row.id)
+        decide = (permissions.get("approvals") or {}).get("decide") is True
+        return Caller(org_id=row.org_id, workspace_ids=workspace_ids, api_key_id=row.id, may_decide_approvals=decide)
 
     def _check_permissions(self, org_id: str, permissions: dict[str, Any] | None) -> dict[str, Any] | None:
         if permissions is None:
             return None
+        _check_approvals(permissions.get("approvals"))
         scope = permissions.get("scope")
         if scope == "org":
             if permissions.get("workspaceIds") is not None:
@@ -120,6 +122,16 @@ class ApiKeyService:
         if missing:
             raise ApiError(ErrorCode.NOT_FOUND, f"Workspace '{missing[0]}' not found", details={"id": missing[0]})
         return dict(permissions)
+
+
+def _check_approvals(approvals: Any) -> None:
+    """``permissions.approvals`` is absent or ``{decide: bool}``."""
+    if approvals is None:
+        return
+    if not isinstance(approvals, dict) or set(approvals) - {"decide"} or not isinstance(approvals.get("decide", False),
+                                                                                            bool):
+        raise invalid("permissions.approvals", "permissions.approvals must be {\"decide\": true} or "
+                      "{\"decide\": false}")
 
 
 def _check_expiry(expires_at: str | None) -> str | None:
