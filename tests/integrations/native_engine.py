@@ -57,6 +57,20 @@ class NativeEngine:
         return caught.value
 
 
+class ActionCaller:
+    """One integration's actions by name through a :class:`NativeEngine`: ``call("action", key=value)``."""
+
+    def __init__(self, engine: NativeEngine, integration: str) -> None:
+        self.engine = engine
+        self.integration = integration
+
+    def __call__(self, action: str, _request: dict[str, Any] | None = None, **input: Any) -> Any:
+        return self.engine.execute(self.integration, action, input, **(_request or {}))
+
+    def error(self, action: str, **input: Any) -> ApiError:
+        return self.engine.error(self.integration, action, input)
+
+
 @contextmanager
 def native_engine(
     store: Store, sdk_catalog: Catalog, *names: str, size_limits: SizeLimits = DEFAULT_SIZE_LIMITS,

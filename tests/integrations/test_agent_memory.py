@@ -11,11 +11,11 @@ import pytest
 # The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
 # ruff: noqa: F811
 from tests.engine.engine_fixtures import store  # noqa: F401
-from tests.integrations.native_engine import NativeEngine, native_engine
+from tests.integrations.native_engine import ActionCaller, native_engine
 from tests.integrations.persistence_scopes import scoped_aliases
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine.store import Store
-from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations import agent_memory
 from weavz_flow.integrations.catalog_action import CatalogAction
 from weavz_flow.integrations.output_shapes import output_shape
@@ -25,21 +25,13 @@ from weavz_flow.size_limits import SizeLimits
 NAME = agent_memory.NAME
 
 
-class Memory:
-    def __init__(self, engine: NativeEngine) -> None:
-        self.engine = engine
-
-    def __call__(self, action: str, _request: dict[str, Any] | None = None, **input: Any) -> Any:
-        return self.engine.execute(NAME, action, input, **(_request or {}))
-
-    def error(self, action: str, **input: Any) -> ApiError:
-        return self.engine.error(NAME, action, input)
+Memory = ActionCaller
 
 
 @pytest.fixture
 def memory(store: Store, sdk_catalog: Catalog) -> Iterator[Memory]:
     with native_engine(store, sdk_catalog, NAME) as engine:
-        yield Memory(engine)
+        yield Memory(engine, NAME)
 
 
 def seed(memory: Memory) -> None:
@@ -212,7 +204,7 @@ def test_bad_input_is_a_validation_error_naming_the_field(memory: Memory, action
 
 def test_the_graph_is_bounded_by_the_store_limit(store: Store, sdk_catalog: Catalog) -> None:
     with native_engine(store, sdk_catalog, NAME, size_limits=SizeLimits.of(kv_value_bytes=4096)) as engine:
-        memory = Memory(engine)
+        memory = Memory(engine, NAME)
         memory("create_entities", entities=[{"name": "Ada", "type": "person"}])
         error = memory.error("add_observations", observations=[{"entityName": "Ada", "contents": ["x" * 5000]}])
         assert error.code == ErrorCode.VALIDATION_ERROR

@@ -10,11 +10,11 @@ import pytest
 # The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
 # ruff: noqa: F811
 from tests.engine.engine_fixtures import store  # noqa: F401
-from tests.integrations.native_engine import NativeEngine, native_engine
+from tests.integrations.native_engine import ActionCaller, native_engine
 from tests.integrations.persistence_scopes import scoped_aliases
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine.store import Store
-from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations import agent_scratchpad
 from weavz_flow.integrations.catalog_action import CatalogAction
 from weavz_flow.integrations.output_shapes import output_shape
@@ -24,21 +24,13 @@ from weavz_flow.size_limits import SizeLimits
 NAME = agent_scratchpad.NAME
 
 
-class Scratchpad:
-    def __init__(self, engine: NativeEngine) -> None:
-        self.engine = engine
-
-    def __call__(self, action: str, _request: dict[str, Any] | None = None, **input: Any) -> Any:
-        return self.engine.execute(NAME, action, input, **(_request or {}))
-
-    def error(self, action: str, **input: Any) -> ApiError:
-        return self.engine.error(NAME, action, input)
+Scratchpad = ActionCaller
 
 
 @pytest.fixture
 def pad(store: Store, sdk_catalog: Catalog) -> Iterator[Scratchpad]:
     with native_engine(store, sdk_catalog, NAME) as engine:
-        yield Scratchpad(engine)
+        yield Scratchpad(engine, NAME)
 
 
 def test_every_catalog_action_is_native_with_the_catalog_schema(sdk_catalog: Catalog) -> None:
@@ -133,7 +125,7 @@ def test_bad_input_is_a_validation_error_naming_the_field(pad: Scratchpad, actio
 
 def test_pages_are_bounded_by_the_store_limit(store: Store, sdk_catalog: Catalog) -> None:
     with native_engine(store, sdk_catalog, NAME, size_limits=SizeLimits.of(kv_value_bytes=2048)) as engine:
-        pad = Scratchpad(engine)
+        pad = Scratchpad(engine, NAME)
         pad("write_page", pageName="a", content="small")
         error = pad.error("append_page", pageName="a", content="x" * 3000)
         assert error.code == ErrorCode.VALIDATION_ERROR
