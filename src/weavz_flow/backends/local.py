@@ -56,6 +56,7 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.inputs import (
     ConnectionCreate,
@@ -74,6 +75,7 @@ from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
+from weavz_flow.wire.approvals import PendingApproval
 from weavz_flow.wire.mcp import (
     McpServerCreate,
     McpServerUpdate,
@@ -333,7 +335,12 @@ class LocalBackend:
     def execute(self, call: ExecuteCall) -> ExecuteOutcome:
         request = self._execute_request(call)
         self._trip()
-        result = self.engine.execute(request, self.caller)
+        try:
+            result = self.engine.execute(request, self.caller)
+        except ApprovalRequiredError as pending:  # as a remote backend reads the 202
+            approval = PendingApproval.of_approval(pending.approval, pending.idempotency_key)
+            return ExecuteOutcome(OutcomeStatus.APPROVAL_REQUIRED, approval=approval.model_dump(mode="json",
+                                                                                                exclude_none=True))
         return ExecuteOutcome(OutcomeStatus.SUCCEEDED, result.output, result.duration_ms, partials=result.partials)
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
