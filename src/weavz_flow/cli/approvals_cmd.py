@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -18,7 +19,6 @@ from weavz_flow.backends.approvals import APPROVE, CANCEL, LIST_LIMIT_MAX, REJEC
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
-from weavz_flow.engine.stamps import parse_time
 from weavz_flow.plan.session import open_backend
 from weavz_flow.wire.approvals import Approval
 from weavz_flow.wire.vocabulary import APPROVAL_REASON_MAX, ApprovalStatus
@@ -174,7 +174,11 @@ def _action(a: Approval) -> str:
 
 
 def _time(text: str | None) -> str:
-    return f"{parse_time(text):%Y-%m-%d %H:%M:%S}" if text else "-"
+    """An API timestamp (ISO 8601, UTC) to the second, in UTC."""
+    if not text:
+        return "-"
+    moment = datetime.fromisoformat(text)
+    return f"{moment.astimezone(UTC) if moment.tzinfo else moment:%Y-%m-%d %H:%M:%S}"
 
 
 def _console() -> Console:
