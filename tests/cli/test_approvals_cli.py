@@ -125,9 +125,12 @@ def test_list_show_approve_on_the_local_engine_then_the_retry_posts_once(
         ("approved", "cli", "looks right")
     assert "Decision:        approved via cli at " in _run(root, "show", approval_id).stdout
 
-    rejected = _run(root, "reject", other_id, "--reason", "not today", "--json")
+    rejected = _run(root, "reject", other_id, "--reason", "not today\x1b[2J", "--json")
     assert rejected.exit_code == 0, rejected.output
     assert json.loads(rejected.stdout)["status"] == "rejected"
+    shown_rejected = _run(root, "show", other_id).stdout
+    assert "rejected via cli at " in shown_rejected and ": not today\\x1b[2J\n" in shown_rejected
+    assert "\x1b" not in shown_rejected  # a decider's reason cannot drive the reader's terminal
     _refused(_run(root, "approve", other_id), "APPROVAL_ALREADY_DECIDED")
     _refused(_run(root, "show", "no-such-approval"), "APPROVAL_NOT_FOUND")
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from weavz_flow.backends.approvals import APPROVE, CANCEL, LIST_LIMIT_MAX, REJECT, ApprovalView
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
+from weavz_flow.log_lines import escape_controls
 from weavz_flow.plan.session import open_backend
 from weavz_flow.wire.approvals import Approval
 from weavz_flow.wire.vocabulary import APPROVAL_REASON_MAX, ApprovalStatus
@@ -69,8 +71,8 @@ def list_approvals(workspace: str | None, status: str | None, limit: int, as_jso
                   box=None, pad_edge=False, header_style="bold")
     for view in found:
         a = view.approval
-        table.add_row(a.id, a.status.value, view.workspace, _action(a), a.source, _time(a.created_at),
-                      _time(a.expires_at))
+        cells = (a.id, a.status.value, view.workspace, _action(a), a.source, _time(a.created_at), _time(a.expires_at))
+        table.add_row(*(Text(escape_controls(c)) for c in cells))  # Text: never read as rich markup
     _console().print(table)
 
 
@@ -110,12 +112,15 @@ def describe(view: ApprovalView) -> list[str]:
         ("URL", a.approval_url),
     ]
     lines = [f"Approval {a.id}"]
-    lines += [f"  {label + ':':<17}{value}" for label, value in rows if value]
+    # Names and reasons come from other people (a policy's author, a decider): no control character reaches the
+    # terminal of the one who decides. The preview is JSON, escaped already.
+    lines += [f"  {label + ':':<17}{escape_controls(value)}" for label, value in rows if value]
     if a.risk_reasons:
         lines.append("  Why asked:")
-        lines += [f"    - {reason}" for reason in a.risk_reasons]
-    lines.append("  Input (preview" + (f"; redacted: {', '.join(a.redacted_paths)}" if a.redacted_paths else "") +
-                 (f"; enforced: {', '.join(a.enforced_keys)}" if a.enforced_keys else "") + "):")
+        lines += [f"    - {escape_controls(reason)}" for reason in a.risk_reasons]
+    notes = (f"; redacted: {', '.join(a.redacted_paths)}" if a.redacted_paths else "") + \
+        (f"; enforced: {', '.join(a.enforced_keys)}" if a.enforced_keys else "")
+    lines.append(f"  Input (preview{escape_controls(notes)}):")
     lines += ["    " + line for line in json.dumps(a.input_preview, indent=2, sort_keys=True).splitlines()]
     return lines
 
