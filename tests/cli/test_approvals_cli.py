@@ -6,6 +6,7 @@ posts once. Refusals (already decided, self-decision, unknown id) are one line w
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.plan.project_files import WORKSPACE, write_project
 from tests.server.accounts import LiveServer, bootstrap_account
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
@@ -72,15 +74,28 @@ def _refused(result: Result, code: str) -> None:
     assert "Traceback" not in result.output
 
 
-def _local(root: Path, catalog: Catalog) -> LocalBackend:
-    return LocalBackend(root / ".weavz-flow", catalog=catalog)
+def _local(root: Path, catalog: Catalog, database: str | None) -> LocalBackend:
+    return LocalBackend(root / ".weavz-flow", database, catalog=catalog)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """The local engine's store: the project's SQLite file, or a PostgreSQL schema that the CLI finds through
+    WEAVZ_FLOW_DATABASE_URL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    with postgres_schema() as (url, schema):
+        monkeypatch.setenv("WEAVZ_FLOW_DATABASE_URL", schema_url(url, schema))
+        yield schema_url(url, schema)
 
 
 def test_list_show_approve_on_the_local_engine_then_the_retry_posts_once(
     project_root: Path, catalog: Catalog, slack_stub: SlackStub, monkeypatch: pytest.MonkeyPatch,
+    database: str | None,
 ) -> None:
     root = _project(project_root, slack_stub, monkeypatch)
-    backend = _local(root, catalog)
+    backend = _local(root, catalog, database)
     try:
         _apply(root, backend)
         workspace_id = backend.workspaces.get_by_slug(backend.caller, "acme-prod").id
@@ -134,7 +149,7 @@ def test_list_show_approve_on_the_local_engine_then_the_retry_posts_once(
     _refused(_run(root, "approve", other_id), "APPROVAL_ALREADY_DECIDED")
     _refused(_run(root, "show", "no-such-approval"), "APPROVAL_NOT_FOUND")
 
-    backend = _local(root, catalog)
+    backend = _local(root, catalog, database)
     try:
         ran = _send(backend, "deploy now", "send-1")
         assert ran.status is OutcomeStatus.SUCCEEDED, ran
