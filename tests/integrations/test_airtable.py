@@ -3,42 +3,27 @@ what Airtable received and what the action returned; pagination, an Airtable err
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.integrations.provider_suite import AliasedEngine, aliased_engine, assert_provider_failure
+from tests.integrations.provider_suite import (
+    REFUSED_TOKEN,
+    AliasedEngine,
+    assert_provider_failure,
+    provider_fixtures,
+    refused_token_failure,
+)
 from tests.stubs.airtable import AIRTABLE_TOKEN, AirtableStub
-from tests.stubs.base import running
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.airtable import AIRTABLE
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
-
-@pytest.fixture(scope="module")
-def airtable_server() -> Iterator[AirtableStub]:
-    with running(AirtableStub()) as stub:
-        yield stub
-
-
-@pytest.fixture(scope="module")
-def module_engine(tmp_path_factory: pytest.TempPathFactory, sdk_catalog: Catalog,
-                  airtable_server: AirtableStub) -> Iterator[AliasedEngine]:
-    with aliased_engine(tmp_path_factory.mktemp("airtable"), sdk_catalog, "airtable", AIRTABLE_TOKEN,
-                        airtable_server.url + "/v0") as engine:
-        yield engine
+provider_server, provider_engine, stub = provider_fixtures(AirtableStub, "airtable", AIRTABLE_TOKEN, "/v0")
 
 
 @pytest.fixture
-def stub(airtable_server: AirtableStub) -> AirtableStub:
-    airtable_server.reset()
-    return airtable_server
-
-
-@pytest.fixture
-def airtable(module_engine: AliasedEngine, stub: AirtableStub) -> AliasedEngine:
-    return module_engine
+def airtable(provider_engine: AliasedEngine, stub: AirtableStub) -> AliasedEngine:
+    return provider_engine
 
 
 def sent(stub: AirtableStub) -> list[tuple[str, str]]:
@@ -224,12 +209,10 @@ def test_a_rate_limit_is_retried_then_answered(airtable: AliasedEngine, stub: Ai
 
 
 def test_a_refused_token_is_an_auth_failure_without_the_token(airtable: AliasedEngine, stub: AirtableStub) -> None:
-    wrong = "patWrongTokenNeverShown.77"
-    airtable.connection("stale", wrong, stub.url + "/v0")
-    error = airtable.error("get_base_schema", {"base": "appTeam"}, connection_external_id="stale")
-    details = assert_provider_failure(error, 401, "Authentication required", wrong)
+    details = refused_token_failure(airtable, stub.url + "/v0", "get_base_schema", {"base": "appTeam"},
+                                    "Authentication required")
     assert details["providerError"] == "AUTHENTICATION_REQUIRED"
-    assert stub.last.bearer == wrong
+    assert stub.last.bearer == REFUSED_TOKEN
 
 
 def test_custom_api_call_sends_the_plain_shape(airtable: AliasedEngine, stub: AirtableStub) -> None:

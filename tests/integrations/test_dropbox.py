@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.integrations.context import context
-from tests.integrations.provider_suite import AliasedEngine, aliased_engine, assert_provider_failure
+from tests.integrations.provider_suite import (
+    REFUSED_TOKEN,
+    AliasedEngine,
+    assert_provider_failure,
+    provider_fixtures,
+    refused_token_failure,
+)
 from tests.stubs.base import running
 from tests.stubs.dropbox import DROPBOX_TOKEN, PNG, DropboxStub
 from tests.stubs.echo import BINARY, EchoStub
@@ -21,30 +26,12 @@ from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.dropbox import _content_url, header_json
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
-
-@pytest.fixture(scope="module")
-def dropbox_server() -> Iterator[DropboxStub]:
-    with running(DropboxStub()) as stub:
-        yield stub
-
-
-@pytest.fixture(scope="module")
-def module_engine(tmp_path_factory: pytest.TempPathFactory, sdk_catalog: Catalog,
-                  dropbox_server: DropboxStub) -> Iterator[AliasedEngine]:
-    with aliased_engine(tmp_path_factory.mktemp("dropbox"), sdk_catalog, "dropbox", DROPBOX_TOKEN,
-                        dropbox_server.url + "/2") as engine:
-        yield engine
+provider_server, provider_engine, stub = provider_fixtures(DropboxStub, "dropbox", DROPBOX_TOKEN, "/2")
 
 
 @pytest.fixture
-def stub(dropbox_server: DropboxStub) -> DropboxStub:
-    dropbox_server.reset()
-    return dropbox_server
-
-
-@pytest.fixture
-def dropbox(module_engine: AliasedEngine, stub: DropboxStub) -> AliasedEngine:
-    return module_engine
+def dropbox(provider_engine: AliasedEngine, stub: DropboxStub) -> AliasedEngine:
+    return provider_engine
 
 
 def sent(stub: DropboxStub) -> list[tuple[str, str]]:
@@ -239,11 +226,10 @@ def test_a_malformed_call_is_dropbox_plain_text_400(dropbox: AliasedEngine, stub
 
 
 def test_a_refused_token_is_an_auth_failure_without_the_token(dropbox: AliasedEngine, stub: DropboxStub) -> None:
-    wrong = "sl.WrongTokenNeverShown77"
-    dropbox.connection("stale", wrong, stub.url + "/2")
-    error = dropbox.error("downloadFile", {"path": "/readme.md"}, connection_external_id="stale")
-    details = assert_provider_failure(error, 401, "invalid_access_token/", wrong)
-    assert details["providerError"] == "invalid_access_token" and stub.last.bearer == wrong
+    details = refused_token_failure(dropbox, stub.url + "/2", "downloadFile", {"path": "/readme.md"},
+                                    "invalid_access_token/")
+    assert details["providerError"] == "invalid_access_token"
+    assert stub.last.bearer == REFUSED_TOKEN
 
 
 def test_a_rate_limit_is_retried_as_dropbox_asks(dropbox: AliasedEngine, stub: DropboxStub) -> None:
