@@ -196,12 +196,13 @@ def test_list_a_folder_across_pages(dropbox: AliasedEngine, stub: DropboxStub) -
 def test_search_across_pages_with_options(dropbox: AliasedEngine, stub: DropboxStub) -> None:
     stub.page_size = 1
     out = dropbox.run("search_dropbox", {"query": "report", "path": "/Docs", "filename_only": False,
-                                         "file_extensions": "txt, md", "order_by": "relevance",
+                                         "file_extensions": "txt, md", "file_categories": "document, others",
+                                         "order_by": "relevance",
                                          "file_status": "active", "max_results": 5})
     first = stub.requests[0]
     assert (first.path, first.json) == ("/2/files/search_v2", {"query": "report", "options": {
         "max_results": 5, "order_by": "relevance", "file_status": "active", "filename_only": False,
-        "path": "/Docs", "file_extensions": ["txt", "md"]}})
+        "path": "/Docs", "file_extensions": ["txt", "md"], "file_categories": ["document", "others"]}})
     assert [r.path for r in stub.requests[1:]] == ["/2/files/search/continue_v2"]
     assert [m["metadata"]["metadata"]["path_display"] for m in out["matches"]] == ["/Docs/Old/notes.txt",
                                                                                    "/Docs/report.txt"]
