@@ -3,8 +3,10 @@ what Airtable received and what the action returned; pagination, an Airtable err
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from tests.integrations.context import context
 from tests.integrations.provider_suite import (
     REFUSED_TOKEN,
     AliasedEngine,
@@ -14,8 +16,10 @@ from tests.integrations.provider_suite import (
 )
 from tests.stubs.airtable import AIRTABLE_TOKEN, AirtableStub
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.errors import ErrorCode
+from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.integrations import airtable as airtable_module
 from weavz_flow.integrations.airtable import AIRTABLE
+from weavz_flow.integrations.options import collect
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 provider_server, provider_engine, stub = provider_fixtures(AirtableStub, "airtable", AIRTABLE_TOKEN, "/v0")
@@ -231,3 +235,17 @@ def test_custom_api_call_sends_the_plain_shape(airtable: AliasedEngine, stub: Ai
     stub.requests.clear()
     refused = airtable.error("custom_api_call", {"method": "GET", "url": "https://evil.example/v0/meta/bases"})
     assert refused.code == ErrorCode.CREDENTIAL_HOST_DENIED and stub.requests == []
+
+
+def test_base_and_table_options_list_what_the_token_reaches(http: httpx.Client, stub: AirtableStub) -> None:
+    ctx = context(http, "airtable", "create_record", base_url=stub.url + "/v0", token=AIRTABLE_TOKEN)
+    stub.base_page_size = 1
+    bases = collect(airtable_module.BASES, ctx, {}, None)
+    assert [(o.label, o.value) for o in bases.options] == [("Team Tracker", "appTeam"), ("Marketing Plan", "appOther")]
+    assert [r.query for r in stub.requests] == [{}, {"offset": "itr/1"}] and bases.complete
+    tables = collect(airtable_module.TABLES, ctx, {"base": "appTeam"}, None)
+    assert [(o.label, o.value) for o in tables.options] == [("Tasks", "tblTasks")]
+    assert stub.last.path == "/v0/meta/bases/appTeam/tables" and stub.last.bearer == AIRTABLE_TOKEN
+    with pytest.raises(ApiError) as missing:
+        collect(airtable_module.TABLES, ctx, {}, None)
+    assert missing.value.code == ErrorCode.VALIDATION_ERROR

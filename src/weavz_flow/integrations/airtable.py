@@ -20,6 +20,9 @@ Meta API: list bases ``GET /v0/meta/bases`` (1000 a page, ``offset``; ``list-bas
 with ``{name, fields}`` (``create-table``), create a base ``POST /v0/meta/bases`` with ``{name, workspaceId,
 tables}``, at least one table with at least one field (``create-base``). Airtable's upload-by-bytes endpoint lives on
 ``content.airtable.com`` (``upload-attachment``), a second host a ``custom_api_call`` may reach.
+
+The ``base`` and ``table`` fields list their choices (``properties/options``) from the bases the token reaches and
+the base's tables, each by id.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.custom_api_call import plain_custom_api_call
 from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, json_value, spec_actions, wire
 from weavz_flow.integrations.native_action import invalid_input
+from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options, required_input, text
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
 
 PAGE_SIZE = 100  # Airtable's maximum pageSize for records
@@ -130,15 +134,18 @@ def find_record(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return {"found": bool(records), "records": records}
 
 
+def _bases_page(ctx: ActionContext, offset: str | None) -> tuple[list[Any], str | None]:
+    page = call(ctx, AIRTABLE, ProviderRequest("GET", "/meta/bases", query={"offset": offset} if offset else {})).body
+    page = page if isinstance(page, dict) else {}
+    return list(page.get("bases") or ()), text(page.get("offset"))
+
+
 def _bases(ctx: ActionContext) -> list[Any]:
     bases: list[Any] = []
     offset: str | None = None
     for _ in range(MAX_PAGES):
-        page = call(ctx, AIRTABLE, ProviderRequest("GET", "/meta/bases",
-                                                   query={"offset": offset} if offset else {})).body
-        page = page if isinstance(page, dict) else {}
-        bases.extend(page.get("bases") or ())
-        offset = page.get("offset")
+        page, offset = _bases_page(ctx, offset)
+        bases.extend(page)
         if not offset:
             break
     return bases
@@ -238,6 +245,30 @@ def upload_attachment(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return call_spec(ctx, AIRTABLE, UPDATE_RECORD, {**values, "fields": {field: [*kept, added]}})
 
 
+# --- dynamic options (the catalog's Base and Table fields) ----------------------------------------------------
+
+
+def _base_options(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    bases, offset = _bases_page(ctx, cursor)
+    return OptionPage(tuple(Option(str(b.get("name") or b["id"]), b["id"]) for b in bases
+                            if isinstance(b, dict) and b.get("id")), offset)
+
+
+def _table_options(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
+    tables = _tables(ctx, required_input(values, "base"))
+    return OptionPage(tuple(Option(str(t.get("name") or t["id"]), t["id"]) for t in tables
+                            if isinstance(t, dict) and t.get("id")))
+
+
+BASES = OptionSource("Airtable bases", _base_options)
+TABLES = OptionSource("tables of the base", _table_options)
+_TABLE_ACTIONS = ("create_record", "find_record", "get_record", "update_record", "delete_record", "list_records",
+                  "get_table_schema", "add_comment", "upload_attachment")
+OPTIONS = property_options({
+    BASES: [f"{a}.base" for a in (*_TABLE_ACTIONS, "create_table", "find_table", "get_base_schema")],
+    TABLES: [f"{a}.table" for a in _TABLE_ACTIONS],
+})
+
 ACTIONS = spec_actions(AIRTABLE, {
     "create_record": create_record,
     "find_record": find_record,
@@ -264,6 +295,7 @@ INTEGRATION = NativeIntegration(
     actions=ACTIONS,
     auth_types=("OAUTH2", "SECRET_TEXT"),
     default_base_url=AIRTABLE.default_base_url,
+    options=OPTIONS,
     # Airtable's name for the token a person creates at airtable.com/create/tokens (authentication page).
     auth_form=AuthForm(secret_label="Personal access token",
                        secret_description="A personal access token from airtable.com/create/tokens with the scopes "
