@@ -19,6 +19,7 @@ from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
+    approval_pages,
     approval_policies,
     approvals,
     connect,
@@ -62,6 +63,7 @@ ROUTERS = (
     connect.router,
     connect_pages.router,
     portal_pages.router,
+    approval_pages.router,
     oauth_connect.router,
 )
 

@@ -50,7 +50,7 @@ class Approval(WireModel):
     created_at: str
     updated_at: str
     approval_url: str | None = None
-    hosted_approval_url: str | None = None  # left out until hosted links exist (None is dropped by the routes)
+    hosted_approval_url: str | None = None  # the review page: only to the requester, deciders and the operator
 
 
 class ApprovalEnvelope(WireModel):
