@@ -73,7 +73,12 @@ def list_approvals(
 
 @router.get("/{approval_id}", response_model=ApprovalEnvelope)
 def get_approval(request: Request, engine: EngineDep, caller: CallerDep, approval_id: str) -> ApprovalEnvelope:
-    return ApprovalEnvelope(approval=with_urls(request, caller, engine.approvals.get(caller, approval_id)))
+    """With ``webhookDeliveries`` (each event sent to each webhook approver, with its attempts) when the policy
+    has webhook approvers."""
+    approval = engine.approvals.get(caller, approval_id)
+    deliveries = engine.approval_webhooks.deliveries(approval)
+    return ApprovalEnvelope(approval=with_urls(request, caller,
+                                               approval.model_copy(update={"webhook_deliveries": deliveries})))
 
 
 def _decide(request: Request, engine: EngineDep, caller: CallerDep, approval_id: str, action: str,
