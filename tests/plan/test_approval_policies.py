@@ -1,0 +1,228 @@
+"""Approval policies declared in YAML (issue 17, build item 6), on both backends: the local engine, and
+RemoteBackend against the real ``weavz-flow serve`` under uvicorn. Plan shows the policy, apply makes it, a re-plan
+has no changes; a changed field and a changed webhook secret are ``~`` updates, an unchanged secret is no change;
+an undeclared policy is unmanaged until pruned; import writes a policy back to YAML. No secret ever appears in a
+plan or in the project's state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.test_apply import plan_and_apply
+from tests.server.accounts import bootstrap_account
+from weavz_flow.backends.approval_policies import ApproverSettings, LiveApprovalPolicy
+from weavz_flow.backends.local import LocalBackend
+from weavz_flow.backends.protocol import Backend
+from weavz_flow.backends.remote import RemoteBackend
+from weavz_flow.config.import_yaml import write_import
+from weavz_flow.config.load import load_project
+from weavz_flow.plan.import_live import collect_import
+from weavz_flow.plan.live_state import read_live
+from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
+from weavz_flow.plan.policy_diffs import NO_RECORD
+from weavz_flow.plan.render_json import render_json
+from weavz_flow.plan.render_text import render_text
+from weavz_flow.plan.fingerprints import STATE_KEY
+from weavz_flow.plan.session import PlanRequest, make_plan
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.approval_policies import ApprovalPolicyCreate, PolicyFields
+from weavz_flow.wire.vocabulary import ApprovalDecision
+
+POLICY = Address("acme-prod", ObjectKind.APPROVAL_POLICY, "gate slack posts")
+SECRET_1 = "whsec-test-secret-number-one"
+SECRET_2 = "whsec-test-secret-number-two"
+
+POLICIES = """\
+approval_policies:
+  gate slack posts:
+    description: "A person approves posts to #general"
+    priority: 10
+    sources: [flow, sdk]
+    aliases: [slack_bot]
+    actions: [send_channel_message]
+    risk_mode: rules
+    rules:
+      conditions:
+        - {path: channel, op: equals, value: "#general"}
+    approvers:
+      - type: org_role
+        roles: [owner]
+      - type: webhook
+        webhook_url: https://hooks.example/approvals
+        webhook_secret: {env: TEST_HOOK_SECRET}
+    timeout_seconds: 3600
+    metadata: {team: support}
+"""
+
+
+@pytest.fixture(autouse=True)
+def hook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET_1)
+
+
+def plan_of(root: Path, backend: Backend, request: PlanRequest | None = None) -> Plan:
+    return make_plan(load_project(root), backend, request)
+
+
+def live_policy(backend: Backend, name: str = "gate slack posts") -> LiveApprovalPolicy | None:
+    prod = next(w for w in backend.list_workspaces() if w.slug == "acme-prod")
+    return next((g for g in backend.list_approval_policies([prod]) if g.name == name), None)
+
+
+def assert_no_secret(backend: Backend, root: Path, *texts: str) -> None:
+    for text in texts:
+        assert SECRET_1 not in text and SECRET_2 not in text
+    if isinstance(backend, RemoteBackend):
+        state = json.dumps(backend.state.get(STATE_KEY))
+        assert SECRET_1 not in state and SECRET_2 not in state
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix != ".db":
+            assert SECRET_1 not in path.read_text(errors="replace")
+
+
+def test_plan_apply_replan_then_a_field_and_a_secret_change(project_root, backend, monkeypatch):
+    write_project(project_root, WORKSPACE + POLICIES)
+    plan = plan_of(project_root, backend)
+    [change] = [c for c in plan.actionable if c.address == POLICY]
+    assert change.action is Action.CREATE
+    text = render_text(plan)
+    assert '  + workspace.acme-prod/approval_policy.gate slack posts\n' in text
+    assert '      + aliases = ["slack_bot"]\n' in text
+    assert '      + actions = ["send_channel_message"]\n' in text
+    assert "      + approvers[1].webhook_secret = (sensitive value)\n" in text
+    # Created after the alias it names.
+    order = [c.address for c in plan.actionable]
+    assert order.index(POLICY) > order.index(Address("acme-prod", ObjectKind.ALIAS, "slack_bot"))
+    assert_no_secret(backend, project_root, text, render_json(plan))
+
+    plan_and_apply(project_root, backend)
+    policy = live_policy(backend)
+    assert policy is not None
+    s = policy.settings
+    assert (s.description, s.priority, s.sources, s.integration_aliases, s.action_names, s.risk_mode,
+            s.timeout_seconds, dict(s.metadata or {})) == (
+        "A person approves posts to #general", 10, ("flow", "sdk"), ("slack_bot",), ("send_channel_message",),
+        "rules", 3600, {"team": "support"})
+    assert s.approvers == (ApproverSettings("org_role", ("owner",)),
+                           ApproverSettings("webhook", webhook_url="https://hooks.example/approvals"))
+    # Defaults are the API's own (PolicyFields), not restated by the config.
+    defaults = PolicyFields()
+    assert (s.enabled, s.decision, s.default_on_timeout, s.approval_access_mode) == (
+        defaults.enabled, defaults.decision, defaults.default_on_timeout, defaults.approval_access_mode)
+    again = plan_of(project_root, backend)
+    assert not again.has_changes, render_text(again)
+    assert "No changes." in render_text(again)
+
+    write_project(project_root, WORKSPACE + POLICIES.replace("priority: 10", "priority: 5"))
+    changed = plan_of(project_root, backend)
+    [change] = changed.actionable
+    assert (change.address, change.action, [(d.name, d.before, d.after) for d in change.diffs]) == (
+        POLICY, Action.UPDATE, [("priority", 10, 5)])
+    plan_and_apply(project_root, backend)
+    assert live_policy(backend).settings.priority == 5  # type: ignore[union-attr]
+    assert not plan_of(project_root, backend).has_changes
+
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET_2)
+    rotated = plan_of(project_root, backend)
+    [change] = rotated.actionable
+    [diff] = change.diffs
+    assert (change.address, change.action, diff.name, diff.sensitive) == (
+        POLICY, Action.UPDATE, "approvers[1].webhook_secret", True)
+    text = render_text(rotated)
+    assert "      ~ approvers[1].webhook_secret = (sensitive value changed)\n" in text
+    assert_no_secret(backend, project_root, text, render_json(rotated))
+    plan_and_apply(project_root, backend)
+    assert not plan_of(project_root, backend).has_changes
+    if isinstance(backend, LocalBackend):  # the engine signs with the new secret
+        assert backend.approval_policies.webhook_secret(live_policy(backend).id, 1) == SECRET_2  # type: ignore
+
+
+def test_an_undeclared_policy_is_unmanaged_until_pruned(project_root, backend):
+    write_project(project_root, WORKSPACE + POLICIES)
+    plan_and_apply(project_root, backend)
+    write_project(project_root, WORKSPACE)
+    plan = plan_of(project_root, backend)
+    assert not plan.has_changes and POLICY in plan.unmanaged
+    pruned = plan_and_apply(project_root, backend, PlanRequest(prune=True, targets=(POLICY,)))
+    assert [(c.address, c.action) for c in pruned.actionable] == [(POLICY, Action.DELETE)]
+    assert live_policy(backend) is None
+    # The alias it named is still there: pruning a policy takes only the policy.
+    assert not plan_of(project_root, backend).has_changes
+
+
+def test_an_organization_wide_policy_is_no_workspaces_and_never_planned(project_root, backend):
+    """Workspace files declare only workspace policies: an org-wide one (workspaceId null) is not read, so even a
+    pruning plan never lists or deletes it."""
+    write_project(project_root, WORKSPACE + POLICIES)
+    plan_and_apply(project_root, backend)
+    org_wide = ApprovalPolicyCreate(name="org wide", decision=ApprovalDecision.NOTIFY_ONLY)
+    if isinstance(backend, LocalBackend):
+        made = backend.approval_policies.create(backend.caller, org_wide).id
+    else:
+        made = backend._request("POST", "/api/v1/approval-policies", json=org_wide)["policy"]["id"]
+    plan = plan_of(project_root, backend, PlanRequest(prune=True))
+    assert not plan.has_changes and not plan.unmanaged, render_text(plan)
+    if isinstance(backend, LocalBackend):
+        assert [p.id for p in backend.approval_policies.list_all(backend.caller) if p.workspace_id is None] == [made]
+
+
+def test_import_writes_a_policy_back_and_plan_then_has_no_changes(project_root, backend, monkeypatch):
+    write_project(project_root, WORKSPACE + POLICIES)
+    plan_and_apply(project_root, backend)
+    write_project(project_root, WORKSPACE)  # the policy's YAML is lost
+    result = collect_import(load_project(project_root), read_live(backend), out_dir=project_root / "workspaces")
+    [prod] = [w for w in result.workspaces if w.slug == "acme-prod"]
+    assert [(e.section, e.name) for e in prod.entries] == [("approval_policies", "gate slack posts")]
+    env = "WEAVZ_ACME_PROD_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
+    assert result.secrets == (env,)
+    write_import(result)
+    text = (project_root / "workspaces" / "acme-prod.yaml").read_text()
+    assert f"# set {env} to the webhook approver's signing secret" in text
+    written = yaml.safe_load(text)
+    assert written["approval_policies"] == {"gate slack posts": {
+        "priority": 10,
+        "description": "A person approves posts to #general",
+        "sources": ["flow", "sdk"],
+        "aliases": ["slack_bot"],
+        "actions": ["send_channel_message"],
+        "risk_mode": "rules",
+        "rules": {"match": "any", "conditions": [{"path": "channel", "op": "equals", "value": "#general"}]},
+        "approvers": [{"type": "org_role", "roles": ["owner"]},
+                      {"type": "webhook", "webhook_url": "https://hooks.example/approvals",
+                       "webhook_secret": {"env": env}}],
+        "timeout_seconds": 3600,
+        "metadata": {"team": "support"},
+    }}
+    monkeypatch.setenv(env, SECRET_1)  # the secret the team keeps: the same one, so nothing to change
+    plan = plan_of(project_root, backend)
+    assert not plan.has_changes, render_text(plan)
+    monkeypatch.setenv(env, SECRET_2)
+    [change] = plan_of(project_root, backend).actionable
+    assert [d.name for d in change.diffs] == ["approvers[1].webhook_secret"]
+
+
+def test_a_secret_apply_never_recorded_is_set_again_with_the_reason(project_root, live_server):
+    """Remote only: the state records each secret's fingerprint at apply; without a record (a policy made by another
+    tool, or state lost), the plan says why it sets the secret again, and after that apply it converges."""
+    account = bootstrap_account(live_server)
+    backend = RemoteBackend(account.url, Sensitive(account.api_key))
+    try:
+        write_project(project_root, WORKSPACE + POLICIES)
+        plan_and_apply(project_root, backend)
+        doc = backend.state.get(STATE_KEY)
+        assert isinstance(doc, dict)
+        [entry] = doc["approver_secrets"].values()
+        assert entry["fingerprints"][0] is None and entry["fingerprints"][1].startswith("hmac-sha256:")
+        backend.state.put(STATE_KEY, {**doc, "approver_secrets": {}})
+        [change] = plan_of(project_root, backend).actionable
+        assert (change.address, change.reason, [d.name for d in change.diffs]) == (
+            POLICY, NO_RECORD, ["approvers[1].webhook_secret"])
+        plan_and_apply(project_root, backend)
+        assert not plan_of(project_root, backend).has_changes
+    finally:
+        backend.close()
