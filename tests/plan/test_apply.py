@@ -72,15 +72,17 @@ def test_plan_reads_a_bounded_number_of_times(project_root, backend):
     reads = backend.round_trips - before
     assert reads > 0  # the counter does count, so the zero-call assertions elsewhere mean something
     if isinstance(backend, LocalBackend):
-        # Workspaces, connections, one query per snapshot kind across all workspaces, and the MCP servers (their
-        # tools in one more query when there are any).
-        assert reads <= 2 + 3 + 2
+        # Workspaces, connections, one query per snapshot kind across all workspaces, the MCP servers (their
+        # tools in one more query when there are any) and the approval policies (their secrets' fingerprints in
+        # one more when there are any).
+        assert reads <= 2 + 3 + 2 + 2
     else:
         # The Weavz API has no combined read: workspaces, connections, then four GETs per workspace (two here: its
         # integrations, partials, end users and MCP servers; one more per MCP server, none here), and one execute
-        # that reads the project's state (fingerprints, ownership) kept with the backend.
+        # that reads the project's state (fingerprints, ownership) kept with the backend; and one unpaged list of
+        # the approval policies.
         assert isinstance(backend, RemoteBackend)
-        assert reads <= 2 + 4 * 2 + 1
+        assert reads <= 2 + 4 * 2 + 1 + 1
 
 
 def test_edit_updates_in_place(project_root, backend):

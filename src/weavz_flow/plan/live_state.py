@@ -41,21 +41,24 @@ class LiveState:
                 ({**_as_dict(c), "fp": self.connection_fingerprint(c)} for c in self.connections), key=lambda d: d["id"]
             ),
             "snapshots": {slug: _snapshot_doc(s) for slug, s in sorted(self.snapshots.items())},
-            "policy_secrets": {k: list(v) for k, v in sorted(self.applied_secret_fingerprints.items())},
         }
+        if self.applied_secret_fingerprints:  # absent when empty: a digest made before policies existed still holds
+            doc["policy_secrets"] = {k: list(v) for k, v in sorted(self.applied_secret_fingerprints.items())}
         text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=_jsonable)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _snapshot_doc(snapshot: WorkspaceSnapshot) -> dict[str, Any]:
-    return {
+    doc = {
         "aliases": sorted((_as_dict(a) for a in snapshot.aliases), key=lambda d: d["id"]),
         "partials": sorted((_as_dict(p) for p in snapshot.partials), key=lambda d: d["id"]),
         "end_users": sorted((_as_dict(e) for e in snapshot.end_users), key=lambda d: d["id"]),
         "mcp_servers": sorted(({**_as_dict(m), "tools": [_as_dict(t) for t in m.tools]} for m in snapshot.mcp_servers),
                               key=lambda d: d["id"]),
-        "approval_policies": sorted((asdict(p) for p in snapshot.approval_policies), key=lambda d: d["id"]),
     }
+    if snapshot.approval_policies:  # likewise
+        doc["approval_policies"] = sorted((asdict(p) for p in snapshot.approval_policies), key=lambda d: d["id"])
+    return doc
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
