@@ -21,13 +21,13 @@ from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
+from weavz_flow.plan.fingerprints import STATE_KEY
 from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.policy_diffs import NO_RECORD
 from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_text import render_text
-from weavz_flow.plan.fingerprints import STATE_KEY
 from weavz_flow.plan.session import PlanRequest, make_plan
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.wire.approval_policies import ApprovalPolicyCreate, PolicyFields
