@@ -3,12 +3,15 @@ checks of each policy, each error at its file:line:column with a suggestion."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.config.conftest import ProjectMaker
 from weavz_flow.backends.approval_policies import ApproverSettings
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.checks.secret_refs import SecretsCheck
 from weavz_flow.config.model.approval_policies import ApprovalPolicyConfig
 from weavz_flow.config.validate import validate_project
+from weavz_flow.errors import ConfigError
 from weavz_flow.plan.desired import desired_state
 from weavz_flow.wire.approval_policies import PolicyFields
 
@@ -148,3 +151,9 @@ approval_policies:
     [policy] = desired_state(report.project, environ={"TEST_UNSET_HOOK_SECRET": "s" * 20}).approval_policies
     [secret] = policy.webhook_secrets
     assert secret is not None and secret.reveal() == "s" * 20
+    with pytest.raises(ConfigError) as info:  # refused before apply sends it: the API wants 16 characters or more
+        desired_state(report.project, environ={"TEST_UNSET_HOOK_SECRET": "s3cr3t"})
+    assert [str(d) for d in info.value.diagnostics] == [
+        "w.yaml:10:25: error: the webhook secret env:TEST_UNSET_HOOK_SECRET is shorter than 16 characters; the "
+        "backend would refuse it"]
+    assert "s3cr3t" not in str(info.value)

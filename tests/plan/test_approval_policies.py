@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.plan.project_files import WORKSPACE, write_project
 from tests.plan.test_apply import plan_and_apply
 from tests.server.accounts import bootstrap_account
@@ -86,6 +87,20 @@ def assert_no_secret(backend: Backend, root: Path, *texts: str) -> None:
 
 
 def test_plan_apply_replan_then_a_field_and_a_secret_change(project_root, backend, monkeypatch):
+    acceptance(project_root, backend, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_plan_apply_replan_on_postgresql(project_root, catalog, monkeypatch):
+    with postgres_schema() as (url, schema):
+        backend = LocalBackend(project_root / ".weavz-flow", schema_url(url, schema), catalog=catalog)
+        try:
+            acceptance(project_root, backend, monkeypatch)
+        finally:
+            backend.close()
+
+
+def acceptance(project_root: Path, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     write_project(project_root, WORKSPACE + POLICIES)
     plan = plan_of(project_root, backend)
     [change] = [c for c in plan.actionable if c.address == POLICY]
@@ -142,22 +157,9 @@ def test_plan_apply_replan_then_a_field_and_a_secret_change(project_root, backen
         assert backend.approval_policies.webhook_secret(live_policy(backend).id, 1) == SECRET_2  # type: ignore
 
 
-def test_an_undeclared_policy_is_unmanaged_until_pruned(project_root, backend):
-    write_project(project_root, WORKSPACE + POLICIES)
-    plan_and_apply(project_root, backend)
-    write_project(project_root, WORKSPACE)
-    plan = plan_of(project_root, backend)
-    assert not plan.has_changes and POLICY in plan.unmanaged
-    pruned = plan_and_apply(project_root, backend, PlanRequest(prune=True, targets=(POLICY,)))
-    assert [(c.address, c.action) for c in pruned.actionable] == [(POLICY, Action.DELETE)]
-    assert live_policy(backend) is None
-    # The alias it named is still there: pruning a policy takes only the policy.
-    assert not plan_of(project_root, backend).has_changes
-
-
-def test_an_organization_wide_policy_is_no_workspaces_and_never_planned(project_root, backend):
-    """Workspace files declare only workspace policies: an org-wide one (workspaceId null) is not read, so even a
-    pruning plan never lists or deletes it."""
+def test_removal_deletes_only_when_pruning_and_never_an_organization_wide_policy(project_root, backend):
+    """A removed policy is unmanaged until pruned, as every kind; an org-wide one (workspaceId null) is no
+    workspace's, so workspace files never declare it and no plan lists or deletes it."""
     write_project(project_root, WORKSPACE + POLICIES)
     plan_and_apply(project_root, backend)
     org_wide = ApprovalPolicyCreate(name="org wide", decision=ApprovalDecision.NOTIFY_ONLY)
@@ -165,10 +167,19 @@ def test_an_organization_wide_policy_is_no_workspaces_and_never_planned(project_
         made = backend.approval_policies.create(backend.caller, org_wide).id
     else:
         made = backend._request("POST", "/api/v1/approval-policies", json=org_wide)["policy"]["id"]
-    plan = plan_of(project_root, backend, PlanRequest(prune=True))
-    assert not plan.has_changes and not plan.unmanaged, render_text(plan)
+    write_project(project_root, WORKSPACE)
+    kept = plan_of(project_root, backend)
+    assert not kept.has_changes and list(kept.unmanaged) == [POLICY], render_text(kept)
+    pruned = plan_and_apply(project_root, backend, PlanRequest(prune=True))
+    assert [(c.address, c.action) for c in pruned.actionable] == [(POLICY, Action.DELETE)]
+    assert live_policy(backend) is None
+    assert not plan_of(project_root, backend, PlanRequest(prune=True)).has_changes
     if isinstance(backend, LocalBackend):
-        assert [p.id for p in backend.approval_policies.list_all(backend.caller) if p.workspace_id is None] == [made]
+        assert [p.id for p in backend.approval_policies.list_all(backend.caller)] == [made]
+    else:
+        listed = backend._request("GET", "/api/v1/approval-policies")["policies"]
+        assert [p["id"] for p in listed] == [made]
+        assert backend.state.get(STATE_KEY)["approver_secrets"] == {}  # the deleted policy's record is gone
 
 
 def test_import_writes_a_policy_back_and_plan_then_has_no_changes(project_root, backend, monkeypatch):

@@ -24,6 +24,7 @@ from weavz_flow.engine.gates.rules import check_rules
 from weavz_flow.errors import ApiError, ConfigError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.approval_policies import WEBHOOK_SECRET_MIN
 from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 
@@ -265,8 +266,13 @@ class _SecretReader:
         out: list[Sensitive[str] | None] = []
         for i, approver in enumerate(policy.approvers):
             ref = approver.webhook_secret
-            value = self._read(ref, ("approval_policies", name, "approvers", i, "webhook_secret")) \
-                if ref is not None else None
+            path = ("approval_policies", name, "approvers", i, "webhook_secret")
+            value = self._read(ref, path) if ref is not None else None
+            if ref is not None and value is not None and len(value) < WEBHOOK_SECRET_MIN:
+                where = self._source.at(*path) if self._source is not None else None
+                self._problem("weak-secret", f"the webhook secret {ref.describe()} is shorter than "
+                              f"{WEBHOOK_SECRET_MIN} characters; the backend would refuse it", where)
+                value = None
             out.append(Sensitive(value) if value is not None else None)
         return tuple(out)
 
