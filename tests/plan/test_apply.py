@@ -5,28 +5,18 @@ bounded reads, updates, secrets, replace, prune, targets, missing secrets, an in
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.project_files import WORKSPACE, plan_and_apply, write_project
 from weavz_flow.backends.local import LocalBackend
-from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.errors import ConfigError
 from weavz_flow.plan.apply import apply_plan
-from weavz_flow.plan.model import Action, Address, Plan
+from weavz_flow.plan.model import Action, Address
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
-
-
-def plan_and_apply(root: Path, backend: Backend, request: PlanRequest | None = None) -> Plan:
-    project = load_project(root)
-    plan = make_plan(project, backend, request)
-    result = apply_plan(plan, backend, book=fingerprint_book(project, backend))
-    assert result.ok, result.error
-    return plan
 
 
 def test_first_apply_creates_everything_and_second_makes_no_write_calls(project_root, backend):

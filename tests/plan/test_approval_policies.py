@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.engine.engine_fixtures import postgres_schema, schema_url
-from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.project_files import WORKSPACE, lose_and_import, write_project
 from tests.plan.test_apply import plan_and_apply
 from tests.server.accounts import bootstrap_account
 from weavz_flow.backends.approval_policies import ApproverSettings, LiveApprovalPolicy
@@ -23,8 +23,6 @@ from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.fingerprints import STATE_KEY
-from weavz_flow.plan.import_live import collect_import
-from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.policy_diffs import NO_RECORD
 from weavz_flow.plan.render_json import render_json
@@ -183,11 +181,7 @@ def test_removal_deletes_only_when_pruning_and_never_an_organization_wide_policy
 
 
 def test_import_writes_a_policy_back_and_plan_then_has_no_changes(project_root, backend, monkeypatch):
-    write_project(project_root, WORKSPACE + POLICIES)
-    plan_and_apply(project_root, backend)
-    write_project(project_root, WORKSPACE)  # the policy's YAML is lost
-    result = collect_import(load_project(project_root), read_live(backend), out_dir=project_root / "workspaces")
-    [prod] = [w for w in result.workspaces if w.slug == "acme-prod"]
+    result, prod = lose_and_import(project_root, backend, POLICIES)
     assert [(e.section, e.name) for e in prod.entries] == [("approval_policies", "gate slack posts")]
     env = "WEAVZ_ACME_PROD_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
     assert result.secrets == (env,)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.engine.engine_fixtures import postgres_schema, schema_url
-from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.project_files import WORKSPACE, lose_and_import, write_project
 from tests.plan.test_apply import plan_and_apply
 from tests.server.accounts import SERVICE_KEY, LiveServer, bootstrap_account
 from tests.server.live_server import serve_in_thread
@@ -25,7 +25,6 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.engine.engine import Engine
-from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.render_json import render_json
@@ -243,11 +242,7 @@ def test_a_bearer_server_keeps_no_token_anywhere(project_root, backend):
 
 
 def test_import_writes_a_server_back_and_plan_then_has_no_changes(project_root, backend, tmp_path):
-    write_project(project_root, WORKSPACE + TOOLS)
-    plan_and_apply(project_root, backend)
-    write_project(project_root, WORKSPACE)  # the server's YAML is lost
-    result = collect_import(load_project(project_root), read_live(backend), out_dir=project_root / "workspaces")
-    [prod] = [w for w in result.workspaces if w.slug == "acme-prod"]
+    result, prod = lose_and_import(project_root, backend, TOOLS)
     assert [(e.section, e.name) for e in prod.entries] == [("mcp_servers", "support-agent")]
     write_import(result)
     written = yaml.safe_load((project_root / "workspaces" / "acme-prod.yaml").read_text())
