@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 
 from tests.engine.engine_fixtures import postgres_schema, schema_url
 from tests.plan.project_files import WORKSPACE, lose_and_import, write_project
@@ -20,6 +21,7 @@ from weavz_flow.backends.approval_policies import ApproverSettings, LiveApproval
 from weavz_flow.backends.local import LocalBackend
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import RemoteBackend
+from weavz_flow.cli.main import cli
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.plan.fingerprints import STATE_KEY
@@ -27,6 +29,7 @@ from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.policy_diffs import NO_RECORD
 from weavz_flow.plan.render_json import render_json
 from weavz_flow.plan.render_text import render_text
+from weavz_flow.plan.saved import plan_digest
 from weavz_flow.plan.session import PlanRequest, make_plan
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.wire.approval_policies import ApprovalPolicyCreate, PolicyFields
@@ -231,3 +234,43 @@ def test_a_secret_apply_never_recorded_is_set_again_with_the_reason(project_root
         assert not plan_of(project_root, backend).has_changes
     finally:
         backend.close()
+
+
+def test_the_commands_validate_plan_apply_and_import_a_policy(project_root, monkeypatch):
+    """The CLI, in process, on the local engine: the same library calls, with their renderers and exit codes."""
+    write_project(project_root, WORKSPACE + POLICIES)
+    monkeypatch.chdir(project_root)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    assert run("validate").exit_code == 0
+    planned = run("plan", "--detailed-exitcode")
+    assert planned.exit_code == 2 and "+ workspace.acme-prod/approval_policy.gate slack posts" in planned.output
+    assert run("apply", "--auto-approve").exit_code == 0
+    again = run("plan", "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes." in again.output
+    write_project(project_root, WORKSPACE)
+    imported = run("import")
+    env = "WEAVZ_ACME_PROD_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
+    assert imported.exit_code == 0, imported.output
+    assert f"webhook secrets cannot be read back. Set these before plan or apply:\n  {env}\n" in imported.output
+    missing = run("plan")  # plan reads secrets: it names the placeholder that is not set yet, by file and line
+    assert missing.exit_code == 1 and env in missing.output and "acme-prod.yaml:" in missing.output
+    monkeypatch.setenv(env, SECRET_1)
+    assert run("plan", "--detailed-exitcode").exit_code == 0
+    for output in (planned.output, again.output, imported.output, missing.output):
+        assert SECRET_1 not in output
+
+
+def test_a_saved_plan_goes_stale_when_a_webhook_secret_changes(project_root, local_backend, monkeypatch):
+    """The plan shows a changed secret only as changed, so its digest carries the secret's fingerprint: a plan saved
+    for one new secret never applies another."""
+    write_project(project_root, WORKSPACE + POLICIES)
+    plan_and_apply(project_root, local_backend)
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET_2)
+    saved = plan_of(project_root, local_backend)
+    monkeypatch.setenv("TEST_HOOK_SECRET", SECRET_2 + "-again")
+    now = plan_of(project_root, local_backend)
+    assert render_json(saved) == render_json(now)  # what the plan shows is the same
+    assert plan_digest(saved) != plan_digest(now)
