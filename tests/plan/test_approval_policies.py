@@ -35,13 +35,13 @@ from weavz_flow.sensitive import Sensitive
 from weavz_flow.wire.approval_policies import ApprovalPolicyCreate, PolicyFields
 from weavz_flow.wire.vocabulary import ApprovalDecision
 
-POLICY = Address("acme-prod", ObjectKind.APPROVAL_POLICY, "gate slack posts")
+POLICY = Address("acme-prod", ObjectKind.APPROVAL_POLICY, "ops/gate slack posts")
 SECRET_1 = "whsec-test-secret-number-one"
 SECRET_2 = "whsec-test-secret-number-two"
 
 POLICIES = """\
 approval_policies:
-  gate slack posts:
+  ops/gate slack posts:
     description: "A person approves posts to #general"
     priority: 10
     sources: [flow, sdk]
@@ -71,7 +71,7 @@ def plan_of(root: Path, backend: Backend, request: PlanRequest | None = None) ->
     return make_plan(load_project(root), backend, request)
 
 
-def live_policy(backend: Backend, name: str = "gate slack posts") -> LiveApprovalPolicy | None:
+def live_policy(backend: Backend, name: str = "ops/gate slack posts") -> LiveApprovalPolicy | None:
     prod = next(w for w in backend.list_workspaces() if w.slug == "acme-prod")
     return next((g for g in backend.list_approval_policies([prod]) if g.name == name), None)
 
@@ -107,7 +107,7 @@ def acceptance(project_root: Path, backend: Backend, monkeypatch: pytest.MonkeyP
     [change] = [c for c in plan.actionable if c.address == POLICY]
     assert change.action is Action.CREATE
     text = render_text(plan)
-    assert '  + workspace.acme-prod/approval_policy.gate slack posts\n' in text
+    assert '  + workspace.acme-prod/approval_policy.ops/gate slack posts\n' in text
     assert '      + aliases = ["slack_bot"]\n' in text
     assert '      + actions = ["send_channel_message"]\n' in text
     assert "      + approvers[1].webhook_secret = (sensitive value)\n" in text
@@ -185,14 +185,14 @@ def test_removal_deletes_only_when_pruning_and_never_an_organization_wide_policy
 
 def test_import_writes_a_policy_back_and_plan_then_has_no_changes(project_root, backend, monkeypatch):
     result, prod = lose_and_import(project_root, backend, POLICIES)
-    assert [(e.section, e.name) for e in prod.entries] == [("approval_policies", "gate slack posts")]
-    env = "WEAVZ_ACME_PROD_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
+    assert [(e.section, e.name) for e in prod.entries] == [("approval_policies", "ops/gate slack posts")]
+    env = "WEAVZ_ACME_PROD_OPS_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
     assert result.secrets == (env,)
     write_import(result)
     text = (project_root / "workspaces" / "acme-prod.yaml").read_text()
     assert f"# set {env} to the webhook approver's signing secret" in text
     written = yaml.safe_load(text)
-    assert written["approval_policies"] == {"gate slack posts": {
+    assert written["approval_policies"] == {"ops/gate slack posts": {
         "priority": 10,
         "description": "A person approves posts to #general",
         "sources": ["flow", "sdk"],
@@ -246,13 +246,13 @@ def test_the_commands_validate_plan_apply_and_import_a_policy(project_root, monk
 
     assert run("validate").exit_code == 0
     planned = run("plan", "--detailed-exitcode")
-    assert planned.exit_code == 2 and "+ workspace.acme-prod/approval_policy.gate slack posts" in planned.output
+    assert planned.exit_code == 2 and "+ workspace.acme-prod/approval_policy.ops/gate slack posts" in planned.output
     assert run("apply", "--auto-approve").exit_code == 0
     again = run("plan", "--detailed-exitcode")
     assert again.exit_code == 0 and "No changes." in again.output
     write_project(project_root, WORKSPACE)
     imported = run("import")
-    env = "WEAVZ_ACME_PROD_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
+    env = "WEAVZ_ACME_PROD_OPS_GATE_SLACK_POSTS_APPROVER_1_WEBHOOK_SECRET"
     assert imported.exit_code == 0, imported.output
     assert f"webhook secrets cannot be read back. Set these before plan or apply:\n  {env}\n" in imported.output
     missing = run("plan")  # plan reads secrets: it names the placeholder that is not set yet, by file and line

@@ -43,11 +43,7 @@ from weavz_flow.plan.policy_diffs import attributes
 from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 # Credential parts by connection type; CUSTOM_AUTH prop names cannot be known from the live side.
-# Which live names can be keys of their section: (pattern, section, what the rule allows).
-_MCP_NAME_RULE = (re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"), "mcp_servers",  # workspace.McpServerName
-                  "letters, digits, '_', '.', '-'")
-_POLICY_NAME_RULE = (re.compile(r"[^\x00/]*[^\s\x00/][^\x00/]*"), "approval_policies",  # PolicyName
-                     "no '/'")
+_MCP_SERVER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # config.model.workspace.McpServerName
 _SECRET_KEYS: Mapping[str, tuple[str, ...]] = {
     "SECRET_TEXT": ("secret",),
     "BASIC_AUTH": ("username", "password"),
@@ -109,11 +105,17 @@ def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspac
             entries.append(_partial(p))
         partial_names = {p.id: p.name for p in snapshot.partials}
         for m in sorted(snapshot.mcp_servers, key=lambda m: m.name):
-            if _new_key(m.name, have["mcp_servers"], _MCP_NAME_RULE, skipped, f"MCP server '{m.name}'", lw.slug):
-                entries.append(_mcp_server(m, partial_names, skipped, lw.slug))
+            if m.name in have["mcp_servers"]:
+                continue
+            if not _MCP_SERVER_NAME.fullmatch(m.name):
+                skipped.append(f"MCP server '{m.name}' in workspace '{lw.slug}': its name cannot be a key of "
+                               "'mcp_servers' (letters, digits, '_', '.', '-'); rename it to import it")
+                continue
+            have["mcp_servers"].add(m.name)
+            entries.append(_mcp_server(m, partial_names, skipped, lw.slug))
         for g in sorted(snapshot.approval_policies, key=lambda g: (g.name, g.id)):
-            if _new_key(g.name, have["approval_policies"], _POLICY_NAME_RULE, skipped, f"approval policy '{g.name}'",
-                        lw.slug):
+            if g.name not in have["approval_policies"]:  # any policy name is a valid key (config's PolicyName)
+                have["approval_policies"].add(g.name)
                 entries.append(_approval_policy(g, lw.slug))
         if source is None:
             name = lw.name if lw.name != lw.slug else None
@@ -125,20 +127,6 @@ def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspac
     secrets = tuple(s.env for w in out for e in w.entries for s in e.secrets) \
         + tuple(env for w in out for e in w.entries for env in e.placeholders)
     return ImportResult(tuple(out), tuple(skipped), secrets)
-
-
-def _new_key(name: str, have: set[str], rule: tuple[re.Pattern[str], str, str], skipped: list[str], what: str,
-             slug: str) -> bool:
-    """True (and ``name`` taken) when ``name`` is not declared yet and can be a key of its section."""
-    pattern, section, allowed = rule
-    if name in have:
-        return False
-    if not pattern.fullmatch(name):
-        skipped.append(f"{what} in workspace '{slug}': its name cannot be a key of '{section}' ({allowed}); rename "
-                       "it to import it")
-        return False
-    have.add(name)
-    return True
 
 
 def _declared(desired: DesiredState, slug: str) -> dict[str, set[str]]:

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from weavz_flow.config.model.base import ActionName, AliasName, HttpUrl, IntegrationName, SecretRef, StrictModel
 from weavz_flow.wire.approval_policies import DEFAULT_APPROVERS, OrgRole, PolicyFields, ReuseWindow, Timeout
-from weavz_flow.wire.base import Description, Int32
+from weavz_flow.wire.base import NOT_BLANK, Description, Int32
 from weavz_flow.wire.vocabulary import (
     APPROVAL_POLICY_NAME_MAX,
     ApprovalAccessMode,
@@ -30,8 +30,8 @@ from weavz_flow.wire.vocabulary import (
 
 __all__ = ["ApprovalPolicyConfig", "ApproverConfig", "PolicyName"]
 
-PolicyName = Annotated[str, StringConstraints(min_length=1, max_length=APPROVAL_POLICY_NAME_MAX,
-                                              pattern=r"^[^\x00/]*[^\s\x00/][^\x00/]*$")]
+# The API's rule (any text that is not blank), so that every live policy can be imported under its own name.
+PolicyName = Annotated[str, StringConstraints(min_length=1, max_length=APPROVAL_POLICY_NAME_MAX, pattern=NOT_BLANK)]
 
 
 def _wire_default(name: str) -> Any:
