@@ -351,3 +351,35 @@ def test_a_stateless_endpoint_serves_any_request_alone(
                             headers={"Authorization": f"Bearer {bearer}",
                                      "Accept": "application/json, text/event-stream"})
         assert opened.status_code == 200 and "mcp-session-id" not in opened.headers
+
+
+def test_a_gated_tool_call_says_approval_is_pending_then_runs_once(
+    api: httpx.Client, live_server: LiveServer, account: Account, servers: Servers, any_token_slack: SlackStub,
+) -> None:
+    ws, server_id, bearer = _bot_server(api, servers, any_token_slack)
+    policy = api.post("/api/v1/approval-policies", json={
+        "name": "agent sends", "workspaceId": ws, "sources": ["mcp_tools"], "mcpServerIds": [server_id],
+        "actionNames": ["send_channel_message"]})
+    assert policy.status_code == 201, policy.text
+    args = {"text": "agent wants to post"}
+
+    async def call() -> types.CallToolResult:
+        async with mcp_session(live_server.url, server_id, bearer) as session:
+            return await session.call_tool("slack_bot__send_channel_message", args)
+
+    pending = run_async(call)
+    assert not pending.is_error and "Approval pending" in text_of(pending)
+    body = pending.structured_content or {}
+    assert (body["status"], body["approval"]["status"]) == ("approval_required", "pending")
+    approval_id = body["approval"]["id"]
+    assert approval_id in text_of(pending) and _posts(any_token_slack) == []
+    assert run_async(call).structured_content["approval"]["id"] == approval_id  # the agent asks again: same one
+
+    shown = api.get(f"/api/v1/approvals/{approval_id}").json()["approval"]
+    assert (shown["source"], shown["mcpServerId"]) == ("mcp_tools", server_id)
+    live_server.engine.approvals.decide(Caller.system(account.org_id), approval_id, "approve", reason="fine")
+    assert output_of(run_async(call))["ok"] is True
+    assert [p.params()["text"] for p in _posts(any_token_slack)] == ["agent wants to post"]
+    again = run_async(call)  # the approval is used: the same call asks anew
+    assert again.structured_content["approval"]["id"] != approval_id
+    assert len(_posts(any_token_slack)) == 1

@@ -62,6 +62,13 @@ class CredentialCipher:
     def fingerprint(self, credential: dict[str, Any]) -> str:
         return hmac.new(self._hmac_key, _canonical(credential), hashlib.sha256).hexdigest()[:32]
 
+    def keyed_digest(self, purpose: str, message: bytes) -> str:
+        """A keyed SHA-256 (64 hex digits) of ``message`` for one ``purpose``: a hash of a value that may hold a secret
+        (an approval's input) or a token derived from a record (an approval link), neither testable against guesses
+        by a reader of the database, and never equal across purposes."""
+        key = hmac.new(self._hmac_key, b"weavz-flow/" + purpose.encode("utf-8"), hashlib.sha256).digest()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
     def __repr__(self) -> str:
         return "CredentialCipher(<key hidden>)"
 

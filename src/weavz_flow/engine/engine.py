@@ -25,6 +25,7 @@ from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.property_options import PropertyOptions
 from weavz_flow.engine.services.api_keys import ApiKeyService
 from weavz_flow.engine.services.approval_policies import ApprovalPolicyService
+from weavz_flow.engine.services.approvals import ApprovalService
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.end_users import EndUserService
@@ -92,11 +93,13 @@ class Engine:
         self.portal_tokens = PortalTokenService(store, self.source, self.connect_sessions)
         self.mcp_oauth = McpOAuthService(store, self.mcp_servers, self.portal_tokens)
         self.approval_policies = ApprovalPolicyService(store, cipher)
+        self.approvals = ApprovalService(store, cipher)
         self.executions = ExecutionLog(store)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
         self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
-                                  self.oauth_tokens, action_timeout_s=action_timeout_s, limits=limits)
+                                  self.oauth_tokens, self.approval_policies, self.approvals,
+                                  action_timeout_s=action_timeout_s, limits=limits)
 
     @classmethod
     def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Engine:

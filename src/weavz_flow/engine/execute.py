@@ -29,6 +29,8 @@ from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
 from weavz_flow.engine.execute_values import ConnectionRef, ExecuteRequest, ExecuteResult, ResolvedExecution
+from weavz_flow.engine.gates.matching import evaluate
+from weavz_flow.engine.gates.model import GateCall, GateVerdict, Policy
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits, IdempotencyLedger, request_fingerprint
 from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
@@ -36,6 +38,8 @@ from weavz_flow.engine.persistence import persistence_namespace
 from weavz_flow.engine.property_options import PropertyOptions, list_options, option_source
 from weavz_flow.engine.redacting_state import RedactingStateStore
 from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
+from weavz_flow.engine.services.approval_policies import ApprovalPolicyService
+from weavz_flow.engine.services.approvals import Admission, ApprovalCall, ApprovalService
 from weavz_flow.engine.services.connections import ConnectionService
 from weavz_flow.engine.services.executions import ExecutionLog, cap_output
 from weavz_flow.engine.services.scope import workspace_row
@@ -49,6 +53,7 @@ from weavz_flow.integrations.options import Option
 from weavz_flow.integrations.retry import NO_RETRY
 from weavz_flow.redact import REDACTED, Redactor
 from weavz_flow.text_check import repair
+from weavz_flow.wire.vocabulary import ApprovalDecision
 
 log = logging.getLogger("weavz_flow.engine")
 action_log = logging.getLogger("weavz_flow.integrations")
@@ -67,10 +72,13 @@ class Prepared:
     merged: MergedInput
     namespace: str
     base_url: str | None
+    policies: tuple[Policy, ...]  # the enabled approval policies that apply to the workspace
 
 
-# Steps 3-5 as read from the database: alias, connection row, decrypted credential (when running), partials.
-ResolvedConfig = tuple[Target, "AnyRow | None", "Credentials | None", tuple[SelectedPartial, ...]]
+# Steps 3-5 as read from the database: alias, connection row, decrypted credential (when running), partials; and the
+# workspace's approval policies (read with them, so that the cache that a change of any of them invalidates holds
+# them too).
+ResolvedConfig = tuple[Target, "AnyRow | None", "Credentials | None", tuple[SelectedPartial, ...], tuple[Policy, ...]]
 
 
 def _cache_key(request: ExecuteRequest, caller: Caller, for_run: bool) -> tuple[Any, ...]:
@@ -90,6 +98,8 @@ class Executor:
         state: SqlStateStore,
         http: httpx.Client,
         tokens: TokenRefresher,
+        policies: ApprovalPolicyService,
+        approvals: ApprovalService,
         *,
         action_timeout_s: float = 30.0,
         limits: ExecuteLimits = DEFAULT_LIMITS,
@@ -101,6 +111,8 @@ class Executor:
         self._state = state
         self._http = http
         self._tokens = tokens
+        self._policies = policies
+        self._approvals = approvals
         self._ledger = IdempotencyLedger(store, limits=limits)
         self._limits = limits
         self._cache: ConfigCache[ResolvedConfig] = ConfigCache()
@@ -120,6 +132,23 @@ class Executor:
         problems = check_input(prepared.action_info, prepared.merged.values)
         if problems:
             raise _validation_error(prepared.action_info, problems)
+        admission: Admission | None = None
+        verdict = self._verdict(prepared)
+        if verdict.decision is ApprovalDecision.BLOCK:
+            raise _blocked(prepared, verdict)
+        if verdict.decision is not None:
+            if request.idempotency_key:  # a call that already ran replays, whatever the policies say now
+                recorded = self._ledger.completed(caller.org_id, request.idempotency_key, fingerprint_of(request))
+                if recorded is not None:
+                    return _replayed(prepared, recorded)
+            admission = self._approvals.admit(self._approval_call(prepared), verdict)  # 202 / refusals raise
+        result = self._claimed_run(prepared)
+        if admission is not None and not result.replayed:
+            self._approvals.executed(admission.approval_id, result.execution_id)
+        return result
+
+    def _claimed_run(self, prepared: Prepared) -> ExecuteResult:
+        request, caller = prepared.request, prepared.caller
         # Counted from before the claim, so that the claim is never older than the execute's time allowance.
         deadline = time.monotonic() + self._limits.max_execute_s
         if request.idempotency_key:
@@ -137,6 +166,35 @@ class Executor:
                 log.warning("execution %s finished after its idempotency claim was taken over", result.execution_id)
             return result
         return self._run(prepared, deadline)
+
+    # -- the gate -------------------------------------------------------------------------------------------------
+
+    def _verdict(self, prepared: Prepared) -> GateVerdict:
+        if not prepared.policies:
+            return _ALLOW
+        request = prepared.request
+        return evaluate(prepared.policies, GateCall(
+            workspace_id=request.workspace_id, source=request.source, integration_name=prepared.integration.name,
+            action_name=prepared.action_info.name, integration_alias=prepared.target.alias,
+            workspace_integration_id=prepared.target.id, connection_strategy=_strategy(prepared),
+            end_user_id=request.end_user_id, mcp_server_id=request.mcp_server_id, input=prepared.merged.values,
+        ))
+
+    def _approval_call(self, prepared: Prepared) -> ApprovalCall:
+        request, merged = prepared.request, prepared.merged
+        secrets = (*(prepared.credentials.secret_strings() if prepared.credentials is not None else ()),
+                   *request.redact)
+        return ApprovalCall(
+            org_id=prepared.caller.org_id, workspace_id=request.workspace_id,
+            requested_by_api_key_id=prepared.caller.api_key_id, source=str(request.source),
+            integration_name=prepared.integration.name, action_name=prepared.action_info.name,
+            workspace_integration_id=prepared.target.id, integration_alias=prepared.target.alias,
+            connection_strategy=_strategy(prepared),
+            connection_id=prepared.connection.id if prepared.connection is not None else None,
+            end_user_id=request.end_user_id, mcp_server_id=request.mcp_server_id, input=_jsonable(merged.values),
+            partial_ids=merged.partial_ids, enforced_keys=merged.enforced_keys, secrets=secrets,
+            idempotency_key=request.idempotency_key,
+        )
 
     def resolve(self, request: ExecuteRequest, caller: Caller) -> ResolvedExecution:
         """Steps 1-7 without running: the final input, the enforced keys, the connection that would be used."""
@@ -208,7 +266,7 @@ class Executor:
                 resolved = self._resolve_config(conn, request, caller, integration, action_info.name,
                                                 for_run=for_run)
             self._cache.put(key, version, resolved)
-        target, row, credentials, partials = resolved
+        target, row, credentials, partials, policies = resolved
         if partials:
             # Actions get the merged values; a nested value from a cached partial must not be shared with them.
             partials = tuple(replace(p, values=copy.deepcopy(p.values)) for p in partials)
@@ -225,7 +283,7 @@ class Executor:
             connection = ConnectionRef(id=row.id, external_id=row.external_id, display_name=row.display_name,
                                        type=row.type, end_user_id=row.end_user_external_id)
         return Prepared(request, caller, integration, action_info, native, target, connection, credentials, merged,
-                        namespace, base_url)
+                        namespace, base_url, policies)
 
     def _resolve_config(
         self, conn: sa.Connection, request: ExecuteRequest, caller: Caller, integration: IntegrationInfo,
@@ -248,7 +306,8 @@ class Executor:
             conn, workspace_id=request.workspace_id, target=target, action_name=action_name,
             partial_ids=request.partial_ids,
         )
-        return target, row, credentials, tuple(partials)
+        policies = self._policies.applicable(conn, caller.org_id, request.workspace_id) if for_run else ()
+        return target, row, credentials, tuple(partials), policies
 
     def _catalog_step(
         self, catalog: Catalog, request: ExecuteRequest, *, for_run: bool,
@@ -395,6 +454,29 @@ class Executor:
         except sa.exc.SQLAlchemyError as exc:
             # The action has run; losing its record must not turn its result into an error for the caller.
             log.error("could not record execution %s: %s", execution_id, type(exc).__name__)
+
+
+_ALLOW = GateVerdict(decision=None, policy=None, matched=(), reasons=())
+
+
+def _strategy(prepared: Prepared) -> str | None:
+    """How the connection was picked: the alias's strategy, or None when the call named a connection itself."""
+    integration = prepared.target.integration
+    if integration is None or prepared.request.connection_external_id is not None:
+        return None
+    return str(integration.connection_strategy)
+
+
+def _blocked(prepared: Prepared, verdict: GateVerdict) -> ApiError:
+    policy = verdict.policy
+    assert policy is not None
+    return ApiError(
+        ErrorCode.APPROVAL_POLICY_BLOCKED,
+        f"Approval policy '{policy.name}' blocks {prepared.action_info.key} here",
+        details={"policyId": policy.id, "policyName": policy.name,
+                 "integrationName": prepared.integration.name, "actionName": prepared.action_info.name,
+                 "reasons": list(verdict.reasons)},
+    )
 
 
 def _redacted_error(exc: ApiError, redactor: Redactor) -> ApiError:

@@ -28,6 +28,8 @@ class ExecuteRequest(WireExecuteRequest, EngineInput):
     # Which surface called (recorded with the execution). Who asks is not what is asked: never part of the
     # idempotency fingerprint, so a retry through another surface still replays.
     source: ExecuteSource = Field(default=ExecuteSource.REST, exclude=True)
+    # The MCP server a tool call came through (approval policies may filter on it); not part of the fingerprint.
+    mcp_server_id: str | None = Field(default=None, exclude=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,11 +107,7 @@ class IdempotencyLedger:
                 sa.select(_r).where(_r.c.org_id == org_id, _r.c.key == key).with_for_update()
             ).one()
             if row.request_fingerprint != fingerprint:
-                raise ApiError(
-                    ErrorCode.DUPLICATE,
-                    "This idempotencyKey was already used for a different request",
-                    details={"idempotencyKey": key, "reason": "different_request"}, status=409,
-                )
+                raise _different_request(key)
             if row.status == COMPLETED:
                 return Claim(None, replay=dict(row.result or {}))
             if row.updated_at >= ago(self._stale_after_s):
@@ -124,6 +120,17 @@ class IdempotencyLedger:
             conn.execute(sa.update(_r).where(_r.c.id == row.id).values(updated_at=now))
             return Claim(row.id, stamp=now)
 
+    def completed(self, org_id: str, key: str, fingerprint: str) -> dict[str, Any] | None:
+        """The recorded result when ``key`` completed for this very request; None when it did not (yet). Reads only:
+        the gate asks before an approval is needed, so that a call that already ran replays without asking again."""
+        with self._store.read() as conn:
+            row = conn.execute(sa.select(_r).where(_r.c.org_id == org_id, _r.c.key == key)).first()
+        if row is None or row.status != COMPLETED:
+            return None
+        if row.request_fingerprint != fingerprint:
+            raise _different_request(key)
+        return dict(row.result or {})
+
     def complete(self, claim: Claim, result: dict[str, Any]) -> bool:
         """Record the result; False (nothing written) when the claim was taken over in the meantime."""
         with self._store.write() as conn:
@@ -135,6 +142,11 @@ class IdempotencyLedger:
     def release(self, claim: Claim) -> None:
         with self._store.write() as conn:
             conn.execute(sa.delete(_r).where(*_owned(claim)))
+
+
+def _different_request(key: str) -> ApiError:
+    return ApiError(ErrorCode.DUPLICATE, "This idempotencyKey was already used for a different request",
+                    details={"idempotencyKey": key, "reason": "different_request"}, status=409)
 
 
 def _owned(claim: Claim) -> tuple[sa.ColumnElement[bool], ...]:

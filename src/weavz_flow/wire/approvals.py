@@ -95,6 +95,12 @@ class PendingApproval(WireModel):
     expires_at: str
     retry: ApprovalRetry
 
+    @classmethod
+    def of_approval(cls, approval: Approval, idempotency_key: str) -> PendingApproval:
+        return cls(id=approval.id, policy_id=approval.policy_id, approval_access_mode=approval.approval_access_mode,
+                   approval_url=approval.approval_url, hosted_approval_url=approval.hosted_approval_url,
+                   expires_at=approval.expires_at, retry=ApprovalRetry(idempotency_key=idempotency_key))
+
 
 class ApprovalRequired(WireModel):
     """The 202 body of ``POST /api/v1/actions/execute`` when a policy asks for approval first."""

@@ -36,11 +36,13 @@ from pydantic import ValidationError
 from weavz_flow.catalog.sdk_version import installed_version
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult
+from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.engine.mcp_access import McpAccess
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.mcp.list_changed import ListChangedWatcher
 from weavz_flow.server.mcp.tool_source import ToolSource
 from weavz_flow.server.mcp.tool_view import ToolSpec, ToolView
+from weavz_flow.wire.approvals import ApprovalRequired, PendingApproval
 from weavz_flow.wire.vocabulary import ExecuteSource
 
 log = logging.getLogger("weavz_flow.server.mcp")
@@ -96,6 +98,8 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
         try:
             request = execute_request(access, spec, params.arguments or {}, _idempotency_key(params))
             result = await anyio.to_thread.run_sync(_execute, engine, access, spec, request)
+        except ApprovalRequiredError as pending:
+            return pending_result(pending)
         except ApiError as exc:
             return error_result(exc)
         except Exception:  # a bug must not reach the agent as a traceback, nor end the session
@@ -158,6 +162,7 @@ def execute_request(
         "input": {**spec.input_defaults, **arguments},
         "idempotency_key": idempotency_key,
         "source": ExecuteSource.MCP_TOOLS,
+        "mcp_server_id": access.server.id,
     })
 
 
@@ -172,6 +177,18 @@ def success_result(output: Any) -> types.CallToolResult:
     text = json.dumps(output, ensure_ascii=False, default=str)
     structured = output if isinstance(output, dict) else {"result": output}
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=structured)
+
+
+def pending_result(pending: ApprovalRequiredError) -> types.CallToolResult:
+    """A call an approval policy paused: not an error, and not done. The model reads that a person must approve it
+    and that the same call, made again once approved, runs; the structured content is execute's 202 body."""
+    approval = pending.approval
+    link = f" Approval link: {approval.hosted_approval_url}." if approval.hosted_approval_url else ""
+    text = (f"Approval pending: this call needs a person's approval before it runs (approval {approval.id}, "
+            f"expires {approval.expires_at}).{link} Make the same call again once it is approved; it then runs once.")
+    body = ApprovalRequired(approval=PendingApproval.of_approval(approval, pending.idempotency_key))
+    return types.CallToolResult(content=[types.TextContent(text=text)],
+                                structured_content=body.model_dump(mode="json", exclude_none=True))
 
 
 def error_result(error: ApiError) -> types.CallToolResult:

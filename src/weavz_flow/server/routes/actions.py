@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
 
 from weavz_flow.engine.execute_values import ExecuteRequest as EngineExecuteRequest
+from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
+from weavz_flow.server.routes.approvals import with_urls
 from weavz_flow.wire.actions import (
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_HEADER_DESCRIPTION,
@@ -22,6 +25,7 @@ from weavz_flow.wire.actions import (
     RedactHeaderError,
     decode_redactions,
 )
+from weavz_flow.wire.approvals import ApprovalRequired, PendingApproval
 from weavz_flow.wire.base import IdempotencyKey
 from weavz_flow.wire.vocabulary import ExecuteSource
 
@@ -38,10 +42,13 @@ SourceHeader = Annotated[str | None, Header(alias="X-Weavz-Source",
                                             description='Optional: "sdk" from the official SDK; recorded.')]
 
 
-@router.post("/execute", response_model=ExecuteResult)
-def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
+@router.post("/execute", response_model=ExecuteResult, responses={202: {
+    "model": ApprovalRequired,
+    "description": "An approval policy paused the call: retry it with approval.retry.idempotencyKey once approved"}})
+def execute_action(http: Request, engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
                    redact: RedactHeader = None, retries: RetriesHeader = None,
-                   idempotency_key: IdempotencyHeader = None, source: SourceHeader = None) -> ExecuteResult:
+                   idempotency_key: IdempotencyHeader = None,
+                   source: SourceHeader = None) -> ExecuteResult | JSONResponse:
     request = body.to_engine(EngineExecuteRequest)
     if idempotency_key is not None:
         if request.idempotency_key is not None and request.idempotency_key != idempotency_key:
@@ -60,5 +67,15 @@ def execute_action(engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
         request = request.model_copy(update={"redact": values})
     if retries is not None and retries.strip() == "0":
         request = request.model_copy(update={"provider_retries": False})
-    result = engine.execute(request, caller)
+    try:
+        result = engine.execute(request, caller)
+    except ApprovalRequiredError as pending:
+        paused = approval_required(http, pending)
+        return JSONResponse(status_code=202, content=paused.model_dump(mode="json", exclude_none=True))
     return ExecuteResult(success=True, output=result.output, duration=result.duration_ms)
+
+
+def approval_required(http: Request, pending: ApprovalRequiredError) -> ApprovalRequired:
+    """The 202 body (weavz-sdk-wire.md §2.5)."""
+    return ApprovalRequired(approval=PendingApproval.of_approval(with_urls(http, pending.approval),
+                                                                 pending.idempotency_key))
