@@ -126,7 +126,7 @@ approval_policies:
         "w.yaml:14:15: error: any integration has no action 'no_such_action_anywhere' (list an integration's "
         "actions with 'weavz-flow integrations show NAME')",
         "w.yaml:20:31: error: rules.conditions[0].op must be one of present, equals, matches, in (a condition is "
-        "{path, op: present|equals|matches|in, value}; match is any or all)",
+        "{path, op: present|equals|matches|in, value}; see docs/approval-rules.md)",
         "w.yaml:22:16: error: risk_mode 'model_assisted' needs Weavz's risk model, which weavz-flow does not have "
         "(use risk_mode 'always', or 'rules' with conditions over the input)",
     ]

@@ -89,7 +89,7 @@ def _check_rules(policy: ApprovalPolicyConfig, path: tuple[str, ...], source: So
     except ApiError as exc:
         field = (exc.details or {}).get("fields", [{}])[0].get("field", "rules")
         findings.error("invalid-rules", exc.message, source.at(*path, *_field_path(field)),
-                       "a condition is {path, op: present|equals|matches|in, value}; match is any or all")
+                       "a condition is {path, op: present|equals|matches|in, value}; see docs/approval-rules.md")
 
 
 def _field_path(field: str) -> tuple[str | int, ...]:

@@ -97,7 +97,8 @@ class ApprovalPolicyConfig(StrictModel):
         "risk model, which weavz-flow does not have)"))
     rules: dict[str, Any] | None = Field(default=None, description=(
         "{match: any|all, conditions: [{path, op: present|equals|matches|in, value}]} over the call's final input: "
-        "path is dotted (a.b.0.c), matches is a full-match regular expression, in takes a list"))
+        "path is dotted (a.b.0.c), matches is a full-match regular expression, in takes a list "
+        "(docs/approval-rules.md)"))
     approvers: list[ApproverConfig] = Field(default_factory=_default_approvers)
     timeout_seconds: Timeout = _wire_default("timeout_seconds")
     default_on_timeout: DefaultOnTimeout = _wire_default("default_on_timeout")
