@@ -41,6 +41,9 @@ MODULES: Mapping[str, str] = {
     "rss": "rss_feed",
     "qr-code": "qr_code",
     "notion": "notion",
+    "google-drive": "google_drive",
+    "google-calendar": "google_calendar",
+    "google-docs": "google_docs",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
