@@ -17,16 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from weavz_flow.integrations import google_sheets_api as api
 from weavz_flow.integrations.base import ActionContext
 from weavz_flow.integrations.google_api import drive_literal, page
-from weavz_flow.integrations.google_sheets_api import (
-    SHEETS,
-    drive_spreadsheets,
-    row_number,
-    sheet_name,
-    sheet_properties,
-    spreadsheet_id,
-)
 from weavz_flow.integrations.http_spec import call, comma_list
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.provider import ProviderRequest
@@ -41,21 +34,21 @@ def list_spreadsheets(ctx: ActionContext, values: dict[str, Any]) -> Any:
         query["q"] = f"name contains {drive_literal(values['query'])}"
     if values.get("includeSharedDrives"):
         query.update(corpora="allDrives", includeItemsFromAllDrives=True, supportsAllDrives=True)
-    return page(drive_spreadsheets(ctx, query), "files")
+    return page(api.drive_spreadsheets(ctx, query), "files")
 
 
 def get_spreadsheet(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return call(ctx, SHEETS, ProviderRequest("GET", f"/spreadsheets/{spreadsheet_id(ctx, values)}")).body
+    return call(ctx, api.SHEETS, ProviderRequest("GET", f"/spreadsheets/{api.spreadsheet_id(ctx, values)}")).body
 
 
 def list_sheets(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return sheet_properties(ctx, spreadsheet_id(ctx, values))
+    return api.sheet_properties(ctx, api.spreadsheet_id(ctx, values))
 
 
 def _find_sheet(ctx: ActionContext, values: dict[str, Any], spreadsheet: str) -> dict[str, Any]:
     """The tab ``sheetName`` / ``sheet_dropdown`` names, by title or by sheetId; the first tab when neither is set."""
-    sheets = sheet_properties(ctx, spreadsheet)
-    wanted = sheet_name(values)
+    sheets = api.sheet_properties(ctx, spreadsheet)
+    wanted = api.sheet_name(values)
     for sheet in sheets:
         if wanted is None or sheet.get("title") == wanted or str(sheet.get("sheetId")) == str(wanted):
             return sheet
@@ -65,19 +58,19 @@ def _find_sheet(ctx: ActionContext, values: dict[str, Any], spreadsheet: str) ->
 
 
 def get_sheet(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return _find_sheet(ctx, values, spreadsheet_id(ctx, values))
+    return _find_sheet(ctx, values, api.spreadsheet_id(ctx, values))
 
 
 def delete_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
     if values["confirmDelete"] is not True:
         raise invalid_input(ctx, "confirmDelete", "must be true: deleting a row moves the rows below it up")
-    row = row_number(ctx, values, "rowNumber")
-    spreadsheet = spreadsheet_id(ctx, values)
+    row = api.row_number(ctx, values, "rowNumber")
+    spreadsheet = api.spreadsheet_id(ctx, values)
     sheet = _find_sheet(ctx, values, spreadsheet)
     dimension = {"sheetId": sheet.get("sheetId"), "dimension": "ROWS", "startIndex": row - 1, "endIndex": row}
     request = ProviderRequest("POST", f"/spreadsheets/{spreadsheet}:batchUpdate", has_json=True,
                               json={"requests": [{"deleteDimension": {"range": dimension}}]})
-    return call(ctx, SHEETS, request).body
+    return call(ctx, api.SHEETS, request).body
 
 
 def create_spreadsheet(ctx: ActionContext, values: dict[str, Any]) -> Any:
@@ -85,4 +78,4 @@ def create_spreadsheet(ctx: ActionContext, values: dict[str, Any]) -> Any:
     titles = comma_list(values["sheetTitles"]) if values.get("sheetTitles") else []
     if titles:
         body["sheets"] = [{"properties": {"title": t}} for t in titles]
-    return call(ctx, SHEETS, ProviderRequest("POST", "/spreadsheets", json=body, has_json=True)).body
+    return call(ctx, api.SHEETS, ProviderRequest("POST", "/spreadsheets", json=body, has_json=True)).body
