@@ -44,6 +44,7 @@ MODULES: Mapping[str, str] = {
     "google-drive": "google_drive",
     "google-calendar": "google_calendar",
     "google-docs": "google_docs",
+    "gmail": "gmail",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
