@@ -5,15 +5,27 @@ custom_api_call. The messages written are read back from the stub as RFC 2822.""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.integrations.google_suite import assert_google_failure, assert_refused_token, google_fixtures
+# The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
+# ruff: noqa: F811
+from tests.engine.engine_fixtures import store  # noqa: F401
+from tests.integrations.google_suite import (
+    assert_google_failure,
+    assert_refused_token,
+    google_fixtures,
+    refreshed_call,
+)
 from tests.integrations.provider_suite import AliasedEngine
+from tests.stubs.base import running
 from tests.stubs.gmail import ATTACHMENT, GmailStub, b64url, parse
 from tests.stubs.google import GOOGLE_TOKEN
+from tests.stubs.oauth2 import OAuth2Stub
 from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.engine.store import Store
 from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
@@ -290,3 +302,18 @@ def test_custom_api_call_reaches_gmail_and_people(google: AliasedEngine, stub: G
     refused = google.error("custom_api_call", {"url": "https://mail.example/gmail/v1/users/me/profile",
                                                "method": "GET"})
     assert refused.code == ErrorCode.CREDENTIAL_HOST_DENIED and stub.requests == []
+
+
+@pytest.fixture(scope="module")
+def gmail_oauth2() -> Iterator[OAuth2Stub]:
+    with running(OAuth2Stub(GmailStub(), PREFIX)) as oauth2:
+        yield oauth2
+
+
+def test_an_expired_access_token_is_refreshed_before_sending(store: Store, sdk_catalog: Catalog,
+                                                             gmail_oauth2: OAuth2Stub) -> None:
+    gmail_oauth2.reset()
+    out = refreshed_call(store, sdk_catalog, gmail_oauth2, "gmail", "send_email",
+                         {"to": "bob@example.com", "subject": "Refreshed", "body": "hi"})
+    [sent] = gmail_oauth2.api_requests()
+    assert sent.path == "/gmail/v1/users/me/messages/send" and out["labelIds"] == ["SENT"]
