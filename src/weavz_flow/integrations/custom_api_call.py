@@ -5,7 +5,9 @@ Two input shapes of the catalog are executed here:
 - the common one (``url`` as ``{"url": ...}``, ``method``, ``headers``, ``queryParams``, ``body_type``, ``body``,
   ``response_is_binary``, ``failsafe``, ``timeout``, ``followRedirects``), whose body and header rules are the http
   integration's (:func:`weavz_flow.integrations.http.request_body`);
-- a plain one (``method``, ``url`` as a string, ``body`` as JSON, ``query_params`` as JSON), Airtable's.
+- a plain one (``method``, ``url`` as a string, ``body`` as JSON, ``query_params`` as JSON), Airtable's;
+- the path family (``method``, ``path``, ``body``; optionally the query as ``queryParams``, ``query`` or
+  ``query_params``, ``headers``, ``failsafe`` and a confirmation flag such as ``confirmDelete``), most integrations'.
 
 A relative ``url`` is joined to the base URL in effect (the connection's override, else the profile's default). An
 absolute one must be on that host, on the profile's default host or on one of its ``other_base_urls``: the
@@ -20,15 +22,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from weavz_flow.credential_hosts import allowed_origins, check_credential_host, origin
+from weavz_flow.credential_hosts import check_credential_host
 from weavz_flow.integrations.base import ActionContext
-from weavz_flow.integrations.catalog_action import CatalogAction
+from weavz_flow.integrations.catalog_action import CatalogAction, sdk_action_info
 from weavz_flow.integrations.http import METHODS, request_body, wire_text
 from weavz_flow.integrations.http_spec import call, json_value
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
+from weavz_flow.integrations.provider_host import credential_origins
 
 ACTION = "custom_api_call"
 
@@ -39,6 +42,8 @@ def custom_api_call(profile: ProviderProfile) -> CatalogAction:
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
         url_value = values["url"]
         raw_url = url_value.get("url") if isinstance(url_value, Mapping) else url_value
+        _confirmed(ctx, frozenset(sdk_action_info(profile.name, ACTION).field_names), _method(ctx, values["method"]),
+                   values)
         if values.get("followRedirects"):
             raise invalid_input(ctx, "followRedirects", "cannot be true: a redirect is never followed with the "
                                                         "connection's credential")
@@ -91,8 +96,7 @@ def _target(ctx: ActionContext, profile: ProviderProfile, value: Any) -> str:
             raise invalid_input(ctx, "url", "must be a path of the provider's API or an http(s) URL")
         return "/" + url.lstrip("/")
     parts = urlsplit(url)
-    allowed = allowed_origins(ctx.base_url, profile.default_base_url)
-    allowed.update(o for o in map(origin, profile.other_base_urls) if o is not None)
+    allowed = credential_origins(ctx, profile)
     # Only the authority decides where the credential goes; a query or fragment is no part of it.
     check_credential_host(f"{parts.scheme}://{parts.netloc}", allowed, integration=profile.name, field="url")
     return url
@@ -107,3 +111,49 @@ def _send(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest
     response = call(ctx, profile, request, accept_status=(lambda status: True) if failsafe else None)
     body: Any = base64.b64encode(response.content).decode("ascii") if binary else response.body
     return {"status": response.status, "headers": dict(response.headers), "body": body}
+
+
+# The path family's query field, under whichever name the integration's catalog entry gives it.
+QUERY_FIELDS = ("queryParams", "query", "query_params")
+# Confirmation flags: the call is refused unless the flag is true. confirmDelete guards DELETE; the others guard any
+# method that can change something (all but GET, HEAD and OPTIONS).
+CONFIRM_DELETE = "confirmDelete"
+CONFIRM_MUTATION = ("confirmMutation", "confirm", "confirmWrite", "confirmFinancialChange", "confirmFundsMovement",
+                    "confirmTradingInstruction")
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def path_custom_api_call(profile: ProviderProfile) -> CatalogAction:
+    """The path family: ``method``, ``path`` (relative to the base URL, or an absolute URL on an allowed host),
+    ``body`` (JSON, or JSON text), and the optional query, headers, ``failsafe`` and confirmation flag."""
+
+    def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
+        method = _method(ctx, values["method"])
+        _confirmed(ctx, frozenset(sdk_action_info(profile.name, ACTION).field_names), method, values)
+        body = json_value(values.get("body"))
+        json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
+        request = ProviderRequest(method, _target(ctx, profile, values["path"]), query=_query(ctx, values),
+                                  headers=_headers(values.get("headers") or {}), **json_body)
+        return _send(ctx, profile, request, binary=False, failsafe=bool(values.get("failsafe")))
+
+    return CatalogAction(profile.name, ACTION, run)
+
+
+def _confirmed(ctx: ActionContext, fields: frozenset[str], method: str, values: Mapping[str, Any]) -> None:
+    if CONFIRM_DELETE in fields and method == "DELETE" and values.get(CONFIRM_DELETE) is not True:
+        raise invalid_input(ctx, CONFIRM_DELETE, "must be true to send a DELETE")
+    for flag in CONFIRM_MUTATION:
+        if flag in fields and method not in _SAFE_METHODS and values.get(flag) is not True:
+            raise invalid_input(ctx, flag, f"must be true to send a {method}")
+
+
+def _query(ctx: ActionContext, values: Mapping[str, Any]) -> dict[str, str]:
+    name = next((f for f in QUERY_FIELDS if values.get(f) is not None), None)
+    if name is None:
+        return {}
+    query = json_value(values[name])
+    if isinstance(query, str):  # a query string: "a=1&b=2"
+        query = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
+    if not isinstance(query, Mapping):
+        raise invalid_input(ctx, name, "must be a JSON object or a query string")
+    return {k: wire_text(v) for k, v in query.items() if v is not None}
