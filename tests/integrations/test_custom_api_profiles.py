@@ -102,7 +102,7 @@ def test_every_catalog_custom_api_call_is_run_or_listed_with_a_reason(sdk_catalo
 def test_each_profile_is_a_native_with_one_executable_action(name: str):
     integration = NATIVE_INTEGRATIONS[name]
     assert list(integration.actions) == [ACTION]
-    assert shape_of(integration.actions[ACTION].info) is not None
+    assert shape_of(integration.actions[ACTION].info, frozenset(PROFILES[name].inputs)) is not None
     profile = PROFILES[name]
     assert profile.source and all(s.startswith("https://") for s in profile.source)
     assert integration.auth_types == profile.auth.connection_types != ()
@@ -301,3 +301,53 @@ def test_the_common_shape_runs_through_the_engine(store: Store,  # noqa: F811
 def test_the_built_integration_is_what_the_registry_serves():
     name = next(iter(PROFILES))
     assert custom_api_integration(name).actions.keys() == NATIVE_INTEGRATIONS[name].actions.keys()
+
+
+def test_the_plain_shape_runs_through_the_engine(store: Store,  # noqa: F811
+                                                 sdk_catalog: Catalog, echo_stub: EchoStub):
+    with native_engine(store, sdk_catalog, "hubspot") as engine:
+        conn = engine.connection("hubspot", "hs", SECRET, echo_stub.url)
+        out = engine.execute("hubspot", ACTION, {"method": "POST", "url": "/crm/v3/objects/contacts/search",
+                                                 "headers": {"X-Trace": "t1", "Authorization": "Bearer other"},
+                                                 "body": {"limit": 1}}, connection_external_id=conn)
+        got = echo_stub.last
+        assert (got.method, got.path, got.json) == ("POST", "/crm/v3/objects/contacts/search", {"limit": 1})
+        assert got.headers["authorization"] == f"Bearer {SECRET}" and got.headers["x-trace"] == "t1"
+        assert out["status"] == 200
+
+
+def test_the_graphql_shape_runs_through_the_engine(store: Store,  # noqa: F811
+                                                   sdk_catalog: Catalog, echo_stub: EchoStub):
+    with native_engine(store, sdk_catalog, "linear") as engine:
+        conn = engine.connection("linear", "ln", SECRET, echo_stub.url + "/graphql")
+        out = engine.execute("linear", ACTION, {"query": "query($id: String!) { issue(id: $id) { title } }",
+                                                "variables": '{"id": "ENG-1"}'}, connection_external_id=conn)
+        got = echo_stub.last
+        assert (got.method, got.path) == ("POST", "/graphql")
+        assert got.json == {"query": "query($id: String!) { issue(id: $id) { title } }", "variables": {"id": "ENG-1"}}
+        assert got.headers["authorization"] == SECRET  # Linear takes a personal API key bare
+        assert out["body"]["json"]["variables"] == {"id": "ENG-1"}
+
+
+def test_fields_a_profile_places_and_a_method_less_path(store: Store,  # noqa: F811
+                                                        sdk_catalog: Catalog, echo_stub: EchoStub):
+    with native_engine(store, sdk_catalog, "azure-devops", "wix", "ortto") as engine:
+        devops = engine.connection("azure-devops", "ado", SECRET, echo_stub.url)
+        engine.execute("azure-devops", ACTION, {"organization": "acme org", "method": "GET",
+                                                "path": "/proj/_apis/wit/workitems/1",
+                                                "queryParams": {"api-version": "7.1"}},
+                       connection_external_id=devops)
+        got = echo_stub.last
+        assert got.raw_path.startswith("/acme%20org/proj/_apis/wit/workitems/1")
+        assert got.query == {"api-version": "7.1"} and got.headers["authorization"] == _basic("", SECRET)
+
+        wix = engine.connection("wix", "wx", SECRET, echo_stub.url)
+        engine.execute("wix", ACTION, {"siteId": "site-1", "method": "GET", "path": "/stores/v1/products"},
+                       connection_external_id=wix)
+        assert echo_stub.last.headers["wix-site-id"] == "site-1" and echo_stub.last.headers["authorization"] == SECRET
+
+        ortto = engine.connection("ortto", "ot", SECRET, echo_stub.url)
+        engine.execute("ortto", ACTION, {"path": "/v1/person/get", "body": {"limit": 1}},
+                       connection_external_id=ortto)
+        assert (echo_stub.last.method, echo_stub.last.json) == ("POST", {"limit": 1})
+        assert echo_stub.last.headers["x-api-key"] == SECRET

@@ -5,9 +5,8 @@ Two input shapes of the catalog are executed here:
 - the common one (``url`` as ``{"url": ...}``, ``method``, ``headers``, ``queryParams``, ``body_type``, ``body``,
   ``response_is_binary``, ``failsafe``, ``timeout``, ``followRedirects``), whose body and header rules are the http
   integration's (:func:`weavz_flow.integrations.http.request_body`);
-- a plain one (``method``, ``url`` as a string, ``body`` as JSON, ``query_params`` as JSON), Airtable's;
-- the path family (``method``, ``path``, ``body``; optionally the query as ``queryParams``, ``query`` or
-  ``query_params``, ``headers``, ``failsafe`` and a confirmation flag such as ``confirmDelete``), most integrations'.
+- a plain one (``method``, ``url`` as a string, ``body`` as JSON), with ``query_params`` as JSON (Airtable's) or
+  ``headers`` as an object (the Google Workspace integrations').
 
 A relative ``url`` is joined to the base URL in effect (the connection's override, else the profile's default). An
 absolute one must be on that host, on the profile's default host or on one of its ``other_base_urls``: the
@@ -21,17 +20,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from weavz_flow.credential_hosts import check_credential_host
 from weavz_flow.integrations.base import ActionContext
 from weavz_flow.integrations.catalog_action import CatalogAction, sdk_action_info
+from weavz_flow.integrations.custom_api_profiles import InputWhere
 from weavz_flow.integrations.http import METHODS, request_body, wire_text
 from weavz_flow.integrations.http_spec import call, json_value
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
-from weavz_flow.integrations.provider_host import credential_origins
+from weavz_flow.integrations.provider_host import base_url, credential_origins
 
 ACTION = "custom_api_call"
 
@@ -62,7 +63,8 @@ def custom_api_call(profile: ProviderProfile) -> CatalogAction:
 
 
 def plain_custom_api_call(profile: ProviderProfile) -> CatalogAction:
-    """The plain input shape: ``method``, ``url`` (a string), ``body`` (JSON), ``query_params`` (JSON)."""
+    """The plain input shape: ``method``, ``url`` (a string), ``body`` (JSON), ``query_params`` (JSON) or
+    ``headers``."""
 
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
         query = json_value(values.get("query_params"))
@@ -73,7 +75,7 @@ def plain_custom_api_call(profile: ProviderProfile) -> CatalogAction:
         json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
         request = ProviderRequest(method, _target(ctx, profile, values["url"]),
                                   query={k: wire_text(v) for k, v in (query or {}).items() if v is not None},
-                                  **json_body)
+                                  headers=_headers(values.get("headers") or {}), **json_body)
         return _send(ctx, profile, request, binary=False, failsafe=False)
 
     return CatalogAction(profile.name, ACTION, run)
@@ -113,7 +115,9 @@ def _send(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest
     return {"status": response.status, "headers": dict(response.headers), "body": body}
 
 
-# The path family's query field, under whichever name the integration's catalog entry gives it.
+# The path family (most integrations' shape): ``method``, ``path``, ``body``; optionally the query as ``queryParams``,
+# ``query`` or ``query_params``, ``headers``, ``failsafe`` and a confirmation flag such as ``confirmDelete``.
+# Its query field, under whichever name the integration's catalog entry gives it.
 QUERY_FIELDS = ("queryParams", "query", "query_params")
 # Confirmation flags: the call is refused unless the flag is true. confirmDelete guards DELETE; the others guard any
 # method that can change something (all but GET, HEAD and OPTIONS).
@@ -123,17 +127,41 @@ CONFIRM_MUTATION = ("confirmMutation", "confirm", "confirmWrite", "confirmFinanc
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def path_custom_api_call(profile: ProviderProfile) -> CatalogAction:
+@dataclass(frozen=True, slots=True)
+class InputPlacement:
+    """Where the value of an input field the provider needs on every call goes (Basecamp's ``accountId`` before the
+    path, Wix's ``siteId`` as the ``wix-site-id`` header): ``path`` (one segment before a relative path),
+    ``header`` or ``query`` ``name``."""
+
+    where: InputWhere
+    name: str = ""
+
+
+def path_custom_api_call(profile: ProviderProfile, inputs: Mapping[str, InputPlacement] | None = None) -> CatalogAction:
     """The path family: ``method``, ``path`` (relative to the base URL, or an absolute URL on an allowed host),
-    ``body`` (JSON, or JSON text), and the optional query, headers, ``failsafe`` and confirmation flag."""
+    ``body`` (JSON, or JSON text), and the optional query, headers, ``failsafe`` and confirmation flag; ``inputs``
+    places the integration's own further fields."""
+    placed = dict(inputs or {})
 
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
-        method = _method(ctx, values["method"])
+        # Without a method field (Ortto's, Culture Amp's shape) a call with a body is a POST, one without a GET.
+        method = _method(ctx, values.get("method") or ("POST" if values.get("body") is not None else "GET"))
         _confirmed(ctx, frozenset(sdk_action_info(profile.name, ACTION).field_names), method, values)
         body = json_value(values.get("body"))
         json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
-        request = ProviderRequest(method, _target(ctx, profile, values["path"]), query=_query(ctx, values),
-                                  headers=_headers(values.get("headers") or {}), **json_body)
+        target = _target(ctx, profile, values["path"])
+        query, headers = _query(ctx, values), _headers(values.get("headers") or {})
+        for field_name, placement in placed.items():
+            value = values.get(field_name)
+            if value is None:
+                continue
+            if placement.where == "path":
+                if "://" in target:
+                    raise invalid_input(ctx, "path", f"must be relative when {field_name} is given")
+                target = "/" + quote(wire_text(value), safe="") + target
+            else:
+                (headers if placement.where == "header" else query)[placement.name] = wire_text(value)
+        request = ProviderRequest(method, target, query=query, headers=headers, **json_body)
         return _send(ctx, profile, request, binary=False, failsafe=bool(values.get("failsafe")))
 
     return CatalogAction(profile.name, ACTION, run)
@@ -157,3 +185,21 @@ def _query(ctx: ActionContext, values: Mapping[str, Any]) -> dict[str, str]:
     if not isinstance(query, Mapping):
         raise invalid_input(ctx, name, "must be a JSON object or a query string")
     return {k: wire_text(v) for k, v in query.items() if v is not None}
+
+
+def graphql_custom_api_call(profile: ProviderProfile) -> CatalogAction:
+    """A GraphQL API's one endpoint (the base URL in effect): ``query`` and ``variables`` (JSON) POSTed as JSON."""
+
+    def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
+        endpoint = base_url(ctx, profile)
+        if not endpoint:
+            raise invalid_input(ctx, "query", f"{profile.display_name} has no GraphQL endpoint: the connection "
+                                              "needs a base URL")
+        variables = json_value(values.get("variables"))
+        if variables is not None and not isinstance(variables, Mapping):
+            raise invalid_input(ctx, "variables", "must be a JSON object")
+        body = {"query": values["query"], **({"variables": variables} if variables is not None else {})}
+        return _send(ctx, profile, ProviderRequest("POST", endpoint, json=body, has_json=True), binary=False,
+                     failsafe=False)
+
+    return CatalogAction(profile.name, ACTION, run)

@@ -3,9 +3,12 @@ and its catalog ``custom_api_call`` run by the executor of the entry's input sha
 
 from __future__ import annotations
 
+from functools import cache
+
+from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.integrations.base import NativeIntegration
 from weavz_flow.integrations.catalog_action import sdk_action_info
-from weavz_flow.integrations.custom_api_call import ACTION
+from weavz_flow.integrations.custom_api_call import ACTION, InputPlacement, path_custom_api_call
 from weavz_flow.integrations.custom_api_profiles import ApiProfile, api_profiles
 from weavz_flow.integrations.custom_api_shapes import shape_of
 from weavz_flow.integrations.provider import ProviderProfile
@@ -23,22 +26,33 @@ def provider_profile(profile: ApiProfile, display_name: str) -> ProviderProfile:
     )
 
 
-def custom_api_integration(name: str) -> NativeIntegration:
+@cache
+def _sdk_catalog() -> Catalog:
+    """Read once for all of them (each read opens the SDK cache again)."""
     from weavz_flow.catalog.sdk_cache import load_sdk_catalog
 
+    return load_sdk_catalog()
+
+
+def custom_api_integration(name: str) -> NativeIntegration:
     profile = api_profiles()[name]
     info = sdk_action_info(name, ACTION)
-    shape = shape_of(info)
+    shape = shape_of(info, frozenset(profile.inputs))
     if shape is None:
         raise ValueError(f"{name}: no custom_api_call executor takes the fields {', '.join(info.field_names)}")
-    twin = load_sdk_catalog().integration(name)
+    twin = _sdk_catalog().integration(name)
     display_name = twin.display_name or name
     provider = provider_profile(profile, display_name)
+    if profile.inputs:
+        inputs = {k: InputPlacement(where, wire) for k, (where, wire) in profile.inputs.items()}
+        action = path_custom_api_call(provider, inputs)
+    else:
+        action = shape.executor(provider)
     return NativeIntegration(
         name=name,
         display_name=display_name,
         description=twin.description,
-        actions={ACTION: shape.executor(provider)},
+        actions={ACTION: action},
         auth_types=profile.auth.connection_types,
         # A host made of connection props is no default the engine can check a URL against before the call.
         default_base_url=None if is_templated(profile.base_url) else profile.base_url,

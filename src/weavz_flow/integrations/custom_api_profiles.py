@@ -12,19 +12,22 @@ is parsed when the first of these integrations is built.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from weavz_flow.integrations.provider_auth import CONNECTION_TYPES, Placement, ProviderAuth
 
+InputWhere = Literal["path", "header", "query"]
 PROFILES_FILE = "custom_api_profiles.yaml"
 UNSUPPORTED_FILE = "custom_api_unsupported.yaml"
 _TOP_LEVEL_KEY = re.compile(r"^([a-z0-9][a-z0-9-]*):", re.MULTILINE)
-_KEYS = frozenset({"base_url", "self_hosted", "auth", "headers", "other_base_urls", "source", "checked", "note"})
+_KEYS = frozenset({"base_url", "self_hosted", "auth", "headers", "other_base_urls", "inputs", "source", "checked",
+                   "note"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,9 @@ class ApiProfile:
     self_hosted: bool = False  # a connection may point the integration at its own instance (its base URL)
     headers: Mapping[str, str] = field(default_factory=dict)
     other_base_urls: tuple[str, ...] = ()
+    # Input fields of the integration's own that go on the wire: field -> (where, name), where is path, header or
+    # query (see custom_api_call.InputPlacement).
+    inputs: Mapping[str, tuple[InputWhere, str]] = field(default_factory=dict)
 
 
 def _read(file: str) -> str:
@@ -46,6 +52,10 @@ def _read(file: str) -> str:
 def profile_names() -> tuple[str, ...]:
     """The file's integration names, by its top-level keys (a test checks they are exactly the parsed entries)."""
     return tuple(_TOP_LEVEL_KEY.findall(_read(PROFILES_FILE)))
+
+
+def profiles_hash() -> str:
+    return hashlib.sha256(_read(PROFILES_FILE).encode("utf-8")).hexdigest()
 
 
 @cache
@@ -84,7 +94,19 @@ def api_profile(name: str, entry: Mapping[str, Any]) -> ApiProfile:
         self_hosted=self_hosted,
         headers={str(k): str(v) for k, v in (entry.get("headers") or {}).items()},
         other_base_urls=tuple(entry.get("other_base_urls") or ()),
+        inputs={str(k): _input(name, k, v) for k, v in (entry.get("inputs") or {}).items()},
     )
+
+
+def _input(name: str, field_name: str, item: Any) -> tuple[InputWhere, str]:
+    """``path``; ``{header: NAME}``; ``{query: NAME}``."""
+    if item == "path":
+        return ("path", "")
+    if isinstance(item, Mapping) and set(item) == {"header"}:
+        return ("header", str(item["header"]))
+    if isinstance(item, Mapping) and set(item) == {"query"}:
+        return ("query", str(item["query"]))
+    raise ValueError(f"{PROFILES_FILE}: {name}: input {field_name}: {item!r} is not path, header or query")
 
 
 def _auth(name: str, entry: Mapping[str, Any]) -> ProviderAuth:

@@ -2,7 +2,8 @@
 
 The catalog's 366 ``custom_api_call`` actions come in 66 shapes; the executors of
 :mod:`~weavz_flow.integrations.custom_api_call` cover the families below. A shape outside them (a GraphQL query, an
-SQS action, a per-call host such as ``instanceUrl``) has no executor, and its integration stays unsupported.
+SQS action, a per-call host such as ``instanceUrl``) has no executor, and its integration stays unsupported; fields a
+profile places itself (an account id before the path, a site id header) extend the path family.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from weavz_flow.integrations.custom_api_call import (
     CONFIRM_MUTATION,
     QUERY_FIELDS,
     custom_api_call,
+    graphql_custom_api_call,
     path_custom_api_call,
     plain_custom_api_call,
 )
@@ -36,18 +38,24 @@ class Shape:
         return self.required <= fields <= self.required | self.optional
 
 
+PATH = Shape("path", path_custom_api_call, frozenset({"path"}),
+             frozenset({"method", "body", "headers", "failsafe", CONFIRM_DELETE, *QUERY_FIELDS, *CONFIRM_MUTATION}))
 _COMMON_OPTIONAL = frozenset({"headers", "queryParams", "body_type", "body", "response_is_binary", "failsafe",
                               "timeout", "followRedirects", CONFIRM_DELETE})
 SHAPES: tuple[Shape, ...] = (
-    Shape("path", path_custom_api_call, frozenset({"method", "path"}),
-          frozenset({"body", "headers", "failsafe", CONFIRM_DELETE, *QUERY_FIELDS, *CONFIRM_MUTATION})),
+    PATH,
     # The http integration's shape; ``url`` as {url} or as a string. Without body_type a body would be dropped.
     Shape("common", custom_api_call, frozenset({"method", "url", "body_type"}), _COMMON_OPTIONAL),
-    Shape("plain", plain_custom_api_call, frozenset({"method", "url"}), frozenset({"body", "query_params"})),
+    Shape("plain", plain_custom_api_call, frozenset({"method", "url"}),
+          frozenset({"body", "query_params", "headers"})),
+    Shape("graphql", graphql_custom_api_call, frozenset({"query"}), frozenset({"variables"})),
 )
 
 
-def shape_of(info: ActionInfo) -> Shape | None:
-    """The executor family of this catalog entry's fields, None when no executor takes them all."""
+def shape_of(info: ActionInfo, placed: frozenset[str] = frozenset()) -> Shape | None:
+    """The executor family of this catalog entry's fields, None when no executor takes them all. ``placed``: fields
+    the integration's profile places itself (only the path family takes them)."""
     fields = frozenset(info.field_names)
+    if placed:
+        return PATH if PATH.fits(fields - placed) else None
     return next((s for s in SHAPES if s.fits(fields)), None)

@@ -21,7 +21,7 @@ from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.catalog.overlay_cache import load_overlaid_catalog, sources_hash
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
 from weavz_flow.catalog.sdk_version import installed_version
-from weavz_flow.integrations.custom_api_profiles import profile_names
+from weavz_flow.integrations.custom_api_profiles import profile_names, profiles_hash
 
 if TYPE_CHECKING:  # base is imported with the first integration module, not by the catalog path
     from weavz_flow.integrations.base import NativeIntegration
@@ -89,6 +89,7 @@ def native_catalog_key(sources: Sequence[Path] = NATIVE_SOURCES) -> str:
         installed_version("pydantic", "pydantic") or "unknown",
         f"{sys.version_info.major}.{sys.version_info.minor}",
         sources_hash(*sources),
+        profiles_hash(),  # the data-file natives are built from YAML, which sources_hash does not read
     ])
 
 
