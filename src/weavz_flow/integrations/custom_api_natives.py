@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from weavz_flow.catalog.catalog import Catalog
+from weavz_flow.catalog.sdk_auth import sdk_auth_types
 from weavz_flow.integrations.base import NativeIntegration
 from weavz_flow.integrations.catalog_action import sdk_action_info
 from weavz_flow.integrations.custom_api_call import ACTION, InputPlacement, path_custom_api_call
@@ -53,7 +54,9 @@ def custom_api_integration(name: str) -> NativeIntegration:
         display_name=display_name,
         description=twin.description,
         actions={ACTION: action},
-        auth_types=profile.auth.connection_types,
+        # The catalog's connection types stay as they are (a remote backend takes them all); a type the profile
+        # places no credential for is refused when the call runs (CONNECTION_REQUIRED).
+        auth_types=sdk_auth_types(name),
         # A host made of connection props is no default the engine can check a URL against before the call.
         default_base_url=None if is_templated(profile.base_url) else profile.base_url,
     )

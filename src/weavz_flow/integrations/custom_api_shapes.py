@@ -40,10 +40,13 @@ class Shape:
 
 PATH = Shape("path", path_custom_api_call, frozenset({"path"}),
              frozenset({"method", "body", "headers", "failsafe", CONFIRM_DELETE, *QUERY_FIELDS, *CONFIRM_MUTATION}))
+# BigQuery's name for the same field: a path, or a URL on the provider's hosts.
+PATH_OR_URL = Shape("path", path_custom_api_call, frozenset({"pathOrUrl", "method"}), PATH.optional - {"method"})
 _COMMON_OPTIONAL = frozenset({"headers", "queryParams", "body_type", "body", "response_is_binary", "failsafe",
                               "timeout", "followRedirects", CONFIRM_DELETE})
 SHAPES: tuple[Shape, ...] = (
     PATH,
+    PATH_OR_URL,
     # The http integration's shape; ``url`` as {url} or as a string. Without body_type a body would be dropped.
     Shape("common", custom_api_call, frozenset({"method", "url", "body_type"}), _COMMON_OPTIONAL),
     Shape("plain", plain_custom_api_call, frozenset({"method", "url"}),
