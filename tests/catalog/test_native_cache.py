@@ -17,7 +17,7 @@ from weavz_flow.catalog.overlay_cache import load_overlaid_catalog, overlay_cach
 from weavz_flow.catalog.sdk_cache import CACHE_DIR_ENV, sdk_cache_path
 from weavz_flow.catalog.sdk_cache_format import CacheFile, encode
 from weavz_flow.catalog.sdk_version import sdk_version
-from weavz_flow.integrations.custom_api_profiles import profile_names
+from weavz_flow.integrations.custom_api_names import profile_names
 from weavz_flow.integrations.registry import (
     MODULES,
     NATIVE_INTEGRATIONS,

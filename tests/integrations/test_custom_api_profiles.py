@@ -20,8 +20,9 @@ from weavz_flow.engine.store import Store
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, Credentials
 from weavz_flow.integrations.custom_api_call import ACTION
+from weavz_flow.integrations.custom_api_names import profile_names
 from weavz_flow.integrations.custom_api_natives import custom_api_integration, provider_profile
-from weavz_flow.integrations.custom_api_profiles import api_profiles, profile_names, unsupported
+from weavz_flow.integrations.custom_api_profiles import api_profiles, unsupported
 from weavz_flow.integrations.custom_api_shapes import shape_of
 from weavz_flow.integrations.provider import ProviderRequest
 from weavz_flow.integrations.provider_auth import Placement, template_names

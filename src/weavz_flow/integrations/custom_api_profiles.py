@@ -6,26 +6,22 @@ The integration's catalog entry picks the executor (:mod:`custom_api_shapes`); a
 is an error of the file, caught by its table test. ``custom_api_unsupported.yaml`` lists the integrations left out
 and why.
 
-Start-up cost: the registry needs only the names, read from the file's top-level keys without parsing it; the file
-is parsed when the first of these integrations is built.
+Start-up cost: the registry needs only the names (:mod:`custom_api_names`); the file is parsed when the first of
+these integrations is built.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from weavz_flow.integrations.custom_api_names import PROFILES_FILE, read_data_file
 from weavz_flow.integrations.provider_auth import CONNECTION_TYPES, Placement, ProviderAuth
 
 InputWhere = Literal["path", "header", "query"]
-PROFILES_FILE = "custom_api_profiles.yaml"
 UNSUPPORTED_FILE = "custom_api_unsupported.yaml"
-_TOP_LEVEL_KEY = re.compile(r"^([a-z0-9][a-z0-9-]*):", re.MULTILINE)
 _KEYS = frozenset({"base_url", "self_hosted", "auth", "headers", "other_base_urls", "inputs", "source", "checked",
                    "note"})
 
@@ -44,25 +40,12 @@ class ApiProfile:
     inputs: Mapping[str, tuple[InputWhere, str]] = field(default_factory=dict)
 
 
-def _read(file: str) -> str:
-    return resources.files(__package__).joinpath(file).read_text(encoding="utf-8")
-
-
-@cache
-def profile_names() -> tuple[str, ...]:
-    """The file's integration names, by its top-level keys (a test checks they are exactly the parsed entries)."""
-    return tuple(_TOP_LEVEL_KEY.findall(_read(PROFILES_FILE)))
-
-
-def profiles_hash() -> str:
-    return hashlib.sha256(_read(PROFILES_FILE).encode("utf-8")).hexdigest()
-
-
 @cache
 def api_profiles() -> dict[str, ApiProfile]:
     import yaml  # here, not at the registry's import: listing the natives needs only their names
 
-    data: dict[str, Any] = yaml.load(_read(PROFILES_FILE), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: dict[str, Any] = yaml.load(read_data_file(PROFILES_FILE), Loader=loader)
     return {name: api_profile(name, entry) for name, entry in data.items()}
 
 
@@ -71,7 +54,7 @@ def unsupported() -> dict[str, str]:
     """Integrations with a catalog ``custom_api_call`` that is not run here -> why."""
     import yaml
 
-    data: dict[str, str] = yaml.safe_load(_read(UNSUPPORTED_FILE))
+    data: dict[str, str] = yaml.safe_load(read_data_file(UNSUPPORTED_FILE))
     return data
 
 

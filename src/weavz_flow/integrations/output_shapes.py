@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from weavz_flow.integrations.custom_api_profiles import profile_names
+from weavz_flow.integrations.custom_api_names import profile_names
 
 OUTPUTS_FILE = "outputs.yaml"
 CUSTOM_API_CALL = "custom_api_call"  # the top-level entry shared by custom_api_profiles.yaml's integrations

@@ -21,7 +21,7 @@ from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.catalog.overlay_cache import load_overlaid_catalog, sources_hash
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
 from weavz_flow.catalog.sdk_version import installed_version
-from weavz_flow.integrations.custom_api_profiles import profile_names, profiles_hash
+from weavz_flow.integrations.custom_api_names import profile_names, profiles_hash
 
 if TYPE_CHECKING:  # base is imported with the first integration module, not by the catalog path
     from weavz_flow.integrations.base import NativeIntegration
