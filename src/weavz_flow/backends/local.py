@@ -17,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy, approval_policy_of
+from weavz_flow.backends.approvals import ApprovalView, checked_decision, views_of
 from weavz_flow.backends.errors import LockHeldError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
 from weavz_flow.backends.file_lock import file_lock
@@ -71,11 +73,13 @@ from weavz_flow.engine.inputs import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
+from weavz_flow.engine.services.approvals import ListFilters, Via
 from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
-from weavz_flow.wire.approvals import PendingApproval
+from weavz_flow.wire.approval_policies import ApprovalPolicy
+from weavz_flow.wire.approvals import Approval, PendingApproval
 from weavz_flow.wire.mcp import (
     McpServerCreate,
     McpServerUpdate,
@@ -84,6 +88,7 @@ from weavz_flow.wire.mcp import (
     McpToolUpdate,
 )
 from weavz_flow.wire.portal import portal_url
+from weavz_flow.wire.vocabulary import ApprovalStatus
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
 STATE_DB_FILE = "state.db"
@@ -114,6 +119,7 @@ class LocalBackend:
         self.end_users = self.engine.end_users
         self.partials = self.engine.partials
         self.mcp_servers = self.engine.mcp_servers
+        self.approval_policies = self.engine.approval_policies
         self.org = self.engine.orgs.get_or_create(LOCAL_ORG_NAME)
         self.caller = Caller.system(self.org.id)
         self._round_trips = 0
@@ -184,6 +190,19 @@ class LocalBackend:
 
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         return self.connections.fingerprint(credentials.type, _credential_input(credentials))
+
+    def list_approval_policies(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveApprovalPolicy]:
+        ids = {w.id for w in workspaces}
+        self._trip()
+        policies = [p for p in self.approval_policies.list_all(self.caller) if p.workspace_id in ids]
+        if not policies:
+            return []
+        self._trip()
+        fingerprints = self.approval_policies.secret_fingerprints(self.caller, [p.id for p in policies])
+        return [approval_policy_of(p, fingerprints.get(p.id, ())) for p in policies]
+
+    def webhook_secret_fingerprint(self, secret: Sensitive[str]) -> str | None:
+        return self.approval_policies.secret_fingerprint(secret.reveal())
 
     # -- writes ---------------------------------------------------------------------------------------------------
 
@@ -330,6 +349,23 @@ class LocalBackend:
         plain, info = self.mcp_servers.mint_token(self.caller, server_id, McpTokenCreate(**fields), oauth=spec.oauth)
         return MintedToken(Sensitive(plain), "oauth" if spec.oauth else "access", info.expires_at, spec.end_user)
 
+    def create_approval_policy(self, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        self._trip()
+        return self._with_fingerprints(self.approval_policies.create(self.caller, spec.create_request()))
+
+    def update_approval_policy(self, policy_id: str, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        self._trip()
+        return self._with_fingerprints(self.approval_policies.update(self.caller, policy_id, spec.update_request()))
+
+    def delete_approval_policy(self, policy_id: str) -> None:
+        self._trip()
+        self.approval_policies.delete(self.caller, policy_id)
+
+    def _with_fingerprints(self, policy: ApprovalPolicy) -> LiveApprovalPolicy:
+        """The policy as listed (a generated secret in the answer is dropped unread: weavz-flow keeps none)."""
+        found = self.approval_policies.secret_fingerprints(self.caller, [policy.id])
+        return approval_policy_of(policy, found.get(policy.id, ()))
+
     # -- execution ------------------------------------------------------------------------------------------------
 
     def execute(self, call: ExecuteCall) -> ExecuteOutcome:
@@ -372,6 +408,31 @@ class LocalBackend:
                                                  expires_in=request.expires_in_s)
         url = portal_url(request.base_url or DEFAULT_PORTAL_BASE_URL, issued.plain.reveal())
         return PortalLink(Sensitive(url), issued.token.expires_at)
+
+    # -- approvals ------------------------------------------------------------------------------------------------
+
+    def list_approvals(self, workspace: str | None, status: ApprovalStatus | None, limit: int) -> list[ApprovalView]:
+        self._trip()
+        workspace_id = self.workspaces.get_by_slug(self.caller, workspace).id if workspace is not None else None
+        listed = self.engine.approvals.list(self.caller, ListFilters(workspace_id=workspace_id, status=status,
+                                                                     limit=limit))
+        return self._views(listed.approvals)
+
+    def get_approval(self, approval_id: str) -> ApprovalView:
+        self._trip()
+        return self._views([self.engine.approvals.get(self.caller, approval_id)])[0]
+
+    def decide_approval(self, approval_id: str, action: str, reason: str | None = None) -> ApprovalView:
+        self._trip()
+        decided, _receipt = self.engine.approvals.decide(self.caller, approval_id, checked_decision(action),
+                                                         reason=reason, via=Via.CLI)
+        return self._views([decided])[0]
+
+    def _views(self, approvals: list[Approval]) -> list[ApprovalView]:
+        if not approvals:
+            return []
+        slugs = {w.id: w.slug for w in self.workspaces.list_all(self.caller)}
+        return views_of(approvals, slugs.get)
 
     # -- coordination ---------------------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy
+from weavz_flow.backends.approvals import ApprovalView
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview
 from weavz_flow.backends.live import (
     LiveAlias,
@@ -42,6 +44,8 @@ from weavz_flow.backends.specs import (
 )
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.vocabulary import ApprovalStatus
 
 # The stale-claim bound of this package's engine (the one Weavz runs): what a backend reports unless it knows better.
 DEFAULT_STALE_CLAIM_S = DEFAULT_LIMITS.stale_after_s
@@ -103,6 +107,16 @@ class Backend(Protocol):
         LiveConnection.credential_fingerprint), or None when it cannot compute one. Makes no round trip."""
         ...
 
+    def list_approval_policies(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveApprovalPolicy]:
+        """The approval policies of these workspaces (organization-wide ones are not a workspace's), in the
+        backend's order; one read for all of them."""
+        ...
+
+    def webhook_secret_fingerprint(self, secret: Sensitive[str]) -> str | None:
+        """What LiveApprovalPolicy.secret_fingerprints would hold for ``secret``, or None when this backend cannot
+        say (the plan then compares with what apply last stored). Makes no round trip."""
+        ...
+
     # --- writes --------------------------------------------------------------------------------------------------
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace: ...
 
@@ -151,11 +165,33 @@ class Backend(Protocol):
 
     def mint_mcp_token(self, server_id: str, spec: McpTokenSpec) -> MintedToken: ...
 
+    def create_approval_policy(self, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        """The new policy; a secret the backend generates for a webhook approver sent without one is dropped."""
+        ...
+
+    def update_approval_policy(self, policy_id: str, spec: ApprovalPolicySpec) -> LiveApprovalPolicy: ...
+
+    def delete_approval_policy(self, policy_id: str) -> None: ...
+
     # --- execution -----------------------------------------------------------------------------------------------
     def execute(self, call: ExecuteCall) -> ExecuteOutcome: ...
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
         """The final merged input, enforced keys and connection the call would use; runs nothing (--dry-run)."""
+        ...
+
+    # --- approvals (human gates) ---------------------------------------------------------------------------------
+    def list_approvals(self, workspace: str | None, status: ApprovalStatus | None, limit: int) -> list[ApprovalView]:
+        """The most recent approval requests, newest first: of the workspace this slug names (None: every workspace
+        the backend's key sees), in this status (None: any), at most ``limit`` (up to 200)."""
+        ...
+
+    def get_approval(self, approval_id: str) -> ApprovalView: ...
+
+    def decide_approval(self, approval_id: str, action: str, reason: str | None = None) -> ApprovalView:
+        """Approve, reject or cancel (``backends.approvals.DECISIONS``) a pending request; the record after it. The
+        local engine decides as its operator (``decidedVia: cli``); a remote one as the API key (which needs
+        ``permissions.approvals.decide`` and may not decide its own request)."""
         ...
 
     # --- coordination --------------------------------------------------------------------------------------------

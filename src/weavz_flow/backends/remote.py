@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy, approval_policy_of
+from weavz_flow.backends.approvals import ApprovalView, checked_decision, views_of
 from weavz_flow.backends.errors import BackendUnavailableError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
 from weavz_flow.backends.kv_lock import kv_lock
@@ -71,6 +73,14 @@ from weavz_flow.wire.actions import (
     RedactHeaderError,
     encode_redactions,
 )
+from weavz_flow.wire.approval_policies import ApprovalPolicyEnvelope, ApprovalPolicyList
+from weavz_flow.wire.approvals import (
+    Approval,
+    ApprovalDecided,
+    ApprovalDecisionRequest,
+    ApprovalEnvelope,
+    ApprovalList,
+)
 from weavz_flow.wire.base import Listing, WireRequest
 from weavz_flow.wire.connections import (
     ConnectionCreate,
@@ -97,7 +107,7 @@ from weavz_flow.wire.mcp import (
 from weavz_flow.wire.partials import PartialCreate, PartialEnvelope, PartialList, PartialUpdate
 from weavz_flow.wire.portal import PortalLink as WirePortalLink
 from weavz_flow.wire.portal import PortalTokenCreate
-from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType, Strategy
+from weavz_flow.wire.vocabulary import ApprovalStatus, ConnectionScope, ConnectionType, Strategy
 from weavz_flow.wire.workspace_integrations import (
     WorkspaceIntegrationCreate,
     WorkspaceIntegrationEnvelope,
@@ -108,6 +118,8 @@ from weavz_flow.wire.workspaces import WorkspaceCreate, WorkspaceEnvelope, Works
 
 API_URL_ENV = "WEAVZ_API_URL"
 MCP_SERVERS = "/api/v1/mcp/servers"
+APPROVAL_POLICIES = "/api/v1/approval-policies"
+APPROVALS = "/api/v1/approvals"
 API_KEY_ENV = "WEAVZ_API_KEY"
 _PAGE = 100
 T = TypeVar("T")
@@ -239,6 +251,23 @@ class RemoteBackend:
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         return None
 
+    def list_approval_policies(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveApprovalPolicy]:
+        """One unpaged GET (the API pages no policy list: weavz-sdk-wire.md, the paging table), kept to these
+        workspaces. An API without approval policies (an older ``weavz-flow serve``) has none."""
+        ids = {w.id for w in workspaces}
+        if not ids:
+            return []
+        try:
+            found = self._send(ApprovalPolicyList, "GET", APPROVAL_POLICIES)
+        except ApiError as exc:
+            if exc.status == 404 and exc.message.startswith("No route"):
+                return []
+            raise
+        return [approval_policy_of(p) for p in found.policies if p.workspace_id in ids]
+
+    def webhook_secret_fingerprint(self, secret: Sensitive[str]) -> str | None:
+        return None
+
     # -- writes ---------------------------------------------------------------------------------------------------
 
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace:
@@ -360,6 +389,18 @@ class RemoteBackend:
         access = self._send(McpAccessTokenAnswer, "POST", f"{path}/access-tokens", json=body)
         return MintedToken(Sensitive(access.access_token), "access", access.token.expires_at, spec.end_user)
 
+    def create_approval_policy(self, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        # A webhook secret the server generated is in this answer only; it is dropped unread.
+        answer = self._send(ApprovalPolicyEnvelope, "POST", APPROVAL_POLICIES, json=spec.create_request())
+        return approval_policy_of(answer.policy)
+
+    def update_approval_policy(self, policy_id: str, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        answer = self._request("PATCH", f"{APPROVAL_POLICIES}/{policy_id}", json=spec.update_request().patch_body())
+        return approval_policy_of(ApprovalPolicyEnvelope.model_validate(answer).policy)
+
+    def delete_approval_policy(self, policy_id: str) -> None:
+        self._request("DELETE", f"{APPROVAL_POLICIES}/{policy_id}")
+
     # -- execution ------------------------------------------------------------------------------------------------
 
     def execute(self, call: ExecuteCall) -> ExecuteOutcome:
@@ -414,6 +455,36 @@ class RemoteBackend:
                                                  expires_in=request.expires_in_s)
         link = self._send(WirePortalLink, "POST", f"/api/v1/end-users/{found.id}/connect-token", json=body)
         return PortalLink(Sensitive(link.connect_url), link.expires_at)
+
+    # -- approvals ------------------------------------------------------------------------------------------------
+
+    def list_approvals(self, workspace: str | None, status: ApprovalStatus | None, limit: int) -> list[ApprovalView]:
+        params: dict[str, Any] = {"limit": limit, **_given(status=status.value if status is not None else None)}
+        if workspace is None:
+            return self._views(self._send(ApprovalList, "GET", APPROVALS, params=params).approvals)
+
+        def listed(found: LiveWorkspace) -> list[Approval]:
+            return self._send(ApprovalList, "GET", APPROVALS, params={**params, "workspaceId": found.id}).approvals
+
+        return self._views(self._in_workspace(workspace, listed))
+
+    def get_approval(self, approval_id: str) -> ApprovalView:
+        return self._views([self._send(ApprovalEnvelope, "GET", f"{APPROVALS}/{approval_id}").approval])[0]
+
+    def decide_approval(self, approval_id: str, action: str, reason: str | None = None) -> ApprovalView:
+        body = ApprovalDecisionRequest.model_construct(reason=reason)
+        path = f"{APPROVALS}/{approval_id}/{checked_decision(action)}"
+        return self._views([self._send(ApprovalDecided, "POST", path, json=body).approval])[0]
+
+    def _views(self, approvals: list[Approval]) -> list[ApprovalView]:
+        """Each approval with its workspace's slug: from the slug map this instance holds, read again once when an
+        approval names a workspace the map does not know."""
+        if any(a.workspace_id not in self._slugs() for a in approvals):
+            self.all_workspaces()
+        return views_of(approvals, self._slugs().get)
+
+    def _slugs(self) -> dict[str, str]:
+        return {w.id: slug for slug, w in self._workspace_ids.items()}
 
     # -- the workspace slug -> id map -------------------------------------------------------------------------------
 

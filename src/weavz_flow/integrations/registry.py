@@ -43,6 +43,12 @@ MODULES: Mapping[str, str] = {
     "rss": "rss_feed",
     "qr-code": "qr_code",
     "notion": "notion",
+    "airtable": "airtable",
+    "dropbox": "dropbox",
+    "google-drive": "google_drive",
+    "google-calendar": "google_calendar",
+    "google-docs": "google_docs",
+    "gmail": "gmail",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
