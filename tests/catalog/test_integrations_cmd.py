@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.sdk_cache import CACHE_DIR_ENV, sdk_cache_path
 from weavz_flow.cli.main import cli
+from weavz_flow.integrations.custom_api_names import profile_names
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 
@@ -28,14 +29,17 @@ def test_list(run) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "DISPLAY", "NAME", "NATIVE", "ACTIONS"]
-    # slack and notion are native now (the NATIVE column says so); trello still comes only from the SDK catalog
+    # slack and notion are native now (the NATIVE column says so), trello for its custom_api_call; mailchimp still
+    # comes only from the SDK catalog
     assert re.search(r"^slack\s+Slack\s+yes\s+42$", result.stdout, re.MULTILINE)
     assert re.search(r"^notion\s+Notion\s+yes\s+13$", result.stdout, re.MULTILINE)
-    assert re.search(r"^trello\s+Trello\s+23$", result.stdout, re.MULTILINE)
+    assert re.search(r"^trello\s+Trello\s+yes\s+23$", result.stdout, re.MULTILINE)
+    assert re.search(r"^mailchimp\s+Mailchimp\s+14$", result.stdout, re.MULTILINE)
     assert re.search(r"^google-sheets\s+Google Sheets\s+yes\s+17$", result.stdout, re.MULTILINE)
-    names = [line.split()[0] for line in lines[1:-1]]
+    names = [line.split()[0] for line in lines[1:-2]]
     assert names == sorted(names) and len(names) == 1079
-    assert lines[-1] == "1079 integrations, 10850 actions"
+    assert lines[-2] == "1079 integrations, 10850 actions"
+    assert lines[-1].startswith("executable here: ")
 
 
 def test_list_json(run) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +54,10 @@ def test_list_json(run) -> None:  # type: ignore[no-untyped-def]
     assert by_name["slack"]["auth"] == {"type": ["SECRET_TEXT", "OAUTH2"]}
     assert by_name["notion"]["native"] is True
     assert by_name["notion"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT"]}
-    assert by_name["trello"]["native"] is False
+    assert by_name["mailchimp"]["native"] is False
+    assert by_name["mailchimp"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
+    # a custom_api_call native keeps the catalog's connection types (its profile refuses the others when run)
+    assert by_name["trello"]["native"] is True
     assert by_name["trello"]["auth"] == {"type": ["OAUTH2", "SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH"]}
     assert by_name["kv-store"]["auth"] == {"type": []}
     assert "actions" not in by_name["slack"]
@@ -62,9 +69,18 @@ def test_list_native(run) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(result.stdout)
     assert sorted(i["name"] for i in data["integrations"]) == sorted(NATIVE_INTEGRATIONS)
     assert all(i["native"] for i in data["integrations"])
+    runs_custom_api_call = [n for n, i in NATIVE_INTEGRATIONS.items() if "custom_api_call" in i.actions]
+    assert data["counts"]["nativeIntegrations"] == len(NATIVE_INTEGRATIONS)
+    assert data["counts"]["customApiCall"] == len(runs_custom_api_call) > len(profile_names())
+    assert data["counts"]["nativeActions"] == sum(len(i.actions) for i in NATIVE_INTEGRATIONS.values())
+    fully = [i for i in data["integrations"] if i["actionCount"] == len(NATIVE_INTEGRATIONS[i["name"]].actions)]
+    assert data["counts"]["fullyNative"] == len(fully)
     text = run("list", "--native")
     assert text.exit_code == 0
-    assert text.stdout.splitlines()[-1].startswith(f"{len(NATIVE_INTEGRATIONS)} integrations")
+    assert text.stdout.splitlines()[-2].startswith(f"{len(NATIVE_INTEGRATIONS)} integrations")
+    assert text.stdout.splitlines()[-1] == (
+        f"executable here: {data['counts']['nativeActions']} actions; every action of "
+        f"{data['counts']['fullyNative']} integrations; custom_api_call of {data['counts']['customApiCall']}")
 
 
 def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
@@ -81,10 +97,10 @@ def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_show_sdk_only_integration_keeps_the_sdk_connection_types(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("show", "trello")
+    result = run("show", "mailchimp")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:2] == [
-        "trello: Trello",
+        "mailchimp: Mailchimp",
         "connection types: OAUTH2, SECRET_TEXT, BASIC_AUTH, CUSTOM_AUTH",
     ]
 

@@ -17,6 +17,7 @@ from weavz_flow.catalog.overlay_cache import load_overlaid_catalog, overlay_cach
 from weavz_flow.catalog.sdk_cache import CACHE_DIR_ENV, sdk_cache_path
 from weavz_flow.catalog.sdk_cache_format import CacheFile, encode
 from weavz_flow.catalog.sdk_version import sdk_version
+from weavz_flow.integrations.custom_api_names import profile_names
 from weavz_flow.integrations.registry import (
     MODULES,
     NATIVE_INTEGRATIONS,
@@ -61,7 +62,7 @@ def test_the_cached_catalog_equals_the_one_built_by_importing_the_modules(cache_
     cached = load_overlaid_catalog("native", native_catalog_key(), build, cache_dir)
     assert build.calls == 1  # the second load read the file
     assert native_cache(cache_dir).is_file()
-    assert {i.name for i in cached if i.native} == set(NATIVE_INTEGRATIONS) == set(MODULES)
+    assert {i.name for i in cached if i.native} == set(NATIVE_INTEGRATIONS) == {*MODULES, *profile_names()}
     assert len(cached) == len(imported) == len(first)
     for name in NATIVE_INTEGRATIONS:
         want, got = imported.integration(name), cached.integration(name)
@@ -73,8 +74,8 @@ def test_the_cached_catalog_equals_the_one_built_by_importing_the_modules(cache_
         for action_name, native_action in NATIVE_INTEGRATIONS[name].actions.items():
             assert got.actions[action_name] == native_action.info
     # the SDK's own integrations are untouched and still decoded from the SDK cache
-    assert cached.integration("trello") == imported.integration("trello")
-    assert not cached.integration("trello").native
+    assert cached.integration("mailchimp") == imported.integration("mailchimp")
+    assert not cached.integration("mailchimp").native
 
 
 def test_native_entries_are_decoded_on_first_lookup(cache_dir: Path) -> None:
@@ -247,4 +248,4 @@ def test_looking_up_a_native_imports_its_module_only(tmp_path: Path) -> None:
     )
     out = run_python(probe, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [f"{len(MODULES)} True []", "http ['http']"]
+    assert out.stdout.splitlines() == [f"{len({*MODULES, *profile_names()})} True []", "http ['http']"]

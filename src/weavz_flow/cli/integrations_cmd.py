@@ -29,14 +29,29 @@ def list_integrations(native: bool, as_json: bool) -> None:
     catalog = _catalog()
     names = NATIVE_INTEGRATIONS if native else catalog.names
     infos = [catalog.integration(n) for n in sorted(names)]
+    counts = coverage_counts(infos)
     if as_json:
         summaries = [i.metadata(summary=True) for i in infos]
-        _echo_json({"integrations": summaries, "total": len(summaries)})
+        _echo_json({"integrations": summaries, "total": len(summaries), "counts": counts})
         return
     rows = [[i.name, i.display_name, "yes" if i.native else "", str(len(i.actions))] for i in infos]
     for line in _table(["NAME", "DISPLAY NAME", "NATIVE", "ACTIONS"], rows, right_aligned={3}):
         click.echo(line)
     click.echo(f"{len(infos)} integrations, {sum(len(i.actions) for i in infos)} actions")
+    click.echo(f"executable here: {counts['nativeActions']} actions; every action of {counts['fullyNative']} "
+               f"integrations; custom_api_call of {counts['customApiCall']}")
+
+
+def coverage_counts(infos: Sequence[IntegrationInfo]) -> dict[str, int]:
+    """What this engine executes among ``infos``: actions, integrations with every catalog action, and
+    integrations whose custom_api_call runs (the figures issue 20 measures)."""
+    native = [i for i in infos if i.native]
+    return {
+        "nativeIntegrations": len(native),
+        "nativeActions": sum(len(i.native_actions & set(i.actions)) for i in native),
+        "fullyNative": sum(1 for i in native if set(i.actions) <= i.native_actions),
+        "customApiCall": sum(1 for i in native if i.runs_here("custom_api_call")),
+    }
 
 
 @integrations.command("show")

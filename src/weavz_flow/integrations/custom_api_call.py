@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
-from weavz_flow.credential_hosts import allowed_origins, check_credential_host, origin
+from weavz_flow.credential_hosts import check_credential_host
 from weavz_flow.integrations.base import ActionContext
-from weavz_flow.integrations.catalog_action import CatalogAction
+from weavz_flow.integrations.catalog_action import CatalogAction, sdk_action_info
+from weavz_flow.integrations.custom_api_profiles import InputWhere
 from weavz_flow.integrations.http import METHODS, request_body, wire_text
 from weavz_flow.integrations.http_spec import call, json_value
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
+from weavz_flow.integrations.provider_host import base_url, credential_origins
 
 ACTION = "custom_api_call"
 
@@ -40,6 +43,8 @@ def custom_api_call(profile: ProviderProfile) -> CatalogAction:
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
         url_value = values["url"]
         raw_url = url_value.get("url") if isinstance(url_value, Mapping) else url_value
+        _confirmed(ctx, frozenset(sdk_action_info(profile.name, ACTION).field_names), _method(ctx, values["method"]),
+                   values)
         if values.get("followRedirects"):
             raise invalid_input(ctx, "followRedirects", "cannot be true: a redirect is never followed with the "
                                                         "connection's credential")
@@ -93,8 +98,7 @@ def _target(ctx: ActionContext, profile: ProviderProfile, value: Any) -> str:
             raise invalid_input(ctx, "url", "must be a path of the provider's API or an http(s) URL")
         return "/" + url.lstrip("/")
     parts = urlsplit(url)
-    allowed = allowed_origins(ctx.base_url, profile.default_base_url)
-    allowed.update(o for o in map(origin, profile.other_base_urls) if o is not None)
+    allowed = credential_origins(ctx, profile)
     # Only the authority decides where the credential goes; a query or fragment is no part of it.
     check_credential_host(f"{parts.scheme}://{parts.netloc}", allowed, integration=profile.name, field="url")
     return url
@@ -109,3 +113,93 @@ def _send(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest
     response = call(ctx, profile, request, accept_status=(lambda status: True) if failsafe else None)
     body: Any = base64.b64encode(response.content).decode("ascii") if binary else response.body
     return {"status": response.status, "headers": dict(response.headers), "body": body}
+
+
+# The path family (most integrations' shape): ``method``, ``path``, ``body``; optionally the query as ``queryParams``,
+# ``query`` or ``query_params``, ``headers``, ``failsafe`` and a confirmation flag such as ``confirmDelete``.
+# Its query field, under whichever name the integration's catalog entry gives it.
+QUERY_FIELDS = ("queryParams", "query", "query_params")
+# Confirmation flags: the call is refused unless the flag is true. confirmDelete guards DELETE; the others guard any
+# method that can change something (all but GET, HEAD and OPTIONS).
+CONFIRM_DELETE = "confirmDelete"
+CONFIRM_MUTATION = ("confirmMutation", "confirm", "confirmWrite", "confirmFinancialChange", "confirmFundsMovement",
+                    "confirmTradingInstruction")
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True, slots=True)
+class InputPlacement:
+    """Where the value of an input field the provider needs on every call goes (Basecamp's ``accountId`` before the
+    path, Wix's ``siteId`` as the ``wix-site-id`` header): ``path`` (one segment before a relative path),
+    ``header`` or ``query`` ``name``."""
+
+    where: InputWhere
+    name: str = ""
+
+
+def path_custom_api_call(profile: ProviderProfile, inputs: Mapping[str, InputPlacement] | None = None) -> CatalogAction:
+    """The path family: ``method``, ``path`` (relative to the base URL, or an absolute URL on an allowed host),
+    ``body`` (JSON, or JSON text), and the optional query, headers, ``failsafe`` and confirmation flag; ``inputs``
+    places the integration's own further fields."""
+    placed = dict(inputs or {})
+
+    def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
+        # Without a method field (Ortto's, Culture Amp's shape) a call with a body is a POST, one without a GET.
+        method = _method(ctx, values.get("method") or ("POST" if values.get("body") is not None else "GET"))
+        _confirmed(ctx, frozenset(sdk_action_info(profile.name, ACTION).field_names), method, values)
+        body = json_value(values.get("body"))
+        json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
+        target = _target(ctx, profile, values["path"] if "path" in values else values.get("pathOrUrl"))
+        query, headers = _query(ctx, values), _headers(values.get("headers") or {})
+        for field_name, placement in placed.items():
+            value = values.get(field_name)
+            if value is None:
+                continue
+            if placement.where == "path":
+                if "://" in target:
+                    raise invalid_input(ctx, "path", f"must be relative when {field_name} is given")
+                target = "/" + quote(wire_text(value), safe="") + target
+            else:
+                (headers if placement.where == "header" else query)[placement.name] = wire_text(value)
+        request = ProviderRequest(method, target, query=query, headers=headers, **json_body)
+        return _send(ctx, profile, request, binary=False, failsafe=bool(values.get("failsafe")))
+
+    return CatalogAction(profile.name, ACTION, run)
+
+
+def _confirmed(ctx: ActionContext, fields: frozenset[str], method: str, values: Mapping[str, Any]) -> None:
+    if CONFIRM_DELETE in fields and method == "DELETE" and values.get(CONFIRM_DELETE) is not True:
+        raise invalid_input(ctx, CONFIRM_DELETE, "must be true to send a DELETE")
+    for flag in CONFIRM_MUTATION:
+        if flag in fields and method not in _SAFE_METHODS and values.get(flag) is not True:
+            raise invalid_input(ctx, flag, f"must be true to send a {method}")
+
+
+def _query(ctx: ActionContext, values: Mapping[str, Any]) -> dict[str, str]:
+    name = next((f for f in QUERY_FIELDS if values.get(f) is not None), None)
+    if name is None:
+        return {}
+    query = json_value(values[name])
+    if isinstance(query, str):  # a query string: "a=1&b=2"
+        query = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
+    if not isinstance(query, Mapping):
+        raise invalid_input(ctx, name, "must be a JSON object or a query string")
+    return {k: wire_text(v) for k, v in query.items() if v is not None}
+
+
+def graphql_custom_api_call(profile: ProviderProfile) -> CatalogAction:
+    """A GraphQL API's one endpoint (the base URL in effect): ``query`` and ``variables`` (JSON) POSTed as JSON."""
+
+    def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
+        endpoint = base_url(ctx, profile)
+        if not endpoint:
+            raise invalid_input(ctx, "query", f"{profile.display_name} has no GraphQL endpoint: the connection "
+                                              "needs a base URL")
+        variables = json_value(values.get("variables"))
+        if variables is not None and not isinstance(variables, Mapping):
+            raise invalid_input(ctx, "variables", "must be a JSON object")
+        body = {"query": values["query"], **({"variables": variables} if variables is not None else {})}
+        return _send(ctx, profile, ProviderRequest("POST", endpoint, json=body, has_json=True), binary=False,
+                     failsafe=False)
+
+    return CatalogAction(profile.name, ACTION, run)

@@ -10,7 +10,10 @@ from typing import Any
 
 import yaml
 
+from weavz_flow.integrations.custom_api_names import profile_names
+
 OUTPUTS_FILE = "outputs.yaml"
+CUSTOM_API_CALL = "custom_api_call"  # the top-level entry shared by custom_api_profiles.yaml's integrations
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +35,13 @@ def output_shapes() -> dict[str, dict[str, OutputShape]]:
     """Every declared shape: integration -> action -> shape."""
     text = resources.files(__package__).joinpath(OUTPUTS_FILE).read_text(encoding="utf-8")
     data: dict[str, dict[str, Any]] = yaml.safe_load(text)
-    return {integration: {action: _shape(entry) for action, entry in actions.items()}
-            for integration, actions in data.items()}
+    shapes = {integration: {action: _shape(entry) for action, entry in actions.items()}
+              for integration, actions in data.items() if integration != CUSTOM_API_CALL}
+    # The data-file integrations' one action answers as every custom_api_call does: declared once.
+    shared = _shape(data[CUSTOM_API_CALL])
+    for name in profile_names():
+        shapes.setdefault(name, {CUSTOM_API_CALL: shared})
+    return shapes
 
 
 def output_shape(integration: str, action: str) -> OutputShape | None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavz_flow.integrations.provider_auth import ProviderAuth
 from weavz_flow.integrations.retry import RetryPolicy
 
 
@@ -37,11 +38,15 @@ def no_reset_delay(headers: Mapping[str, str]) -> float | None:
 class ProviderProfile:
     name: str  # the integration name, e.g. "slack"
     display_name: str  # for messages: "Slack"
-    default_base_url: str | None  # None: requests carry absolute URLs (the http integration)
+    # None: requests carry absolute URLs (the http integration). It may name CUSTOM_AUTH props in its host
+    # (``https://{subdomain}.zendesk.com``): each is filled with the connection's prop, a plain DNS label or labels.
+    default_base_url: str | None
     # Further hosts of the same provider that its actions (and custom_api_call) may send the credential to, as base
     # URLs: Dropbox serves file content from another host than its RPC endpoints.
     other_base_urls: tuple[str, ...] = ()
-    auth: str = "bearer"  # "bearer": Authorization: Bearer <connection token>; "none"
+    # Where the connection's credential goes, per connection type (provider_auth); "bearer" (Authorization: Bearer
+    # <token>, any type) and "none" name the two common schemes.
+    auth: ProviderAuth | str = "bearer"
     headers: Mapping[str, str] = field(default_factory=dict)  # sent with every request
     # The provider's explanation in an error response body (any status >= 400).
     error_fault: Callable[[Any], ProviderFault | None] = no_fault

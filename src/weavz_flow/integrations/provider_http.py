@@ -17,6 +17,7 @@ network operation's timeout is cut to the time left, and the body is read in chu
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -25,9 +26,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from weavz_flow.credential_hosts import check_credential_host
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest, ProviderResponse
+from weavz_flow.integrations.provider_auth import provider_auth, render
+from weavz_flow.integrations.provider_host import base_url, credential_origins
 from weavz_flow.integrations.retry import RetryDecision, RetryPolicy, decide, parse_retry_after
 from weavz_flow.redact import Redactor
 
@@ -131,6 +135,7 @@ class _Call:
         self.redactor = redactor
         self.url = _url(ctx, profile, request)
         self.method = request.method.upper()
+        self.auth_headers, self.auth_query = _credential(ctx, profile, request, self.url)
 
     def time_left(self) -> float | None:
         """Seconds until the context's deadline (0.0 once passed), None without one."""
@@ -146,10 +151,7 @@ class _Call:
 
     def send_once(self) -> httpx.Response:
         r = self.request
-        headers = {**self.profile.headers, **r.headers}
-        authorization = r.auth_header or _bearer(self.ctx, self.profile)
-        if authorization:
-            headers["Authorization"] = authorization
+        headers = {**self.profile.headers, **r.headers, **self.auth_headers}
         kwargs: dict[str, Any] = {}
         if r.has_json:
             kwargs["json"] = r.json
@@ -158,7 +160,7 @@ class _Call:
         elif r.form is not None:
             # Text-only multipart: httpx builds multipart/form-data from (None, value) file tuples.
             kwargs["files"] = [(k, (None, v)) for k, v in r.form.items()]
-        params = {k: v for k, v in r.query.items() if v is not None}
+        params = {**{k: v for k, v in r.query.items() if v is not None}, **self.auth_query}
         timeout = r.timeout if r.timeout is not None else self.ctx.timeout
         left = self.time_left()
         if left is None and r.max_bytes is None:
@@ -278,7 +280,7 @@ class _Call:
 def _url(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest) -> str:
     if request.path.startswith(("http://", "https://")):
         return request.path
-    base = ctx.base_url or profile.default_base_url
+    base = base_url(ctx, profile)
     if not base:
         raise ApiError(ErrorCode.ACTION_FAILED, f"{profile.display_name}: no base URL to send {request.path} to",
                        details={"provider": profile.name})
@@ -304,17 +306,64 @@ def _redirect_host(url: str, location: str | None) -> str | None:
     return f"{host}:{port}" if port else host
 
 
-def _bearer(ctx: ActionContext, profile: ProviderProfile) -> str | None:
-    if profile.auth != "bearer":
-        return None
-    token = ctx.credentials.token() if ctx.credentials is not None else None
-    if not token:
+def _credential(
+    ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest, url: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The headers and query parameters that carry the connection's credential, as the profile places it.
+
+    A query parameter is part of the URL, which the provider, proxies and logs keep: it is sent only to an origin
+    of the profile (or the connection's own base URL), never to an absolute URL elsewhere.
+    """
+    if request.auth_header:
+        return {"Authorization": request.auth_header}, {}
+    auth = provider_auth(profile.auth)
+    if not auth.needs_credential:
+        return {}, {}
+    placements = auth.placements(ctx.credentials.type) if ctx.credentials is not None else None
+    if ctx.credentials is None or placements is None:
+        kinds = ", ".join(auth.connection_types)
         raise ApiError(
             ErrorCode.CONNECTION_REQUIRED,
-            f"{profile.display_name} needs a connection with a token for {ctx.integration}.{ctx.action}",
+            f"{profile.display_name} needs a connection ({kinds}) for {ctx.integration}.{ctx.action}",
             details={"integrationName": ctx.integration, "actionName": ctx.action},
         )
-    return f"Bearer {token}"
+    parts = _credential_parts(ctx)
+    headers: dict[str, str] = {}
+    query: dict[str, str] = {}
+
+    def fill(template: str) -> str:
+        return render(template, parts, integration=ctx.integration, action=ctx.action,
+                      display_name=profile.display_name)
+
+    for placement in placements:
+        if placement.where == "basic":
+            pair = f"{fill(placement.value)}:{fill(placement.password) if placement.password else ''}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        elif placement.where == "header":
+            headers[placement.name] = fill(placement.value)
+        else:
+            query[placement.name] = fill(placement.value)
+    if query:
+        parts_url = urlsplit(url)
+        check_credential_host(f"{parts_url.scheme}://{parts_url.netloc}", credential_origins(ctx, profile),
+                              integration=profile.name, field="url")
+    return headers, query
+
+
+def _credential_parts(ctx: ActionContext) -> dict[str, str]:
+    credentials = ctx.credentials
+    if credentials is None:
+        return {}
+    parts = {k: str(v) for k, v in (credentials.props.reveal() if credentials.props else {}).items()
+             if isinstance(v, str | int) and not isinstance(v, bool)}
+    token = credentials.token()
+    if token:
+        parts["secret"] = token
+    if credentials.username:
+        parts["username"] = credentials.username
+    if credentials.password is not None:
+        parts["password"] = credentials.password.reveal()
+    return parts
 
 
 def _parse_body(response: httpx.Response) -> Any:

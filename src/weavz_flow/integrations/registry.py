@@ -1,5 +1,6 @@
 """The native integrations: a plain typed map of name to module, no discovery magic. Adding one is one module plus
-one line here.
+one line here; an integration whose one native action is ``custom_api_call`` is one entry of
+``custom_api_profiles.yaml`` instead.
 
 A module is imported when its integration is first looked up (to execute it, say); the catalog reads the natives'
 entries from a cache (:mod:`weavz_flow.catalog.overlay_cache`) so that ``validate`` never imports them at all.
@@ -20,6 +21,7 @@ from weavz_flow.catalog.model import IntegrationInfo
 from weavz_flow.catalog.overlay_cache import load_overlaid_catalog, sources_hash
 from weavz_flow.catalog.sdk_cache import load_sdk_catalog
 from weavz_flow.catalog.sdk_version import installed_version
+from weavz_flow.integrations.custom_api_names import profile_names, profiles_hash
 
 if TYPE_CHECKING:  # base is imported with the first integration module, not by the catalog path
     from weavz_flow.integrations.base import NativeIntegration
@@ -57,13 +59,21 @@ NATIVE_SOURCES: tuple[Path, ...] = (_PACKAGE, _PACKAGE.parent / "catalog")
 def _import_native(name: str) -> NativeIntegration:
     from weavz_flow.integrations.base import NativeIntegration
 
+    if name not in MODULES:
+        from weavz_flow.integrations.custom_api_natives import custom_api_integration
+
+        return custom_api_integration(name)
     integration = importlib.import_module(f"{__package__}.{MODULES[name]}").INTEGRATION
     if not isinstance(integration, NativeIntegration) or integration.name != name:
         raise TypeError(f"{MODULES[name]}.INTEGRATION is not the native integration {name!r}")
     return integration
 
 
-NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = LazyEntries(MODULES, _import_native)
+# The modules' integrations, then those whose one action is custom_api_call, built from custom_api_profiles.yaml (a
+# name with a module of its own is that module's).
+NATIVE_INTEGRATIONS: Mapping[str, NativeIntegration] = LazyEntries(
+    [*MODULES, *(n for n in profile_names() if n not in MODULES)], _import_native
+)
 
 
 def native_catalog() -> Catalog:
@@ -85,6 +95,7 @@ def native_catalog_key(sources: Sequence[Path] = NATIVE_SOURCES) -> str:
         installed_version("pydantic", "pydantic") or "unknown",
         f"{sys.version_info.major}.{sys.version_info.minor}",
         sources_hash(*sources),
+        profiles_hash(),  # the data-file natives are built from YAML, which sources_hash does not read
     ])
 
 
