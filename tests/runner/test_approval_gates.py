@@ -1,0 +1,136 @@
+"""A flow whose step a Human Gates policy pauses: the run waits (recorded waiting_approval, nothing after the gate
+runs, finally steps wait too), and resuming it runs the approved call exactly once, or fails the step as decided."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.runner.conftest import Harness
+from tests.runner.gated_flow import decide, gate_slack, gated_flow, posts
+from tests.stubs.slack import SlackStub
+from weavz_flow.runner.outcome import RunStatus, StepStatus
+from weavz_flow.runner.resume import ResumeRefusedError, resume_run
+from weavz_flow.runner.retry import idempotency_key
+
+
+@pytest.fixture
+def gated(stub_harness: Harness) -> Harness:
+    stub_harness.add_flow("gated-post", gated_flow())
+    gate_slack(stub_harness.backend)
+    return stub_harness
+
+
+def _resume(h: Harness, run_id: str):
+    return resume_run(h.records, h.backend, run_id, root=h.root, on_event=h.events.append)
+
+
+def test_a_gated_step_makes_the_run_wait_and_nothing_after_it_runs(gated: Harness, slack_stub: SlackStub):
+    result = gated.runner().run("gated-post")
+    assert result.status is RunStatus.WAITING_APPROVAL, result.error
+    assert [s.step_id for s in result.steps] == ["remember", "post"]  # neither `after` nor the finally step ran
+    post = result.steps[1]
+    assert post.status is StepStatus.APPROVAL_REQUIRED
+    [approval] = post.approvals
+    assert approval["status"] == "pending" and approval["id"]
+    assert approval["retry"]["idempotencyKey"] == idempotency_key(result.run_id, "post", None)
+    assert posts(slack_stub) == []
+    record = gated.records.get(result.run_id)
+    assert record.status is RunStatus.WAITING_APPROVAL and record.finished_at is None
+    assert [s.step_id for s in record.steps] == ["remember", "post"]
+    assert record.steps[1].approvals[0]["id"] == approval["id"]
+    assert record.flow_version is not None and record.flow_version["flow"]["flow"] == "gated-post"
+    # A reader never calls a waiting run lost: it has no process, and no heartbeat to miss.
+    assert [r.status for r in gated.records.recent()] == [RunStatus.WAITING_APPROVAL]
+
+
+def test_approved_the_resumed_run_posts_once_and_finishes(gated: Harness, slack_stub: SlackStub):
+    waiting = gated.runner().run("gated-post")
+    [approval] = waiting.approvals()
+    still = _resume(gated, waiting.run_id)  # not decided yet: waits again, still nothing sent
+    assert still.status is RunStatus.WAITING_APPROVAL and posts(slack_stub) == []
+    decide(gated.backend, approval["id"], "approve", reason="planned deploy")
+    result = _resume(gated, waiting.run_id)
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    assert result.run_id == waiting.run_id
+    by_id = {s.step_id: s for s in result.steps}
+    assert list(by_id) == ["remember", "post", "after", "cleanup"]
+    assert by_id["after"].output["value"] == "deploy v2 to production"
+    assert by_id["post"].approvals[0]["id"] == approval["id"]
+    [sent] = posts(slack_stub)
+    assert sent["text"] == "deploy v2 to production (noted: succeeded)"
+    record = gated.records.get(waiting.run_id)
+    assert record.status is RunStatus.SUCCEEDED and record.finished_at is not None
+    assert [s.step_id for s in record.steps] == ["remember", "post", "after", "cleanup"]
+    assert record.steps[1].approvals[0]["id"] == approval["id"]
+    # The run is over: resuming it again is refused and sends nothing.
+    with pytest.raises(ResumeRefusedError, match="succeeded"):
+        _resume(gated, waiting.run_id)
+    assert len(posts(slack_stub)) == 1
+
+
+def test_rejected_the_step_fails_with_the_engines_code_and_finally_runs(gated: Harness, slack_stub: SlackStub):
+    waiting = gated.runner().run("gated-post")
+    decide(gated.backend, waiting.approvals()[0]["id"], "reject", reason="not today")
+    result = _resume(gated, waiting.run_id)
+    assert result.status is RunStatus.FAILED
+    by_id = {s.step_id: s for s in result.steps}
+    assert by_id["post"].status is StepStatus.FAILED and by_id["post"].error_code == "APPROVAL_REJECTED"
+    assert by_id["after"].status is StepStatus.SKIPPED
+    assert by_id["cleanup"].status is StepStatus.SUCCEEDED and by_id["cleanup"].is_finally
+    assert posts(slack_stub) == []
+
+
+def test_a_rejection_with_continue_on_error_lets_the_run_go_on(stub_harness: Harness, slack_stub: SlackStub):
+    stub_harness.add_flow("gated-post", gated_flow(continue_on_error=True))
+    gate_slack(stub_harness.backend)
+    waiting = stub_harness.runner().run("gated-post")
+    decide(stub_harness.backend, waiting.approvals()[0]["id"], "reject")
+    result = _resume(stub_harness, waiting.run_id)
+    assert result.status is RunStatus.SUCCEEDED
+    by_id = {s.step_id: s for s in result.steps}
+    assert by_id["post"].tolerated and by_id["post"].error_code == "APPROVAL_REJECTED"
+    assert by_id["after"].status is StepStatus.SUCCEEDED
+
+
+def test_a_gated_for_each_waits_for_each_items_approval_and_runs_each_once(stub_harness: Harness,
+                                                                           slack_stub: SlackStub):
+    stub_harness.add_flow("gated-many", """\
+flow: gated-many
+workspace: acme-prod
+steps:
+  - id: post
+    uses: slack_bot.send_channel_message
+    for_each: "{{ ['one', 'two'] }}"
+    with: {channel: C0ALERTS, text: "{{ item }}"}
+""")
+    gate_slack(stub_harness.backend)
+    waiting = stub_harness.runner().run("gated-many")
+    assert waiting.status is RunStatus.WAITING_APPROVAL
+    approvals = waiting.approvals()
+    assert len(approvals) == 2 and posts(slack_stub) == []
+    decide(stub_harness.backend, approvals[0]["id"], "approve")
+    assert _resume(stub_harness, waiting.run_id).status is RunStatus.WAITING_APPROVAL  # item 1 still pending
+    assert [p["text"] for p in posts(slack_stub)] == ["one"]
+    decide(stub_harness.backend, approvals[1]["id"], "approve")
+    result = _resume(stub_harness, waiting.run_id)
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    assert sorted(p["text"] for p in posts(slack_stub)) == ["one", "two"]  # item 0 replayed, not sent again
+
+
+def test_a_resume_whose_secret_is_missing_leaves_the_run_waiting(gated: Harness, slack_stub: SlackStub,
+                                                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    gated.add_flow("gated-secret", gated_flow().replace("flow: gated-post", "flow: gated-secret").replace(
+        "inputs:", "secrets:\n  token: {env: GATED_TOKEN}\ninputs:"))
+    monkeypatch.setenv("GATED_TOKEN", "tok-123")
+    waiting = gated.runner().run("gated-secret")
+    assert waiting.status is RunStatus.WAITING_APPROVAL
+    decide(gated.backend, waiting.approvals()[0]["id"], "approve")
+    monkeypatch.delenv("GATED_TOKEN")
+    with pytest.raises(Exception, match="GATED_TOKEN"):
+        _resume(gated, waiting.run_id)
+    assert gated.records.get(waiting.run_id).status is RunStatus.WAITING_APPROVAL
+    monkeypatch.setenv("GATED_TOKEN", "tok-123")
+    assert _resume(gated, waiting.run_id).status is RunStatus.SUCCEEDED
+    assert len(posts(slack_stub)) == 1
