@@ -21,7 +21,7 @@ steps:
     with: {key: "last-deploy", value: "{{ inputs.text }}"}
   - id: post
     uses: slack_bot.send_channel_message
-    with: {channel: C0ALERTS, text: "{{ inputs.text }} (noted: {{ steps.remember.status }})"}
+    with: {text: "{{ inputs.text }} (noted: {{ steps.remember.status }})"}
     CONTINUE
   - id: after
     uses: kv.get

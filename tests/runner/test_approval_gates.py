@@ -11,6 +11,7 @@ from tests.runner.conftest import Harness
 from tests.runner.gated_flow import decide, gate_slack, gated_flow, posts
 from tests.stubs.slack import SlackStub
 from weavz_flow.runner.outcome import RunStatus, StepStatus
+from weavz_flow.runner.records import OUTPUT_CAP
 from weavz_flow.runner.resume import ResumeRefusedError, resume_run
 from weavz_flow.runner.retry import idempotency_key
 
@@ -103,7 +104,7 @@ steps:
   - id: post
     uses: slack_bot.send_channel_message
     for_each: "{{ ['one', 'two'] }}"
-    with: {channel: C0ALERTS, text: "{{ item }}"}
+    with: {text: "{{ item }}"}
 """)
     gate_slack(stub_harness.backend)
     waiting = stub_harness.runner().run("gated-many")
@@ -134,3 +135,18 @@ def test_a_resume_whose_secret_is_missing_leaves_the_run_waiting(gated: Harness,
     monkeypatch.setenv("GATED_TOKEN", "tok-123")
     assert _resume(gated, waiting.run_id).status is RunStatus.SUCCEEDED
     assert len(posts(slack_stub)) == 1
+
+
+def test_a_resumed_run_reads_an_earlier_steps_output_in_full_though_its_record_is_capped(gated: Harness,
+                                                                                         slack_stub: SlackStub):
+    big = "x" * (OUTPUT_CAP + 10)
+    waiting = gated.runner().run("gated-post", {"text": big})
+    record = gated.records.get(waiting.run_id)
+    assert record.steps[0].output_truncated and record.steps[0].resume_output["value"] == big
+    decide(gated.backend, waiting.approvals()[0]["id"], "approve")
+    result = _resume(gated, waiting.run_id)
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    [sent] = posts(slack_stub)
+    assert sent["text"] == f"{big} (noted: succeeded)"
+    # Once the run is over its record keeps no full copy.
+    assert gated.records.get(waiting.run_id).steps[0].resume_output is None
