@@ -1,4 +1,5 @@
-"""Resuming the runs that wait for approval once their approvals are decided, from ``schedule`` and ``worker``.
+"""Resuming the runs that wait for approval once their approvals are decided, from ``schedule``, ``worker`` and
+``serve --scheduler``.
 
 Every :data:`DEFAULT_RESUME_EVERY` the resumer lists the waiting runs of its store (an indexed query by status), asks
 the backend what became of each one's approvals, and resumes (runner.resume) those that may go on: every approval
@@ -57,6 +58,9 @@ class Resumer:
             except Exception as exc:  # a bug or the database: the next check tries again; no text (it may hold data)
                 log.error("resuming run %s failed (%s); see the debug log", waiting.id, type(exc).__name__)
                 log.debug("resuming run %s failed", waiting.id, exc_info=True)
+                continue
+            if result.waiting:  # the backend could not say it was decided, and it was not: nothing happened
+                log.debug("run %s still waits for approval", run.id)
                 continue
             log.info("run %s of %s resumed after approval: %s", run.id, run.flow, result.status.value)
             resumed.append(result)
