@@ -3,16 +3,19 @@ Notion received and what the action returned; pagination, a Notion error, a refu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 # The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
 # ruff: noqa: F811
 from tests.engine.engine_fixtures import store  # noqa: F401
 from tests.integrations.native_engine import native_engine
-from tests.integrations.provider_suite import AliasedEngine, aliased_engine, assert_provider_failure
-from tests.stubs.base import running
+from tests.integrations.provider_suite import (
+    REFUSED_TOKEN,
+    AliasedEngine,
+    assert_provider_failure,
+    provider_fixtures,
+    refused_token_failure,
+)
 from tests.stubs.notion import NOTION_TOKEN, NotionStub
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine.store import Store
@@ -20,30 +23,12 @@ from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.notion import NOTION_VERSION
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
-
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[NotionStub]:
-    with running(NotionStub()) as stub:
-        yield stub
-
-
-@pytest.fixture(scope="module")
-def module_engine(tmp_path_factory: pytest.TempPathFactory, sdk_catalog: Catalog,
-                  notion_server: NotionStub) -> Iterator[AliasedEngine]:
-    with aliased_engine(tmp_path_factory.mktemp("notion"), sdk_catalog, "notion", NOTION_TOKEN,
-                        notion_server.url + "/v1") as engine:
-        yield engine
+provider_server, provider_engine, stub = provider_fixtures(NotionStub, "notion", NOTION_TOKEN, "/v1")
 
 
 @pytest.fixture
-def stub(notion_server: NotionStub) -> NotionStub:
-    notion_server.reset()
-    return notion_server
-
-
-@pytest.fixture
-def notion(module_engine: AliasedEngine, stub: NotionStub) -> AliasedEngine:
-    return module_engine
+def notion(provider_engine: AliasedEngine, stub: NotionStub) -> AliasedEngine:
+    return provider_engine
 
 
 def sent(stub: NotionStub) -> list[tuple[str, str]]:
@@ -201,12 +186,10 @@ def test_a_notion_error_names_its_status_code_and_message(notion: AliasedEngine,
 
 
 def test_a_refused_token_is_an_auth_failure_without_the_token(notion: AliasedEngine, stub: NotionStub) -> None:
-    wrong = "secret_wrong_token_never_shown_77"
-    notion.connection("stale", wrong, stub.url + "/v1")
-    error = notion.error("retrieve_database", {"database_id": "db-tasks"}, connection_external_id="stale")
-    details = assert_provider_failure(error, 401, "API token is invalid.", wrong)
+    details = refused_token_failure(notion, stub.url + "/v1", "retrieve_database", {"database_id": "db-tasks"},
+                                    "API token is invalid.")
     assert details["providerError"] == "unauthorized"
-    assert stub.last.bearer == wrong
+    assert stub.last.bearer == REFUSED_TOKEN
 
 
 def test_custom_api_call_joins_the_path_to_the_base_and_authenticates(notion: AliasedEngine,

@@ -17,7 +17,7 @@ from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 
 def test_every_declared_property_is_an_input_of_its_action(sdk_catalog: object) -> None:
-    for name in ("slack", "github", "google-sheets"):
+    for name in ("slack", "github", "google-sheets", "airtable"):
         native = NATIVE_INTEGRATIONS[name]
         assert native.options, name
         for action, props in native.options.items():

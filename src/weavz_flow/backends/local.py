@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from weavz_flow.backends.approvals import ApprovalView, checked_decision, views_of
 from weavz_flow.backends.errors import LockHeldError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
 from weavz_flow.backends.file_lock import file_lock
@@ -71,11 +72,12 @@ from weavz_flow.engine.inputs import (
     WorkspaceIntegrationUpdate,
     WorkspaceUpdate,
 )
+from weavz_flow.engine.services.approvals import ListFilters, Via
 from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
-from weavz_flow.wire.approvals import PendingApproval
+from weavz_flow.wire.approvals import Approval, PendingApproval
 from weavz_flow.wire.mcp import (
     McpServerCreate,
     McpServerUpdate,
@@ -84,6 +86,7 @@ from weavz_flow.wire.mcp import (
     McpToolUpdate,
 )
 from weavz_flow.wire.portal import portal_url
+from weavz_flow.wire.vocabulary import ApprovalStatus
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
 STATE_DB_FILE = "state.db"
@@ -372,6 +375,31 @@ class LocalBackend:
                                                  expires_in=request.expires_in_s)
         url = portal_url(request.base_url or DEFAULT_PORTAL_BASE_URL, issued.plain.reveal())
         return PortalLink(Sensitive(url), issued.token.expires_at)
+
+    # -- approvals ------------------------------------------------------------------------------------------------
+
+    def list_approvals(self, workspace: str | None, status: ApprovalStatus | None, limit: int) -> list[ApprovalView]:
+        self._trip()
+        workspace_id = self.workspaces.get_by_slug(self.caller, workspace).id if workspace is not None else None
+        listed = self.engine.approvals.list(self.caller, ListFilters(workspace_id=workspace_id, status=status,
+                                                                     limit=limit))
+        return self._views(listed.approvals)
+
+    def get_approval(self, approval_id: str) -> ApprovalView:
+        self._trip()
+        return self._views([self.engine.approvals.get(self.caller, approval_id)])[0]
+
+    def decide_approval(self, approval_id: str, action: str, reason: str | None = None) -> ApprovalView:
+        self._trip()
+        decided, _receipt = self.engine.approvals.decide(self.caller, approval_id, checked_decision(action),
+                                                         reason=reason, via=Via.CLI)
+        return self._views([decided])[0]
+
+    def _views(self, approvals: list[Approval]) -> list[ApprovalView]:
+        if not approvals:
+            return []
+        slugs = {w.id: w.slug for w in self.workspaces.list_all(self.caller)}
+        return views_of(approvals, slugs.get)
 
     # -- coordination ---------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from weavz_flow.backends.approvals import ApprovalView
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview
 from weavz_flow.backends.live import (
     LiveAlias,
@@ -42,6 +43,7 @@ from weavz_flow.backends.specs import (
 )
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.wire.vocabulary import ApprovalStatus
 
 # The stale-claim bound of this package's engine (the one Weavz runs): what a backend reports unless it knows better.
 DEFAULT_STALE_CLAIM_S = DEFAULT_LIMITS.stale_after_s
@@ -156,6 +158,20 @@ class Backend(Protocol):
 
     def preview(self, call: ExecuteCall) -> ExecutePreview:
         """The final merged input, enforced keys and connection the call would use; runs nothing (--dry-run)."""
+        ...
+
+    # --- approvals (human gates) ---------------------------------------------------------------------------------
+    def list_approvals(self, workspace: str | None, status: ApprovalStatus | None, limit: int) -> list[ApprovalView]:
+        """The most recent approval requests, newest first: of the workspace this slug names (None: every workspace
+        the backend's key sees), in this status (None: any), at most ``limit`` (up to 200)."""
+        ...
+
+    def get_approval(self, approval_id: str) -> ApprovalView: ...
+
+    def decide_approval(self, approval_id: str, action: str, reason: str | None = None) -> ApprovalView:
+        """Approve, reject or cancel (``backends.approvals.DECISIONS``) a pending request; the record after it. The
+        local engine decides as its operator (``decidedVia: cli``); a remote one as the API key (which needs
+        ``permissions.approvals.decide`` and may not decide its own request)."""
         ...
 
     # --- coordination --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr
 
+from weavz_flow.backends.approvals import ApprovalView, checked_decision, views_of
 from weavz_flow.backends.errors import BackendUnavailableError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
 from weavz_flow.backends.kv_lock import kv_lock
@@ -71,6 +72,13 @@ from weavz_flow.wire.actions import (
     RedactHeaderError,
     encode_redactions,
 )
+from weavz_flow.wire.approvals import (
+    Approval,
+    ApprovalDecided,
+    ApprovalDecisionRequest,
+    ApprovalEnvelope,
+    ApprovalList,
+)
 from weavz_flow.wire.base import Listing, WireRequest
 from weavz_flow.wire.connections import (
     ConnectionCreate,
@@ -97,7 +105,7 @@ from weavz_flow.wire.mcp import (
 from weavz_flow.wire.partials import PartialCreate, PartialEnvelope, PartialList, PartialUpdate
 from weavz_flow.wire.portal import PortalLink as WirePortalLink
 from weavz_flow.wire.portal import PortalTokenCreate
-from weavz_flow.wire.vocabulary import ConnectionScope, ConnectionType, Strategy
+from weavz_flow.wire.vocabulary import ApprovalStatus, ConnectionScope, ConnectionType, Strategy
 from weavz_flow.wire.workspace_integrations import (
     WorkspaceIntegrationCreate,
     WorkspaceIntegrationEnvelope,
@@ -108,6 +116,7 @@ from weavz_flow.wire.workspaces import WorkspaceCreate, WorkspaceEnvelope, Works
 
 API_URL_ENV = "WEAVZ_API_URL"
 MCP_SERVERS = "/api/v1/mcp/servers"
+APPROVALS = "/api/v1/approvals"
 API_KEY_ENV = "WEAVZ_API_KEY"
 _PAGE = 100
 T = TypeVar("T")
@@ -414,6 +423,36 @@ class RemoteBackend:
                                                  expires_in=request.expires_in_s)
         link = self._send(WirePortalLink, "POST", f"/api/v1/end-users/{found.id}/connect-token", json=body)
         return PortalLink(Sensitive(link.connect_url), link.expires_at)
+
+    # -- approvals ------------------------------------------------------------------------------------------------
+
+    def list_approvals(self, workspace: str | None, status: ApprovalStatus | None, limit: int) -> list[ApprovalView]:
+        params: dict[str, Any] = {"limit": limit, **_given(status=status.value if status is not None else None)}
+        if workspace is None:
+            return self._views(self._send(ApprovalList, "GET", APPROVALS, params=params).approvals)
+
+        def listed(found: LiveWorkspace) -> list[Approval]:
+            return self._send(ApprovalList, "GET", APPROVALS, params={**params, "workspaceId": found.id}).approvals
+
+        return self._views(self._in_workspace(workspace, listed))
+
+    def get_approval(self, approval_id: str) -> ApprovalView:
+        return self._views([self._send(ApprovalEnvelope, "GET", f"{APPROVALS}/{approval_id}").approval])[0]
+
+    def decide_approval(self, approval_id: str, action: str, reason: str | None = None) -> ApprovalView:
+        body = ApprovalDecisionRequest.model_construct(reason=reason)
+        path = f"{APPROVALS}/{approval_id}/{checked_decision(action)}"
+        return self._views([self._send(ApprovalDecided, "POST", path, json=body).approval])[0]
+
+    def _views(self, approvals: list[Approval]) -> list[ApprovalView]:
+        """Each approval with its workspace's slug: from the slug map this instance holds, read again once when an
+        approval names a workspace the map does not know."""
+        if any(a.workspace_id not in self._slugs() for a in approvals):
+            self.all_workspaces()
+        return views_of(approvals, self._slugs().get)
+
+    def _slugs(self) -> dict[str, str]:
+        return {w.id: slug for slug, w in self._workspace_ids.items()}
 
     # -- the workspace slug -> id map -------------------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ MODULES: Mapping[str, str] = {
     "rss": "rss_feed",
     "qr-code": "qr_code",
     "notion": "notion",
+    "airtable": "airtable",
+    "dropbox": "dropbox",
 }
 
 _PACKAGE = Path(__file__).resolve().parent

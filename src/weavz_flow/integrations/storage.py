@@ -13,6 +13,7 @@ from typing import Any
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, NativeIntegration, StoredFile
 from weavz_flow.integrations.catalog_action import catalog_actions
+from weavz_flow.integrations.file_values import file_output
 from weavz_flow.integrations.kv_store import state_of
 
 NAME = "storage"
@@ -63,15 +64,9 @@ def read_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
     if file is None:
         raise ApiError(ErrorCode.ACTION_FAILED, f"File '{path}' not found",
                        details={"path": path, "reason": "not_found"})
-    encoding = _encoding(values, "outputEncoding")
-    if encoding is None:
-        try:
-            content = file.content.decode("utf-8")
-        except UnicodeDecodeError:  # binary content cannot be text: hand it over as base64 and say so
-            encoding = BASE64
-    if encoding == BASE64:
-        content = base64.b64encode(file.content).decode("ascii")
-    return {**_describe(file), "content": content, "encoding": encoding or "utf-8"}
+    # Binary content cannot be text: it is handed over as base64, and ``encoding`` says so.
+    force = _encoding(values, "outputEncoding") == BASE64
+    return {**_describe(file), **file_output(file.content, force_base64=force)}
 
 
 def list_files(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
