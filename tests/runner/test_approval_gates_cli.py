@@ -1,5 +1,6 @@
 """The CLI of a flow that waits for approval: ``run`` exits 75 and says how to resume; ``runs list/show`` show the
-waiting run and its approval; ``runs resume`` goes on with it, and ``runs show`` then prints the decision."""
+waiting run and its approval; ``approvals approve`` decides it; ``runs resume`` goes on with it, and ``runs show``
+then prints the decision."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from click.testing import CliRunner
 
 from tests.runner.conftest import Harness
-from tests.runner.gated_flow import decide, gate_slack, gated_flow, posts
+from tests.runner.gated_flow import gate_slack, gated_flow, posts
 from tests.stubs.slack import SlackStub
 from weavz_flow.cli.main import cli
 from weavz_flow.cli.run_cmd import EXIT_WAITING
@@ -36,7 +37,9 @@ def test_run_waits_with_exit_75_and_runs_resume_finishes_it(stub_harness: Harnes
     assert f"approval {approval['id']} pending" in pending.stdout
     assert f"weavz-flow runs resume {run_id}" in pending.stdout
 
-    decide(stub_harness.backend, approval["id"], "approve", reason="planned deploy")
+    approved = runner.invoke(cli, ["approvals", "approve", approval["id"], "--reason", "planned deploy",
+                                   "--project", root])
+    assert approved.exit_code == 0, approved.output
     resumed = runner.invoke(cli, ["runs", "resume", run_id, "--project", root])
     assert resumed.exit_code == 0, resumed.output
     assert f"Run {run_id} succeeded" in resumed.stdout
@@ -48,8 +51,8 @@ def test_run_waits_with_exit_75_and_runs_resume_finishes_it(stub_harness: Harnes
 
     shown = runner.invoke(cli, ["runs", "show", run_id, "--project", root])
     assert shown.exit_code == 0, shown.output
-    # Approved through the engine's API service as its operator, and consumed by the resumed call.
-    assert f"approval {approval['id']} consumed via api at " in shown.stdout
+    # Approved from the CLI (as the local engine's operator), and consumed by the resumed call.
+    assert f"approval {approval['id']} consumed via cli at " in shown.stdout
     assert shown.stdout.rstrip().count(": planned deploy") == 1
     document = json.loads(runner.invoke(cli, ["runs", "show", run_id, "--json", "--project", root]).stdout)
     [step_approval] = document["steps"][1]["approvals"]

@@ -140,7 +140,9 @@ def test_run_exits_75_and_a_worker_resumes_the_run_once_it_is_approved(pg_projec
         assert records.get(run_id).status is RunStatus.WAITING_APPROVAL
         assert posts(slack_stub) == []
         [approval] = records.get(run_id).steps[1].approvals
-        decide(backend, approval["id"], "approve", reason="go ahead")
+        approved = _cli("approvals", "approve", approval["id"], "--reason", "go ahead", "--project", str(root),
+                        cwd=root)
+        assert approved.returncode == 0, approved.stdout + approved.stderr
 
         assert wait_until(lambda: records.get(run_id).status is RunStatus.SUCCEEDED, timeout=120, every=0.1), \
             worker.output()
@@ -148,7 +150,7 @@ def test_run_exits_75_and_a_worker_resumes_the_run_once_it_is_approved(pg_projec
         assert f"run {run_id} of gated-post resumed after approval: succeeded" in worker.output()
         shown = _cli("runs", "show", run_id, "--project", str(root), cwd=root)
         assert shown.returncode == 0, shown.stdout + shown.stderr
-        assert f"approval {approval['id']} consumed via api at " in shown.stdout and ": go ahead" in shown.stdout
+        assert f"approval {approval['id']} consumed via cli at " in shown.stdout and ": go ahead" in shown.stdout
         assert [s.step_id for s in records.get(run_id).steps] == ["remember", "post", "after", "cleanup"]
     finally:
         worker.stop()

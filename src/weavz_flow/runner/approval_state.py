@@ -17,16 +17,7 @@ from weavz_flow.wire.vocabulary import ApprovalStatus
 def read_approval(backend: Backend, approval_id: str) -> Approval | None:
     """The approval's record, or None when the backend cannot say (unknown id, no access, unreachable)."""
     try:
-        get = getattr(backend, "get_approval", None)  # the Backend protocol's (weavz-flow approvals)
-        if get is not None:
-            view = get(approval_id)
-            found = getattr(view, "approval", view)
-            return found if isinstance(found, Approval) else None
-        engine, caller = getattr(backend, "engine", None), getattr(backend, "caller", None)
-        if engine is None or caller is None:
-            return None
-        found = engine.approvals.get(caller, approval_id)  # a local engine before the protocol had get_approval
-        return found if isinstance(found, Approval) else None
+        return backend.get_approval(approval_id).approval
     except (ApiError, WeavzFlowError):
         return None
 
