@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
+from weavz_flow.backends.protocol import Backend
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.cli.project_option import project_option
+from weavz_flow.config.project import Project
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
@@ -175,26 +177,39 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
     catalog = load_catalog()
     project = load_valid_project(project_path, catalog)
     backend = open_backend(project, api_url=api_url, catalog=catalog)
-    try:
-        if dry_run_flag:
+    if dry_run_flag:
+        try:
             runner = FlowRunner(project, backend, catalog=catalog)
             report, redactor = runner.check_run(flow_name, inputs, end_user=end_user)
             previews = dry_run(runner, flow_name, inputs, end_user=end_user)
-            if as_json:
-                data = {**previews_json(flow_name, previews), "preflight": preflight_json(report, redactor)}
-                text = json.dumps(data, indent=2, default=str) + "\n"
-            else:
-                text = previews_text(flow_name, previews) + preflight_text(report, redactor)
-            click.echo(text, nl=False)
-            if not report.ok:
-                sys.exit(1)
-            return
+        finally:
+            backend.close()
+        if as_json:
+            data = {**previews_json(flow_name, previews), "preflight": preflight_json(report, redactor)}
+            text = json.dumps(data, indent=2, default=str) + "\n"
+        else:
+            text = previews_text(flow_name, previews) + preflight_text(report, redactor)
+        click.echo(text, nl=False)
+        if not report.ok:
+            sys.exit(1)
+        return
+    report_run(backend, project, as_json, lambda records, progress: FlowRunner(
+        project, backend, records=records, on_event=progress, catalog=catalog).run(flow_name, inputs,
+                                                                                  end_user=end_user))
+
+
+RunStart = Callable[[RunRecords, Callable[[RunEvent], None] | None], RunResult]
+
+
+def report_run(backend: Backend, project: Project, as_json: bool, start: RunStart) -> None:
+    """``start`` a run (``run``) or resume one (``runs resume``) with the run records of ``backend`` and a progress
+    display (none for --json); then print it and exit as ``run`` does. Closes ``backend``."""
+    try:
         # Where the scheduler records its runs too: a PostgreSQL store's runs are seen from every machine.
         records = RunRecords.for_backend(backend, project.root)
         progress = None if as_json else Progress()
         try:
-            result = FlowRunner(project, backend, records=records, on_event=progress, catalog=catalog).run(
-                flow_name, inputs, end_user=end_user)
+            result = start(records, progress)
             # The run's document is its record's, as `runs show --json` prints it (see runner.render_json).
             recorded = with_full_outputs(records.get(result.run_id), result) if as_json else None
         finally:

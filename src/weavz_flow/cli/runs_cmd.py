@@ -15,15 +15,15 @@ import click
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.cli.project_option import project_option
-from weavz_flow.cli.run_cmd import Progress, approval_line, exit_for, summarize
+from weavz_flow.cli.run_cmd import approval_line, report_run
 from weavz_flow.config.load import load_project
 from weavz_flow.config.project import Project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
 from weavz_flow.runner.approval_state import approval_ids, decision_text, read_approval
 from weavz_flow.runner.outcome import RunStatus
-from weavz_flow.runner.records import RunRecord, RunRecords
-from weavz_flow.runner.render_json import render_json, run_document, with_full_outputs
+from weavz_flow.runner.records import RunRecord
+from weavz_flow.runner.render_json import render_json, run_document
 from weavz_flow.runner.resume import resume_run
 from weavz_flow.schedule.run_history import open_run_history
 from weavz_flow.wire.approvals import Approval
@@ -172,20 +172,5 @@ def resume(run_id: str, as_json: bool, project_path: Path | None, api_url: str |
     catalog = load_catalog()
     project = load_project(project_path)
     backend = open_backend(project, api_url=api_url, catalog=catalog)
-    try:
-        records = RunRecords.for_backend(backend, project.root)
-        progress = None if as_json else Progress()
-        try:
-            result = resume_run(records, backend, run_id, root=project.root, on_event=progress, catalog=catalog)
-            recorded = with_full_outputs(records.get(result.run_id), result) if as_json else None
-        finally:
-            if progress is not None:
-                progress.stop()
-            records.close()
-    finally:
-        backend.close()
-    if recorded is not None:
-        click.echo(render_json(recorded), nl=False)
-    else:
-        summarize(result)
-    exit_for(result)
+    report_run(backend, project, as_json, lambda records, progress: resume_run(
+        records, backend, run_id, root=project.root, on_event=progress, catalog=catalog))
