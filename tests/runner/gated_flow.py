@@ -37,13 +37,14 @@ def gated_flow(*, continue_on_error: bool = False) -> str:
     return GATED_FLOW.replace("    CONTINUE\n", "    continue_on_error: true\n" if continue_on_error else "")
 
 
-def gate_slack(backend: LocalBackend, workspace: str = "acme-prod") -> dict[str, Any]:
-    """A require_approval policy on the workspace's slack_bot.send_channel_message, from any source."""
+def gate_slack(backend: LocalBackend, workspace: str = "acme-prod", **policy: Any) -> dict[str, Any]:
+    """A require_approval policy on the workspace's slack_bot.send_channel_message, from any source; ``policy``:
+    more of its fields (camelCase)."""
     [ws] = [w for w in backend.workspaces.list_all(backend.caller) if w.slug == workspace]
     body = ApprovalPolicyCreate.model_validate({
         "name": "slack sends", "workspaceId": ws.id, "integrationAliases": ["slack_bot"],
         "actionNames": ["send_channel_message"], "decision": "require_approval", "riskMode": "always",
-        "approvers": [{"type": "org_role", "roles": ["owner", "admin"]}]})
+        "approvers": [{"type": "org_role", "roles": ["owner", "admin"]}], **policy})
     return backend.engine.approval_policies.create(backend.caller, body).model_dump(mode="json", by_alias=True)
 
 

@@ -3,6 +3,7 @@ runs, finally steps wait too), and resuming it runs the approved call exactly on
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.runner.conftest import Harness
 from tests.runner.gated_flow import decide, gate_slack, gated_flow, posts
 from tests.stubs.slack import SlackStub
+from weavz_flow.engine.stamps import format_time
 from weavz_flow.runner.outcome import RunStatus, StepStatus
 from weavz_flow.runner.records import OUTPUT_CAP
 from weavz_flow.runner.resume import ResumeRefusedError, resume_run
@@ -150,3 +152,54 @@ def test_a_resumed_run_reads_an_earlier_steps_output_in_full_though_its_record_i
     assert sent["text"] == f"{big} (noted: succeeded)"
     # Once the run is over its record keeps no full copy.
     assert gated.records.get(waiting.run_id).steps[0].resume_output is None
+
+
+@pytest.mark.parametrize(("on_timeout", "code"), [("expire", "APPROVAL_EXPIRED"), ("reject", "APPROVAL_REJECTED")])
+def test_a_timed_out_approval_fails_the_step_as_its_policy_says(stub_harness: Harness, slack_stub: SlackStub,
+                                                                on_timeout: str, code: str):
+    stub_harness.add_flow("gated-post", gated_flow())
+    gate_slack(stub_harness.backend, defaultOnTimeout=on_timeout)
+    waiting = stub_harness.runner().run("gated-post")
+    assert stub_harness.backend.engine.approvals.expire_due(now=format_time(datetime(2100, 1, 1, tzinfo=UTC))) == 1
+    result = _resume(stub_harness, waiting.run_id)
+    assert result.status is RunStatus.FAILED
+    by_id = {s.step_id: s for s in result.steps}
+    assert by_id["post"].error_code == code and by_id["cleanup"].status is StepStatus.SUCCEEDED
+    assert posts(slack_stub) == []
+
+
+def test_a_canceled_approval_fails_the_step_with_its_code(gated: Harness, slack_stub: SlackStub):
+    waiting = gated.runner().run("gated-post")
+    decide(gated.backend, waiting.approvals()[0]["id"], "cancel")
+    result = _resume(gated, waiting.run_id)
+    assert {s.step_id: s.error_code for s in result.steps}["post"] == "APPROVAL_CANCELED"
+    assert result.status is RunStatus.FAILED and posts(slack_stub) == []
+
+
+def test_a_failure_elsewhere_ends_the_run_while_a_step_waits_and_finally_runs(gated: Harness,
+                                                                             slack_stub: SlackStub):
+    gated.add_flow("gated-and-broken", """\
+flow: gated-and-broken
+workspace: acme-prod
+steps:
+  - id: post
+    uses: slack_bot.send_channel_message
+    with: {text: hello}
+  - id: broken
+    needs: []
+    uses: kv.put
+    with: {key: k, value: "{{ inputs.missing.deeper }}"}
+finally:
+  - id: cleanup
+    uses: kv.put
+    with: {key: last, value: done}
+""")
+    result = gated.runner().run("gated-and-broken")
+    assert result.status is RunStatus.FAILED
+    by_id = {s.step_id: s for s in result.steps}
+    assert by_id["broken"].status is StepStatus.FAILED
+    assert by_id["post"].status is StepStatus.SKIPPED and "while it waited for approval" in (by_id["post"].error or "")
+    assert by_id["cleanup"].status is StepStatus.SUCCEEDED
+    with pytest.raises(ResumeRefusedError):
+        _resume(gated, result.run_id)
+    assert posts(slack_stub) == []
