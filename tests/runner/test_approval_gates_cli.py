@@ -31,7 +31,7 @@ def test_run_waits_with_exit_75_and_runs_resume_finishes_it(stub_harness: Harnes
     listed = runner.invoke(cli, ["runs", "list", "--project", root])
     assert listed.exit_code == 0, listed.output
     [row] = [line for line in listed.stdout.splitlines() if line.startswith(run_id)]
-    assert "waiting_approval" in row
+    assert "waiting_approval" in row and f"waiting for approval {approval['id']} pending" in row
 
     pending = runner.invoke(cli, ["runs", "show", run_id, "--project", root])
     assert f"approval {approval['id']} pending" in pending.stdout

@@ -24,7 +24,7 @@ from weavz_flow.runner.approval_state import approval_ids, decision_text, read_a
 from weavz_flow.runner.outcome import RunStatus
 from weavz_flow.runner.records import RunRecord
 from weavz_flow.runner.render_json import render_json, run_document
-from weavz_flow.runner.resume import resume_run
+from weavz_flow.runner.resume import resume_run, waiting_approvals
 from weavz_flow.schedule.run_history import open_run_history
 from weavz_flow.wire.approvals import Approval
 
@@ -45,6 +45,11 @@ def _lost_note(run: RunRecord) -> str:
     owner = _owner(run)
     return f"its process ({owner}) stopped without finishing it; {heard}" if owner else \
         f"its process stopped without finishing it; {heard}"
+
+
+def _waiting_note(run: RunRecord) -> str:
+    """The approvals a waiting run waits for, with their links when the backend gave any."""
+    return "waiting for " + "; ".join(approval_line(a) for a in waiting_approvals(run))
 
 
 @click.group("runs")
@@ -71,6 +76,8 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
     records = open_run_history(load_project(project_path), database_url=database_url)
     try:
         found = records.recent(flow=flow, limit=limit)
+        # What each waiting run waits for: its steps' rows, read for those runs only.
+        waits = {r.id: _waiting_note(records.get(r.id)) for r in found if r.status is RunStatus.WAITING_APPROVAL}
     finally:
         records.close()
     if as_json:
@@ -81,8 +88,7 @@ def list_runs(flow: str | None, limit: int, as_json: bool, project_path: Path | 
         return
     click.echo(_LIST_ROW.format("RUN ID", "STARTED (UTC)", "STATUS", "DURATION", "TRIGGER", "FLOW").rstrip())
     for r in found:
-        note = r.error or (_lost_note(r) if r.status is RunStatus.LOST else None) or (
-            "waiting for approval: weavz-flow runs show " + r.id if r.status is RunStatus.WAITING_APPROVAL else None)
+        note = r.error or (_lost_note(r) if r.status is RunStatus.LOST else None) or waits.get(r.id)
         row = _LIST_ROW.format(r.id, f"{r.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}", r.status.value,
                                _ms(r.duration_ms), r.trigger or "-", r.flow)
         click.echo(row + (f"  {note}" if note else ""))

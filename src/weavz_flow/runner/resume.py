@@ -23,7 +23,7 @@ from weavz_flow.backends.protocol import Backend
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.deployment import project_from_version
-from weavz_flow.runner.outcome import RunEvent, RunResult, RunStatus
+from weavz_flow.runner.outcome import RunEvent, RunResult, RunStatus, StepStatus
 from weavz_flow.runner.records import RunRecord, RunRecords
 from weavz_flow.runner.restored import restore
 from weavz_flow.runner.run import FlowRunner
@@ -63,4 +63,4 @@ def _check_waiting(run: RunRecord) -> None:
 
 def waiting_approvals(run: RunRecord) -> list[dict[str, Any]]:
     """The approvals a waiting run's record says it waits for."""
-    return [a for s in run.steps if s.status == "approval_required" for a in s.approvals]
+    return [a for s in run.steps if s.status == StepStatus.APPROVAL_REQUIRED for a in s.approvals]
