@@ -203,3 +203,45 @@ finally:
     with pytest.raises(ResumeRefusedError):
         _resume(gated, result.run_id)
     assert posts(slack_stub) == []
+
+
+def test_a_resume_runs_the_flow_version_the_run_started_with(gated: Harness, slack_stub: SlackStub):
+    waiting = gated.runner().run("gated-post")
+    # The checkout changes while the run waits: the step after the gate is gone from it.
+    gated.add_flow("gated-post", gated_flow().replace('''  - id: after
+    uses: kv.get
+    with: {key: "last-deploy"}
+''', ""))
+    decide(gated.backend, waiting.approvals()[0]["id"], "approve")
+    result = _resume(gated, waiting.run_id)
+    assert [s.step_id for s in result.steps] == ["remember", "post", "after", "cleanup"]
+    assert result.status is RunStatus.SUCCEEDED and len(posts(slack_stub)) == 1
+
+
+def test_independent_steps_go_on_while_a_step_waits(gated: Harness, slack_stub: SlackStub):
+    gated.add_flow("gated-branches", """\
+flow: gated-branches
+workspace: acme-prod
+steps:
+  - id: post
+    uses: slack_bot.send_channel_message
+    with: {text: hello}
+  - id: after_post
+    uses: kv.put
+    with: {key: a, value: "{{ steps.post.output.ts }}"}
+  - id: elsewhere
+    needs: []
+    uses: kv.put
+    with: {key: b, value: independent}
+""")
+    waiting = gated.runner().run("gated-branches")
+    assert waiting.status is RunStatus.WAITING_APPROVAL
+    assert {s.step_id: s.status for s in waiting.steps} == {"post": StepStatus.APPROVAL_REQUIRED,
+                                                            "elsewhere": StepStatus.SUCCEEDED}
+    decide(gated.backend, waiting.approvals()[0]["id"], "approve")
+    result = _resume(gated, waiting.run_id)
+    by_id = {s.step_id: s for s in result.steps}
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    assert by_id["after_post"].output["value"] == by_id["post"].output["ts"]  # the approved call's output
+    assert len(posts(slack_stub)) == 1
+    assert by_id["elsewhere"].started_at == waiting.steps[1].started_at  # taken as recorded, not run again

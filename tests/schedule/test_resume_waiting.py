@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from tests.runner.conftest import Harness, point_prod_at_stubs, stub_harness  # noqa: F401  (fixture)
 from tests.runner.example_project import converge, copy_examples
@@ -23,6 +24,7 @@ from tests.stubs.github import GITHUB_TOKEN, GitHubStub
 from tests.stubs.sheets import SHEETS_TOKEN, SheetsStub
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
 from weavz_flow.backends.local import LocalBackend
+from weavz_flow.cli.main import cli
 from weavz_flow.config.project import Project
 from weavz_flow.runner.outcome import RunResult, RunStatus
 from weavz_flow.runner.records import RunRecords
@@ -155,3 +157,14 @@ def test_run_exits_75_and_a_worker_resumes_the_run_once_it_is_approved(pg_projec
     finally:
         worker.stop()
         records.close()
+
+
+def test_schedule_once_resumes_a_decided_run(stub_harness: Harness, slack_stub: SlackStub):  # noqa: F811
+    stub_harness.add_flow("gated-post", gated_flow())
+    gate_slack(stub_harness.backend)
+    waiting = stub_harness.runner().run("gated-post")
+    decide(stub_harness.backend, waiting.approvals()[0]["id"], "approve")
+    once = CliRunner().invoke(cli, ["schedule", "--once", str(stub_harness.root)])
+    assert once.exit_code == 0, once.output
+    assert stub_harness.records.get(waiting.run_id).status is RunStatus.SUCCEEDED
+    assert len(posts(slack_stub)) == 1
