@@ -245,3 +245,30 @@ steps:
     assert by_id["after_post"].output["value"] == by_id["post"].output["ts"]  # the approved call's output
     assert len(posts(slack_stub)) == 1
     assert by_id["elsewhere"].started_at == waiting.steps[1].started_at  # taken as recorded, not run again
+
+
+def test_a_gated_finally_step_makes_a_failed_run_wait_and_it_ends_failed_once_run(gated: Harness,
+                                                                                   slack_stub: SlackStub):
+    gated.add_flow("gated-finally", """\
+flow: gated-finally
+workspace: acme-prod
+steps:
+  - id: broken
+    uses: kv.put
+    with: {key: k, value: "{{ inputs.missing.deeper }}"}
+finally:
+  - id: first
+    uses: kv.put
+    with: {key: first, value: done}
+  - id: tell
+    uses: slack_bot.send_channel_message
+    with: {text: "the run failed"}
+""")
+    waiting = gated.runner().run("gated-finally")
+    assert waiting.status is RunStatus.WAITING_APPROVAL and "step 'broken' failed" in (waiting.error or "")
+    decide(gated.backend, waiting.approvals()[0]["id"], "approve")
+    result = _resume(gated, waiting.run_id)
+    assert result.status is RunStatus.FAILED
+    by_id = {s.step_id: s for s in result.steps}
+    assert by_id["tell"].status is StepStatus.SUCCEEDED and len(posts(slack_stub)) == 1
+    assert by_id["first"].started_at == waiting.steps[1].started_at  # ran before the wait: not again

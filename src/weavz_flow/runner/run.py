@@ -206,7 +206,8 @@ class FlowRunner:
             if self._run_main(flow, rt, results, restored):
                 return self._record(context, redactor, results, None)  # waits: finally steps run at the real end
             for step in flow.finally_:
-                self._finish(rt, results, run_step(step, rt, flow.predecessors(step.id), is_finally=True))
+                if step.id not in results:  # else it ran before a resumed run waited for a later finally step
+                    self._finish(rt, results, run_step(step, rt, flow.predecessors(step.id), is_finally=True))
         except BaseException as exc:  # a bug or an interrupt: the record must not stay "running"
             error = redactor.text(f"{type(exc).__name__}: {exc}")
             self._record(context, redactor, results, error)
@@ -219,7 +220,7 @@ class FlowRunner:
         recorded: they run on resume)."""
         queue = ReadyQueue.of(flow)
         if restored is not None:
-            queue.restore(set(restored.results))
+            queue.restore({sid: self._stops(r) for sid, r in restored.results.items()})
         by_id = {s.id: s for s in flow.steps}
         running: dict[Future[StepResult], str] = {}
         pool: ThreadPoolExecutor | None = None
@@ -300,12 +301,15 @@ class FlowRunner:
                 error: str | None) -> RunResult:
         flow = context.flow
         ordered = [results[s.id] for s in flow.all_steps if s.id in results]
+        error_free = error is None  # nothing escaped the steps (a bug, an interrupt)
         failed = error is not None or any(r.status is StepStatus.FAILED and not r.tolerated for r in ordered)
         if error is None and failed:
             first = next(r for r in ordered if r.status is StepStatus.FAILED and not r.tolerated)
             error = f"step '{first.step_id}' failed: {first.error}"
-        waiting = not failed and any(r.status is StepStatus.APPROVAL_REQUIRED for r in ordered)
-        status = RunStatus.FAILED if failed else RunStatus.WAITING_APPROVAL if waiting else RunStatus.SUCCEEDED
+        # Only a finally step can wait in a failed run (a failure ends the main steps that wait): the run waits for
+        # it, and ends failed once it has run.
+        waiting = error_free and any(r.status is StepStatus.APPROVAL_REQUIRED for r in ordered)
+        status = RunStatus.WAITING_APPROVAL if waiting else RunStatus.FAILED if failed else RunStatus.SUCCEEDED
         result = RunResult(context.run.id, flow.name, status, context.run.started_at, now(),
                            redactor.data(dict(context.inputs)), ordered, error)
         if self.records is not None:
