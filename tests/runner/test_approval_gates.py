@@ -3,7 +3,7 @@ runs, finally steps wait too), and resuming it runs the approved call exactly on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from tests.runner.gated_flow import decide, gate_slack, gated_flow, posts
 from tests.stubs.slack import SlackStub
 from weavz_flow.engine.stamps import format_time
 from weavz_flow.runner.outcome import RunStatus, StepStatus
-from weavz_flow.runner.records import OUTPUT_CAP
+from weavz_flow.runner.records import OUTPUT_CAP, RunRecords
 from weavz_flow.runner.resume import ResumeRefusedError, resume_run
 from weavz_flow.runner.retry import idempotency_key
 
@@ -272,3 +272,15 @@ finally:
     by_id = {s.step_id: s for s in result.steps}
     assert by_id["tell"].status is StepStatus.SUCCEEDED and len(posts(slack_stub)) == 1
     assert by_id["first"].started_at == waiting.steps[1].started_at  # ran before the wait: not again
+
+
+def test_a_waiting_run_is_never_judged_lost(gated: Harness):
+    waiting = gated.runner().run("gated-post")
+    # A reader for which every heartbeat is overdue at once: a running record would be lost now; a waiting one has no
+    # process to lose (the `run` that recorded it may have exited long ago).
+    strict = RunRecords.for_project(gated.root, lost_after=timedelta(0), legacy_lost_after=timedelta(0))
+    try:
+        assert strict.get(waiting.run_id).status is RunStatus.WAITING_APPROVAL
+        assert [r.status for r in strict.recent()] == [RunStatus.WAITING_APPROVAL]
+    finally:
+        strict.close()
