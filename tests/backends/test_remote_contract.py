@@ -117,6 +117,33 @@ partials:
     description: pin the repository
     values: {owner: acme, repo: flow}
     enforced: [owner]
+approval_policies:
+  every field:
+    enabled: false
+    priority: -3
+    description: every field the config manages, read back over HTTP
+    sources: [rest, flow, mcp_tools]
+    integration_names: [github]
+    aliases: [gh, gh_users]
+    actions: [create_issue]
+    connection_strategies: [per_user, per_user_with_fallback]
+    end_user_mode: end_user_present
+    decision: notify_only
+    risk_mode: rules
+    rules:
+      match: all
+      conditions:
+        - {path: title, op: matches, value: "(?i).*urgent.*"}
+        - {path: labels, op: present}
+        - {path: owner, op: in, value: [acme, acme-labs]}
+    approvers:
+      - {type: org_role, roles: [owner, member], user_ids: [u-1]}
+      - {type: end_user}
+    timeout_seconds: 600
+    default_on_timeout: expire
+    reuse_window_seconds: 120
+    approval_access_mode: hosted_link_only
+    metadata: {ticket: OPS-7}
 """
 
 
@@ -133,7 +160,8 @@ def test_import_over_http_round_trips_every_object_kind(project_root, remote, mo
     for name in result.secrets:
         monkeypatch.setenv(name, "ghp-test-token")
     plan = make_plan(load_project(project_root), remote)
-    assert not plan.has_changes, render_text(plan)
+    assert not plan.has_changes and not plan.unmanaged, render_text(plan)
+    assert list(load_project(project_root).workspaces["acme-rich"].approval_policies) == ["every field"]
     assert sorted(result.secrets) == ["WEAVZ_ACME_RICH_GH_BOB_SECRET", "WEAVZ_ACME_RICH_GH_SHARED_SECRET"]
 
 

@@ -1,5 +1,6 @@
 """An engine over the real google-sheets native, an OAuth app of the OAuth2 stub, and OAUTH2 connections whose
-tokens the stub issued: for the refresh tests, in this process and in others."""
+tokens the stub issued: for the refresh tests, in this process and in others. ``oauth_world`` takes another
+integration (one whose API the stub fronts) for the refresh tests of the other Google natives."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ READ = {"spreadsheetId": "sheet-1", "range": "Sheet1!A2:A3"}
 READ_VALUES = [["Ada"], ["Bob"]]
 
 
-def sheets_engine(store: Store, sdk_catalog: Catalog) -> Engine:
-    native = NATIVE_INTEGRATIONS[SHEETS]
-    catalog = Catalog([native.catalog_entry(sdk_catalog.find(SHEETS))])
-    return Engine(store, catalog=catalog, natives={SHEETS: native}, cipher=CredentialCipher(TEST_KEY))
+def sheets_engine(store: Store, sdk_catalog: Catalog, integration: str = SHEETS) -> Engine:
+    native = NATIVE_INTEGRATIONS[integration]
+    catalog = Catalog([native.catalog_entry(sdk_catalog.find(integration))])
+    return Engine(store, catalog=catalog, natives={integration: native}, cipher=CredentialCipher(TEST_KEY))
 
 
 @contextmanager
@@ -50,6 +51,7 @@ class OAuthWorld:
     org_id: str
     workspace_id: str
     app_id: str
+    integration: str = SHEETS
 
     @property
     def caller(self) -> Caller:
@@ -60,7 +62,7 @@ class OAuthWorld:
         """An OAUTH2 connection with tokens the stub issued, said to expire in ``expires_in`` seconds."""
         tokens = tokens or stub.issue()
         created = engine.connections.create(self.caller, ConnectionCreate(
-            type="OAUTH2", external_id=external_id, display_name=external_id, integration_name=SHEETS,
+            type="OAUTH2", external_id=external_id, display_name=external_id, integration_name=self.integration,
             access_token=tokens["access_token"], refresh_token=tokens["refresh_token"], expires_in=expires_in,
             oauth_app_id=self.app_id, base_url=stub.api_url))
         return created.id
@@ -71,11 +73,11 @@ class OAuthWorld:
         return engine.execute(request, self.caller).output
 
 
-def oauth_world(engine: Engine, stub: OAuth2Stub) -> OAuthWorld:
+def oauth_world(engine: Engine, stub: OAuth2Stub, integration: str = SHEETS) -> OAuthWorld:
     org = engine.orgs.create("acme")
     caller = Caller.system(org.id)
     workspace = engine.workspaces.create(caller, WorkspaceCreate(name="Prod", slug="prod"))
     app = engine.oauth_apps.create(caller, OAuthAppCreate(
-        integration_name=SHEETS, client_id=oauth2.CLIENT_ID, client_secret=oauth2.CLIENT_SECRET,  # type: ignore[arg-type]
+        integration_name=integration, client_id=oauth2.CLIENT_ID, client_secret=oauth2.CLIENT_SECRET,  # type: ignore[arg-type]
         authorize_url=stub.authorize_url, token_url=stub.token_url))
-    return OAuthWorld(org.id, workspace.id, app.id)
+    return OAuthWorld(org.id, workspace.id, app.id, integration)

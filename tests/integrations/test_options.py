@@ -11,7 +11,7 @@ from tests.stubs.github import GITHUB_TOKEN, GitHubStub
 from tests.stubs.sheets import SHEETS_TOKEN, SheetsStub
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations import github, google_sheets, slack
+from weavz_flow.integrations import github, google_sheets, google_sheets_api, slack
 from weavz_flow.integrations.options import MAX_OPTIONS, MAX_PAGES, collect, property_options
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
@@ -86,4 +86,4 @@ def test_sheets_ask_drive_on_the_connections_host(http: httpx.Client, sheets_stu
     assert [o.value for o in tabs.options] == ["Q1"] and sheets_stub.last.path == "/v4/spreadsheets/budget"
     # Without an override, Drive is Google's own host (the request is not sent here).
     default = context(http, "google-sheets", "append_row", base_url=None, token=SHEETS_TOKEN)
-    assert google_sheets._drive_files_url(default) == google_sheets.DRIVE_FILES_URL
+    assert google_sheets_api.drive_files_url(default) == google_sheets_api.DRIVE_FILES_URL

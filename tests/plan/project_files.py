@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from weavz_flow.backends.protocol import Backend
+from weavz_flow.config.import_yaml import ImportResult, WorkspaceImport
+from weavz_flow.config.load import load_project
+from weavz_flow.plan.apply import apply_plan
+from weavz_flow.plan.import_live import collect_import
+from weavz_flow.plan.live_state import read_live
+from weavz_flow.plan.model import Plan
+from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
+
 PROJECT = "version: 1\nname: test\n"
 
 WORKSPACE = """\
@@ -56,3 +65,22 @@ def write_project(root: Path, workspace: str = WORKSPACE, *, staging: bool = Tru
     elif staging_file.exists():
         staging_file.unlink()
     return root
+
+
+def lose_and_import(root: Path, backend: Backend, extra: str) -> tuple[ImportResult, WorkspaceImport]:
+    """Apply WORKSPACE + ``extra``, lose ``extra`` from the file, and collect what import would write back; the
+    result and its acme-prod part."""
+    write_project(root, WORKSPACE + extra)
+    plan_and_apply(root, backend)
+    write_project(root, WORKSPACE)
+    result = collect_import(load_project(root), read_live(backend), out_dir=root / "workspaces")
+    [prod] = [w for w in result.workspaces if w.slug == "acme-prod"]
+    return result, prod
+
+
+def plan_and_apply(root: Path, backend: Backend, request: PlanRequest | None = None) -> Plan:
+    project = load_project(root)
+    plan = make_plan(project, backend, request)
+    result = apply_plan(plan, backend, book=fingerprint_book(project, backend))
+    assert result.ok, result.error
+    return plan

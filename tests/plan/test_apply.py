@@ -5,28 +5,18 @@ bounded reads, updates, secrets, replace, prune, targets, missing secrets, an in
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.project_files import WORKSPACE, plan_and_apply, write_project
 from weavz_flow.backends.local import LocalBackend
-from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.config.load import load_project
 from weavz_flow.errors import ConfigError
 from weavz_flow.plan.apply import apply_plan
-from weavz_flow.plan.model import Action, Address, Plan
+from weavz_flow.plan.model import Action, Address
 from weavz_flow.plan.render_text import render_text
 from weavz_flow.plan.session import PlanRequest, fingerprint_book, make_plan
-
-
-def plan_and_apply(root: Path, backend: Backend, request: PlanRequest | None = None) -> Plan:
-    project = load_project(root)
-    plan = make_plan(project, backend, request)
-    result = apply_plan(plan, backend, book=fingerprint_book(project, backend))
-    assert result.ok, result.error
-    return plan
 
 
 def test_first_apply_creates_everything_and_second_makes_no_write_calls(project_root, backend):
@@ -72,15 +62,17 @@ def test_plan_reads_a_bounded_number_of_times(project_root, backend):
     reads = backend.round_trips - before
     assert reads > 0  # the counter does count, so the zero-call assertions elsewhere mean something
     if isinstance(backend, LocalBackend):
-        # Workspaces, connections, one query per snapshot kind across all workspaces, and the MCP servers (their
-        # tools in one more query when there are any).
-        assert reads <= 2 + 3 + 2
+        # Workspaces, connections, one query per snapshot kind across all workspaces, the MCP servers (their
+        # tools in one more query when there are any) and the approval policies (their secrets' fingerprints in
+        # one more when there are any).
+        assert reads <= 2 + 3 + 2 + 2
     else:
         # The Weavz API has no combined read: workspaces, connections, then four GETs per workspace (two here: its
         # integrations, partials, end users and MCP servers; one more per MCP server, none here), and one execute
-        # that reads the project's state (fingerprints, ownership) kept with the backend.
+        # that reads the project's state (fingerprints, ownership) kept with the backend; and one unpaged list of
+        # the approval policies.
         assert isinstance(backend, RemoteBackend)
-        assert reads <= 2 + 4 * 2 + 1
+        assert reads <= 2 + 4 * 2 + 1 + 1
 
 
 def test_edit_updates_in_place(project_root, backend):

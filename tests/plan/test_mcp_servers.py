@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.engine.engine_fixtures import postgres_schema, schema_url
-from tests.plan.project_files import WORKSPACE, write_project
+from tests.plan.project_files import WORKSPACE, lose_and_import, write_project
 from tests.plan.test_apply import plan_and_apply
 from tests.server.accounts import SERVICE_KEY, LiveServer, bootstrap_account
 from tests.server.live_server import serve_in_thread
@@ -25,7 +25,6 @@ from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.config.import_yaml import write_import
 from weavz_flow.config.load import load_project
 from weavz_flow.engine.engine import Engine
-from weavz_flow.plan.import_live import collect_import
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Action, Address, ObjectKind, Plan
 from weavz_flow.plan.render_json import render_json
@@ -148,9 +147,11 @@ def test_reading_servers_stays_bounded(project_root, backend):
     live_state = read_live(backend)
     assert sum(len(s.mcp_servers) for s in live_state.snapshots.values()) == 2
     if isinstance(backend, LocalBackend):
-        assert backend.round_trips - before == 2 + 3 + 2  # the servers and all their tools: two queries
+        # The servers and all their tools: two queries; the approval policies (none): one.
+        assert backend.round_trips - before == 2 + 3 + 2 + 1
     else:
-        assert backend.round_trips - before == 2 + 4 * 2 + 2  # one GET per workspace, then one per server
+        # One GET per workspace, then one per server; one for the approval policies.
+        assert backend.round_trips - before == 2 + 4 * 2 + 2 + 1
 
 
 def test_a_changed_added_and_reordered_tool_converge_in_one_apply(project_root, backend):
@@ -241,11 +242,7 @@ def test_a_bearer_server_keeps_no_token_anywhere(project_root, backend):
 
 
 def test_import_writes_a_server_back_and_plan_then_has_no_changes(project_root, backend, tmp_path):
-    write_project(project_root, WORKSPACE + TOOLS)
-    plan_and_apply(project_root, backend)
-    write_project(project_root, WORKSPACE)  # the server's YAML is lost
-    result = collect_import(load_project(project_root), read_live(backend), out_dir=project_root / "workspaces")
-    [prod] = [w for w in result.workspaces if w.slug == "acme-prod"]
+    result, prod = lose_and_import(project_root, backend, TOOLS)
     assert [(e.section, e.name) for e in prod.entries] == [("mcp_servers", "support-agent")]
     write_import(result)
     written = yaml.safe_load((project_root / "workspaces" / "acme-prod.yaml").read_text())

@@ -91,7 +91,8 @@ def _code(answer: httpx.Response) -> tuple[int, str]:
 
 def test_approve_then_the_retry_posts_once_and_replays(gated: Gated, account: Account) -> None:
     approval = _pending(gated.execute("deploy now"))
-    assert set(approval) == {"id", "status", "policyId", "approvalAccessMode", "approvalUrl", "expiresAt", "retry"}
+    assert set(approval) == {"id", "status", "policyId", "approvalAccessMode", "approvalUrl", "hostedApprovalUrl",
+                             "expiresAt", "retry"}
     assert (approval["status"], approval["policyId"], approval["retry"]) == \
         ("pending", gated.policy["id"], {"idempotencyKey": "send-1"})
     assert approval["approvalUrl"] == f"{account.url}/api/v1/approvals/{approval['id']}"

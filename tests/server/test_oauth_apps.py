@@ -41,7 +41,11 @@ def test_github_and_google_have_defaults_and_other_integrations_need_their_urls(
     assert github["oauthApp"]["tokenUrl"] == "https://github.com/login/oauth/access_token"
     google = api.post("/api/v1/oauth-apps", json={"integrationName": "google-sheets", "clientId": "x.apps"}).json()
     assert google["oauthApp"]["authorizeUrl"] == "https://accounts.google.com/o/oauth2/v2/auth"
-    assert google["oauthApp"]["scopes"] == ["https://www.googleapis.com/auth/spreadsheets"]
+    assert google["oauthApp"]["scopes"] == ["https://www.googleapis.com/auth/spreadsheets",
+                                            "https://www.googleapis.com/auth/drive.metadata.readonly"]
+    drive = api.post("/api/v1/oauth-apps", json={"integrationName": "google-drive", "clientId": "x.apps"}).json()
+    assert drive["oauthApp"]["tokenUrl"] == google["oauthApp"]["tokenUrl"] == "https://oauth2.googleapis.com/token"
+    assert drive["oauthApp"]["scopes"] == ["https://www.googleapis.com/auth/drive"]
 
     bare = api.post("/api/v1/oauth-apps", json={"integrationName": "http", "clientId": "c"})
     assert bare.status_code == 400 and bare.json()["code"] == "INVALID_OAUTH_APP"

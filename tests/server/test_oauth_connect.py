@@ -46,7 +46,8 @@ def test_start_sends_the_person_to_the_provider_with_state_and_pkce_and_keeps_ne
     assert started.headers["referrer-policy"] == "no-referrer"  # the start URL holds the cst_ token
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert query["redirect_uri"] == f"{live_server.url}/connect/oauth2/callback"
-    assert query["scope"] == "https://www.googleapis.com/auth/spreadsheets"
+    assert query["scope"] == ("https://www.googleapis.com/auth/spreadsheets "
+                              "https://www.googleapis.com/auth/drive.metadata.readonly")
     assert query["access_type"] == "offline"  # Google's default authorize parameters
     with live_server.engine.store.read() as conn:
         row = conn.execute(sa.select(t.oauth_states).where(

@@ -5,7 +5,8 @@ point an integration at ``stub.url`` through its base-URL override. The stub API
 
 - ``stub.url``: base URL, e.g. ``http://127.0.0.1:53211`` (Slack's stub also answers under ``/api``).
 - ``stub.token``: the bearer token the stub accepts; any other token gets the provider's auth error.
-- ``stub.requests``: list of :class:`RecordedRequest` (method, path, raw_path, query, headers, json, body, form),
+- ``stub.requests``: list of :class:`RecordedRequest` (method, path, raw_path, query, query_string, headers, json,
+  body, form),
   oldest first.
 - ``stub.last``: the most recent request.
 - ``stub.reset()``: forget requests and queued failures, restore the seed data.
@@ -40,11 +41,16 @@ class RecordedRequest:
     body: bytes
     form: dict[str, str] = field(default_factory=dict)  # url-encoded form fields
     raw_path: str = ""  # the path as sent, percent-encoding intact
+    query_string: str = ""  # the query as sent (repeated keys intact)
 
     @property
     def bearer(self) -> str | None:
         value = self.headers.get("authorization", "")
         return value[7:] if value.lower().startswith("bearer ") else None
+
+    def query_all(self, key: str) -> list[str]:
+        """Every value of a repeated query key, in order."""
+        return parse_qs(self.query_string).get(key, [])
 
     def params(self) -> dict[str, Any]:
         """Query, form and JSON body merged (later wins), as Slack reads its arguments."""
@@ -172,6 +178,7 @@ async def _record(request: Request) -> RecordedRequest:
         body=body,
         form=form,
         raw_path=request.scope.get("raw_path", b"").decode("latin-1"),
+        query_string=request.scope.get("query_string", b"").decode("latin-1"),
     )
 
 

@@ -1,6 +1,6 @@
-"""An OAuth2 provider stub: an authorization server (consent page, token endpoint with PKCE) in front of a Google
-Sheets API (:class:`~tests.stubs.sheets.SheetsStub`'s), which accepts only the access tokens it issued and that have
-not expired.
+"""An OAuth2 provider stub: an authorization server (consent page, token endpoint with PKCE) in front of a Google API
+(:class:`~tests.stubs.sheets.SheetsStub`'s under ``/v4`` unless another stub and its path prefix are given), which
+accepts only the access tokens it issued and that have not expired.
 
 - ``GET /authorize``: checks client_id, redirect_uri, ``response_type=code`` and an S256 ``code_challenge``, and shows
   a consent page: a plain HTML form (no script) whose Approve / Deny buttons post to ``/authorize/decision``, which
@@ -8,7 +8,7 @@ not expired.
 - ``POST /token``: client authentication (HTTP Basic or form fields), then ``authorization_code`` (the code once, the
   same redirect_uri, and ``code_verifier`` whose S256 is the code's challenge) or ``refresh_token`` (which rotates:
   the old refresh token stops working, as Slack and Google's may). Errors are RFC 6749 §5.2 bodies.
-- Anything else is the Sheets API behind ``Authorization: Bearer``; an unknown or expired token is a 401.
+- Anything else is the API behind ``Authorization: Bearer``; an unknown or expired token is a 401.
 
 For tests: ``authorize_url`` / ``token_url``, ``expire_tokens()`` (every access token issued so far stops working,
 as if its time had passed), ``token_requests(grant)`` (the recorded token calls of one grant type), ``lifetime``
@@ -52,8 +52,9 @@ class OAuth2Stub(ProviderStub):
     name = "oauth2"
     token = None  # the API checks the tokens this stub issued itself
 
-    def __init__(self) -> None:
-        self.sheets = SheetsStub()
+    def __init__(self, api: ProviderStub | None = None, api_prefix: str = "/v4") -> None:
+        self.api = api if api is not None else SheetsStub()
+        self.api_prefix = api_prefix
         super().__init__()
 
     def seed(self) -> None:
@@ -62,7 +63,7 @@ class OAuth2Stub(ProviderStub):
         self.codes: dict[str, _Code] = {}
         self.access_tokens: dict[str, bool] = {}  # token -> still valid
         self.refresh_tokens: dict[str, bool] = {}
-        self.sheets.reset()
+        self.api.reset()
 
     # --- for tests -------------------------------------------------------------------------------------------
     @property
@@ -75,7 +76,7 @@ class OAuth2Stub(ProviderStub):
 
     @property
     def api_url(self) -> str:
-        return self.url + "/v4"
+        return self.url + self.api_prefix
 
     def expire_tokens(self) -> None:
         with self._lock:
@@ -91,7 +92,7 @@ class OAuth2Stub(ProviderStub):
         return [r for r in self.requests if r.path == "/token" and r.form.get("grant_type") == grant]
 
     def api_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.startswith("/v4/")]
+        return [r for r in self.requests if r.path.startswith(self.api_prefix + "/")]
 
     # --- the provider ----------------------------------------------------------------------------------------
     async def ahandle(self, request: RecordedRequest) -> Response:
@@ -109,8 +110,8 @@ class OAuth2Stub(ProviderStub):
         with self._lock:
             valid = request.bearer is not None and self.access_tokens.get(request.bearer, False)
         if not valid:
-            return self.sheets.auth_error()
-        return self.sheets.handle(request)
+            return self.api.auth_error()
+        return self.api.handle(request)
 
     def _consent(self, request: RecordedRequest) -> Response:
         q = request.query

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavz_flow.backends.approval_policies import LiveApprovalPolicy
 from weavz_flow.wire.connections import Connection
 from weavz_flow.wire.end_users import EndUser
 from weavz_flow.wire.mcp import McpServer, McpTool
@@ -121,14 +122,16 @@ class LiveMcpServer:
 
 @dataclass(frozen=True, slots=True)
 class WorkspaceSnapshot:
-    """Everything inside one workspace that a plan manages, read in one backend call (MCP servers, which a flow run
-    never needs, in another: :meth:`Backend.list_mcp_servers`)."""
+    """Everything inside one workspace that a plan manages, read in one backend call (MCP servers and approval
+    policies, which a flow run never needs, in others: :meth:`Backend.list_mcp_servers`,
+    :meth:`Backend.list_approval_policies`)."""
 
     workspace: LiveWorkspace
     aliases: tuple[LiveAlias, ...] = ()
     partials: tuple[LivePartial, ...] = ()
     end_users: tuple[LiveEndUser, ...] = ()
     mcp_servers: tuple[LiveMcpServer, ...] = ()
+    approval_policies: tuple[LiveApprovalPolicy, ...] = ()
 
 
 # One reading of each wire answer into its live value, for the local backend (whose engine values derive from the

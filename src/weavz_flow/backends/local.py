@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy, approval_policy_of
 from weavz_flow.backends.approvals import ApprovalView, checked_decision, views_of
 from weavz_flow.backends.errors import LockHeldError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
@@ -77,6 +78,7 @@ from weavz_flow.engine.store import Store
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
+from weavz_flow.wire.approval_policies import ApprovalPolicy
 from weavz_flow.wire.approvals import Approval, PendingApproval
 from weavz_flow.wire.mcp import (
     McpServerCreate,
@@ -117,6 +119,7 @@ class LocalBackend:
         self.end_users = self.engine.end_users
         self.partials = self.engine.partials
         self.mcp_servers = self.engine.mcp_servers
+        self.approval_policies = self.engine.approval_policies
         self.org = self.engine.orgs.get_or_create(LOCAL_ORG_NAME)
         self.caller = Caller.system(self.org.id)
         self._round_trips = 0
@@ -187,6 +190,19 @@ class LocalBackend:
 
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         return self.connections.fingerprint(credentials.type, _credential_input(credentials))
+
+    def list_approval_policies(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveApprovalPolicy]:
+        ids = {w.id for w in workspaces}
+        self._trip()
+        policies = [p for p in self.approval_policies.list_all(self.caller) if p.workspace_id in ids]
+        if not policies:
+            return []
+        self._trip()
+        fingerprints = self.approval_policies.secret_fingerprints(self.caller, [p.id for p in policies])
+        return [approval_policy_of(p, fingerprints.get(p.id, ())) for p in policies]
+
+    def webhook_secret_fingerprint(self, secret: Sensitive[str]) -> str | None:
+        return self.approval_policies.secret_fingerprint(secret.reveal())
 
     # -- writes ---------------------------------------------------------------------------------------------------
 
@@ -332,6 +348,23 @@ class LocalBackend:
             fields["expires_in"] = spec.expires_in_s
         plain, info = self.mcp_servers.mint_token(self.caller, server_id, McpTokenCreate(**fields), oauth=spec.oauth)
         return MintedToken(Sensitive(plain), "oauth" if spec.oauth else "access", info.expires_at, spec.end_user)
+
+    def create_approval_policy(self, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        self._trip()
+        return self._with_fingerprints(self.approval_policies.create(self.caller, spec.create_request()))
+
+    def update_approval_policy(self, policy_id: str, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        self._trip()
+        return self._with_fingerprints(self.approval_policies.update(self.caller, policy_id, spec.update_request()))
+
+    def delete_approval_policy(self, policy_id: str) -> None:
+        self._trip()
+        self.approval_policies.delete(self.caller, policy_id)
+
+    def _with_fingerprints(self, policy: ApprovalPolicy) -> LiveApprovalPolicy:
+        """The policy as listed (a generated secret in the answer is dropped unread: weavz-flow keeps none)."""
+        found = self.approval_policies.secret_fingerprints(self.caller, [policy.id])
+        return approval_policy_of(policy, found.get(policy.id, ()))
 
     # -- execution ------------------------------------------------------------------------------------------------
 

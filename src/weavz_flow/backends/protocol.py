@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy
 from weavz_flow.backends.approvals import ApprovalView
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview
 from weavz_flow.backends.live import (
@@ -43,6 +44,7 @@ from weavz_flow.backends.specs import (
 )
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
+from weavz_flow.sensitive import Sensitive
 from weavz_flow.wire.vocabulary import ApprovalStatus
 
 # The stale-claim bound of this package's engine (the one Weavz runs): what a backend reports unless it knows better.
@@ -105,6 +107,16 @@ class Backend(Protocol):
         LiveConnection.credential_fingerprint), or None when it cannot compute one. Makes no round trip."""
         ...
 
+    def list_approval_policies(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveApprovalPolicy]:
+        """The approval policies of these workspaces (organization-wide ones are not a workspace's), in the
+        backend's order; one read for all of them."""
+        ...
+
+    def webhook_secret_fingerprint(self, secret: Sensitive[str]) -> str | None:
+        """What LiveApprovalPolicy.secret_fingerprints would hold for ``secret``, or None when this backend cannot
+        say (the plan then compares with what apply last stored). Makes no round trip."""
+        ...
+
     # --- writes --------------------------------------------------------------------------------------------------
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace: ...
 
@@ -152,6 +164,14 @@ class Backend(Protocol):
     def delete_mcp_tool(self, server_id: str, tool_id: str) -> None: ...
 
     def mint_mcp_token(self, server_id: str, spec: McpTokenSpec) -> MintedToken: ...
+
+    def create_approval_policy(self, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        """The new policy; a secret the backend generates for a webhook approver sent without one is dropped."""
+        ...
+
+    def update_approval_policy(self, policy_id: str, spec: ApprovalPolicySpec) -> LiveApprovalPolicy: ...
+
+    def delete_approval_policy(self, policy_id: str) -> None: ...
 
     # --- execution -----------------------------------------------------------------------------------------------
     def execute(self, call: ExecuteCall) -> ExecuteOutcome: ...

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy, approval_policy_of
 from weavz_flow.backends.approvals import ApprovalView, checked_decision, views_of
 from weavz_flow.backends.errors import BackendUnavailableError
 from weavz_flow.backends.execution import ExecuteCall, ExecuteOutcome, ExecutePreview, OutcomeStatus
@@ -72,6 +73,7 @@ from weavz_flow.wire.actions import (
     RedactHeaderError,
     encode_redactions,
 )
+from weavz_flow.wire.approval_policies import ApprovalPolicyEnvelope, ApprovalPolicyList
 from weavz_flow.wire.approvals import (
     Approval,
     ApprovalDecided,
@@ -116,6 +118,7 @@ from weavz_flow.wire.workspaces import WorkspaceCreate, WorkspaceEnvelope, Works
 
 API_URL_ENV = "WEAVZ_API_URL"
 MCP_SERVERS = "/api/v1/mcp/servers"
+APPROVAL_POLICIES = "/api/v1/approval-policies"
 APPROVALS = "/api/v1/approvals"
 API_KEY_ENV = "WEAVZ_API_KEY"
 _PAGE = 100
@@ -248,6 +251,23 @@ class RemoteBackend:
     def credential_fingerprint(self, credentials: Credentials) -> str | None:
         return None
 
+    def list_approval_policies(self, workspaces: Sequence[LiveWorkspace]) -> list[LiveApprovalPolicy]:
+        """One unpaged GET (the API pages no policy list: weavz-sdk-wire.md, the paging table), kept to these
+        workspaces. An API without approval policies (an older ``weavz-flow serve``) has none."""
+        ids = {w.id for w in workspaces}
+        if not ids:
+            return []
+        try:
+            found = self._send(ApprovalPolicyList, "GET", APPROVAL_POLICIES)
+        except ApiError as exc:
+            if exc.status == 404 and exc.message.startswith("No route"):
+                return []
+            raise
+        return [approval_policy_of(p) for p in found.policies if p.workspace_id in ids]
+
+    def webhook_secret_fingerprint(self, secret: Sensitive[str]) -> str | None:
+        return None
+
     # -- writes ---------------------------------------------------------------------------------------------------
 
     def create_workspace(self, spec: WorkspaceSpec) -> LiveWorkspace:
@@ -368,6 +388,18 @@ class RemoteBackend:
             return MintedToken(Sensitive(oauth.access_token), "oauth", oauth.token.expires_at, spec.end_user)
         access = self._send(McpAccessTokenAnswer, "POST", f"{path}/access-tokens", json=body)
         return MintedToken(Sensitive(access.access_token), "access", access.token.expires_at, spec.end_user)
+
+    def create_approval_policy(self, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        # A webhook secret the server generated is in this answer only; it is dropped unread.
+        answer = self._send(ApprovalPolicyEnvelope, "POST", APPROVAL_POLICIES, json=spec.create_request())
+        return approval_policy_of(answer.policy)
+
+    def update_approval_policy(self, policy_id: str, spec: ApprovalPolicySpec) -> LiveApprovalPolicy:
+        answer = self._request("PATCH", f"{APPROVAL_POLICIES}/{policy_id}", json=spec.update_request().patch_body())
+        return approval_policy_of(ApprovalPolicyEnvelope.model_validate(answer).policy)
+
+    def delete_approval_policy(self, policy_id: str) -> None:
+        self._request("DELETE", f"{APPROVAL_POLICIES}/{policy_id}")
 
     # -- execution ------------------------------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from weavz_flow.plan.session import open_backend
                    "in the project's workspaces/ directory, else its root; declared files are extended in place).")
 @click.option("--api-url", help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
 def import_command(path: Path | None, workspace: str | None, out_dir: Path | None, api_url: str | None) -> None:
-    """Write YAML for live workspaces, connections, end users, aliases, partials and MCP servers the config lacks."""
+    """Write YAML for live workspaces, connections, end users, aliases, partials, MCP servers and approval policies
+    the config lacks."""
     project = load_project(path)
     everything_in_out_dir = out_dir is not None
     if out_dir is None:
@@ -43,6 +44,6 @@ def import_command(path: Path | None, workspace: str | None, out_dir: Path | Non
     for written in write_import(result):
         click.echo(f"Wrote {written}")
     if result.secrets:
-        click.echo("Stored credentials cannot be read back. Set these before plan or apply:")
+        click.echo("Stored credentials and webhook secrets cannot be read back. Set these before plan or apply:")
         for name in result.secrets:
             click.echo(f"  {name}")

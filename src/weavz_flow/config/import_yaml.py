@@ -17,7 +17,7 @@ import yaml
 from weavz_flow.errors import WeavzFlowError
 
 # Sections of a workspace file, in the order a new file lists them (dependencies first, as people read them).
-SECTIONS = ("connections", "end_users", "integrations", "partials", "mcp_servers")
+SECTIONS = ("connections", "end_users", "integrations", "partials", "mcp_servers", "approval_policies")
 
 
 class ImportRefusedError(WeavzFlowError):
@@ -37,6 +37,8 @@ class ImportedEntry:
     body: Mapping[str, Any]  # config-shaped (snake_case keys), without the secret references
     secrets: tuple[SecretPlaceholder, ...] = ()
     note: str | None = None  # a comment written above the entry
+    # Variables that ``{env: NAME}`` references inside ``body`` name (a webhook approver's secret), for the hint.
+    placeholders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

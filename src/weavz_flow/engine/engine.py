@@ -24,7 +24,9 @@ from weavz_flow.engine.oauth_flow import OAuthFlow
 from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.property_options import PropertyOptions
 from weavz_flow.engine.services.api_keys import ApiKeyService
+from weavz_flow.engine.services.approval_links import ApprovalLinkService
 from weavz_flow.engine.services.approval_policies import ApprovalPolicyService
+from weavz_flow.engine.services.approval_webhooks import ApprovalWebhookService
 from weavz_flow.engine.services.approvals import ApprovalService
 from weavz_flow.engine.services.connect_sessions import ConnectSessionService
 from weavz_flow.engine.services.connections import ConnectionService
@@ -94,6 +96,10 @@ class Engine:
         self.mcp_oauth = McpOAuthService(store, self.mcp_servers, self.portal_tokens)
         self.approval_policies = ApprovalPolicyService(store, cipher)
         self.approvals = ApprovalService(store, cipher)
+        self.approval_links = ApprovalLinkService(store, cipher, self.approvals)
+        self.approvals.subscribe(self.approval_links.on_event)  # a requested approval gets its link at once
+        self.approval_webhooks = ApprovalWebhookService(store, self.approval_policies, self.http)
+        self.approvals.subscribe(self.approval_webhooks.enqueue)  # the outbox: written with each transition
         self.executions = ExecutionLog(store)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
         self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)

@@ -5,7 +5,8 @@ Two input shapes of the catalog are executed here:
 - the common one (``url`` as ``{"url": ...}``, ``method``, ``headers``, ``queryParams``, ``body_type``, ``body``,
   ``response_is_binary``, ``failsafe``, ``timeout``, ``followRedirects``), whose body and header rules are the http
   integration's (:func:`weavz_flow.integrations.http.request_body`);
-- a plain one (``method``, ``url`` as a string, ``body`` as JSON, ``query_params`` as JSON), Airtable's.
+- a plain one (``method``, ``url`` as a string, ``body`` as JSON), with ``query_params`` as JSON (Airtable's) or
+  ``headers`` as an object (the Google Workspace integrations').
 
 A relative ``url`` is joined to the base URL in effect (the connection's override, else the profile's default). An
 absolute one must be on that host, on the profile's default host or on one of its ``other_base_urls``: the
@@ -57,7 +58,8 @@ def custom_api_call(profile: ProviderProfile) -> CatalogAction:
 
 
 def plain_custom_api_call(profile: ProviderProfile) -> CatalogAction:
-    """The plain input shape: ``method``, ``url`` (a string), ``body`` (JSON), ``query_params`` (JSON)."""
+    """The plain input shape: ``method``, ``url`` (a string), ``body`` (JSON), ``query_params`` (JSON) or
+    ``headers``."""
 
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
         query = json_value(values.get("query_params"))
@@ -68,7 +70,7 @@ def plain_custom_api_call(profile: ProviderProfile) -> CatalogAction:
         json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
         request = ProviderRequest(method, _target(ctx, profile, values["url"]),
                                   query={k: wire_text(v) for k, v in (query or {}).items() if v is not None},
-                                  **json_body)
+                                  headers=_headers(values.get("headers") or {}), **json_body)
         return _send(ctx, profile, request, binary=False, failsafe=False)
 
     return CatalogAction(profile.name, ACTION, run)

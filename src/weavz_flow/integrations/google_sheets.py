@@ -1,4 +1,5 @@
-"""Google Sheets (https://developers.google.com/sheets/api): values read, append, update, find and clear.
+"""Google Sheets (https://developers.google.com/sheets/api): values read, append, update, find and clear; the
+actions on whole spreadsheets and tabs are in :mod:`google_spreadsheets`, what both use in :mod:`google_sheets_api`.
 
 The spreadsheet is ``spreadsheetId`` (or ``spreadsheet_dropdown``), the tab ``sheetName`` (or ``sheet_dropdown``;
 the first tab when neither is given). Errors are ``{"error": {"code", "message", "status"}}``. Row outputs
@@ -11,42 +12,27 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from weavz_flow.integrations import google_spreadsheets as books
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.catalog_action import catalog_actions
+from weavz_flow.integrations.custom_api_call import plain_custom_api_call
+from weavz_flow.integrations.google_sheets_api import (
+    SHEETS,
+    drive_spreadsheets,
+    row_number,
+    sheet_name,
+    sheet_properties,
+    spreadsheet_id,
+)
 from weavz_flow.integrations.http_spec import call
-from weavz_flow.integrations.native_action import invalid_input, require_value
+from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options, required_input, text
-from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
+from weavz_flow.integrations.provider import ProviderRequest
 from weavz_flow.integrations.sheet_ranges import column_index, has_sheet, sheet_range
 
-
-def google_fault(body: Any) -> ProviderFault | None:
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return None
-    details = {k: v for k, v in (("providerCode", error.get("status")), ("providerErrors", error.get("errors"))) if v}
-    return ProviderFault(str(error.get("message") or error.get("status") or "error"), details)
-
-
-SHEETS = ProviderProfile(
-    name="google-sheets",
-    display_name="Google Sheets",
-    default_base_url="https://sheets.googleapis.com/v4",
-    error_fault=google_fault,
-)
-
-
 # --- requests ----------------------------------------------------------------------------------------------------
-
-
-def _spreadsheet(ctx: ActionContext, values: Mapping[str, Any]) -> str:
-    return quote(str(require_value(ctx, values, "spreadsheetId", "spreadsheet_dropdown")), safe="")
-
-
-def _sheet(values: Mapping[str, Any]) -> str | None:
-    return values.get("sheetName") or values.get("sheet_dropdown") or None
 
 
 def _range(values: Mapping[str, Any]) -> str:
@@ -57,7 +43,7 @@ def _range(values: Mapping[str, Any]) -> str:
 
 
 def _values_path(ctx: ActionContext, values: Mapping[str, Any], range_text: str, verb: str = "") -> str:
-    return f"/spreadsheets/{_spreadsheet(ctx, values)}/values/{quote(range_text, safe='')}{verb}"
+    return f"/spreadsheets/{spreadsheet_id(ctx, values)}/values/{quote(range_text, safe='')}{verb}"
 
 
 def _get(ctx: ActionContext, values: Mapping[str, Any], range_text: str, **query: Any) -> Any:
@@ -115,30 +101,30 @@ def clear_range(ctx: ActionContext, values: dict[str, Any]) -> Any:
 
 
 def append_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return _write(ctx, values, "POST", sheet_range(_sheet(values), "A1"), [_row(ctx, values["values"])],
+    return _write(ctx, values, "POST", sheet_range(sheet_name(values), "A1"), [_row(ctx, values["values"])],
                   ":append", insertDataOption="INSERT_ROWS")
 
 
 def append_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return _write(ctx, values, "POST", sheet_range(_sheet(values), "A1"), _rows(ctx, values["values"]),
+    return _write(ctx, values, "POST", sheet_range(sheet_name(values), "A1"), _rows(ctx, values["values"]),
                   ":append", insertDataOption="INSERT_ROWS")
 
 
 def update_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    row = _row_number(ctx, values, "rowNumber")
-    return _write(ctx, values, "PUT", sheet_range(_sheet(values), f"A{row}"), [_row(ctx, values["values"])])
+    row = row_number(ctx, values, "rowNumber")
+    return _write(ctx, values, "PUT", sheet_range(sheet_name(values), f"A{row}"), [_row(ctx, values["values"])])
 
 
 def clear_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    row = _row_number(ctx, values, "rowNumber")
-    request = ProviderRequest("POST", _values_path(ctx, values, sheet_range(_sheet(values), f"{row}:{row}"), ":clear"),
-                              json={}, has_json=True)
+    row = row_number(ctx, values, "rowNumber")
+    path = _values_path(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"), ":clear")
+    request = ProviderRequest("POST", path, json={}, has_json=True)
     return call(ctx, SHEETS, request).body
 
 
 def get_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    row = _row_number(ctx, values, "rowNumber")
-    body = _get(ctx, values, sheet_range(_sheet(values), f"{row}:{row}"))
+    row = row_number(ctx, values, "rowNumber")
+    body = _get(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"))
     cells = (body.get("values") or [[]])[0] if isinstance(body, dict) else []
     return _row_output(row, cells, _headers(ctx, values))
 
@@ -148,7 +134,7 @@ def list_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
     start = int(values.get("startRow") or (int(values["headerRow"]) + 1 if headers is not None else 1))
     count = values.get("rowCount")
     cells = f"{start}:{start + int(count) - 1}" if count else f"A{start}:ZZZ"
-    body = _get(ctx, values, sheet_range(_sheet(values), cells))
+    body = _get(ctx, values, sheet_range(sheet_name(values), cells))
     rows = body.get("values", []) if isinstance(body, dict) else []
     return [_row_output(start + i, r, headers) for i, r in enumerate(rows)]
 
@@ -175,7 +161,7 @@ def find_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
     start = int(values.get("startRow") or (int(values["headerRow"]) + 1 if headers is not None else 1))
     max_rows = values.get("maxRows")
     cells = f"A{start}:ZZZ{start + int(max_rows) - 1}" if max_rows else f"A{start}:ZZZ"
-    body = _get(ctx, values, sheet_range(_sheet(values), cells))
+    body = _get(ctx, values, sheet_range(sheet_name(values), cells))
     rows = body.get("values", []) if isinstance(body, dict) else []
     case_sensitive = bool(values.get("caseSensitive"))
     wanted = values["searchValue"] if case_sensitive else values["searchValue"].lower()
@@ -190,18 +176,11 @@ def find_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return found
 
 
-def _row_number(ctx: ActionContext, values: Mapping[str, Any], field: str) -> int:
-    row = values[field]
-    if not isinstance(row, int) or row < 1:
-        raise invalid_input(ctx, field, "must be a whole number from 1")
-    return row
-
-
 def _headers(ctx: ActionContext, values: Mapping[str, Any]) -> list[str] | None:
     if values.get("headerRow") is None:
         return None
-    row = _row_number(ctx, values, "headerRow")
-    body = _get(ctx, values, sheet_range(_sheet(values), f"{row}:{row}"))
+    row = row_number(ctx, values, "headerRow")
+    body = _get(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"))
     cells = (body.get("values") or [[]])[0] if isinstance(body, dict) else []
     return [str(c) for c in cells]
 
@@ -224,34 +203,23 @@ ACTIONS = catalog_actions("google-sheets", {
     "list_rows": list_rows,
     "clear_row": clear_row,
     "find_rows": find_rows,
+    "list_spreadsheets": books.list_spreadsheets,
+    "get_spreadsheet": books.get_spreadsheet,
+    "list_sheets": books.list_sheets,
+    "get_sheet": books.get_sheet,
+    "delete_row": books.delete_row,
+    "create_spreadsheet": books.create_spreadsheet,
 })
+ACTIONS["custom_api_call"] = plain_custom_api_call(SHEETS)
 
 # --- dynamic options ---------------------------------------------------------------------------------------------
-# Spreadsheets are Drive files: GET https://www.googleapis.com/drive/v3/files with ``q`` on the spreadsheet mime type
-# ``application/vnd.google-apps.spreadsheet``, ``pageSize``, ``pageToken``, ``fields`` naming what to answer; the
-# answer's ``nextPageToken`` is absent on the last page. A spreadsheet's tabs come from spreadsheets.get with
-# ``fields=sheets.properties`` (``sheets[].properties.title``, ``sheetId``, ``index``). Sources:
-# https://developers.google.com/drive/api/reference/rest/v3/files/list (FileList.nextPageToken, files[].id/name) and
-# https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/get (SheetProperties). Drive is Google's
-# API on another host than Sheets; the connection's OAuth token is Google's for both. With a base URL override (a
-# proxy, a test stub) Drive is asked on that same host, so the credential goes nowhere else.
-DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
-_DRIVE_PATH = "/drive/v3/files"
-_SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-
-
-def _drive_files_url(ctx: ActionContext) -> str:
-    base = ctx.base_url
-    if base is None or base.rstrip("/") == SHEETS.default_base_url:
-        return DRIVE_FILES_URL
-    parts = urlsplit(base)
-    return f"{parts.scheme}://{parts.netloc}{_DRIVE_PATH}"
+# Spreadsheets are Drive files (google_sheets_api); ``fields`` names what Drive answers, and its ``nextPageToken`` is
+# absent on the last page (https://developers.google.com/drive/api/reference/rest/v3/files/list).
 
 
 def _spreadsheets(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
-    query = {"q": f"mimeType='{_SPREADSHEET_MIME}' and trashed=false", "pageSize": 100,
-             "fields": "nextPageToken,files(id,name)", **({"pageToken": cursor} if cursor else {})}
-    body = call(ctx, SHEETS, ProviderRequest("GET", _drive_files_url(ctx), query=query)).body
+    body = drive_spreadsheets(ctx, {"pageSize": 100, "fields": "nextPageToken,files(id,name)",
+                                    **({"pageToken": cursor} if cursor else {})})
     body = body if isinstance(body, dict) else {}
     return OptionPage(tuple(Option(str(f.get("name") or f["id"]), f["id"]) for f in body.get("files") or ()
                             if isinstance(f, dict) and f.get("id")), text(body.get("nextPageToken")))
@@ -259,11 +227,8 @@ def _spreadsheets(ctx: ActionContext, values: Mapping[str, Any], cursor: str | N
 
 def _tabs(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
     spreadsheet = quote(required_input(values, "spreadsheetId", "spreadsheet_dropdown"), safe="")
-    body = call(ctx, SHEETS, ProviderRequest("GET", f"/spreadsheets/{spreadsheet}",
-                                             query={"fields": "sheets.properties"})).body
-    sheets = body.get("sheets") if isinstance(body, dict) else None
-    titles = [(s.get("properties") or {}).get("title") for s in sheets or () if isinstance(s, dict)]
-    # The value is the tab's title: sheetName and sheet_dropdown name a tab by title here (see _sheet, _range).
+    titles = [s.get("title") for s in sheet_properties(ctx, spreadsheet)]
+    # The value is the tab's title: sheetName and sheet_dropdown name a tab by title here (see sheet_name, _range).
     return OptionPage(tuple(Option(str(t), str(t)) for t in titles if t))
 
 
@@ -271,18 +236,20 @@ SPREADSHEETS = OptionSource("Google spreadsheets", _spreadsheets)
 TABS = OptionSource("sheets of the spreadsheet", _tabs)
 
 _RANGE_ACTIONS = ("read_range", "write_range", "clear_range")  # a tab by sheet_dropdown only (or in the range)
-_ROW_ACTIONS = ("append_row", "append_rows", "update_row", "get_row", "list_rows", "clear_row", "find_rows")
+_ROW_ACTIONS = ("append_row", "append_rows", "update_row", "get_row", "list_rows", "clear_row", "find_rows",
+                "delete_row", "get_sheet")
+_BOOK_ACTIONS = ("get_spreadsheet", "list_sheets")  # a spreadsheet, no tab
 
 OPTIONS = property_options({
-    SPREADSHEETS: [f"{a}.{p}" for a in (*_RANGE_ACTIONS, *_ROW_ACTIONS) for p in ("spreadsheet_dropdown",
-                                                                                   "spreadsheetId")],
+    SPREADSHEETS: [f"{a}.{p}" for a in (*_RANGE_ACTIONS, *_ROW_ACTIONS, *_BOOK_ACTIONS)
+                   for p in ("spreadsheet_dropdown", "spreadsheetId")],
     TABS: [f"{a}.sheet_dropdown" for a in (*_RANGE_ACTIONS, *_ROW_ACTIONS)] + [f"{a}.sheetName" for a in _ROW_ACTIONS],
 })
 
 INTEGRATION = NativeIntegration(
     name="google-sheets",
     display_name="Google Sheets",
-    description="Read, append, update, find and clear rows and ranges in Google Sheets.",
+    description="Read, append, update, find, clear and delete rows and ranges; list, read and create spreadsheets.",
     actions=ACTIONS,
     auth_types=("OAUTH2",),
     default_base_url=SHEETS.default_base_url,

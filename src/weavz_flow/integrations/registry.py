@@ -43,6 +43,10 @@ MODULES: Mapping[str, str] = {
     "notion": "notion",
     "airtable": "airtable",
     "dropbox": "dropbox",
+    "google-drive": "google_drive",
+    "google-calendar": "google_calendar",
+    "google-docs": "google_docs",
+    "gmail": "gmail",
 }
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -1,10 +1,10 @@
 """Executing a plan against a backend, in dependency order, stopping at the first failure.
 
-Creates, updates and replaces run parents first (workspace, end user, connection, alias, partial, MCP server); deletes
-run after them, children first. An MCP server's tools are part of its change: its create or update ends with the
-tool creates, updates and deletes that make them the desired ones (plan/mcp_tools.py), partial names turned into
-the backend's ids. A bearer a backend mints with a server is never kept. Progress is reported as
-:class:`ApplyEvent` values to a callback; nothing is printed here.
+Creates, updates and replaces run parents first (workspace, end user, connection, alias, partial, MCP server,
+approval policy); deletes run after them, children first. An MCP server's tools are part of its change: its create
+or update ends with the tool creates, updates and deletes that make them the desired ones (plan/mcp_tools.py),
+partial names turned into the backend's ids. A bearer a backend mints with a server is never kept. Progress is
+reported as :class:`ApplyEvent` values to a callback; nothing is printed here.
 
 A connection replaced create-before-destroy (its secret changed on a backend that cannot update one) goes: a
 stand-in ``<externalId>--next-<random>`` with the new secret, every alias on the old connection moved to it, the old
@@ -30,6 +30,7 @@ from dataclasses import replace as replaced
 from enum import StrEnum
 from typing import Any
 
+from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy
 from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveMcpServer, LiveMcpTool, LivePartial, LiveWorkspace
 from weavz_flow.backends.protocol import Backend
 from weavz_flow.backends.specs import (
@@ -44,6 +45,7 @@ from weavz_flow.errors import ApiError, WeavzFlowError
 from weavz_flow.plan.deployment import FLOW_KINDS, apply_deployment_change
 from weavz_flow.plan.desired import (
     DesiredAlias,
+    DesiredApprovalPolicy,
     DesiredConnection,
     DesiredEndUser,
     DesiredMcpServer,
@@ -286,6 +288,8 @@ class _Runner:
             server = b.create_mcp_server(self._mcp_server_spec(d))
             self._sync_tools(server.id, d, ())
             return server
+        if kind is ObjectKind.APPROVAL_POLICY:
+            return b.create_approval_policy(self._policy_spec(d))
         return b.create_partial(self._partial_spec(d))
 
     def _update(self, kind: ObjectKind, object_id: str, d: Any, address: Address, live: Any = None) -> None:
@@ -304,6 +308,8 @@ class _Runner:
                 result = next(c for c in b.list_connections() if c.id == object_id)
         elif kind is ObjectKind.ALIAS:
             result = b.update_alias(object_id, self._alias_spec(d))
+        elif kind is ObjectKind.APPROVAL_POLICY:
+            result = b.update_approval_policy(object_id, self._policy_spec(d))
         else:
             result = b.update_partial(object_id, self._partial_spec(d))
         self._record(address, result)
@@ -321,12 +327,14 @@ class _Runner:
                 b.delete_alias(live.workspace_id, live.id)
             elif kind is ObjectKind.MCP_SERVER:
                 b.delete_mcp_server(live.id)
+            elif kind is ObjectKind.APPROVAL_POLICY:
+                b.delete_approval_policy(live.id)
             else:
                 b.delete_partial(live.id)
         except ApiError as exc:
             if exc.status != 404:  # already gone (a parent's delete took it along, or an earlier run did)
                 raise
-        if kind is ObjectKind.CONNECTION and self.book is not None:
+        if kind in (ObjectKind.CONNECTION, ObjectKind.APPROVAL_POLICY) and self.book is not None:
             self.book.forget(live.id)
 
     def _record(self, address: Address, obj: Any) -> None:
@@ -342,6 +350,10 @@ class _Runner:
             self.aliases[(address.workspace, obj.alias)] = obj.id
         elif isinstance(obj, LivePartial):
             self.partials[(address.workspace, obj.alias, obj.name)] = obj.id
+        elif isinstance(obj, LiveApprovalPolicy):
+            secret_fps = self.plan.secret_fingerprints.get(address)
+            if self.book is not None and secret_fps and not self.backend.capabilities.credential_fingerprints:
+                self.book.record_secrets(address, obj.id, secret_fps)
 
     def _find(self, kind: ObjectKind, d: Any) -> Any:
         """The live object with ``d``'s natural key, read fresh (after a 409 on create)."""
@@ -354,6 +366,8 @@ class _Runner:
         workspace = LiveWorkspace(self._workspace_id(d.workspace), d.workspace, d.workspace)
         if kind is ObjectKind.MCP_SERVER:
             return next((s for s in b.list_mcp_servers([workspace]) if s.name == d.name), None)
+        if kind is ObjectKind.APPROVAL_POLICY:
+            return next((g for g in b.list_approval_policies([workspace]) if g.name == d.name), None)
         snapshot = b.snapshot(workspace)
         if kind is ObjectKind.END_USER:
             return next((e for e in snapshot.end_users if e.external_id == d.external_id), None)
@@ -430,6 +444,9 @@ class _Runner:
     def _mcp_server_spec(self, d: DesiredMcpServer) -> McpServerSpec:
         return McpServerSpec(self._workspace_id(d.workspace), d.name, d.mode, d.auth_mode, d.description,
                              d.end_user_access)
+
+    def _policy_spec(self, d: DesiredApprovalPolicy) -> ApprovalPolicySpec:
+        return ApprovalPolicySpec(self._workspace_id(d.workspace), d.name, d.settings, d.webhook_secrets)
 
     def _partial_spec(self, d: DesiredPartial) -> PartialSpec:
         return PartialSpec(self._workspace_id(d.workspace), d.alias, d.integration, d.name,

@@ -12,10 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from weavz_flow.backends.approval_policies import LiveApprovalPolicy
 from weavz_flow.backends.live import LiveAlias, LiveConnection, LiveEndUser, LiveMcpServer, LivePartial, LiveWorkspace
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan import policy_diffs
 from weavz_flow.plan.desired import (
     DesiredAlias,
+    DesiredApprovalPolicy,
     DesiredConnection,
     DesiredEndUser,
     DesiredMcpServer,
@@ -48,6 +51,7 @@ class _Builder:
     live: LiveState
     options: PlanOptions
     fingerprints: Mapping[Address, str]
+    secret_fingerprints: Mapping[Address, tuple[str | None, ...]] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Change] = field(default_factory=list)  # as delete changes; kept only when pruning
     replaced: set[Address] = field(default_factory=set)  # replaced delete-then-create: dependents re-point
@@ -64,11 +68,14 @@ def compute_plan(
     live: LiveState,
     *,
     credential_fingerprints: Mapping[Address, str] | None = None,
+    secret_fingerprints: Mapping[Address, tuple[str | None, ...]] | None = None,
     options: PlanOptions | None = None,
 ) -> Plan:
+    """``secret_fingerprints``: per approval policy, a fingerprint of each approver's declared webhook secret."""
     opts = options or PlanOptions()
     fps = dict(credential_fingerprints or {})
-    b = _Builder(live, opts, fps, conn_by_id={c.id: c for c in live.connections})
+    secret_fps = dict(secret_fingerprints or {})
+    b = _Builder(live, opts, fps, secret_fps, conn_by_id={c.id: c for c in live.connections})
     ws_by_slug = {w.slug: w for w in live.workspaces}
     ws_slug_by_id = {w.id: w.slug for w in live.workspaces}
     desired_slugs = {w.slug for w in desired.workspaces}
@@ -84,6 +91,7 @@ def compute_plan(
     _aliases(b, desired, desired_slugs)
     _partials(b, desired, desired_slugs)
     _mcp_servers(b, desired, desired_slugs)
+    _approval_policies(b, desired, desired_slugs)
 
     changes = b.changes + (b.unmanaged if opts.prune else [])
     unmanaged = [] if opts.prune else [c.address for c in b.unmanaged]
@@ -99,6 +107,7 @@ def compute_plan(
         targets=opts.targets,
         backend=opts.backend,
         credential_fingerprints={a: fp for a, fp in fps.items() if a in kept},
+        secret_fingerprints={a: fp for a, fp in secret_fps.items() if a in kept},
         prior=live,
     )
 
@@ -118,6 +127,8 @@ def _workspace(b: _Builder, dw: DesiredWorkspace, lw: LiveWorkspace | None) -> N
 def _unmanaged_workspace(b: _Builder, lw: LiveWorkspace, ws_slug_by_id: Mapping[str, str]) -> None:
     snapshot = b.live.snapshots.get(lw.slug)
     if snapshot is not None:
+        for g in snapshot.approval_policies:
+            b.unmanaged.append(_delete(Address(lw.slug, ObjectKind.APPROVAL_POLICY, g.name), g))
         for s in snapshot.mcp_servers:
             b.unmanaged.append(_delete(Address(lw.slug, ObjectKind.MCP_SERVER, s.name), s))
         for p in snapshot.partials:
@@ -398,6 +409,48 @@ def _mcp_server(b: _Builder, d: DesiredMcpServer, live: LiveMcpServer | None,
     ]), *tool_diffs(d, live, partial_names, replaced))
     reason = ("its tools' partials " + ", ".join(f"'{n}'" for n in replaced) + " are replaced") \
         if replaced and diffs else None
+    b.add(Change(address, Action.UPDATE if diffs else Action.NO_OP, diffs, reason=reason, live_id=live.id,
+                 desired=d, live=live, depends_on=deps))
+
+
+# --- approval policies ---------------------------------------------------------------------------------------------
+
+
+def _approval_policies(b: _Builder, desired: DesiredState, slugs: set[str]) -> None:
+    """Matched by name within the workspace; a live policy of the workspace the config does not declare is unmanaged
+    (deleted only when pruning), as every other kind. Organization-wide policies are no workspace's: never seen."""
+    by_ws = _by_workspace(desired.approval_policies)
+    declared_aliases = {(a.workspace, a.alias) for a in desired.aliases}
+    for slug in sorted(slugs):
+        snapshot = b.live.snapshots.get(slug)
+        live: dict[str, LiveApprovalPolicy] = {}
+        extra: list[LiveApprovalPolicy] = []
+        for g in snapshot.approval_policies if snapshot else ():
+            if g.name in live:  # a second policy of the same name (made through the API): not the declared one
+                extra.append(g)
+            else:
+                live[g.name] = g
+        wanted = {d.name for d in by_ws.get(slug, ())}
+        for d in by_ws.get(slug, ()):
+            _approval_policy(b, d, live.get(d.name), declared_aliases)
+        for g in sorted([*(g for n, g in live.items() if n not in wanted), *extra], key=lambda g: (g.name, g.id)):
+            b.unmanaged.append(_delete(Address(slug, ObjectKind.APPROVAL_POLICY, g.name), g))
+
+
+def _approval_policy(b: _Builder, d: DesiredApprovalPolicy, live: LiveApprovalPolicy | None,
+                     declared_aliases: set[tuple[str, str]]) -> None:
+    address = Address(d.workspace, ObjectKind.APPROVAL_POLICY, d.name)
+    aliases = [Address(d.workspace, ObjectKind.ALIAS, a) for a in d.settings.integration_aliases or ()
+               if (d.workspace, a) in declared_aliases]
+    deps = (Address(d.workspace), *aliases)
+    wanted = b.secret_fingerprints.get(address, ())
+    if live is None:
+        secrets, _ = policy_diffs.secret_diffs(wanted, None)
+        b.add(Change(address, Action.CREATE, (*policy_diffs.created(d.settings), *secrets), desired=d,
+                     depends_on=deps))
+        return
+    secrets, reason = policy_diffs.secret_diffs(wanted, b.live.secret_fingerprints(live))
+    diffs = (*policy_diffs.setting_diffs(live.settings, d.settings), *secrets)
     b.add(Change(address, Action.UPDATE if diffs else Action.NO_OP, diffs, reason=reason, live_id=live.id,
                  desired=d, live=live, depends_on=deps))
 

@@ -169,7 +169,7 @@ def with_deployment(plan: Plan, project: Project, target: DeploymentTarget | Non
     flow_targets = tuple(t for t in targets if t.kind in FLOW_KINDS)
     kept = replace(plan, targets=targets, deployment_note=note, deployment=target)
     if targets and not backend_targets(targets):  # only flows were targeted: no backend object changes
-        kept = replace(kept, changes=(), unmanaged=(), credential_fingerprints={})
+        kept = replace(kept, changes=(), unmanaged=(), credential_fingerprints={}, secret_fingerprints={})
     if target is None:
         if flow_targets:
             raise WeavzFlowError(f"target {flow_targets[0]} cannot be planned: {note}")

@@ -6,20 +6,25 @@ such problem is collected and raised together as one ConfigError.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from weavz_flow.backends.approval_policies import ApproverSettings, PolicySettings
+from weavz_flow.config.model.approval_policies import ApprovalPolicyConfig
 from weavz_flow.config.model.base import SecretRef
 from weavz_flow.config.model.workspace import AliasConfig, ConnectionConfig, McpServerConfig, WorkspaceFile
 from weavz_flow.config.project import Project, SourceFile
 from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.diagnostics import Diagnostic, Position, Severity
-from weavz_flow.errors import ConfigError
+from weavz_flow.engine.gates.rules import check_rules
+from weavz_flow.errors import ApiError, ConfigError
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
+from weavz_flow.wire.approval_policies import WEBHOOK_SECRET_MIN
 from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 
@@ -102,6 +107,15 @@ class DesiredMcpServer:
 
 
 @dataclass(frozen=True, slots=True)
+class DesiredApprovalPolicy:
+    workspace: str
+    name: str
+    settings: PolicySettings
+    # Per approver: its webhook secret as read, or None (none declared). Empty when secrets were not read.
+    webhook_secrets: tuple[Sensitive[str] | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredState:
     workspaces: tuple[DesiredWorkspace, ...] = ()
     end_users: tuple[DesiredEndUser, ...] = ()
@@ -109,6 +123,7 @@ class DesiredState:
     aliases: tuple[DesiredAlias, ...] = ()
     partials: tuple[DesiredPartial, ...] = ()
     mcp_servers: tuple[DesiredMcpServer, ...] = ()
+    approval_policies: tuple[DesiredApprovalPolicy, ...] = ()
 
 
 def desired_state(
@@ -117,7 +132,7 @@ def desired_state(
     """Every workspace of ``project`` as desired objects; raises ConfigError listing each unresolvable secret."""
     env = os.environ if environ is None else environ
     problems: list[Diagnostic] = []
-    out: dict[str, list[Any]] = {"w": [], "e": [], "c": [], "a": [], "p": [], "m": []}
+    out: dict[str, list[Any]] = {"w": [], "e": [], "c": [], "a": [], "p": [], "m": [], "g": []}
     for slug in sorted(project.workspaces):
         ws = project.workspaces[slug]
         source = project.workspace_sources.get(slug)
@@ -126,7 +141,7 @@ def desired_state(
     if problems:
         raise ConfigError(problems)
     return DesiredState(tuple(out["w"]), tuple(out["e"]), tuple(out["c"]), tuple(out["a"]), tuple(out["p"]),
-                        tuple(out["m"]))
+                        tuple(out["m"]), tuple(out["g"]))
 
 
 def _collect(ws: WorkspaceFile, resolver: _SecretReader | None, out: dict[str, list[Any]]) -> None:
@@ -148,6 +163,33 @@ def _collect(ws: WorkspaceFile, resolver: _SecretReader | None, out: dict[str, l
                                        dict(partial.values), tuple(partial.enforced), partial.default))
     for name, server in ws.mcp_servers.items():
         out["m"].append(_mcp_server(ws, name, server))
+    for name, policy in ws.approval_policies.items():
+        secrets = resolver.webhook_secrets(name, policy) if resolver is not None else ()
+        out["g"].append(DesiredApprovalPolicy(slug, name, policy_settings(policy), secrets))
+
+
+def policy_settings(policy: ApprovalPolicyConfig) -> PolicySettings:
+    """The settings a backend stores for ``policy``: values as the engine keeps them (lists without repeats, rules
+    in their checked form), so that a converged policy plans no change."""
+    def listed(values: list[Any] | None) -> tuple[str, ...] | None:
+        return None if values is None else tuple(dict.fromkeys(str(v) for v in values))
+
+    rules: dict[str, Any] | None = policy.rules
+    # Rules that do not check stay as written: validate reports them, and the backend refuses them at apply.
+    with contextlib.suppress(ApiError):
+        rules = check_rules(rules) if rules is not None else None
+    approvers = tuple(ApproverSettings(a.type.value, tuple(a.roles), tuple(a.user_ids), a.webhook_url)
+                      for a in policy.approvers)
+    return PolicySettings(
+        enabled=policy.enabled, priority=policy.priority, end_user_mode=policy.end_user_mode.value,
+        decision=policy.decision.value, risk_mode=policy.risk_mode.value, approvers=approvers,
+        timeout_seconds=policy.timeout_seconds, default_on_timeout=policy.default_on_timeout.value,
+        approval_access_mode=policy.approval_access_mode.value, description=policy.description,
+        sources=listed(policy.sources), integration_names=listed(policy.integration_names),
+        integration_aliases=listed(policy.aliases), action_names=listed(policy.actions),
+        connection_strategies=listed(policy.connection_strategies), rules=rules,
+        reuse_window_seconds=policy.reuse_window_seconds, metadata=policy.metadata,
+    )
 
 
 def _mcp_server(ws: WorkspaceFile, name: str, server: McpServerConfig) -> DesiredMcpServer:
@@ -220,7 +262,21 @@ class _SecretReader:
             refresh_token=read("refresh_token", conn.refresh_token),
         )
 
-    def _read(self, ref: SecretRef, path: tuple[str, ...]) -> str | None:
+    def webhook_secrets(self, name: str, policy: ApprovalPolicyConfig) -> tuple[Sensitive[str] | None, ...]:
+        out: list[Sensitive[str] | None] = []
+        for i, approver in enumerate(policy.approvers):
+            ref = approver.webhook_secret
+            path = ("approval_policies", name, "approvers", i, "webhook_secret")
+            value = self._read(ref, path) if ref is not None else None
+            if ref is not None and value is not None and len(value) < WEBHOOK_SECRET_MIN:
+                where = self._source.at(*path) if self._source is not None else None
+                self._problem("weak-secret", f"the webhook secret {ref.describe()} is shorter than "
+                              f"{WEBHOOK_SECRET_MIN} characters; the backend would refuse it", where)
+                value = None
+            out.append(Sensitive(value) if value is not None else None)
+        return tuple(out)
+
+    def _read(self, ref: SecretRef, path: tuple[str | int, ...]) -> str | None:
         where = self._source.at(*path) if self._source is not None else None
         try:
             value = resolve_secret(ref, self._root, self._env).reveal()

@@ -1,5 +1,6 @@
 """Credential fingerprints and the project's state document, so a plan can show that a secret changed without
-showing the secret, from any machine.
+showing the secret, from any machine. Approval policies' webhook secrets are write-only too, and are fingerprinted
+the same way, one per approver (by its index in the policy's ``approvers``).
 
 A backend that stores its own fingerprint (the local engine) is asked directly. For one that cannot report any (a
 remote Weavz API), the fingerprint of what apply last stored is kept in a state document that lives with the backend
@@ -14,6 +15,7 @@ The state document::
 
     {"format": 1, "lineage": "<uuid>", "serial": 7, "key_id": "...",
      "connections": {"<address>": {"id": "<live id>", "fingerprint": "hmac-sha256:..."}},
+     "approver_secrets": {"<address>": {"id": "<live policy id>", "fingerprints": ["hmac-sha256:...", null]}},
      "managed": ["<address>", ...]}
 """
 
@@ -35,11 +37,13 @@ from weavz_flow.backends.protocol import Backend
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.plan.desired import DesiredState
 from weavz_flow.plan.model import Address, ObjectKind
+from weavz_flow.sensitive import Sensitive
 
 STATE_DIR = ".weavz-flow"
 STATE_KEY = "state"  # the kv key of the state document
 STATE_FORMAT = 1
 _KEY_ID_TEXT = b"weavz-flow fingerprint key id"
+_SECRETS = "approver_secrets"
 
 
 def credentials_identity(creds: Credentials) -> dict[str, Any]:
@@ -65,7 +69,14 @@ class FingerprintKey:
         self.key_id = hmac.new(self._key, _KEY_ID_TEXT, hashlib.sha256).hexdigest()[:16]
 
     def fingerprint(self, creds: Credentials) -> str:
-        text = json.dumps(credentials_identity(creds), sort_keys=True, separators=(",", ":"))
+        return self._digest(credentials_identity(creds))
+
+    def secret_fingerprint(self, secret: Sensitive[str]) -> str:
+        """A webhook approver's signing secret."""
+        return self._digest({"webhook_secret": secret.reveal()})
+
+    def _digest(self, identity: dict[str, Any]) -> str:
+        text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return "hmac-sha256:" + hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
@@ -119,6 +130,9 @@ class FingerprintBook:
     def fingerprint(self, creds: Credentials) -> str:
         return self._key.fingerprint(creds)
 
+    def secret_fingerprint(self, secret: Sensitive[str]) -> str:
+        return self._key.secret_fingerprint(secret)
+
     # -- reading --------------------------------------------------------------------------------------------------
 
     @property
@@ -137,6 +151,18 @@ class FingerprintBook:
         return {e["id"]: e["fingerprint"] for e in doc.get("connections", {}).values()
                 if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("fingerprint"), str)}
 
+    def applied_secrets(self) -> dict[str, tuple[str | None, ...]]:
+        """Policy id -> fingerprint of each approver's webhook secret as apply last stored it (under the current
+        key; None where none was sent)."""
+        doc = self._load()
+        if doc.get("key_id") not in (None, self._key.key_id):
+            return {}
+        out: dict[str, tuple[str | None, ...]] = {}
+        for e in doc.get(_SECRETS, {}).values():
+            if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("fingerprints"), list):
+                out[e["id"]] = tuple(f if isinstance(f, str) else None for f in e["fingerprints"])
+        return out
+
     def managed(self) -> set[Address]:
         out = set()
         for text in self._load().get("managed", []):
@@ -152,11 +178,18 @@ class FingerprintBook:
         self._mutable()["connections"][str(address)] = {"id": connection_id, "fingerprint": fingerprint}
         self._dirty = True
 
-    def forget(self, connection_id: str) -> None:
-        connections = self._mutable()["connections"]
-        for name in [n for n, e in connections.items() if isinstance(e, dict) and e.get("id") == connection_id]:
-            del connections[name]
-            self._dirty = True
+    def record_secrets(self, address: Address, policy_id: str, fingerprints: tuple[str | None, ...]) -> None:
+        self._mutable()[_SECRETS][str(address)] = {"id": policy_id, "fingerprints": list(fingerprints)}
+        self._dirty = True
+
+    def forget(self, object_id: str) -> None:
+        """Drop what is recorded for a deleted connection or approval policy."""
+        doc = self._mutable()
+        for section in ("connections", _SECRETS):
+            entries = doc[section]
+            for name in [n for n, e in entries.items() if isinstance(e, dict) and e.get("id") == object_id]:
+                del entries[name]
+                self._dirty = True
 
     def manage(self, addresses: Iterable[Address]) -> None:
         managed = set(self._mutable()["managed"])
@@ -194,18 +227,20 @@ class FingerprintBook:
                 self.notes.append(f"the state on the backend has format {found.get('format')!r}, not "
                                   f"{STATE_FORMAT}; it is ignored and rewritten by the next apply")
                 found = None
-            if found is not None and found.get("key_id") not in (None, self._key.key_id) and found.get("connections"):
+            if found is not None and found.get("key_id") not in (None, self._key.key_id) \
+                    and (found.get("connections") or found.get(_SECRETS)):
                 self.notes.append(
                     f"the fingerprint key ({self._key.source}) is not the one the state was written with (key id "
                     f"{found.get('key_id')}, now {self._key.key_id}): the last-applied credentials cannot be "
-                    "compared, so each connection's credential is set again")
-                found = {**found, "connections": {}}
+                    "compared, so each connection's credential (and each webhook approver's secret) is set again")
+                found = {**found, "connections": {}, _SECRETS: {}}
             self._doc = found if found is not None else _empty_document()
         return self._doc
 
     def _mutable(self) -> dict[str, Any]:
         doc = self._load()
         doc.setdefault("connections", {})
+        doc.setdefault(_SECRETS, {})
         doc.setdefault("managed", [])
         return doc
 
@@ -215,7 +250,8 @@ class FingerprintBook:
 
 
 def _empty_document() -> dict[str, Any]:
-    return {"format": STATE_FORMAT, "lineage": str(uuid.uuid4()), "serial": 0, "connections": {}, "managed": []}
+    return {"format": STATE_FORMAT, "lineage": str(uuid.uuid4()), "serial": 0, "connections": {}, _SECRETS: {},
+            "managed": []}
 
 
 def desired_fingerprints(desired: DesiredState, backend: Backend, book: FingerprintBook) -> dict[Address, str]:
@@ -227,4 +263,21 @@ def desired_fingerprints(desired: DesiredState, backend: Backend, book: Fingerpr
             continue
         fp = backend.credential_fingerprint(conn.credentials) if use_backend else None
         out[Address(conn.workspace, ObjectKind.CONNECTION, conn.external_id)] = fp or book.fingerprint(conn.credentials)
+    return out
+
+
+def desired_secret_fingerprints(desired: DesiredState, backend: Backend,
+                                book: FingerprintBook) -> dict[Address, tuple[str | None, ...]]:
+    """Per desired approval policy whose secrets were read, the fingerprint of each approver's webhook secret (None
+    where none is declared), comparable with what the live side reports."""
+    use_backend = backend.capabilities.credential_fingerprints
+    out: dict[Address, tuple[str | None, ...]] = {}
+    for policy in desired.approval_policies:
+        if not policy.webhook_secrets:
+            continue
+        fps: list[str | None] = []
+        for secret in policy.webhook_secrets:
+            fp = backend.webhook_secret_fingerprint(secret) if use_backend and secret is not None else None
+            fps.append(fp or (book.secret_fingerprint(secret) if secret is not None else None))
+        out[Address(policy.workspace, ObjectKind.APPROVAL_POLICY, policy.name)] = tuple(fps)
     return out

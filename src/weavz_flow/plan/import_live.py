@@ -1,12 +1,13 @@
 """``weavz-flow import``: YAML for live objects the config does not declare yet, so an existing setup can be adopted.
 
-What is missing is found by the natural keys plan matches on (workspace slug; connection, end user, alias, partial
-and MCP server names within it; an MCP server comes with its tools, their partials by name). A workspace the config
-lacks gets a new file; objects missing from a workspace the config already has are added to that workspace's own
-file (a workspace is declared by exactly one file); writing the YAML is ``config.import_yaml``'s job.
+What is missing is found by the natural keys plan matches on (workspace slug; connection, end user, alias, partial,
+MCP server and approval policy names within it; an MCP server comes with its tools, their partials by name). A
+workspace the config lacks gets a new file; objects missing from a workspace the config already has are added to that
+workspace's own file (a workspace is declared by exactly one file); writing the YAML is ``config.import_yaml``'s job.
 
 Stored credentials cannot be read back, so every credential part becomes an ``{env: NAME}`` reference with a comment
-saying to set it; until it is set, validate and plan report the missing secret by file and line.
+saying to set it; until it is set, validate and plan report the missing secret by file and line. A webhook approver's
+signing secret is write-only too: it becomes such a reference, and the entry's comment names the variable.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from weavz_flow.backends.approval_policies import LiveApprovalPolicy
 from weavz_flow.backends.live import (
     LiveAlias,
     LiveConnection,
@@ -32,10 +34,12 @@ from weavz_flow.config.import_yaml import (
     SecretPlaceholder,
     WorkspaceImport,
 )
+from weavz_flow.config.model.approval_policies import ApprovalPolicyConfig
 from weavz_flow.config.project import Project
-from weavz_flow.plan.desired import DesiredState, desired_state
+from weavz_flow.plan.desired import DesiredState, desired_state, policy_settings
 from weavz_flow.plan.live_state import LiveState
 from weavz_flow.plan.mcp_tools import live_view
+from weavz_flow.plan.policy_diffs import attributes
 from weavz_flow.wire.vocabulary import END_USER_CONNECT_SETTING
 
 # Credential parts by connection type; CUSTOM_AUTH prop names cannot be known from the live side.
@@ -109,6 +113,10 @@ def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspac
                 continue
             have["mcp_servers"].add(m.name)
             entries.append(_mcp_server(m, partial_names, skipped, lw.slug))
+        for g in sorted(snapshot.approval_policies, key=lambda g: (g.name, g.id)):
+            if g.name not in have["approval_policies"]:  # any policy name is a valid key (config's PolicyName)
+                have["approval_policies"].add(g.name)
+                entries.append(_approval_policy(g, lw.slug))
         if source is None:
             name = lw.name if lw.name != lw.slug else None
             out.append(WorkspaceImport(lw.slug, out_dir / f"{lw.slug}.yaml", True, name, tuple(entries)))
@@ -116,7 +124,8 @@ def collect_import(project: Project, live: LiveState, *, out_dir: Path, workspac
             out.append(WorkspaceImport(lw.slug, out_dir / source.path.name, False, None, tuple(entries), source.path))
         elif entries:
             out.append(WorkspaceImport(lw.slug, source.path, False, None, tuple(entries)))
-    secrets = tuple(s.env for w in out for e in w.entries for s in e.secrets)
+    secrets = tuple(s.env for w in out for e in w.entries for s in e.secrets) \
+        + tuple(env for w in out for e in w.entries for env in e.placeholders)
     return ImportResult(tuple(out), tuple(skipped), secrets)
 
 
@@ -127,6 +136,7 @@ def _declared(desired: DesiredState, slug: str) -> dict[str, set[str]]:
         "integrations": {a.alias for a in desired.aliases if a.workspace == slug},
         "partials": {p.name for p in desired.partials if p.workspace == slug},
         "mcp_servers": {m.name for m in desired.mcp_servers if m.workspace == slug},
+        "approval_policies": {g.name for g in desired.approval_policies if g.workspace == slug},
     }
 
 
@@ -246,3 +256,21 @@ def _mcp_server(m: LiveMcpServer, partial_names: Mapping[str, str], skipped: lis
     if tools:
         body["tools"] = tools
     return ImportedEntry("mcp_servers", m.name, body)
+
+
+def _approval_policy(g: LiveApprovalPolicy, slug: str) -> ImportedEntry:
+    """The inverse of desired.policy_settings: every setting that is not the default; a webhook approver's secret as
+    an ``{env: NAME}`` reference (stored secrets cannot be read back)."""
+    defaults = dict(attributes(policy_settings(ApprovalPolicyConfig())))
+    body: dict[str, Any] = {name: value for name, value in attributes(g.settings) if value != defaults[name]}
+    placeholders = []
+    for i, approver in enumerate(body.get("approvers", ())):
+        if approver["type"] == "webhook":
+            env = placeholder_env(slug, g.name, f"approver_{i}_webhook_secret")
+            approver["webhook_secret"] = {"env": env}
+            placeholders.append(env)
+    note = None
+    if placeholders:
+        note = (f"set {' and '.join(placeholders)} to the webhook approver's signing secret (the stored one cannot "
+                "be read back; apply sends the one you set)")
+    return ImportedEntry("approval_policies", g.name, body, note=note, placeholders=tuple(placeholders))

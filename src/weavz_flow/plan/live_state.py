@@ -6,9 +6,10 @@ import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from weavz_flow.backends.approval_policies import LiveApprovalPolicy
 from weavz_flow.backends.live import LiveConnection, LiveMcpServer, LiveWorkspace, WorkspaceSnapshot
 from weavz_flow.backends.protocol import Backend
 
@@ -20,9 +21,17 @@ class LiveState:
     snapshots: Mapping[str, WorkspaceSnapshot] = field(default_factory=dict)  # by workspace slug
     # Last-applied credential fingerprints by connection id, for backends that do not report their own.
     applied_fingerprints: Mapping[str, str] = field(default_factory=dict)
+    # Likewise for approval policies' webhook secrets: policy id -> a fingerprint per approver (None: not recorded).
+    applied_secret_fingerprints: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
 
     def connection_fingerprint(self, connection: LiveConnection) -> str | None:
         return connection.credential_fingerprint or self.applied_fingerprints.get(connection.id)
+
+    def secret_fingerprints(self, policy: LiveApprovalPolicy) -> tuple[str | None, ...]:
+        """The fingerprint of each approver's stored webhook secret, as the backend or the project's state knows it."""
+        if policy.secret_fingerprints is not None:
+            return policy.secret_fingerprints
+        return self.applied_secret_fingerprints.get(policy.id, ())
 
     def fingerprint(self) -> str:
         """A digest of everything read: equal digests mean the live state a plan was made from is unchanged."""
@@ -33,18 +42,23 @@ class LiveState:
             ),
             "snapshots": {slug: _snapshot_doc(s) for slug, s in sorted(self.snapshots.items())},
         }
+        if self.applied_secret_fingerprints:  # absent when empty: a digest made before policies existed still holds
+            doc["policy_secrets"] = {k: list(v) for k, v in sorted(self.applied_secret_fingerprints.items())}
         text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=_jsonable)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _snapshot_doc(snapshot: WorkspaceSnapshot) -> dict[str, Any]:
-    return {
+    doc = {
         "aliases": sorted((_as_dict(a) for a in snapshot.aliases), key=lambda d: d["id"]),
         "partials": sorted((_as_dict(p) for p in snapshot.partials), key=lambda d: d["id"]),
         "end_users": sorted((_as_dict(e) for e in snapshot.end_users), key=lambda d: d["id"]),
         "mcp_servers": sorted(({**_as_dict(m), "tools": [_as_dict(t) for t in m.tools]} for m in snapshot.mcp_servers),
                               key=lambda d: d["id"]),
     }
+    if snapshot.approval_policies:  # likewise
+        doc["approval_policies"] = sorted((asdict(p) for p in snapshot.approval_policies), key=lambda d: d["id"])
+    return doc
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -66,13 +80,20 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def read_live(backend: Backend, applied_fingerprints: Mapping[str, str] | None = None) -> LiveState:
-    """Workspaces and connections once each, then the snapshots and the MCP servers (batched where the backend can)."""
+def read_live(backend: Backend, applied_fingerprints: Mapping[str, str] | None = None,
+              applied_secret_fingerprints: Mapping[str, tuple[str | None, ...]] | None = None) -> LiveState:
+    """Workspaces and connections once each, then the snapshots, the MCP servers and the approval policies (batched
+    where the backend can)."""
     workspaces = tuple(backend.list_workspaces())
     connections = tuple(backend.list_connections())
     servers: dict[str, list[LiveMcpServer]] = {}
     for server in backend.list_mcp_servers(workspaces) if workspaces else ():
         servers.setdefault(server.workspace_id, []).append(server)
-    snapshots = {s.workspace.slug: replace(s, mcp_servers=tuple(servers.get(s.workspace.id, ())))
+    policies: dict[str, list[LiveApprovalPolicy]] = {}
+    for policy in backend.list_approval_policies(workspaces) if workspaces else ():
+        policies.setdefault(policy.workspace_id, []).append(policy)
+    snapshots = {s.workspace.slug: replace(s, mcp_servers=tuple(servers.get(s.workspace.id, ())),
+                                           approval_policies=tuple(policies.get(s.workspace.id, ())))
                  for s in backend.snapshots(workspaces)}
-    return LiveState(workspaces, connections, snapshots, dict(applied_fingerprints or {}))
+    return LiveState(workspaces, connections, snapshots, dict(applied_fingerprints or {}),
+                     dict(applied_secret_fingerprints or {}))

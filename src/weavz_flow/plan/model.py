@@ -37,6 +37,7 @@ class ObjectKind(StrEnum):
     ALIAS = "integration"  # a workspace integration; addressed as integration.<alias> like the config key
     PARTIAL = "partial"
     MCP_SERVER = "mcp_server"  # with its tools, which are attributes of it (tools.<alias>.<action>)
+    APPROVAL_POLICY = "approval_policy"  # a workspace's human gate, by name; it names aliases, so after them
     # Deployed flows (plan/deployment.py): not backend objects but rows of the schedule store, published after them.
     FLOW = "flow"  # addressed flow.<name>, outside any workspace (flow names are unique in a project)
     SCHEDULE = "schedule"  # addressed flow.<name>/schedule.<index>
@@ -170,6 +171,8 @@ class Plan:
     format_version: str = FORMAT_VERSION
     # Fingerprints of the desired secrets, by connection address: lets apply record what it stored.
     credential_fingerprints: Mapping[Address, str] = field(default_factory=dict)
+    # Likewise for approval policies: a fingerprint per approver's webhook secret (None: none declared).
+    secret_fingerprints: Mapping[Address, tuple[str | None, ...]] = field(default_factory=dict)
     # For apply only: the live state this plan was computed from (backend ids of objects the plan leaves alone).
     prior: Any = None
     # For display only: the project's schedules (in the targeted workspaces). They are not backend objects, so they

@@ -41,8 +41,12 @@ def plan_digest(plan: Plan) -> str:
     doc = plan_document(plan)
     doc.pop("backend", None)
     doc.pop("schedules", None)  # shown beside the plan, but apply never touches schedules
+    actionable = {c.address for c in plan.actionable}
     secrets = {str(a): hashlib.sha256(fp.encode()).hexdigest() for a, fp in plan.credential_fingerprints.items()
-               if any(c.address == a for c in plan.actionable)}
+               if a in actionable}
+    for a, fps in plan.secret_fingerprints.items():  # a webhook approver's secret, changed since the plan was made
+        if a in actionable:
+            secrets[str(a)] = hashlib.sha256(json.dumps(list(fps)).encode()).hexdigest()
     text = json.dumps({"plan": doc, "secrets": secrets}, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

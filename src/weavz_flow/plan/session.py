@@ -33,7 +33,14 @@ from weavz_flow.integrations.registry import load_full_catalog
 from weavz_flow.plan.compute import PlanOptions, compute_plan
 from weavz_flow.plan.deployment import backend_targets, deployment_target, with_deployment
 from weavz_flow.plan.desired import desired_state
-from weavz_flow.plan.fingerprints import STATE_DIR, FingerprintBook, FingerprintKey, KvStatePort, desired_fingerprints
+from weavz_flow.plan.fingerprints import (
+    STATE_DIR,
+    FingerprintBook,
+    FingerprintKey,
+    KvStatePort,
+    desired_fingerprints,
+    desired_secret_fingerprints,
+)
 from weavz_flow.plan.live_state import read_live
 from weavz_flow.plan.model import Address, Plan
 from weavz_flow.sensitive import Sensitive
@@ -131,11 +138,13 @@ def make_plan(
     req = request or PlanRequest()
     desired = desired_state(project, environ=environ)
     book = book if book is not None else fingerprint_book(project, backend, environ)
-    live = read_live(backend, None if backend.capabilities.credential_fingerprints else book.applied())
+    own_fingerprints = backend.capabilities.credential_fingerprints
+    live = read_live(backend, None if own_fingerprints else book.applied(),
+                     None if own_fingerprints else book.applied_secrets())
     options = PlanOptions(prune=req.prune, targets=backend_targets(req.targets),
                           connection_update=backend.capabilities.connection_update, backend=backend.description)
     plan = compute_plan(desired, live, credential_fingerprints=desired_fingerprints(desired, backend, book),
-                        options=options)
+                        secret_fingerprints=desired_secret_fingerprints(desired, backend, book), options=options)
     managed = book.managed()
     plan = replace(plan, schedules=_targeted_schedules(project, req.targets), state_serial=book.serial,
                    formerly_managed=tuple(a for a in plan.unmanaged if a in managed))

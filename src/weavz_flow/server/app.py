@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from weavz_flow.engine.approval_sweep import ApprovalSweeper
 from weavz_flow.engine.engine import Engine
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.auth_failures import AuthFailureLimiter
@@ -19,6 +21,7 @@ from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
     actions,
     api_keys,
+    approval_pages,
     approval_policies,
     approvals,
     connect,
@@ -62,6 +65,7 @@ ROUTERS = (
     connect.router,
     connect_pages.router,
     portal_pages.router,
+    approval_pages.router,
     oauth_connect.router,
 )
 
@@ -72,14 +76,21 @@ def create_app(
     *,
     on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """The API over ``engine``. The caller owns the engine; ``on_shutdown`` runs when the server stops."""
+    """The API over ``engine``. The caller owns the engine; ``on_shutdown`` runs when the server stops. With
+    ``settings.approval_sweep_s``, approval timeouts and webhook deliveries run in the background while it serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper: ApprovalSweeper | None = None
         try:
             async with mcp.running():
+                interval = app.state.settings.approval_sweep_s
+                if interval is not None:
+                    sweeper = ApprovalSweeper(engine.approvals, engine.approval_webhooks, interval).start()
                 yield
         finally:
+            if sweeper is not None:
+                await asyncio.to_thread(sweeper.stop)  # the round in progress ends first
             if on_shutdown is not None:
                 on_shutdown()
 

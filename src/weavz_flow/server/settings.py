@@ -21,6 +21,8 @@ DEFAULT_KEY_FILE = Path(".weavz-flow") / "secret.key"
 MCP_STATELESS_ENV = "WEAVZ_FLOW_MCP_STATELESS"
 AUTH_FAILURE_LIMIT_ENV = "WEAVZ_FLOW_AUTH_FAILURE_LIMIT"
 AUTH_FAILURE_WINDOW_ENV = "WEAVZ_FLOW_AUTH_FAILURE_WINDOW_S"
+APPROVAL_SWEEP_ENV = "WEAVZ_FLOW_APPROVAL_SWEEP_S"
+DEFAULT_APPROVAL_SWEEP_S = 2.0
 SERVICE_KEY_MIN_LENGTH = 32
 # Values copied from examples and tutorials rather than generated; compared without case.
 _PLACEHOLDER_KEYS = frozenset({
@@ -40,6 +42,9 @@ class ServerSettings:
     # MCP sessions live in one process: with several workers a session's next request may reach another, so serve
     # --workers N (N > 1) runs the MCP endpoint stateless (server/mcp/http_endpoint.py).
     mcp_stateless: bool = False
+    # Seconds between rounds of approval timeouts and webhook deliveries (engine/approval_sweep.py); None: no rounds
+    # (an app built in a test, which drives them itself). ``from_env`` (serve) always sets it.
+    approval_sweep_s: float | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -51,7 +56,8 @@ class ServerSettings:
             window_s=_number(env, AUTH_FAILURE_WINDOW_ENV, float, defaults.window_s),
         )
         return cls(service_key=Sensitive(key) if key else None, auth_failures=limits,
-                   mcp_stateless=env.get(MCP_STATELESS_ENV, "") == "1")
+                   mcp_stateless=env.get(MCP_STATELESS_ENV, "") == "1",
+                   approval_sweep_s=_number(env, APPROVAL_SWEEP_ENV, float, DEFAULT_APPROVAL_SWEEP_S))
 
     def service_key_warning(self) -> str | None:
         """One line for the operator when the service key is weak (it is still accepted: dev setups use short ones)."""

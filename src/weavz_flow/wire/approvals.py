@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from weavz_flow.wire.approval_webhooks import WebhookDelivery
 from weavz_flow.wire.base import NO_NUL, WireModel, WireRequest
 from weavz_flow.wire.vocabulary import APPROVAL_REASON_MAX, ApprovalAccessMode, ApprovalStatus
 
@@ -50,7 +51,9 @@ class Approval(WireModel):
     created_at: str
     updated_at: str
     approval_url: str | None = None
-    hosted_approval_url: str | None = None  # left out until hosted links exist (None is dropped by the routes)
+    hosted_approval_url: str | None = None  # the review page: only to the requester, deciders and the operator
+    # Only ``GET /api/v1/approvals/{id}`` fills it, when the policy has webhook approvers (or deliveries were made).
+    webhook_deliveries: list[WebhookDelivery] | None = None
 
 
 class ApprovalEnvelope(WireModel):

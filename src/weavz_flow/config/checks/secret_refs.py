@@ -1,6 +1,6 @@
-"""Secret references that ``plan``/``apply`` (connections, the remote API key) or ``run`` (a flow's ``secrets``)
-would refuse: an unset or empty variable, an unreadable or empty file. Values are read only to see that they are
-there; nothing of them is kept or shown.
+"""Secret references that ``plan``/``apply`` (connections, webhook approvers, the remote API key) or ``run`` (a
+flow's ``secrets``) would refuse: an unset or empty variable, an unreadable or empty file. Values are read only to see
+that they are there; nothing of them is kept or shown.
 
 Whether this is an error depends on where validate runs (:class:`SecretsCheck`): CI on a pull request usually has
 no secrets, and the config can still be checked there.
@@ -40,6 +40,11 @@ def check_secret_refs(project: Project, mode: SecretsCheck, findings: Findings,
         for ext_id, conn in workspace.connections.items():
             for key, ref in conn.secret_refs().items():
                 check.ref(ref, source, ("connections", ext_id, *key.split(".")), "plan and apply")
+        for name, policy in workspace.approval_policies.items():
+            for i, approver in enumerate(policy.approvers):
+                if approver.webhook_secret is not None:
+                    check.ref(approver.webhook_secret, source,
+                              ("approval_policies", name, "approvers", i, "webhook_secret"), "plan and apply")
     for name, flow in project.flows.items():
         for secret, ref in flow.secrets.items():
             check.ref(ref, project.flow_source(name), ("secrets", secret), "run")
@@ -49,7 +54,7 @@ class _Check:
     def __init__(self, root: Path, mode: SecretsCheck, findings: Findings, environ: Mapping[str, str]) -> None:
         self.root, self.mode, self.findings, self.environ = root, mode, findings, environ
 
-    def ref(self, ref: SecretRef, source: SourceFile, path: tuple[str, ...], who: str) -> None:
+    def ref(self, ref: SecretRef, source: SourceFile, path: tuple[str | int, ...], who: str) -> None:
         empty = False
         try:
             empty = resolve_secret(ref, self.root, self.environ).reveal() == ""

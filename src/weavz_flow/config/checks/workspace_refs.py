@@ -1,9 +1,11 @@
-"""Workspace checks: connections, aliases, partials and MCP servers against each other and against the catalog."""
+"""Workspace checks: connections, aliases, partials, MCP servers and approval policies against each other and
+against the catalog."""
 
 from __future__ import annotations
 
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.model import IntegrationInfo
+from weavz_flow.config.checks.approval_policies import check_approval_policies
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.literal_types import literal_problem
 from weavz_flow.config.checks.mcp_servers import check_mcp_servers
@@ -25,6 +27,7 @@ def check_workspaces(project: Project, catalog: Catalog, findings: Findings) -> 
         _check_aliases(workspace, source, catalog, findings)
         _check_partials(workspace, source, catalog, findings)
         check_mcp_servers(workspace, source, catalog, findings)
+        check_approval_policies(workspace, source, catalog, findings)
 
 
 def find_integration(

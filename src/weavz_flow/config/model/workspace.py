@@ -1,4 +1,5 @@
-"""A workspace file (top-level key ``workspace: <slug>``): connections, end users, integration aliases, partials."""
+"""A workspace file (top-level key ``workspace: <slug>``): connections, end users, integration aliases, partials,
+MCP servers and approval policies."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from weavz_flow.config.model.approval_policies import ApprovalPolicyConfig, PolicyName
 from weavz_flow.config.model.base import (
     USES_PATTERN,
     ActionName,
@@ -265,6 +267,9 @@ class WorkspaceFile(StrictModel):
     mcp_servers: dict[McpServerName, McpServerConfig] = Field(
         default_factory=dict, description="MCP servers: the workspace's actions as tools for AI agents"
     )
+    approval_policies: dict[PolicyName, ApprovalPolicyConfig] = Field(default_factory=dict, description=(
+        "human gates of this workspace, by policy name (organization-wide policies are managed through the API, "
+        "not in a workspace file)"))
 
     @property
     def slug(self) -> str:

@@ -185,6 +185,29 @@ class ApprovalPolicyService:
         found = self._unseal(sealed)
         return found[approver_index] if 0 <= approver_index < len(found) else None
 
+    # -- for plan (GitOps): fingerprints of the write-only secrets ------------------------------------------------
+
+    def secret_fingerprints(self, caller: Caller, policy_ids: Sequence[str]) -> dict[str, tuple[str | None, ...]]:
+        """Per policy, a keyed fingerprint of each approver's stored webhook secret (None for one without), so a
+        plan can tell a changed secret without reading it; one query for all the policies."""
+        if not policy_ids:
+            return {}
+        with self._store.read() as conn:
+            rows = conn.execute(sa.select(_p.c.id, _p.c.workspace_id, _p.c.approvers, _p.c.approver_secrets).where(
+                _p.c.id.in_(list(policy_ids)), _p.c.org_id == caller.org_id)).all()
+        out: dict[str, tuple[str | None, ...]] = {}
+        for row in rows:
+            if row.workspace_id is not None and not caller.may_access(row.workspace_id):
+                continue
+            found = self._unseal(row.approver_secrets)
+            out[row.id] = tuple(self.secret_fingerprint(found[i]) if i < len(found) and found[i] else None
+                                for i in range(len(row.approvers)))
+        return out
+
+    def secret_fingerprint(self, secret: str | None) -> str | None:
+        """What :meth:`secret_fingerprints` reports for a stored ``secret``."""
+        return self._cipher.fingerprint({"webhookSecret": secret}) if secret else None
+
     # -- checks and secrets -----------------------------------------------------------------------------------------
 
     @staticmethod

@@ -32,6 +32,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.methods import serialize_server_result, validate_client_request
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
+from starlette.requests import Request
 
 from weavz_flow.catalog.sdk_version import installed_version
 from weavz_flow.engine.engine import Engine
@@ -42,6 +43,7 @@ from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.mcp.list_changed import ListChangedWatcher
 from weavz_flow.server.mcp.tool_source import ToolSource
 from weavz_flow.server.mcp.tool_view import ToolSpec, ToolView
+from weavz_flow.server.routes.approval_pages import review_url
 from weavz_flow.wire.approvals import ApprovalRequired, PendingApproval
 from weavz_flow.wire.vocabulary import ExecuteSource
 
@@ -99,7 +101,7 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
             request = execute_request(access, spec, params.arguments or {}, _idempotency_key(params))
             result = await anyio.to_thread.run_sync(_execute, engine, access, spec, request)
         except ApprovalRequiredError as pending:
-            return pending_result(pending)
+            return pending_result(pending, _hosted_link(engine, ctx, access, pending))
         except ApiError as exc:
             return error_result(exc)
         except Exception:  # a bug must not reach the agent as a traceback, nor end the session
@@ -179,10 +181,21 @@ def success_result(output: Any) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=structured)
 
 
-def pending_result(pending: ApprovalRequiredError) -> types.CallToolResult:
+def _hosted_link(engine: Engine, ctx: ServerRequestContext[Any, Any], access: McpAccess,
+                 pending: ApprovalRequiredError) -> str | None:
+    """The approval's hosted page for the agent that asked (None over stdio: no server serves the page there)."""
+    request = ctx.request
+    if not isinstance(request, Request):
+        return None
+    token = engine.approval_links.shown(access.caller, [pending.approval], requester=True).get(pending.approval.id)
+    return review_url(request, token) if token is not None else None
+
+
+def pending_result(pending: ApprovalRequiredError, hosted_approval_url: str | None = None) -> types.CallToolResult:
     """A call an approval policy paused: not an error, and not done. The model reads that a person must approve it
-    and that the same call, made again once approved, runs; the structured content is execute's 202 body."""
-    approval = pending.approval
+    (at ``hosted_approval_url`` when there is one) and that the same call, made again once approved, runs; the
+    structured content is execute's 202 body."""
+    approval = pending.approval.model_copy(update={"hosted_approval_url": hosted_approval_url})
     link = f" Approval link: {approval.hosted_approval_url}." if approval.hosted_approval_url else ""
     text = (f"Approval pending: this call needs a person's approval before it runs (approval {approval.id}, "
             f"expires {approval.expires_at}).{link} Make the same call again once it is approved; it then runs once.")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
+from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.execute_values import ExecuteRequest as EngineExecuteRequest
 from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.errors import ApiError, ErrorCode
@@ -70,12 +71,12 @@ def execute_action(http: Request, engine: EngineDep, caller: CallerDep, body: Ex
     try:
         result = engine.execute(request, caller)
     except ApprovalRequiredError as pending:
-        paused = approval_required(http, pending)
+        paused = approval_required(http, caller, pending)
         return JSONResponse(status_code=202, content=paused.model_dump(mode="json", exclude_none=True))
     return ExecuteResult(success=True, output=result.output, duration=result.duration_ms)
 
 
-def approval_required(http: Request, pending: ApprovalRequiredError) -> ApprovalRequired:
-    """The 202 body (weavz-sdk-wire.md §2.5)."""
-    return ApprovalRequired(approval=PendingApproval.of_approval(with_urls(http, pending.approval),
-                                                                 pending.idempotency_key))
+def approval_required(http: Request, caller: Caller, pending: ApprovalRequiredError) -> ApprovalRequired:
+    """The 202 body (weavz-sdk-wire.md §2.5); ``caller`` made the request, so it is shown the hosted link."""
+    approval = with_urls(http, caller, pending.approval, requester=True)
+    return ApprovalRequired(approval=PendingApproval.of_approval(approval, pending.idempotency_key))
