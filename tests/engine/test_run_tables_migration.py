@@ -18,13 +18,20 @@ from weavz_flow.engine.store import Store
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
+# Columns revisions after the runner's own run tables added (0023: waiting runs): no runner-made table has them.
+LATER = {"flow_digest", "flow_version", "approvals", "resume_output"}
+LATER_INDEXED = {"status"}  # 0023 indexes flow_runs.status
+
+
 def _made_by_the_runner(added: set[str]) -> sa.MetaData:
     """flow_runs and flow_run_steps as the runner's create_all made them, without the columns in ``added``."""
+    added = added | LATER
     made = sa.MetaData()
     for table in (t.flow_runs, t.flow_run_steps):
         sa.Table(table.name, made, *[
             sa.Column(c.name, c.type, *[sa.ForeignKey(k.target_fullname) for k in c.foreign_keys],
-                      primary_key=c.primary_key, nullable=c.nullable, index=c.index)
+                      primary_key=c.primary_key, nullable=c.nullable,
+                      index=bool(c.index) and c.name not in LATER_INDEXED)
             for c in table.columns if c.name not in added])
     return made
 
