@@ -49,6 +49,7 @@ MODULES: Mapping[str, str] = {
     "google-calendar": "google_calendar",
     "google-docs": "google_docs",
     "gmail": "gmail",
+    "openai": "openai",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
