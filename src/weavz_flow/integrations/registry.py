@@ -50,6 +50,7 @@ MODULES: Mapping[str, str] = {
     "google-docs": "google_docs",
     "gmail": "gmail",
     "openai": "openai",
+    "claude": "claude",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
