@@ -51,6 +51,7 @@ MODULES: Mapping[str, str] = {
     "gmail": "gmail",
     "openai": "openai",
     "claude": "claude",
+    "google-gemini": "google_gemini",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
