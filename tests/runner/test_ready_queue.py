@@ -84,3 +84,16 @@ def test_of_reads_needs_from_the_flow():
     flow = _flow([{"id": "a"}, {"id": "b", "needs": []}, {"id": "c", "needs": ["a", "b"]}])
     assert yaml.safe_dump(direct_dependencies(flow)) == yaml.safe_dump({"a": [], "b": [], "c": ["a", "b"]})
     assert ReadyQueue.of(flow).take() == ["a", "b"]
+
+
+def test_restore_marks_finished_steps_done_and_readies_what_follows_them():
+    q = ReadyQueue(["a", "b", "c", "d"], {"b": ["a"], "c": ["b"], "d": []})
+    q.restore({"a": False, "d": False})
+    assert q.take() == ["b"]  # a resumed run starts where it waited
+    assert q.not_started() == ["c"]
+
+
+def test_restore_of_a_step_that_stopped_the_run_starts_nothing():
+    q = ReadyQueue(["a", "b"], {"b": ["a"]})
+    q.restore({"a": True})
+    assert q.take() == [] and q.stopped_by == "a"

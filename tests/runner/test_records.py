@@ -71,11 +71,13 @@ steps:
     assert missing.exit_code != 0 and "no run with id 'nope'" in missing.stderr
 
 
+# Revision 0023's columns (runs waiting for approval): no release before revision 0007 had them.
+WAITING_COLUMNS = ("flow_digest", "flow_version", "approvals", "resume_output")
 OLD = sa.MetaData()
 OLD_STEPS = sa.Table(  # flow_run_steps as the releases before applied partials were recorded made it
     "flow_run_steps", OLD,
     *[sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-      for c in flow_run_steps.columns if c.name != "partials"],
+      for c in flow_run_steps.columns if c.name not in ("partials", *WAITING_COLUMNS)],
 )
 
 
@@ -136,7 +138,7 @@ def test_records_opening_a_new_database_at_once_all_work(tmp_path):
 
 
 FIRST = sa.MetaData()  # the runs.db tables as the first release's RunRecords made them
-ADDED = {"owner_host", "owner_pid", "owner_process", "heartbeat_at", "started_by", "partials"}
+ADDED = {"owner_host", "owner_pid", "owner_process", "heartbeat_at", "started_by", "partials", *WAITING_COLUMNS}
 for _table in (flow_runs, flow_run_steps):
     sa.Table(_table.name, FIRST, *[sa.Column(c.name, c.type, *c.foreign_keys and [sa.ForeignKey("flow_runs.id")],
                                              primary_key=c.primary_key, nullable=c.nullable)

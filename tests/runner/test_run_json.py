@@ -42,7 +42,7 @@ RUN_KEYS = {"run_id", "flow", "status", "error", "started_at", "finished_at", "i
 SHOW_KEYS = {"run_id", "flow", "workspace", "status", "started_at", "finished_at", "duration_ms", "trigger",
              "end_user", "inputs", "error", "owner", "heartbeat_at", "steps"}  # runs show --json's
 STEP_KEYS = {"id", "status", "finally", "attempts", "duration_ms", "items", "output", "output_truncated", "error",
-             "error_code", "continued", "partials"}
+             "error_code", "continued", "partials", "approvals"}
 
 
 def _run_and_show(harness: Harness, *inputs: str) -> tuple[str, str]:

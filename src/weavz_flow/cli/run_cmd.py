@@ -1,30 +1,37 @@
 """``weavz-flow run FLOW``: run a flow of the project (or preview it with --dry-run); progress on stderr, a summary
 or JSON on stdout, exit 1 when the run failed, or when the checks before its first step found a problem (then
-nothing ran; --dry-run shows the same problems with the previews)."""
+nothing ran; --dry-run shows the same problems with the previews), and exit 75 (EX_TEMPFAIL) when the run waits for
+a person's approval: it is recorded ``waiting_approval``, and ``weavz-flow runs resume RUN`` (or a ``schedule`` /
+``worker`` on the same store) goes on with it once the approvals are decided."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
+from weavz_flow.backends.protocol import Backend
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.partials_render import partial_text, reasons_legend
 from weavz_flow.cli.project_option import project_option
+from weavz_flow.config.project import Project
 from weavz_flow.config.validate import load_valid_project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.session import open_backend
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.dry_run import StepPreview, dry_run
-from weavz_flow.runner.outcome import EventKind, RunEvent, StepResult, StepStatus
+from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, StepResult, StepStatus
 from weavz_flow.runner.preflight import PreflightReport
 from weavz_flow.runner.records import RunRecords
 from weavz_flow.runner.render_json import render_json, with_full_outputs
 from weavz_flow.runner.run import FlowRunner
+
+EXIT_WAITING = 75  # EX_TEMPFAIL (sysexits.h): not done, try again later: the run waits for approval
 
 _MARKS = {StepStatus.SUCCEEDED: "[green]✓[/]", StepStatus.FAILED: "[red]✗[/]", StepStatus.SKIPPED: "[dim]-[/]",
           StepStatus.APPROVAL_REQUIRED: "[yellow]⏸[/]"}
@@ -170,26 +177,39 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
     catalog = load_catalog()
     project = load_valid_project(project_path, catalog)
     backend = open_backend(project, api_url=api_url, catalog=catalog)
-    try:
-        if dry_run_flag:
+    if dry_run_flag:
+        try:
             runner = FlowRunner(project, backend, catalog=catalog)
             report, redactor = runner.check_run(flow_name, inputs, end_user=end_user)
             previews = dry_run(runner, flow_name, inputs, end_user=end_user)
-            if as_json:
-                data = {**previews_json(flow_name, previews), "preflight": preflight_json(report, redactor)}
-                text = json.dumps(data, indent=2, default=str) + "\n"
-            else:
-                text = previews_text(flow_name, previews) + preflight_text(report, redactor)
-            click.echo(text, nl=False)
-            if not report.ok:
-                sys.exit(1)
-            return
+        finally:
+            backend.close()
+        if as_json:
+            data = {**previews_json(flow_name, previews), "preflight": preflight_json(report, redactor)}
+            text = json.dumps(data, indent=2, default=str) + "\n"
+        else:
+            text = previews_text(flow_name, previews) + preflight_text(report, redactor)
+        click.echo(text, nl=False)
+        if not report.ok:
+            sys.exit(1)
+        return
+    report_run(backend, project, as_json, lambda records, progress: FlowRunner(
+        project, backend, records=records, on_event=progress, catalog=catalog).run(flow_name, inputs,
+                                                                                  end_user=end_user))
+
+
+RunStart = Callable[[RunRecords, Callable[[RunEvent], None] | None], RunResult]
+
+
+def report_run(backend: Backend, project: Project, as_json: bool, start: RunStart) -> None:
+    """``start`` a run (``run``) or resume one (``runs resume``) with the run records of ``backend`` and a progress
+    display (none for --json); then print it and exit as ``run`` does. Closes ``backend``."""
+    try:
         # Where the scheduler records its runs too: a PostgreSQL store's runs are seen from every machine.
         records = RunRecords.for_backend(backend, project.root)
         progress = None if as_json else Progress()
         try:
-            result = FlowRunner(project, backend, records=records, on_event=progress, catalog=catalog).run(
-                flow_name, inputs, end_user=end_user)
+            result = start(records, progress)
             # The run's document is its record's, as `runs show --json` prints it (see runner.render_json).
             recorded = with_full_outputs(records.get(result.run_id), result) if as_json else None
         finally:
@@ -201,13 +221,38 @@ def run(flow_name: str, pairs: tuple[str, ...], inputs_file: Path | None, end_us
     if recorded is not None:
         click.echo(render_json(recorded), nl=False)
     else:
-        counts = {s: sum(1 for r in result.steps if r.status is s) for s in StepStatus}
-        total = (result.finished_at - result.started_at).total_seconds()
-        summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
-        verdict = "succeeded" if result.ok else "FAILED"
-        click.echo(f"Run {result.run_id} {verdict} in {total:.2f}s ({summary}).")
-        if result.error:
-            click.echo(f"Error: {result.error}", err=True)
-        click.echo(f"Details: weavz-flow runs show {result.run_id}")
+        summarize(result)
+    exit_for(result)
+
+
+def summarize(result: RunResult) -> None:
+    """The end of a run (or its pause for approval) as ``run`` and ``runs resume`` print it."""
+    counts = {s: sum(1 for r in result.steps if r.status is s) for s in StepStatus}
+    total = (result.finished_at - result.started_at).total_seconds()
+    summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    verdict = "succeeded" if result.ok else "is WAITING FOR APPROVAL" if result.waiting else "FAILED"
+    click.echo(f"Run {result.run_id} {verdict} in {total:.2f}s ({summary}).")
+    if result.error:
+        click.echo(f"Error: {result.error}", err=True)
+    if result.waiting:
+        for step in result.steps:
+            if step.status is StepStatus.APPROVAL_REQUIRED:
+                for approval in step.approvals:
+                    click.echo(f"  step {step.step_id}: {approval_line(approval)}")
+        click.echo(f"Approve with `weavz-flow approvals approve ID`, then resume: weavz-flow runs resume "
+                   f"{result.run_id} (a `schedule` or `worker` on this store resumes it by itself).")
+    click.echo(f"Details: weavz-flow runs show {result.run_id}")
+
+
+def approval_line(approval: Mapping[str, Any]) -> str:
+    """An approval a step waits for: its id, status, expiry and where to decide it."""
+    link = approval.get("hostedApprovalUrl") or approval.get("approvalUrl")
+    expires = f", expires {approval['expiresAt']}" if approval.get("expiresAt") else ""
+    return f"approval {approval.get('id')} {approval.get('status', 'pending')}{expires}" + (f" {link}" if link else "")
+
+
+def exit_for(result: RunResult) -> None:
+    if result.waiting:
+        sys.exit(EXIT_WAITING)
     if not result.ok:
         sys.exit(1)

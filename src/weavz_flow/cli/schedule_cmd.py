@@ -36,6 +36,7 @@ from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.deployment import desired_flows
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE
 from weavz_flow.schedule.listing import fire_text, listing_of, render_listing
+from weavz_flow.schedule.resumer import DEFAULT_RESUME_EVERY, Resumer, ResumerThread
 from weavz_flow.schedule.scheduler import Scheduler, TickReport
 from weavz_flow.schedule.service import build_scheduler
 from weavz_flow.schedule.session import ScheduleSession, open_schedule_session, open_store_session
@@ -123,8 +124,11 @@ def once_lines(report: TickReport, state: ScheduleState) -> str:
               help="Seconds a fire's claim lasts without renewal (tests shorten it).")
 @click.option("--stalled-after", type=click.FloatRange(min=0.5), default=None, hidden=True,
               help="PostgreSQL: seconds without a heartbeat before a queue worker counts as dead (tests shorten it).")
+@click.option("--resume-every", "resume_every_s", type=click.FloatRange(min=0.1), default=None, hidden=True,
+              help="Seconds between looks for runs whose approvals are decided (tests shorten it).")
 def schedule(path: Path | None, list_only: bool, once: bool, database_url: str | None, concurrency: int,
-             no_worker: bool, lease_s: float | None, stalled_after: float | None) -> None:
+             no_worker: bool, lease_s: float | None, stalled_after: float | None,
+             resume_every_s: float | None) -> None:
     """Run the scheduled flows deployed (by `weavz-flow apply`) in the store until interrupted.
 
     PATH (else the project around the current directory) picks the store and backend; without a project, give
@@ -149,6 +153,9 @@ def schedule(path: Path | None, list_only: bool, once: bool, database_url: str |
         configure_queue_logging()
         scheduler = build_scheduler(flows, session, concurrency, worker=not no_worker, stalled_after=stalled_after,
                                     lease=timedelta(seconds=lease_s) if lease_s is not None else DEFAULT_LEASE)
+        # Runs waiting for approval go on once decided (see schedule.resumer), from every scheduler and worker.
+        resumer = Resumer(session.records, session.backend, project.root if project is not None else None,
+                          every=timedelta(seconds=resume_every_s) if resume_every_s else DEFAULT_RESUME_EVERY)
         click.echo(f"Schedules from {flows.describe()}; read again on every tick.", err=True)
         if warning:
             click.echo(warning, err=True)
@@ -158,11 +165,16 @@ def schedule(path: Path | None, list_only: bool, once: bool, database_url: str |
                 drain = getattr(scheduler.dispatcher, "drain", None)  # in process, or the queue with a worker here
                 if drain is not None:
                     drain()
+                resumer.check()
             finally:
                 scheduler.dispatcher.close()
             click.echo(once_lines(report, scheduler.state), nl=False)
             return
-        run_until_signalled(scheduler)
+        thread = ResumerThread(resumer).start()
+        try:
+            run_until_signalled(scheduler)
+        finally:
+            thread.stop()
     finally:
         session.close()
 

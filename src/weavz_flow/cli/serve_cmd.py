@@ -14,6 +14,7 @@ from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.cli.project_option import project_from_command_line, project_option
 from weavz_flow.cli.queue_logging import configure_queue_logging
 from weavz_flow.config.validate import load_valid_project
+from weavz_flow.schedule.resumer import Resumer, ResumerThread
 from weavz_flow.schedule.service import SchedulerThread, build_scheduler
 from weavz_flow.schedule.session import ScheduleSession, open_schedule_session
 from weavz_flow.schedule.sources import DeployedFlows
@@ -80,6 +81,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
     settings = ServerSettings.from_env()
     session: ScheduleSession | None = None
     thread: SchedulerThread | None = None
+    resuming: ResumerThread | None = None
     catalog = load_catalog() if with_scheduler else None
     project = load_valid_project(project_path, catalog) if catalog is not None else None
     if project is not None:
@@ -100,6 +102,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
             configure_scheduler_logging()
             flows = DeployedFlows(session.store, project.root)  # what apply deployed, not the checkout
             thread = SchedulerThread(build_scheduler(flows, session, concurrency)).start()
+            resuming = ResumerThread(Resumer(session.records, session.backend, project.root)).start()
             click.echo(f"Scheduler running for {project.root}: schedules from {flows.describe()}.", err=True)
         serve(ServeOptions(host=host, port=port, database_url=database_url, workers=workers), on_listening=announce)
     finally:
@@ -107,5 +110,7 @@ def serve_command(host: str, port: int, database_url: str | None, workers: int, 
         if thread is not None:
             click.echo("Stopping the scheduler: waiting for running fires to finish.", err=True)
             thread.stop()
+        if resuming is not None:
+            resuming.stop()
         if session is not None:
             session.close()

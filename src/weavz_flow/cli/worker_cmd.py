@@ -26,6 +26,7 @@ from weavz_flow.errors import WeavzFlowError
 from weavz_flow.schedule.clock import SystemClock
 from weavz_flow.schedule.dispatch import queue_module
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE, FireRunner, worker_name
+from weavz_flow.schedule.resumer import DEFAULT_RESUME_EVERY, Resumer, ResumerThread
 from weavz_flow.schedule.sources import DeployedFlows
 from weavz_flow.schedule.state import ScheduleState
 
@@ -60,9 +61,12 @@ def stop_on_signals() -> Iterator[threading.Event]:
               help="Seconds a fire's claim lasts without renewal (tests shorten it).")
 @click.option("--stalled-after", type=click.FloatRange(min=0.5), default=None, hidden=True,
               help="Seconds without a heartbeat before a worker counts as dead (tests shorten it).")
+@click.option("--resume-every", "resume_every_s", type=click.FloatRange(min=0.1), default=None, hidden=True,
+              help="Seconds between looks for runs whose approvals are decided (tests shorten it).")
 def worker(path: Path | None, database_url: str | None, concurrency: int, lease_s: float | None,
-           stalled_after: float | None) -> None:
+           stalled_after: float | None, resume_every_s: float | None) -> None:
     """Run scheduled fires from the task queue of a PostgreSQL store; start as many as you like, on any machine.
+    Runs waiting for approval (of any trigger) are resumed once their approvals are decided.
 
     Flows come from the store (as `weavz-flow apply` deployed them), never from a checkout: PATH (else the project
     around the current directory) only picks the store and backend; without a project, give --database-url (flows
@@ -82,7 +86,11 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
         runner = FireRunner(flows, ScheduleState(session.store), session.backend, records=session.records,
                             clock=SystemClock(), worker=worker_name(), lease=lease)
         options = fire_worker.QueueOptions(concurrency=concurrency, stalled_after=stalled_after)
+        # Runs waiting for approval go on once decided (see schedule.resumer); each is claimed by one process.
+        resumer = Resumer(session.records, session.backend, project.root if project is not None else None,
+                          every=timedelta(seconds=resume_every_s) if resume_every_s else DEFAULT_RESUME_EVERY)
         with stop_on_signals() as stop:
+            resuming = ResumerThread(resumer).start()
             queue_worker = fire_worker.start_fire_worker(session.store, runner, options)
             click.echo(f"Worker {queue_worker.name} serving fires from {session.store!r} (concurrency "
                        f"{concurrency}); Ctrl-C to stop.", err=True)
@@ -91,6 +99,7 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
                     pass
             finally:
                 queue_worker.stop()
+                resuming.stop()
         if queue_worker.error is not None:
             message = " ".join(str(queue_worker.error).split()) or type(queue_worker.error).__name__
             raise WeavzFlowError(f"the queue worker stopped: {message}")

@@ -78,19 +78,43 @@ class RunStore:
             ).values(heartbeat_at=self.stamp(), status=running))
 
     def finish(self, run_id: str, started_at: datetime, host: str, pid: int, values: Row,
-               steps: Sequence[Row]) -> bool:
+               steps: Sequence[Row], *, replace_steps: bool = False) -> bool:
         """Write the end of the run this owner started at ``started_at`` and its steps, in one transaction; False
         (nothing written) when the record is another's now: a fire taken over after its lease ran out is started
-        again under the same id by another worker, and the late first attempt must not overwrite it."""
+        again under the same id by another worker, and the late first attempt must not overwrite it.
+        ``replace_steps``: the run was resumed, and the step rows recorded when it waited are replaced."""
         with self.store.write() as conn:
             mine = conn.execute(_r.update().where(
                 _r.c.id == run_id, _r.c.started_at == started_at, _r.c.owner_host == host, _r.c.owner_pid == pid,
             ).values(**values)).rowcount
             if not mine:
                 return False
+            if replace_steps:
+                conn.execute(_st.delete().where(_st.c.run_id == run_id))
             if steps:
                 conn.execute(_st.insert(), [{**step, "run_id": run_id} for step in steps])
         return True
+
+    def claim(self, run_id: str, owner: Row, *, waiting: str, running: str) -> bool:
+        """Make the ``waiting`` run ``run_id`` ``running`` under ``owner`` (owner_host, owner_pid, owner_process),
+        its heartbeat stamped now; False when it is not waiting (any more): of processes resuming it at once, one
+        conditional UPDATE wins."""
+        with self.store.write() as conn:
+            return bool(conn.execute(_r.update().where(_r.c.id == run_id, _r.c.status == waiting)
+                                     .values(**owner, status=running, heartbeat_at=self.stamp())).rowcount)
+
+    def release(self, run_id: str, started_at: datetime, host: str, pid: int, *, waiting: str, running: str) -> None:
+        """Undo this owner's :meth:`claim` of a run still ``running`` under it."""
+        with self.store.write() as conn:
+            conn.execute(_r.update().where(
+                _r.c.id == run_id, _r.c.started_at == started_at, _r.c.owner_host == host, _r.c.owner_pid == pid,
+                _r.c.status == running).values(status=waiting))
+
+    def with_status(self, status: str, limit: int = 100) -> list[Row]:
+        """Up to ``limit`` runs in ``status``, oldest first."""
+        with self.store.read() as conn:
+            return list(conn.execute(sa.select(_r).where(_r.c.status == status).order_by(_r.c.started_at)
+                                     .limit(limit)).mappings().all())
 
     def runs(self, *, flow: str | None = None, limit: int = 20) -> list[Row]:
         """The newest ``limit`` runs (of ``flow``), newest first."""

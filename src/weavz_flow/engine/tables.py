@@ -285,7 +285,7 @@ flow_runs = sa.Table(
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("flow", sa.String(200), nullable=False, index=True),
     sa.Column("workspace", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False, index=True),  # revision 0023: workers find waiting runs
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("end_user", sa.String(255), nullable=True),
@@ -297,6 +297,9 @@ flow_runs = sa.Table(
     sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
     # What started the run (manual, schedule); NULL for runs recorded before it was. Not "trigger", a keyword of SQL.
     sa.Column("started_by", sa.String(32), nullable=True),
+    # A run waiting for approval (revision 0023): the flow version document it runs (JSON), which resuming it reads.
+    sa.Column("flow_digest", sa.String(64), nullable=True),
+    sa.Column("flow_version", sa.Text, nullable=True),
 )
 
 # One row per step of a finished run, in the order the steps ended.
@@ -317,6 +320,10 @@ flow_run_steps = sa.Table(
     sa.Column("error_code", sa.String(64), nullable=True),
     sa.Column("tolerated", sa.Boolean, nullable=False),
     sa.Column("partials", sa.Text, nullable=True),  # JSON [{id, name, reason}]; NULL when the backend did not say
+    # Revision 0023: the approvals the step asked for (JSON list); a waiting run's output in full when `output` is
+    # capped (what a resumed run's templates read).
+    sa.Column("approvals", sa.Text, nullable=True),
+    sa.Column("resume_output", sa.Text, nullable=True),
 )
 
 # MCP servers (revision 0011): a server belongs to a workspace; its static bearer (bearer modes) is kept as a sha256

@@ -28,6 +28,9 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # A step needs a person's approval: the run stopped there, recorded with the approvals it waits for, and is
+    # taken up again (runner.resume) once they are decided; its finally steps run when it really ends.
+    WAITING_APPROVAL = "waiting_approval"
     # Never a RunResult's status: a reader's verdict on a run record whose process stopped without finishing it
     # (killed, out of memory, its machine lost), told by its heartbeat or its owner's pid (see runner.records).
     LOST = "lost"
@@ -49,6 +52,9 @@ class StepResult:
     # The partials the backend applied, in merge order, and why; None when it did not say (a remote backend, or a
     # call that failed: the engine's execution record has them then).
     partials: tuple[AppliedPartial, ...] | None = None
+    # The approvals its calls asked for (the backend's pending-approval objects, redacted): those it waits for while
+    # APPROVAL_REQUIRED, and those its resumed call ran under after.
+    approvals: tuple[dict[str, Any], ...] = ()
 
     @property
     def duration_ms(self) -> float | None:
@@ -69,6 +75,14 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.status is RunStatus.SUCCEEDED
+
+    @property
+    def waiting(self) -> bool:
+        return self.status is RunStatus.WAITING_APPROVAL
+
+    def approvals(self) -> list[dict[str, Any]]:
+        """The approvals the run waits for (empty unless :attr:`waiting`)."""
+        return [a for s in self.steps if s.status is StepStatus.APPROVAL_REQUIRED for a in s.approvals]
 
 
 class EventKind(StrEnum):

@@ -56,6 +56,15 @@ class ReadyQueue:
         if stops:  # of several failures, the last one is named
             self.stopped_by = step_id
 
+    def restore(self, finished: Mapping[str, bool]) -> None:
+        """Mark the steps of ``finished`` (a resumed run's steps that ended before it waited -> whether that stopped
+        the run) as started and finished, as they were; the rest become ready as their dependencies are."""
+        while done := [sid for sid in self._ready if sid in finished]:
+            self._ready = [sid for sid in self._ready if sid not in finished]
+            self._started.update(done)
+            for sid in done:
+                self.finish(sid, stops=finished[sid])
+
     def not_started(self) -> list[str]:
         """The steps never handed out by :meth:`take`, in flow order."""
         return [sid for sid in self._position if sid not in self._started]

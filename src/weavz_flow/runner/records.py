@@ -22,7 +22,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
@@ -42,6 +42,7 @@ from weavz_flow.backends.stores import (
     state_store,
 )
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan.deployment import flow_digest
 from weavz_flow.runner.liveness import Heartbeat, Owner, owner_gone, this_process
 from weavz_flow.runner.outcome import RunResult, RunStatus, elapsed_ms
 
@@ -85,6 +86,8 @@ class StepRecord:
     error_code: str | None
     tolerated: bool
     partials: tuple[AppliedPartial, ...] | None = None  # None: not reported (a remote backend, a failed call)
+    approvals: tuple[dict[str, Any], ...] = ()  # the approvals its calls asked for (see StepResult.approvals)
+    resume_output: Any = None  # a waiting run's output in full when ``output`` is truncated (what a resume reads)
 
     @property
     def duration_ms(self) -> float | None:
@@ -107,6 +110,7 @@ class RunRecord:
     owner_pid: int | None = None
     heartbeat_at: datetime | None = None
     trigger: str | None = None  # a RunTrigger value; None for runs recorded before triggers were
+    flow_version: dict[str, Any] | None = None  # a waiting run's flow version document (read by :meth:`get`)
 
     @property
     def duration_ms(self) -> float | None:
@@ -114,10 +118,14 @@ class RunRecord:
 
 
 def capped_json(value: Any, cap: int = OUTPUT_CAP) -> tuple[str | None, bool]:
-    if value is None:
+    text = _json(value)
+    if text is None:
         return None, False
-    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
     return (text[:cap], True) if len(text) > cap else (text, False)
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 class RunRecords:
@@ -132,6 +140,7 @@ class RunRecords:
         self.legacy_lost_after = legacy_lost_after
         self._beats: dict[str, Heartbeat] = {}
         self._beats_lock = threading.Lock()
+        self._resumed: set[str] = set()  # runs this process claimed (see claim): their waiting step rows are replaced
         self._own_store = own_store or isinstance(database, str)
         self.store = open_store(database, schema=schema) if isinstance(database, str) else database
         try:
@@ -189,6 +198,36 @@ class RunRecords:
             "started_at": started_at, "end_user": end_user,
             "inputs": json.dumps(inputs, default=str, ensure_ascii=False), "owner_host": owner.host,
             "owner_pid": owner.pid, "owner_process": owner.process, "started_by": trigger.value})
+        self._keep_beating(run_id, owner, started_at)
+
+    def claim(self, run: RunRecord) -> bool:
+        """Take up the waiting ``run`` to resume it: make it running, owned by this process, with its heartbeat kept
+        until :meth:`finish`; False when it is not waiting (any more), e.g. another process resumed it first."""
+        owner = this_process()
+        if not self.runs.claim(run.id, {"owner_host": owner.host, "owner_pid": owner.pid,
+                                        "owner_process": owner.process},
+                               waiting=RunStatus.WAITING_APPROVAL.value, running=RunStatus.RUNNING.value):
+            return False
+        with self._beats_lock:
+            self._resumed.add(run.id)
+        self._keep_beating(run.id, owner, run.started_at)
+        return True
+
+    def release(self, run: RunRecord) -> None:
+        """Put ``run``, claimed by this process, back to waiting: its resume stopped before it could record anything
+        (a secret this environment lacks); a no-op once the run recorded its end here."""
+        self.stop_heartbeat(run.id)
+        with self._beats_lock:
+            self._resumed.discard(run.id)
+        owner = this_process()
+        self.runs.release(run.id, run.started_at, owner.host, owner.pid, waiting=RunStatus.WAITING_APPROVAL.value,
+                          running=RunStatus.RUNNING.value)
+
+    def waiting(self, limit: int = 100) -> list[RunRecord]:
+        """Runs waiting for approval, oldest first, without their steps."""
+        return [_run(row) for row in self.runs.with_status(RunStatus.WAITING_APPROVAL.value, limit)]
+
+    def _keep_beating(self, run_id: str, owner: Owner, started_at: datetime) -> None:
         beat = Heartbeat(partial(self._beat, run_id, owner, started_at), self.heartbeat_every.total_seconds(),
                          name=f"run-heartbeat-{run_id}")
         with self._beats_lock:
@@ -209,11 +248,16 @@ class RunRecords:
         if beat is not None:
             beat.stop()
 
-    def finish(self, result: RunResult) -> None:
+    def finish(self, result: RunResult, flow_version: Mapping[str, Any] | None = None) -> None:
+        """Record the end of the run, or its pause when it waits for approval: then with ``flow_version`` (the flow
+        version document it runs) and each step's full output, which resuming it reads."""
         self.stop_heartbeat(result.run_id)
+        waiting = result.status is RunStatus.WAITING_APPROVAL
         rows = []
         for position, step in enumerate(result.steps):
-            output, truncated = capped_json(step.output)
+            text = _json(step.output)
+            truncated = text is not None and len(text) > OUTPUT_CAP
+            output = text[:OUTPUT_CAP] if truncated and text is not None else text
             rows.append({
                 "position": position, "step_id": step.step_id,
                 "is_finally": step.is_finally, "status": step.status.value, "attempts": step.attempts,
@@ -221,12 +265,21 @@ class RunRecords:
                 "output": output, "output_truncated": truncated, "error": step.error, "error_code": step.error_code,
                 "tolerated": step.tolerated,
                 "partials": None if step.partials is None else json.dumps([p.to_json() for p in step.partials]),
+                "approvals": _json(list(step.approvals)) if step.approvals else None,
+                "resume_output": text if waiting and truncated else None,
             })
+        values: dict[str, Any] = {"status": result.status.value, "error": result.error,
+                                  "finished_at": None if waiting else result.finished_at}
+        if waiting and flow_version is not None:
+            values["flow_version"] = _json(flow_version)
+            values["flow_digest"] = flow_digest(flow_version)
+        with self._beats_lock:
+            resumed = result.run_id in self._resumed
+            self._resumed.discard(result.run_id)
         owner = this_process()
-        # Only the record this process started (see RunStore.finish).
-        if not self.runs.finish(result.run_id, result.started_at, owner.host, owner.pid,
-                                {"status": result.status.value, "finished_at": result.finished_at,
-                                 "error": result.error}, rows):
+        # Only the record this process started or resumed (see RunStore.finish).
+        if not self.runs.finish(result.run_id, result.started_at, owner.host, owner.pid, values, rows,
+                                replace_steps=resumed):
             log.warning("run %s was started again by another process; this attempt's result is not recorded",
                         result.run_id)
 
@@ -243,7 +296,8 @@ class RunRecords:
         steps = self.runs.steps(rows[0]["id"])
         run = _run(self._settle(rows)[0])
         run.steps.extend(_step(s) for s in steps)
-        return run
+        version = rows[0]["flow_version"]
+        return replace(run, flow_version=json.loads(version)) if version is not None else run
 
     def _settle(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """``rows`` with each running one whose process is gone marked lost (see RunStore.settle)."""
@@ -263,8 +317,10 @@ def _step(row: Any) -> StepRecord:
     output: Any = row["output"]
     if output is not None and not row["output_truncated"]:
         output = json.loads(output)
-    partials = row["partials"]
+    partials, approvals, full = row["partials"], row["approvals"], row["resume_output"]
     return StepRecord(row["step_id"], row["is_finally"], row["status"], row["attempts"], row["items"],
                       aware(row["started_at"]), aware(row["finished_at"]), output, row["output_truncated"],
                       row["error"], row["error_code"], row["tolerated"],
-                      None if partials is None else tuple(AppliedPartial.of_json(p) for p in json.loads(partials)))
+                      None if partials is None else tuple(AppliedPartial.of_json(p) for p in json.loads(partials)),
+                      tuple(json.loads(approvals)) if approvals else (),
+                      json.loads(full) if full is not None else None)

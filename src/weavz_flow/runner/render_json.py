@@ -6,9 +6,9 @@ the two commands printed before they shared this document, so a reader of either
       "run_id": str,
       "flow": str,
       "workspace": str,
-      "status": "running" | "succeeded" | "failed" | "lost",
+      "status": "running" | "succeeded" | "failed" | "lost" | "waiting_approval",
       "started_at": str,                        # ISO 8601, UTC
-      "finished_at": str | null,                # null while it runs (or when it was lost)
+      "finished_at": str | null,                # null while it runs or waits (or when it was lost)
       "duration_ms": float | null,
       "trigger": "manual" | "schedule" | null,  # null for runs recorded before triggers were
       "end_user": str | null,
@@ -25,7 +25,11 @@ the two commands printed before they shared this document, so a reader of either
          "output_truncated": bool,
          "error": str | null, "error_code": str | null,   # a runner.error_codes.StepErrorCode, or the backend's code
          "continued": bool,                     # failed, and continue_on_error let the run go on
-         "partials": [{"id": str, "name": str, "reason": str}] | null}   # null: the backend did not say
+         "partials": [{"id": str, "name": str, "reason": str}] | null,   # null: the backend did not say
+         "approvals": [{"id": str, "status": str, "policyId": str | null, "approvalAccessMode": str,
+                        "expiresAt": str, "approvalUrl": str?, "retry": {"idempotencyKey": str},
+                        "decision": {approval record: status, decidedVia, decidedByApiKeyId, decidedAt,
+                                     decisionReason, ...}?}]}   # what it asked; decision: `runs show` only
       ]
     }
 
@@ -36,14 +40,17 @@ truncate is printed in full (``"output_truncated": false``): only the record is 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from weavz_flow.runner.outcome import RunResult
 from weavz_flow.runner.records import RunRecord, StepRecord
+from weavz_flow.wire.approvals import Approval
 
 
-def run_document(run: RunRecord, *, steps: bool = True) -> dict[str, Any]:
+def run_document(run: RunRecord, *, steps: bool = True,
+                 decisions: Mapping[str, Approval] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "run_id": run.id, "flow": run.flow, "workspace": run.workspace, "status": run.status.value,
         "started_at": run.started_at.isoformat(),
@@ -54,12 +61,13 @@ def run_document(run: RunRecord, *, steps: bool = True) -> dict[str, Any]:
         "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
     }
     if steps:
-        out["steps"] = [_step(s) for s in run.steps]
+        out["steps"] = [_step(s, decisions or {}) for s in run.steps]
     return out
 
 
-def render_json(run: RunRecord) -> str:
-    return json.dumps(run_document(run), indent=2, default=str) + "\n"
+def render_json(run: RunRecord, decisions: Mapping[str, Approval] | None = None) -> str:
+    """``decisions``: approval id -> the approval's record now, added to the step's approvals as ``decision``."""
+    return json.dumps(run_document(run, decisions=decisions), indent=2, default=str) + "\n"
 
 
 def with_full_outputs(record: RunRecord, result: RunResult) -> RunRecord:
@@ -70,11 +78,19 @@ def with_full_outputs(record: RunRecord, result: RunResult) -> RunRecord:
         else s for s in record.steps])
 
 
-def _step(step: StepRecord) -> dict[str, Any]:
+def _step(step: StepRecord, decisions: Mapping[str, Approval]) -> dict[str, Any]:
     return {
         "id": step.step_id, "finally": step.is_finally, "status": step.status, "attempts": step.attempts,
         "items": step.items, "duration_ms": step.duration_ms, "output": step.output,
         "output_truncated": step.output_truncated, "error": step.error, "error_code": step.error_code,
         "continued": step.tolerated,
         "partials": None if step.partials is None else [p.to_json() for p in step.partials],
+        "approvals": [_approval(a, decisions) for a in step.approvals],
     }
+
+
+def _approval(approval: Mapping[str, Any], decisions: Mapping[str, Approval]) -> dict[str, Any]:
+    decided = decisions.get(str(approval.get("id")))
+    if decided is None:
+        return dict(approval)
+    return {**approval, "decision": decided.model_dump(mode="json", by_alias=True, exclude_none=True)}

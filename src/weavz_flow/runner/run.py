@@ -6,6 +6,12 @@ finish, the rest are recorded as skipped, and the ``finally`` steps run regardle
 
 Before the first step, the run checks what it can know (runner.preflight): a flow whose alias, end user or needed
 connection is missing fails then, naming every problem, before any step has had an effect.
+
+A step whose call needs a person's approval (a ``require_approval`` policy: the backend answers "approval required")
+does not finish: its dependents do not start, independent steps go on, and once nothing is running the run is
+recorded ``waiting_approval`` with the approvals it waits for and the flow version it runs. Its ``finally`` steps
+wait too: they run when the run really ends, after :meth:`FlowRunner.resume` (see runner.resume) has run the
+waiting step again with its same idempotency key.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from weavz_flow.backends.protocol import Backend
@@ -27,6 +34,7 @@ from weavz_flow.config.model.workspace import WorkspaceFile
 from weavz_flow.config.project import Project
 from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secret
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan.deployment import version_document
 from weavz_flow.redact import Redactor
 from weavz_flow.runner.context import RunContext, RunInfo, StepState
 from weavz_flow.runner.inputs import resolve_inputs
@@ -35,6 +43,7 @@ from weavz_flow.runner.preflight import PreflightError, PreflightReport, check_f
 from weavz_flow.runner.prepare import CallScope
 from weavz_flow.runner.ready_queue import ReadyQueue
 from weavz_flow.runner.records import RunRecords, RunTrigger
+from weavz_flow.runner.restored import Restored
 from weavz_flow.runner.retry import InProgressWait
 from weavz_flow.runner.step import StepRuntime, now, run_step
 from weavz_flow.suggest import did_you_mean
@@ -68,6 +77,7 @@ class FlowRunner:
         in_progress: InProgressWait | None = None,
         catalog: Catalog | None = None,
         preflight: bool = True,
+        flow_version: Mapping[str, Any] | None = None,
     ) -> None:
         self.project = project
         self.backend = backend
@@ -80,11 +90,15 @@ class FlowRunner:
         self.in_progress = in_progress or InProgressWait.for_backend(backend.capabilities)
         self.catalog = catalog  # says which integrations need a connection; None: the native integrations' own
         self.preflight = preflight
+        # The flow version document the flows come from (a deployed or resumed one); else made from the project when
+        # a run has to wait for approval (plan.deployment.version_document).
+        self.flow_version = flow_version
 
     # -- preparation ----------------------------------------------------------------------------------------------
 
     def prepare(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
-                run_id: str | None = None) -> tuple[RunContext, Redactor, dict[str, str]]:
+                run_id: str | None = None,
+                started_at: datetime | None = None) -> tuple[RunContext, Redactor, dict[str, str]]:
         """The run's context (inputs typed, secrets read), its Redactor, and the workspace's alias -> integration."""
         flow = find_flow(self.project, flow_name)
         values = resolve_inputs(flow, inputs or {})
@@ -92,7 +106,7 @@ class FlowRunner:
                    for name, ref in flow.secrets.items()}
         allowed = self.project.settings.env
         env = {name: self.environ[name] for name in allowed if name in self.environ}
-        info = RunInfo(run_id or uuid.uuid4().hex, now())
+        info = RunInfo(run_id or uuid.uuid4().hex, started_at or now())
         context = RunContext(flow, info, values, secrets, env, end_user or flow.end_user)
         workspace = self.project.workspaces.get(flow.workspace)
         aliases = {alias: cfg.integration for alias, cfg in (workspace.integrations if workspace else {}).items()}
@@ -162,31 +176,61 @@ class FlowRunner:
             if self.records is not None:
                 self.records.stop_heartbeat(info.id)
 
-    def _run(self, context: RunContext, redactor: Redactor, aliases: dict[str, str]) -> RunResult:
+    def resume(self, restored: Restored) -> RunResult:
+        """Go on with a waiting run (see runner.resume, which claims it): its steps that had finished are taken as
+        recorded, the rest run, the waiting ones again with their same idempotency keys."""
+        run = restored.run
+        # A secret missing from this environment raises here, before any step: the caller puts the run back.
+        context, redactor, aliases = self.prepare(run.flow, run.inputs, end_user=run.end_user, run_id=run.id,
+                                                  started_at=run.started_at)
+        for sid, result in restored.results.items():
+            context.steps[sid] = StepState(result.status.value, restored.outputs.get(sid), result.error)
+        try:
+            return self._run(context, redactor, aliases, restored)
+        finally:
+            if self.records is not None:
+                self.records.stop_heartbeat(run.id)
+
+    def _run(self, context: RunContext, redactor: Redactor, aliases: dict[str, str],
+             restored: Restored | None = None) -> RunResult:
         flow, info = context.flow, context.run
         self.on_event(RunEvent(EventKind.RUN_STARTED, info.id, flow.name))
         rt = StepRuntime(self.backend, self.scope(context, aliases), redactor, self.on_event, self.sleep, self.rng,
                          self.in_progress)
         results: dict[str, StepResult] = {}
+        if restored is not None:
+            results.update(restored.results)
+            rt.approvals.update(restored.approvals)
         error: str | None = None
         try:
-            self._run_main(flow, rt, results)
+            if self._run_main(flow, rt, results, restored):
+                return self._record(context, redactor, results, None)  # waits: finally steps run at the real end
             for step in flow.finally_:
-                self._finish(rt, results, run_step(step, rt, flow.predecessors(step.id), is_finally=True))
+                if step.id not in results:  # else it ran before a resumed run waited for a later finally step
+                    self._finish(rt, results, run_step(step, rt, flow.predecessors(step.id), is_finally=True))
         except BaseException as exc:  # a bug or an interrupt: the record must not stay "running"
             error = redactor.text(f"{type(exc).__name__}: {exc}")
             self._record(context, redactor, results, error)
             raise
         return self._record(context, redactor, results, error)
 
-    def _run_main(self, flow: FlowFile, rt: StepRuntime, results: dict[str, StepResult]) -> None:
+    def _run_main(self, flow: FlowFile, rt: StepRuntime, results: dict[str, StepResult],
+                  restored: Restored | None) -> bool:
+        """Run the main steps; True when the run waits for approval (then the steps it did not start are not
+        recorded: they run on resume)."""
         queue = ReadyQueue.of(flow)
+        if restored is not None:
+            queue.restore({sid: self._stops(r) for sid, r in restored.results.items()})
         by_id = {s.id: s for s in flow.steps}
         running: dict[Future[StepResult], str] = {}
         pool: ThreadPoolExecutor | None = None
+        waiting: list[str] = []
 
         def finished(result: StepResult) -> None:
             self._finish(rt, results, result)
+            if result.status is StepStatus.APPROVAL_REQUIRED:
+                waiting.append(result.step_id)  # not finished: its dependents wait for the decision
+                return
             queue.finish(result.step_id, stops=self._stops(result))
 
         try:
@@ -208,10 +252,17 @@ class FlowRunner:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+        if waiting and queue.stopped_by is None:
+            return True
         reason = queue.skip_reason()
+        for sid in waiting:  # a failure ended the run while these waited: they never ran
+            results[sid] = replace(results[sid], status=StepStatus.SKIPPED, output=None,
+                                   error=f"not run: step '{queue.stopped_by}' failed while it waited for approval")
+            rt.context.steps[sid] = StepState(StepStatus.SKIPPED.value, None, results[sid].error)
         for sid in queue.not_started():
             results[sid] = StepResult(sid, StepStatus.SKIPPED, error=reason)
             rt.context.steps[sid] = StepState(StepStatus.SKIPPED.value, None, reason)
+        return False
 
     @staticmethod
     def _stops(result: StepResult) -> bool:
@@ -220,10 +271,17 @@ class FlowRunner:
     def _finish(self, rt: StepRuntime, results: dict[str, StepResult], result: StepResult) -> None:
         # Outputs stay as the provider returned them for later templates; what leaves the run is redacted.
         rt.context.steps[result.step_id] = StepState(result.status.value, result.output, result.error)
+        if rt.approvals and not result.approvals and result.step_id in rt.approvals:
+            result = replace(result, approvals=rt.approvals[result.step_id])  # what it waited for, decided now
         shown = replace(result, output=rt.redactor.data(result.output))
         results[result.step_id] = shown
         rt.emit(RunEvent(EventKind.STEP_FINISHED, rt.context.run.id, rt.context.flow.name, step_id=result.step_id,
                          step=shown))
+
+    def _version(self, flow: FlowFile) -> Mapping[str, Any]:
+        if self.flow_version is not None:
+            return self.flow_version
+        return version_document(self.project, flow)
 
     def _record_refused(self, context: RunContext, redactor: Redactor, trigger: RunTrigger, error: str) -> None:
         """A run the checks refused, recorded as failed with no step (it executed nothing)."""
@@ -243,13 +301,18 @@ class FlowRunner:
                 error: str | None) -> RunResult:
         flow = context.flow
         ordered = [results[s.id] for s in flow.all_steps if s.id in results]
+        error_free = error is None  # nothing escaped the steps (a bug, an interrupt)
         failed = error is not None or any(r.status is StepStatus.FAILED and not r.tolerated for r in ordered)
         if error is None and failed:
             first = next(r for r in ordered if r.status is StepStatus.FAILED and not r.tolerated)
             error = f"step '{first.step_id}' failed: {first.error}"
-        result = RunResult(context.run.id, flow.name, RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
-                           context.run.started_at, now(), redactor.data(dict(context.inputs)), ordered, error)
+        # Only a finally step can wait in a failed run (a failure ends the main steps that wait): the run waits for
+        # it, and ends failed once it has run.
+        waiting = error_free and any(r.status is StepStatus.APPROVAL_REQUIRED for r in ordered)
+        status = RunStatus.WAITING_APPROVAL if waiting else RunStatus.FAILED if failed else RunStatus.SUCCEEDED
+        result = RunResult(context.run.id, flow.name, status, context.run.started_at, now(),
+                           redactor.data(dict(context.inputs)), ordered, error)
         if self.records is not None:
-            self.records.finish(result)
+            self.records.finish(result, self._version(flow) if waiting else None)
         self.on_event(RunEvent(EventKind.RUN_FINISHED, result.run_id, flow.name, run=result))
         return result

@@ -39,6 +39,8 @@ class StepRuntime:
     sleep: Callable[[float], None]
     rng: random.Random
     in_progress: InProgressWait = field(default_factory=InProgressWait)
+    # A resumed run's waiting steps -> the approvals they waited for (kept on their records once they end).
+    approvals: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
     @property
     def context(self) -> RunContext:
@@ -61,7 +63,7 @@ def run_step(step: StepConfig, rt: StepRuntime, visible: frozenset[str], *, is_f
         if prepared.items is None:
             status, output, attempts, partials = _call(prepared, rt, None)
             return StepResult(step.id, status, attempts, started, now(), output, is_finally=is_finally,
-                              partials=partials)
+                              partials=partials, approvals=(output,) if status is StepStatus.APPROVAL_REQUIRED else ())
         return _for_each(prepared, rt, prepared.items, started, is_finally)
     except RenderError as exc:
         message = rt.redactor.text(str(exc))
@@ -103,10 +105,11 @@ def _for_each(prepared: StepCalls, rt: StepRuntime, items: list[Any], started: d
         code = first.code if isinstance(first, StepFailedError) else StepErrorCode.TEMPLATE_ERROR
         message = rt.redactor.text(f"{len(failures)} of {len(items)} items failed; item {index}: {first}")
         return _failed(step, started, message, code, attempts, is_finally, outputs, len(items))
-    status = StepStatus.APPROVAL_REQUIRED if any(r[0] is StepStatus.APPROVAL_REQUIRED for r in results) \
-        else StepStatus.SUCCEEDED
+    # Items that ran (or replay) keep their outputs; the step waits for the approvals of the others.
+    approvals = tuple(r[1] for r in results if r[0] is StepStatus.APPROVAL_REQUIRED)
+    status = StepStatus.APPROVAL_REQUIRED if approvals else StepStatus.SUCCEEDED
     return StepResult(step.id, status, attempts, started, now(), outputs, is_finally=is_finally, items=len(items),
-                      partials=partials)
+                      partials=partials, approvals=approvals)
 
 
 def _call(prepared: StepCalls, rt: StepRuntime, index: int | None) -> tuple[StepStatus, Any, int, Applied]:

@@ -103,7 +103,7 @@ class FireRunner:
             self.clock.sleep(self.queue_poll.total_seconds())
         version = f", flow version sha256:{runnable.digest[:SHORT]}" if runnable.digest else ""
         log.info("fire %s started (run %s%s)", fire.key, fire.run_id, version)
-        status, error = self._run_flow(fire, runnable.project)
+        status, error = self._run_flow(fire, runnable)
         self.state.finish(fire, status, self.clock.now(), fire.run_id, error)
         if error:
             log.warning("fire %s finished: %s: %s", fire.key, status.value, error)
@@ -111,8 +111,8 @@ class FireRunner:
             log.info("fire %s finished: %s", fire.key, status.value)
         return status
 
-    def _run_flow(self, fire: Fire, project: Project) -> tuple[FireStatus, str | None]:
-        runner = FlowRunner(project, self.backend, records=self.records)
+    def _run_flow(self, fire: Fire, runnable: Runnable) -> tuple[FireStatus, str | None]:
+        runner = FlowRunner(runnable.project, self.backend, records=self.records, flow_version=runnable.document)
         try:
             result = runner.run(fire.schedule, {}, run_id=fire.run_id, trigger=RunTrigger.SCHEDULE)
         except WeavzFlowError as exc:  # the flow could not start (removed, an input or secret missing): no secrets
@@ -120,6 +120,9 @@ class FireRunner:
         except Exception as exc:  # a bug; its text may hold anything, so only its type leaves this process
             log.debug("fire %s crashed", fire.key, exc_info=True)
             return FireStatus.FAILED, f"internal error ({type(exc).__name__}); see the scheduler's debug log"
+        if result.waiting:  # the fire is done with; the run goes on when a resumer finds its approvals decided
+            log.info("fire %s: run %s waits for approval", fire.key, fire.run_id)
+            return FireStatus.SUCCEEDED, None
         # The runner redacts the run's secrets from its error text already.
         return (FireStatus.SUCCEEDED, None) if result.ok else (FireStatus.FAILED, result.error)
 

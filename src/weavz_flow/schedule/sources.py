@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +44,7 @@ class Runnable:
 
     project: Project
     digest: str | None
+    document: Mapping[str, Any] | None = None  # the deployed flow version document (a run that waits records it)
 
 
 class FlowSource(Protocol):
@@ -85,7 +87,7 @@ class DeployedFlows:
         self.repository = DeploymentStore(store)
         self.root = root or Path.cwd()  # where a flow's `file:` secret references are read from
         self._configs: dict[str, ScheduleConfig] = {}
-        self._projects: OrderedDict[str, Project] = OrderedDict()
+        self._projects: OrderedDict[str, tuple[Project, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()  # a worker runs several fires at once, each asking for its flow
 
     def describe(self) -> str:
@@ -106,10 +108,10 @@ class DeployedFlows:
         if reason is not None:
             return reason
         wanted = digest or deployment.digest  # a fire scheduled before digests were recorded: the deployed one
-        project = self._project(wanted)
-        if project is None:
+        found = self._project(wanted)
+        if found is None:
             return f"abandoned: flow version sha256:{wanted[:SHORT]} of '{schedule}' is not in the store"
-        return Runnable(project, wanted)
+        return Runnable(found[0], wanted, found[1])
 
     def listed(self) -> list[ScheduledFlow]:
         """The deployed schedules as ``schedule --list`` shows them (by flow name)."""
@@ -128,21 +130,21 @@ class DeployedFlows:
             config = self._configs[key] = schedule_config(schedule)
         return config
 
-    def _project(self, digest: str) -> Project | None:
+    def _project(self, digest: str) -> tuple[Project, dict[str, Any]] | None:
         with self._lock:
-            project = self._projects.get(digest)
-            if project is not None:
+            found = self._projects.get(digest)
+            if found is not None:
                 self._projects.move_to_end(digest)
-                return project
+                return found
         document = self.repository.version(digest)
         if document is None:
             return None
-        project = project_from_version(document, self.root)
+        found = (project_from_version(document, self.root), document)
         with self._lock:
-            self._projects[digest] = project
+            self._projects[digest] = found
             while len(self._projects) > _CACHE:
                 self._projects.popitem(last=False)
-        return project
+        return found
 
 
 def as_source(source: FlowSource | Project) -> FlowSource:
