@@ -146,6 +146,12 @@ def test_a_rate_limit_is_retried_then_fails_with_retry_after(claude: AliasedEngi
     assert details["requestId"] == "req_stub0001"
 
 
+def test_an_overloaded_answer_is_retried(claude: AliasedEngine, stub: ClaudeStub) -> None:
+    stub.fail_next(529)
+    out = claude.run("ask_claude", {"model": MODEL, "prompt": "Hi"})
+    assert out["content"] == "Echo: Hi" and [r.path for r in stub.requests] == ["/v1/messages"] * 2
+
+
 def test_a_prompt_past_the_context_window(claude: AliasedEngine, stub: ClaudeStub) -> None:
     assert_context_length(claude, "ask_claude", {"model": MODEL, "prompt": "TOO LONG"}, "invalid_request_error",
                           "prompt is too long", CLAUDE_TOKEN)

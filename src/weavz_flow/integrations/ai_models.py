@@ -54,12 +54,15 @@ def ai_fault(message: str, provider_error: Any, kind: ErrorKind | None, **extra:
     return ProviderFault(message or str(provider_error or "error"), details)
 
 
-def ai_profile(name: str, display_name: str, error_fault: Callable[[Any], ProviderFault | None]) -> ProviderProfile:
-    """The provider's ``custom_api_profiles.yaml`` entry as a profile, reading failures with ``error_fault``."""
+def ai_profile(name: str, display_name: str, error_fault: Callable[[Any], ProviderFault | None],
+               **changes: Any) -> ProviderProfile:
+    """The provider's ``custom_api_profiles.yaml`` entry as a profile, reading failures with ``error_fault`` (and
+    any further ``changes`` of the profile's fields)."""
     from weavz_flow.integrations.custom_api_natives import provider_profile
     from weavz_flow.integrations.custom_api_profiles import api_profiles
 
-    return dataclasses.replace(provider_profile(api_profiles()[name], display_name), error_fault=error_fault)
+    return dataclasses.replace(provider_profile(api_profiles()[name], display_name), error_fault=error_fault,
+                               **changes)
 
 
 def message_list(ctx: ActionContext, field: str, value: Any, text: Callable[[str], Any]) -> list[Any]:

@@ -22,8 +22,8 @@ string, number, boolean; ``propName``/``propDescription``/``propDataType``/``pro
 Errors are ``{"type": "error", "error": {"type", "message"}, "request_id"}``
 (https://docs.anthropic.com/en/api/errors): 401 ``authentication_error`` (a refused key), 429 ``rate_limit_error``
 with ``retry-after`` (https://docs.anthropic.com/en/api/rate-limits), 400 ``invalid_request_error`` whose message
-begins ``prompt is too long`` when the input passes the context window, 529 ``overloaded_error``. ``error.type``
-becomes ``providerError``, ``request_id`` ``requestId``.
+begins ``prompt is too long`` when the input passes the context window, 529 ``overloaded_error`` (retried here like
+a 503). ``error.type`` becomes ``providerError``, ``request_id`` ``requestId``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from weavz_flow.integrations.file_values import file_input
 from weavz_flow.integrations.http_spec import call, json_value, spec_actions
 from weavz_flow.integrations.native_action import choice, invalid_input, require_value
 from weavz_flow.integrations.provider import ProviderFault, ProviderRequest
+from weavz_flow.integrations.retry import DEFAULT_RETRY_STATUSES, RetryPolicy
 
 NAME = "claude"
 DEFAULT_MAX_TOKENS = 4096
@@ -49,6 +50,7 @@ FILE_LIMIT = 32 * 1024 * 1024  # bytes of a Messages request (https://docs.anthr
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PDF = "application/pdf"
 TOOL = "extract_structured_data"
+OVERLOADED = 529
 _KINDS: dict[str, ErrorKind] = {"rate_limit_error": "rate_limit", "authentication_error": "invalid_key"}
 
 
@@ -61,7 +63,9 @@ def claude_fault(body: Any) -> ProviderFault | None:
     return ai_fault(message, kind, found, requestId=body.get("request_id"))
 
 
-CLAUDE = ai_profile(NAME, "Anthropic Claude", claude_fault)
+# 529 overloaded_error is Anthropic's "try again shortly", retried like a 503.
+CLAUDE = ai_profile(NAME, "Anthropic Claude", claude_fault,
+                    retry=RetryPolicy(retry_statuses=DEFAULT_RETRY_STATUSES | {OVERLOADED}))
 
 
 def _media_block(ctx: ActionContext, field: str, value: Any, *, pdf: bool) -> dict[str, Any]:
