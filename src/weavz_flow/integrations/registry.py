@@ -49,6 +49,9 @@ MODULES: Mapping[str, str] = {
     "google-calendar": "google_calendar",
     "google-docs": "google_docs",
     "gmail": "gmail",
+    "openai": "openai",
+    "claude": "claude",
+    "google-gemini": "google_gemini",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
