@@ -47,6 +47,7 @@ MODULES: Mapping[str, str] = {
     "google-calendar": "google_calendar",
     "google-docs": "google_docs",
     "gmail": "gmail",
+    "microsoft-outlook": "microsoft_outlook",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
