@@ -48,6 +48,7 @@ MODULES: Mapping[str, str] = {
     "google-docs": "google_docs",
     "gmail": "gmail",
     "microsoft-outlook": "microsoft_outlook",
+    "microsoft-teams": "microsoft_teams",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
