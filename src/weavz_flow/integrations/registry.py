@@ -49,6 +49,7 @@ MODULES: Mapping[str, str] = {
     "gmail": "gmail",
     "microsoft-outlook": "microsoft_outlook",
     "microsoft-teams": "microsoft_teams",
+    "microsoft-onedrive": "microsoft_onedrive",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
