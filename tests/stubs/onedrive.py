@@ -100,7 +100,11 @@ class OneDriveStub(GraphStub):
         item.update(size=len(request.body), file={"mimeType": kind})
         self.items[item["id"]] = item
         self.content[item["id"]] = (request.body, kind)
+        self.uploaded(item, request.body)
         return JSONResponse(item, status_code=200 if existing else 201)
+
+    def uploaded(self, item: dict[str, Any], content: bytes) -> None:
+        """A file was written (Excel's stub opens workbooks here)."""
 
     def _create_folder(self, request: RecordedRequest, parent: dict[str, Any]) -> Response:
         body = request.json or {}

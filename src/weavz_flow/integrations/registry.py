@@ -50,6 +50,7 @@ MODULES: Mapping[str, str] = {
     "microsoft-outlook": "microsoft_outlook",
     "microsoft-teams": "microsoft_teams",
     "microsoft-onedrive": "microsoft_onedrive",
+    "microsoft-excel-365": "microsoft_excel",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
