@@ -19,10 +19,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from weavz_flow.integrations.base import ActionContext, NativeIntegration
-from weavz_flow.integrations.custom_api_call import plain_custom_api_call
-from weavz_flow.integrations.http_spec import HttpSpec, call_spec, json_value, spec_actions, wire
-from weavz_flow.integrations.microsoft_graph import graph_list, graph_profile, odata_literal
+from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.http_spec import HttpSpec, call_spec, json_value, wire
+from weavz_flow.integrations.microsoft_graph import graph_integration, graph_profile, list_action, odata_literal
 from weavz_flow.integrations.microsoft_onedrive import put_content
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.xlsx_blank import XLSX_MIME, blank_workbook
@@ -43,14 +42,6 @@ def _rows(ctx: ActionContext, field: str, value: Any, *, one_row: bool) -> list[
     if not isinstance(value, list) or not value or not all(isinstance(row, list) for row in value):
         raise invalid_input(ctx, field, "must be a 2-D array of values, e.g. [[\"a\", \"b\"]]")
     return value
-
-
-def list_worksheets(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return graph_list(ctx, EXCEL, HttpSpec("GET", WORKBOOK + "/worksheets").render(values).path, {}, None)
-
-
-def list_tables(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return graph_list(ctx, EXCEL, HttpSpec("GET", SHEET + "/tables").render(values).path, {}, None)
 
 
 WRITE = HttpSpec("PATCH", RANGE, body=wire("values"), path_encoders=_ADDRESS)
@@ -74,23 +65,14 @@ def create_workbook(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return put_content(ctx, EXCEL, values.get("parentPath"), name, blank_workbook(), XLSX_MIME)
 
 
-ACTIONS = spec_actions(EXCEL, {
-    "list_worksheets": list_worksheets,
+DESCRIPTION = ("Read and write ranges, add table rows, list worksheets and tables, and create workbooks in OneDrive "
+               "over Microsoft Graph.")
+INTEGRATION = graph_integration(EXCEL, DESCRIPTION, {
+    "list_worksheets": list_action(EXCEL, WORKBOOK + "/worksheets"),
     "read_range": HttpSpec("GET", RANGE, path_encoders=_ADDRESS),
     "write_range": write_range,
     "add_row": add_row,
     "create_workbook": create_workbook,
     "get_table": HttpSpec("GET", SHEET + "/tables/{tableName}"),
-    "list_tables": list_tables,
+    "list_tables": list_action(EXCEL, SHEET + "/tables"),
 })
-ACTIONS["custom_api_call"] = plain_custom_api_call(EXCEL)
-
-INTEGRATION = NativeIntegration(
-    name="microsoft-excel-365",
-    display_name="Microsoft Excel 365",
-    description="Read and write ranges, add table rows, list worksheets and tables, and create workbooks in "
-                "OneDrive over Microsoft Graph.",
-    actions=ACTIONS,
-    auth_types=("OAUTH2",),
-    default_base_url=EXCEL.default_base_url,
-)

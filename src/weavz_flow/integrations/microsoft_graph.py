@@ -25,12 +25,15 @@ complete), which ``custom_api_call`` can request. A next link is only followed o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.base import ActionContext
-from weavz_flow.integrations.http_spec import call, comma_list
+from weavz_flow.integrations.base import ActionContext, NativeIntegration
+from weavz_flow.integrations.custom_api_call import plain_custom_api_call
+from weavz_flow.integrations.http_spec import HttpSpec, call, comma_list, spec_actions
+from weavz_flow.integrations.native_action import Handler
 from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
 
 GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
@@ -55,6 +58,16 @@ def graph_profile(name: str, display_name: str) -> ProviderProfile:
                            error_fault=graph_fault)
 
 
+def graph_integration(profile: ProviderProfile, description: str,
+                      actions: Mapping[str, HttpSpec | Handler]) -> NativeIntegration:
+    """A Microsoft 365 integration: its catalog actions plus ``custom_api_call`` (the plain input shape, with
+    ``headers``), over an OAuth2 connection."""
+    built = spec_actions(profile, actions)
+    built["custom_api_call"] = plain_custom_api_call(profile)
+    return NativeIntegration(name=profile.name, display_name=profile.display_name, description=description,
+                             actions=built, auth_types=("OAUTH2",), default_base_url=profile.default_base_url)
+
+
 def graph_list(ctx: ActionContext, profile: ProviderProfile, path: str, query: dict[str, Any],
                top: int | None) -> dict[str, Any]:
     """Every page of a Graph collection from ``path`` until ``top`` items (see the module docstring)."""
@@ -71,6 +84,16 @@ def graph_list(ctx: ActionContext, profile: ProviderProfile, path: str, query: d
         if len(items) >= limit:
             return {"value": items[:limit], "nextLink": link}
         request = ProviderRequest("GET", _next_url(ctx, profile, link))
+
+
+def list_action(profile: ProviderProfile, path: str) -> Handler:
+    """An action answering every page of the collection at ``path`` (placeholders name input fields)."""
+    spec = HttpSpec("GET", path)
+
+    def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
+        return graph_list(ctx, profile, spec.render(values).path, {}, None)
+
+    return run
 
 
 def _next_url(ctx: ActionContext, profile: ProviderProfile, link: str) -> str:

@@ -22,11 +22,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from weavz_flow.integrations.base import ActionContext, NativeIntegration
-from weavz_flow.integrations.custom_api_call import plain_custom_api_call
+from weavz_flow.integrations.base import ActionContext
 from weavz_flow.integrations.file_values import file_input
-from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, spec_actions, wire
-from weavz_flow.integrations.microsoft_graph import graph_list, graph_profile, odata_literal
+from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, wire
+from weavz_flow.integrations.microsoft_graph import graph_integration, graph_list, graph_profile, odata_literal
 from weavz_flow.integrations.native_action import choice
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
 
@@ -102,7 +101,8 @@ def delete_file(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return {"itemId": values["itemId"], "deleted": True}
 
 
-ACTIONS = spec_actions(ONEDRIVE, {
+DESCRIPTION = "List, search, upload, share and delete files and folders in OneDrive over Microsoft Graph."
+INTEGRATION = graph_integration(ONEDRIVE, DESCRIPTION, {
     "list_files": list_files,
     "get_file": HttpSpec("GET", "/me/drive/items/{itemId}"),
     "upload_file": upload_file,
@@ -111,13 +111,3 @@ ACTIONS = spec_actions(ONEDRIVE, {
     "share_file": share_file,
     "delete_file": delete_file,
 })
-ACTIONS["custom_api_call"] = plain_custom_api_call(ONEDRIVE)
-
-INTEGRATION = NativeIntegration(
-    name="microsoft-onedrive",
-    display_name="Microsoft OneDrive",
-    description="List, search, upload, share and delete files and folders in OneDrive over Microsoft Graph.",
-    actions=ACTIONS,
-    auth_types=("OAUTH2",),
-    default_base_url=ONEDRIVE.default_base_url,
-)

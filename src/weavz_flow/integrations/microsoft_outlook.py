@@ -20,10 +20,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from weavz_flow.integrations.base import ActionContext, NativeIntegration
-from weavz_flow.integrations.custom_api_call import plain_custom_api_call
-from weavz_flow.integrations.http_spec import HttpSpec, call_spec, comma_list, spec_actions, wire
-from weavz_flow.integrations.microsoft_graph import graph_list, graph_profile, recipients
+from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.http_spec import HttpSpec, call_spec, comma_list, wire
+from weavz_flow.integrations.microsoft_graph import (
+    graph_integration,
+    graph_list,
+    graph_profile,
+    list_action,
+    recipients,
+)
 from weavz_flow.integrations.native_action import choice
 
 OUTLOOK = graph_profile("microsoft-outlook", "Microsoft Outlook")
@@ -48,10 +53,6 @@ def list_messages(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return graph_list(ctx, OUTLOOK, f"/me/mailFolders/{quote(folder, safe='')}/messages",
                       {"$top": values.get("top"), "$filter": values.get("filter"), "$select": values.get("select")},
                       values.get("top"))
-
-
-def list_folders(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return graph_list(ctx, OUTLOOK, "/me/mailFolders", {}, None)
 
 
 SEND = HttpSpec("POST", "/me/sendMail", body=wire("message"), constants={"saveToSentItems": True})
@@ -87,23 +88,14 @@ def forward_email(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return {"forwarded": True, "messageId": values["messageId"], "to": comma_list(values["to"])}
 
 
-ACTIONS = spec_actions(OUTLOOK, {
+DESCRIPTION = "List, read, send, reply to, forward, draft and move Outlook mail over Microsoft Graph."
+INTEGRATION = graph_integration(OUTLOOK, DESCRIPTION, {
     "list_messages": list_messages,
     "get_message": HttpSpec("GET", "/me/messages/{messageId}", query={"$select": "select"}),
     "send_email": send_email,
     "reply_to_email": reply_to_email,
     "forward_email": forward_email,
-    "list_folders": list_folders,
+    "list_folders": list_action(OUTLOOK, "/me/mailFolders"),
     "create_draft": create_draft,
     "move_message": HttpSpec("POST", "/me/messages/{messageId}/move", body=wire("destinationId")),
 })
-ACTIONS["custom_api_call"] = plain_custom_api_call(OUTLOOK)
-
-INTEGRATION = NativeIntegration(
-    name="microsoft-outlook",
-    display_name="Microsoft Outlook",
-    description="List, read, send, reply to, forward, draft and move Outlook mail over Microsoft Graph.",
-    actions=ACTIONS,
-    auth_types=("OAUTH2",),
-    default_base_url=OUTLOOK.default_base_url,
-)

@@ -15,32 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from weavz_flow.integrations.base import ActionContext, NativeIntegration
-from weavz_flow.integrations.custom_api_call import plain_custom_api_call
-from weavz_flow.integrations.http_spec import HttpSpec, call_spec, spec_actions, wire
-from weavz_flow.integrations.microsoft_graph import graph_list, graph_profile
+from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.http_spec import HttpSpec, call_spec, wire
+from weavz_flow.integrations.microsoft_graph import graph_integration, graph_profile, list_action
 from weavz_flow.integrations.native_action import choice, invalid_input
 
 TEAMS = graph_profile("microsoft-teams", "Microsoft Teams")
 BODY_TYPES = ("text", "html")
 MEMBERSHIP = ("standard", "private", "shared")
 NAME_MAX = 50
-
-
-def _team_path(values: dict[str, Any], rest: str) -> str:
-    return HttpSpec("GET", "/teams/{teamId}" + rest).render(values).path
-
-
-def list_teams(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return graph_list(ctx, TEAMS, "/me/joinedTeams", {}, None)
-
-
-def list_channels(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return graph_list(ctx, TEAMS, _team_path(values, "/channels"), {}, None)
-
-
-def list_members(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    return graph_list(ctx, TEAMS, _team_path(values, "/members"), {}, None)
 
 
 def _message(spec: HttpSpec) -> Any:
@@ -63,23 +46,14 @@ def create_channel(ctx: ActionContext, values: dict[str, Any]) -> Any:
     return call_spec(ctx, TEAMS, CREATE_CHANNEL, values)
 
 
-ACTIONS = spec_actions(TEAMS, {
-    "list_teams": list_teams,
-    "list_channels": list_channels,
+DESCRIPTION = ("List teams, channels and members, create channels, and post channel and chat messages over "
+               "Microsoft Graph.")
+INTEGRATION = graph_integration(TEAMS, DESCRIPTION, {
+    "list_teams": list_action(TEAMS, "/me/joinedTeams"),
+    "list_channels": list_action(TEAMS, "/teams/{teamId}/channels"),
     "send_channel_message": _message(HttpSpec("POST", "/teams/{teamId}/channels/{channelId}/messages",
                                               body=wire("body"))),
     "create_channel": create_channel,
-    "list_members": list_members,
+    "list_members": list_action(TEAMS, "/teams/{teamId}/members"),
     "send_chat_message": _message(HttpSpec("POST", "/chats/{chatId}/messages", body=wire("body"))),
 })
-ACTIONS["custom_api_call"] = plain_custom_api_call(TEAMS)
-
-INTEGRATION = NativeIntegration(
-    name="microsoft-teams",
-    display_name="Microsoft Teams",
-    description="List teams, channels and members, create channels, and post channel and chat messages over "
-                "Microsoft Graph.",
-    actions=ACTIONS,
-    auth_types=("OAUTH2",),
-    default_base_url=TEAMS.default_base_url,
-)
