@@ -21,6 +21,7 @@ from tests.stubs.outlook import OutlookStub
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine.store import Store
 from weavz_flow.errors import ErrorCode
+from weavz_flow.integrations.oauth_providers import oauth_provider
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 provider_server, provider_engine, stub = provider_fixtures(OutlookStub, "microsoft-outlook", GRAPH_TOKEN, PREFIX)
@@ -137,6 +138,26 @@ def test_a_next_link_to_another_host_is_not_followed(outlook: AliasedEngine, stu
     error = outlook.error("list_folders", {})
     assert error.code == ErrorCode.ACTION_FAILED and error.details["host"] == "evil.example"
     assert len(stub.requests) == 1
+
+
+def test_a_next_link_on_graphs_own_host_goes_to_the_connections_host(outlook: AliasedEngine,
+                                                                     stub: OutlookStub) -> None:
+    stub.page_size = 2
+    stub.fail_next(200, body={"value": [{"id": "folder-inbox"}, {"id": "folder-archive"}],
+                              "@odata.nextLink": "https://graph.microsoft.com/v1.0/me/mailFolders?$top=2&$skiptoken=2"})
+    out = outlook.run("list_folders", {})
+    assert stub.last.path == "/v1.0/me/mailFolders" and stub.last.query == {"$top": "2", "$skiptoken": "2"}
+    assert [f["id"] for f in out["value"]] == ["folder-inbox", "folder-archive", "folder-drafts"]
+
+
+def test_the_four_share_one_microsoft_oauth2_profile() -> None:
+    names = ("microsoft-outlook", "microsoft-teams", "microsoft-excel-365", "microsoft-onedrive")
+    providers = [oauth_provider(name) for name in names]
+    assert {(p.authorize_url, p.token_url) for p in providers if p} == {
+        ("https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+         "https://login.microsoftonline.com/common/oauth2/v2.0/token")}
+    assert all(p is not None and "offline_access" in p.scopes for p in providers)
+    assert {"Mail.Send", "Mail.ReadWrite"} <= set(providers[0].scopes)  # type: ignore[union-attr]
 
 
 def test_custom_api_call_joins_the_path_and_stays_on_graph(outlook: AliasedEngine, stub: OutlookStub) -> None:

@@ -26,7 +26,7 @@ from weavz_flow.integrations.microsoft_onedrive import put_content
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.xlsx_blank import XLSX_MIME, blank_workbook
 
-EXCEL = graph_profile("microsoft-excel-365", "Microsoft Excel")
+EXCEL = graph_profile("microsoft-excel-365", "Microsoft Excel 365")
 WORKBOOK = "/me/drive/items/{itemId}/workbook"
 SHEET = WORKBOOK + "/worksheets/{worksheetName}"
 RANGE = SHEET + "/range(address={range})"
