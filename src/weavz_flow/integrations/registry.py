@@ -52,6 +52,10 @@ MODULES: Mapping[str, str] = {
     "openai": "openai",
     "claude": "claude",
     "google-gemini": "google_gemini",
+    "microsoft-outlook": "microsoft_outlook",
+    "microsoft-teams": "microsoft_teams",
+    "microsoft-onedrive": "microsoft_onedrive",
+    "microsoft-excel-365": "microsoft_excel",
 }
 
 _PACKAGE = Path(__file__).resolve().parent
