@@ -6,9 +6,10 @@ learns nothing of the namespace (workspace and end user) and can change nothing;
 whatever the path holds when it is opened, until it expires; an altered, expired or foreign token, and a path that
 holds no file by then, are one 404 that never says which.
 
-The public URL is where ``weavz-flow serve`` is reached: ``WEAVZ_FLOW_PUBLIC_URL``, else serve's default address.
-Any engine over the same store and secret key opens the links of another (``run`` hands out links that ``serve``
-answers).
+The public URL is where ``weavz-flow serve`` is reached: the engine's ``public_url``, else ``WEAVZ_FLOW_PUBLIC_URL``
+as it is when the link is made (``serve`` sets it to the address it listens on unless the operator did), else serve's
+default address. Any engine over the same store and secret key opens the links of another (``run`` hands out links
+that ``serve`` answers).
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ class SignedFileLinks:
 
     def __init__(self, cipher: CredentialCipher, public_url: str | None = None) -> None:
         self._cipher = cipher
-        self._public_url = (public_url or os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
+        self._public_url = public_url
 
     def link(self, namespace: str, path: str, expires_in_s: int) -> tuple[str, str]:
         expires = int(time.time()) + expires_in_s
         token = self._cipher.seal(_PURPOSE, {"n": namespace, "p": path, "e": expires})
-        url = f"{self._public_url}{DOWNLOAD_PATH}?{urlencode({'token': token})}"
+        base = (self._public_url or os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
+        url = f"{base}{DOWNLOAD_PATH}?{urlencode({'token': token})}"
         return url, format_time(datetime.fromtimestamp(expires, UTC))
 
     def open(self, token: str) -> FileRef:
