@@ -60,9 +60,10 @@ def execute(world: World, integration: str, action: str, **input: Any) -> Any:
     ("storage", "read_file", {"path": "a/b.txt"}),
     ("storage", "list_files", {"prefix": "a/"}),
     ("storage", "delete_file", {"path": "a/b.txt"}),
+    ("storage", "get_download_url", {"path": "a/b.txt"}),
 ])
 def test_builtin_outputs_have_exactly_the_declared_fields(world: World, integration, action, input):
-    if action in ("get", "remove_from_list", "read_file", "list_files", "delete", "delete_file"):
+    if action in ("get", "remove_from_list", "read_file", "list_files", "delete", "delete_file", "get_download_url"):
         execute(world, "kv-store", "put", key="k", value=1)
         execute(world, "kv-store", "add_to_list", key="l", value="a")
         execute(world, "storage", "write_file", path="a/b.txt", content="hi")

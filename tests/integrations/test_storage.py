@@ -1,17 +1,23 @@
-"""storage through the engine: write/read/list/delete, text and base64, paths, namespaces."""
+"""storage through the engine: write/read/list/delete, text and base64, paths, namespaces, download links."""
 
 from __future__ import annotations
 
 import base64
+import os
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 # The engine fixtures are imported by name for pytest; tests then take them as arguments of the same name.
 # ruff: noqa: F811
 from tests.engine.engine_fixtures import World, engine, store, world  # noqa: F401
+from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.execute_values import ExecuteRequest
+from weavz_flow.engine.file_links import DEFAULT_PUBLIC_URL, DOWNLOAD_PATH, PUBLIC_URL_ENV, SignedFileLinks
 from weavz_flow.engine.inputs import WorkspaceIntegrationCreate
+from weavz_flow.engine.stamps import parse_time
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import storage
 
@@ -77,6 +83,62 @@ def test_files_are_namespaced_by_end_user_by_default(world: World) -> None:
 
 def test_catalog_entry_uses_the_sdk_field_names() -> None:
     info = storage.INTEGRATION.catalog_entry()
-    assert set(info.actions) == {"read_file", "write_file", "delete_file", "list_files"}
+    assert set(info.actions) == {"read_file", "write_file", "delete_file", "list_files", "get_download_url"}
     assert info.actions["write_file"].field_names == ("path", "content", "contentType", "contentEncoding")
     assert info.actions["write_file"].required == ("path", "content")
+
+
+def _token(url: str) -> str:
+    query = parse_qs(urlsplit(url).query)
+    return query["token"][0]
+
+
+def test_get_download_url_links_the_file_without_showing_its_namespace(world: World) -> None:
+    fs(world, "write_file", path="reports/q3.csv", content="a,b\n", contentType="text/csv")
+    out = fs(world, "get_download_url", path="/reports/q3.csv", expiresInSeconds=60.0)
+    public = (os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
+    assert urlsplit(out["url"])._replace(query="").geturl() == public + DOWNLOAD_PATH
+    assert (out["path"], out["size"], out["contentType"], out["expiresInSeconds"]) == ("reports/q3.csv", 4,
+                                                                                       "text/csv", 60)
+    assert 0 < (parse_time(out["expiresAt"]) - datetime.now(UTC)).total_seconds() <= 60
+    token = _token(out["url"])
+    assert world.workspace.id not in token and "q3" not in token
+    ref = world.engine.file_links.open(token)
+    assert ref.path == "reports/q3.csv" and world.engine.state.file_read(ref.namespace, ref.path) is not None
+    assert fs(world, "get_download_url", path="reports/q3.csv")["expiresInSeconds"] == 3600
+
+
+@pytest.mark.parametrize("seconds", [59, 3601, 90.5])
+def test_get_download_url_lifetime_is_60_to_3600_whole_seconds(world: World, seconds: float) -> None:
+    fs(world, "write_file", path="f.txt", content="x")
+    with pytest.raises(ApiError) as caught:
+        fs(world, "get_download_url", path="f.txt", expiresInSeconds=seconds)
+    assert caught.value.code == ErrorCode.VALIDATION_ERROR
+    assert caught.value.details["fields"][0]["field"] == "expiresInSeconds"
+
+
+def test_get_download_url_of_a_missing_file_fails(world: World) -> None:
+    with pytest.raises(ApiError) as caught:
+        fs(world, "get_download_url", path="nothing.txt")
+    assert caught.value.code == ErrorCode.ACTION_FAILED and caught.value.details["reason"] == "not_found"
+
+
+def test_a_link_opens_only_unaltered_unexpired_and_under_the_same_key(world: World) -> None:
+    links = world.engine.file_links
+    url, _ = links.link("ws:1/workspace", "a.txt", 60)
+    token = _token(url)
+    assert links.open(token).namespace == "ws:1/workspace"
+    expired = _token(links.link("ws:1/workspace", "a.txt", -1)[0])
+    altered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    foreign = _token(SignedFileLinks(CredentialCipher(b"another-key-0123456789")).link("ws:1/workspace", "a.txt",
+                                                                                       60)[0])
+    for bad in (expired, altered, foreign, "not-a-token", "ünïcode"):
+        with pytest.raises(ApiError) as caught:
+            links.open(bad)
+        assert caught.value.code == ErrorCode.NOT_FOUND and caught.value.message == "This download link is not valid"
+
+
+def test_the_public_url_names_the_links_host(world: World) -> None:
+    links = SignedFileLinks(CredentialCipher(b"another-key-0123456789"), "https://flows.example.com/")
+    url, _ = links.link("ns", "a.txt", 60)
+    assert url.startswith("https://flows.example.com/api/v1/files/download?token=")

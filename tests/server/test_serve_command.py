@@ -121,3 +121,40 @@ def test_serve_on_port_zero_prints_the_port_it_listens_on(tmp_path: Path, worker
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     assert process.returncode == 0
+
+
+def test_serve_hands_out_download_links_to_the_address_it_listens_on(tmp_path: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "WEAVZ_FLOW_SERVICE_KEY": SERVICE_KEY}
+    env.pop("WEAVZ_FLOW_DATABASE_URL", None)
+    env.pop("WEAVZ_FLOW_PUBLIC_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "weavz_flow", "serve", "--port", str(port), "--database-url",
+         str(tmp_path / "state.db")],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _wait_healthy(url, process)
+        service = {"X-Service-Key": SERVICE_KEY}
+        org = httpx.post(f"{url}/api/v1/orgs", json={"name": "ops"}, headers=service).json()["org"]["id"]
+        key = httpx.post(f"{url}/api/v1/api-keys", json={"name": "k"}, headers={**service, "X-Org-ID": org})
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key.json()['plainKey']}"},
+                          timeout=30) as api:
+            ws = api.post("/api/v1/workspaces", json={"name": "Files", "slug": "files"}).json()["workspace"]["id"]
+            api.post(f"/api/v1/workspaces/{ws}/integrations", json={
+                "integrationName": "storage", "settings": {"persistence": {"scope": "workspace"}}})
+
+            def run(action: str, data: dict[str, object]) -> httpx.Response:
+                return api.post("/api/v1/actions/execute", json={"workspaceId": ws, "integrationName": "storage",
+                                                                 "actionName": action, "input": data})
+
+            assert run("write_file", {"path": "notes/a.txt", "content": "hello"}).status_code == 200
+            link = run("get_download_url", {"path": "notes/a.txt"}).json()["output"]["url"]
+        assert link.startswith(f"{url}/api/v1/files/download?token=")
+        got = httpx.get(link, timeout=30)
+        assert got.status_code == 200 and got.text == "hello"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0

@@ -6,6 +6,10 @@ credentials". ``fail_next(403, retry_after=...)`` imitates the secondary rate li
 repositories ``acme/web`` and ``octocat/hello-world``. ``GET /user/repos`` pages with ``per_page`` / ``page`` and a
 ``Link`` header (rel="next", rel="last") as GitHub does; ``stub.page_size`` caps a page below ``per_page``.
 ``/api/v3`` prefixes (GitHub Enterprise) are accepted.
+
+Git data and contents (``tests/stubs/github_git.py``): branches ``main`` and ``release/1.0`` of ``acme/api`` at
+commits :data:`MAIN_SHA` and :data:`RELEASE_SHA`, tag ``v0.9``, files ``README.md`` (text) and ``assets/logo.bin``
+(binary). Locks, merges (pull request #3 is mergeable once; a merged one answers 405) and reviews are recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from tests.stubs.base import ProviderStub, RecordedRequest
+from tests.stubs.github_git import GitRoutes, not_found, ok
 
 GITHUB_TOKEN = "ghp_stubtoken0123456789abcdef"
 DOCS = "https://docs.github.com/rest"
@@ -34,11 +39,18 @@ def _issue(number: int, title: str, state: str, labels: list[str], body: str = "
             "html_url": f"https://github.com/acme/api/issues/{number}", "user": {"login": "octocat"}}
 
 
-class GitHubStub(ProviderStub):
+def _pull(repo: str, number: int, title: str, head: str, base: str, *, draft: bool = False) -> dict[str, Any]:
+    return {"id": 3000 + number, "number": number, "title": title, "state": "open", "draft": draft,
+            "html_url": f"https://github.com/{repo}/pull/{number}", "head": {"ref": head}, "base": {"ref": base},
+            "user": {"login": "octocat"}}
+
+
+class GitHubStub(GitRoutes, ProviderStub):
     name = "github"
     token = GITHUB_TOKEN
 
     def seed(self) -> None:
+        self.seed_git()
         self.repos: dict[str, dict[str, Any]] = {
             "acme/api": {"id": 1, "name": "api", "full_name": "acme/api", "private": False,
                          "default_branch": "main", "owner": {"login": "acme"}},
@@ -52,8 +64,7 @@ class GitHubStub(ProviderStub):
             "acme/api": {1: _issue(1, "Crash on start", "open", ["bug"]), 2: _issue(2, "Old thing", "closed", [])},
         }
         self.pulls: dict[str, dict[int, dict[str, Any]]] = {
-            "acme/api": {3: {"id": 3003, "number": 3, "title": "Fix crash", "state": "open", "draft": False,
-                             "head": {"ref": "fix"}, "base": {"ref": "main"}}},
+            "acme/api": {3: _pull("acme/api", 3, "Fix crash", "fix", "main")},
         }
         self.comments: list[dict[str, Any]] = []
 
@@ -69,11 +80,19 @@ class GitHubStub(ProviderStub):
             return _ok({"login": "octocat", "id": 583231, "type": "User"})
         if path == "/user/repos" and method == "GET":
             return self._user_repos(request)
+        if path == "/user/repos" and method == "POST":
+            return self._create_repo(request)
+        if path == "/search/repositories" and method == "GET":
+            q = request.query.get("q", "").lower()
+            found = [r for r in self.repos.values() if q in r["full_name"].lower()]
+            return _ok({"total_count": len(found), "incomplete_results": False,
+                        "items": found[: int(request.query.get("per_page", "30"))]})
         if path == "/search/issues" and method == "GET":
             q = request.query.get("q", "")
             items = [i for issues in self.issues.values() for i in issues.values() if q.lower() in i["title"].lower()]
             return _ok({"total_count": len(items), "incomplete_results": False, "items": items})
         for pattern, handler in (
+            *self.git_routes(),
             (_ISSUES, self._issues), (_ISSUE, self._issue_one), (_COMMENTS, self._comment),
             (_PULLS, self._pulls), (_PULL, self._pull_one), (_REPO, self._repo),
         ):
@@ -99,6 +118,20 @@ class GitHubStub(ProviderStub):
 
     def _repo(self, request: RecordedRequest, repo: str) -> Response:
         return _ok(self.repos[repo])
+
+    def _create_repo(self, request: RecordedRequest) -> Response:
+        data = request.json or {}
+        full_name = f"octocat/{data.get('name', '')}"
+        if not data.get("name") or full_name in self.repos:
+            return JSONResponse({"message": "Repository creation failed.", "documentation_url": DOCS, "errors": [
+                {"resource": "Repository", "code": "custom", "field": "name",
+                 "message": "name already exists on this account"}]}, status_code=422)
+        repo = {"id": 100 + len(self.repos), "name": data["name"], "full_name": full_name,
+                "private": bool(data.get("private")), "description": data.get("description"),
+                "html_url": f"https://github.com/{full_name}", "default_branch": "main",
+                "owner": {"login": "octocat"}}
+        self.repos[full_name] = repo
+        return _ok(repo, 201)
 
     def _issues(self, request: RecordedRequest, repo: str) -> Response:
         issues = self.issues[repo]
@@ -151,18 +184,31 @@ class GitHubStub(ProviderStub):
         return _ok(comment, 201)
 
     def _pulls(self, request: RecordedRequest, repo: str) -> Response:
+        if request.method == "POST":
+            data = request.json or {}
+            if data.get("head") not in self.branches:
+                return JSONResponse({"message": "Validation Failed", "documentation_url": DOCS, "errors": [
+                    {"resource": "PullRequest", "code": "invalid", "field": "head"}]}, status_code=422)
+            number = max([*self.issues.get(repo, {}), *self.pulls.get(repo, {})], default=0) + 1
+            pull = _pull(repo, number, data["title"], data["head"], data["base"], draft=bool(data.get("draft")))
+            pull["body"] = data.get("body")
+            self.pulls.setdefault(repo, {})[number] = pull
+            return _ok(pull, 201)
         state = request.query.get("state", "open")
         found = [p for p in self.pulls.get(repo, {}).values() if state == "all" or p["state"] == state]
         return _ok(found[: int(request.query.get("per_page", "30"))])
 
     def _pull_one(self, request: RecordedRequest, repo: str, number: str) -> Response:
         pull = self.pulls.get(repo, {}).get(int(number))
-        return _ok(pull) if pull is not None else _not_found()
+        if pull is None:
+            return _not_found()
+        if request.method == "PATCH":
+            data = request.json or {}
+            pull.update({k: data[k] for k in ("title", "body", "state") if k in data})
+            if "base" in data:
+                pull["base"] = {**pull["base"], "ref": data["base"]}
+        return _ok(pull)
 
 
-def _ok(body: Any, status: int = 200) -> Response:
-    return JSONResponse(body, status_code=status)
-
-
-def _not_found() -> Response:
-    return JSONResponse({"message": "Not Found", "documentation_url": DOCS}, status_code=404)
+_ok = ok
+_not_found = not_found

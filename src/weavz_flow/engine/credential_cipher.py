@@ -69,6 +69,23 @@ class CredentialCipher:
         key = hmac.new(self._hmac_key, b"weavz-flow/" + purpose.encode("utf-8"), hashlib.sha256).digest()
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
+    def seal(self, purpose: str, value: dict[str, Any]) -> str:
+        """``value`` encrypted and authenticated under a key of its own ``purpose``, as URL-safe text: for a token
+        that carries its record (a download link) and must show nothing of it to whoever holds it."""
+        return self._sealer(purpose).encrypt(_canonical(value)).decode("ascii")
+
+    def unseal(self, purpose: str, token: str) -> dict[str, Any] | None:
+        """The value :meth:`seal` sealed for ``purpose``; None for anything else (altered, another purpose or key)."""
+        try:
+            value = json.loads(self._sealer(purpose).decrypt(token.encode("ascii")))
+        except (InvalidToken, UnicodeEncodeError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def _sealer(self, purpose: str) -> Fernet:
+        key = hmac.new(self._hmac_key, b"weavz-flow/sealed/" + purpose.encode("utf-8"), hashlib.sha256).digest()
+        return Fernet(base64.urlsafe_b64encode(key))
+
     def __repr__(self) -> str:
         return "CredentialCipher(<key hidden>)"
 

@@ -18,6 +18,7 @@ from weavz_flow.engine.connection_lookup import lookup_connection
 from weavz_flow.engine.credential_cipher import KEY_FILE_NAME, CredentialCipher
 from weavz_flow.engine.execute import Executor
 from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult, ResolvedExecution
+from weavz_flow.engine.file_links import SignedFileLinks
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS, ExecuteLimits
 from weavz_flow.engine.models import Connection
 from weavz_flow.engine.oauth_flow import OAuthFlow
@@ -57,6 +58,7 @@ class Engine:
     bounds each network operation of a provider call; ``limits`` bound a whole execute and, from that, when a claim
     on an idempotency key left by a dead process is taken over (see :mod:`weavz_flow.engine.idempotency`);
     ``size_limits`` bound what callers store (kv values, files, metadata, credentials; :mod:`weavz_flow.size_limits`).
+    ``public_url`` is where ``serve`` is reached, for the download links actions hand out (:mod:`.file_links`).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Engine:
         action_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S,
         limits: ExecuteLimits = DEFAULT_LIMITS,
         size_limits: SizeLimits = DEFAULT_SIZE_LIMITS,
+        public_url: str | None = None,
     ) -> None:
         self.store = store
         self.size_limits = size_limits
@@ -103,9 +106,10 @@ class Engine:
         self.executions = ExecutionLog(store)
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
         self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)
+        self.file_links = SignedFileLinks(cipher, public_url)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   self.oauth_tokens, self.approval_policies, self.approvals,
-                                  action_timeout_s=action_timeout_s, limits=limits)
+                                  action_timeout_s=action_timeout_s, limits=limits, file_links=self.file_links)
 
     @classmethod
     def open(cls, database: str | Path | None = None, *, default_path: Path | None = None, **kw: Any) -> Engine:

@@ -48,7 +48,7 @@ from weavz_flow.engine.state_store import SqlStateStore
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.base import ActionContext, Credentials, NativeAction
+from weavz_flow.integrations.base import ActionContext, Credentials, FileLinks, NativeAction
 from weavz_flow.integrations.options import Option
 from weavz_flow.integrations.retry import NO_RETRY
 from weavz_flow.redact import REDACTED, Redactor
@@ -103,8 +103,10 @@ class Executor:
         *,
         action_timeout_s: float = 30.0,
         limits: ExecuteLimits = DEFAULT_LIMITS,
+        file_links: FileLinks | None = None,
     ) -> None:
         self._store = store
+        self._file_links = file_links
         self._source = source
         self._connections = connections
         self._executions = executions
@@ -345,6 +347,7 @@ class Executor:
             base_url=prepared.base_url,
             state=RedactingStateStore(self._state, redactor) if request.redact else self._state,
             namespace=prepared.namespace,
+            file_links=self._file_links,
             redactor=redactor,
             logger=RedactingLogger(action_log, redactor),
             timeout=self._action_timeout_s,

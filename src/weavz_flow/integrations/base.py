@@ -107,6 +107,15 @@ class StateStore(Protocol):
     def file_delete(self, namespace: str, path: str) -> bool: ...
 
 
+@runtime_checkable
+class FileLinks(Protocol):
+    """Links that let whoever holds one download a stored file until they expire (``storage.get_download_url``)."""
+
+    def link(self, namespace: str, path: str, expires_in_s: int) -> tuple[str, str]:
+        """(the URL, its expiry as ISO 8601) of ``path`` in ``namespace``."""
+        ...
+
+
 @dataclass(slots=True)
 class ActionContext:
     integration: str
@@ -116,6 +125,7 @@ class ActionContext:
     base_url: str | None = None  # provider base URL override (GitHub Enterprise, a test stub), else the default
     state: StateStore | None = None
     namespace: str = ""  # persistence namespace, e.g. "ws:<id>/end_user:<externalId>"
+    file_links: FileLinks | None = None  # None: this engine hands out no download links
     redactor: Redactor = field(default_factory=Redactor)
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = field(
         default_factory=lambda: logging.getLogger("weavz_flow.integrations")

@@ -6,7 +6,8 @@ Two input shapes of the catalog are executed here:
   ``response_is_binary``, ``failsafe``, ``timeout``, ``followRedirects``), whose body and header rules are the http
   integration's (:func:`weavz_flow.integrations.http.request_body`);
 - a plain one (``method``, ``url`` as a string, ``body`` as JSON), with ``query_params`` as JSON (Airtable's) or
-  ``headers`` as an object (the Google Workspace integrations').
+  ``headers`` as an object (the Google Workspace integrations'); GitHub's names the ``url`` field ``path`` and
+  gives ``body`` and ``query_params`` as JSON text.
 
 A relative ``url`` is joined to the base URL in effect (the connection's override, else the profile's default). An
 absolute one must be on that host, on the profile's default host or on one of its ``other_base_urls``: the
@@ -50,7 +51,7 @@ def custom_api_call(profile: ProviderProfile) -> CatalogAction:
                                                         "connection's credential")
         request = ProviderRequest(
             _method(ctx, values["method"]),
-            _target(ctx, profile, raw_url),
+            _target(ctx, profile, raw_url, "url"),
             query={k: wire_text(v) for k, v in (values.get("queryParams") or {}).items() if v is not None},
             headers=_headers(values.get("headers") or {}),
             timeout=float(values["timeout"]) if values.get("timeout") else None,
@@ -62,9 +63,9 @@ def custom_api_call(profile: ProviderProfile) -> CatalogAction:
     return CatalogAction(profile.name, ACTION, run)
 
 
-def plain_custom_api_call(profile: ProviderProfile) -> CatalogAction:
-    """The plain input shape: ``method``, ``url`` (a string), ``body`` (JSON), ``query_params`` (JSON) or
-    ``headers``."""
+def plain_custom_api_call(profile: ProviderProfile, *, url_field: str = "url") -> CatalogAction:
+    """The plain input shape: ``method``, ``url`` (a string; ``url_field`` names it where the catalog calls it
+    otherwise), ``body`` (JSON), ``query_params`` (JSON) or ``headers``."""
 
     def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
         query = json_value(values.get("query_params"))
@@ -73,7 +74,7 @@ def plain_custom_api_call(profile: ProviderProfile) -> CatalogAction:
         method = _method(ctx, values["method"])
         body = json_value(values.get("body"))
         json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
-        request = ProviderRequest(method, _target(ctx, profile, values["url"]),
+        request = ProviderRequest(method, _target(ctx, profile, values[url_field], url_field),
                                   query={k: wire_text(v) for k, v in (query or {}).items() if v is not None},
                                   headers=_headers(values.get("headers") or {}), **json_body)
         return _send(ctx, profile, request, binary=False, failsafe=False)
@@ -88,19 +89,19 @@ def _method(ctx: ActionContext, value: Any) -> str:
     return method
 
 
-def _target(ctx: ActionContext, profile: ProviderProfile, value: Any) -> str:
+def _target(ctx: ActionContext, profile: ProviderProfile, value: Any, field: str) -> str:
     """An absolute URL on an allowed host, or a relative path (sent to the base URL in effect)."""
     url = str(value or "").strip()
     if not url:
-        raise invalid_input(ctx, "url", "is required")
+        raise invalid_input(ctx, field, "is required")
     if not url.lower().startswith(("http://", "https://")):
         if "://" in url or url.startswith("//"):
-            raise invalid_input(ctx, "url", "must be a path of the provider's API or an http(s) URL")
+            raise invalid_input(ctx, field, "must be a path of the provider's API or an http(s) URL")
         return "/" + url.lstrip("/")
     parts = urlsplit(url)
     allowed = credential_origins(ctx, profile)
     # Only the authority decides where the credential goes; a query or fragment is no part of it.
-    check_credential_host(f"{parts.scheme}://{parts.netloc}", allowed, integration=profile.name, field="url")
+    check_credential_host(f"{parts.scheme}://{parts.netloc}", allowed, integration=profile.name, field=field)
     return url
 
 

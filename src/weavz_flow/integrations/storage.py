@@ -2,6 +2,10 @@
 
 Content is text by default; ``contentEncoding: base64`` on write and ``outputEncoding: base64`` on read carry
 binary files. Input schemas are the SDK catalog's.
+
+``get_download_url`` hands out a link that downloads the file without credentials until it expires
+(``expiresInSeconds``, 60 to 3600 as the catalog describes it; the default is the longest): the engine's
+:class:`~weavz_flow.integrations.base.FileLinks` makes it, and ``serve`` answers it.
 """
 
 from __future__ import annotations
@@ -82,6 +86,26 @@ def delete_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
     return {"path": path, "deleted": state_of(ctx).file_delete(ctx.namespace, path)}
 
 
+EXPIRY_RANGE = (60, 3600)
+
+
+def get_download_url(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
+    path = clean_path(values.get("path"))
+    low, high = EXPIRY_RANGE
+    expires_in = values.get("expiresInSeconds", high)
+    if not isinstance(expires_in, int) or not low <= expires_in <= high:
+        raise _invalid("expiresInSeconds", f"'expiresInSeconds' must be a whole number from {low} to {high}")
+    file = state_of(ctx).file_read(ctx.namespace, path)
+    if file is None:
+        raise ApiError(ErrorCode.ACTION_FAILED, f"File '{path}' not found",
+                       details={"path": path, "reason": "not_found"})
+    if ctx.file_links is None:
+        raise ApiError(ErrorCode.ACTION_FAILED, "This engine hands out no download links",
+                       details={"path": path, "reason": "no_links"})
+    url, expires_at = ctx.file_links.link(ctx.namespace, path, expires_in)
+    return {**_describe(file), "url": url, "expiresAt": expires_at, "expiresInSeconds": expires_in}
+
+
 def _invalid(field: str, message: str) -> ApiError:
     return ApiError(ErrorCode.VALIDATION_ERROR, message, details={"fields": [{"field": field, "message": message}]})
 
@@ -91,6 +115,7 @@ ACTIONS = catalog_actions(NAME, {
     "write_file": write_file,
     "delete_file": delete_file,
     "list_files": list_files,
+    "get_download_url": get_download_url,
 })
 
 INTEGRATION = NativeIntegration(

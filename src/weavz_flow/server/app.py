@@ -29,6 +29,7 @@ from weavz_flow.server.routes import (
     connections,
     end_user_portal,
     end_users,
+    file_downloads,
     health,
     integrations,
     mcp_servers,
@@ -67,6 +68,7 @@ ROUTERS = (
     portal_pages.router,
     approval_pages.router,
     oauth_connect.router,
+    file_downloads.router,
 )
 
 

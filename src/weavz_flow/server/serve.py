@@ -20,6 +20,7 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.file_links import PUBLIC_URL_ENV
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import (
     DATABASE_URL_ENV,
@@ -106,7 +107,11 @@ def _listen(config: uvicorn.Config, on_listening: Callable[[str], None] | None) 
     # Listen before announcing: a client that connects as soon as it reads the address waits in the backlog until
     # the server accepts, instead of being refused (uvicorn would only listen once its startup is done).
     sock.listen(config.backlog)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    # The links the engine hands out (storage downloads) name this address unless the operator named another; set
+    # before the workers start, which inherit it.
+    os.environ.setdefault(PUBLIC_URL_ENV, url)
     if on_listening is not None:
-        host = f"[{config.host}]" if ":" in config.host else config.host
-        on_listening(f"http://{host}:{sock.getsockname()[1]}")
+        on_listening(url)
     return sock
