@@ -51,12 +51,15 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
     h.close()
 
 
-def point_prod_at_stubs(root: Path, slack: SlackStub, github: GitHubStub, sheets: SheetsStub) -> None:
+def point_prod_at_stubs(root: Path, slack: SlackStub, github: GitHubStub, sheets: SheetsStub,
+                        more: dict[str, str] | None = None) -> None:
+    """Every acme-prod connection at its stub: Slack, GitHub and Sheets always, others by integration in ``more``
+    (a connection without a stub goes to a closed port, so that nothing leaves the machine)."""
     path = root / "workspaces" / "acme-prod.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    urls = {"slack": slack.url, "github": github.url, "google-sheets": sheets.url}
+    urls = {"slack": slack.url, "github": github.url, "google-sheets": sheets.url, **(more or {})}
     for conn in data["connections"].values():
-        conn["base_url"] = urls[conn["integration"]]
+        conn["base_url"] = urls.get(conn["integration"], "http://127.0.0.1:9")
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
