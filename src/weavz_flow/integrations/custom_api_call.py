@@ -150,7 +150,8 @@ def path_custom_api_call(profile: ProviderProfile, inputs: Mapping[str, InputPla
         _confirmed(ctx, frozenset(sdk_action_info(profile.name, ACTION).field_names), method, values)
         body = json_value(values.get("body"))
         json_body = {"json": body, "has_json": True} if body is not None and method not in ("GET", "HEAD") else {}
-        target = _target(ctx, profile, values["path"] if "path" in values else values.get("pathOrUrl"))
+        path_field = "path" if "path" in values else "pathOrUrl"
+        target = _target(ctx, profile, values.get(path_field), path_field)
         query, headers = _query(ctx, values), _headers(values.get("headers") or {})
         for field_name, placement in placed.items():
             value = values.get(field_name)
