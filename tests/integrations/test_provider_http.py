@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.integrations.context import SleepRecorder, context
+from tests.stubs.base import running
 from tests.stubs.echo import EchoStub
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, comma_list, json_value, pick, wire
@@ -126,3 +127,19 @@ def test_a_body_read_under_a_deadline_is_the_same_as_without_one(http: httpx.Cli
     chunked = [call(ctx, ECHO, ProviderRequest("GET", path)) for path in ("/text", "/bytes", "/json")]
     assert [(r.status, r.body, r.content) for r in chunked] == [(r.status, r.body, r.content) for r in plain]
     assert chunked[0].body == "hello" and chunked[2].body["path"] == "/json"
+
+
+def test_a_credential_never_follows_an_absolute_url_to_another_host(http: httpx.Client, echo_stub: EchoStub) -> None:
+    # An action may build an absolute URL from a provider's answer (a next-page link, an upload URL); a bearer header
+    # goes with it only to the connection's or the profile's hosts, as a query-parameter credential does.
+    ctx = context(http, "echo", "x", base_url=echo_stub.url, token="tok-abc")
+    with running(EchoStub()) as elsewhere:
+        with pytest.raises(ApiError) as caught:
+            call(ctx, ECHO, ProviderRequest("GET", f"{elsewhere.url}/next?page=2"))
+        assert caught.value.code == ErrorCode.CREDENTIAL_HOST_DENIED
+        assert elsewhere.requests == [] and "tok-abc" not in str(caught.value.to_body())
+        anonymous = ProviderProfile(name="open", display_name="Open", default_base_url=None, auth="none")
+        call(ctx, anonymous, ProviderRequest("GET", f"{elsewhere.url}/public"))  # no credential: any host
+        assert "authorization" not in elsewhere.last.headers
+    call(ctx, ECHO, ProviderRequest("GET", f"{echo_stub.url}/next?page=2"))  # the connection's own host
+    assert echo_stub.last.headers["authorization"] == "Bearer tok-abc"

@@ -311,8 +311,9 @@ def _credential(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The headers and query parameters that carry the connection's credential, as the profile places it.
 
-    A query parameter is part of the URL, which the provider, proxies and logs keep: it is sent only to an origin
-    of the profile (or the connection's own base URL), never to an absolute URL elsewhere.
+    Whatever carries it (a header, basic auth, a query parameter), the credential is sent only to an origin of the
+    profile (its default base URL, its ``other_base_urls``) or the connection's own base URL: an absolute URL that an
+    action builds from a provider's answer (a next-page link, an upload URL) cannot take it anywhere else.
     """
     if request.auth_header:
         return {"Authorization": request.auth_header}, {}
@@ -343,7 +344,7 @@ def _credential(
             headers[placement.name] = fill(placement.value)
         else:
             query[placement.name] = fill(placement.value)
-    if query:
+    if headers or query:
         parts_url = urlsplit(url)
         check_credential_host(f"{parts_url.scheme}://{parts_url.netloc}", credential_origins(ctx, profile),
                               integration=profile.name, field="url")
