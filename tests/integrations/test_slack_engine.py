@@ -97,3 +97,66 @@ def test_scheduled_messages_are_listed_and_deleted(slack: AliasedEngine, stub: S
 def test_wrong_token_is_invalid_auth_and_never_shown(slack: AliasedEngine, stub: SlackStub) -> None:
     details = refused_token_failure(slack, stub.url, "list_usergroups", {}, "invalid_auth", status=200)
     assert details["providerError"] == "invalid_auth"
+
+
+def test_usergroups_are_created_updated_disabled_enabled_and_listed(slack: AliasedEngine, stub: SlackStub) -> None:
+    created = slack.run("create_usergroup", {"name": "On call", "handle": "oncall", "channels": "C0ALERTS,C0GENERAL"})
+    assert (stub.last.method, stub.last.path) == ("POST", "/usergroups.create")
+    assert stub.last.json == {"name": "On call", "handle": "oncall", "channels": "C0ALERTS,C0GENERAL"}
+    group = created["usergroup"]["id"]
+    assert created["usergroup"]["prefs"]["channels"] == ["C0ALERTS", "C0GENERAL"]
+
+    updated = slack.run("update_usergroup", {"usergroup": group, "description": "pager"})
+    assert stub.last.path == "/usergroups.update" and stub.last.json == {"usergroup": group, "description": "pager"}
+    assert updated["usergroup"]["description"] == "pager"
+
+    members = slack.run("update_usergroup_users", {"usergroup": group, "users": "U0ALICE,U0BOB", "include_count": True})
+    assert stub.last.path == "/usergroups.users.update"
+    assert stub.last.json == {"usergroup": group, "users": "U0ALICE,U0BOB", "include_count": True}
+    assert members["usergroup"]["users"] == ["U0ALICE", "U0BOB"] and members["usergroup"]["user_count"] == 2
+
+    disabled = slack.run("disable_usergroup", {"usergroup": group})
+    assert (stub.last.path, stub.last.json) == ("/usergroups.disable", {"usergroup": group})
+    assert disabled["usergroup"]["date_delete"] > 0
+    assert [g["id"] for g in slack.run("list_usergroups", {})["usergroups"]] == ["S0DEVS"]
+    assert (stub.last.method, stub.last.path, stub.last.query) == ("GET", "/usergroups.list", {})
+
+    assert slack.run("enable_usergroup", {"usergroup": group})["usergroup"]["date_delete"] == 0
+    assert stub.last.path == "/usergroups.enable"
+    listed = slack.run("list_usergroups", {"include_users": True})
+    assert stub.last.query == {"include_users": "true"}
+    assert {g["id"]: g["users"] for g in listed["usergroups"]} == {"S0DEVS": ["U0ALICE"], group: ["U0ALICE", "U0BOB"]}
+
+    taken = slack.error("create_usergroup", {"name": "Developers", "handle": "devs"})
+    assert taken.details is not None and taken.details["providerError"] == "name_already_exists"
+
+
+def test_bookmarks_are_added_edited_listed_and_removed(slack: AliasedEngine, stub: SlackStub) -> None:
+    added = slack.run("add_bookmark", {"channel": "C0ALERTS", "title": "Status", "link": "https://status.example",
+                                       "emoji": ":eyes:"})
+    assert (stub.last.method, stub.last.path) == ("POST", "/bookmarks.add")
+    assert stub.last.json == {"channel_id": "C0ALERTS", "title": "Status", "link": "https://status.example",
+                              "emoji": ":eyes:", "type": "link"}
+    bookmark = added["bookmark"]["id"]
+
+    edited = slack.run("edit_bookmark", {"channel": "C0ALERTS", "bookmark_id": bookmark, "title": "Status page"})
+    assert stub.last.path == "/bookmarks.edit"
+    assert stub.last.json == {"channel_id": "C0ALERTS", "bookmark_id": bookmark, "title": "Status page"}
+    assert edited["bookmark"]["title"] == "Status page" and edited["bookmark"]["link"] == "https://status.example"
+
+    listed = slack.run("list_bookmarks", {"channel": "C0ALERTS"})
+    assert (stub.last.path, stub.last.json) == ("/bookmarks.list", {"channel_id": "C0ALERTS"})
+    assert [b["id"] for b in listed["bookmarks"]] == [bookmark]
+
+    assert slack.run("remove_bookmark", {"channel": "C0ALERTS", "bookmark_id": bookmark}) == {"ok": True}
+    assert stub.last.json == {"channel_id": "C0ALERTS", "bookmark_id": bookmark} and stub.bookmarks["C0ALERTS"] == []
+    wrong = slack.error("list_bookmarks", {"channel": "C0NOPE"})
+    assert wrong.details is not None and wrong.details["providerError"] == "channel_not_found"
+
+
+def test_get_file_sends_the_file_id(slack: AliasedEngine, stub: SlackStub) -> None:
+    out = slack.run("get_file", {"file_id": "F0REPORT"})
+    assert (stub.last.method, stub.last.path, stub.last.query) == ("GET", "/files.info", {"file": "F0REPORT"})
+    assert stub.last.bearer == SLACK_TOKEN and out["file"]["name"] == "report.csv"
+    missing = slack.error("get_file", {"file_id": "F0NOPE"})
+    assert missing.details is not None and missing.details["providerError"] == "file_not_found"
