@@ -4,6 +4,8 @@ users.list, a Slack error, a refused token, custom_api_call."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.integrations.provider_suite import AliasedEngine, provider_fixtures, refused_token_failure
@@ -160,3 +162,82 @@ def test_get_file_sends_the_file_id(slack: AliasedEngine, stub: SlackStub) -> No
     assert stub.last.bearer == SLACK_TOKEN and out["file"]["name"] == "report.csv"
     missing = slack.error("get_file", {"file_id": "F0NOPE"})
     assert missing.details is not None and missing.details["providerError"] == "file_not_found"
+
+
+def test_canvases_are_created_edited_listed_and_deleted(slack: AliasedEngine, stub: SlackStub) -> None:
+    created = slack.run("create_canvas", {"title": "Plan", "markdown": "# Plan"})
+    assert (stub.last.method, stub.last.path) == ("POST", "/canvases.create")
+    assert stub.last.json == {"title": "Plan", "document_content": {"type": "markdown", "markdown": "# Plan"}}
+    canvas = created["canvas_id"]
+
+    channel_canvas = slack.run("create_channel_canvas", {"channel": "C0ALERTS", "markdown": "Runbook"})
+    assert stub.last.path == "/conversations.canvases.create"
+    assert stub.last.json == {"channel_id": "C0ALERTS", "document_content": {"type": "markdown", "markdown": "Runbook"}}
+    assert stub.files[channel_canvas["canvas_id"]]["channels"] == ["C0ALERTS"]
+
+    assert slack.run("edit_canvas", {"canvas_id": canvas, "operation": "insert_at_end", "markdown": "- step"}) == {
+        "ok": True}
+    assert stub.last.path == "/canvases.edit"
+    assert stub.last.json == {"canvas_id": canvas, "changes": [
+        {"operation": "insert_at_end", "document_content": {"type": "markdown", "markdown": "- step"}}]}
+    slack.run("edit_canvas", {"canvas_id": canvas, "operation": "rename", "title": "Plan B"})
+    assert stub.last.json["changes"] == [{"operation": "rename",
+                                          "title_content": {"type": "markdown", "markdown": "Plan B"}}]
+    slack.run("edit_canvas", {"canvas_id": canvas, "operation": "delete", "section_id": "temp:C:1"})
+    assert stub.last.json["changes"] == [{"operation": "delete", "section_id": "temp:C:1"}]
+    assert stub.files[canvas]["title"] == "Plan B" and stub.files[canvas]["sections"] == ["# Plan", "- step"]
+
+    stub.requests.clear()
+    no_section = slack.error("edit_canvas", {"canvas_id": canvas, "operation": "insert_after", "markdown": "x"})
+    unknown = slack.error("edit_canvas", {"canvas_id": canvas, "operation": "append"})
+    assert no_section.code == unknown.code == ErrorCode.VALIDATION_ERROR
+    assert stub.requests == []  # refused before anything is sent
+
+    listed = slack.run("list_canvases", {"channel": "C0GENERAL", "count": 10})
+    assert (stub.last.method, stub.last.path) == ("GET", "/files.list")
+    assert stub.last.query == {"types": "canvas", "channel": "C0GENERAL", "count": "10"}
+    assert [f["id"] for f in listed["files"]] == ["F0CANVAS"] and listed["paging"]["total"] == 1
+
+    assert slack.run("delete_canvas", {"canvas_id": canvas}) == {"ok": True}
+    assert (stub.last.path, stub.last.json) == ("/canvases.delete", {"canvas_id": canvas}) and canvas not in stub.files
+
+
+def test_search_messages_sends_query_sort_and_count(slack: AliasedEngine, stub: SlackStub) -> None:
+    out = slack.run("search_messages", {"query": "hello", "sort": "timestamp", "count": 5})
+    assert (stub.last.method, stub.last.path) == ("GET", "/search.messages")
+    assert stub.last.query == {"query": "hello", "sort": "timestamp", "count": "5"}
+    assert [m["ts"] for m in out["messages"]["matches"]] == ["1700000000.000100"] and out["messages"]["total"] == 1
+
+
+def test_update_user_status_sets_the_profile_status(slack: AliasedEngine, stub: SlackStub) -> None:
+    out = slack.run("update_user_status", {"status_text": "On holiday", "status_emoji": ":palm_tree:",
+                                           "expiration": 1800000000})
+    assert (stub.last.method, stub.last.path) == ("POST", "/users.profile.set")
+    assert stub.last.json == {"profile": {"status_text": "On holiday", "status_emoji": ":palm_tree:",
+                                          "status_expiration": 1800000000}}
+    assert out["profile"]["status_text"] == "On holiday"
+
+
+def test_custom_api_call_sends_the_method_as_a_form_with_the_bearer(slack: AliasedEngine, stub: SlackStub) -> None:
+    out = slack.run("custom_api_call", {"method_name": "conversations.list",
+                                        "params": '{"exclude_archived": true, "limit": 1}'})
+    req = stub.last
+    assert (req.method, req.path, req.bearer) == ("POST", "/conversations.list", SLACK_TOKEN)
+    assert req.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert req.form == {"exclude_archived": "true", "limit": "1"}
+    assert out["status"] == 200 and len(out["body"]["channels"]) == 1
+    assert out["body"]["response_metadata"]["next_cursor"]
+
+    blocks: dict[str, Any] = {"channel": "C0ALERTS", "blocks": [{"type": "divider"}]}
+    slack.run("custom_api_call", {"method_name": "chat.postMessage", "params": blocks})
+    assert stub.last.form == {"channel": "C0ALERTS", "blocks": '[{"type": "divider"}]'}  # nested values as JSON text
+
+    failed = slack.error("custom_api_call", {"method_name": "chat.delete", "params": {"channel": "C0GENERAL"}})
+    assert failed.code == ErrorCode.ACTION_FAILED
+    assert failed.details is not None and failed.details["providerError"] == "message_not_found"
+
+    stub.requests.clear()
+    for bad in ({"method_name": "../evil"}, {"method_name": "https://evil.example/api"},
+                {"method_name": "auth.test", "use_user_token": True}, {"method_name": "auth.test", "params": "[1]"}):
+        assert slack.error("custom_api_call", bad).code == ErrorCode.VALIDATION_ERROR
+    assert stub.requests == []
