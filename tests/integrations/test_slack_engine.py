@@ -4,12 +4,14 @@ users.list, a Slack error, a refused token, custom_api_call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.integrations.provider_suite import AliasedEngine, provider_fixtures, refused_token_failure
-from tests.stubs.slack import SLACK_TOKEN, SlackStub
+from tests.stubs.base import running
+from tests.stubs.slack import SLACK_TOKEN, SlackStub, SlackUploadStub
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
@@ -26,8 +28,8 @@ def sent(stub: SlackStub) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in stub.requests]
 
 
-def test_every_catalog_action_but_upload_file_is_native(sdk_catalog: Catalog) -> None:
-    assert set(sdk_catalog.integration("slack").actions) - set(NATIVE_INTEGRATIONS["slack"].actions) == {"upload_file"}
+def test_every_catalog_action_is_native(sdk_catalog: Catalog) -> None:
+    assert set(NATIVE_INTEGRATIONS["slack"].actions) == set(sdk_catalog.integration("slack").actions)
 
 
 def test_list_users_reads_every_page_leaves_bots_out_and_stops_at_limit(slack: AliasedEngine,
@@ -241,3 +243,40 @@ def test_custom_api_call_sends_the_method_as_a_form_with_the_bearer(slack: Alias
                 {"method_name": "auth.test", "use_user_token": True}, {"method_name": "auth.test", "params": "[1]"}):
         assert slack.error("custom_api_call", bad).code == ErrorCode.VALIDATION_ERROR
     assert stub.requests == []
+
+
+@pytest.fixture(scope="module")
+def upload_host() -> Iterator[SlackUploadStub]:
+    with running(SlackUploadStub()) as served:
+        yield served
+
+
+def test_upload_file_gets_an_upload_url_sends_the_bytes_without_the_token_and_completes(
+    slack: AliasedEngine, stub: SlackStub, upload_host: SlackUploadStub
+) -> None:
+    upload_host.reset()
+    stub.upload_base = upload_host.url
+    out = slack.run("upload_file", {"channels": "C0GENERAL,C0ALERTS", "filename": "notes.txt", "content": "héllo",
+                                    "title": "Notes"})
+    assert sent(stub) == [("GET", "/files.getUploadURLExternal"), ("POST", "/files.completeUploadExternal")]
+    assert stub.requests[0].query == {"filename": "notes.txt", "length": "6"}  # bytes, not characters
+    file_id = out["files"][0]["id"]
+    assert stub.requests[1].json == {"files": [{"id": file_id, "title": "Notes"}], "channels": "C0GENERAL,C0ALERTS"}
+    assert all(r.bearer == SLACK_TOKEN for r in stub.requests)
+    upload = upload_host.last
+    assert (upload.method, upload.path, upload.body) == ("POST", f"/upload/v1/{file_id}", "héllo".encode())
+    assert "authorization" not in upload.headers  # the token stays with slack.com
+    assert out == {"ok": True, "files": [{"id": file_id, "title": "Notes"}]}
+    assert stub.files[file_id]["channels"] == ["C0GENERAL", "C0ALERTS"]
+
+    from_url = slack.run("upload_file", {"channels": "C0GENERAL", "filename": "notes.txt",
+                                         "file_url": f"{upload_host.url}/source/notes.txt"})
+    assert upload_host.requests[-2].path == "/source/notes.txt" and "authorization" not in upload_host.last.headers
+    assert upload_host.last.body == b"notes from a URL"
+    assert stub.requests[-1].json["files"][0]["title"] == "notes.txt"  # the filename when no title is given
+    assert stub.files[from_url["files"][0]["id"]]["size"] == len(b"notes from a URL")
+
+    stub.requests.clear()
+    both = slack.error("upload_file", {"channels": "C0GENERAL", "filename": "x", "content": "a", "file_url": "b"})
+    neither = slack.error("upload_file", {"channels": "C0GENERAL", "filename": "x"})
+    assert both.code == neither.code == ErrorCode.VALIDATION_ERROR and stub.requests == []

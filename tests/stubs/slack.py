@@ -68,6 +68,8 @@ class SlackStub(ProviderStub):
                          "pretty_type": "Canvas", "channels": ["C0GENERAL"], "sections": ["# Runbook"]},
         }
         self._serial = 0
+        self.upload_base = ""  # files.getUploadURLExternal's upload host: a SlackUploadStub's URL, set by the test
+        self.pending_uploads: dict[str, dict[str, Any]] = {}
 
     def error_body(self, status: int, message: str) -> Any:
         return {"ok": False, "error": "ratelimited" if status == 429 else message.replace(" ", "_")}
@@ -123,6 +125,8 @@ class SlackStub(ProviderStub):
             "files.info": lambda p: {"ok": True, "file": self._public(self.files[p["file"]])}
             if p.get("file") in self.files else {"ok": False, "error": "file_not_found"},
             "files.list": self._files,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
             "canvases.create": lambda p: self._canvas_create(p, []),
             "conversations.canvases.create": self._channel_canvas,
             "canvases.edit": self._canvas_edit,
@@ -378,6 +382,29 @@ class SlackStub(ProviderStub):
         return {"ok": True, "files": [self._public(f) for f in files[(number - 1) * count:number * count]],
                 "paging": {"count": count, "total": len(files), "page": number, "pages": pages}}
 
+    def _upload_url(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("filename") or not str(p.get("length") or "").isdigit() or int(p["length"]) == 0:
+            return {"ok": False, "error": "missing_argument"}
+        file_id = self._id("F0U")
+        self.pending_uploads[file_id] = {"name": p["filename"], "length": int(p["length"])}
+        return {"ok": True, "upload_url": f"{self.upload_base}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = p.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        for item in files:
+            pending = self.pending_uploads.pop(str(item.get("id")), None)
+            if pending is None:
+                return {"ok": False, "error": "file_not_found"}
+            self.files[item["id"]] = {"id": item["id"], "name": pending["name"], "title": item.get("title"),
+                                      "filetype": "text", "size": pending["length"],
+                                      "channels": _ids(p.get("channels"))}
+            done.append({"id": item["id"], "title": item.get("title")})
+        return {"ok": True, "files": done}
+
     def _canvas_create(self, p: dict[str, Any], channels: list[str]) -> dict[str, Any]:
         content = _object(p.get("document_content"))
         if content is not None and content.get("type") != "markdown":
@@ -430,6 +457,21 @@ class SlackStub(ProviderStub):
         return {"ok": True, "query": query, "messages": {
             "total": len(matches), "matches": matches[:count],
             "pagination": {"total_count": len(matches), "page": 1, "per_page": count}}}
+
+
+class SlackUploadStub(ProviderStub):
+    """Slack's upload host (files.slack.com): ``POST /upload/v1/<file id>`` takes the bytes, needs no token, and
+    answers ``OK - <length>`` as text; ``GET /source/notes.txt`` is a file to upload from its URL."""
+
+    name = "slack-upload"
+    token = None
+
+    def handle(self, request: RecordedRequest) -> Response:
+        if request.method == "GET" and request.path == "/source/notes.txt":  # a file_url to fetch from
+            return Response("notes from a URL", media_type="text/plain")
+        if request.method != "POST" or not request.path.startswith("/upload/v1/"):
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(f"OK - {len(request.body)}", media_type="text/plain")
 
 
 def _flag(value: Any) -> bool:

@@ -91,6 +91,7 @@ ACTIONS = spec_actions(SLACK, {
     "create_channel_canvas": handlers.create_channel_canvas,
     "edit_canvas": handlers.edit_canvas,
     "delete_canvas": HttpSpec("POST", "/canvases.delete", body=wire("canvas_id")),
+    "upload_file": handlers.upload_file,
 })
 ACTIONS["custom_api_call"] = method_custom_api_call(SLACK)
 
@@ -121,9 +122,10 @@ OPTIONS = property_options({
     CHANNELS: [f"{action}.channel" for action in (
         "send_channel_message", "update_message", "delete_message", "get_channel_history", "get_thread_replies",
         "schedule_message", "get_message_permalink", "send_ephemeral_message", "add_reaction", "set_channel_topic",
-        "invite_user_to_channel")],
+        "invite_user_to_channel", "get_message", "list_scheduled_messages", "delete_scheduled_message", "add_bookmark",
+        "list_bookmarks", "edit_bookmark", "remove_bookmark", "list_canvases", "create_channel_canvas")],
     USERS: ["send_direct_message.user", "send_ephemeral_message.user", "invite_user_to_channel.user",
-            "find_user_by_id.user_id"],
+            "find_user_by_id.user_id", "get_user_profile.user_id"],
 })
 
 INTEGRATION = NativeIntegration(

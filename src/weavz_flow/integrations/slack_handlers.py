@@ -17,6 +17,12 @@ Facts, each from Slack's method reference:
   ``section_id``, ``document_content``, or ``title_content`` for rename; each answers JSON bodies
   (https://api.slack.com/methods/canvases.create, https://api.slack.com/methods/conversations.canvases.create,
   https://api.slack.com/methods/canvases.edit).
+- A file is uploaded in three steps: files.getUploadURLExternal (a GET with ``filename`` and ``length`` in bytes; it
+  documents form arguments only) answers ``upload_url`` and ``file_id``; the bytes are POSTed to ``upload_url``
+  (Slack's upload host, which needs no token); files.completeUploadExternal takes ``files`` (``[{id, title}]``) and
+  ``channels`` (comma-separated) and answers ``files``
+  (https://api.slack.com/methods/files.getUploadURLExternal, https://api.slack.com/methods/files.completeUploadExternal,
+  https://api.slack.com/messaging/files#uploading_files).
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from typing import Any
 
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.file_values import file_input
+from weavz_flow.integrations.http_spec import call
 from weavz_flow.integrations.native_action import invalid_input
+from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
 from weavz_flow.integrations.slack_api import every, get, post
 
 
@@ -119,3 +128,29 @@ def edit_canvas(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
             raise invalid_input(ctx, "markdown", f"is required for {operation}")
         change.update(_document(values["markdown"]))
     return post(ctx, "/canvases.edit", {"canvas_id": values["canvas_id"], "changes": [change]})
+
+
+# The upload URL is Slack's own, for one file; the connection's token never goes with the bytes.
+SLACK_UPLOAD = ProviderProfile(name="slack", display_name="Slack file upload", default_base_url=None, auth="none")
+# A bound of ours on the bytes held in memory (Slack takes files up to 1 GB).
+UPLOAD_MAX_BYTES = 100 * 1024 * 1024
+
+
+def upload_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
+    if (values.get("content") is None) == (values.get("file_url") is None):
+        raise invalid_input(ctx, "content", "give the file as content or as file_url, one of them")
+    if values.get("content") is not None:
+        data = str(values["content"]).encode("utf-8")
+    else:
+        data = file_input(ctx, "file_url", values["file_url"], max_bytes=UPLOAD_MAX_BYTES).content
+    if not data:
+        raise invalid_input(ctx, "content" if values.get("content") is not None else "file_url", "is empty")
+    ticket = get(ctx, "/files.getUploadURLExternal", {"filename": values["filename"], "length": len(data)})
+    upload_url, file_id = ticket.get("upload_url"), ticket.get("file_id")
+    if not isinstance(upload_url, str) or not upload_url.startswith(("https://", "http://")) or not file_id:
+        raise ApiError(ErrorCode.ACTION_FAILED, "Slack answered files.getUploadURLExternal without an upload URL",
+                       details={"provider": "slack"})
+    call(ctx, SLACK_UPLOAD, ProviderRequest("POST", upload_url, content=data,
+                                            headers={"Content-Type": "application/octet-stream"}))
+    return post(ctx, "/files.completeUploadExternal", {
+        "files": [{"id": file_id, "title": values.get("title") or values["filename"]}], "channels": values["channels"]})
