@@ -156,7 +156,7 @@ def test_show_action_shows_the_native_output_shape(run) -> None:  # type: ignore
     listed = run("show", "github", "list_issues").stdout
     assert "Output (an array; each item has these fields): GitHub's issue objects" in listed
     # An action of the catalog that this engine does not run (hosted Weavz does) has no shape to show.
-    other = run("show", "slack", "list_users")
+    other = run("show", "hubspot", "create_contact")
     assert other.exit_code == 0 and "Output: not described here" in other.stdout
 
 

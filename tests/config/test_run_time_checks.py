@@ -96,16 +96,21 @@ def test_weavz_api_url_makes_the_backend_remote_and_commands_are_not_stopped(
 def test_a_catalog_action_of_a_native_integration_that_is_not_native_here(
     make_project: ProjectMaker, full_catalog: Catalog
 ) -> None:
-    # slack is native, yet the SDK's catalog lists actions of it that this engine does not implement.
-    slack = full_catalog.find("slack")
-    assert slack is not None
-    not_native = [a for name, a in sorted(slack.actions.items()) if name not in NATIVE_INTEGRATIONS["slack"].actions
+    # hubspot is native for its custom_api_call only, yet the SDK's catalog lists its other actions.
+    hubspot = full_catalog.find("hubspot")
+    assert hubspot is not None
+    not_native = [a for name, a in sorted(hubspot.actions.items())
+                  if name not in NATIVE_INTEGRATIONS["hubspot"].actions
                   and all(f.type in (None, "string") for f in a.fields if f.required)]
-    assert not_native, "the SDK catalog lists slack actions that this engine does not implement"
+    assert not_native, "the SDK catalog lists hubspot actions that this engine does not implement"
     action = not_native[0]
     values = ", ".join(f"{f.name}: x" for f in action.fields if f.required)
-    root = make_project({"w.yaml": WORKSPACE, "f.yaml": flow(
-        f"  - id: one\n    uses: slack_bot.{action.name}\n    with: {{{values}}}\n")})
+    workspace = WORKSPACE.replace(
+        "integrations:\n",
+        "  hubspot-main: {integration: hubspot, type: SECRET_TEXT, secret: {env: HUBSPOT_TOKEN}}\nintegrations:\n"
+        "  crm: {integration: hubspot, connection: hubspot-main}\n")
+    root = make_project({"w.yaml": workspace, "f.yaml": flow(
+        f"  - id: one\n    uses: crm.{action.name}\n    with: {{{values}}}\n")})
     assert [d.code for d in validate_project(root, full_catalog).diagnostics] == ["not-native"]
 
 

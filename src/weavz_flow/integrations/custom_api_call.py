@@ -7,7 +7,10 @@ Two input shapes of the catalog are executed here:
   integration's (:func:`weavz_flow.integrations.http.request_body`);
 - a plain one (``method``, ``url`` as a string, ``body`` as JSON), with ``query_params`` as JSON (Airtable's) or
   ``headers`` as an object (the Google Workspace integrations'); GitHub's names the ``url`` field ``path`` and
-  gives ``body`` and ``query_params`` as JSON text.
+  gives ``body`` and ``query_params`` as JSON text;
+- Slack's (``method_name``, ``params`` as a JSON object or JSON text, ``use_user_token``): a Web API method, its
+  arguments form-encoded (the content type every method accepts; a nested value goes as JSON text, as Slack reads
+  ``blocks``). Source: https://api.slack.com/web#methods
 
 A relative ``url`` is joined to the base URL in effect (the connection's override, else the profile's default). An
 absolute one must be on that host, on the profile's default host or on one of its ``other_base_urls``: the
@@ -20,10 +23,12 @@ is refused). The output is ``{status, headers, body}``; ``body`` is parsed JSON,
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from weavz_flow.credential_hosts import check_credential_host
 from weavz_flow.integrations.base import ActionContext
@@ -77,6 +82,31 @@ def plain_custom_api_call(profile: ProviderProfile, *, url_field: str = "url") -
         request = ProviderRequest(method, _target(ctx, profile, values[url_field], url_field),
                                   query={k: wire_text(v) for k, v in (query or {}).items() if v is not None},
                                   headers=_headers(values.get("headers") or {}), **json_body)
+        return _send(ctx, profile, request, binary=False, failsafe=False)
+
+    return CatalogAction(profile.name, ACTION, run)
+
+
+_WEB_API_METHOD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
+
+
+def method_custom_api_call(profile: ProviderProfile) -> CatalogAction:
+    """A Web API method by name (Slack's shape): ``method_name`` (``chat.postMessage``), ``params`` (JSON object) sent
+    as a form to ``/<method_name>``; ``use_user_token`` is refused, the connection holding one token."""
+
+    def run(ctx: ActionContext, values: dict[str, Any]) -> Any:
+        name = str(values["method_name"]).strip()
+        if not _WEB_API_METHOD.fullmatch(name):
+            raise invalid_input(ctx, "method_name", "must be a method name such as conversations.list")
+        if values.get("use_user_token"):
+            raise invalid_input(ctx, "use_user_token", "cannot be true: the connection holds one token; connect a "
+                                                       "user token to call methods as the user")
+        params = json_value(values.get("params"))
+        if params is not None and not isinstance(params, Mapping):
+            raise invalid_input(ctx, "params", "must be a JSON object")
+        form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (params or {}).items() if v is not None}
+        request = ProviderRequest("POST", "/" + name, content=urlencode(form),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
         return _send(ctx, profile, request, binary=False, failsafe=False)
 
     return CatalogAction(profile.name, ACTION, run)

@@ -1,7 +1,17 @@
 """Slack (https://api.slack.com/methods): Web API methods over HTTPS with a bot or user token.
 
-Slack answers HTTP 200 with ``{"ok": false, "error": "channel_not_found"}`` when a call fails; that becomes
-ACTION_FAILED with ``providerError``. Outputs are Slack's response bodies as they come.
+Outputs are Slack's response bodies as they come (the profile and its errors: :mod:`slack_api`; the actions of more
+than one call: :mod:`slack_handlers`). Each method below, its arguments and its content type (reads as a GET query,
+writes as a JSON body, both of which Slack documents for them) is from its page https://api.slack.com/methods/<method>:
+chat.scheduledMessages.list (``channel``, ``latest``, ``oldest``, ``cursor``, ``limit``),
+chat.deleteScheduledMessage (``channel``, ``scheduled_message_id``), users.profile.get (``user``, else the token's
+user), usergroups.list (``include_users``), usergroups.create (``name``, ``handle``, ``description``, ``channels``
+comma-separated), usergroups.update (``usergroup`` and the same), usergroups.enable / usergroups.disable
+(``usergroup``), usergroups.users.update (``usergroup``, ``users`` comma-separated, ``include_count``), bookmarks.add
+(``channel_id``, ``title``, ``type`` ``link``, ``link``, ``emoji``, ``parent_id``), bookmarks.edit (``channel_id``,
+``bookmark_id``, ``title``, ``link``, ``emoji``), bookmarks.list / bookmarks.remove (``channel_id``[, ``bookmark_id``]),
+files.info (``file``), files.list (``channel``, ``types`` ``canvas``, ``count``, ``page``), canvases.delete
+(``canvas_id``), search.messages (``query``, ``sort`` score or timestamp, ``count``; a user token's method).
 """
 
 from __future__ import annotations
@@ -10,34 +20,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from weavz_flow.catalog.model import AuthForm
+from weavz_flow.integrations import slack_handlers as handlers
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
-from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, json_value, pick, spec_actions, wire
-from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options, text
-from weavz_flow.integrations.provider import ProviderFault, ProviderProfile, ProviderRequest
-
-
-def slack_fault(body: Any) -> ProviderFault | None:
-    if not isinstance(body, dict) or body.get("ok") is not False:
-        return None
-    error = str(body.get("error") or "unknown_error")
-    details: dict[str, Any] = {"providerError": error}
-    for key in ("needed", "provided", "warning"):
-        if key in body:
-            details[key] = body[key]
-    messages = (body.get("response_metadata") or {}).get("messages")
-    if messages:
-        details["providerMessages"] = messages
-    return ProviderFault(error, details)
-
-
-SLACK = ProviderProfile(
-    name="slack",
-    display_name="Slack",
-    default_base_url="https://slack.com/api",
-    error_fault=slack_fault,
-    body_fault=slack_fault,
-)
-
+from weavz_flow.integrations.custom_api_call import method_custom_api_call
+from weavz_flow.integrations.http_spec import HttpSpec, call_spec, json_value, pick, spec_actions, wire
+from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options
+from weavz_flow.integrations.slack_api import SLACK, next_cursor, page
 
 _BLOCKS = {"blocks": json_value}
 
@@ -73,38 +61,58 @@ ACTIONS = spec_actions(SLACK, {
     "create_channel": HttpSpec("POST", "/conversations.create", body=wire("name", "is_private")),
     "set_channel_topic": HttpSpec("POST", "/conversations.setTopic", body=wire("channel", "topic")),
     "invite_user_to_channel": HttpSpec("POST", "/conversations.invite", body=wire("channel", users="user")),
+    "list_users": handlers.list_users,
+    "find_user_by_handle": handlers.find_user_by_handle,
+    "get_user_profile": HttpSpec("GET", "/users.profile.get", query=wire(user="user_id")),
+    "get_message": handlers.get_message,
+    "list_scheduled_messages": HttpSpec("POST", "/chat.scheduledMessages.list",
+                                        body=wire("channel", "latest", "oldest", "cursor", "limit")),
+    "delete_scheduled_message": HttpSpec("POST", "/chat.deleteScheduledMessage",
+                                         body=wire("channel", "scheduled_message_id")),
+    "list_usergroups": HttpSpec("GET", "/usergroups.list", query=wire("include_users")),
+    "create_usergroup": HttpSpec("POST", "/usergroups.create", body=wire("name", "handle", "description", "channels")),
+    "update_usergroup": HttpSpec("POST", "/usergroups.update",
+                                 body=wire("usergroup", "name", "handle", "description", "channels")),
+    "enable_usergroup": HttpSpec("POST", "/usergroups.enable", body=wire("usergroup")),
+    "disable_usergroup": HttpSpec("POST", "/usergroups.disable", body=wire("usergroup")),
+    "update_usergroup_users": HttpSpec("POST", "/usergroups.users.update",
+                                       body=wire("usergroup", "users", "include_count")),
+    "add_bookmark": HttpSpec("POST", "/bookmarks.add", body=wire("title", "link", "emoji", "parent_id",
+                                                                  channel_id="channel"), constants={"type": "link"}),
+    "list_bookmarks": HttpSpec("POST", "/bookmarks.list", body=wire(channel_id="channel")),
+    "edit_bookmark": HttpSpec("POST", "/bookmarks.edit",
+                              body=wire("bookmark_id", "title", "link", "emoji", channel_id="channel")),
+    "remove_bookmark": HttpSpec("POST", "/bookmarks.remove", body=wire("bookmark_id", channel_id="channel")),
+    "get_file": HttpSpec("GET", "/files.info", query=wire(file="file_id")),
+    "search_messages": HttpSpec("GET", "/search.messages", query=wire("query", "sort", "count")),
+    "update_user_status": handlers.update_user_status,
+    "list_canvases": handlers.list_canvases,
+    "create_canvas": handlers.create_canvas,
+    "create_channel_canvas": handlers.create_channel_canvas,
+    "edit_canvas": handlers.edit_canvas,
+    "delete_canvas": HttpSpec("POST", "/canvases.delete", body=wire("canvas_id")),
+    "upload_file": handlers.upload_file,
 })
+ACTIONS["custom_api_call"] = method_custom_api_call(SLACK)
 
 # --- dynamic options ---------------------------------------------------------------------------------------------
-# Both listings page with ``cursor`` / ``limit`` (at most 1000) and answer ``response_metadata.next_cursor``, empty on
-# the last page; a page may hold fewer items than asked even when more follow. conversations.list takes ``types``
-# (public_channel, private_channel, mpim, im) and ``exclude_archived``; users.list answers ``members`` and includes
-# deleted users. Source: https://api.slack.com/methods/conversations.list and https://api.slack.com/methods/users.list
-_PAGE = 200
-
-
-def _page(ctx: ActionContext, method: str, query: Mapping[str, Any], cursor: str | None) -> dict[str, Any]:
-    request = ProviderRequest("GET", method, query={**query, "limit": _PAGE, **({"cursor": cursor} if cursor else {})})
-    body = call(ctx, SLACK, request).body
-    return body if isinstance(body, dict) else {}
-
-
-def _next(body: Mapping[str, Any]) -> str | None:
-    return text((body.get("response_metadata") or {}).get("next_cursor"))
+# conversations.list takes ``types`` (public_channel, private_channel, mpim, im) and ``exclude_archived``; users.list
+# answers ``members`` and includes deleted users. Source: https://api.slack.com/methods/conversations.list and
+# https://api.slack.com/methods/users.list
 
 
 def _channels(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
-    body = _page(ctx, "/conversations.list",
+    body = page(ctx, "/conversations.list",
                  {"types": "public_channel,private_channel", "exclude_archived": "true"}, cursor)
     return OptionPage(tuple(Option(f"#{c.get('name') or c['id']}", c["id"]) for c in body.get("channels") or ()
-                            if isinstance(c, dict) and c.get("id")), _next(body))
+                            if isinstance(c, dict) and c.get("id")), next_cursor(body))
 
 
 def _users(ctx: ActionContext, values: Mapping[str, Any], cursor: str | None) -> OptionPage:
-    body = _page(ctx, "/users.list", {}, cursor)
+    body = page(ctx, "/users.list", {}, cursor)
     return OptionPage(tuple(Option(str(u.get("real_name") or u.get("name") or u["id"]), u["id"])
                             for u in body.get("members") or ()
-                            if isinstance(u, dict) and u.get("id") and not u.get("deleted")), _next(body))
+                            if isinstance(u, dict) and u.get("id") and not u.get("deleted")), next_cursor(body))
 
 
 CHANNELS = OptionSource("Slack channels", _channels)
@@ -114,9 +122,10 @@ OPTIONS = property_options({
     CHANNELS: [f"{action}.channel" for action in (
         "send_channel_message", "update_message", "delete_message", "get_channel_history", "get_thread_replies",
         "schedule_message", "get_message_permalink", "send_ephemeral_message", "add_reaction", "set_channel_topic",
-        "invite_user_to_channel")],
+        "invite_user_to_channel", "get_message", "list_scheduled_messages", "delete_scheduled_message", "add_bookmark",
+        "list_bookmarks", "edit_bookmark", "remove_bookmark", "list_canvases", "create_channel_canvas")],
     USERS: ["send_direct_message.user", "send_ephemeral_message.user", "invite_user_to_channel.user",
-            "find_user_by_id.user_id"],
+            "find_user_by_id.user_id", "get_user_profile.user_id"],
 })
 
 INTEGRATION = NativeIntegration(
