@@ -5,14 +5,13 @@ an expired OAuth access token is refreshed against the OAuth2 stub before the ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.engine.oauth_world import oauth_world, sheets_engine
-from tests.integrations.provider_suite import AliasedEngine, aliased_engine, assert_provider_failure
-from tests.stubs.base import running
+from tests.integrations.provider_suite import AliasedEngine, assert_provider_failure, provider_fixtures
 from tests.stubs.google import AUTH_MESSAGE, GOOGLE_TOKEN, GoogleStub
 from tests.stubs.oauth2 import OAuth2Stub
 from weavz_flow.catalog.catalog import Catalog
@@ -22,31 +21,16 @@ from weavz_flow.errors import ApiError
 
 
 def google_fixtures(make: Callable[[], GoogleStub], integration: str, prefix: str) -> tuple[Any, ...]:
-    """Fixtures ``stub`` (the running stub, reset per test) and ``google`` (an :class:`AliasedEngine` whose alias's
-    connection has the stub's base URL, ``stub.url + prefix``); a test module assigns all four it returns."""
-
-    @pytest.fixture(scope="module", name="google_server")
-    def server() -> Iterator[GoogleStub]:
-        with running(make()) as stub:
-            yield stub
-
-    @pytest.fixture(scope="module", name="google_module_engine")
-    def module_engine(tmp_path_factory: pytest.TempPathFactory, sdk_catalog: Catalog,
-                      google_server: GoogleStub) -> Iterator[AliasedEngine]:
-        with aliased_engine(tmp_path_factory.mktemp(integration), sdk_catalog, integration, GOOGLE_TOKEN,
-                            google_server.url + prefix) as engine:
-            yield engine
-
-    @pytest.fixture(name="stub")
-    def stub(google_server: GoogleStub) -> GoogleStub:
-        google_server.reset()
-        return google_server
+    """:func:`provider_fixtures` for a Google stub with the Google token, plus ``google`` (the module's
+    :class:`AliasedEngine` after the stub's reset); a test module assigns all four it returns:
+    ``provider_server, provider_engine, stub, google = google_fixtures(DriveStub, "google-drive", PREFIX)``."""
+    server, engine, stub = provider_fixtures(make, integration, GOOGLE_TOKEN, prefix)
 
     @pytest.fixture(name="google")
-    def google(google_module_engine: AliasedEngine, stub: GoogleStub) -> AliasedEngine:
-        return google_module_engine
+    def google(provider_engine: AliasedEngine, stub: GoogleStub) -> AliasedEngine:
+        return provider_engine
 
-    return server, module_engine, stub, google
+    return server, engine, stub, google
 
 
 def assert_google_failure(error: ApiError, status: int, code: str, message: str, *secrets: str) -> None:

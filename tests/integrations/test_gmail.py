@@ -30,7 +30,7 @@ from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 PREFIX = "/gmail/v1/users/me"
-google_server, google_module_engine, stub, google = google_fixtures(GmailStub, "gmail", PREFIX)
+provider_server, provider_engine, stub, google = google_fixtures(GmailStub, "gmail", PREFIX)
 
 
 def raw_of(stub: GmailStub) -> Any:

@@ -13,7 +13,7 @@ from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 PREFIX = "/calendar/v3"
-google_server, google_module_engine, stub, google = google_fixtures(CalendarStub, "google-calendar", PREFIX)
+provider_server, provider_engine, stub, google = google_fixtures(CalendarStub, "google-calendar", PREFIX)
 TEAM = "team@group.calendar.google.com"
 
 

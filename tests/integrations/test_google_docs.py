@@ -13,7 +13,7 @@ from weavz_flow.errors import ErrorCode
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 PREFIX = "/v1"
-google_server, google_module_engine, stub, google = google_fixtures(DocsStub, "google-docs", PREFIX)
+provider_server, provider_engine, stub, google = google_fixtures(DocsStub, "google-docs", PREFIX)
 
 
 def sent(stub: DocsStub) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from weavz_flow.integrations.google_drive import FILE_FIELDS, LIST_FIELDS
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 PREFIX = "/drive/v3"
-google_server, google_module_engine, stub, google = google_fixtures(DriveStub, "google-drive", PREFIX)
+provider_server, provider_engine, stub, google = google_fixtures(DriveStub, "google-drive", PREFIX)
 
 
 def test_every_catalog_action_is_native(sdk_catalog: Catalog) -> None:

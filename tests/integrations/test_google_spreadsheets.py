@@ -14,7 +14,7 @@ from weavz_flow.integrations.google_spreadsheets import FILE_FIELDS
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
 
 PREFIX = "/v4"
-google_server, google_module_engine, stub, google = google_fixtures(SheetsStub, "google-sheets", PREFIX)
+provider_server, provider_engine, stub, google = google_fixtures(SheetsStub, "google-sheets", PREFIX)
 SPREADSHEETS = "mimeType='application/vnd.google-apps.spreadsheet' and trashed=false"
 
 
