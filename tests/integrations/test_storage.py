@@ -15,11 +15,12 @@ import pytest
 from tests.engine.engine_fixtures import World, engine, store, world  # noqa: F401
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.execute_values import ExecuteRequest
-from weavz_flow.engine.file_links import DEFAULT_PUBLIC_URL, DOWNLOAD_PATH, PUBLIC_URL_ENV, SignedFileLinks
+from weavz_flow.engine.file_links import DOWNLOAD_PATH, SignedFileLinks
 from weavz_flow.engine.inputs import WorkspaceIntegrationCreate
 from weavz_flow.engine.stamps import parse_time
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import storage
+from weavz_flow.public_url import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
 
 
 def fs(world: World, action: str, *, alias: str | None = None, end_user: str | None = None, **input: Any) -> Any:

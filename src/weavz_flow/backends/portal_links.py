@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from weavz_flow.public_url import DEFAULT_PUBLIC_URL
 from weavz_flow.sensitive import Sensitive
 
-# The default address of ``weavz-flow serve`` (its --host and --port defaults), where a local engine's links point
-# unless told otherwise: the engine itself serves no page.
-DEFAULT_PORTAL_BASE_URL = "http://127.0.0.1:8080"
+# Where a local engine's portal links point unless told otherwise: the engine itself serves no page.
+DEFAULT_PORTAL_BASE_URL = DEFAULT_PUBLIC_URL
 
 
 @dataclass(frozen=True, slots=True)

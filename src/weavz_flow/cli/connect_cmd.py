@@ -14,9 +14,8 @@ from weavz_flow.cli.project_option import project_option
 from weavz_flow.config.load import load_project
 from weavz_flow.config.model.base import parse_duration
 from weavz_flow.plan.session import open_backend
+from weavz_flow.public_url import PUBLIC_URL_ENV
 from weavz_flow.wire.portal import MAX_EXPIRES_IN_S, MIN_EXPIRES_IN_S
-
-PUBLIC_URL_ENV = "WEAVZ_FLOW_PUBLIC_URL"
 
 
 def _expires(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:

@@ -23,9 +23,8 @@ from urllib.parse import urlencode
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.stamps import format_time
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.public_url import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
 
-PUBLIC_URL_ENV = "WEAVZ_FLOW_PUBLIC_URL"
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"  # `weavz-flow serve` with no --host / --port
 DOWNLOAD_PATH = "/api/v1/files/download"
 _PURPOSE = "file-download"
 

@@ -20,7 +20,7 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from weavz_flow.engine.engine import Engine
-from weavz_flow.engine.file_links import PUBLIC_URL_ENV
+from weavz_flow.public_url import PUBLIC_URL_ENV
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import (
     DATABASE_URL_ENV,
