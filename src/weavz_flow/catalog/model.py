@@ -150,6 +150,31 @@ class AuthForm:
     props: tuple[AuthProp, ...] = ()
 
 
+# How a trigger learns of events (weavz-api.md §1.11): the engine asks the provider on an interval, or the provider
+# (or anyone holding the source's URL) posts to an inbound webhook URL of this server.
+TRIGGER_TYPES = ("POLLING", "WEBHOOK")
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerInfo(ActionInfo):
+    """A trigger's catalog entry. Its input fields are an action's (checked, merged with partials and enforced the
+    same way), so it is an :class:`ActionInfo` with a type and the sample event ``triggers/test`` answers."""
+
+    type: str = "POLLING"  # one of TRIGGER_TYPES
+    sample_data: Mapping[str, Any] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        """The trigger as ``GET /api/v1/integrations`` shows it in ``triggers``."""
+        return {
+            "name": self.name,
+            "displayName": self.display_name or self.name,
+            "description": self.description,
+            "type": self.type,
+            "props": self.props(),
+            "sampleData": dict(self.sample_data),
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class IntegrationInfo:
     name: str
@@ -162,6 +187,8 @@ class IntegrationInfo:
     actions: Mapping[str, ActionInfo] = field(default_factory=dict)
     # Of a native integration, the actions this engine runs; the SDK twin's others are listed but not executable.
     native_actions: frozenset[str] = frozenset()
+    # Triggers this engine runs (native integrations only: the SDK catalog ships no trigger definitions).
+    triggers: Mapping[str, TriggerInfo] = field(default_factory=dict)
 
     @property
     def needs_connection(self) -> bool:
@@ -190,5 +217,5 @@ class IntegrationInfo:
                      "props": a.props()}
             for a in self.actions.values()
         }
-        data["triggers"] = {}
+        data["triggers"] = {name: trigger.metadata() for name, trigger in self.triggers.items()}
         return data

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # httpx is imported only by code that sends requests, to keep
     import httpx
 
     from weavz_flow.integrations.options import OptionMap
+    from weavz_flow.integrations.trigger_base import NativeTrigger
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,8 @@ class NativeIntegration:
     auth_form: AuthForm = field(default_factory=AuthForm)  # what the connect page asks for
     # Properties whose choices the provider lists (``properties/options``): action -> property -> source.
     options: OptionMap = field(default_factory=dict)
+    # What can start a flow or a delivery (weavz_flow.integrations.trigger_base): trigger name -> trigger.
+    triggers: Mapping[str, NativeTrigger] = field(default_factory=dict)
 
     def catalog_entry(self, catalog_twin: IntegrationInfo | None = None) -> IntegrationInfo:
         """This integration as the catalog shows it; over ``catalog_twin`` (the SDK's entry of the same name) its
@@ -176,4 +179,5 @@ class NativeIntegration:
             native=True,
             actions=actions,
             native_actions=frozenset(self.actions),
+            triggers={name: trigger.info for name, trigger in self.triggers.items()},
         )
