@@ -28,9 +28,10 @@ class Stamped:
     id: str
     mark: str
     data: dict[str, Any]
+    occurred_at: str | None = None  # ISO 8601 when the mark is not (Slack's ts); None: the mark is
 
     def event(self) -> TriggerEvent:
-        return TriggerEvent(id=self.id, data=self.data, occurred_at=self.mark)
+        return TriggerEvent(id=self.id, data=self.data, occurred_at=self.occurred_at or self.mark)
 
 
 @dataclass(frozen=True, slots=True)
