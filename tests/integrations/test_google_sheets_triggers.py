@@ -131,3 +131,14 @@ def test_a_missing_spreadsheet_and_a_refused_token_fail_without_the_token(poller
         poller.poll("new_row", cursor, token=canary)
     assert (refused.value.details or {})["providerStatus"] == 401
     assert canary not in f"{refused.value} {refused.value!r} {refused.value.to_body()}"
+
+
+def test_a_header_row_sent_as_a_float_is_its_whole_number_and_a_bad_one_is_refused(poller: Poller,
+                                                                                    sheets_stub: SheetsStub) -> None:
+    cursor = poller.baseline("new_row", headerRow=1.0)
+    rows(sheets_stub).append(["Cy", "cy@example.com", "active"])
+    assert poller.poll("new_row", cursor, headerRow=1.0).events[0].data["record"]["name"] == "Cy"
+    sheets_stub.requests.clear()
+    with pytest.raises(ApiError) as caught:
+        poller.baseline("new_row", headerRow=0)
+    assert caught.value.code == ErrorCode.VALIDATION_ERROR and sheets_stub.requests == []

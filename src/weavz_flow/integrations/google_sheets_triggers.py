@@ -63,7 +63,9 @@ class Tab:
     @classmethod
     def read(cls, ctx: ActionContext, input: Mapping[str, Any]) -> Tab:
         header = input.get("headerRow")
-        if header is not None and (not isinstance(header, int) or header < 1):
+        if isinstance(header, float) and header.is_integer():
+            header = int(header)  # the SDK sends every number as a float
+        if header is not None and (not isinstance(header, int) or isinstance(header, bool) or header < 1):
             raise invalid_input(ctx, "headerRow", "must be a whole number from 1")
         path = values_path(ctx, input, sheet_range(sheet_name(input)))
         body = call(ctx, SHEETS, ProviderRequest("GET", path)).body

@@ -32,6 +32,7 @@ from typing import Any
 
 from weavz_flow.catalog.model import InputField, TriggerInfo
 from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.slack_api import PAGE, get, next_cursor
 from weavz_flow.integrations.trigger_base import Cursor, NativeTrigger, PollResult, TriggerEvent
 from weavz_flow.integrations.trigger_watermark import Stamped, Watermark, advance
@@ -126,6 +127,8 @@ def _mention_kept(input: Mapping[str, Any], cursor: Cursor, message: Mapping[str
 
 def _watched_user(ctx: ActionContext, input: Mapping[str, Any]) -> Cursor:
     user = input.get("user") or get(ctx, "/auth.test", {}).get("user_id")
+    if not user:
+        raise invalid_input(ctx, "user", "is required: the connection's token names no user")
     return {"user": str(user)}
 
 
