@@ -201,11 +201,14 @@ def test_a_receiver_down_for_three_deliveries_gets_everything_in_order_none_twic
     delivered = scene.bodies(source["id"])[3:]
     assert [b["data"]["title"] for b in delivered] == ["one", "two", "three"]
     assert len({b["eventId"] for b in delivered}) == 3
-    with scene.server.engine.store.read() as conn:
-        rows = conn.execute(sa.select(t.trigger_deliveries).where(t.trigger_deliveries.c.source_id == source["id"])
-                            .order_by(t.trigger_deliveries.c.seq)).all()
-    assert [(r.status, r.attempts) for r in rows] == [("delivered", 4), ("delivered", 1), ("delivered", 1)]
-    assert [e.get("statusCode") for e in rows[0].log] == [503, 503, 503, 200]
+    shown = scene.api.get(f"/api/v1/triggers/{source['id']}/events")  # the delivery log, newest event first
+    assert shown.status_code == 200, shown.text
+    events = shown.json()["events"]
+    assert shown.json()["total"] == 3 and [e["data"]["title"] for e in events] == ["three", "two", "one"]
+    assert [(e["delivery"]["status"], e["delivery"]["attempts"]) for e in events] == [
+        ("delivered", 1), ("delivered", 1), ("delivered", 4)]
+    assert [a.get("statusCode") for a in events[2]["delivery"]["log"]] == [503, 503, 503, 200]
+    assert [e["id"] for e in events] == [b["eventId"] for b in reversed(delivered)]
 
     replayed = scene.api.post(f"/api/v1/triggers/events/{delivered[1]['eventId']}/replay")
     assert replayed.status_code == 200, replayed.text
@@ -245,6 +248,8 @@ def test_a_scoped_key_sees_and_disables_only_its_workspaces(scene: Scene) -> Non
         assert (denied.status_code, denied.json()["code"]) == (403, "SCOPE_DENIED")
         refused = scoped.post("/api/v1/triggers/disable", json={"triggerSourceId": source["id"]})
         assert (refused.status_code, refused.json()["code"]) == (404, "TRIGGER_SOURCE_NOT_FOUND")
+        hidden = scoped.get(f"/api/v1/triggers/{source['id']}/events")
+        assert (hidden.status_code, hidden.json()["code"]) == (404, "TRIGGER_SOURCE_NOT_FOUND")
     assert scene.sdk.triggers.list()["total"] == 1
 
 

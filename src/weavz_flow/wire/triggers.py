@@ -108,6 +108,40 @@ class WebhookReceived(WireModel):
     received: int
 
 
+class DeliveryView(WireModel):
+    """A callback event's delivery: its state and its latest attempts (``log``: ``{at, statusCode?, error?,
+    durationMs}``, the last 20)."""
+
+    status: str  # pending | delivered | failed
+    attempts: int
+    last_status_code: int | None = None
+    last_error: str | None = None
+    next_attempt_at: str | None = None
+    delivered_at: str | None = None
+    log: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class TriggerEventView(WireModel):
+    """One event of a source (``GET /api/v1/triggers/{id}/events``, weavz-flow's own), newest first; ``eventKey`` is
+    the provider's id of it, ``dispatchedAt`` when a flow source's event was handed to its flow."""
+
+    id: str
+    trigger_source_id: str
+    event_key: str
+    seq: int
+    data: dict[str, Any]
+    occurred_at: str | None = None
+    received_at: str
+    dispatched_at: str | None = None
+    delivery: DeliveryView | None = None
+
+
+class TriggerEventList(Listing[TriggerEventView]):
+    items_field = "events"
+    events: list[TriggerEventView]
+    total: int
+
+
 class ReplayedEvent(WireModel):
     replayed: bool = True
     event_id: str

@@ -54,6 +54,7 @@ from weavz_flow.engine.trigger_events import (
     CALLBACK,
     FLOW,
     StoredEvent,
+    event_page,
     get_event,
     lock_source,
     mark_dispatched,
@@ -70,7 +71,7 @@ from weavz_flow.integrations.trigger_base import InboundRequest, PollingTrigger,
 from weavz_flow.public_url import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
 from weavz_flow.redact import Redactor
 from weavz_flow.sensitive import Sensitive
-from weavz_flow.wire.triggers import EnableTriggerRequest, TriggerSourceView
+from weavz_flow.wire.triggers import DeliveryView, EnableTriggerRequest, TriggerEventView, TriggerSourceView
 
 __all__ = ["FlowSourceSpec", "StoredEvent", "TriggerService"]
 
@@ -199,6 +200,17 @@ class TriggerService:
             rows = conn.execute(sa.select(_s).where(*where).order_by(_s.c.created_at, _s.c.id)
                                 .limit(limit).offset(offset)).all()
         return [self._view(r) for r in rows], int(total)
+
+    def events(self, caller: Caller, source_id: str, limit: int | None,
+               offset: int | None) -> tuple[builtins.list[TriggerEventView], int]:
+        """A source's events, newest first, with their deliveries (the delivery log of a callback source)."""
+        limit, offset = page_bounds(limit, offset)
+        with self._store.read() as conn:
+            row = conn.execute(sa.select(_s).where(_s.c.id == source_id, _s.c.org_id == caller.org_id)).first()
+            if row is None or not caller.may_access(row.workspace_id):
+                raise _source_not_found(source_id)
+            rows, total = event_page(conn, source_id, limit, offset)
+        return [_event_view(r) for r in rows], total
 
     def sample(self, integration_name: str, trigger_name: str) -> dict[str, Any]:
         """The trigger's sample event data (``triggers/test``): 404 INTEGRATION_NOT_FOUND / TRIGGER_NOT_FOUND."""
@@ -445,6 +457,17 @@ def _selectors(row: AnyRow) -> Selectors:
     return Selectors(workspace_id=row.workspace_id, integration_name=row.integration_name,
                      trigger_name=row.trigger_name, workspace_integration_id=row.workspace_integration_id,
                      connection_external_id=row.connection_external_id, end_user_id=row.end_user_id)
+
+
+def _event_view(row: AnyRow) -> TriggerEventView:
+    delivery = None
+    if row.status is not None:
+        delivery = DeliveryView(status=row.status, attempts=row.attempts, last_status_code=row.last_status,
+                                last_error=row.last_error, next_attempt_at=row.next_attempt_at,
+                                delivered_at=row.delivered_at, log=list(row.log or []))
+    return TriggerEventView(id=row.id, trigger_source_id=row.source_id, event_key=row.event_key, seq=row.seq,
+                            data=row.data, occurred_at=row.occurred_at, received_at=row.received_at,
+                            dispatched_at=row.dispatched_at, delivery=delivery)
 
 
 def _sample(located: Located) -> TriggerEvent:
