@@ -231,9 +231,12 @@ def test_test_answers_the_sample_and_bad_requests_are_weavz_errors(scene: Scene)
                                  ({"pollingIntervalMinutes": 1441}, 400, "VALIDATION_ERROR"),
                                  ({"pollingIntervalMinutes": 1}, 403, "POLLING_INTERVAL_TOO_SHORT"),
                                  ({"input": {}}, 400, "VALIDATION_ERROR"),
-                                 ({"callbackUrl": "not a url"}, 400, "VALIDATION_ERROR")):
+                                 ({"callbackUrl": "not a url"}, 400, "VALIDATION_ERROR"),
+                                 ({"callbackHeaders": {"X-Key": "hdr-9a\r\nX-Injected: 1"}}, 400, "VALIDATION_ERROR"),
+                                 ({"callbackHeaders": {"Bad Name": "hdr-9a"}}, 400, "VALIDATION_ERROR")):
         answer = scene.api.post("/api/v1/triggers/enable", json={**base, **change})
         assert (answer.status_code, answer.json()["code"]) == (status, code), (change, answer.text)
+        assert "hdr-9a" not in answer.text  # a refused header's value is never quoted back
     assert scene.sdk.triggers.list(workspace_id=scene.workspace_id)["total"] == 0  # nothing was stored
 
 

@@ -83,6 +83,7 @@ SAMPLE_EVENT_ID = "sample"  # the event key of a simulated source's one event
 _TOKEN_PURPOSE = "trigger-webhook"
 _SPEC_PURPOSE = "trigger-flow-spec"
 _ERROR_MAX = 1000
+DEFAULT_POLLING_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,9 @@ class TriggerService:
             "callback_metadata": req.callback_metadata,
             "signing_secret": self._cipher.encrypt({"secret": signing_secret}),
             "polling_interval_s": interval_s, "simulate": req.simulate, "enabled": True,
-            "next_poll_at": now if cursor is not None else None, "cursor": cursor,
-            "created_at": now, "updated_at": now,
+            "next_poll_at": plus(now, interval_s) if cursor is not None and interval_s is not None else None,
+            "cursor": cursor, "created_at": now, "updated_at": now,
         }
-        if cursor is not None and interval_s is not None:
-            row["next_poll_at"] = plus(now, interval_s)
         with self._store.write() as conn:
             conn.execute(sa.insert(_s).values(row))
             if req.simulate:
@@ -231,7 +230,8 @@ class TriggerService:
 
     def ensure_flow_source(self, org_id: str, flow: str, key: str, spec: FlowSourceSpec) -> str:
         """Register (idempotently) the source of one ``on:`` entry of a deployed flow; its id. The same spec again
-        changes nothing; a changed one is resolved again and re-baselined by its next poll."""
+        changes nothing; a changed one, or one retired before, is resolved again and re-baselined by its next poll
+        (so a flow deployed again does not get the events of the time it was away)."""
         digest = self._spec_digest(spec)
         with self._store.write() as conn:
             existing = conn.execute(sa.select(_s).where(_s.c.flow_name == flow, _s.c.flow_key == key)).first()
@@ -352,7 +352,9 @@ class TriggerService:
     def _interval(self, trigger_type: str, minutes: int | None) -> int | None:
         if trigger_type != POLLING:
             return None
-        seconds = (minutes if minutes is not None else 5) * 60
+        if minutes is None:  # Weavz's default of five minutes, or this server's minimum if that is longer
+            return int(max(DEFAULT_POLLING_MINUTES * 60, self._settings.min_polling_interval_s))
+        seconds = minutes * 60
         if seconds < self._settings.min_polling_interval_s:
             raise ApiError(ErrorCode.POLLING_INTERVAL_TOO_SHORT,
                            f"pollingIntervalMinutes must be at least {self._settings.min_polling_interval_s / 60:g} "
