@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from weavz_flow.integrations.trigger_base import InboundRequest
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
+from weavz_flow.server.pages import Limit, Offset
 from weavz_flow.wire.base import Ref
 from weavz_flow.wire.triggers import (
     DisabledTrigger,
@@ -40,8 +41,8 @@ def list_triggers(
     engine: EngineDep,
     caller: CallerDep,
     workspace_id: Annotated[Ref | None, Query(alias="workspaceId")] = None,
-    limit: Annotated[int | None, Query(ge=0)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
 ) -> TriggerSourceList:
     items, total = engine.triggers.list(caller, workspace_id, limit, offset)
     return TriggerSourceList(triggers=items, total=total)
@@ -68,8 +69,8 @@ def list_trigger_events(
     engine: EngineDep,
     caller: CallerDep,
     trigger_source_id: str,
-    limit: Annotated[int | None, Query(ge=0)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
 ) -> TriggerEventList:
     items, total = engine.triggers.events(caller, trigger_source_id, limit, offset)
     return TriggerEventList(events=items, total=total)
