@@ -39,7 +39,7 @@ def test_list(run) -> None:  # type: ignore[no-untyped-def]
     names = [line.split()[0] for line in lines[1:-2]]
     assert names == sorted(names) and len(names) == 1079
     triggers = sum(len(i.triggers) for i in NATIVE_INTEGRATIONS.values())
-    assert triggers >= 1  # http.catch_webhook at least
+    assert triggers >= 3  # http.catch_webhook, kv-store.key_changed, storage.new_file at least
     assert lines[-2] == f"1079 integrations, 10850 actions, {triggers} triggers"
     assert lines[-1].startswith("executable here: ")
 
