@@ -6,7 +6,6 @@ replay delivers the event a second time. Unknown triggers and events are one lin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,25 +15,13 @@ from click.testing import CliRunner, Result
 from tests.cli.test_approvals_cli import _apply, _local, database  # noqa: F401  (the database fixture by name)
 from tests.plan.project_files import write_project
 from tests.server.approval_receiver import ApprovalReceiver, payload
-from tests.stubs.base import running
+from tests.server.test_approval_webhooks_api import receiver, receiver_server  # noqa: F401  (fixtures by name)
 from weavz_flow.backends.execution import ExecuteCall
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.cli.main import cli
 from weavz_flow.integrations import http, kv_store
 from weavz_flow.integrations.kv_store_triggers import INFO as KEY_CHANGED
 from weavz_flow.wire.triggers import EVENT_ID_HEADER, EnableTriggerRequest
-
-
-@pytest.fixture(scope="module")
-def receiver_server() -> Iterator[ApprovalReceiver]:
-    with running(ApprovalReceiver()) as served:
-        yield served  # type: ignore[misc]
-
-
-@pytest.fixture
-def receiver(receiver_server: ApprovalReceiver) -> ApprovalReceiver:
-    receiver_server.reset()
-    return receiver_server
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +45,9 @@ def later(minutes: float) -> datetime:
 
 
 def test_list_test_and_replay_on_the_local_engine(
-    project_root: Path, with_triggers: Catalog, receiver: ApprovalReceiver, monkeypatch: pytest.MonkeyPatch,
+    project_root: Path, with_triggers: Catalog, receiver: ApprovalReceiver,  # noqa: F811
     database: str | None,  # noqa: F811
 ) -> None:
-    monkeypatch.setenv("TEST_SLACK_TOKEN", "xoxb-unused")
     root = write_project(project_root)
     backend = _local(root, with_triggers, database)
     try:
