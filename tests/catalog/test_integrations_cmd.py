@@ -97,6 +97,12 @@ def test_show_integration_lists_its_triggers(run) -> None:  # type: ignore[no-un
     data = json.loads(run("show", "http", "--json").stdout)
     assert data["triggers"]["catch_webhook"]["type"] == "WEBHOOK"
     assert data["triggers"]["catch_webhook"]["sampleData"]["method"] == "POST"
+    one = run("show", "kv-store", "key_changed")
+    assert one.exit_code == 0
+    assert one.stdout.splitlines()[0] == "kv-store.key_changed: Key Changed (POLLING trigger)"
+    assert re.search(r"^prefix\s+string\s+no\s+", one.stdout, re.MULTILINE)
+    assert '"previousValue": 1041' in one.stdout
+    assert json.loads(run("show", "kv-store", "key_changed", "--json").stdout)["type"] == "POLLING"
 
 
 def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
