@@ -52,6 +52,7 @@ def test_key_changed_on_one_key(state: SqlStateStore) -> None:
     input = {"key": "counter"}
     state.kv_put(NS, "counter", 1)
     state.kv_put(NS, "counter-other", "x")  # a key that only starts with the watched one
+    state.kv_put(NS, "Counter", "y")  # another case, sorted first in binary order (SQLite's LIKE would match it)
     cursor = trigger.baseline(c, input)
     assert poll(trigger, c, input, cursor).events == []  # the baseline fires nothing for what exists
     state.kv_put(NS, "counter", 1)  # the same value again: no change

@@ -74,12 +74,13 @@ class SqlStateStore:
     def kv_list(self, namespace: str, prefix: str, limit: int) -> list[StoredValue]:
         query = sa.select(_kv.c.key, _kv.c.value, _kv.c.updated_at).where(_kv.c.namespace == namespace)
         if prefix:
-            # As file_list: autoescape, then the exact check SQLite's case-blind LIKE needs.
-            query = query.where(_kv.c.key.startswith(prefix, autoescape=True))
+            # LIKE (autoescaped) where an index can serve it, and an exact comparison of the first characters
+            # because SQLite's LIKE ignores ASCII case: the limit counts only keys that really start with prefix.
+            query = query.where(_kv.c.key.startswith(prefix, autoescape=True),
+                                sa.func.substr(_kv.c.key, 1, len(prefix)) == prefix)
         with self._store.read() as conn:
             rows = conn.execute(query.order_by(_kv.c.key).limit(limit)).all()
-        return [StoredValue(key=r.key, value=r.value, updated_at=r.updated_at) for r in rows
-                if r.key.startswith(prefix) and r.value != _FRESH]
+        return [StoredValue(key=r.key, value=r.value, updated_at=r.updated_at) for r in rows if r.value != _FRESH]
 
     def kv_update(
         self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"

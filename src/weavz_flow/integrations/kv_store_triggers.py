@@ -80,7 +80,8 @@ def _watched(ctx: ActionContext, input: dict[str, Any]) -> dict[str, StoredValue
     if key is not None:
         if not isinstance(key, str) or not key:
             raise invalid_input(ctx, "key", "must be a non-empty string")
-        entries = [e for e in state_of(ctx).kv_list(ctx.namespace, key, MAX_KEYS + 1) if e.key == key]
+        # The key itself sorts first among the keys it is a prefix of: one row tells whether it exists.
+        entries = [e for e in state_of(ctx).kv_list(ctx.namespace, key, 1) if e.key == key]
     else:
         if not isinstance(prefix, str):
             raise invalid_input(ctx, "prefix", "must be a string")
