@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from tests.engine.echo_integration import NATIVES, small_catalog
 from tests.engine.engine_fixtures import TEST_KEY
 from tests.engine.trigger_integration import ITEMS, ITEMS_INTEGRATION, with_items
-from tests.stubs.base import running
 from tests.stubs.items import ITEMS_TOKEN, ItemsStub
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
@@ -33,18 +32,6 @@ from weavz_flow.sensitive import Sensitive
 from weavz_flow.wire.triggers import EnableTriggerRequest
 
 LATER = timedelta(hours=1)
-
-
-@pytest.fixture(scope="session")
-def items_stub_server() -> Iterator[ItemsStub]:
-    with running(ItemsStub()) as stub:
-        yield stub
-
-
-@pytest.fixture
-def items_stub(items_stub_server: ItemsStub) -> ItemsStub:
-    items_stub_server.reset()
-    return items_stub_server
 
 
 class Setup:
