@@ -1,11 +1,13 @@
 """``weavz-flow triggers list | test | replay`` on the local engine (SQLite and PostgreSQL): a ``kv-store.key_changed``
 source enabled on the project's ``kv`` alias sees a put made through the alias (the same persistence namespace),
 delivers it to a real receiver, the CLI lists the source (never its secrets), prints a trigger's sample event, and a
-replay delivers the event a second time. Unknown triggers and events are one line with their code, exit 1."""
+replay delivers the event a second time; then the same through a remote backend (a live ``serve``), where a key scoped
+to another workspace sees and replays nothing. Unknown triggers and events are one line with their code, exit 1."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,13 +16,17 @@ from click.testing import CliRunner, Result
 
 from tests.cli.test_approvals_cli import _apply, _local, database  # noqa: F401  (the database fixture by name)
 from tests.plan.project_files import write_project
+from tests.server.accounts import LiveServer, bootstrap_account
 from tests.server.approval_receiver import ApprovalReceiver, payload
+from tests.server.live_server import serve_weavz_flow
 from tests.server.test_approval_webhooks_api import receiver, receiver_server  # noqa: F401  (fixtures by name)
 from weavz_flow.backends.execution import ExecuteCall
+from weavz_flow.backends.remote import RemoteBackend
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.cli.main import cli
 from weavz_flow.integrations import http, kv_store
 from weavz_flow.integrations.kv_store_triggers import INFO as KEY_CHANGED
+from weavz_flow.sensitive import Sensitive
 from weavz_flow.wire.triggers import EVENT_ID_HEADER, EnableTriggerRequest
 
 
@@ -103,3 +109,58 @@ def test_list_test_and_replay_on_the_local_engine(
         backend.close()
     assert [payload(r)["eventId"] for r in receiver.requests] == [event_id, event_id]
     assert receiver.requests[1].headers["x-receiver-key"] == "receiver-secret-1"
+
+
+@pytest.fixture(scope="module")
+def trigger_server(tmp_path_factory: pytest.TempPathFactory, with_triggers: Catalog) -> Iterator[LiveServer]:
+    """``serve`` over a catalog with the built-in triggers (the plan tests' server has none)."""
+    state = tmp_path_factory.mktemp("trigger-server")
+    with serve_weavz_flow(f"sqlite:///{state / 'state.db'}", state / "secret.key", with_triggers) as server:
+        yield server
+
+
+def test_list_test_and_replay_through_a_remote_backend(
+    project_root: Path, trigger_server: LiveServer, receiver: ApprovalReceiver,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = bootstrap_account(trigger_server)
+    root = write_project(project_root)
+    admin = RemoteBackend(account.url, Sensitive(account.api_key))
+    try:
+        _apply(root, admin)
+        ids = {w.slug: w.id for w in admin.list_workspaces()}
+    finally:
+        admin.close()
+    with account.client() as api:
+        made = api.post("/api/v1/triggers/enable", json={
+            "integrationName": "kv-store", "triggerName": "key_changed", "workspaceId": ids["acme-prod"],
+            "integrationAlias": "kv", "callbackUrl": receiver.hook_url, "input": {"key": "k"}, "simulate": True})
+        assert made.status_code == 201, made.text
+        scoped = api.post("/api/v1/api-keys", json={"name": "staging only", "permissions": {
+            "scope": "workspace", "workspaceIds": [ids["acme-staging"]]}}).json()["plainKey"]
+    source = made.json()["triggerSource"]
+    assert trigger_server.engine.triggers.deliver_due(later(1)) == 1  # the simulated source's sample event
+    event_id = payload(receiver.requests[0])["eventId"]
+
+    monkeypatch.setenv("WEAVZ_API_URL", account.url)
+    monkeypatch.setenv("WEAVZ_API_KEY", account.api_key)
+    listed = _run(root, "list")
+    assert listed.exit_code == 0, listed.output
+    [row] = listed.stdout.strip().splitlines()[1:]
+    assert row.split()[:5] == [source["id"], "acme-prod", "kv-store.key_changed", "POLLING", receiver.hook_url]
+    as_json = json.loads(_run(root, "list", "--json", "--workspace", "acme-prod").stdout)
+    assert [(s["id"], s["workspaceSlug"], s["simulate"]) for s in as_json] == [(source["id"], "acme-prod", True)]
+    assert source["signingSecret"] not in listed.stdout + json.dumps(as_json)
+    sample = _run(root, "test", "kv-store.key_changed", "--json")
+    assert json.loads(sample.stdout) == {"sampleData": dict(KEY_CHANGED.sample_data)}
+    _refused(_run(root, "test", "kv-store.nope"), "TRIGGER_NOT_FOUND")
+
+    monkeypatch.setenv("WEAVZ_API_KEY", scoped)  # a key of another workspace sees and replays nothing here
+    assert _run(root, "list").stdout.strip() == "No trigger sources."
+    _refused(_run(root, "replay", event_id), "NOT_FOUND")
+    monkeypatch.setenv("WEAVZ_API_KEY", account.api_key)
+    replayed = _run(root, "replay", event_id)
+    assert replayed.exit_code == 0, replayed.output
+    _refused(_run(root, "replay", "evt_0000"), "NOT_FOUND")
+    assert trigger_server.engine.triggers.deliver_due(later(2)) == 1
+    assert [payload(r)["eventId"] for r in receiver.requests] == [event_id, event_id]
