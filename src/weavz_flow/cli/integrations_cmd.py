@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import click
@@ -64,28 +64,24 @@ def show(name: str, action: str | None, as_json: bool) -> None:
     """Show an integration's actions and their required fields, or one ACTION's input fields and, for an action this
     engine runs itself, its output. ACTION may name a trigger: its input fields and sample event."""
     catalog = _catalog()
+    info = catalog.integration(name)
     if action is None:
-        info = catalog.integration(name)
-        if as_json:
-            _echo_json(info.metadata())
-        else:
-            for line in _integration_lines(info):
-                click.echo(line)
+        _show(as_json, info.metadata, lambda: _integration_lines(info))
         return
-    trigger = catalog.integration(name).triggers.get(action)
+    trigger = info.triggers.get(action)
     if trigger is not None:
-        if as_json:
-            _echo_json(trigger.metadata())
-        else:
-            for line in _trigger_lines(trigger):
-                click.echo(line)
+        _show(as_json, trigger.metadata, lambda: _trigger_lines(trigger))
         return
     found = catalog.action(name, action)
+    _show(as_json, found.input_schema, lambda: _action_lines(info, found))
+
+
+def _show(as_json: bool, document: Callable[[], Any], lines: Callable[[], list[str]]) -> None:
     if as_json:
-        _echo_json(found.input_schema())
-    else:
-        for line in _action_lines(catalog.integration(name), found):
-            click.echo(line)
+        _echo_json(document())
+        return
+    for line in lines():
+        click.echo(line)
 
 
 @integrations.command("cache")
