@@ -67,7 +67,7 @@ def _trigger_ref(ctx: click.Context, param: click.Parameter, value: str) -> tupl
 @project_option()
 @api_url_option
 def test(trigger: tuple[str, str], as_json: bool, project_path: Path | None, api_url: str | None) -> None:
-    """The sample event a trigger delivers (what ``simulate`` sends and ``triggers/test`` answers)."""
+    """The sample event a trigger delivers (what a simulated source sends, and what POST /triggers/test answers)."""
     integration, name = trigger
     with opened_backend(project_path, api_url) as backend:
         sample = backend.test_trigger(integration, name)
