@@ -34,6 +34,7 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.trigger_settings import TriggerSettings
 from weavz_flow.integrations.registry import NATIVE_INTEGRATIONS
+from weavz_flow.integrations.webhook_auth import hmac_sha256_signature
 from weavz_flow.sensitive import Sensitive
 from weavz_flow.server.app import create_app
 from weavz_flow.server.settings import ServerSettings
@@ -272,6 +273,28 @@ def test_an_inbound_webhook_needs_no_key_and_a_bad_secret_stores_nothing(scene: 
     assert [(g.status_code, g.json()) for g in good] == [(202, {"received": 1}), (202, {"received": 0})]
     scene.deliver_all()
     assert [b["data"] for b in scene.bodies(source["id"])] == [{"body": {"id": 1}}]
+
+
+def test_http_catch_webhook_checks_the_signature_and_keeps_its_secret_encrypted(scene: Scene) -> None:
+    secret = "catch-secret-4d1"
+    source = scene.enable(integration_name="http", trigger_name="catch_webhook",
+                          input={"authType": "hmac_sha256", "secret": secret})
+    hook = f"{scene.account.url}/api/v1/webhooks/{source['webhookUrl'].split('/api/v1/webhooks/', 1)[1]}"
+    body = b'{"order": 42}'
+    with httpx.Client(timeout=30) as anonymous:
+        bad = anonymous.post(hook, content=body, headers={"Content-Type": "application/json",
+                                                          "X-Signature-256": hmac_sha256_signature("nope", body)})
+        assert (bad.status_code, bad.json()["code"]) == (401, "WEBHOOK_SIGNATURE_INVALID")
+        good = anonymous.post(hook, content=body, headers={"Content-Type": "application/json", "X-Event-Id": "o-42",
+                                                           "X-Signature-256": hmac_sha256_signature(secret, body)})
+        assert (good.status_code, good.json()) == (202, {"received": 1})
+    scene.deliver_all()
+    [delivered] = scene.bodies(source["id"])
+    assert delivered["data"]["body"] == {"order": 42} and delivered["data"]["method"] == "POST"
+    with scene.server.engine.store.read() as conn:
+        stored = conn.execute(sa.select(t.trigger_sources).where(t.trigger_sources.c.id == source["id"])).one()
+    assert "secret" not in stored.input and secret.encode() not in bytes(stored.webhook_secret)
+    assert secret not in json.dumps(scene.sdk.triggers.list())
 
 
 def test_serves_sweep_delivers_on_its_own(database_url: str, tmp_path: Path, items_stub_server: ItemsStub,

@@ -13,8 +13,9 @@ at ``/api/v1/webhooks/{token}``: the token is the source id and a keyed digest o
 a flow's ``webhook:`` receives at ``/api/v1/webhooks/flows/{path}``. ``simulate``: the source stores the trigger's
 sample event once, at enable, and never asks the provider.
 
-Secrets: the callback headers, the signing secret and a flow webhook's secret are stored encrypted; the signing
-secret is shown once, in the enable answer. Provider errors are recorded redacted of the credential.
+Secrets: the callback headers, the signing secret and a webhook's secret (a flow's, or the ``secret`` input of an
+API source) are stored encrypted; the signing secret is shown once, in the enable answer. Provider errors are
+recorded redacted of the credential.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ _TOKEN_PURPOSE = "trigger-webhook"
 _SPEC_PURPOSE = "trigger-flow-spec"
 _ERROR_MAX = 1000
 DEFAULT_POLLING_MINUTES = 5
+# A trigger's input that is a shared secret (http.catch_webhook's, and a flow webhook's): never stored in ``input``,
+# but encrypted in ``webhook_secret`` and put back only for the call that checks a request with it.
+SECRET_INPUT = "secret"
 
 
 @dataclass(frozen=True)
@@ -153,13 +157,15 @@ class TriggerService:
             cursor = self._baseline(located, caller.org_id, resolved.merged.values)  # raises: nothing is stored
         signing_secret = "whsec_" + secrets.token_urlsafe(32)
         headers = {name: value.get_secret_value() for name, value in (req.callback_headers or {}).items()}
+        stored_input, secret = _without_secret(resolved.merged.values)
         source_id = new_id()
         row = {
             "id": source_id, "org_id": caller.org_id, "workspace_id": req.workspace_id,
             "integration_name": located.integration.name, "trigger_name": located.info.name,
             "trigger_type": located.info.type, "workspace_integration_id": located.target.id,
             "connection_external_id": req.connection_external_id, "end_user_id": req.end_user_id,
-            "input": resolved.merged.values, "partial_ids": list(resolved.merged.partial_ids),
+            "input": stored_input, "partial_ids": list(resolved.merged.partial_ids),
+            "webhook_secret": self._cipher.encrypt({"secret": secret}) if secret is not None else None,
             "target_kind": CALLBACK, "callback_url": req.callback_url,
             "callback_headers": self._cipher.encrypt({"headers": headers}) if headers else None,
             "callback_metadata": req.callback_metadata,
@@ -244,6 +250,9 @@ class TriggerService:
             resolved = resolve_source(conn, self._source, self._connections, Caller.system(org_id), selectors,
                                       spec.input, None)
             located = resolved.located
+            stored_input, secret = _without_secret(resolved.merged.values)
+            if spec.webhook_secret is not None:
+                secret = spec.webhook_secret.reveal()
             now = utc_now()
             polling = located.info.type == POLLING
             values: dict[str, Any] = {
@@ -251,10 +260,9 @@ class TriggerService:
                 "trigger_name": located.info.name, "trigger_type": located.info.type,
                 "workspace_integration_id": located.target.id,
                 "connection_external_id": spec.connection_external_id, "end_user_id": spec.end_user_id,
-                "input": resolved.merged.values, "partial_ids": list(resolved.merged.partial_ids),
+                "input": stored_input, "partial_ids": list(resolved.merged.partial_ids),
                 "target_kind": FLOW, "spec_digest": digest, "webhook_path": spec.webhook_path,
-                "webhook_secret": (self._cipher.encrypt({"secret": spec.webhook_secret.reveal()})
-                                   if spec.webhook_secret is not None else None),
+                "webhook_secret": self._cipher.encrypt({"secret": secret}) if secret is not None else None,
                 "polling_interval_s": spec.polling_interval_s if polling else None,
                 # A flow's source is baselined by its first poll, due at once: no provider call under this lock.
                 "next_poll_at": now if polling else None, "cursor": None, "lease_owner": None, "lease_until": None,
@@ -328,7 +336,7 @@ class TriggerService:
                                                    _s.c.trigger_type == WEBHOOK)).first()
         if row is None:
             raise _source_not_found("webhook")
-        return self._receive(row, dict(row.input), request)
+        return self._receive(row, self._input_of(row), request)
 
     def ingest_flow_webhook(self, path: str, request: InboundRequest) -> builtins.list[StoredEvent]:
         """An inbound request to a flow's ``webhook:`` path; its secret goes to the trigger's verification."""
@@ -337,9 +345,8 @@ class TriggerService:
                                                    _s.c.target_kind == FLOW)).first()
         if row is None:
             raise _source_not_found(path)
-        trigger_input = dict(row.input)
+        trigger_input = self._input_of(row)
         if row.webhook_secret is not None:
-            trigger_input["secret"] = self._cipher.decrypt(row.webhook_secret)["secret"]
             trigger_input.setdefault("authType", "hmac_sha256")
         return self._receive(row, trigger_input, request)
 
@@ -395,8 +402,8 @@ class TriggerService:
             ctx = self._context(located, row.org_id)
             redactor = ctx.redactor
             if row.cursor is None:  # a flow's source, registered without a provider call: baseline first
-                return PollOutcome(cursor=native.baseline(ctx, dict(row.input)))
-            result = native.poll(ctx, dict(row.input), dict(row.cursor))
+                return PollOutcome(cursor=native.baseline(ctx, self._input_of(row)))
+            result = native.poll(ctx, self._input_of(row), dict(row.cursor))
         except ApiError as exc:
             return PollOutcome(error=_bounded(redactor.text(f"{exc.code}: {exc.message}")))
         except Exception as exc:  # a trigger bug or an untranslated library error: recorded, the next poll retries
@@ -420,6 +427,13 @@ class TriggerService:
             if source is None or not source.enabled:
                 raise _source_not_found("webhook")
             return store_events(conn, source, events, utc_now())
+
+    def _input_of(self, row: AnyRow) -> dict[str, Any]:
+        """The trigger's input: the stored one with its secret back in (decrypted for this call only)."""
+        trigger_input = dict(row.input)
+        if row.webhook_secret is not None:
+            trigger_input[SECRET_INPUT] = self._cipher.decrypt(row.webhook_secret)["secret"]
+        return trigger_input
 
     def _visible(self, conn: sa.Connection, caller: Caller, source_id: str) -> AnyRow:
         row = conn.execute(sa.select(_s).where(_s.c.id == source_id, _s.c.org_id == caller.org_id,
@@ -470,6 +484,13 @@ def _event_view(row: AnyRow) -> TriggerEventView:
     return TriggerEventView(id=row.id, trigger_source_id=row.source_id, event_key=row.event_key, seq=row.seq,
                             data=row.data, occurred_at=row.occurred_at, received_at=row.received_at,
                             dispatched_at=row.dispatched_at, delivery=delivery)
+
+
+def _without_secret(values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The input to store in clear, and its secret (kept encrypted apart)."""
+    kept = dict(values)
+    secret = kept.pop(SECRET_INPUT, None)
+    return kept, (str(secret) if secret is not None else None)
 
 
 def _sample(located: Located) -> TriggerEvent:
