@@ -369,12 +369,15 @@ class TriggerService:
                                                       "minimumSeconds": self._settings.min_polling_interval_s})
         return seconds
 
-    def _context(self, located: Located, org_id: str) -> ActionContext:
+    def _context(self, located: Located, org_id: str, trigger_input: dict[str, Any] | None = None) -> ActionContext:
+        """The provider context; a secret input of ``trigger_input`` is redacted like the credential."""
         credentials = self._tokens.fresh(org_id, located.connection, located.credentials)
+        secret = (trigger_input or {}).get(SECRET_INPUT)
         ctx, _ = provider_context(
             integration=located.integration.name, name=located.info.name, http=self._http, credentials=credentials,
             base_url=located.base_url, state=self._state, namespace=located.namespace, file_links=self._file_links,
-            timeout=self._action_timeout_s, deadline=time.monotonic() + self._max_execute_s)
+            redact=[str(secret)] if secret else (), timeout=self._action_timeout_s,
+            deadline=time.monotonic() + self._max_execute_s)
         return ctx
 
     def _baseline(self, located: Located, org_id: str, trigger_input: dict[str, Any]) -> dict[str, Any]:
@@ -398,12 +401,13 @@ class TriggerService:
         if not isinstance(native, PollingTrigger):
             return PollOutcome(error=f"{located.info.key} is not a polling trigger", stop=True)
         redactor = Redactor()
+        trigger_input = self._input_of(row)
         try:
-            ctx = self._context(located, row.org_id)
+            ctx = self._context(located, row.org_id, trigger_input)
             redactor = ctx.redactor
             if row.cursor is None:  # a flow's source, registered without a provider call: baseline first
-                return PollOutcome(cursor=native.baseline(ctx, self._input_of(row)))
-            result = native.poll(ctx, self._input_of(row), dict(row.cursor))
+                return PollOutcome(cursor=native.baseline(ctx, trigger_input))
+            result = native.poll(ctx, trigger_input, dict(row.cursor))
         except ApiError as exc:
             return PollOutcome(error=_bounded(redactor.text(f"{exc.code}: {exc.message}")))
         except Exception as exc:  # a trigger bug or an untranslated library error: recorded, the next poll retries
@@ -417,7 +421,7 @@ class TriggerService:
         native = located.native
         if not isinstance(native, WebhookTrigger):
             raise _source_not_found("webhook")
-        ctx = self._context(located, row.org_id)
+        ctx = self._context(located, row.org_id, trigger_input)
         try:
             events = native.accept(ctx, trigger_input, request)  # a refusal raises: nothing is stored
         except ApiError as exc:
