@@ -73,7 +73,10 @@ def version_document(project: Project, flow: FlowFile) -> dict[str, Any]:
     names = sorted({c for alias in aliases if (c := declared[alias].connection) is not None})
     connections = {n: workspace.connections[n].model_dump(mode="json", by_alias=True, exclude_none=True)
                    for n in names if workspace is not None and n in workspace.connections}
-    document: dict[str, Any] = {"flow": flow.model_dump(mode="json", by_alias=True, exclude={"schedule"}),
+    # `on:` entries are objects of their own (a trigger change leaves the flow's version alone), and a flow without a
+    # concurrency limit keeps the digest it had before the key existed.
+    exclude = {"schedule", "on"} | ({"concurrency"} if flow.concurrency is None else set())
+    document: dict[str, Any] = {"flow": flow.model_dump(mode="json", by_alias=True, exclude=exclude),
                                 "aliases": aliases, "env": sorted(project.settings.env)}
     if connections:  # absent when empty, so that flows without connections keep their digest
         document["connections"] = connections
