@@ -16,7 +16,6 @@ never rendered). ``overlap`` says what an event does while a run of the flow is 
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -24,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from weavz_flow.config.model.base import USES_PATTERN, Duration, EndUserId, SecretRef, StrictModel
 from weavz_flow.config.model.flow_policies import Overlap
+from weavz_flow.integrations.webhook_auth import WebhookAuthType
 
 # What a flow webhook's path may hold: URL-safe segments, no "..", nothing to escape.
 WEBHOOK_PATH_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*)*$"
@@ -61,13 +61,6 @@ class TriggerSpec(StrictModel):
         return value
 
 
-class WebhookAuth(StrEnum):
-    """How a flow webhook checks its secret (the ``authType`` of ``http.catch_webhook``)."""
-
-    HMAC_SHA256 = "hmac_sha256"  # the signature header holds sha256=<hex HMAC of the exact body>
-    HEADER_SECRET = "header_secret"  # the signature header holds the secret itself
-
-
 class WebhookSpec(StrictModel):
     """``webhook:``: the flow's own URL, ``/api/v1/webhooks/flows/<path>``."""
 
@@ -75,9 +68,11 @@ class WebhookSpec(StrictModel):
         description="the URL's last part; unique among the deployed flows"
     )
     secret: SecretRef | None = Field(default=None, description="without one, anyone who knows the URL may post")
-    auth: WebhookAuth = WebhookAuth.HMAC_SHA256
+    auth: WebhookAuthType = Field(default=WebhookAuthType.HMAC_SHA256, description=(
+        "with a secret: hmac_sha256 (the header holds sha256=<hex HMAC of the exact body>, GitHub style) or "
+        "header_secret (the header holds the secret)"))
     signature_header: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]+$", max_length=100)] | None = Field(
-        default=None, description="default X-Signature-256"
+        default=None, description="default X-Signature-256 (hmac_sha256), X-Webhook-Secret (header_secret)"
     )
 
 
