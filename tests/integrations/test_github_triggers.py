@@ -4,17 +4,14 @@ timestamps, pages, conditional requests (304), failures that keep the cursor, an
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.integrations.context import context
+from tests.integrations.polling import Poller
 from tests.stubs.github import GITHUB_TOKEN, GitHubStub
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.github import INTEGRATION
-from weavz_flow.integrations.retry import RetryPolicy
-from weavz_flow.integrations.trigger_base import Cursor, PollingTrigger, PollResult
 
 REPO = {"repository": "acme/api"}
 
@@ -44,26 +41,13 @@ def _star(stub: GitHubStub, title: str, at: str | None) -> str:
     return f"{user_id}@{stub.stargazers['acme/api'][-1]['starred_at']}"
 
 
+@pytest.fixture
+def poller(http: httpx.Client, github_stub: GitHubStub) -> Poller:
+    return Poller(http, INTEGRATION, github_stub.url, GITHUB_TOKEN, dict(REPO))
+
+
 ACTS: dict[str, Act] = {"new_issue": _issue, "new_pull_request": _pull, "new_comment": _comment,
                         "new_release": _release, "new_star": _star}
-
-
-def trigger(name: str) -> PollingTrigger:
-    found = INTEGRATION.triggers[name]
-    assert isinstance(found, PollingTrigger)
-    return found
-
-
-def _ctx(http: httpx.Client, stub: GitHubStub, name: str, token: str = GITHUB_TOKEN) -> Any:
-    return context(http, "github", name, base_url=stub.url, token=token, retry=RetryPolicy(max_retries=0))
-
-
-def baseline(http: httpx.Client, stub: GitHubStub, name: str) -> Cursor:
-    return trigger(name).baseline(_ctx(http, stub, name), dict(REPO))
-
-
-def poll(http: httpx.Client, stub: GitHubStub, name: str, cursor: Cursor, token: str = GITHUB_TOKEN) -> PollResult:
-    return trigger(name).poll(_ctx(http, stub, name, token), dict(REPO), cursor)
 
 
 def test_the_integration_lists_its_five_polling_triggers() -> None:
@@ -75,110 +59,110 @@ def test_the_integration_lists_its_five_polling_triggers() -> None:
 
 
 @pytest.mark.parametrize("name", ACTS)
-def test_baseline_fires_nothing_for_what_exists(http: httpx.Client, github_stub: GitHubStub, name: str) -> None:
+def test_baseline_fires_nothing_for_what_exists(poller: Poller, github_stub: GitHubStub, name: str) -> None:
     ACTS[name](github_stub, "existing", None)
-    cursor = baseline(http, github_stub, name)
-    assert poll(http, github_stub, name, cursor).events == []
+    cursor = poller.baseline(name)
+    assert poller.poll(name, cursor).events == []
 
 
 @pytest.mark.parametrize("name", ACTS)
-def test_new_items_are_events_oldest_first_and_only_once(http: httpx.Client, github_stub: GitHubStub,
+def test_new_items_are_events_oldest_first_and_only_once(poller: Poller, github_stub: GitHubStub,
                                                          name: str) -> None:
-    cursor = baseline(http, github_stub, name)
+    cursor = poller.baseline(name)
     first, second = ACTS[name](github_stub, "first", None), ACTS[name](github_stub, "second", None)
-    result = poll(http, github_stub, name, cursor)
+    result = poller.poll(name, cursor)
     assert [e.id for e in result.events] == [first, second]
     assert all(e.occurred_at and e.data for e in result.events)
-    assert poll(http, github_stub, name, result.cursor).events == []
+    assert poller.poll(name, result.cursor).events == []
 
 
 @pytest.mark.parametrize("name", ACTS)
 def test_an_item_at_the_same_second_as_the_last_seen_is_neither_replayed_nor_skipped(
-        http: httpx.Client, github_stub: GitHubStub, name: str) -> None:
-    cursor = baseline(http, github_stub, name)
+        poller: Poller, github_stub: GitHubStub, name: str) -> None:
+    cursor = poller.baseline(name)
     same = "2026-12-02T08:00:00Z"
     earlier = ACTS[name](github_stub, "one", same)
-    cursor = poll(http, github_stub, name, cursor).cursor
+    cursor = poller.poll(name, cursor).cursor
     later = ACTS[name](github_stub, "two", same)
-    result = poll(http, github_stub, name, cursor)
+    result = poller.poll(name, cursor)
     assert [e.id for e in result.events] == [later] and later != earlier
-    assert poll(http, github_stub, name, result.cursor).events == []
+    assert poller.poll(name, result.cursor).events == []
 
 
 @pytest.mark.parametrize("name", ACTS)
-def test_an_unchanged_list_answers_304_and_keeps_the_cursor(http: httpx.Client, github_stub: GitHubStub,
+def test_an_unchanged_list_answers_304_and_keeps_the_cursor(poller: Poller, github_stub: GitHubStub,
                                                             name: str) -> None:
-    cursor = baseline(http, github_stub, name)
-    result = poll(http, github_stub, name, cursor)
+    cursor = poller.baseline(name)
+    result = poller.poll(name, cursor)
     assert result.events == [] and result.cursor == cursor
     assert github_stub.not_modified == 1
     assert github_stub.last.headers["if-none-match"] == cursor["etag"]
 
 
 @pytest.mark.parametrize("name", ACTS)
-def test_a_failed_poll_raises_and_the_old_cursor_still_finds_the_events(http: httpx.Client,
+def test_a_failed_poll_raises_and_the_old_cursor_still_finds_the_events(poller: Poller,
                                                                         github_stub: GitHubStub, name: str) -> None:
-    cursor = baseline(http, github_stub, name)
+    cursor = poller.baseline(name)
     new = ACTS[name](github_stub, "while down", None)
     github_stub.fail_next(502)
     with pytest.raises(ApiError) as caught:
-        poll(http, github_stub, name, cursor)
+        poller.poll(name, cursor)
     assert caught.value.code == ErrorCode.ACTION_FAILED
     assert (caught.value.details or {})["providerStatus"] == 502
-    assert [e.id for e in poll(http, github_stub, name, cursor).events] == [new]
+    assert [e.id for e in poller.poll(name, cursor).events] == [new]
 
 
-def test_a_refused_token_fails_without_showing_it(http: httpx.Client, github_stub: GitHubStub) -> None:
-    cursor = baseline(http, github_stub, "new_issue")
+def test_a_refused_token_fails_without_showing_it(poller: Poller, github_stub: GitHubStub) -> None:
+    cursor = poller.baseline("new_issue")
     canary = "ghp_CANARY_trigger_token_never_shown"
     with pytest.raises(ApiError) as caught:
-        poll(http, github_stub, "new_issue", cursor, token=canary)
+        poller.poll("new_issue", cursor, token=canary)
     error = caught.value
     assert (error.details or {})["providerStatus"] == 401
     assert canary not in f"{error} {error!r} {error.to_body()}"
 
 
-def test_pull_requests_are_not_new_issues(http: httpx.Client, github_stub: GitHubStub) -> None:
-    cursor = baseline(http, github_stub, "new_issue")
+def test_pull_requests_are_not_new_issues(poller: Poller, github_stub: GitHubStub) -> None:
+    cursor = poller.baseline("new_issue")
     github_stub.open_pull("a pull")
     issue = github_stub.open_issue("an issue")
-    assert [e.data["number"] for e in poll(http, github_stub, "new_issue", cursor).events] == [issue["number"]]
+    assert [e.data["number"] for e in poller.poll("new_issue", cursor).events] == [issue["number"]]
 
 
-def test_a_poll_walks_pages_back_to_the_watermark_and_no_further(http: httpx.Client,
+def test_a_poll_walks_pages_back_to_the_watermark_and_no_further(poller: Poller,
                                                                  github_stub: GitHubStub) -> None:
     for n in range(4):
         github_stub.open_issue(f"old {n}")
     github_stub.page_size = 2
-    cursor = baseline(http, github_stub, "new_issue")
+    cursor = poller.baseline("new_issue")
     titles = [f"new {n}" for n in range(5)]
     for title in titles:
         github_stub.open_issue(title)
     github_stub.requests.clear()
-    result = poll(http, github_stub, "new_issue", cursor)
+    result = poller.poll("new_issue", cursor)
     assert [e.data["title"] for e in result.events] == titles
     # Pages of two, newest first: the 5 new items and the newest old one (at the watermark) fill pages 1-3; page 4
     # starts with an item older than the watermark, so the walk ends there and pages 5-6 are never asked.
     assert [r.query["page"] for r in github_stub.requests] == ["1", "2", "3", "4"]
 
 
-def test_a_draft_release_fires_when_published_only(http: httpx.Client, github_stub: GitHubStub) -> None:
-    cursor = baseline(http, github_stub, "new_release")
+def test_a_draft_release_fires_when_published_only(poller: Poller, github_stub: GitHubStub) -> None:
+    cursor = poller.baseline("new_release")
     github_stub.publish_release("v2.0-draft", draft=True)
-    assert poll(http, github_stub, "new_release", cursor).events == []
+    assert poller.poll("new_release", cursor).events == []
 
 
-def test_stars_read_from_the_last_page_and_survive_unstars(http: httpx.Client, github_stub: GitHubStub) -> None:
+def test_stars_read_from_the_last_page_and_survive_unstars(poller: Poller, github_stub: GitHubStub) -> None:
     github_stub.page_size = 2
     for n in range(4):
         github_stub.star(f"fan{n}", 600 + n)  # five stars with octocat's: pages 1-3
-    cursor = baseline(http, github_stub, "new_star")
+    cursor = poller.baseline("new_star")
     assert cursor["page"] == 3
     github_stub.unstar("octocat")
     github_stub.unstar("fan0")  # three stars left: the stored page 3 is now empty
     github_stub.star("late", 700)
     github_stub.star("later", 701)
-    result = poll(http, github_stub, "new_star", cursor)
+    result = poller.poll("new_star", cursor)
     assert [e.data["user"]["login"] for e in result.events] == ["late", "later"]
     assert result.cursor["page"] == 3
-    assert poll(http, github_stub, "new_star", result.cursor).events == []
+    assert poller.poll("new_star", result.cursor).events == []

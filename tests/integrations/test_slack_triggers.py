@@ -3,38 +3,20 @@ bots left out, mentions of a user, reactions compared with the last poll, failur
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
-from tests.integrations.context import context
+from tests.integrations.polling import Poller
 from tests.stubs.slack import SLACK_TOKEN, SlackStub
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.retry import RetryPolicy
 from weavz_flow.integrations.slack import INTEGRATION
-from weavz_flow.integrations.trigger_base import Cursor, PollingTrigger, PollResult
 
 GENERAL = "C0GENERAL"
 
 
-def trigger(name: str) -> PollingTrigger:
-    found = INTEGRATION.triggers[name]
-    assert isinstance(found, PollingTrigger)
-    return found
-
-
-def _ctx(http: httpx.Client, stub: SlackStub, name: str, token: str) -> Any:
-    return context(http, "slack", name, base_url=stub.url, token=token, retry=RetryPolicy(max_retries=0))
-
-
-def baseline(http: httpx.Client, stub: SlackStub, name: str, **input: Any) -> Cursor:
-    return trigger(name).baseline(_ctx(http, stub, name, SLACK_TOKEN), {"channel": GENERAL, **input})
-
-
-def poll(http: httpx.Client, stub: SlackStub, name: str, cursor: Cursor, *, token: str = SLACK_TOKEN,
-         **input: Any) -> PollResult:
-    return trigger(name).poll(_ctx(http, stub, name, token), {"channel": GENERAL, **input}, cursor)
+@pytest.fixture
+def poller(http: httpx.Client, slack_stub: SlackStub) -> Poller:
+    return Poller(http, INTEGRATION, slack_stub.url, SLACK_TOKEN, {"channel": GENERAL})
 
 
 def test_the_integration_lists_its_three_polling_triggers() -> None:
@@ -43,99 +25,99 @@ def test_the_integration_lists_its_three_polling_triggers() -> None:
     assert all(t.type == "POLLING" and t.required == ("channel",) and t.sample_data for t in triggers.values())
 
 
-def test_new_messages_fire_oldest_first_and_once(http: httpx.Client, slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_message")  # the seed message exists already
+def test_new_messages_fire_oldest_first_and_once(poller: Poller, slack_stub: SlackStub) -> None:
+    cursor = poller.baseline("new_message")  # the seed message exists already
     first, second = slack_stub.say(GENERAL, "one"), slack_stub.say(GENERAL, "two")
     slack_stub.say("C0ALERTS", "elsewhere")
-    result = poll(http, slack_stub, "new_message", cursor)
+    result = poller.poll("new_message", cursor)
     assert [e.id for e in result.events] == [first["ts"], second["ts"]]
     assert result.events[0].data["text"] == "one" and result.events[0].data["channel"] == GENERAL
     assert result.events[0].occurred_at is not None and result.events[0].occurred_at.endswith("Z")
     assert slack_stub.last.query["oldest"] == cursor["since"]
-    assert poll(http, slack_stub, "new_message", result.cursor).events == []
+    assert poller.poll("new_message", result.cursor).events == []
 
 
-def test_a_poll_reads_every_page_of_new_messages(http: httpx.Client, slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_message")
+def test_a_poll_reads_every_page_of_new_messages(poller: Poller, slack_stub: SlackStub) -> None:
+    cursor = poller.baseline("new_message")
     slack_stub.page_size = 2
     texts = [f"m{n}" for n in range(5)]
     for text in texts:
         slack_stub.say(GENERAL, text)
     slack_stub.requests.clear()
-    assert [e.data["text"] for e in poll(http, slack_stub, "new_message", cursor).events] == texts
+    assert [e.data["text"] for e in poller.poll("new_message", cursor).events] == texts
     assert len(slack_stub.requests) == 3
 
 
-def test_bot_messages_are_left_out_when_asked(http: httpx.Client, slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_message", ignoreBots=True)
+def test_bot_messages_are_left_out_when_asked(poller: Poller, slack_stub: SlackStub) -> None:
+    cursor = poller.baseline("new_message", ignoreBots=True)
     slack_stub.say(GENERAL, "beep", bot=True)
     human = slack_stub.say(GENERAL, "hi")
-    result = poll(http, slack_stub, "new_message", cursor, ignoreBots=True)
+    result = poller.poll("new_message", cursor, ignoreBots=True)
     assert [e.id for e in result.events] == [human["ts"]]
-    assert poll(http, slack_stub, "new_message", result.cursor, ignoreBots=True).events == []
+    assert poller.poll("new_message", result.cursor, ignoreBots=True).events == []
 
 
-def test_mentions_of_the_given_user_fire(http: httpx.Client, slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_mention", user="U0BOB")
+def test_mentions_of_the_given_user_fire(poller: Poller, slack_stub: SlackStub) -> None:
+    cursor = poller.baseline("new_mention", user="U0BOB")
     slack_stub.say(GENERAL, "no mention here")
     slack_stub.say(GENERAL, "<@U0ALICE> not bob")
     wanted = slack_stub.say(GENERAL, "ping <@U0BOB>")
-    result = poll(http, slack_stub, "new_mention", cursor, user="U0BOB")
+    result = poller.poll("new_mention", cursor, user="U0BOB")
     assert [e.id for e in result.events] == [wanted["ts"]]
 
 
-def test_mentions_default_to_the_connections_own_user(http: httpx.Client, slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_mention")
+def test_mentions_default_to_the_connections_own_user(poller: Poller, slack_stub: SlackStub) -> None:
+    cursor = poller.baseline("new_mention")
     assert cursor["user"] == "U0BOT"  # auth.test's user_id, asked once at baseline
     wanted = slack_stub.say(GENERAL, "<@U0BOT> deploy?")
     slack_stub.requests.clear()
-    assert [e.id for e in poll(http, slack_stub, "new_mention", cursor).events] == [wanted["ts"]]
+    assert [e.id for e in poller.poll("new_mention", cursor).events] == [wanted["ts"]]
     assert [r.path for r in slack_stub.requests] == ["/conversations.history"]
 
 
-def test_new_reactions_fire_once_and_existing_ones_never(http: httpx.Client, slack_stub: SlackStub) -> None:
+def test_new_reactions_fire_once_and_existing_ones_never(poller: Poller, slack_stub: SlackStub) -> None:
     seed_ts = slack_stub.messages[GENERAL][0]["ts"]
     slack_stub.react_as(GENERAL, seed_ts, "eyes", "U0BOB")
-    cursor = baseline(http, slack_stub, "new_reaction")
+    cursor = poller.baseline("new_reaction")
     later = slack_stub.say(GENERAL, "ship it?")
     slack_stub.react_as(GENERAL, later["ts"], "rocket", "U0ALICE")
     slack_stub.react_as(GENERAL, seed_ts, "eyes", "U0ALICE")
-    result = poll(http, slack_stub, "new_reaction", cursor)
+    result = poller.poll("new_reaction", cursor)
     assert [(e.data["reaction"], e.data["user"], e.data["message"]["ts"]) for e in result.events] == [
         ("eyes", "U0ALICE", seed_ts), ("rocket", "U0ALICE", later["ts"])]  # oldest message first
-    assert poll(http, slack_stub, "new_reaction", result.cursor).events == []
+    assert poller.poll("new_reaction", result.cursor).events == []
 
 
-def test_reactions_can_be_limited_to_some_emojis(http: httpx.Client, slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_reaction", emojis=["fire"])
+def test_reactions_can_be_limited_to_some_emojis(poller: Poller, slack_stub: SlackStub) -> None:
+    cursor = poller.baseline("new_reaction", emojis=["fire"])
     message = slack_stub.say(GENERAL, "hot take")
     slack_stub.react_as(GENERAL, message["ts"], "thumbsdown", "U0BOB")
     slack_stub.react_as(GENERAL, message["ts"], "fire", "U0BOB")
-    events = poll(http, slack_stub, "new_reaction", cursor, emojis=[":fire:"]).events
+    events = poller.poll("new_reaction", cursor, emojis=[":fire:"]).events
     assert [e.data["reaction"] for e in events] == ["fire"]
 
 
 @pytest.mark.parametrize("name", ["new_message", "new_mention", "new_reaction"])
-def test_a_failed_poll_raises_and_the_old_cursor_still_finds_the_events(http: httpx.Client, slack_stub: SlackStub,
+def test_a_failed_poll_raises_and_the_old_cursor_still_finds_the_events(poller: Poller, slack_stub: SlackStub,
                                                                         name: str) -> None:
-    cursor = baseline(http, slack_stub, name)
+    cursor = poller.baseline(name)
     message = slack_stub.say(GENERAL, "<@U0BOT> while down")
     slack_stub.react_as(GENERAL, message["ts"], "fire", "U0BOB")
     slack_stub.fail_next(503)
     with pytest.raises(ApiError) as caught:
-        poll(http, slack_stub, name, cursor)
+        poller.poll(name, cursor)
     assert caught.value.code == ErrorCode.ACTION_FAILED
-    assert len(poll(http, slack_stub, name, cursor).events) == 1
+    assert len(poller.poll(name, cursor).events) == 1
 
 
-def test_a_missing_channel_and_a_refused_token_fail_without_the_token(http: httpx.Client,
+def test_a_missing_channel_and_a_refused_token_fail_without_the_token(poller: Poller,
                                                                       slack_stub: SlackStub) -> None:
-    cursor = baseline(http, slack_stub, "new_message")
+    cursor = poller.baseline("new_message")
     with pytest.raises(ApiError) as missing:
-        poll(http, slack_stub, "new_message", cursor, channel="C0NOPE")
+        poller.poll("new_message", cursor, channel="C0NOPE")
     assert (missing.value.details or {})["providerError"] == "channel_not_found"
     canary = "xoxb-CANARY-trigger-token-never-shown"
     with pytest.raises(ApiError) as refused:
-        poll(http, slack_stub, "new_message", cursor, token=canary)
+        poller.poll("new_message", cursor, token=canary)
     assert (refused.value.details or {})["providerError"] == "invalid_auth"
     assert canary not in f"{refused.value} {refused.value!r} {refused.value.to_body()}"

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
-from weavz_flow.engine.stamps import format_time
+from weavz_flow.engine.stamps import format_time, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.engine.trigger_events import lock_source, store_events
@@ -83,7 +83,8 @@ class TriggerPoller:
                                          "last_error": outcome.error}
             stored = []
             if outcome.error is None:
-                stored = store_events(conn, current, outcome.events, stamp)
+                # Received now by the clock (``now`` is the round's moment: which sources are due, the next poll).
+                stored = store_events(conn, current, outcome.events, utc_now())
                 values["cursor"] = outcome.cursor
             if outcome.stop:
                 values.update(enabled=False, next_poll_at=None)

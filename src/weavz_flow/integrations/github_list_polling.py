@@ -13,10 +13,11 @@ Facts, from docs.github.com (REST API version 2022-11-28):
 
 Two reading orders: :class:`NewestFirst` (issues, pulls, comments and releases sorted newest first) walks pages
 until it reaches an item older than the watermark; :class:`NewestLast` (stargazers, listed oldest first) keeps the
-last page's number in the cursor and reads from there. Either reads at most :data:`MAX_PAGES` pages a poll: more new
-items than that within one interval (10,000 issues) are beyond what one poll delivers, and the oldest of them are
-skipped. The cursor holds the watermark (bounded, :mod:`trigger_watermark`), one ETag and, for the stars, a page
-number.
+last page's number in the cursor and reads from there. Either reads at most :data:`MAX_PAGES` pages a poll, so that
+a poll ends well within the engine's execute deadline (a poll that always timed out would keep its cursor and never
+advance): more new items than that within one interval (1,000 issues) are beyond what one poll delivers, and the
+oldest of them are skipped. The cursor holds the watermark (bounded, :mod:`trigger_watermark`), one ETag and, for
+the stars, a page number.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from weavz_flow.integrations.trigger_base import Cursor, PollResult
 from weavz_flow.integrations.trigger_watermark import Stamped, Watermark, advance
 
 PER_PAGE = 100
-MAX_PAGES = 100
+MAX_PAGES = 10
 _LAST_PAGE = re.compile(r'<[^>]*[?&]page=(\d+)[^>]*>;\s*rel="last"')
 
 

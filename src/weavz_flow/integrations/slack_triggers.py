@@ -16,9 +16,9 @@ Names and props follow Activepieces' Slack piece (``new_message``, ``new_mention
   objects in history). Slack gives no time for a reaction, so ``new_reaction`` compares the reactions on the channel's
   last :data:`REACTION_WINDOW` messages with those seen last time: a reaction to an older message is not seen.
 
-Bounds: a poll reads at most :data:`MAX_PAGES` pages of :data:`PAGE` messages (more new messages than that within
-one interval: the oldest of them are skipped); the reactions cursor keeps at most :data:`MAX_REACTIONS` digests of
-16 hex characters (about 19 KB).
+Bounds: a poll reads at most :data:`MAX_PAGES` pages of :data:`PAGE` messages, to end well within the engine's
+execute deadline (more new messages than that within one interval: the oldest of them are skipped); the reactions
+cursor keeps at most :data:`MAX_REACTIONS` digests of 16 hex characters (about 19 KB).
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from typing import Any
 
 from weavz_flow.catalog.model import InputField, TriggerInfo
 from weavz_flow.integrations.base import ActionContext
+from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.slack_api import PAGE, get, next_cursor
 from weavz_flow.integrations.trigger_base import Cursor, NativeTrigger, PollResult, TriggerEvent
 from weavz_flow.integrations.trigger_watermark import Stamped, Watermark, advance
 
-MAX_PAGES = 20
+MAX_PAGES = 10
 REACTION_WINDOW = 100
 MAX_REACTIONS = 1000
 
@@ -126,6 +127,8 @@ def _mention_kept(input: Mapping[str, Any], cursor: Cursor, message: Mapping[str
 
 def _watched_user(ctx: ActionContext, input: Mapping[str, Any]) -> Cursor:
     user = input.get("user") or get(ctx, "/auth.test", {}).get("user_id")
+    if not user:
+        raise invalid_input(ctx, "user", "is required: the connection's token names no user")
     return {"user": str(user)}
 
 
