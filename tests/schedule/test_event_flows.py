@@ -11,16 +11,19 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from tests.schedule.event_project import event_project, sqlite_runs
+from tests.schedule.event_project import event_project, event_runs, sqlite_runs
+from tests.schedule.queue_fixtures import QueueDatabase, queue_db  # noqa: F401  (pytest finds fixtures by name)
 from tests.schedule.sched_project import wait_until
 from tests.stubs.github import GitHubStub
 from weavz_flow.backends.local import STATE_DB_FILE
 from weavz_flow.cli.main import cli
 from weavz_flow.engine.store import Store
+from weavz_flow.runner.records import RunRecords
 from weavz_flow.schedule.model import FireStatus
 from weavz_flow.schedule.state import ScheduleState
 
@@ -68,7 +71,7 @@ def _polled(stub: GitHubStub) -> bool:
 
 
 @pytest.fixture
-def scheduler_process(project: Path) -> Iterator[list[subprocess.Popen[str]]]:
+def scheduler_process() -> Iterator[list[subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
     yield started
     for proc in started:
@@ -106,3 +109,38 @@ def test_a_killed_scheduler_restarted_replays_nothing_and_skips_nothing(
     # Each issue ran once (the two opened while it was down may run in either order: overlap allow).
     assert sorted(value for _status, value, _trigger in runs) == sorted([
         "before the kill", "while it was down", "also while down", "after the restart"])
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path, github_stub: GitHubStub, monkeypatch: pytest.MonkeyPatch,
+               queue_db: QueueDatabase) -> Path:  # noqa: F811
+    project_file = f"version: 1\nname: events\nbackend: {{type: local, database_url: \"{queue_db.url}\"}}\n"
+    return event_project(tmp_path / "project", github_stub, monkeypatch, project_file=project_file)
+
+
+def pg_runs(database: QueueDatabase) -> list[tuple[str, Any, str | None]]:
+    store = Store.open(database.url)
+    records = RunRecords.for_store(store, own_store=True)
+    try:
+        return event_runs(records)
+    finally:
+        records.close()
+
+
+def test_two_schedulers_on_postgresql_run_each_event_once(
+        pg_project: Path, github_stub: GitHubStub, queue_db: QueueDatabase,  # noqa: F811
+        scheduler_process: list[subprocess.Popen[str]]) -> None:
+    for _ in range(2):  # each one polls, dispatches and serves the queue
+        scheduler_process.append(_start(pg_project))
+    wait_until(lambda: _polled(github_stub), "the baseline poll", BOUND_S)
+    titles = [f"issue {n}" for n in range(6)]
+    for title in titles:
+        github_stub.open_issue(title)
+    wait_until(lambda: len([r for r in pg_runs(queue_db) if r[0] == "succeeded"]) >= len(titles), "the runs",
+               BOUND_S)
+    for proc in scheduler_process:
+        proc.send_signal(signal.SIGTERM)
+    for proc in scheduler_process:
+        proc.wait(BOUND_S)
+    runs = pg_runs(queue_db)
+    assert sorted(value for _status, value, _trigger in runs) == sorted(titles)  # each once, none twice
