@@ -80,8 +80,8 @@ def scheduler_process() -> Iterator[list[subprocess.Popen[str]]]:
             proc.wait()
 
 
-def _start(root: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "weavz_flow", "schedule", str(root)], cwd=root,
+def _start(root: Path, command: str = "schedule") -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "weavz_flow", command, str(root)], cwd=root,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, text=True)
 
@@ -127,11 +127,12 @@ def pg_runs(database: QueueDatabase) -> list[tuple[str, Any, str | None]]:
         records.close()
 
 
-def test_two_schedulers_on_postgresql_run_each_event_once(
+@pytest.mark.parametrize("command", ["schedule", "worker"])
+def test_two_processes_on_postgresql_run_each_event_once(
         pg_project: Path, github_stub: GitHubStub, queue_db: QueueDatabase,  # noqa: F811
-        scheduler_process: list[subprocess.Popen[str]]) -> None:
-    for _ in range(2):  # each one polls, dispatches and serves the queue
-        scheduler_process.append(_start(pg_project))
+        scheduler_process: list[subprocess.Popen[str]], command: str) -> None:
+    for _ in range(2):  # each one polls, dispatches and serves the queue (schedulers decide cron fires too)
+        scheduler_process.append(_start(pg_project, command))
     wait_until(lambda: _polled(github_stub), "the baseline poll", BOUND_S)
     titles = [f"issue {n}" for n in range(6)]
     for title in titles:
