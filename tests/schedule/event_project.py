@@ -51,8 +51,13 @@ def event_project(root: Path, github: GitHubStub, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("GH_TOKEN", GITHUB_TOKEN)
     monkeypatch.setenv("WEAVZ_FLOW_TRIGGER_MIN_POLL_S", "1")
-    applied = CliRunner().invoke(cli, ["apply", "--project", str(root), "--auto-approve"])
-    assert applied.exit_code == 0, applied.output
+    return applied(root)
+
+
+def applied(root: Path) -> Path:
+    """``root`` after ``weavz-flow apply`` (its flows and their triggers deployed)."""
+    result = CliRunner().invoke(cli, ["apply", "--project", str(root), "--auto-approve"])
+    assert result.exit_code == 0, result.output
     return root
 
 

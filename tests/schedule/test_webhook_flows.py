@@ -16,12 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from tests.schedule.event_project import SECRET_KEY, sqlite_runs
+from tests.schedule.event_project import SECRET_KEY, applied, sqlite_runs
 from tests.schedule.sched_project import wait_until, write_project
 from tests.schedule.test_schedule_cli import OutputReader
-from weavz_flow.cli.main import cli
 
 BOUND_S = 120.0  # bounds against a hang, never timings
 HOOK_SECRET = "flow-hook-secret-0123456789"
@@ -43,9 +41,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = write_project(tmp_path / "project", {"inbox": HOOK_FLOW}, monkeypatch)
     monkeypatch.setenv("WEAVZ_FLOW_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("INBOX_HOOK_SECRET", HOOK_SECRET)
-    applied = CliRunner().invoke(cli, ["apply", "--project", str(root), "--auto-approve"])
-    assert applied.exit_code == 0, applied.output
-    return root
+    return applied(root)
 
 
 def signed(body: bytes, secret: str = HOOK_SECRET) -> str:
