@@ -39,7 +39,7 @@ def test_list(run) -> None:  # type: ignore[no-untyped-def]
     names = [line.split()[0] for line in lines[1:-2]]
     assert names == sorted(names) and len(names) == 1079
     triggers = sum(len(i.triggers) for i in NATIVE_INTEGRATIONS.values())
-    assert triggers >= 1  # http.catch_webhook at least
+    assert triggers >= 3  # http.catch_webhook, kv-store.key_changed, storage.new_file at least
     assert lines[-2] == f"1079 integrations, 10850 actions, {triggers} triggers"
     assert lines[-1].startswith("executable here: ")
 
@@ -97,6 +97,12 @@ def test_show_integration_lists_its_triggers(run) -> None:  # type: ignore[no-un
     data = json.loads(run("show", "http", "--json").stdout)
     assert data["triggers"]["catch_webhook"]["type"] == "WEBHOOK"
     assert data["triggers"]["catch_webhook"]["sampleData"]["method"] == "POST"
+    one = run("show", "kv-store", "key_changed")
+    assert one.exit_code == 0
+    assert one.stdout.splitlines()[0] == "kv-store.key_changed: Key Changed (POLLING trigger)"
+    assert re.search(r"^prefix\s+string\s+no\s+", one.stdout, re.MULTILINE)
+    assert '"previousValue": 1041' in one.stdout
+    assert json.loads(run("show", "kv-store", "key_changed", "--json").stdout)["type"] == "POLLING"
 
 
 def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]

@@ -12,18 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from tests.engine.echo_integration import NATIVES, small_catalog
 from tests.engine.engine_fixtures import TEST_KEY
-from tests.engine.trigger_integration import ITEMS, ITEMS_INTEGRATION, with_items
-from tests.stubs.base import running
+from tests.engine.trigger_integration import ITEMS
+from tests.engine.trigger_setup import Setup, later, trigger_engine
 from tests.stubs.items import ITEMS_TOKEN, ItemsStub
-from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.credential_cipher import CredentialCipher
 from weavz_flow.engine.engine import Engine
-from weavz_flow.engine.inputs import ConnectionCreate, PartialCreate, WorkspaceCreate, WorkspaceIntegrationCreate
+from weavz_flow.engine.inputs import PartialCreate
 from weavz_flow.engine.services.triggers import FlowSourceSpec
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.trigger_settings import TriggerSettings
@@ -35,60 +32,10 @@ from weavz_flow.wire.triggers import EnableTriggerRequest
 LATER = timedelta(hours=1)
 
 
-@pytest.fixture(scope="session")
-def items_stub_server() -> Iterator[ItemsStub]:
-    with running(ItemsStub()) as stub:
-        yield stub
-
-
-@pytest.fixture
-def items_stub(items_stub_server: ItemsStub) -> ItemsStub:
-    items_stub_server.reset()
-    return items_stub_server
-
-
-class Setup:
-    def __init__(self, engine: Engine, stub: ItemsStub) -> None:
-        self.engine = engine
-        self.stub = stub
-        org = engine.orgs.create("acme")
-        self.caller = Caller.system(org.id)
-        self.org_id = org.id
-        self.workspace_id = engine.workspaces.create(self.caller, WorkspaceCreate(name="Prod", slug="prod")).id
-        self.connection_id = engine.connections.create(self.caller, ConnectionCreate(
-            type="SECRET_TEXT", external_id="items-main", display_name="items", integration_name=ITEMS,
-            secret_text=ITEMS_TOKEN, base_url=stub.url)).id  # type: ignore[call-arg]
-        self.alias_id = engine.integrations.create(self.caller, self.workspace_id, WorkspaceIntegrationCreate(
-            integration_name=ITEMS, connection_id=self.connection_id)).id
-
-    def enable(self, **kw: Any) -> Any:
-        body: dict[str, Any] = {"integrationName": ITEMS, "triggerName": "new_item", "workspaceId": self.workspace_id,
-                                "callbackUrl": "http://127.0.0.1:9/hook", "input": {"label": "L"}}
-        body.update(kw)
-        return self.engine.triggers.enable(self.caller, EnableTriggerRequest.model_validate(body))
-
-    def events(self) -> list[Any]:
-        with self.engine.store.read() as conn:
-            return conn.execute(sa.select(t.trigger_events).order_by(t.trigger_events.c.seq)).all()
-
-    def source(self, source_id: str) -> Any:
-        with self.engine.store.read() as conn:
-            return conn.execute(sa.select(t.trigger_sources).where(t.trigger_sources.c.id == source_id)).one()
-
-
 @pytest.fixture
 def setup(store: Store, items_stub: ItemsStub) -> Iterator[Setup]:
-    engine = Engine(store, catalog=with_items(small_catalog()), natives={**NATIVES, ITEMS: ITEMS_INTEGRATION},
-                    cipher=CredentialCipher(TEST_KEY), trigger_settings=TriggerSettings())
-    try:
+    with trigger_engine(store, TriggerSettings()) as engine:
         yield Setup(engine, items_stub)
-    finally:
-        engine.executions.close()
-        engine.http.close()
-
-
-def later(hours: float = 1) -> datetime:
-    return datetime.now(UTC) + timedelta(hours=hours)
 
 
 def test_enable_baselines_then_each_new_item_is_stored_once_oldest_first(setup: Setup) -> None:

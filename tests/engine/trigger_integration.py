@@ -3,8 +3,7 @@
 ``items-test.new_item`` (POLLING): baseline = the highest item id now; a poll answers the items above the cursor,
 oldest first. ``items-test.caught`` (WEBHOOK): accepts a JSON body when the ``X-Test-Secret`` header equals the
 source's ``secret`` input (constant-time compare), else 401 WEBHOOK_SIGNATURE_INVALID. Both need a SECRET_TEXT
-connection (the webhook one only to show that an inbound request resolves its source's connection too).
-"""
+connection (the webhook one only to show that an inbound request resolves its source's connection too)."""
 
 from __future__ import annotations
 

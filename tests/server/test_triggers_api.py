@@ -28,6 +28,7 @@ from tests.server.accounts import SERVICE_KEY, LiveServer, bootstrap_account, co
 from tests.server.approval_receiver import ApprovalReceiver
 from tests.server.live_server import serve_in_thread
 from tests.stubs.base import running
+from tests.stubs.github import GITHUB_TOKEN, GitHubStub
 from tests.stubs.items import ITEMS_TOKEN, ItemsStub
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.engine import Engine
@@ -56,12 +57,6 @@ def trigger_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) 
 def _engine(database_url: str, key_file: Path) -> Engine:
     return Engine.open(database_url, key_file=key_file, natives={**NATIVE_INTEGRATIONS, ITEMS: ITEMS_INTEGRATION},
                        trigger_settings=SETTINGS)
-
-
-@pytest.fixture(scope="module")
-def items_server() -> Iterator[ItemsStub]:
-    with running(ItemsStub()) as stub:
-        yield stub
 
 
 @pytest.fixture(scope="module")
@@ -117,10 +112,9 @@ class Scene:
 
 
 @pytest.fixture
-def scene(trigger_server: LiveServer, items_server: ItemsStub, receiver_server: ApprovalReceiver) -> Iterator[Scene]:
-    items_server.reset()
+def scene(trigger_server: LiveServer, items_stub: ItemsStub, receiver_server: ApprovalReceiver) -> Iterator[Scene]:
     receiver_server.reset()
-    made = Scene(trigger_server, items_server, receiver_server)
+    made = Scene(trigger_server, items_stub, receiver_server)
     try:
         yield made
     finally:
@@ -164,6 +158,37 @@ def test_each_new_item_is_delivered_once_signed_and_disable_stops_deliveries(sce
     assert gone.value.status == 404
 
 
+def test_github_new_issue_each_issue_once_in_order_through_an_outage(scene: Scene, github_stub: GitHubStub) -> None:
+    """The issue's acceptance line: github.new_issue on a local receiver."""
+    connection = connection_at(scene.account, github_stub.url, externalId=unique("gh"), displayName="GitHub",
+                               integrationName="github", secretText=GITHUB_TOKEN)
+    alias = scene.api.post(f"/api/v1/workspaces/{scene.workspace_id}/integrations", json={
+        "integrationName": "github", "connectionStrategy": "fixed", "connectionId": connection["id"]})
+    assert alias.status_code == 201, alias.text
+    github_stub.open_issue("there before")
+    source = scene.enable(integration_name="github", trigger_name="new_issue", input={"repository": "acme/api"})
+    assert scene.poll() == 0  # baseline: no delivery for the existing issues
+    scene.deliver_all()
+    assert scene.bodies(source["id"]) == []
+    scene.receiver.fail_next(500, n=3)
+    titles = ["first issue", "second issue", "third issue"]
+    for title in titles:
+        github_stub.open_issue(title)
+    assert scene.poll(2) == 3
+    scene.deliver_all()
+    received = scene.bodies(source["id"])
+    assert [b["data"]["title"] for b in received] == ["first issue"] * 4 + titles[1:]
+    delivered = received[3:]
+    assert [b["data"]["title"] for b in delivered] == titles and len({b["eventId"] for b in delivered}) == 3
+    assert all(verify(source["signingSecret"], r.headers, r.body) for r in scene.receiver.requests)
+    assert GITHUB_TOKEN not in json.dumps(received)
+    scene.sdk.triggers.disable(source["id"])
+    github_stub.open_issue("after disable")
+    assert scene.poll(3) == 0
+    scene.deliver_all()
+    assert len(scene.bodies(source["id"])) == len(received)
+
+
 def test_a_receiver_down_for_three_deliveries_gets_everything_in_order_none_twice(scene: Scene) -> None:
     source = scene.enable()
     scene.receiver.fail_next(503, n=3)
@@ -176,11 +201,14 @@ def test_a_receiver_down_for_three_deliveries_gets_everything_in_order_none_twic
     delivered = scene.bodies(source["id"])[3:]
     assert [b["data"]["title"] for b in delivered] == ["one", "two", "three"]
     assert len({b["eventId"] for b in delivered}) == 3
-    with scene.server.engine.store.read() as conn:
-        rows = conn.execute(sa.select(t.trigger_deliveries).where(t.trigger_deliveries.c.source_id == source["id"])
-                            .order_by(t.trigger_deliveries.c.seq)).all()
-    assert [(r.status, r.attempts) for r in rows] == [("delivered", 4), ("delivered", 1), ("delivered", 1)]
-    assert [e.get("statusCode") for e in rows[0].log] == [503, 503, 503, 200]
+    shown = scene.api.get(f"/api/v1/triggers/{source['id']}/events")  # the delivery log, newest event first
+    assert shown.status_code == 200, shown.text
+    events = shown.json()["events"]
+    assert shown.json()["total"] == 3 and [e["data"]["title"] for e in events] == ["three", "two", "one"]
+    assert [(e["delivery"]["status"], e["delivery"]["attempts"]) for e in events] == [
+        ("delivered", 1), ("delivered", 1), ("delivered", 4)]
+    assert [a.get("statusCode") for a in events[2]["delivery"]["log"]] == [503, 503, 503, 200]
+    assert [e["id"] for e in events] == [b["eventId"] for b in reversed(delivered)]
 
     replayed = scene.api.post(f"/api/v1/triggers/events/{delivered[1]['eventId']}/replay")
     assert replayed.status_code == 200, replayed.text
@@ -203,9 +231,12 @@ def test_test_answers_the_sample_and_bad_requests_are_weavz_errors(scene: Scene)
                                  ({"pollingIntervalMinutes": 1441}, 400, "VALIDATION_ERROR"),
                                  ({"pollingIntervalMinutes": 1}, 403, "POLLING_INTERVAL_TOO_SHORT"),
                                  ({"input": {}}, 400, "VALIDATION_ERROR"),
-                                 ({"callbackUrl": "not a url"}, 400, "VALIDATION_ERROR")):
+                                 ({"callbackUrl": "not a url"}, 400, "VALIDATION_ERROR"),
+                                 ({"callbackHeaders": {"X-Key": "hdr-9a\r\nX-Injected: 1"}}, 400, "VALIDATION_ERROR"),
+                                 ({"callbackHeaders": {"Bad Name": "hdr-9a"}}, 400, "VALIDATION_ERROR")):
         answer = scene.api.post("/api/v1/triggers/enable", json={**base, **change})
         assert (answer.status_code, answer.json()["code"]) == (status, code), (change, answer.text)
+        assert "hdr-9a" not in answer.text  # a refused header's value is never quoted back
     assert scene.sdk.triggers.list(workspace_id=scene.workspace_id)["total"] == 0  # nothing was stored
 
 
@@ -220,6 +251,8 @@ def test_a_scoped_key_sees_and_disables_only_its_workspaces(scene: Scene) -> Non
         assert (denied.status_code, denied.json()["code"]) == (403, "SCOPE_DENIED")
         refused = scoped.post("/api/v1/triggers/disable", json={"triggerSourceId": source["id"]})
         assert (refused.status_code, refused.json()["code"]) == (404, "TRIGGER_SOURCE_NOT_FOUND")
+        hidden = scoped.get(f"/api/v1/triggers/{source['id']}/events")
+        assert (hidden.status_code, hidden.json()["code"]) == (404, "TRIGGER_SOURCE_NOT_FOUND")
     assert scene.sdk.triggers.list()["total"] == 1
 
 
@@ -241,14 +274,15 @@ def test_an_inbound_webhook_needs_no_key_and_a_bad_secret_stores_nothing(scene: 
     assert [b["data"] for b in scene.bodies(source["id"])] == [{"body": {"id": 1}}]
 
 
-def test_serves_sweep_delivers_on_its_own(database_url: str, tmp_path: Path, items_server: ItemsStub,
+def test_serves_sweep_delivers_on_its_own(database_url: str, tmp_path: Path, items_stub_server: ItemsStub,
                                           receiver_server: ApprovalReceiver) -> None:
     receiver_server.reset()
     engine = _engine(database_url, tmp_path / "secret.key")
     settings = ServerSettings(service_key=Sensitive(SERVICE_KEY), trigger_sweep_s=0.05)
     try:
         with serve_in_thread(create_app(engine, settings)) as url:
-            scene = Scene(LiveServer(url=url, engine=engine, service_key=SERVICE_KEY), items_server, receiver_server)
+            server = LiveServer(url=url, engine=engine, service_key=SERVICE_KEY)
+            scene = Scene(server, items_stub_server, receiver_server)
             try:
                 source = scene.enable(simulate=True)
                 deadline = time.monotonic() + 30

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import click
 
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.catalog.model import ActionInfo, IntegrationInfo, TriggerInfo
 from weavz_flow.catalog.sdk_cache import CacheInfo, build_sdk_cache, sdk_cache_info
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.integrations.output_shapes import OutputShape, output_shape
@@ -62,22 +62,26 @@ def coverage_counts(infos: Sequence[IntegrationInfo]) -> dict[str, int]:
 @click.option("--json", "as_json", is_flag=True, help="Print the Weavz metadata, or the action's input JSON Schema.")
 def show(name: str, action: str | None, as_json: bool) -> None:
     """Show an integration's actions and their required fields, or one ACTION's input fields and, for an action this
-    engine runs itself, its output."""
+    engine runs itself, its output. ACTION may name a trigger: its input fields and sample event."""
     catalog = _catalog()
+    info = catalog.integration(name)
     if action is None:
-        info = catalog.integration(name)
-        if as_json:
-            _echo_json(info.metadata())
-        else:
-            for line in _integration_lines(info):
-                click.echo(line)
+        _show(as_json, info.metadata, lambda: _integration_lines(info))
+        return
+    trigger = info.triggers.get(action)
+    if trigger is not None:
+        _show(as_json, trigger.metadata, lambda: _trigger_lines(trigger))
         return
     found = catalog.action(name, action)
+    _show(as_json, found.input_schema, lambda: _action_lines(info, found))
+
+
+def _show(as_json: bool, document: Callable[[], Any], lines: Callable[[], list[str]]) -> None:
     if as_json:
-        _echo_json(found.input_schema())
-    else:
-        for line in _action_lines(catalog.integration(name), found):
-            click.echo(line)
+        _echo_json(document())
+        return
+    for line in lines():
+        click.echo(line)
 
 
 @integrations.command("cache")
@@ -138,6 +142,15 @@ def _action_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]
         rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in action.fields]
         lines += _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows)
     return [*lines, "", *_output_lines(integration, action)]
+
+
+def _trigger_lines(trigger: TriggerInfo) -> list[str]:
+    lines = [f"{trigger.key}: {trigger.display_name or trigger.name} ({trigger.type} trigger)"]
+    if trigger.description:
+        lines.append(trigger.description)
+    rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in trigger.fields]
+    lines += _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows) if rows else ["no input fields"]
+    return [*lines, "", "Sample event data:", *json.dumps(dict(trigger.sample_data), indent=2).splitlines()]
 
 
 def _output_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]:

@@ -109,3 +109,14 @@ def mark_dispatched(conn: sa.Connection, event_ids: Collection[str], now: str) -
 def get_event(conn: sa.Connection, event_id: str) -> StoredEvent | None:
     row = conn.execute(_SELECT.where(_e.c.id == event_id)).first()
     return _stored(row) if row is not None else None
+
+
+def event_page(conn: sa.Connection, source_id: str, limit: int, offset: int) -> tuple[list[AnyRow], int]:
+    """A page of the source's events, newest first, each with its delivery's columns (None for a flow source's)."""
+    total = conn.execute(sa.select(sa.func.count()).select_from(_e).where(_e.c.source_id == source_id)).scalar_one()
+    rows = conn.execute(
+        sa.select(_e, _d.c.status, _d.c.attempts, _d.c.last_status, _d.c.last_error, _d.c.next_attempt_at,
+                  _d.c.delivered_at, _d.c.log)
+        .outerjoin(_d, _d.c.event_id == _e.c.id).where(_e.c.source_id == source_id)
+        .order_by(_e.c.seq.desc()).limit(limit).offset(offset)).all()
+    return list(rows), int(total)

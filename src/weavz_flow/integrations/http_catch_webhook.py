@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from weavz_flow.catalog.model import InputField, TriggerInfo
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext
-from weavz_flow.integrations.trigger_base import InboundRequest, TriggerEvent
+from weavz_flow.integrations.trigger_base import InboundRequest, TriggerEvent, seen_now
 from weavz_flow.integrations.webhook_auth import DEFAULT_SIGNATURE_HEADER, WebhookAuth, WebhookAuthType
 
 DEFAULT_EVENT_ID_HEADERS = ("x-event-id", "x-github-delivery", "idempotency-key")
@@ -74,8 +73,7 @@ class CatchWebhook:
             "method": request.method.upper(),
             "contentType": request.content_type,
         }
-        occurred = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return [TriggerEvent(id=_event_id(input, request), data=data, occurred_at=occurred)]
+        return [TriggerEvent(id=_event_id(input, request), data=data, occurred_at=seen_now())]
 
 
 def _event_id(input: dict[str, Any], request: InboundRequest) -> str:

@@ -9,9 +9,10 @@ signing secret is shown once, in the enable answer; ``callbackHeaders`` are writ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
 from weavz_flow.wire.base import (
     AliasRef,
@@ -29,6 +30,9 @@ EVENT_ID_HEADER = "X-Weavz-Event-Id"
 TRIGGER_EVENT = "trigger.event"  # the X-Weavz-Event of a callback delivery
 POLLING_MINUTES_MIN = 1
 POLLING_MINUTES_MAX = 1440
+# An HTTP field name (RFC 9110 §5.1, a token) and a value that cannot end the header early (no CR, LF or NUL).
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE_BAD = re.compile(r"[\r\n\x00]")
 
 
 class EnableTriggerRequest(WireRequest):
@@ -46,6 +50,17 @@ class EnableTriggerRequest(WireRequest):
     partial_ids: list[Ref] | None = None
     polling_interval_minutes: int | None = Field(default=None, ge=POLLING_MINUTES_MIN, le=POLLING_MINUTES_MAX)
     simulate: bool = False
+
+    @field_validator("callback_headers")
+    @classmethod
+    def _sendable_headers(cls, headers: dict[str, SecretStr] | None) -> dict[str, SecretStr] | None:
+        """Headers every delivery can send: refused here, not failed at each attempt (the value is never quoted)."""
+        for name, value in (headers or {}).items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"callbackHeaders: {name!r} is not an HTTP header name")
+            if _HEADER_VALUE_BAD.search(value.get_secret_value()):
+                raise ValueError(f"callbackHeaders: the value of {name!r} holds a line break or NUL")
+        return headers
 
 
 class TriggerSourceView(WireModel):
@@ -106,6 +121,40 @@ class TriggerSample(WireModel):
 
 class WebhookReceived(WireModel):
     received: int
+
+
+class DeliveryView(WireModel):
+    """A callback event's delivery: its state and its latest attempts (``log``: ``{at, statusCode?, error?,
+    durationMs}``, the last 20)."""
+
+    status: str  # pending | delivered | failed
+    attempts: int
+    last_status_code: int | None = None
+    last_error: str | None = None
+    next_attempt_at: str | None = None
+    delivered_at: str | None = None
+    log: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class TriggerEventView(WireModel):
+    """One event of a source (``GET /api/v1/triggers/{id}/events``, weavz-flow's own), newest first; ``eventKey`` is
+    the provider's id of it, ``dispatchedAt`` when a flow source's event was handed to its flow."""
+
+    id: str
+    trigger_source_id: str
+    event_key: str
+    seq: int
+    data: dict[str, Any]
+    occurred_at: str | None = None
+    received_at: str
+    dispatched_at: str | None = None
+    delivery: DeliveryView | None = None
+
+
+class TriggerEventList(Listing[TriggerEventView]):
+    items_field = "events"
+    events: list[TriggerEventView]
+    total: int
 
 
 class ReplayedEvent(WireModel):

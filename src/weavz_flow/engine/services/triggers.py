@@ -54,6 +54,7 @@ from weavz_flow.engine.trigger_events import (
     CALLBACK,
     FLOW,
     StoredEvent,
+    event_page,
     get_event,
     lock_source,
     mark_dispatched,
@@ -70,7 +71,7 @@ from weavz_flow.integrations.trigger_base import InboundRequest, PollingTrigger,
 from weavz_flow.public_url import DEFAULT_PUBLIC_URL, PUBLIC_URL_ENV
 from weavz_flow.redact import Redactor
 from weavz_flow.sensitive import Sensitive
-from weavz_flow.wire.triggers import EnableTriggerRequest, TriggerSourceView
+from weavz_flow.wire.triggers import DeliveryView, EnableTriggerRequest, TriggerEventView, TriggerSourceView
 
 __all__ = ["FlowSourceSpec", "StoredEvent", "TriggerService"]
 
@@ -82,6 +83,7 @@ SAMPLE_EVENT_ID = "sample"  # the event key of a simulated source's one event
 _TOKEN_PURPOSE = "trigger-webhook"
 _SPEC_PURPOSE = "trigger-flow-spec"
 _ERROR_MAX = 1000
+DEFAULT_POLLING_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -163,11 +165,9 @@ class TriggerService:
             "callback_metadata": req.callback_metadata,
             "signing_secret": self._cipher.encrypt({"secret": signing_secret}),
             "polling_interval_s": interval_s, "simulate": req.simulate, "enabled": True,
-            "next_poll_at": now if cursor is not None else None, "cursor": cursor,
-            "created_at": now, "updated_at": now,
+            "next_poll_at": plus(now, interval_s) if cursor is not None and interval_s is not None else None,
+            "cursor": cursor, "created_at": now, "updated_at": now,
         }
-        if cursor is not None and interval_s is not None:
-            row["next_poll_at"] = plus(now, interval_s)
         with self._store.write() as conn:
             conn.execute(sa.insert(_s).values(row))
             if req.simulate:
@@ -200,6 +200,17 @@ class TriggerService:
                                 .limit(limit).offset(offset)).all()
         return [self._view(r) for r in rows], int(total)
 
+    def events(self, caller: Caller, source_id: str, limit: int | None,
+               offset: int | None) -> tuple[builtins.list[TriggerEventView], int]:
+        """A source's events, newest first, with their deliveries (the delivery log of a callback source)."""
+        limit, offset = page_bounds(limit, offset)
+        with self._store.read() as conn:
+            row = conn.execute(sa.select(_s).where(_s.c.id == source_id, _s.c.org_id == caller.org_id)).first()
+            if row is None or not caller.may_access(row.workspace_id):
+                raise _source_not_found(source_id)
+            rows, total = event_page(conn, source_id, limit, offset)
+        return [_event_view(r) for r in rows], total
+
     def sample(self, integration_name: str, trigger_name: str) -> dict[str, Any]:
         """The trigger's sample event data (``triggers/test``): 404 INTEGRATION_NOT_FOUND / TRIGGER_NOT_FOUND."""
         _, info, _ = trigger_entry(self._source.catalog(), self._source, integration_name, trigger_name)
@@ -219,7 +230,8 @@ class TriggerService:
 
     def ensure_flow_source(self, org_id: str, flow: str, key: str, spec: FlowSourceSpec) -> str:
         """Register (idempotently) the source of one ``on:`` entry of a deployed flow; its id. The same spec again
-        changes nothing; a changed one is resolved again and re-baselined by its next poll."""
+        changes nothing; a changed one, or one retired before, is resolved again and re-baselined by its next poll
+        (so a flow deployed again does not get the events of the time it was away)."""
         digest = self._spec_digest(spec)
         with self._store.write() as conn:
             existing = conn.execute(sa.select(_s).where(_s.c.flow_name == flow, _s.c.flow_key == key)).first()
@@ -340,7 +352,9 @@ class TriggerService:
     def _interval(self, trigger_type: str, minutes: int | None) -> int | None:
         if trigger_type != POLLING:
             return None
-        seconds = (minutes if minutes is not None else 5) * 60
+        if minutes is None:  # Weavz's default of five minutes, or this server's minimum if that is longer
+            return int(max(DEFAULT_POLLING_MINUTES * 60, self._settings.min_polling_interval_s))
+        seconds = minutes * 60
         if seconds < self._settings.min_polling_interval_s:
             raise ApiError(ErrorCode.POLLING_INTERVAL_TOO_SHORT,
                            f"pollingIntervalMinutes must be at least {self._settings.min_polling_interval_s / 60:g} "
@@ -445,6 +459,17 @@ def _selectors(row: AnyRow) -> Selectors:
     return Selectors(workspace_id=row.workspace_id, integration_name=row.integration_name,
                      trigger_name=row.trigger_name, workspace_integration_id=row.workspace_integration_id,
                      connection_external_id=row.connection_external_id, end_user_id=row.end_user_id)
+
+
+def _event_view(row: AnyRow) -> TriggerEventView:
+    delivery = None
+    if row.status is not None:
+        delivery = DeliveryView(status=row.status, attempts=row.attempts, last_status_code=row.last_status,
+                                last_error=row.last_error, next_attempt_at=row.next_attempt_at,
+                                delivered_at=row.delivered_at, log=list(row.log or []))
+    return TriggerEventView(id=row.id, trigger_source_id=row.source_id, event_key=row.event_key, seq=row.seq,
+                            data=row.data, occurred_at=row.occurred_at, received_at=row.received_at,
+                            dispatched_at=row.dispatched_at, delivery=delivery)
 
 
 def _sample(located: Located) -> TriggerEvent:

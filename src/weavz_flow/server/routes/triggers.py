@@ -3,7 +3,8 @@
 ``/api/v1/webhooks/{token}`` (an API source's URL, as ``webhookUrl`` shows it) and ``/api/v1/webhooks/flows/{path}``
 (a deployed flow's ``webhook:``) take no API key: the token, or the trigger's signature check, is the authority. A
 refused request (401 ``WEBHOOK_SIGNATURE_INVALID``, 400) stores nothing; an accepted one answers 202 with the number
-of new events (0 for an event id seen before). ``POST /api/v1/triggers/events/{id}/replay`` is weavz-flow's own.
+of new events (0 for an event id seen before). ``GET /api/v1/triggers/{id}/events`` (a source's events with their
+delivery log) and ``POST /api/v1/triggers/events/{id}/replay`` are weavz-flow's own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from weavz_flow.integrations.trigger_base import InboundRequest
 from weavz_flow.server.deps import CallerDep, EngineDep
 from weavz_flow.server.errors import error_responses
+from weavz_flow.server.pages import Limit, Offset
 from weavz_flow.wire.base import Ref
 from weavz_flow.wire.triggers import (
     DisabledTrigger,
@@ -24,6 +26,7 @@ from weavz_flow.wire.triggers import (
     EnableTriggerRequest,
     ReplayedEvent,
     TestTriggerRequest,
+    TriggerEventList,
     TriggerSample,
     TriggerSourceList,
     WebhookReceived,
@@ -38,8 +41,8 @@ def list_triggers(
     engine: EngineDep,
     caller: CallerDep,
     workspace_id: Annotated[Ref | None, Query(alias="workspaceId")] = None,
-    limit: Annotated[int | None, Query(ge=0)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    limit: Limit = None,
+    offset: Offset = None,
 ) -> TriggerSourceList:
     items, total = engine.triggers.list(caller, workspace_id, limit, offset)
     return TriggerSourceList(triggers=items, total=total)
@@ -59,6 +62,18 @@ def disable_trigger(engine: EngineDep, caller: CallerDep, body: DisableTriggerRe
 @router.post("/test", response_model=TriggerSample)
 def test_trigger(engine: EngineDep, caller: CallerDep, body: TestTriggerRequest) -> TriggerSample:
     return TriggerSample(sample_data=engine.triggers.sample(body.integration_name, body.trigger_name))
+
+
+@router.get("/{trigger_source_id}/events", response_model=TriggerEventList)
+def list_trigger_events(
+    engine: EngineDep,
+    caller: CallerDep,
+    trigger_source_id: str,
+    limit: Limit = None,
+    offset: Offset = None,
+) -> TriggerEventList:
+    items, total = engine.triggers.events(caller, trigger_source_id, limit, offset)
+    return TriggerEventList(events=items, total=total)
 
 
 @router.post("/events/{event_id}/replay", response_model=ReplayedEvent)
