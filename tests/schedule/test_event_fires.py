@@ -61,8 +61,10 @@ def test_an_event_dispatched_by_several_schedulers_at_once_gets_one_fire(store: 
 
 
 def test_a_replayed_event_gets_a_fire_of_its_own_and_a_flow_not_deployed_none(store: Store) -> None:
+    gone = stored_event(store, 3)
+    assert insert_event_fires(store, [gone], {}) == []  # its flow has no trigger now: claimed, with no fire
+    assert insert_event_fires(store, [gone], {"inbox": None}) == []  # and not waiting any more
     event = stored_event(store, 2)
-    assert insert_event_fires(store, [event], {}) == []  # its flow is not deployed here: left undispatched
     (first,) = insert_event_fires(store, [event], {"inbox": None})
     with store.write() as conn:  # what TriggerService.replay does for a flow's event
         conn.execute(t.trigger_events.update().where(t.trigger_events.c.id == event.id).values(dispatched_at=None))

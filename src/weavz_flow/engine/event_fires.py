@@ -31,19 +31,18 @@ _e = t.trigger_events
 def insert_event_fires(store: Store, events: Sequence[StoredEvent],
                        digests: Mapping[str, str | None]) -> list[Fire]:
     """The fires newly inserted for ``events`` (flow events, oldest first), each with the deployed flow version of
-    its flow in ``digests``; an event of a flow not in ``digests`` is left undispatched (its flow is not deployed
-    here: the scheduler retires its source)."""
+    its flow in ``digests`` (the flows deployed with ``on:`` entries). An event of a flow not in ``digests`` is
+    claimed with no fire, as a fire of a removed schedule is abandoned: its entries are no longer deployed (the
+    scheduler retires its source), and left waiting it would stand before newer events in every look."""
     inserted: list[Fire] = []
     stamp = utc_now()
     for event in events:
         flow = event.flow_name
-        if flow is None or flow not in digests:
-            continue
         with store.write() as conn:
             claimed = conn.execute(_e.update().where(_e.c.id == event.id, _e.c.dispatched_at.is_(None))
                                    .values(dispatched_at=stamp).returning(_e.c.id)).first()
-            if claimed is None:
-                continue  # another scheduler dispatched it
+            if claimed is None or flow is None or flow not in digests:
+                continue  # another scheduler dispatched it, or its flow has no trigger now
             fire = Fire(flow, parse_time(event.received_at), _fire_event(conn, flow, event.id))
             conn.execute(_f.insert().values(
                 key=fire.key, schedule=flow, fire_at=format_time(fire.fire_at), status=FireStatus.PENDING.value,
