@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.catalog.model import ActionInfo, InputField, IntegrationInfo
+from weavz_flow.catalog.model import ActionInfo, InputField, IntegrationInfo, TriggerInfo
 
 
 def _action(integration: str, name: str, *fields: InputField) -> ActionInfo:
     return ActionInfo(integration, name, fields=fields)
 
 
-def _integration(name: str, auth: tuple[str, ...], *actions: ActionInfo, native: bool = True) -> IntegrationInfo:
+def _integration(name: str, auth: tuple[str, ...], *actions: ActionInfo, native: bool = True,
+                 triggers: tuple[TriggerInfo, ...] = ()) -> IntegrationInfo:
     return IntegrationInfo(name, auth_types=auth, native=native, actions={a.name: a for a in actions},
+                           triggers={t.name: t for t in triggers},
                            native_actions=frozenset(a.name for a in actions) if native else frozenset())
 
 
@@ -36,6 +38,8 @@ def small_catalog() -> Catalog:
                     opt("per_page", "number")),
             _action("github", "create_issue", req("repository"), req("title"), opt("body"), opt("labels"),
                     opt("assignees")),
+            triggers=(TriggerInfo("github", "new_issue", fields=(req("repository"), opt("labels"),
+                                                                 opt("per_page", "number"))),),
         ),
         _integration(
             "google-sheets", ("OAUTH2",),

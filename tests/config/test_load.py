@@ -92,8 +92,8 @@ def test_a_key_literally_named_like_pydantics_key_marker_is_an_unknown_key(make_
     root = make_project({"f.yaml": FLOW + "'[key]': null\n", "w.yaml": WORKSPACE + "  '[key]': {integration: http}\n"})
     result = read_project(root)
     assert [str(d) for d in result.diagnostics] == [
-        "f.yaml:7:1: error: unknown key '[key]' (valid keys here: 'description', 'end_user', 'finally', 'flow', "
-        "'inputs', 'schedule', 'secrets', 'steps', 'workspace')",
+        "f.yaml:7:1: error: unknown key '[key]' (valid keys here: 'concurrency', 'description', 'end_user', "
+        "'finally', 'flow', 'inputs', 'on', 'schedule', 'secrets', 'steps', 'workspace')",
         "w.yaml:4:3: error: invalid name '[key]': use a lowercase letter, then lowercase letters, digits, '_' or '-'",
     ]
 

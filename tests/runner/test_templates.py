@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.runner.conftest import Harness
+from weavz_flow.runner.context import TriggeringEvent
 from weavz_flow.runner.outcome import RunStatus, StepStatus
+from weavz_flow.runner.records import RunTrigger
 from weavz_flow.runner.render import RenderError, Where, render_value
 
 W = Where("flows/x.yaml", "s", "with")
@@ -120,3 +122,32 @@ def test_steps_view_shows_only_predecessors_and_serializes():
     assert render_value("{{ steps.a.output.v }}", names, W) == 1
     with pytest.raises(RenderError):
         render_value("{{ steps.b.output }}", names, W)
+
+
+EVENT_FLOW = """\
+flow: on-issue
+workspace: acme-staging
+on:
+  - webhook: {path: issues}
+steps:
+  - id: save
+    uses: kv.put
+    with: {key: title, value: "{{ trigger.data.title }}"}
+  - id: about
+    uses: kv.put
+    with: {key: about, value: "{{ trigger.name }} {{ trigger.id }} of {{ trigger.source }}: {{ trigger.data.title }}"}
+"""
+
+
+def test_the_event_is_data_in_the_trigger_context_and_is_never_rendered(harness: Harness):
+    harness.add_flow("on-issue", EVENT_FLOW)
+    event = TriggeringEvent("evt_1", {"title": "{{ 7*7 }}"}, "src-1", "2026-12-04T02:00:00Z", "http",
+                            "catch_webhook")
+    result = harness.runner().run("on-issue", run_id="r1", trigger=RunTrigger.EVENT, event=event)
+    assert result.ok, result.error
+    assert [s.output["value"] for s in result.steps] == [
+        "{{ 7*7 }}", "catch_webhook evt_1 of src-1: {{ 7*7 }}"]
+    assert harness.records.get("r1").trigger == "event"
+    # Run by hand, the same flow has no event: `trigger` is None and reading its data fails the step, not the runner.
+    manual = harness.runner().run("on-issue")
+    assert manual.steps[0].status is StepStatus.FAILED and manual.steps[0].error_code == "TEMPLATE_ERROR"

@@ -25,8 +25,10 @@ from weavz_flow.cli.schedule_cmd import configure_logging, open_session
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.schedule.clock import SystemClock
 from weavz_flow.schedule.dispatch import queue_module
+from weavz_flow.schedule.event_loop import EventLoop
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE, FireRunner, worker_name
 from weavz_flow.schedule.resumer import DEFAULT_RESUME_EVERY, Resumer, ResumerThread
+from weavz_flow.schedule.service import event_dispatch_for
 from weavz_flow.schedule.sources import DeployedFlows
 from weavz_flow.schedule.state import ScheduleState
 
@@ -66,7 +68,8 @@ def stop_on_signals() -> Iterator[threading.Event]:
 def worker(path: Path | None, database_url: str | None, concurrency: int, lease_s: float | None,
            stalled_after: float | None, resume_every_s: float | None) -> None:
     """Run scheduled fires from the task queue of a PostgreSQL store; start as many as you like, on any machine.
-    Runs waiting for approval (of any trigger) are resumed once their approvals are decided.
+    Runs waiting for approval (of any trigger) are resumed once their approvals are decided. Workers also poll the
+    deployed flows' `on:` triggers and turn each new event into one fire.
 
     Flows come from the store (as `weavz-flow apply` deployed them), never from a checkout: PATH (else the project
     around the current directory) only picks the store and backend; without a project, give --database-url (flows
@@ -83,8 +86,11 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
         configure_logging()
         configure_queue_logging()
         flows = DeployedFlows(session.store, project.root if project is not None else None)
+        # Workers poll the flows' triggers and dispatch their events too (not cron: that is the schedulers' job).
+        events = event_dispatch_for(session, flows)
         runner = FireRunner(flows, ScheduleState(session.store), session.backend, records=session.records,
-                            clock=SystemClock(), worker=worker_name(), lease=lease)
+                            clock=SystemClock(), worker=worker_name(), lease=lease,
+                            event_of=events.event_of if events is not None else None)
         options = fire_worker.QueueOptions(concurrency=concurrency, stalled_after=stalled_after)
         # Runs waiting for approval go on once decided (see schedule.resumer); each is claimed by one process.
         resumer = Resumer(session.records, session.backend, project.root if project is not None else None,
@@ -92,12 +98,16 @@ def worker(path: Path | None, database_url: str | None, concurrency: int, lease_
         with stop_on_signals() as stop:
             resuming = ResumerThread(resumer).start()
             queue_worker = fire_worker.start_fire_worker(session.store, runner, options)
+            event_loop = EventLoop(events, fire_worker.queue_dispatch(session.store, None, options)).start() \
+                if events is not None else None
             click.echo(f"Worker {queue_worker.name} serving fires from {session.store!r} (concurrency "
                        f"{concurrency}); Ctrl-C to stop.", err=True)
             try:
                 while not stop.wait(0.5) and queue_worker.running:
                     pass
             finally:
+                if event_loop is not None:
+                    event_loop.stop()
                 queue_worker.stop()
                 resuming.stop()
         if queue_worker.error is not None:

@@ -7,7 +7,10 @@ The template context (the runner provides exactly these names):
 - ``secrets.<name>``: the flow's declared ``secrets``, resolved at run time;
 - ``env.<NAME>``: environment variables listed in the project's ``env`` allow-list;
 - ``flow`` (``flow.name``, ``flow.workspace``) and ``run`` (``run.id``, ``run.started_at``);
-- ``item`` and ``index``: the current element and its position, only inside a step with ``for_each``.
+- ``item`` and ``index``: the current element and its position, only inside a step with ``for_each``;
+- ``trigger`` (``trigger.data``, ``.id``, ``.source``, ``.occurredAt``, ``.integration``, ``.name``): the event that
+  started the run, only in a flow with ``on:`` (:data:`TRIGGER_FIELDS`; a run started otherwise has ``trigger`` None).
+  The event's data is data: it is never rendered as a template.
 
 Templates are Jinja, parsed and rendered in an immutable sandbox (:func:`sandbox`; a filter the runner adds must be
 registered there too, or validate reports it as unknown). Step outputs are data, never rendered again.
@@ -33,8 +36,12 @@ if TYPE_CHECKING:
 
 CONTEXT_ROOTS = frozenset({"inputs", "steps", "secrets", "env", "flow", "run"})
 LOOP_ROOTS = frozenset({"item", "index"})
-KEYED_ROOTS = ("inputs", "steps", "secrets", "env")
+TRIGGER_ROOT = "trigger"  # defined in flows with `on:` only
+KEYED_ROOTS = ("inputs", "steps", "secrets", "env", TRIGGER_ROOT)
 STEP_FIELDS = ("output", "status", "error")  # what steps.<id> holds (the runner's StepState.as_context)
+# What `trigger` holds (the runner's TriggerInfo.as_context): the event's id and data, its trigger source's id,
+# when it happened, and which integration's trigger it came from.
+TRIGGER_FIELDS = ("id", "data", "source", "occurredAt", "integration", "name")
 
 
 def is_template(value: object) -> bool:

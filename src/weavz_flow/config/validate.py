@@ -13,6 +13,7 @@ from weavz_flow.config.checks.backend_fit import NOT_NATIVE, runs_remote
 from weavz_flow.config.checks.findings import Findings
 from weavz_flow.config.checks.flow_refs import check_flows
 from weavz_flow.config.checks.flow_templates import check_templates
+from weavz_flow.config.checks.flow_triggers import check_flow_triggers
 from weavz_flow.config.checks.secret_refs import SecretsCheck, check_secret_refs
 from weavz_flow.config.checks.workspace_refs import check_workspaces
 from weavz_flow.config.load import read_project
@@ -61,6 +62,7 @@ def validate_project(
     env = os.environ if environ is None else environ
     check_workspaces(project, catalog, findings)
     check_flows(project, catalog, findings, remote=runs_remote(project.settings, env))
+    check_flow_triggers(project, catalog, findings)
     check_templates(project, findings)
     check_secret_refs(project, secrets, findings, env)
     unique = list(dict.fromkeys(findings.items))  # a shared node (YAML alias) can yield one problem twice

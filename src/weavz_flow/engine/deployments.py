@@ -1,5 +1,5 @@
 """The deployed flows in the store: content-addressed flow versions and, per flow name, the deployment (the version
-deployed now, its schedules, when and by whom).
+deployed now, its schedules and its ``on:`` triggers, when and by whom).
 
 ``apply`` is the only writer (:mod:`weavz_flow.plan.deployment`); schedulers and workers read. A version, once
 written, never changes and is never deleted, so a fire scheduled with a digest can always load the flow it was
@@ -9,7 +9,7 @@ scheduled with, however many applies came after. Documents are plain JSON here: 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ class Deployment:
     schedules: tuple[Mapping[str, Any], ...]  # schedule objects (cron, timezone, overlap, ...), by index
     deployed_at: datetime
     deployed_by: str
+    triggers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # `on:` entries' objects, by key
 
 
 class DeploymentStore:
@@ -83,6 +84,20 @@ class DeploymentStore:
             conn.execute(_d.update().where(_d.c.flow == flow).values(schedules=schedules, deployed_at=utc_now(),
                                                                      deployed_by=by))
 
+    def set_trigger(self, flow: str, key: str, trigger: Mapping[str, Any] | None, *, by: str) -> None:
+        """Set (or with None remove) the trigger object ``key`` of a deployed flow."""
+        with self.store.write() as conn:
+            row = conn.execute(sa.select(_d.c.triggers).where(_d.c.flow == flow).with_for_update()).first()
+            if row is None:
+                raise LookupError(f"flow '{flow}' is not deployed")
+            triggers = dict(row.triggers or {})
+            if trigger is None:
+                triggers.pop(key, None)
+            else:
+                triggers[key] = dict(trigger)
+            conn.execute(_d.update().where(_d.c.flow == flow).values(triggers=triggers, deployed_at=utc_now(),
+                                                                     deployed_by=by))
+
     def remove(self, flow: str) -> bool:
         """Undeploy ``flow`` (its versions stay); False when it was not deployed."""
         with self.store.write() as conn:
@@ -101,8 +116,10 @@ def _edited(schedules: list[Any], index: int, schedule: Mapping[str, Any] | None
 
 def _deployment(row: sa.RowMapping) -> Deployment:
     schedules: Sequence[Any] = row["schedules"] or []
+    triggers: Mapping[str, Any] = row["triggers"] or {}
     return Deployment(row["flow"], row["workspace"], row["digest"], tuple(dict(s) for s in schedules),
-                      parse_time(row["deployed_at"]), row["deployed_by"])
+                      parse_time(row["deployed_at"]), row["deployed_by"],
+                      {key: dict(value) for key, value in sorted(triggers.items())})
 
 
 

@@ -49,12 +49,18 @@ class FireStatus(StrEnum):
     ABANDONED = "abandoned"  # never run: its schedule was removed from the project or disabled before it started
 
 
+EVENT_MARK = "@event:"  # in a fire's key: the fire of one event of the flow's `on:` entries
+REPLAY_MARK = "#r"  # after the event id: the fire of a replay of that event (its n-th)
+
+
 @dataclass(frozen=True, slots=True)
 class Fire:
-    """One due tick of one flow's schedule. ``schedule`` is the flow's name (a flow has at most one schedule)."""
+    """One due tick of one flow's schedule, or one event of its ``on:`` entries (``event`` set: the stored event's
+    id, with ``#r<n>`` for its n-th replay). ``schedule`` is the flow's name (a flow has at most one schedule)."""
 
     schedule: str
-    fire_at: datetime  # aware, UTC, to the minute
+    fire_at: datetime  # aware, UTC, to the minute; an event's fire: when the event was received
+    event: str | None = None
 
     def __post_init__(self) -> None:
         if self.fire_at.tzinfo is None:
@@ -62,7 +68,20 @@ class Fire:
 
     @property
     def key(self) -> str:
+        if self.event is not None:
+            return f"{self.schedule}{EVENT_MARK}{self.event}"
         return f"{self.schedule}@{self.fire_at.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+    @property
+    def event_id(self) -> str | None:
+        """The stored event an event's fire runs (a replay's too)."""
+        return self.event.partition(REPLAY_MARK)[0] if self.event is not None else None
+
+    @classmethod
+    def of_row(cls, schedule: str, fire_at: str, key: str) -> Fire:
+        """The fire a row of the fires table holds."""
+        _, mark, event = key.partition(EVENT_MARK)
+        return cls(schedule, parse_time(fire_at), event if mark else None)
 
     @property
     def run_id(self) -> str:
@@ -171,9 +190,10 @@ class ScheduleState:
                 finished_at=None, error=None).returning(_f.c.key))
             return result.first() is not None
 
-    def begin(self, fire: Fire, worker: str, overlap: str, now: datetime) -> Begin:
+    def begin(self, fire: Fire, worker: str, overlap: str, now: datetime, *, limit: int | None = None) -> Begin:
         """Whether ``worker``'s claimed fire may start its run now, under the schedule's overlap policy
-        (a value of the flow config's ``Overlap``).
+        (a value of the flow config's ``Overlap``) and the flow's ``concurrency`` ``limit`` (runs going at once; an
+        ``allow`` fire waits while that many are going).
 
         Decided under a per-schedule lock (PostgreSQL: a transaction advisory lock; SQLite: the write lock), so of
         fires deciding at the same moment exactly one sees no other run going: ``skip`` never skips them all, and
@@ -189,6 +209,11 @@ class ScheduleState:
                 return Begin.LOST
             live = sa.and_(_f.c.schedule == fire.schedule, _f.c.key != fire.key, _f.c.status == _RUNNING,
                            _f.c.lease_until > stamp)
+            if overlap == _ALLOW and limit is not None:
+                running = conn.execute(sa.select(sa.func.count()).select_from(_f).where(
+                    live, _f.c.started_at.is_not(None))).scalar_one()
+                if running >= limit:
+                    return Begin.WAIT
             if overlap != _ALLOW:
                 going = conn.execute(sa.select(_f.c.key).where(live, _f.c.started_at.is_not(None)).limit(1)).first()
                 if going is not None and overlap == _SKIP:
@@ -252,8 +277,9 @@ class ScheduleState:
             sa.and_(_f.c.status == _RUNNING, _f.c.lease_until < format_time(now)),
         )
         with self.store.read() as conn:
-            rows = conn.execute(sa.select(_f.c.schedule, _f.c.fire_at).where(stale).order_by(_f.c.fire_at)).all()
-        return [Fire(r.schedule, parse_time(r.fire_at)) for r in rows]
+            rows = conn.execute(sa.select(_f.c.schedule, _f.c.fire_at, _f.c.key).where(stale)
+                                .order_by(_f.c.fire_at, _f.c.key)).all()
+        return [Fire.of_row(r.schedule, r.fire_at, r.key) for r in rows]
 
     def last_fires(self) -> dict[str, datetime]:
         """Per schedule, the time of its latest fire (whatever became of it)."""
@@ -298,6 +324,6 @@ def _time(text: str | None) -> datetime | None:
 
 def _record(row: sa.RowMapping) -> FireRecord:
     return FireRecord(
-        Fire(row["schedule"], parse_time(row["fire_at"])), FireStatus(row["status"]), row["worker"],
+        Fire.of_row(row["schedule"], row["fire_at"], row["key"]), FireStatus(row["status"]), row["worker"],
         _time(row["lease_until"]), row["run_id"], parse_time(row["created_at"]), _time(row["started_at"]),
         _time(row["finished_at"]), row["error"])

@@ -272,6 +272,7 @@ flow_deployments = sa.Table(
     sa.Column("workspace", sa.String(100), nullable=False),
     sa.Column("digest", sa.String(64), sa.ForeignKey("flow_versions.digest"), nullable=False),
     sa.Column("schedules", Json, nullable=False),
+    sa.Column("triggers", Json, nullable=True),  # the flow's `on:` entries by key (revision 0025); null: none
     _time("deployed_at"),
     sa.Column("deployed_by", sa.String(255), nullable=False),
 )

@@ -9,7 +9,7 @@ aliases' connections, which the worker reads from its environment to redact them
 allow-list. No path or machine enters it, so every checkout of the same content computes the same digest (``file:``
 references are read relative to the worker's directory, or its project's). A schedule (cron, time zone, policies,
 the flow's end user) is its own object, so a cron change is ``~ flow.X/schedule.0`` and leaves the flow's version
-alone.
+alone; so is each ``on:`` entry (``flow.X/trigger.<key>``, :mod:`weavz_flow.plan.flow_triggers`).
 
 Where the deployment lives (:func:`deployment_target`): a local backend's own engine store (its SQLite file or its
 PostgreSQL ``database_url``); for a remote backend, the store named by ``WEAVZ_FLOW_DATABASE_URL``, the one that
@@ -29,7 +29,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,10 @@ from weavz_flow.config.project import Project
 from weavz_flow.engine.deployments import Deployment, DeploymentStore
 from weavz_flow.engine.store import DATABASE_URL_ENV, Store
 from weavz_flow.errors import WeavzFlowError
+from weavz_flow.plan.flow_triggers import trigger_changes, trigger_documents
 from weavz_flow.plan.model import Action, Address, AttributeDiff, Change, ObjectKind, Plan
 
-FLOW_KINDS = (ObjectKind.FLOW, ObjectKind.SCHEDULE)
+FLOW_KINDS = (ObjectKind.FLOW, ObjectKind.SCHEDULE, ObjectKind.TRIGGER)
 DEPLOYED_BY_ENV = "WEAVZ_FLOW_DEPLOYED_BY"  # who applies, as the deployment records it (CI: the actor or commit)
 SHORT = 12  # hex digits of a digest shown in a plan
 _SCHEDULE_ATTRIBUTES = ("cron", "timezone", "overlap", "missed", "enabled", "inputs", "end_user")
@@ -60,6 +61,7 @@ class DesiredFlow:
     digest: str
     document: Mapping[str, Any]  # the version document
     schedules: tuple[Mapping[str, Any], ...]
+    triggers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # `on:` entries (plan/flow_triggers.py)
 
 
 def version_document(project: Project, flow: FlowFile) -> dict[str, Any]:
@@ -73,7 +75,10 @@ def version_document(project: Project, flow: FlowFile) -> dict[str, Any]:
     names = sorted({c for alias in aliases if (c := declared[alias].connection) is not None})
     connections = {n: workspace.connections[n].model_dump(mode="json", by_alias=True, exclude_none=True)
                    for n in names if workspace is not None and n in workspace.connections}
-    document: dict[str, Any] = {"flow": flow.model_dump(mode="json", by_alias=True, exclude={"schedule"}),
+    # `on:` entries are objects of their own (a trigger change leaves the flow's version alone), and a flow without a
+    # concurrency limit keeps the digest it had before the key existed.
+    exclude = {"schedule", "on"} | ({"concurrency"} if flow.concurrency is None else set())
+    document: dict[str, Any] = {"flow": flow.model_dump(mode="json", by_alias=True, exclude=exclude),
                                 "aliases": aliases, "env": sorted(project.settings.env)}
     if connections:  # absent when empty, so that flows without connections keep their digest
         document["connections"] = connections
@@ -120,7 +125,8 @@ def desired_flows(project: Project) -> list[DesiredFlow]:
         document = version_document(project, flow)
         schedule = schedule_document(flow)
         found.append(DesiredFlow(name, flow.workspace, flow_digest(document), document,
-                                 (schedule,) if schedule is not None else ()))
+                                 (schedule,) if schedule is not None else (),
+                                 trigger_documents(flow, project.workspaces.get(flow.workspace))))
     return found
 
 
@@ -201,6 +207,7 @@ def deployment_changes(desired: Sequence[DesiredFlow], deployed: Mapping[str, De
             after = d.schedules[index] if index < len(d.schedules) else None
             before = live_schedules[index] if index < len(live_schedules) else None
             changes.append(_schedule_change(d.name, index, before, after, d))
+        changes.extend(trigger_changes(d.name, live.triggers if live is not None else {}, d.triggers))
     for name, live in sorted(deployed.items()):
         if name in wanted:
             continue
@@ -209,6 +216,7 @@ def deployment_changes(desired: Sequence[DesiredFlow], deployed: Mapping[str, De
             unmanaged.append(address)
             continue
         reason = "not in the config; --prune undeploys it"
+        changes.extend(replace(c, reason=reason) for c in trigger_changes(name, live.triggers, {}))
         for index, before in enumerate(live.schedules):
             changes.append(Change(_schedule_address(name, index), Action.DELETE, _attrs(before, before=True),
                                   reason=reason, live=live))
@@ -301,7 +309,7 @@ def _schedule_address(flow: str, index: int) -> Address:
 
 
 def _flow_of(address: Address) -> str:
-    return address.name if address.kind is ObjectKind.FLOW else address.name.rpartition("/")[0]
+    return address.name if address.kind is ObjectKind.FLOW else address.name.partition("/")[0]
 
 
 def _short(digest: str) -> str:
@@ -344,7 +352,7 @@ def _select(changes: list[Change], unmanaged: list[Address], targets: tuple[Addr
 
 
 def _workspace_of_schedule(change: Change, by_address: Mapping[Address, Change], workspaces: set[str]) -> bool:
-    if change.kind is not ObjectKind.SCHEDULE or not workspaces:
+    if change.kind not in (ObjectKind.SCHEDULE, ObjectKind.TRIGGER) or not workspaces:
         return False
     parent = by_address.get(Address("", ObjectKind.FLOW, _flow_of(change.address)))
     if parent is None:
@@ -381,6 +389,9 @@ def apply_deployment_change(change: Change, target: DeploymentTarget | None) -> 
             d: DesiredFlow = change.desired
             repository.deploy_flow(d.name, d.workspace, d.digest, d.document, by=by)
             return
+        if change.kind is ObjectKind.TRIGGER:
+            _set_trigger(repository, change, by)
+            return
         flow, _, index = change.address.name.rpartition("/")
         schedule = None if change.action is Action.DELETE else change.desired
         try:
@@ -389,3 +400,12 @@ def apply_deployment_change(change: Change, target: DeploymentTarget | None) -> 
             if change.action is not Action.DELETE:  # deleting a schedule of a flow already gone is done
                 raise WeavzFlowError(f"{change.address}: flow '{flow}' is not deployed; apply flow.{flow} first")\
                     from None
+
+
+def _set_trigger(repository: DeploymentStore, change: Change, by: str) -> None:
+    flow, _, key = change.address.name.partition("/")
+    try:
+        repository.set_trigger(flow, key, None if change.action is Action.DELETE else change.desired, by=by)
+    except LookupError:
+        if change.action is not Action.DELETE:  # deleting a trigger of a flow already gone is done
+            raise WeavzFlowError(f"{change.address}: flow '{flow}' is not deployed; apply flow.{flow} first") from None

@@ -41,6 +41,7 @@ class ObjectKind(StrEnum):
     # Deployed flows (plan/deployment.py): not backend objects but rows of the schedule store, published after them.
     FLOW = "flow"  # addressed flow.<name>, outside any workspace (flow names are unique in a project)
     SCHEDULE = "schedule"  # addressed flow.<name>/schedule.<index>
+    TRIGGER = "trigger"  # an `on:` entry, addressed flow.<name>/trigger.<key>
 
     @property
     def order(self) -> int:
@@ -53,8 +54,8 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(ObjectKind)}  # sort keys of eve
 @dataclass(frozen=True, slots=True, order=True)
 class Address:
     """``workspace.acme-prod`` or ``workspace.acme-prod/integration.slack_bot``; deployed flows are
-    ``flow.open-issues-digest`` and ``flow.open-issues-digest/schedule.0`` (workspace empty; a schedule's name is
-    ``<flow>/<index>``)."""
+    ``flow.open-issues-digest``, ``flow.open-issues-digest/schedule.0`` and ``flow.on-issue/trigger.github.new_issue``
+    (workspace empty; a schedule's name is ``<flow>/<index>``, a trigger's ``<flow>/<key>``)."""
 
     workspace: str
     kind: ObjectKind = ObjectKind.WORKSPACE
@@ -66,6 +67,9 @@ class Address:
         if self.kind is ObjectKind.SCHEDULE:
             flow, _, index = self.name.rpartition("/")
             return f"flow.{flow}/schedule.{index}"
+        if self.kind is ObjectKind.TRIGGER:
+            flow, _, key = self.name.partition("/")
+            return f"flow.{flow}/trigger.{key}"
         head = f"workspace.{self.workspace}"
         return head if self.kind is ObjectKind.WORKSPACE else f"{head}/{self.kind.value}.{self.name}"
 
@@ -78,7 +82,7 @@ class Address:
             return _parse_flow(text, slug, tail)
         if prefix != "workspace" or not slug:
             raise ValueError(f"'{text}' is not an address; expected workspace.<slug>[/<kind>.<name>] or "
-                             "flow.<name>[/schedule.<index>]")
+                             "flow.<name>[/schedule.<index> | /trigger.<key>]")
         if not tail:
             return cls(slug)
         kind_name, _, name = tail.partition(".")
@@ -96,18 +100,23 @@ class Address:
             return other.workspace == self.workspace
         if self.kind is ObjectKind.FLOW and other.kind is ObjectKind.SCHEDULE:
             return other.name.rpartition("/")[0] == self.name
+        if self.kind is ObjectKind.FLOW and other.kind is ObjectKind.TRIGGER:
+            return other.name.partition("/")[0] == self.name
         return self == other
 
 
-_FLOW_KINDS = (ObjectKind.FLOW, ObjectKind.SCHEDULE)
+_FLOW_KINDS = (ObjectKind.FLOW, ObjectKind.SCHEDULE, ObjectKind.TRIGGER)
 
 
 def _parse_flow(text: str, flow: str, tail: str) -> Address:
     if not tail:
         return Address("", ObjectKind.FLOW, flow)
     kind_name, _, index = tail.partition(".")
+    if kind_name == "trigger" and index:
+        return Address("", ObjectKind.TRIGGER, f"{flow}/{index}")
     if kind_name != "schedule" or not index.isdigit():
-        raise ValueError(f"'{text}' is not an address; the part after '/' of a flow is schedule.<index>")
+        raise ValueError(f"'{text}' is not an address; the part after '/' of a flow is schedule.<index> or "
+                         "trigger.<key>")
     return Address("", ObjectKind.SCHEDULE, f"{flow}/{int(index)}")
 
 

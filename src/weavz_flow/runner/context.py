@@ -17,6 +17,24 @@ class RunInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class TriggeringEvent:
+    """The event that started a run (a flow's ``on:`` entry fired), as templates read it under ``trigger``
+    (config/templates.py's TRIGGER_FIELDS). Its data is the provider's, handed over as a value: Jinja never renders
+    a value it outputs, so a title of ``{{ 7*7 }}`` stays that text."""
+
+    id: str  # the stored event's id (evt_...)
+    data: Mapping[str, Any]
+    source: str  # the trigger source's id
+    occurred_at: str | None
+    integration: str
+    name: str  # the trigger's name
+
+    def as_context(self) -> dict[str, Any]:
+        return {"id": self.id, "data": self.data, "source": self.source, "occurredAt": self.occurred_at,
+                "integration": self.integration, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
 class StepState:
     """What later templates may read of a finished step."""
 
@@ -62,6 +80,7 @@ class RunContext:
     env: Mapping[str, str]
     end_user: str | None = None
     steps: dict[str, StepState] = field(default_factory=dict)
+    event: TriggeringEvent | None = None  # None: the run was not started by an event (``trigger`` is None then)
 
     def template_vars(self, visible: frozenset[str], loop: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The context for one step: only steps in ``visible`` (its guaranteed predecessors) are present, so a
@@ -73,6 +92,7 @@ class RunContext:
             "env": dict(self.env),
             "flow": {"name": self.flow.name, "workspace": self.flow.workspace},
             "run": {"id": self.run.id, "started_at": self.run.started_at.isoformat()},
+            "trigger": self.event.as_context() if self.event is not None else None,
         }
         if loop is not None:
             names.update(loop)

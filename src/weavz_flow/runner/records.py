@@ -69,6 +69,7 @@ class RunTrigger(StrEnum):
 
     MANUAL = "manual"  # `weavz-flow run`, or a FlowRunner called without saying
     SCHEDULE = "schedule"  # a fire of the flow's cron schedule
+    EVENT = "event"  # a fire of one event of the flow's `on:` triggers or webhook
 
 
 @dataclass(frozen=True, slots=True)

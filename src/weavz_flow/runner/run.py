@@ -36,7 +36,7 @@ from weavz_flow.config.secret_values import SecretUnavailableError, resolve_secr
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.deployment import version_document
 from weavz_flow.redact import Redactor
-from weavz_flow.runner.context import RunContext, RunInfo, StepState
+from weavz_flow.runner.context import RunContext, RunInfo, StepState, TriggeringEvent
 from weavz_flow.runner.inputs import resolve_inputs
 from weavz_flow.runner.outcome import EventKind, RunEvent, RunResult, RunStatus, StepResult, StepStatus
 from weavz_flow.runner.preflight import PreflightError, PreflightReport, check_flow
@@ -97,8 +97,8 @@ class FlowRunner:
     # -- preparation ----------------------------------------------------------------------------------------------
 
     def prepare(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
-                run_id: str | None = None,
-                started_at: datetime | None = None) -> tuple[RunContext, Redactor, dict[str, str]]:
+                run_id: str | None = None, started_at: datetime | None = None,
+                event: TriggeringEvent | None = None) -> tuple[RunContext, Redactor, dict[str, str]]:
         """The run's context (inputs typed, secrets read), its Redactor, and the workspace's alias -> integration."""
         flow = find_flow(self.project, flow_name)
         values = resolve_inputs(flow, inputs or {})
@@ -107,7 +107,7 @@ class FlowRunner:
         allowed = self.project.settings.env
         env = {name: self.environ[name] for name in allowed if name in self.environ}
         info = RunInfo(run_id or uuid.uuid4().hex, started_at or now())
-        context = RunContext(flow, info, values, secrets, env, end_user or flow.end_user)
+        context = RunContext(flow, info, values, secrets, env, end_user or flow.end_user, event=event)
         workspace = self.project.workspaces.get(flow.workspace)
         aliases = {alias: cfg.integration for alias, cfg in (workspace.integrations if workspace else {}).items()}
         known = [*secrets.values(), *(self._connection_secrets(workspace) if workspace else ())]
@@ -156,8 +156,10 @@ class FlowRunner:
     # -- running --------------------------------------------------------------------------------------------------
 
     def run(self, flow_name: str, inputs: Mapping[str, Any] | None = None, *, end_user: str | None = None,
-            run_id: str | None = None, trigger: RunTrigger = RunTrigger.MANUAL) -> RunResult:
-        context, redactor, aliases = self.prepare(flow_name, inputs, end_user=end_user, run_id=run_id)
+            run_id: str | None = None, trigger: RunTrigger = RunTrigger.MANUAL,
+            event: TriggeringEvent | None = None) -> RunResult:
+        """``event``: the event that started the run (``trigger`` EVENT), which its templates read as ``trigger``."""
+        context, redactor, aliases = self.prepare(flow_name, inputs, end_user=end_user, run_id=run_id, event=event)
         if self.preflight:
             report = self.check(context)
             if not report.ok:

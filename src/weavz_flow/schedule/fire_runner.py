@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from weavz_flow.backends.protocol import Backend
@@ -19,6 +20,7 @@ from weavz_flow.config.model.flow import Overlap
 from weavz_flow.config.project import Project
 from weavz_flow.errors import WeavzFlowError
 from weavz_flow.plan.deployment import SHORT
+from weavz_flow.runner.context import TriggeringEvent
 from weavz_flow.runner.records import RunRecords, RunTrigger
 from weavz_flow.runner.run import FlowRunner
 from weavz_flow.schedule.clock import Clock
@@ -32,6 +34,7 @@ log = logging.getLogger("weavz_flow.schedule")
 
 DEFAULT_LEASE = timedelta(minutes=2)
 DEFAULT_QUEUE_POLL = timedelta(seconds=1)
+EventOf = Callable[[Fire], TriggeringEvent | None]  # the event an event's fire runs (schedule.event_dispatch)
 
 
 def worker_name() -> str:
@@ -42,7 +45,8 @@ def worker_name() -> str:
 class FireRunner:
     def __init__(self, source: FlowSource | Project, state: ScheduleState, backend: Backend, *,
                  records: RunRecords | None, clock: Clock, worker: str, lease: timedelta = DEFAULT_LEASE,
-                 queue_poll: timedelta = DEFAULT_QUEUE_POLL, stale_after: timedelta = STALE_AFTER) -> None:
+                 queue_poll: timedelta = DEFAULT_QUEUE_POLL, stale_after: timedelta = STALE_AFTER,
+                 event_of: EventOf | None = None) -> None:
         self.source = as_source(source)
         self.state = state
         self.backend = backend
@@ -52,6 +56,7 @@ class FireRunner:
         self.lease = lease
         self.queue_poll = queue_poll
         self.stale_after = stale_after  # when a fire of a schedule this project lacks may be abandoned
+        self.event_of = event_of  # None: this process has no trigger sources (a remote backend)
 
     def run(self, fire: Fire, overlap: Overlap) -> FireStatus:
         """Run ``fire`` once if this call claims it; the fire's status afterwards. Never raises for a flow failure.
@@ -62,7 +67,7 @@ class FireRunner:
         during a rolling deploy, so there it is left PENDING (the status returned: the queue looks again later, and a
         worker whose project has the schedule runs it) until it is stale, then abandoned, exactly as a scheduler of
         this version would (see :meth:`Scheduler._recover`)."""
-        runnable = self.source.runnable(fire.schedule, self.state.digest(fire))
+        runnable = self.source.runnable(fire.schedule, self.state.digest(fire), event=fire.event is not None)
         if not isinstance(runnable, Runnable):
             reason, now = runnable, self.clock.now()
             pending_before = now if self.source.authoritative else now - self.stale_after
@@ -86,8 +91,10 @@ class FireRunner:
 
     def _run_claimed(self, fire: Fire, overlap: Overlap, runnable: Runnable) -> FireStatus:
         waited = False
+        flow = runnable.project.flows.get(fire.schedule)
+        limit = flow.concurrency if flow is not None else None
         while True:
-            decision = self.state.begin(fire, self.worker, overlap, self.clock.now())
+            decision = self.state.begin(fire, self.worker, overlap, self.clock.now(), limit=limit)
             if decision is Begin.RUN:
                 break
             if decision is Begin.SKIPPED:
@@ -98,7 +105,8 @@ class FireRunner:
                 log.warning("fire %s was taken over by another worker before it started here", fire.key)
                 return self.state.status(fire) or FireStatus.SKIPPED
             if not waited:
-                log.info("fire %s waits for the running fire of %s (overlap: queue)", fire.key, fire.schedule)
+                log.info("fire %s waits for the running fire(s) of %s (overlap: %s, concurrency: %s)", fire.key,
+                         fire.schedule, overlap.value, limit or "-")
                 waited = True
             self.clock.sleep(self.queue_poll.total_seconds())
         version = f", flow version sha256:{runnable.digest[:SHORT]}" if runnable.digest else ""
@@ -113,8 +121,14 @@ class FireRunner:
 
     def _run_flow(self, fire: Fire, runnable: Runnable) -> tuple[FireStatus, str | None]:
         runner = FlowRunner(runnable.project, self.backend, records=self.records, flow_version=runnable.document)
+        event: TriggeringEvent | None = None
+        if fire.event is not None:
+            event = self.event_of(fire) if self.event_of is not None else None
+            if event is None:
+                return FireStatus.FAILED, f"event {fire.event_id} is not in this process's trigger store"
         try:
-            result = runner.run(fire.schedule, {}, run_id=fire.run_id, trigger=RunTrigger.SCHEDULE)
+            result = runner.run(fire.schedule, {}, run_id=fire.run_id,
+                                trigger=RunTrigger.EVENT if event is not None else RunTrigger.SCHEDULE, event=event)
         except WeavzFlowError as exc:  # the flow could not start (removed, an input or secret missing): no secrets
             return FireStatus.FAILED, exc.format_message()
         except Exception as exc:  # a bug; its text may hold anything, so only its type leaves this process

@@ -48,10 +48,12 @@ class FireHandler(Protocol):
         ...
 
 
-def run_fire(context: procrastinate.JobContext, schedule: str, fire_at: str, overlap: str) -> str:
-    """The task body: hand the fire to this worker's handler. Runs in one of the worker's threads."""
+def run_fire(context: procrastinate.JobContext, schedule: str, fire_at: str, overlap: str,
+             event: str | None = None) -> str:
+    """The task body: hand the fire to this worker's handler. Runs in one of the worker's threads. ``event``: the
+    fire of an event (jobs deferred before events were fires have none)."""
     handler: FireHandler = (context.additional_context or {})[HANDLER_CONTEXT_KEY]
-    fire = Fire(schedule, datetime.fromisoformat(fire_at))
+    fire = Fire(schedule, datetime.fromisoformat(fire_at), event)
     status = handler.run(fire, Overlap(overlap))
     if status in (FireStatus.RUNNING, FireStatus.PENDING):
         # RUNNING: another worker holds the fire under a lease. If it is alive it finishes the fire and the later look
@@ -78,7 +80,10 @@ def _deferrer(app: procrastinate.App, fire: Fire, overlap: Overlap, *,
 
 
 def job_arguments(fire: Fire, overlap: Overlap) -> dict[str, str]:
-    return {"schedule": fire.schedule, "fire_at": fire.fire_at.isoformat(), "overlap": overlap.value}
+    arguments = {"schedule": fire.schedule, "fire_at": fire.fire_at.isoformat(), "overlap": overlap.value}
+    if fire.event is not None:
+        arguments["event"] = fire.event
+    return arguments
 
 
 # -- connection ---------------------------------------------------------------------------------------------------

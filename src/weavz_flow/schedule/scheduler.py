@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from weavz_flow.config.model.flow import ScheduleConfig
 from weavz_flow.config.project import Project
 from weavz_flow.schedule.clock import Clock
+from weavz_flow.schedule.event_dispatch import ENTRY_GONE, EventDispatch
 from weavz_flow.schedule.log_text import one_line
 from weavz_flow.schedule.model import Dispatcher, Fire
 from weavz_flow.schedule.policy import DueFires, due_fires
@@ -46,19 +47,22 @@ class TickReport:
     busy: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()  # schedules whose decision failed this tick (logged; tried again next tick)
     abandoned: tuple[Fire, ...] = ()
+    events: tuple[Fire, ...] = ()  # fires of new events of the flows' `on:` entries, submitted
 
 
 
 
 class Scheduler:
     def __init__(self, source: FlowSource | Project, state: ScheduleState, dispatcher: Dispatcher, clock: Clock,
-                 tick: float = DEFAULT_TICK_S, *, redeliver_after: timedelta = DEFAULT_REDELIVER_AFTER) -> None:
+                 tick: float = DEFAULT_TICK_S, *, redeliver_after: timedelta = DEFAULT_REDELIVER_AFTER,
+                 events: EventDispatch | None = None) -> None:
         self.source = as_source(source)  # read on every tick: an apply's new schedules need no restart
         self.state = state
         self.dispatcher = dispatcher
         self.clock = clock
         self.tick_s = tick
         self.redeliver_after = redeliver_after
+        self.events = events  # None: no trigger sources here (a remote backend), cron schedules only
 
     def tick(self) -> TickReport:
         now = self.clock.now()
@@ -94,8 +98,26 @@ class Scheduler:
                 log.info("fire %s scheduled", fire.key)
                 self.dispatcher.submit(fire, config.overlap)
                 submitted.append(fire)
+        event_fires = self._events(now, submitted)
         redelivered, abandoned = self._recover(now, schedules, submitted)
-        return TickReport(tuple(submitted), tuple(redelivered), missed, tuple(busy), tuple(failed), tuple(abandoned))
+        return TickReport(tuple(submitted), tuple(redelivered), missed, tuple(busy), tuple(failed), tuple(abandoned),
+                          tuple(event_fires))
+
+    def _events(self, now: datetime, submitted: list[Fire]) -> list[Fire]:
+        """The event half of the tick (schedule.event_dispatch); its trouble is logged and does not stop the tick."""
+        if self.events is None:
+            return []
+        try:
+            tick = self.events.tick(now)
+        except Exception as exc:
+            log.error("triggers: could not poll or dispatch events: %s", self._error_text(exc))
+            log.debug("the event half of the tick failed", exc_info=True)
+            return []
+        for fire, overlap in tick.fires:
+            log.info("fire %s scheduled (an event of flow %s)", fire.key, fire.schedule)
+            self.dispatcher.submit(fire, overlap)
+            submitted.append(fire)
+        return [fire for fire, _ in tick.fires]
 
     def _recover(self, now: datetime, schedules: dict[str, ScheduleConfig],
                  submitted: list[Fire]) -> tuple[list[Fire], list[Fire]]:
@@ -116,6 +138,9 @@ class Scheduler:
         for fire in self.state.undelivered(now, self.redeliver_after):
             if fire in submitted:
                 continue
+            if fire.event is not None:
+                self._recover_event(fire, now, redelivered, abandoned)
+                continue
             reason = abandon_reason(schedules, fire.schedule)
             if reason is not None:
                 if self.source.authoritative:  # the deployment is every process's truth: no other version may run it
@@ -129,6 +154,19 @@ class Scheduler:
                 log.info("fire %s delivered again (left pending, or its worker stopped renewing its lease)", fire.key)
                 redelivered.append(fire)
         return redelivered, abandoned
+
+    def _recover_event(self, fire: Fire, now: datetime, redelivered: list[Fire], abandoned: list[Fire]) -> None:
+        if self.events is None:
+            return  # this process has no trigger sources: a process that has them recovers the fire
+        overlap = self.events.overlap(fire)
+        if overlap is None:
+            if self.state.abandon(fire, now, ENTRY_GONE, pending_before=now - self.redeliver_after):
+                log.warning("fire %s %s", fire.key, ENTRY_GONE)
+                abandoned.append(fire)
+            return
+        if self.dispatcher.submit(fire, overlap):
+            log.info("fire %s delivered again (left pending, or its worker stopped renewing its lease)", fire.key)
+            redelivered.append(fire)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set. A tick that fails (the database is unreachable) is logged and tried again on

@@ -6,13 +6,15 @@ import logging
 import threading
 from datetime import timedelta
 
+from weavz_flow.backends.flow_triggers import flow_triggers_for
 from weavz_flow.config.project import Project
 from weavz_flow.schedule.clock import Clock, SystemClock
 from weavz_flow.schedule.dispatch import make_dispatcher
+from weavz_flow.schedule.event_dispatch import EventDispatch
 from weavz_flow.schedule.fire_runner import DEFAULT_LEASE, FireRunner, worker_name
 from weavz_flow.schedule.scheduler import Scheduler
 from weavz_flow.schedule.session import ScheduleSession
-from weavz_flow.schedule.sources import DeployedFlows, FlowSource
+from weavz_flow.schedule.sources import DeployedFlows, FlowSource, ProjectFlows, as_source
 from weavz_flow.schedule.state import ScheduleState
 
 log = logging.getLogger("weavz_flow.schedule")
@@ -27,11 +29,22 @@ def build_scheduler(source: FlowSource | Project | None, session: ScheduleSessio
     clock = clock or SystemClock()
     state = ScheduleState(session.store)
     flows = source if source is not None else DeployedFlows(session.store)
+    events = event_dispatch_for(session, flows)
     runner = FireRunner(flows, state, session.backend, records=session.records, clock=clock, worker=worker_name(),
-                        lease=lease)
+                        lease=lease, event_of=events.event_of if events is not None else None)
     dispatcher = make_dispatcher(session.store, runner, concurrency=concurrency, worker=worker,
                                  stalled_after=stalled_after)
-    return Scheduler(flows, state, dispatcher, clock)
+    return Scheduler(flows, state, dispatcher, clock, events=events)
+
+
+def event_dispatch_for(session: ScheduleSession, flows: FlowSource | Project) -> EventDispatch | None:
+    """The event half of the ticks over ``session``'s backend (None when its triggers live elsewhere)."""
+    triggers = flow_triggers_for(session.backend)
+    if triggers is None:
+        return None
+    source = as_source(flows)
+    root = source.project.root if isinstance(source, ProjectFlows) else None
+    return EventDispatch(triggers, source, root=root)
 
 
 class SchedulerThread:

@@ -26,9 +26,11 @@ from weavz_flow.config.model.flow import ScheduleConfig
 from weavz_flow.config.project import Project
 from weavz_flow.config.schedules import ScheduledFlow
 from weavz_flow.plan.deployment import SHORT, canonical_json, project_from_version, schedule_config
+from weavz_flow.plan.flow_triggers import trigger_documents
 from weavz_flow.schedule.project_schedules import abandon_reason, schedules_of
 
 NOT_DEPLOYED = "abandoned: the flow is no longer deployed (an apply removed it, or its schedule)"
+NO_TRIGGERS = "abandoned: the flow is no longer deployed with 'on' triggers (an apply removed it, or them)"
 _CACHE = 64  # flow versions kept parsed per process
 
 
@@ -36,6 +38,15 @@ _CACHE = 64  # flow versions kept parsed per process
 class Scheduled:
     config: ScheduleConfig
     digest: str | None  # the flow version its fires run; None: the checkout's flow of that name
+
+
+@dataclass(frozen=True, slots=True)
+class Triggered:
+    """A flow's ``on:`` entries as deployed (plan/flow_triggers.py's objects, by key)."""
+
+    workspace: str
+    digest: str | None  # the flow version its events' fires run
+    triggers: Mapping[str, Mapping[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +69,13 @@ class FlowSource(Protocol):
         """Schedule name (the flow's name) -> its schedule, enabled or not."""
         ...
 
-    def runnable(self, schedule: str, digest: str | None) -> Runnable | str:
-        """The flow a fire of ``schedule`` scheduled with ``digest`` runs, or why the fire is abandoned instead."""
+    def triggers(self) -> dict[str, Triggered]:
+        """Flow name -> its ``on:`` entries, for every flow that has some."""
+        ...
+
+    def runnable(self, schedule: str, digest: str | None, *, event: bool = False) -> Runnable | str:
+        """The flow a fire of ``schedule`` scheduled with ``digest`` runs (``event``: the fire of an event of its
+        ``on:`` entries), or why the fire is abandoned instead."""
         ...
 
 
@@ -75,7 +91,15 @@ class ProjectFlows:
     def schedules(self) -> dict[str, Scheduled]:
         return {name: Scheduled(config, None) for name, config in schedules_of(self.project).items()}
 
-    def runnable(self, schedule: str, digest: str | None) -> Runnable | str:
+    def triggers(self) -> dict[str, Triggered]:
+        return {name: Triggered(flow.workspace, None,
+                                trigger_documents(flow, self.project.workspaces.get(flow.workspace)))
+                for name, flow in sorted(self.project.flows.items()) if flow.on}
+
+    def runnable(self, schedule: str, digest: str | None, *, event: bool = False) -> Runnable | str:
+        if event:
+            flow = self.project.flows.get(schedule)
+            return Runnable(self.project, None) if flow is not None and flow.on else NO_TRIGGERS
         reason = abandon_reason(schedules_of(self.project), schedule)
         return reason if reason is not None else Runnable(self.project, None)
 
@@ -100,13 +124,21 @@ class DeployedFlows:
                 found[name] = Scheduled(self._config(deployment.schedules[0]), deployment.digest)
         return found
 
-    def runnable(self, schedule: str, digest: str | None) -> Runnable | str:
+    def triggers(self) -> dict[str, Triggered]:
+        return {name: Triggered(d.workspace, d.digest, d.triggers)
+                for name, d in self.repository.deployments().items() if d.triggers}
+
+    def runnable(self, schedule: str, digest: str | None, *, event: bool = False) -> Runnable | str:
         deployment = self.repository.deployment(schedule)
-        if deployment is None or not deployment.schedules:
+        if event:
+            if deployment is None or not deployment.triggers:
+                return NO_TRIGGERS
+        elif deployment is None or not deployment.schedules:
             return NOT_DEPLOYED
-        reason = abandon_reason({schedule: self._config(deployment.schedules[0])}, schedule)
-        if reason is not None:
-            return reason
+        else:
+            reason = abandon_reason({schedule: self._config(deployment.schedules[0])}, schedule)
+            if reason is not None:
+                return reason
         wanted = digest or deployment.digest  # a fire scheduled before digests were recorded: the deployed one
         found = self._project(wanted)
         if found is None:

@@ -13,6 +13,8 @@ from weavz_flow.config.templates import (
     CONTEXT_ROOTS,
     LOOP_ROOTS,
     STEP_FIELDS,
+    TRIGGER_FIELDS,
+    TRIGGER_ROOT,
     TemplateScan,
     TemplateSyntaxProblem,
     is_template,
@@ -73,6 +75,8 @@ class _FlowTemplates:
         self.flow, self.source, self.allowed_env, self.findings = flow, source, allowed_env, findings
         self.env_unsure = env_unsure
         self.step_ids = [s.id for s in flow.all_steps]
+        # A flow that also has a schedule (or is run by hand) gets trigger None then: reading it is still valid.
+        self.trigger_root = frozenset({TRIGGER_ROOT}) if flow.on or source.damage.touches("on") else frozenset()
 
     def check(self, value: str, path: NodePath, *, step: StepConfig | None, loop: bool) -> None:
         where = self.source.at_path(path)
@@ -91,7 +95,7 @@ class _FlowTemplates:
         self._refs(scan, where, step)
 
     def _names(self, scan: TemplateScan, where: Any, *, step: StepConfig | None, loop: bool, path: NodePath) -> None:
-        known = CONTEXT_ROOTS | (LOOP_ROOTS if loop else frozenset())
+        known = CONTEXT_ROOTS | (LOOP_ROOTS if loop else frozenset()) | self.trigger_root
         if step is None:
             known = known - {"steps"}
         for name in sorted(scan.names - known):
@@ -103,6 +107,9 @@ class _FlowTemplates:
                     "\"{{ inputs.users | selectattr('active') | list }}\", and keep 'if' for the whole step")
             elif name in LOOP_ROOTS:
                 self.findings.error("unknown-name", f"'{name}' is only defined in a step with 'for_each'", where)
+            elif name == TRIGGER_ROOT:
+                self.findings.error("unknown-name", "'trigger' is only defined in a flow started by events ('on:')",
+                                    where, "add an 'on:' trigger or webhook to the flow, or read 'inputs' instead")
             elif name == "steps":
                 self.findings.error("unknown-name", "the flow's end_user cannot read step results", where)
             else:
@@ -124,6 +131,10 @@ class _FlowTemplates:
             elif ref.root == "env" and key not in self.allowed_env and not self.env_unsure:
                 self.findings.error("env-not-allowed", f"environment variable '{key}' is not in the project's 'env' "
                                     "allow-list", where, "add it to 'env' in weavz-flow.yaml")
+            elif ref.root == TRIGGER_ROOT and key not in TRIGGER_FIELDS and self.trigger_root:
+                self.findings.error("unknown-trigger-field", f"trigger has no '{key}'", where,
+                                    did_you_mean(key, TRIGGER_FIELDS)
+                                    or "the event's fields: " + ", ".join(TRIGGER_FIELDS))
             elif ref.root == "steps" and step is not None:
                 self._step_ref(key, step, where)
                 if ref.field is not None and ref.field not in _STEP_READS and key in self.step_ids:

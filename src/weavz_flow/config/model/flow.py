@@ -27,7 +27,12 @@ from weavz_flow.config.model.base import (
     StepId,
     StrictModel,
 )
+from weavz_flow.config.model.flow_on import OnEntry
+from weavz_flow.config.model.flow_policies import Overlap
 from weavz_flow.suggest import did_you_mean
+
+__all__ = ["FlowFile", "InputSpec", "InputType", "Missed", "OnEntry", "Overlap", "RetryConfig", "ScheduleConfig",
+           "StepConfig", "value_has_type"]
 
 
 class InputType(StrEnum):
@@ -127,12 +132,6 @@ class StepConfig(StrictModel):
         return self
 
 
-class Overlap(StrEnum):
-    SKIP = "skip"  # a tick while the previous run is still going is dropped
-    QUEUE = "queue"  # it waits for the previous run
-    ALLOW = "allow"  # it runs at once, concurrently
-
-
 class Missed(StrEnum):
     LAST = "last"  # after downtime, run once for the most recent missed tick
     ALL = "all"  # run every missed tick, in order
@@ -208,6 +207,11 @@ class FlowFile(StrictModel):
     steps: list[StepConfig] = Field(min_length=1)
     finally_: list[StepConfig] = Field(default_factory=list, alias="finally")
     schedule: ScheduleConfig | None = None
+    on: list[OnEntry] = Field(default_factory=list, description="events that start the flow (triggers, webhooks)")
+    concurrency: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        default=None, description="runs of this flow at once, at most (fires of its schedule and events); default no "
+                                  "limit beyond each entry's overlap"
+    )
 
     @property
     def name(self) -> str:
