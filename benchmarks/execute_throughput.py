@@ -27,7 +27,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -252,35 +254,65 @@ def unreadable(database_url: str, keys: list[str]) -> int:
     return sum(1 for key in keys if stored.get(key) != ENFORCED_VALUE)
 
 
-def round_trips(database_url: str, calls: int = 50) -> float:
-    """Database round trips of one execute through the app, counted with SQLAlchemy's cursor events (in process:
-    a count, not a timing)."""
+def round_trips(database_url: str, calls: int = 50, seen: Counter[str] | None = None) -> float:
+    """Database round trips of one execute through the app (in process: a count, not a timing), counted below
+    SQLAlchemy so that statements the store sends on the driver's connection count too: on SQLite every statement
+    the library runs (its trace callback; BEGIN and COMMIT included), on PostgreSQL every request the client sends
+    and waits for (libpq's protocol trace: a simple Query, or an extended-protocol Sync)."""
     from fastapi.testclient import TestClient
 
     os.environ.update({"WEAVZ_FLOW_DATABASE_URL": database_url, "WEAVZ_FLOW_SERVICE_KEY": SERVICE_KEY,
                        "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY})
     from weavz_flow.server.serve import app_from_env
 
-    count = 0
+    counting = False
+    sqlite_statements = 0
+    traces: list[Path] = []
 
-    def on_cursor(*_: Any) -> None:
-        nonlocal count
-        count += 1
+    def on_statement(sql: str) -> None:
+        nonlocal sqlite_statements
+        if counting:
+            sqlite_statements += 1
+            if seen is not None:
+                seen[" ".join(sql.split()[:3])] += 1
 
-    with TestClient(app_from_env(), base_url="http://127.0.0.1") as client:
-        key, workspace_id = bootstrap(client, "trips")
-        auth = {"Authorization": f"Bearer {key}"}
-        body = {"integrationName": "kv-store", "integrationAlias": "kv", "actionName": "put",
-                "workspaceId": workspace_id, "input": {"key": "warm", "value": 1}}
-        client.post("/api/v1/actions/execute", headers=auth, json=body)
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", on_cursor)
-        try:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if hasattr(dbapi_conn, "set_trace_callback"):  # sqlite3
+            dbapi_conn.set_trace_callback(on_statement)
+        elif hasattr(dbapi_conn, "pgconn"):  # psycopg
+            from psycopg import pq
+
+            trace = Path(tempfile.mkstemp(prefix="weavz-flow-pq-trace-")[1])
+            traces.append(trace)
+            dbapi_conn.pgconn.trace(os.open(trace, os.O_WRONLY | os.O_APPEND))
+            dbapi_conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    def pq_requests() -> int:
+        return sum(1 for trace in traces for line in trace.read_text(errors="replace").splitlines()
+                   if re.match(r"F\s+\d+\s+(Query|Sync)\b", line))
+
+    sa.event.listen(sa.pool.Pool, "connect", on_connect)
+    try:
+        with TestClient(app_from_env(), base_url="http://127.0.0.1") as client:
+            key, workspace_id = bootstrap(client, "trips")
+            auth = {"Authorization": f"Bearer {key}"}
+            body = {"integrationName": "kv-store", "integrationAlias": "kv", "actionName": "put",
+                    "workspaceId": workspace_id, "input": {"key": "warm", "value": 1}}
+            for i in range(5):  # warm: caches filled, pools holding their connections
+                body["input"] = {"key": f"warm-{i}", "value": i}
+                client.post("/api/v1/actions/execute", headers=auth, json=body).raise_for_status()
+            time.sleep(0.2)  # the warm calls' execution records are written (the writer lingers 20 ms)
+            before_pq = pq_requests()
+            counting = True
             for i in range(calls):
                 body["input"] = {"key": f"trip-{i}", "value": i}
                 client.post("/api/v1/actions/execute", headers=auth, json=body).raise_for_status()
-        finally:
-            sa.event.remove(sa.engine.Engine, "before_cursor_execute", on_cursor)
-    return count / calls
+        # Leaving the client closes the engine, which writes the execution records still queued: they count.
+        return (sqlite_statements + pq_requests() - before_pq) / calls
+    finally:
+        sa.event.remove(sa.pool.Pool, "connect", on_connect)
+        for trace in traces:
+            trace.unlink(missing_ok=True)
 
 
 @contextmanager
