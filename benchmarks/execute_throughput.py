@@ -114,6 +114,7 @@ class Row:
     round_trips: float | None
     health_cpu_ms: float  # the server's CPU (all its processes, user + system) per request: what load can't hide
     execute_cpu_ms: float
+    database_cpu_ms: float  # PostgreSQL's own processes per execute (0 on SQLite, which runs in the server)
 
     def line(self) -> str:
         ratio = self.execute_rps / self.health_rps if self.health_rps else 0.0
@@ -121,7 +122,8 @@ class Row:
         return (f"| {self.name} | {self.health_rps:,.0f} | {self.execute_rps:,.0f} | {ratio:.0%} | "
                 f"{self.p50_ms:.1f} / {self.p99_ms:.1f} ms | {self.errors} | {self.acknowledged:,} acknowledged, "
                 f"{self.unreadable} not stored as enforced | {self.peak_rss_mb:.0f} MB | {trips} | "
-                f"{self.health_cpu_ms:.2f} / {self.execute_cpu_ms:.2f} ms |")
+                f"{self.health_cpu_ms:.2f} / {self.execute_cpu_ms:.2f} ms"
+                + (f" (+ PostgreSQL {self.database_cpu_ms:.2f} ms)" if self.database_cpu_ms else "") + " |")
 
 
 def ensure_wrk() -> str:
@@ -194,11 +196,25 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by the server's processes (from /proc, in clock ticks)."""
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (its backends do the statements' work)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_seconds(pid: int, *, database: bool = False) -> float:
+    """User + system CPU seconds used so far by the server's processes (from /proc, in clock ticks); with
+    ``database``, by the PostgreSQL server's processes instead (all of them: other databases' work counts too)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for current in _tree(pid):
+    for current in (postgres_pids() if database else _tree(pid)):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -330,6 +346,7 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 def measure(wrk: str, args: argparse.Namespace, name: str, database_url: str, workers: int, work: Path) -> Row:
+    on_postgres = database_url.startswith("postgresql")
     port = _free_port()
     env = {**os.environ, "WEAVZ_FLOW_SERVICE_KEY": SERVICE_KEY, "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY}
     server = subprocess.Popen([sys.executable, "-m", "weavz_flow", "serve", "--port", str(port), "--workers",
@@ -349,10 +366,12 @@ def measure(wrk: str, args: argparse.Namespace, name: str, database_url: str, wo
         before = cpu_seconds(server.pid)
         health, health_requests = health_rps(wrk, args, base)
         middle = cpu_seconds(server.pid)
+        database_before = cpu_seconds(server.pid, database=True) if on_postgres else 0.0
         with profiled(server.pid, args, name.split(",")[0].lower()):
             out = run_wrk(wrk, args, base + "/api/v1/actions/execute", script, "bench", workspace_id,
                           str(acked_file), api_key)
         after = cpu_seconds(server.pid)
+        database_cpu = cpu_seconds(server.pid, database=True) - database_before if on_postgres else 0.0
         result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
         rss = peak_rss_mb(server.pid)
     finally:
@@ -363,7 +382,8 @@ def measure(wrk: str, args: argparse.Namespace, name: str, database_url: str, wo
     trips = round_trips(database_url)
     return Row(name, health, result["requests"] / (result["duration_us"] / 1e6), result["p50_us"] / 1000,
                result["p99_us"] / 1000, errors, len(keys), unreadable(database_url, keys), rss, trips,
-               (middle - before) * 1000 / max(health_requests, 1), (after - middle) * 1000 / max(result["requests"], 1))
+               (middle - before) * 1000 / max(health_requests, 1), (after - middle) * 1000 / max(result["requests"], 1),
+               database_cpu * 1000 / max(result["requests"], 1))
 
 
 def main() -> int:
