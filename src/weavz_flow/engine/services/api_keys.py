@@ -43,7 +43,7 @@ class ApiKeyService:
     def __init__(self, store: Store) -> None:
         self._store = store
         # Keys by hash, valid for one config version: every write that changes what a key may do (create, delete,
-        # expiry, permissions; revision 0025) or removes its organization bumps the version, in any process, so a
+        # expiry, permissions; revision 0026) or removes its organization bumps the version, in any process, so a
         # revoked key is refused at the next request of every process. Only keys found are kept.
         self._known: ConfigCache[_KnownKey] = ConfigCache()
 
@@ -114,7 +114,7 @@ class ApiKeyService:
             with self._store.write() as conn:
                 conn.execute(sa.update(t.api_keys).where(t.api_keys.c.id == known.caller.api_key_id)
                              .values(last_used_at=now))
-            # Not a version change (revision 0025 leaves last_used_at out), so the entry is renewed in place.
+            # Not a version change (revision 0026 leaves last_used_at out), so the entry is renewed in place.
             self._known.refresh(digest, _KnownKey(known.caller, known.expires_at, now))
         return known.caller
 

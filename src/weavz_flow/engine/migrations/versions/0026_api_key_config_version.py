@@ -4,8 +4,8 @@ every process's cache of authenticated keys sees a deleted, expired or re-scoped
 ``last_used_at`` is left out: it is written as keys are used (at most once a minute per key), and bumping the version
 then would empty every process's caches for nothing.
 
-Revision ID: 0025
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-04
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0025"
-down_revision = "0023"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
