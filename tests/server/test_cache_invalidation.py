@@ -3,7 +3,7 @@ change made through any other process at once: two real ``weavz-flow serve`` pro
 and PostgreSQL), a change made through the first, the very next call through the second.
 
 Why it holds: every write that changes a key's rights or the configuration bumps the store's config version
-(database triggers, revisions 0003, 0020, 0025) and every request reads that version once before it uses a cached
+(database triggers, revisions 0003, 0020, 0026) and every request reads that version once before it uses a cached
 entry, so no entry older than the last committed change is ever used.
 """
 
