@@ -3,8 +3,8 @@
 Provider stubs (see ``tests/stubs/base.py`` for their API: ``url``, ``token``, ``requests``, ``last``, ``reset()``,
 ``fail_next(status, n=1, retry_after=None, body=None, headers=None)``) run once per session on 127.0.0.1:
 
-- ``slack_stub``, ``github_stub``, ``sheets_stub``, ``echo_stub``: the running stub, reset (requests, queued failures
-  and seed data) before each test that uses it.
+- ``slack_stub``, ``github_stub``, ``sheets_stub``, ``echo_stub``, ``items_stub`` (trigger tests): the running
+  stub, reset (requests, queued failures and seed data) before each test that uses it.
 - ``*_stub_server`` (session scope): the same stub without the reset, for session-scoped fixtures of other areas.
 
 Point an integration at a stub with ``ActionContext(base_url=stub.url, ...)`` or an alias/connection base-URL
@@ -20,6 +20,7 @@ import pytest
 from tests.stubs.base import running
 from tests.stubs.echo import EchoStub
 from tests.stubs.github import GitHubStub
+from tests.stubs.items import ItemsStub
 from tests.stubs.oauth2 import OAuth2Stub
 from tests.stubs.sheets import SheetsStub
 from tests.stubs.slack import SlackStub
@@ -83,3 +84,15 @@ def oauth2_stub_server() -> Iterator[OAuth2Stub]:
 def oauth2_stub(oauth2_stub_server: OAuth2Stub) -> OAuth2Stub:
     oauth2_stub_server.reset()
     return oauth2_stub_server
+
+
+@pytest.fixture(scope="session")
+def items_stub_server() -> Iterator[ItemsStub]:
+    with running(ItemsStub()) as stub:
+        yield stub
+
+
+@pytest.fixture
+def items_stub(items_stub_server: ItemsStub) -> ItemsStub:
+    items_stub_server.reset()
+    return items_stub_server

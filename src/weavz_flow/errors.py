@@ -95,6 +95,7 @@ class ErrorCode(StrEnum):
     TRIGGER_SOURCE_NOT_FOUND = "TRIGGER_SOURCE_NOT_FOUND"
     POLLING_INTERVAL_TOO_SHORT = "POLLING_INTERVAL_TOO_SHORT"
     WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
+    WEBHOOK_PATH_TAKEN = "WEBHOOK_PATH_TAKEN"  # a flow's webhook path is another flow's (weavz-flow's own)
 
 
 # Statuses the Weavz docs give for each code; codes the docs leave open follow their family (see weavz-api.md §5).
@@ -170,6 +171,7 @@ DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TRIGGER_SOURCE_NOT_FOUND: 404,
     ErrorCode.POLLING_INTERVAL_TOO_SHORT: 403,
     ErrorCode.WEBHOOK_SIGNATURE_INVALID: 401,
+    ErrorCode.WEBHOOK_PATH_TAKEN: 409,
 }
 
 

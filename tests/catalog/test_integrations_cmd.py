@@ -38,7 +38,9 @@ def test_list(run) -> None:  # type: ignore[no-untyped-def]
     assert re.search(r"^google-sheets\s+Google Sheets\s+yes\s+17$", result.stdout, re.MULTILINE)
     names = [line.split()[0] for line in lines[1:-2]]
     assert names == sorted(names) and len(names) == 1079
-    assert lines[-2] == "1079 integrations, 10850 actions"
+    triggers = sum(len(i.triggers) for i in NATIVE_INTEGRATIONS.values())
+    assert triggers >= 3  # http.catch_webhook, kv-store.key_changed, storage.new_file at least
+    assert lines[-2] == f"1079 integrations, 10850 actions, {triggers} triggers"
     assert lines[-1].startswith("executable here: ")
 
 
@@ -75,12 +77,32 @@ def test_list_native(run) -> None:  # type: ignore[no-untyped-def]
     assert data["counts"]["nativeActions"] == sum(len(i.actions) for i in NATIVE_INTEGRATIONS.values())
     fully = [i for i in data["integrations"] if i["actionCount"] == len(NATIVE_INTEGRATIONS[i["name"]].actions)]
     assert data["counts"]["fullyNative"] == len(fully)
+    assert data["counts"]["triggers"] == sum(len(i.triggers) for i in NATIVE_INTEGRATIONS.values())
+    by_name = {i["name"]: i for i in data["integrations"]}
+    assert by_name["http"]["triggerCount"] == len(NATIVE_INTEGRATIONS["http"].triggers) >= 1
+    assert by_name["slack"]["triggerCount"] == len(NATIVE_INTEGRATIONS["slack"].triggers)
     text = run("list", "--native")
     assert text.exit_code == 0
     assert text.stdout.splitlines()[-2].startswith(f"{len(NATIVE_INTEGRATIONS)} integrations")
     assert text.stdout.splitlines()[-1] == (
         f"executable here: {data['counts']['nativeActions']} actions; every action of "
         f"{data['counts']['fullyNative']} integrations; custom_api_call of {data['counts']['customApiCall']}")
+
+
+def test_show_integration_lists_its_triggers(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "http")
+    assert result.exit_code == 0
+    assert f"{len(NATIVE_INTEGRATIONS['http'].triggers)} triggers:" in result.stdout.splitlines()
+    assert re.search(r"^  catch_webhook\s+WEBHOOK\s+\(\+4 optional\)$", result.stdout, re.MULTILINE)
+    data = json.loads(run("show", "http", "--json").stdout)
+    assert data["triggers"]["catch_webhook"]["type"] == "WEBHOOK"
+    assert data["triggers"]["catch_webhook"]["sampleData"]["method"] == "POST"
+    one = run("show", "kv-store", "key_changed")
+    assert one.exit_code == 0
+    assert one.stdout.splitlines()[0] == "kv-store.key_changed: Key Changed (POLLING trigger)"
+    assert re.search(r"^prefix\s+string\s+no\s+", one.stdout, re.MULTILINE)
+    assert '"previousValue": 1041' in one.stdout
+    assert json.loads(run("show", "kv-store", "key_changed", "--json").stdout)["type"] == "POLLING"
 
 
 def test_show_integration(run) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +131,9 @@ def test_show_integration_json(run, sdk_catalog: Catalog) -> None:  # type: igno
     result = run("show", "http", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["name"] == "http" and data["auth"] == {"type": []} and data["triggers"] == {}
+    assert data["name"] == "http" and data["auth"] == {"type": []} and list(data["triggers"]) == ["catch_webhook"]
+    # an integration only the SDK knows keeps its empty map of triggers
+    assert json.loads(run("show", "mailchimp", "--json").stdout)["triggers"] == {}
     props = data["actions"]["send_request"]["props"]
     assert props["headers"] == {"type": "OBJECT", "displayName": "headers", "description": "Headers", "required": True}
     assert props["timeout"]["type"] == "NUMBER"

@@ -73,6 +73,10 @@ def test_the_cached_catalog_equals_the_one_built_by_importing_the_modules(cache_
             assert got.actions[action.name].input_schema() == action.input_schema()
         for action_name, native_action in NATIVE_INTEGRATIONS[name].actions.items():
             assert got.actions[action_name] == native_action.info
+        for trigger_name, native_trigger in NATIVE_INTEGRATIONS[name].triggers.items():
+            assert got.triggers[trigger_name] == native_trigger.info  # type, sample data, fields
+        assert set(got.triggers) == set(NATIVE_INTEGRATIONS[name].triggers)
+    assert cached.integration("http").triggers["catch_webhook"].type == "WEBHOOK"
     # the SDK's own integrations are untouched and still decoded from the SDK cache
     assert cached.integration("mailchimp") == imported.integration("mailchimp")
     assert not cached.integration("mailchimp").native

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from weavz_flow.catalog.model import ActionInfo, InputField, IntegrationInfo
+from weavz_flow.catalog.model import ActionInfo, InputField, IntegrationInfo, TriggerInfo
 from weavz_flow.catalog.sdk_cache_format import MAGIC, CacheFile, CacheInvalid, encode, write_atomically
 
 SAMPLE = [
@@ -43,6 +43,24 @@ SAMPLE = [
 ]
 
 
+WITH_TRIGGERS = IntegrationInfo(
+    name="github",
+    display_name="GitHub",
+    native=True,
+    actions={"create_issue": ActionInfo(integration="github", name="create_issue", display_name="Create Issue")},
+    native_actions=frozenset({"create_issue"}),
+    triggers={
+        "new_issue": TriggerInfo(
+            integration="github", name="new_issue", display_name="New Issue", description="A new issue",
+            fields=(InputField("repository", "string", required=True),
+                    InputField("labels", "array", default=[], display_name="Labels")),
+            sample_data={"number": 1, "title": "Ünïcode ✓", "labels": [{"name": "bug"}], "closed": None},
+        ),
+        "catch": TriggerInfo(integration="github", name="catch", type="WEBHOOK"),
+    },
+)
+
+
 def no_auth(name: str) -> tuple[str, ...]:
     return ()
 
@@ -55,6 +73,26 @@ def test_round_trip() -> None:
     assert cache.index["aws-ses"].display_name == "Amazon SES"
     for original in SAMPLE:
         assert cache.integration(original.name, no_auth) == original
+
+
+def test_triggers_round_trip_and_entries_without_them_keep_the_old_blob() -> None:
+    data = encode("1", [*SAMPLE, WITH_TRIGGERS])
+    cache = CacheFile(data)
+    got = cache.integration("github")
+    assert got == WITH_TRIGGERS
+    assert got.triggers["new_issue"].metadata() == WITH_TRIGGERS.triggers["new_issue"].metadata()
+    assert got.triggers["catch"].type == "WEBHOOK"
+    # an SDK entry's blob is still the plain list of actions, as files written before triggers hold
+    entry = cache.index["kv-store"]
+    body = data[data.index(b"\n", len(MAGIC)) + 1:]
+    assert isinstance(json.loads(body[entry.offset:entry.offset + entry.length]), list)
+    assert cache.integration("kv-store", no_auth).triggers == {}
+
+
+def test_sample_data_without_an_exact_json_form_is_refused() -> None:
+    bad = TriggerInfo(integration="x", name="t", sample_data={"when": (1, 2)})
+    with pytest.raises(ValueError, match="sample data"):
+        encode("1", [IntegrationInfo(name="x", triggers={"t": bad})])
 
 
 def test_auth_types_come_from_the_caller() -> None:

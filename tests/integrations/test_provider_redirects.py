@@ -14,6 +14,9 @@ from tests.stubs.echo import EchoStub
 from tests.stubs.redirect import RedirectStub
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations import github, google_sheets, http, slack
+from weavz_flow.integrations.github_api import GITHUB
+from weavz_flow.integrations.provider import ProviderRequest
+from weavz_flow.integrations.provider_http import send
 
 REDIRECTS = (301, 302, 303, 307, 308)
 TOKEN = "tok-connection-secret-789"
@@ -106,3 +109,13 @@ def http_client() -> Iterator[httpx.Client]:
     # The engine's client: redirects are never followed unless a request asks.
     with httpx.Client(follow_redirects=False) as client:
         yield client
+
+
+def test_a_304_answers_the_conditional_request_that_asked_for_it(http_client: httpx.Client,
+                                                                 redirector: RedirectStub) -> None:
+    """304 Not Modified is in the 3xx range but is no redirect: the caller that sent If-None-Match reads it."""
+    redirector.status = 304
+    ctx = context(http_client, "github", "new_issue", base_url=redirector.url, token=TOKEN)
+    response = send(ctx, GITHUB, ProviderRequest("GET", "/repos/acme/api/issues", headers={"If-None-Match": '"e1"'}))
+    assert response.status == 304 and response.body is None
+    assert redirector.last.headers["if-none-match"] == '"e1"' and len(redirector.requests) == 1

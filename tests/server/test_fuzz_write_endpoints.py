@@ -134,7 +134,9 @@ def _path(path: str, method: str, fx: Fixtures) -> str:
            "connection_id": fx.connection_id, "partial_id": fx.partial_id, "key_id": str(uuid.uuid4()),
            "server_id": fx.mcp_server_id, "tool_id": fx.mcp_tool_id, "token_id": str(uuid.uuid4()),
            "name": KNOWN["integrationName"],  # an integration that sends nothing beyond loopback
-           "app_id": fx.oauth_app_id, "policy_id": str(uuid.uuid4()), "approval_id": str(uuid.uuid4())}
+           "app_id": fx.oauth_app_id, "policy_id": str(uuid.uuid4()), "approval_id": str(uuid.uuid4()),
+           "event_id": str(uuid.uuid4()), "trigger_source_id": str(uuid.uuid4()), "token": str(uuid.uuid4()),
+           "path": unique("fz")}
     if method == "delete":  # delete nothing real: the fixtures must last the whole run
         ids = dict.fromkeys(ids, str(uuid.uuid4()))
     for name, value in ids.items():

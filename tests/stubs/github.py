@@ -10,6 +10,10 @@ repositories ``acme/web`` and ``octocat/hello-world``. ``GET /user/repos`` pages
 Git data and contents (``tests/stubs/github_git.py``): branches ``main`` and ``release/1.0`` of ``acme/api`` at
 commits :data:`MAIN_SHA` and :data:`RELEASE_SHA`, tag ``v0.9``, files ``README.md`` (text) and ``assets/logo.bin``
 (binary). Locks, merges (pull request #3 is mergeable once; a merged one answers 405) and reviews are recorded.
+
+What the polling triggers read (``tests/stubs/github_activity.py``): repository comments, releases (seed: ``v0.9``)
+and stargazers (seed: octocat), ``sort=created``/``direction`` on the issue, pull and comment lists, paging with
+``Link`` on every list, and ``ETag`` / ``If-None-Match`` (304) on every GET.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from tests.stubs.base import ProviderStub, RecordedRequest
+from tests.stubs.github_activity import ActivityRoutes
 from tests.stubs.github_git import GitRoutes, not_found, ok
 
 GITHUB_TOKEN = "ghp_stubtoken0123456789abcdef"
@@ -33,24 +38,28 @@ _PULL = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)$")
 _REPO = re.compile(r"^/repos/([^/]+)/([^/]+)$")
 
 
-def _issue(number: int, title: str, state: str, labels: list[str], body: str = "") -> dict[str, Any]:
+def _issue(number: int, title: str, state: str, labels: list[str], created_at: str,
+           body: str = "") -> dict[str, Any]:
     return {"id": 1000 + number, "number": number, "title": title, "body": body, "state": state,
             "labels": [{"name": n} for n in labels], "assignees": [], "comments": 0,
-            "html_url": f"https://github.com/acme/api/issues/{number}", "user": {"login": "octocat"}}
+            "html_url": f"https://github.com/acme/api/issues/{number}", "user": {"login": "octocat"},
+            "created_at": created_at, "updated_at": created_at}
 
 
-def _pull(repo: str, number: int, title: str, head: str, base: str, *, draft: bool = False) -> dict[str, Any]:
+def _pull(repo: str, number: int, title: str, head: str, base: str, created_at: str, *,
+          draft: bool = False) -> dict[str, Any]:
     return {"id": 3000 + number, "number": number, "title": title, "state": "open", "draft": draft,
             "html_url": f"https://github.com/{repo}/pull/{number}", "head": {"ref": head}, "base": {"ref": base},
-            "user": {"login": "octocat"}}
+            "user": {"login": "octocat"}, "created_at": created_at, "updated_at": created_at}
 
 
-class GitHubStub(GitRoutes, ProviderStub):
+class GitHubStub(ActivityRoutes, GitRoutes, ProviderStub):
     name = "github"
     token = GITHUB_TOKEN
 
     def seed(self) -> None:
         self.seed_git()
+        self.seed_activity()
         self.repos: dict[str, dict[str, Any]] = {
             "acme/api": {"id": 1, "name": "api", "full_name": "acme/api", "private": False,
                          "default_branch": "main", "owner": {"login": "acme"}},
@@ -61,10 +70,11 @@ class GitHubStub(GitRoutes, ProviderStub):
         }
         self.page_size: int | None = None  # None: a page holds up to ``per_page``
         self.issues: dict[str, dict[int, dict[str, Any]]] = {
-            "acme/api": {1: _issue(1, "Crash on start", "open", ["bug"]), 2: _issue(2, "Old thing", "closed", [])},
+            "acme/api": {1: _issue(1, "Crash on start", "open", ["bug"], "2026-11-01T10:00:00Z"),
+                         2: _issue(2, "Old thing", "closed", [], "2026-11-02T10:00:00Z")},
         }
         self.pulls: dict[str, dict[int, dict[str, Any]]] = {
-            "acme/api": {3: _pull("acme/api", 3, "Fix crash", "fix", "main")},
+            "acme/api": {3: _pull("acme/api", 3, "Fix crash", "fix", "main", "2026-11-03T10:00:00Z")},
         }
         self.comments: list[dict[str, Any]] = []
 
@@ -74,6 +84,9 @@ class GitHubStub(GitRoutes, ProviderStub):
         return {"message": message, "documentation_url": DOCS}
 
     def handle(self, request: RecordedRequest) -> Response:
+        return self.conditional(request, self._route(request))
+
+    def _route(self, request: RecordedRequest) -> Response:
         path = request.path.removeprefix("/api/v3")
         method = request.method
         if path == "/user" and method == "GET":
@@ -92,7 +105,7 @@ class GitHubStub(GitRoutes, ProviderStub):
             items = [i for issues in self.issues.values() for i in issues.values() if q.lower() in i["title"].lower()]
             return _ok({"total_count": len(items), "incomplete_results": False, "items": items})
         for pattern, handler in (
-            *self.git_routes(),
+            *self.git_routes(), *self.activity_routes(),
             (_ISSUES, self._issues), (_ISSUE, self._issue_one), (_COMMENTS, self._comment),
             (_PULLS, self._pulls), (_PULL, self._pull_one), (_REPO, self._repo),
         ):
@@ -105,16 +118,7 @@ class GitHubStub(GitRoutes, ProviderStub):
         return _not_found()
 
     def _user_repos(self, request: RecordedRequest) -> Response:
-        repos = sorted(self.repos.values(), key=lambda r: r["full_name"])
-        per_page = min(int(request.query.get("per_page", "30")), 100)
-        size = min(per_page, self.page_size) if self.page_size else per_page
-        page = int(request.query.get("page", "1"))
-        last = max(1, -(-len(repos) // size))
-        headers = {}
-        if page < last:
-            url = f"{request.headers.get('host', '')}/user/repos?per_page={per_page}"
-            headers["Link"] = f'<http://{url}&page={page + 1}>; rel="next", <http://{url}&page={last}>; rel="last"'
-        return JSONResponse(repos[(page - 1) * size: page * size], headers=headers)
+        return self.paged(request, sorted(self.repos.values(), key=lambda r: r["full_name"]))
 
     def _repo(self, request: RecordedRequest, repo: str) -> Response:
         return _ok(self.repos[repo])
@@ -141,8 +145,9 @@ class GitHubStub(GitRoutes, ProviderStub):
                 return JSONResponse({"message": "Validation Failed", "documentation_url": DOCS,
                                      "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}]},
                                     status_code=422)
-            number = max([*issues, *self.pulls.get(repo, {})], default=0) + 1
-            issue = _issue(number, data["title"], "open", list(data.get("labels") or []), data.get("body") or "")
+            number = self.next_number(repo)
+            issue = _issue(number, data["title"], "open", list(data.get("labels") or []), self.tick(),
+                           data.get("body") or "")
             issue["assignees"] = [{"login": a} for a in data.get("assignees") or []]
             issues[number] = issue
             return _ok(issue, 201)
@@ -150,8 +155,7 @@ class GitHubStub(GitRoutes, ProviderStub):
         wanted = {s for s in request.query.get("labels", "").split(",") if s}
         found = [i for i in issues.values() if state == "all" or i["state"] == state]
         found = [i for i in found if wanted <= {label["name"] for label in i["labels"]}]
-        per_page = int(request.query.get("per_page", "30"))
-        return _ok(found[:per_page])
+        return self.listed(request, found)
 
     def _issue_one(self, request: RecordedRequest, repo: str, number: str) -> Response:
         issue = self.issues[repo].get(int(number))
@@ -177,9 +181,7 @@ class GitHubStub(GitRoutes, ProviderStub):
             return JSONResponse({"message": "Validation Failed", "documentation_url": DOCS,
                                  "errors": [{"resource": "IssueComment", "code": "missing_field", "field": "body"}]},
                                 status_code=422)
-        comment = {"id": 9000 + len(self.comments), "body": body, "user": {"login": "octocat"},
-                   "issue_url": f"https://api.github.com/repos/{repo}/issues/{number}"}
-        self.comments.append(comment)
+        comment = self.comment_on(int(number), body, repo=repo)
         issue["comments"] += 1
         return _ok(comment, 201)
 
@@ -189,14 +191,15 @@ class GitHubStub(GitRoutes, ProviderStub):
             if data.get("head") not in self.branches:
                 return JSONResponse({"message": "Validation Failed", "documentation_url": DOCS, "errors": [
                     {"resource": "PullRequest", "code": "invalid", "field": "head"}]}, status_code=422)
-            number = max([*self.issues.get(repo, {}), *self.pulls.get(repo, {})], default=0) + 1
-            pull = _pull(repo, number, data["title"], data["head"], data["base"], draft=bool(data.get("draft")))
+            number = self.next_number(repo)
+            pull = _pull(repo, number, data["title"], data["head"], data["base"], self.tick(),
+                         draft=bool(data.get("draft")))
             pull["body"] = data.get("body")
             self.pulls.setdefault(repo, {})[number] = pull
             return _ok(pull, 201)
         state = request.query.get("state", "open")
         found = [p for p in self.pulls.get(repo, {}).values() if state == "all" or p["state"] == state]
-        return _ok(found[: int(request.query.get("per_page", "30"))])
+        return self.listed(request, found)
 
     def _pull_one(self, request: RecordedRequest, repo: str, number: str) -> Response:
         pull = self.pulls.get(repo, {}).get(int(number))

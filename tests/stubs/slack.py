@@ -7,7 +7,9 @@ in general; user group ``S0DEVS`` (devs: Alice), a bookmark ``Bk0DOCS`` in gener
 general, the file ``F0REPORT`` and the canvas ``F0CANVAS`` (shared in general). The token's own profile is the bot's.
 conversations.list, users.list and chat.scheduledMessages.list page with ``limit`` and an opaque ``cursor``
 (``response_metadata.next_cursor``, empty on the last page); ``stub.page_size`` caps a page below ``limit``, as
-Slack may return fewer than asked.
+Slack may return fewer than asked. conversations.history lists newest first, after ``oldest`` and before ``latest``
+(``inclusive`` includes them), in pages the same way with ``has_more``; ``say`` and ``react_as`` post and react as
+a user would.
 """
 
 from __future__ import annotations
@@ -140,6 +142,26 @@ class SlackStub(ProviderStub):
         self._clock += 1
         return f"{self._clock}.000200"
 
+    # --- what users do (for the polling triggers' tests) -----------------------------------------------------
+    def say(self, channel: str, text: str, *, user: str = "U0ALICE", bot: bool = False) -> dict[str, Any]:
+        """A message posted to ``channel`` by ``user`` (or by a bot, with ``bot_id``)."""
+        message: dict[str, Any] = {"type": "message", "text": text, "ts": self._ts(),
+                                   **({"bot_id": "B0BOT", "subtype": "bot_message"} if bot else {"user": user})}
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def react_as(self, channel: str, ts: str, name: str, user: str) -> None:
+        """``user`` adds the reaction ``name`` to the message ``ts``."""
+        message = self._find({"channel": channel, "ts": ts}, "ts")
+        assert message is not None
+        reactions = message.setdefault("reactions", [])
+        reaction = next((r for r in reactions if r["name"] == name), None)
+        if reaction is None:
+            reactions.append({"name": name, "users": [user], "count": 1})
+        elif user not in reaction["users"]:
+            reaction["users"].append(user)
+            reaction["count"] += 1
+
     def _need_channel(self, p: dict[str, Any]) -> dict[str, Any] | None:
         if p.get("channel") not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
@@ -204,14 +226,18 @@ class SlackStub(ProviderStub):
         missing = self._need_channel(p)
         if missing:
             return missing
-        limit = int(p.get("limit") or 100)
         newest_first = list(reversed(self.messages.get(p["channel"], [])))
+        inclusive = _flag(p.get("inclusive"))
         if p.get("latest"):
-            inclusive = _flag(p.get("inclusive"))
             latest = float(p["latest"])
             newest_first = [m for m in newest_first
                             if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)]
-        return {"ok": True, "messages": newest_first[:limit], "has_more": len(newest_first) > limit}
+        if p.get("oldest"):
+            oldest = float(p["oldest"])
+            newest_first = [m for m in newest_first
+                            if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
+        page = self._paged(p, "messages", newest_first)
+        return {**page, "has_more": bool(page.get("response_metadata", {}).get("next_cursor"))}
 
     def _replies(self, p: dict[str, Any]) -> dict[str, Any]:
         parent = self._find(p, "ts")

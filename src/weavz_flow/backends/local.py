@@ -52,6 +52,7 @@ from weavz_flow.backends.specs import (
     PartialSpec,
     WorkspaceSpec,
 )
+from weavz_flow.backends.triggers import TriggerSourceItem, items_of
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.engine.applied_partial import enforced_by
 from weavz_flow.engine.caller import Caller
@@ -88,11 +89,13 @@ from weavz_flow.wire.mcp import (
     McpToolUpdate,
 )
 from weavz_flow.wire.portal import portal_url
+from weavz_flow.wire.triggers import TriggerSourceView
 from weavz_flow.wire.vocabulary import ApprovalStatus
 
 LOCAL_ORG_NAME = "local"  # the single tenant of an embedded engine
 STATE_DB_FILE = "state.db"
 LOCK_FILE = "apply.lock"
+TRIGGER_PAGE = 100  # sources read per store session when listing them all
 
 
 class LocalBackend:
@@ -431,8 +434,32 @@ class LocalBackend:
     def _views(self, approvals: list[Approval]) -> list[ApprovalView]:
         if not approvals:
             return []
-        slugs = {w.id: w.slug for w in self.workspaces.list_all(self.caller)}
-        return views_of(approvals, slugs.get)
+        return views_of(approvals, self._slugs().get)
+
+    def _slugs(self) -> dict[str, str]:
+        """Workspace id -> slug."""
+        return {w.id: w.slug for w in self.workspaces.list_all(self.caller)}
+
+    # -- triggers -------------------------------------------------------------------------------------------------
+
+    def list_trigger_sources(self, workspace: str | None) -> list[TriggerSourceItem]:
+        self._trip()
+        workspace_id = self.workspaces.get_by_slug(self.caller, workspace).id if workspace is not None else None
+        sources: list[TriggerSourceView] = []
+        while True:
+            page, total = self.engine.triggers.list(self.caller, workspace_id, TRIGGER_PAGE, len(sources))
+            sources += page
+            if not page or len(sources) >= total:
+                break
+        return items_of(sources, self._slugs().get) if sources else []
+
+    def test_trigger(self, integration: str, trigger: str) -> dict[str, Any]:
+        self._trip()
+        return self.engine.triggers.sample(integration, trigger)
+
+    def replay_trigger_event(self, event_id: str) -> None:
+        self._trip()
+        self.engine.triggers.replay(self.caller, event_id)
 
     # -- coordination ---------------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from weavz_flow.backends.approval_policies import ApprovalPolicySpec, LiveApprovalPolicy
 from weavz_flow.backends.approvals import ApprovalView
@@ -42,6 +42,7 @@ from weavz_flow.backends.specs import (
     PartialSpec,
     WorkspaceSpec,
 )
+from weavz_flow.backends.triggers import TriggerSourceItem
 from weavz_flow.engine.idempotency import DEFAULT_LIMITS
 from weavz_flow.integrations.base import Credentials
 from weavz_flow.sensitive import Sensitive
@@ -192,6 +193,21 @@ class Backend(Protocol):
         """Approve, reject or cancel (``backends.approvals.DECISIONS``) a pending request; the record after it. The
         local engine decides as its operator (``decidedVia: cli``); a remote one as the API key (which needs
         ``permissions.approvals.decide`` and may not decide its own request)."""
+        ...
+
+    # --- triggers ------------------------------------------------------------------------------------------------
+    def list_trigger_sources(self, workspace: str | None) -> list[TriggerSourceItem]:
+        """The enabled trigger sources, oldest first: API sources and those deployed flows registered, of the
+        workspace this slug names (None: every workspace the backend's key sees)."""
+        ...
+
+    def test_trigger(self, integration: str, trigger: str) -> dict[str, Any]:
+        """The trigger's sample event data (``POST /api/v1/triggers/test``); 404 INTEGRATION_NOT_FOUND or
+        TRIGGER_NOT_FOUND."""
+        ...
+
+    def replay_trigger_event(self, event_id: str) -> None:
+        """Hand a stored event on again: a callback source delivers it again, a flow's starts another run."""
         ...
 
     # --- coordination --------------------------------------------------------------------------------------------

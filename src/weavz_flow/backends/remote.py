@@ -16,10 +16,11 @@ rebuilds the engine's steps client-side (backends/remote_preview.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, SecretStr
@@ -61,6 +62,7 @@ from weavz_flow.backends.specs import (
     PartialSpec,
     WorkspaceSpec,
 )
+from weavz_flow.backends.triggers import TriggerSourceItem, items_of
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.errors import ApiError, ErrorCode, WeavzFlowError
 from weavz_flow.integrations.base import Credentials
@@ -107,6 +109,7 @@ from weavz_flow.wire.mcp import (
 from weavz_flow.wire.partials import PartialCreate, PartialEnvelope, PartialList, PartialUpdate
 from weavz_flow.wire.portal import PortalLink as WirePortalLink
 from weavz_flow.wire.portal import PortalTokenCreate
+from weavz_flow.wire.triggers import ReplayedEvent, TestTriggerRequest, TriggerSample, TriggerSourceList
 from weavz_flow.wire.vocabulary import ApprovalStatus, ConnectionScope, ConnectionType, Strategy
 from weavz_flow.wire.workspace_integrations import (
     WorkspaceIntegrationCreate,
@@ -120,6 +123,7 @@ API_URL_ENV = "WEAVZ_API_URL"
 MCP_SERVERS = "/api/v1/mcp/servers"
 APPROVAL_POLICIES = "/api/v1/approval-policies"
 APPROVALS = "/api/v1/approvals"
+TRIGGERS = "/api/v1/triggers"
 API_KEY_ENV = "WEAVZ_API_KEY"
 _PAGE = 100
 T = TypeVar("T")
@@ -477,14 +481,31 @@ class RemoteBackend:
         return self._views([self._send(ApprovalDecided, "POST", path, json=body).approval])[0]
 
     def _views(self, approvals: list[Approval]) -> list[ApprovalView]:
-        """Each approval with its workspace's slug: from the slug map this instance holds, read again once when an
-        approval names a workspace the map does not know."""
-        if any(a.workspace_id not in self._slugs() for a in approvals):
+        return views_of(approvals, self._slugs_of(a.workspace_id for a in approvals).get)
+
+    def _slugs_of(self, workspace_ids: Iterable[str]) -> dict[str, str]:
+        """Workspace id -> slug: the map this instance holds, read again once when it does not know one of
+        ``workspace_ids``."""
+        if any(w not in self._slugs() for w in workspace_ids):
             self.all_workspaces()
-        return views_of(approvals, self._slugs().get)
+        return self._slugs()
 
     def _slugs(self) -> dict[str, str]:
         return {w.id: slug for slug, w in self._workspace_ids.items()}
+
+    # -- triggers -------------------------------------------------------------------------------------------------
+
+    def list_trigger_sources(self, workspace: str | None) -> list[TriggerSourceItem]:
+        params = {"workspaceId": self._workspace_by_slug(workspace).id} if workspace is not None else None
+        sources = self._pages(TRIGGERS, TriggerSourceList, params)
+        return items_of(sources, self._slugs_of(s.workspace_id for s in sources).get)
+
+    def test_trigger(self, integration: str, trigger: str) -> dict[str, Any]:
+        body = TestTriggerRequest.model_construct(integration_name=integration, trigger_name=trigger)
+        return self._send(TriggerSample, "POST", f"{TRIGGERS}/test", json=body).sample_data
+
+    def replay_trigger_event(self, event_id: str) -> None:
+        self._send(ReplayedEvent, "POST", f"{TRIGGERS}/events/{quote(event_id, safe='')}/replay")
 
     # -- the workspace slug -> id map -------------------------------------------------------------------------------
 

@@ -211,6 +211,7 @@ class IntegrationInfo:
         }
         if summary:
             data["actionCount"] = len(self.actions)
+            data["triggerCount"] = len(self.triggers)  # a weavz-flow extension of the summary
             return data
         data["actions"] = {
             a.name: {"name": a.name, "displayName": a.display_name or a.name, "description": a.description,

@@ -10,7 +10,8 @@ It holds the SDK catalog and, in a second file, the native integrations' entries
 
 Reading costs one file read, a checksum and the index parse; an integration's blob is decoded only when someone asks
 for it. Each blob is ``[[actionName, actionDisplayName, [[wireName, type, required, description(, extras)], ...]
-(, actionDescription)], ...]``.
+(, actionDescription)], ...]``, or, for an integration with triggers, ``{"actions": <that list>, "triggers":
+[[triggerName, displayName, fields, description, type, sampleData], ...]}``.
 
 The bracketed parts are written only when they hold something, which SDK entries never do, so an SDK cache written
 before they existed reads the same: integration extras ``{"description", "authTypes", "native", "nativeActions"}``,
@@ -28,7 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from weavz_flow.catalog.model import JSON_TYPES, ActionInfo, AuthForm, AuthProp, InputField, IntegrationInfo
+from weavz_flow.catalog.model import (
+    JSON_TYPES,
+    ActionInfo,
+    AuthForm,
+    AuthProp,
+    InputField,
+    IntegrationInfo,
+    TriggerInfo,
+)
 
 MAGIC = b"WEAVZ-FLOW-SDK-CATALOG\n"
 # Bump when the layout or the meaning of a blob changes; older files are then rebuilt.
@@ -140,6 +149,8 @@ class CacheFile:
         it they are the ones stored."""
         entry = self.index[name]
         blob = json.loads(self._body[entry.offset : entry.offset + entry.length].tobytes())
+        # A blob of an integration without triggers is its list of actions (the form every SDK entry has).
+        action_rows, trigger_rows = (blob["actions"], blob["triggers"]) if isinstance(blob, dict) else (blob, [])
         actions = {
             a_name: ActionInfo(
                 integration=name,
@@ -148,7 +159,19 @@ class CacheFile:
                 description=a_rest[0] if a_rest else "",
                 fields=tuple(_field(*row) for row in fields),
             )
-            for a_name, a_display, fields, *a_rest in blob
+            for a_name, a_display, fields, *a_rest in action_rows
+        }
+        triggers = {
+            t_name: TriggerInfo(
+                integration=name,
+                name=t_name,
+                display_name=t_display,
+                description=t_description,
+                fields=tuple(_field(*row) for row in fields),
+                type=t_type,
+                sample_data=sample,
+            )
+            for t_name, t_display, fields, t_description, t_type, sample in trigger_rows
         }
         extras = entry.extras or {}
         return IntegrationInfo(
@@ -160,6 +183,7 @@ class CacheFile:
             native=bool(extras.get("native", False)),
             actions=actions,
             native_actions=frozenset(extras.get("nativeActions", ())),
+            triggers=triggers,
         )
 
 
@@ -232,20 +256,33 @@ def _same_types(a: Any, b: Any) -> bool:
     return True
 
 
-def _integration_blob(info: IntegrationInfo) -> list[Any]:
-    out: list[Any] = []
-    for action in info.actions.values():
-        fields = []
-        for f in action.fields:
-            if f.type is not None and f.type not in JSON_TYPES:
-                raise ValueError(f"{action.key}.{f.name}: unknown type {f.type!r}")
-            row: list[Any] = [f.name, f.type, 1 if f.required else 0, f.description]
-            extras = _field_extras(f)
-            if extras:
-                row.append(extras)
-            fields.append(row)
-        action_row: list[Any] = [action.name, action.display_name, fields]
-        if action.description:
-            action_row.append(action.description)
-        out.append(action_row)
-    return out
+def _integration_blob(info: IntegrationInfo) -> list[Any] | dict[str, Any]:
+    actions = [_action_row(action) for action in info.actions.values()]
+    if not info.triggers:
+        return actions
+    triggers = [
+        [t.name, t.display_name, _field_rows(t), t.description, t.type,
+         _exact_json(dict(t.sample_data), f"{t.key} sample data")]
+        for t in info.triggers.values()
+    ]
+    return {"actions": actions, "triggers": triggers}
+
+
+def _action_row(action: ActionInfo) -> list[Any]:
+    row: list[Any] = [action.name, action.display_name, _field_rows(action)]
+    if action.description:
+        row.append(action.description)
+    return row
+
+
+def _field_rows(action: ActionInfo) -> list[list[Any]]:
+    rows = []
+    for f in action.fields:
+        if f.type is not None and f.type not in JSON_TYPES:
+            raise ValueError(f"{action.key}.{f.name}: unknown type {f.type!r}")
+        row: list[Any] = [f.name, f.type, 1 if f.required else 0, f.description]
+        extras = _field_extras(f)
+        if extras:
+            row.append(extras)
+        rows.append(row)
+    return rows

@@ -6,26 +6,19 @@ Errors are the backend's, with their Weavz code (rendered once, in cli/main.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from weavz_flow.backends.approvals import APPROVE, CANCEL, LIST_LIMIT_MAX, REJECT, ApprovalView
-from weavz_flow.backends.protocol import Backend
+from weavz_flow.cli.backend_session import api_url_option, opened_backend, table_console, utc_seconds
 from weavz_flow.cli.project_option import project_option
-from weavz_flow.config.load import load_project
 from weavz_flow.log_lines import escape_controls
-from weavz_flow.plan.session import open_backend
 from weavz_flow.wire.approvals import Approval
 from weavz_flow.wire.vocabulary import APPROVAL_REASON_MAX, ApprovalStatus
-
-_PIPE_WIDTH = 200  # rich's width when stdout is not a terminal (it would use 80 and fold the ids)
 
 
 @click.group("approvals")
@@ -33,18 +26,7 @@ def approvals() -> None:
     """Approval requests of human-gate policies: list, show, and decide them."""
 
 
-_api_url_option = click.option("--api-url",
-                               help="A Weavz-compatible API (else WEAVZ_API_URL, else the project's backend).")
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print the approval as JSON (camelCase).")
-
-
-@contextmanager
-def _backend(project_path: Path | None, api_url: str | None) -> Iterator[Backend]:
-    backend = open_backend(load_project(project_path), api_url=api_url)
-    try:
-        yield backend
-    finally:
-        backend.close()
 
 
 @approvals.command("list")
@@ -55,11 +37,11 @@ def _backend(project_path: Path | None, api_url: str | None) -> Iterator[Backend
               help="How many to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the approvals as JSON.")
 @project_option()
-@_api_url_option
+@api_url_option
 def list_approvals(workspace: str | None, status: str | None, limit: int, as_json: bool, project_path: Path | None,
                    api_url: str | None) -> None:
     """The most recent approval requests, newest first."""
-    with _backend(project_path, api_url) as backend:
+    with opened_backend(project_path, api_url) as backend:
         found = backend.list_approvals(workspace, ApprovalStatus(status) if status else None, limit)
     if as_json:
         click.echo(json.dumps([v.document() for v in found], indent=2))
@@ -71,19 +53,20 @@ def list_approvals(workspace: str | None, status: str | None, limit: int, as_jso
                   box=None, pad_edge=False, header_style="bold")
     for view in found:
         a = view.approval
-        cells = (a.id, a.status.value, view.workspace, _action(a), a.source, _time(a.created_at), _time(a.expires_at))
+        cells = (a.id, a.status.value, view.workspace, _action(a), a.source, utc_seconds(a.created_at),
+                 utc_seconds(a.expires_at))
         table.add_row(*(Text(escape_controls(c)) for c in cells))  # Text: never read as rich markup
-    _console().print(table)
+    table_console().print(table)
 
 
 @approvals.command("show")
 @click.argument("approval_id", metavar="ID")
 @_json_option
 @project_option()
-@_api_url_option
+@api_url_option
 def show(approval_id: str, as_json: bool, project_path: Path | None, api_url: str | None) -> None:
     """One approval request: what it would run (the redacted preview), why it was asked, and its decision."""
-    with _backend(project_path, api_url) as backend:
+    with opened_backend(project_path, api_url) as backend:
         view = backend.get_approval(approval_id)
     if as_json:
         click.echo(json.dumps(view.document(), indent=2))
@@ -102,12 +85,12 @@ def describe(view: ApprovalView) -> list[str]:
         ("Source", a.source),
         ("End user", a.end_user_id),
         ("Policy", f"{a.policy_name} ({a.policy_id})" if a.policy_name else a.policy_id),
-        ("Requested", _time(a.created_at)),
-        ("Expires", _time(a.expires_at)),
+        ("Requested", utc_seconds(a.created_at)),
+        ("Expires", utc_seconds(a.expires_at)),
         ("Access", a.approval_access_mode.value),
         ("Idempotency key", a.idempotency_key),
         ("Decision", _decision(a)),
-        ("Consumed", _time(a.consumed_at) if a.consumed_at else None),
+        ("Consumed", utc_seconds(a.consumed_at) if a.consumed_at else None),
         ("Execution", a.execution_id),
         ("URL", a.approval_url),
     ]
@@ -135,7 +118,7 @@ def _decision(a: Approval) -> str | None:
     if a.decided_via:
         parts.append(f"via {a.decided_via}")
     if a.decided_at:
-        parts.append(f"at {_time(a.decided_at)}")
+        parts.append(f"at {utc_seconds(a.decided_at)}")
     text = " ".join(parts)
     return f"{text}: {a.decision_reason}" if a.decision_reason else text
 
@@ -151,10 +134,10 @@ def _decision_command(action: str, doc: str) -> Callable[..., None]:
     @click.option("--reason", callback=_reason, help="Why: recorded with the decision.")
     @_json_option
     @project_option()
-    @_api_url_option
+    @api_url_option
     def decide(approval_id: str, reason: str | None, as_json: bool, project_path: Path | None,
                api_url: str | None) -> None:
-        with _backend(project_path, api_url) as backend:
+        with opened_backend(project_path, api_url) as backend:
             view = backend.decide_approval(approval_id, action, reason)
         if as_json:
             click.echo(json.dumps(view.document(), indent=2))
@@ -163,7 +146,7 @@ def _decision_command(action: str, doc: str) -> Callable[..., None]:
         click.echo(f"Approval {a.id} is now {a.status.value}.")
         if a.status is ApprovalStatus.APPROVED:
             click.echo(f"The call may run once when retried with idempotency key {a.idempotency_key} before "
-                       f"{_time(a.expires_at)} UTC.", err=True)
+                       f"{utc_seconds(a.expires_at)} UTC.", err=True)
 
     decide.__doc__ = doc
     return approvals.command(action)(decide)
@@ -176,18 +159,3 @@ cancel = _decision_command(CANCEL, "Cancel the pending request ID (the requester
 
 def _action(a: Approval) -> str:
     return f"{a.integration_alias or a.integration_name}.{a.action_name}"
-
-
-def _time(text: str | None) -> str:
-    """An API timestamp (ISO 8601, UTC) to the second, in UTC."""
-    if not text:
-        return "-"
-    moment = datetime.fromisoformat(text)
-    return f"{moment.astimezone(UTC) if moment.tzinfo else moment:%Y-%m-%d %H:%M:%S}"
-
-
-def _console() -> Console:
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = _PIPE_WIDTH
-    return console

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import click
 
 from weavz_flow.catalog.catalog import Catalog
-from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
+from weavz_flow.catalog.model import ActionInfo, IntegrationInfo, TriggerInfo
 from weavz_flow.catalog.sdk_cache import CacheInfo, build_sdk_cache, sdk_cache_info
 from weavz_flow.cli.catalog_loading import load_catalog
 from weavz_flow.integrations.output_shapes import OutputShape, output_shape
@@ -25,7 +25,7 @@ def integrations() -> None:
 @click.option("--native", is_flag=True, help="Only the integrations this engine executes itself.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the GET /api/v1/integrations?summary=true shape).")
 def list_integrations(native: bool, as_json: bool) -> None:
-    """List integrations: name, display name, native or not, action count."""
+    """List integrations: name, display name, native or not, action and trigger counts."""
     catalog = _catalog()
     names = NATIVE_INTEGRATIONS if native else catalog.names
     infos = [catalog.integration(n) for n in sorted(names)]
@@ -37,20 +37,22 @@ def list_integrations(native: bool, as_json: bool) -> None:
     rows = [[i.name, i.display_name, "yes" if i.native else "", str(len(i.actions))] for i in infos]
     for line in _table(["NAME", "DISPLAY NAME", "NATIVE", "ACTIONS"], rows, right_aligned={3}):
         click.echo(line)
-    click.echo(f"{len(infos)} integrations, {sum(len(i.actions) for i in infos)} actions")
+    click.echo(f"{len(infos)} integrations, {sum(len(i.actions) for i in infos)} actions, "
+               f"{counts['triggers']} triggers")
     click.echo(f"executable here: {counts['nativeActions']} actions; every action of {counts['fullyNative']} "
                f"integrations; custom_api_call of {counts['customApiCall']}")
 
 
 def coverage_counts(infos: Sequence[IntegrationInfo]) -> dict[str, int]:
-    """What this engine executes among ``infos``: actions, integrations with every catalog action, and
-    integrations whose custom_api_call runs (the figures issue 20 measures)."""
+    """What this engine executes among ``infos``: actions, integrations with every catalog action, integrations
+    whose custom_api_call runs (the figures issue 20 measures) and triggers."""
     native = [i for i in infos if i.native]
     return {
         "nativeIntegrations": len(native),
         "nativeActions": sum(len(i.native_actions & set(i.actions)) for i in native),
         "fullyNative": sum(1 for i in native if set(i.actions) <= i.native_actions),
         "customApiCall": sum(1 for i in native if i.runs_here("custom_api_call")),
+        "triggers": sum(len(i.triggers) for i in native),  # only natives have any: the SDK ships none
     }
 
 
@@ -60,22 +62,26 @@ def coverage_counts(infos: Sequence[IntegrationInfo]) -> dict[str, int]:
 @click.option("--json", "as_json", is_flag=True, help="Print the Weavz metadata, or the action's input JSON Schema.")
 def show(name: str, action: str | None, as_json: bool) -> None:
     """Show an integration's actions and their required fields, or one ACTION's input fields and, for an action this
-    engine runs itself, its output."""
+    engine runs itself, its output. ACTION may name a trigger: its input fields and sample event."""
     catalog = _catalog()
+    info = catalog.integration(name)
     if action is None:
-        info = catalog.integration(name)
-        if as_json:
-            _echo_json(info.metadata())
-        else:
-            for line in _integration_lines(info):
-                click.echo(line)
+        _show(as_json, info.metadata, lambda: _integration_lines(info))
+        return
+    trigger = info.triggers.get(action)
+    if trigger is not None:
+        _show(as_json, trigger.metadata, lambda: _trigger_lines(trigger))
         return
     found = catalog.action(name, action)
+    _show(as_json, found.input_schema, lambda: _action_lines(info, found))
+
+
+def _show(as_json: bool, document: Callable[[], Any], lines: Callable[[], list[str]]) -> None:
     if as_json:
-        _echo_json(found.input_schema())
-    else:
-        for line in _action_lines(catalog.integration(name), found):
-            click.echo(line)
+        _echo_json(document())
+        return
+    for line in lines():
+        click.echo(line)
 
 
 @integrations.command("cache")
@@ -109,15 +115,21 @@ def _integration_lines(info: IntegrationInfo) -> list[str]:
         f"connection types: {auth}",
         f"{len(info.actions)} actions (* = required):",
     ]
-    rows = []
-    for a in info.actions.values():
-        optional = len(a.fields) - len(a.required)
-        fields = ", ".join(f"{r}*" for r in a.required)
-        if optional:
-            fields += (" " if fields else "") + f"(+{optional} optional)"
-        rows.append([a.name, fields])
+    rows = [[a.name, _fields_summary(a)] for a in info.actions.values()]
     lines += ["  " + line for line in _table(["ACTION", "FIELDS"], rows)]
+    if info.triggers:
+        lines.append(f"{len(info.triggers)} triggers:")
+        rows = [[t.name, t.type, _fields_summary(t)] for t in info.triggers.values()]
+        lines += ["  " + line for line in _table(["TRIGGER", "TYPE", "FIELDS"], rows)]
     return lines
+
+
+def _fields_summary(action: ActionInfo) -> str:
+    optional = len(action.fields) - len(action.required)
+    fields = ", ".join(f"{r}*" for r in action.required)
+    if optional:
+        fields += (" " if fields else "") + f"(+{optional} optional)"
+    return fields
 
 
 def _action_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]:
@@ -130,6 +142,15 @@ def _action_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]
         rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in action.fields]
         lines += _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows)
     return [*lines, "", *_output_lines(integration, action)]
+
+
+def _trigger_lines(trigger: TriggerInfo) -> list[str]:
+    lines = [f"{trigger.key}: {trigger.display_name or trigger.name} ({trigger.type} trigger)"]
+    if trigger.description:
+        lines.append(trigger.description)
+    rows = [[f.name, f.type or "any", "yes" if f.required else "no", f.description] for f in trigger.fields]
+    lines += _table(["FIELD", "TYPE", "REQUIRED", "DESCRIPTION"], rows) if rows else ["no input fields"]
+    return [*lines, "", "Sample event data:", *json.dumps(dict(trigger.sample_data), indent=2).splitlines()]
 
 
 def _output_lines(integration: IntegrationInfo, action: ActionInfo) -> list[str]:

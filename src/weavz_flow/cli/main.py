@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "plan": "weavz_flow.cli.plan_cmd:plan",
     "apply": "weavz_flow.cli.apply_cmd:apply",
     "approvals": "weavz_flow.cli.approvals_cmd:approvals",
+    "triggers": "weavz_flow.cli.triggers_cmd:triggers",
     "force-unlock": "weavz_flow.cli.force_unlock_cmd:force_unlock",
     "connect": "weavz_flow.cli.connect_cmd:connect",
     "serve": "weavz_flow.cli.serve_cmd:serve_command",

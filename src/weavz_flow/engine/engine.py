@@ -39,10 +39,12 @@ from weavz_flow.engine.services.oauth_apps import OAuthAppService
 from weavz_flow.engine.services.orgs import OrganizationService
 from weavz_flow.engine.services.partials import PartialService
 from weavz_flow.engine.services.portal_tokens import PortalTokenService
+from weavz_flow.engine.services.triggers import TriggerService
 from weavz_flow.engine.services.workspace_integrations import WorkspaceIntegrationService
 from weavz_flow.engine.services.workspaces import WorkspaceService
 from weavz_flow.engine.state_store import SqlStateStore
 from weavz_flow.engine.store import Store
+from weavz_flow.engine.trigger_settings import TriggerSettings
 from weavz_flow.integrations.base import NativeIntegration
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits
 
@@ -58,7 +60,8 @@ class Engine:
     bounds each network operation of a provider call; ``limits`` bound a whole execute and, from that, when a claim
     on an idempotency key left by a dead process is taken over (see :mod:`weavz_flow.engine.idempotency`);
     ``size_limits`` bound what callers store (kv values, files, metadata, credentials; :mod:`weavz_flow.size_limits`).
-    ``public_url`` is where ``serve`` is reached, for the download links actions hand out (:mod:`.file_links`).
+    ``public_url`` is where ``serve`` is reached, for the download links actions hand out (:mod:`.file_links`) and
+    the webhook URLs of trigger sources; ``trigger_settings`` default to the environment's (:mod:`.trigger_settings`).
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class Engine:
         limits: ExecuteLimits = DEFAULT_LIMITS,
         size_limits: SizeLimits = DEFAULT_SIZE_LIMITS,
         public_url: str | None = None,
+        trigger_settings: TriggerSettings | None = None,
     ) -> None:
         self.store = store
         self.size_limits = size_limits
@@ -107,6 +111,10 @@ class Engine:
         self.oauth_tokens = TokenRefresher(store, cipher, self.oauth_apps)
         self.oauth_flow = OAuthFlow(store, cipher, self.oauth_apps, self.connect_sessions)
         self.file_links = SignedFileLinks(cipher, public_url)
+        self.triggers = TriggerService(
+            store, cipher, self.source, self.connections, self.oauth_tokens, self.state, self.http,
+            settings=trigger_settings or TriggerSettings.from_env(), action_timeout_s=action_timeout_s,
+            max_execute_s=limits.max_execute_s, file_links=self.file_links, public_url=public_url)
         self._executor = Executor(store, self.source, self.connections, self.executions, self.state, self.http,
                                   self.oauth_tokens, self.approval_policies, self.approvals,
                                   action_timeout_s=action_timeout_s, limits=limits, file_links=self.file_links)

@@ -23,8 +23,7 @@ import sqlalchemy as sa
 from weavz_flow.catalog.catalog import Catalog
 from weavz_flow.catalog.input_check import check_input
 from weavz_flow.catalog.model import ActionInfo, IntegrationInfo
-from weavz_flow.credential_hosts import allowed_origins, check_credential_host
-from weavz_flow.engine.action_logging import RedactingLogger, install_library_log_redaction, redacting_library_logs
+from weavz_flow.engine.action_logging import install_library_log_redaction, redacting_library_logs
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.catalog_source import CatalogSource
 from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
@@ -36,8 +35,15 @@ from weavz_flow.engine.oauth_refresh import TokenRefresher
 from weavz_flow.engine.partial_merge import MergedInput, SelectedPartial, merge_input, select_partials
 from weavz_flow.engine.persistence import persistence_namespace
 from weavz_flow.engine.property_options import PropertyOptions, list_options, option_source
-from weavz_flow.engine.redacting_state import RedactingStateStore
-from weavz_flow.engine.resolution import Target, check_action_enabled, pick_workspace_integration, resolve_connection
+from weavz_flow.engine.provider_context import provider_context
+from weavz_flow.engine.resolution import (
+    Target,
+    check_action_enabled,
+    connection_ref,
+    pick_workspace_integration,
+    provider_base_url,
+    resolve_connection,
+)
 from weavz_flow.engine.services.approval_policies import ApprovalPolicyService
 from weavz_flow.engine.services.approvals import Admission, ApprovalCall, ApprovalService
 from weavz_flow.engine.services.connections import ConnectionService
@@ -50,13 +56,11 @@ from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.integrations.base import ActionContext, Credentials, FileLinks, NativeAction
 from weavz_flow.integrations.options import Option
-from weavz_flow.integrations.retry import NO_RETRY
 from weavz_flow.redact import REDACTED, Redactor
 from weavz_flow.text_check import repair
 from weavz_flow.wire.vocabulary import ApprovalDecision
 
 log = logging.getLogger("weavz_flow.engine")
-action_log = logging.getLogger("weavz_flow.integrations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,7 @@ class Executor:
         prepared = self._prepare(request, caller, for_run=True)
         problems = check_input(prepared.action_info, prepared.merged.values)
         if problems:
-            raise _validation_error(prepared.action_info, problems)
+            raise validation_error(prepared.action_info, problems)
         admission: Admission | None = None
         verdict = self._verdict(prepared)
         if verdict.decision is ApprovalDecision.BLOCK:
@@ -237,7 +241,7 @@ class Executor:
             with redacting_library_logs(ctx.redactor):
                 listed = list_options(source, ctx, prepared.merged, property_name, search)
         except ApiError as exc:
-            raise _redacted_error(exc, ctx.redactor) from None
+            raise redacted_error(exc, ctx.redactor) from None
         except Exception as exc:  # a listing bug or an untranslated library error, as _run answers it
             log.debug("unexpected error listing options of %s.%s:\n%s", action_info.key, property_name,
                       ctx.redactor.text("".join(traceback.format_exception(exc))))
@@ -275,15 +279,8 @@ class Executor:
         merged = merge_input(action_info.defaults(), partials, request.input)  # 6
         namespace = persistence_namespace(request.workspace_id, target.settings, request.end_user_id)
         default_base = self._source.natives[integration.name].default_base_url if native is not None else None
-        base_url = (row.base_url if row is not None else None) or target.settings.get("baseUrl") or default_base
-        if row is not None and integration.needs_connection:
-            # The write paths refuse such an alias; this holds for one stored before, or another connection chosen
-            # by connectionExternalId or an end user.
-            check_credential_host(base_url, allowed_origins(row.base_url, default_base), integration=integration.name)
-        connection = None
-        if row is not None:
-            connection = ConnectionRef(id=row.id, external_id=row.external_id, display_name=row.display_name,
-                                       type=row.type, end_user_id=row.end_user_external_id)
+        base_url = provider_base_url(integration, target, row, default_base)
+        connection = connection_ref(row) if row is not None else None
         return Prepared(request, caller, integration, action_info, native, target, connection, credentials, merged,
                         namespace, base_url, policies)
 
@@ -337,25 +334,12 @@ class Executor:
     ) -> tuple[ActionContext, list[str]]:
         """What a provider call gets (credentials, HTTP client, persistence, redaction), and the secrets redacted."""
         request = prepared.request
-        secrets = [*(credentials.secret_strings() if credentials is not None else ()), *request.redact]
-        redactor = Redactor(secrets)
-        ctx = ActionContext(
-            integration=prepared.integration.name,
-            action=prepared.action_info.name,
-            http=self._http,
-            credentials=credentials,
-            base_url=prepared.base_url,
-            state=RedactingStateStore(self._state, redactor) if request.redact else self._state,
-            namespace=prepared.namespace,
-            file_links=self._file_links,
-            redactor=redactor,
-            logger=RedactingLogger(action_log, redactor),
-            timeout=self._action_timeout_s,
-            idempotency_key=request.idempotency_key,
-            deadline=deadline,
-            retry=None if request.provider_retries else NO_RETRY,
+        return provider_context(
+            integration=prepared.integration.name, name=prepared.action_info.name, http=self._http,
+            credentials=credentials, base_url=prepared.base_url, state=self._state, namespace=prepared.namespace,
+            file_links=self._file_links, redact=request.redact, timeout=self._action_timeout_s, deadline=deadline,
+            idempotency_key=request.idempotency_key, provider_retries=request.provider_retries,
         )
-        return ctx, secrets
 
     def _run(self, prepared: Prepared, deadline: float) -> ExecuteResult:
         # An OAuth access token is refreshed before it expires, and once more if the provider refuses it (401); a
@@ -372,7 +356,7 @@ class Executor:
                 output, failure, more = self._attempt(prepared, renewed, deadline)
                 secrets = [*secrets, *more]
         except ApiError as exc:  # only a refresh raises here: _attempt returns the action's failures
-            failure = _redacted_error(exc, Redactor([*secrets, *prepared.request.redact]))
+            failure = redacted_error(exc, Redactor([*secrets, *prepared.request.redact]))
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         execution_id = new_id()
         self._record(prepared, secrets, execution_id, duration_ms, output, failure)
@@ -405,7 +389,7 @@ class Executor:
             with redacting_library_logs(redactor):
                 output = prepared.native.run(ctx, dict(prepared.merged.values))
         except ApiError as exc:
-            failure = _redacted_error(exc, redactor)
+            failure = redacted_error(exc, redactor)
         except Exception as exc:  # an action bug or an untranslated library error: one line out, traceback to the log
             failure = ApiError(
                 ErrorCode.ACTION_FAILED,
@@ -482,12 +466,12 @@ def _blocked(prepared: Prepared, verdict: GateVerdict) -> ApiError:
     )
 
 
-def _redacted_error(exc: ApiError, redactor: Redactor) -> ApiError:
+def redacted_error(exc: ApiError, redactor: Redactor) -> ApiError:
     details = redactor.data(exc.details) if exc.details is not None else None
     return ApiError(exc.code, redactor.text(exc.message), details=details, status=exc.status)
 
 
-def _validation_error(action: ActionInfo, problems: list[Any]) -> ApiError:
+def validation_error(action: ActionInfo, problems: list[Any]) -> ApiError:
     listed = "; ".join(p.message for p in problems)
     return ApiError(
         ErrorCode.VALIDATION_ERROR,

@@ -9,7 +9,9 @@ action, whatever the request's ``partialIds`` says: enforced keys hold against e
   name (reason ``requested``). A listed enforcing default applies once, in the enforcing defaults' place, with reason
   ``requested``; a partial listed twice applies once. Other default partials apply only when listed. A partial that is
   not a default applies only when listed, whether or not it enforces keys.
-Trigger partials are never selected for an action: not as defaults, and a listed one is a PARTIAL_MISMATCH.
+Trigger partials are never selected for an action: not as defaults, and a listed one is a PARTIAL_MISMATCH. A
+trigger source (``for_trigger``) selects by the same rule among the integration-wide partials and its trigger's own;
+an action's partial is then the mismatch.
 
 Merge (shallow, top-level keys): action defaults, then partial values in the applied order, then caller input, then
 the enforced values of the listed partials that are not defaults, then the enforced values of the enforcing defaults
@@ -97,8 +99,9 @@ class PartialRecord(Protocol):
 
 
 def default_order(partial: PartialRecord) -> tuple[bool, str, str]:
-    """Integration-wide first, then the action's; ties by creation time, then name."""
-    return (partial.action_name is not None, partial.created_at, partial.name)
+    """Integration-wide first, then the action's (trigger's); ties by creation time, then name."""
+    scoped = partial.action_name is not None or partial.trigger_name is not None
+    return (scoped, partial.created_at, partial.name)
 
 
 def choose_partials(
@@ -108,17 +111,20 @@ def choose_partials(
     alias: str | None,
     action_name: str,
     partial_ids: Sequence[str] | None,
+    for_trigger: bool = False,
 ) -> list[SelectedPartial]:
     """The partials an execute applies, in merge order, among the workspace's ``partials``: ``alias_id``/``alias``
-    name the targeted workspace integration (None when the workspace has none for the integration)."""
+    name the targeted workspace integration (None when the workspace has none for the integration). With
+    ``for_trigger``, ``action_name`` is a trigger's name and the partials are a trigger source's."""
+    scope = _Scope(action_name, for_trigger)
     defaults = [] if alias_id is None else sorted(
-        (p for p in partials if p.workspace_integration_id == alias_id and p.is_default and p.trigger_name is None
-         and p.action_name in (None, action_name)), key=default_order)
+        (p for p in partials if p.workspace_integration_id == alias_id and p.is_default and scope.covers(p)),
+        key=default_order)
     if partial_ids is None:
         return [_selected(p, PartialReason.DEFAULT) for p in defaults]
     named: dict[str, PartialRecord] = {}
     for ref in partial_ids:  # every reference is checked before anything applies
-        row = _checked(_lookup(partials, ref, alias_id, action_name), ref, alias_id, alias, action_name)
+        row = _checked(_lookup(partials, ref, alias_id, scope), ref, alias_id, alias, scope)
         named.setdefault(row.id, row)
     binding = [p for p in defaults if p.enforced_keys]
     chosen = [_selected(p, PartialReason.REQUESTED if p.id in named else PartialReason.DEFAULT_ENFORCED)
@@ -134,6 +140,7 @@ def select_partials(
     target: Target,
     action_name: str,
     partial_ids: Sequence[str] | None,
+    for_trigger: bool = False,
 ) -> list[SelectedPartial]:
     """:func:`choose_partials` over the rows it can need, read in one query: the targeted alias's partials, and the
     workspace's partials named by id (a partial of another alias is a PARTIAL_MISMATCH, not a PARTIAL_NOT_FOUND)."""
@@ -145,27 +152,49 @@ def select_partials(
     rows = conn.execute(sa.select(_p).where(_p.c.workspace_id == workspace_id, sa.or_(*wanted))).all() \
         if wanted else []
     return choose_partials(rows, alias_id=target.id, alias=target.alias, action_name=action_name,
-                           partial_ids=partial_ids)
+                           partial_ids=partial_ids, for_trigger=for_trigger)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What a selection is for: an action, or a trigger (``for_trigger``), by name."""
+
+    name: str
+    for_trigger: bool
+
+    def own(self, partial: PartialRecord) -> str | None:
+        return partial.trigger_name if self.for_trigger else partial.action_name
+
+    def other(self, partial: PartialRecord) -> str | None:
+        return partial.action_name if self.for_trigger else partial.trigger_name
+
+    def covers(self, partial: PartialRecord) -> bool:
+        """Integration-wide, or of this action (trigger)."""
+        return self.other(partial) is None and self.own(partial) in (None, self.name)
+
+    @property
+    def kind(self) -> str:
+        return "trigger" if self.for_trigger else "action"
 
 
 def _lookup(
-    partials: Sequence[PartialRecord], ref: str, alias_id: str | None, action_name: str,
+    partials: Sequence[PartialRecord], ref: str, alias_id: str | None, scope: _Scope,
 ) -> PartialRecord | None:
     """A reference by id, else by name within the alias (newer Weavz docs accept a partial's name as well; names are
     unique per alias and scope): the action's own partial before an integration-wide one."""
     row = next((p for p in partials if p.id == ref), None)
     if row is None and alias_id is not None:
         candidates = [p for p in partials if p.workspace_integration_id == alias_id and p.name == ref
-                      and p.action_name in (None, action_name)]
-        candidates.sort(key=lambda p: p.action_name is None)
+                      and scope.covers(p)]
+        candidates.sort(key=lambda p: scope.own(p) is None)
         row = candidates[0] if candidates else None
     return row
 
 
 def _checked(
-    row: PartialRecord | None, ref: str, alias_id: str | None, alias: str | None, action_name: str,
+    row: PartialRecord | None, ref: str, alias_id: str | None, alias: str | None, scope: _Scope,
 ) -> PartialRecord:
-    """A partial the caller named: it must exist, belong to the targeted alias, and be for this action."""
+    """A partial the caller named: it must exist, belong to the targeted alias, and be for this action (trigger)."""
     if row is None:
         raise ApiError(ErrorCode.PARTIAL_NOT_FOUND, f"Partial '{ref}' not found in this workspace",
                        details={"partialId": ref})
@@ -175,11 +204,13 @@ def _checked(
             f"Partial '{row.name}' belongs to another integration alias",
             details={"partialId": row.id, "integrationAlias": alias},
         )
-    if row.trigger_name is not None or (row.action_name is not None and row.action_name != action_name):
+    if not scope.covers(row):
+        details = {"partialId": row.id, f"{scope.kind}Name": scope.name,
+                   f"partial{scope.kind.capitalize()}Name": scope.own(row)}
         raise ApiError(
             ErrorCode.PARTIAL_MISMATCH,
-            f"Partial '{row.name}' is for {row.action_name or row.trigger_name!r}, not action '{action_name}'",
-            details={"partialId": row.id, "actionName": action_name, "partialActionName": row.action_name},
+            f"Partial '{row.name}' is for {row.action_name or row.trigger_name!r}, not {scope.kind} '{scope.name}'",
+            details=details,
         )
     return row
 

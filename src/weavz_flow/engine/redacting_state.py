@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from weavz_flow.integrations.base import StateStore, StoredFile
+from weavz_flow.integrations.base import StateStore, StoredFile, StoredValue
 from weavz_flow.redact import Redactor
 
 _Result = TypeVar("_Result")
@@ -39,6 +39,9 @@ class RedactingStateStore:
 
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]:
         return self._inner.kv_remove_from_list(namespace, self._redactor.text(key), self._redactor.data(value))
+
+    def kv_list(self, namespace: str, prefix: str, limit: int) -> list[StoredValue]:
+        return self._inner.kv_list(namespace, self._redactor.text(prefix), limit)
 
     def kv_update(
         self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"

@@ -13,6 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from weavz_flow.catalog.model import IntegrationInfo
+from weavz_flow.credential_hosts import allowed_origins, check_credential_host
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.alias_choice import (
     check_enabled,
@@ -23,6 +25,7 @@ from weavz_flow.engine.alias_choice import (
     end_user_not_found,
     per_user_required,
 )
+from weavz_flow.engine.execute_values import ConnectionRef
 from weavz_flow.engine.naming import Strategy
 from weavz_flow.engine.services.connection_rows import SELECT as CONNECTION_SELECT
 from weavz_flow.engine.services.connections import visible_in_workspace
@@ -134,3 +137,21 @@ def _pinned(conn: sa.Connection, wi: AnyRow, integration_name: str) -> AnyRow:
     if row is None:  # deleted since; the foreign key clears the pin, so this is a race at most
         raise connection_required(integration_name, f"alias '{wi.alias}' has no connection")
     return row
+
+
+def provider_base_url(
+    integration: IntegrationInfo, target: Target, row: AnyRow | None, default_base: str | None,
+) -> str | None:
+    """Where a provider call goes: the connection's base URL, else the alias's ``baseUrl`` setting, else the
+    integration's default; a credential only ever goes to its own host (403 otherwise)."""
+    base_url = (row.base_url if row is not None else None) or target.settings.get("baseUrl") or default_base
+    if row is not None and integration.needs_connection:
+        # The write paths refuse such an alias; this holds for one stored before, or another connection chosen
+        # by connectionExternalId or an end user.
+        check_credential_host(base_url, allowed_origins(row.base_url, default_base), integration=integration.name)
+    return base_url
+
+
+def connection_ref(row: AnyRow) -> ConnectionRef:
+    return ConnectionRef(id=row.id, external_id=row.external_id, display_name=row.display_name, type=row.type,
+                         end_user_id=row.end_user_external_id)

@@ -37,5 +37,10 @@ def normalize_time(text: str) -> str:
     return format_time(parse_time(text))
 
 
+def plus(moment: str, seconds: float) -> str:
+    """The stored time ``seconds`` after ``moment`` (another stored time)."""
+    return format_time(parse_time(moment) + timedelta(seconds=seconds))
+
+
 def ago(seconds: float) -> str:
     return format_time(datetime.now(UTC) - timedelta(seconds=seconds))

@@ -25,7 +25,7 @@ from weavz_flow.engine.stamps import utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.base import StoredFile
+from weavz_flow.integrations.base import StoredFile, StoredValue
 from weavz_flow.size_limits import DEFAULT_SIZE_LIMITS, SizeLimits, check_chars, check_json_size, too_large
 from weavz_flow.text_check import check_text
 
@@ -81,6 +81,17 @@ class SqlStateStore:
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]:
         return self.kv_update(namespace, key,
                               lambda current: _list_change(key, current, lambda i: [x for x in i if x != value]))
+
+    def kv_list(self, namespace: str, prefix: str, limit: int) -> list[StoredValue]:
+        query = sa.select(_kv.c.key, _kv.c.value, _kv.c.updated_at).where(_kv.c.namespace == namespace)
+        if prefix:
+            # LIKE (autoescaped) where an index can serve it, and an exact comparison of the first characters
+            # because SQLite's LIKE ignores ASCII case: the limit counts only keys that really start with prefix.
+            query = query.where(_kv.c.key.startswith(prefix, autoescape=True),
+                                sa.func.substr(_kv.c.key, 1, len(prefix)) == prefix)
+        with self._store.read() as conn:
+            rows = conn.execute(query.order_by(_kv.c.key).limit(limit)).all()
+        return [StoredValue(key=r.key, value=r.value, updated_at=r.updated_at) for r in rows if r.value != _FRESH]
 
     def kv_update(
         self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"

@@ -632,3 +632,86 @@ approval_links = sa.Table(
     _time("used_at", nullable=True),
     _time("created_at"),
 )
+
+# Triggers (issue 18, revision 0024). A trigger source: what to watch (integration, trigger, the merged input, the
+# alias and connection selectors, resolved again at each poll) and where its events go (``target_kind``: a callback
+# URL, or a deployed flow's ``(flow_name, flow_key)``). Secrets are credential-cipher ciphertexts: the callback
+# headers, the signing secret of callback deliveries, a flow webhook's secret. ``spec_digest``: a keyed digest of what
+# a flow's ``on:`` entry said, so that registering the same entry again changes nothing. Polling: ``next_poll_at``
+# and the lease a poller holds while it polls (``lease_owner``, ``lease_until``).
+trigger_sources = sa.Table(
+    "trigger_sources", metadata,
+    _id(primary_key=True),
+    _id("org_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    _id("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("integration_name", sa.String(100), nullable=False),
+    sa.Column("trigger_name", sa.String(CATALOG_NAME_MAX), nullable=False),
+    sa.Column("trigger_type", sa.String(16), nullable=False),  # POLLING | WEBHOOK
+    _id("workspace_integration_id", nullable=True),
+    sa.Column("connection_external_id", sa.String(EXTERNAL_ID_MAX), nullable=True),
+    sa.Column("end_user_id", sa.String(EXTERNAL_ID_MAX), nullable=True),  # an end user's external id
+    sa.Column("input", Json, nullable=False),  # merged: defaults, partials, caller input, enforced values
+    sa.Column("partial_ids", Json, nullable=False),
+    sa.Column("target_kind", sa.String(16), nullable=False),  # callback | flow
+    sa.Column("callback_url", sa.String(BASE_URL_MAX), nullable=True),
+    sa.Column("callback_headers", sa.LargeBinary, nullable=True),  # encrypted JSON object
+    sa.Column("callback_metadata", Json, nullable=True),
+    sa.Column("signing_secret", sa.LargeBinary, nullable=True),  # encrypted
+    sa.Column("flow_name", sa.String(200), nullable=True),
+    sa.Column("flow_key", sa.String(200), nullable=True),
+    sa.Column("spec_digest", sa.String(64), nullable=True),
+    sa.Column("webhook_path", sa.String(200), nullable=True, unique=True),
+    sa.Column("webhook_secret", sa.LargeBinary, nullable=True),  # encrypted
+    sa.Column("polling_interval_s", sa.Integer, nullable=True),
+    _time("next_poll_at", nullable=True),
+    sa.Column("lease_owner", sa.String(200), nullable=True),
+    _time("lease_until", nullable=True),
+    sa.Column("cursor", Json, nullable=True),
+    sa.Column("simulate", sa.Boolean, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.UniqueConstraint("flow_name", "flow_key", name="uq_trigger_sources_flow_key"),
+    sa.Index("ix_trigger_sources_due", "enabled", "next_poll_at"),
+)
+
+# What a source saw, once per (source, event id); ``seq`` orders a source's events by occurrence. ``dispatched_at``:
+# when the event was handed on (a flow's fire inserted, a callback's delivery row written); NULL: not yet.
+trigger_events = sa.Table(
+    "trigger_events", metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),  # evt_ + 32 hex digits
+    _id("source_id", sa.ForeignKey("trigger_sources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("event_key", sa.String(500), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("data", Json, nullable=False),
+    _time("occurred_at", nullable=True),
+    _time("received_at"),
+    _time("dispatched_at", nullable=True),
+    sa.UniqueConstraint("source_id", "event_key", name="uq_trigger_events_source_key"),
+    sa.UniqueConstraint("source_id", "seq", name="uq_trigger_events_source_seq"),
+    sa.Index("ix_trigger_events_dispatched", "dispatched_at"),
+)
+
+# One delivery per event of a callback source, attempted in ``seq`` order per source (the oldest undelivered one
+# blocks the later ones), with backoff; ``lease_until`` while an attempt is in progress; ``log`` one entry per attempt.
+trigger_deliveries = sa.Table(
+    "trigger_deliveries", metadata,
+    _id(primary_key=True),
+    sa.Column("event_id", sa.String(_ID), sa.ForeignKey("trigger_events.id", ondelete="CASCADE"), nullable=False,
+              unique=True),
+    _id("source_id", sa.ForeignKey("trigger_sources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | delivered | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    _time("next_attempt_at", nullable=True),
+    _time("lease_until", nullable=True),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(CONNECT_ERROR_MAX), nullable=True),
+    sa.Column("log", Json, nullable=False),
+    _time("first_attempt_at", nullable=True),
+    _time("delivered_at", nullable=True),
+    _time("created_at"),
+    sa.Index("ix_trigger_deliveries_source_status_seq", "source_id", "status", "seq"),
+    sa.Index("ix_trigger_deliveries_due", "status", "next_attempt_at"),
+)

@@ -9,6 +9,7 @@ signing secret and bounded, since it is shown on the approval.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -52,16 +53,21 @@ def sendable(url: str) -> bool:
 
 def post_signed(
     http: httpx.Client, url: str, *, event: str, delivery_id: str, body: bytes, secret: str,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S, extra_headers: Mapping[str, str] | None = None,
 ) -> Attempt:
+    """POST ``body`` signed with ``secret``. ``extra_headers`` (a trigger source's ``callbackHeaders``) go along,
+    below the delivery's own headers, which they cannot replace; their values are secrets, redacted like it."""
     if not sendable(url):
         return Attempt(None, "webhookUrl is not an http(s) URL of a plain host and port", 0, final=True)
     timestamp = int(time.time())  # the receiver checks it against its own clock
-    headers = {
+    own = {
         "Content-Type": "application/json", "User-Agent": USER_AGENT, EVENT_HEADER: event,
         DELIVERY_HEADER: delivery_id, TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, body),
     }
-    redactor = Redactor([secret])
+    taken = {name.lower() for name in own}
+    extra = {name: value for name, value in (extra_headers or {}).items() if name.lower() not in taken}
+    headers = {**extra, **own}
+    redactor = Redactor([secret, *extra.values()])
     started = time.monotonic()
     try:
         with http.stream("POST", url, content=body, headers=headers, timeout=timeout_s,

@@ -73,6 +73,17 @@ class StoredFile:
     size: int
     updated_at: str  # ISO 8601
 
+    def metadata(self) -> dict[str, Any]:
+        """The file as ``storage`` shows it (``list_files``, ``write_file``, ``new_file`` events): no content."""
+        return {"path": self.path, "size": self.size, "contentType": self.content_type, "updatedAt": self.updated_at}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredValue:
+    key: str
+    value: Any
+    updated_at: str  # ISO 8601, when it was last written
+
 
 class StateStore(Protocol):
     """Durable state for the built-ins (kv-store, storage, the agent tools), namespaced by the alias's persistence
@@ -90,6 +101,11 @@ class StateStore(Protocol):
     def kv_add_to_list(self, namespace: str, key: str, value: Any) -> list[Any]: ...
 
     def kv_remove_from_list(self, namespace: str, key: str, value: Any) -> list[Any]: ...
+
+    def kv_list(self, namespace: str, prefix: str, limit: int) -> list[StoredValue]:
+        """The values whose keys start with ``prefix`` (exactly, case included), in key order, at most ``limit``
+        (``kv-store.key_changed`` watches them)."""
+        ...
 
     def kv_update(
         self, namespace: str, key: str, change: Callable[[Any], tuple[Any, _Result]], *, field: str = "value"

@@ -1,5 +1,6 @@
 """GitHub (https://docs.github.com/rest): repositories, commits, tags, branches, files, issues, pull requests and
-reviews over the REST API, and ``custom_api_call`` for the rest of it.
+reviews over the REST API, and ``custom_api_call`` for the rest of it; its polling triggers are
+:mod:`github_triggers`'s.
 
 ``repository`` is ``owner/repo``. Errors, rate limits and paths are :mod:`github_api`'s; the actions over Git data
 and files are :mod:`github_git`'s. Outputs are GitHub's JSON bodies (lists for list actions: one page of
@@ -36,6 +37,7 @@ from weavz_flow.integrations.github_git import (
     delete_branch,
     get_file_contents,
 )
+from weavz_flow.integrations.github_triggers import TRIGGERS
 from weavz_flow.integrations.http_spec import HttpSpec, call, call_spec, comma_list, spec_actions, wire
 from weavz_flow.integrations.native_action import choice
 from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options
@@ -151,4 +153,5 @@ INTEGRATION = NativeIntegration(
                        secret_description="A fine-grained or classic personal access token from GitHub's Developer "
                                           "settings."),
     options=OPTIONS,
+    triggers=TRIGGERS,
 )

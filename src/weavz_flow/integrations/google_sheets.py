@@ -4,7 +4,7 @@ actions on whole spreadsheets and tabs are in :mod:`google_spreadsheets`, what b
 The spreadsheet is ``spreadsheetId`` (or ``spreadsheet_dropdown``), the tab ``sheetName`` (or ``sheet_dropdown``;
 the first tab when neither is given). Errors are ``{"error": {"code", "message", "status"}}``. Row outputs
 (find_rows, get_row, list_rows) are ``{"rowNumber": <1-based>, "values": [...]}`` plus ``"record"`` (header name ->
-value) when ``headerRow`` is given.
+value) when ``headerRow`` is given. The polling triggers over a tab are :mod:`google_sheets_triggers`'s.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from weavz_flow.integrations.google_sheets_api import (
     SHEETS,
     drive_spreadsheets,
     row_number,
+    row_output,
     sheet_name,
     sheet_properties,
-    spreadsheet_id,
+    values_path,
 )
+from weavz_flow.integrations.google_sheets_triggers import TRIGGERS
 from weavz_flow.integrations.http_spec import call
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options, required_input, text
@@ -42,18 +44,14 @@ def _range(values: Mapping[str, Any]) -> str:
     return sheet_range(sheet, text) if sheet and not has_sheet(text) else text
 
 
-def _values_path(ctx: ActionContext, values: Mapping[str, Any], range_text: str, verb: str = "") -> str:
-    return f"/spreadsheets/{spreadsheet_id(ctx, values)}/values/{quote(range_text, safe='')}{verb}"
-
-
 def _get(ctx: ActionContext, values: Mapping[str, Any], range_text: str, **query: Any) -> Any:
-    return call(ctx, SHEETS, ProviderRequest("GET", _values_path(ctx, values, range_text), query=query)).body
+    return call(ctx, SHEETS, ProviderRequest("GET", values_path(ctx, values, range_text), query=query)).body
 
 
 def _write(ctx: ActionContext, values: Mapping[str, Any], method: str, range_text: str, rows: list[list[Any]],
            verb: str = "", **query: Any) -> Any:
     query = {"valueInputOption": values.get("valueInputOption") or "USER_ENTERED", **query}
-    request = ProviderRequest(method, _values_path(ctx, values, range_text, verb), query=query,
+    request = ProviderRequest(method, values_path(ctx, values, range_text, verb), query=query,
                               json={"majorDimension": "ROWS", "values": rows}, has_json=True)
     return call(ctx, SHEETS, request).body
 
@@ -96,7 +94,7 @@ def write_range(ctx: ActionContext, values: dict[str, Any]) -> Any:
 
 
 def clear_range(ctx: ActionContext, values: dict[str, Any]) -> Any:
-    request = ProviderRequest("POST", _values_path(ctx, values, _range(values), ":clear"), json={}, has_json=True)
+    request = ProviderRequest("POST", values_path(ctx, values, _range(values), ":clear"), json={}, has_json=True)
     return call(ctx, SHEETS, request).body
 
 
@@ -117,7 +115,7 @@ def update_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
 
 def clear_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
     row = row_number(ctx, values, "rowNumber")
-    path = _values_path(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"), ":clear")
+    path = values_path(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"), ":clear")
     request = ProviderRequest("POST", path, json={}, has_json=True)
     return call(ctx, SHEETS, request).body
 
@@ -126,7 +124,7 @@ def get_row(ctx: ActionContext, values: dict[str, Any]) -> Any:
     row = row_number(ctx, values, "rowNumber")
     body = _get(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"))
     cells = (body.get("values") or [[]])[0] if isinstance(body, dict) else []
-    return _row_output(row, cells, _headers(ctx, values))
+    return row_output(row, cells, _headers(ctx, values))
 
 
 def list_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
@@ -136,7 +134,7 @@ def list_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
     cells = f"{start}:{start + int(count) - 1}" if count else f"A{start}:ZZZ"
     body = _get(ctx, values, sheet_range(sheet_name(values), cells))
     rows = body.get("values", []) if isinstance(body, dict) else []
-    return [_row_output(start + i, r, headers) for i, r in enumerate(rows)]
+    return [row_output(start + i, r, headers) for i, r in enumerate(rows)]
 
 
 _MATCHERS = {
@@ -170,7 +168,7 @@ def find_rows(ctx: ActionContext, values: dict[str, Any]) -> Any:
     for i, row in enumerate(rows):
         cell = str(row[column]) if column < len(row) else ""
         if matcher(cell if case_sensitive else cell.lower(), wanted):
-            found.append(_row_output(start + i, row, headers))
+            found.append(row_output(start + i, row, headers))
             if limit is not None and len(found) >= limit:
                 break
     return found
@@ -183,13 +181,6 @@ def _headers(ctx: ActionContext, values: Mapping[str, Any]) -> list[str] | None:
     body = _get(ctx, values, sheet_range(sheet_name(values), f"{row}:{row}"))
     cells = (body.get("values") or [[]])[0] if isinstance(body, dict) else []
     return [str(c) for c in cells]
-
-
-def _row_output(number: int, cells: list[Any], headers: list[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"rowNumber": number, "values": cells}
-    if headers is not None:
-        out["record"] = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
-    return out
 
 
 ACTIONS = catalog_actions("google-sheets", {
@@ -254,4 +245,5 @@ INTEGRATION = NativeIntegration(
     auth_types=("OAUTH2",),
     default_base_url=SHEETS.default_base_url,
     options=OPTIONS,
+    triggers=TRIGGERS,
 )

@@ -31,6 +31,11 @@ def spreadsheet_id(ctx: ActionContext, values: Mapping[str, Any]) -> str:
     return quote(str(require_value(ctx, values, "spreadsheetId", "spreadsheet_dropdown")), safe="")
 
 
+def values_path(ctx: ActionContext, values: Mapping[str, Any], range_text: str, verb: str = "") -> str:
+    """The values endpoint of ``range_text`` (A1 notation) of the input's spreadsheet, plus ``:append`` etc."""
+    return f"/spreadsheets/{spreadsheet_id(ctx, values)}/values/{quote(range_text, safe='')}{verb}"
+
+
 def drive_files_url(ctx: ActionContext) -> str:
     return google_url(ctx, SHEETS, DRIVE_FILES_URL)
 
@@ -60,3 +65,12 @@ def row_number(ctx: ActionContext, values: Mapping[str, Any], field: str) -> int
     if not isinstance(row, int) or row < 1:
         raise invalid_input(ctx, field, "must be a whole number from 1")
     return row
+
+
+def row_output(number: int, cells: list[Any], headers: list[str] | None) -> dict[str, Any]:
+    """A row as the row actions and triggers give it: ``rowNumber`` (1-based), ``values`` and, with a header row,
+    ``record`` (header name -> value)."""
+    out: dict[str, Any] = {"rowNumber": number, "values": cells}
+    if headers is not None:
+        out["record"] = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
+    return out

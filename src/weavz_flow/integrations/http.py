@@ -23,6 +23,7 @@ from typing import Any
 
 from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.catalog_action import catalog_actions
+from weavz_flow.integrations.http_catch_webhook import CATCH_WEBHOOK
 from weavz_flow.integrations.http_spec import call
 from weavz_flow.integrations.native_action import invalid_input
 from weavz_flow.integrations.provider import ProviderProfile, ProviderRequest
@@ -137,4 +138,5 @@ INTEGRATION = NativeIntegration(
     description="Send any HTTP request and get its status, headers and body.",
     actions=ACTIONS,
     auth_types=(),
+    triggers={"catch_webhook": CATCH_WEBHOOK},
 )

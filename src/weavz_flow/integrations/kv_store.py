@@ -9,16 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.base import ActionContext, NativeIntegration, StateStore
+from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.catalog_action import catalog_actions
+from weavz_flow.integrations.kv_store_triggers import KEY_CHANGED
+from weavz_flow.integrations.state_access import state_of
 
 NAME = "kv-store"
-
-
-def state_of(ctx: ActionContext) -> StateStore:
-    if ctx.state is None:
-        raise ApiError(ErrorCode.STORAGE_ERROR, f"{ctx.integration} needs the engine's state store")
-    return ctx.state
 
 
 def _key(values: dict[str, Any]) -> str:
@@ -69,4 +65,5 @@ INTEGRATION = NativeIntegration(
     display_name="State KV",
     description="Durable JSON state, counters and lists, namespaced by the alias's persistence scope.",
     actions=ACTIONS,
+    triggers={"key_changed": KEY_CHANGED},
 )

@@ -288,7 +288,9 @@ def _url(ctx: ActionContext, profile: ProviderProfile, request: ProviderRequest)
 
 
 def _is_redirect(status: int) -> bool:
-    return 300 <= status < 400
+    # 304 Not Modified answers a conditional request (If-None-Match): no Location, nothing to follow; the caller that
+    # sent the condition reads it (RFC 9110 §15.4.5).
+    return 300 <= status < 400 and status != 304
 
 
 def _redirect_host(url: str, location: str | None) -> str | None:

@@ -12,6 +12,7 @@ comma-separated), usergroups.update (``usergroup`` and the same), usergroups.ena
 ``bookmark_id``, ``title``, ``link``, ``emoji``), bookmarks.list / bookmarks.remove (``channel_id``[, ``bookmark_id``]),
 files.info (``file``), files.list (``channel``, ``types`` ``canvas``, ``count``, ``page``), canvases.delete
 (``canvas_id``), search.messages (``query``, ``sort`` score or timestamp, ``count``; a user token's method).
+The polling triggers over a channel's history are :mod:`slack_triggers`'s.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from weavz_flow.integrations.custom_api_call import method_custom_api_call
 from weavz_flow.integrations.http_spec import HttpSpec, call_spec, json_value, pick, spec_actions, wire
 from weavz_flow.integrations.options import Option, OptionPage, OptionSource, property_options
 from weavz_flow.integrations.slack_api import SLACK, next_cursor, page
+from weavz_flow.integrations.slack_triggers import TRIGGERS
 
 _BLOCKS = {"blocks": json_value}
 
@@ -140,4 +142,5 @@ INTEGRATION = NativeIntegration(
                        secret_description="The bot token (xoxb-...) of your Slack app, from its OAuth & Permissions "
                                           "page."),
     options=OPTIONS,
+    triggers=TRIGGERS,
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from weavz_flow.integrations.base import ActionContext
-from weavz_flow.integrations.kv_store import state_of
+from weavz_flow.integrations.state_access import state_of
 
 Document = dict[str, Any]
 _Result = TypeVar("_Result")

@@ -15,10 +15,11 @@ import binascii
 from typing import Any
 
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.integrations.base import ActionContext, NativeIntegration, StoredFile
+from weavz_flow.integrations.base import ActionContext, NativeIntegration
 from weavz_flow.integrations.catalog_action import catalog_actions
 from weavz_flow.integrations.file_values import file_output
-from weavz_flow.integrations.kv_store import state_of
+from weavz_flow.integrations.state_access import state_of
+from weavz_flow.integrations.storage_triggers import NEW_FILE
 
 NAME = "storage"
 BASE64 = "base64"
@@ -43,10 +44,6 @@ def _encoding(values: dict[str, Any], field: str) -> str | None:
     return BASE64 if str(encoding).lower() == BASE64 else None
 
 
-def _describe(file: StoredFile) -> dict[str, Any]:
-    return {"path": file.path, "size": file.size, "contentType": file.content_type, "updatedAt": file.updated_at}
-
-
 def write_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
     path = clean_path(values.get("path"))
     content = values.get("content")
@@ -59,7 +56,7 @@ def write_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
             raise _invalid("content", "'content' is not valid base64") from None
     else:
         data = content.encode("utf-8")
-    return _describe(state_of(ctx).file_write(ctx.namespace, path, data, values.get("contentType")))
+    return state_of(ctx).file_write(ctx.namespace, path, data, values.get("contentType")).metadata()
 
 
 def read_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
@@ -70,14 +67,14 @@ def read_file(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
                        details={"path": path, "reason": "not_found"})
     # Binary content cannot be text: it is handed over as base64, and ``encoding`` says so.
     force = _encoding(values, "outputEncoding") == BASE64
-    return {**_describe(file), **file_output(file.content, force_base64=force)}
+    return {**file.metadata(), **file_output(file.content, force_base64=force)}
 
 
 def list_files(ctx: ActionContext, values: dict[str, Any]) -> dict[str, Any]:
     prefix = values.get("prefix") or ""
     if not isinstance(prefix, str):
         raise _invalid("prefix", "'prefix' must be a string")
-    files = [_describe(f) for f in state_of(ctx).file_list(ctx.namespace, prefix.lstrip("/"))]
+    files = [f.metadata() for f in state_of(ctx).file_list(ctx.namespace, prefix.lstrip("/"))]
     return {"files": files, "count": len(files)}
 
 
@@ -103,7 +100,7 @@ def get_download_url(ctx: ActionContext, values: dict[str, Any]) -> dict[str, An
         raise ApiError(ErrorCode.ACTION_FAILED, "This engine hands out no download links",
                        details={"path": path, "reason": "no_links"})
     url, expires_at = ctx.file_links.link(ctx.namespace, path, expires_in)
-    return {**_describe(file), "url": url, "expiresAt": expires_at, "expiresInSeconds": expires_in}
+    return {**file.metadata(), "url": url, "expiresAt": expires_at, "expiresInSeconds": expires_in}
 
 
 def _invalid(field: str, message: str) -> ApiError:
@@ -123,4 +120,5 @@ INTEGRATION = NativeIntegration(
     display_name="Filesystem",
     description="Durable files by path, namespaced by the alias's persistence scope.",
     actions=ACTIONS,
+    triggers={"new_file": NEW_FILE},
 )

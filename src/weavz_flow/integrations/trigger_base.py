@@ -22,12 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from weavz_flow.catalog.model import TriggerInfo
 from weavz_flow.integrations.base import ActionContext
 
 Cursor = dict[str, Any]  # JSON: what a polling trigger needs to know what it has seen (a watermark, ids, an ETag)
+
+
+def seen_now() -> str:
+    """An event's ``occurred_at`` when the provider gives no time: now, ISO 8601 UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from fastapi.openapi.utils import get_openapi
 
 from weavz_flow.engine.approval_sweep import ApprovalSweeper
 from weavz_flow.engine.engine import Engine
+from weavz_flow.engine.periodic_sweep import PeriodicSweep
+from weavz_flow.engine.trigger_sweep import TriggerSweeper
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import install_error_handlers
@@ -39,6 +41,7 @@ from weavz_flow.server.routes import (
     page_assets,
     partials,
     portal_pages,
+    triggers,
     workspace_integrations,
     workspaces,
 )
@@ -60,6 +63,8 @@ ROUTERS = (
     mcp_servers.router,
     approval_policies.router,
     approvals.router,
+    triggers.router,
+    triggers.webhooks,
     api_keys.router,
     orgs.router,
     page_assets.router,
@@ -79,19 +84,23 @@ def create_app(
     on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
     """The API over ``engine``. The caller owns the engine; ``on_shutdown`` runs when the server stops. With
-    ``settings.approval_sweep_s``, approval timeouts and webhook deliveries run in the background while it serves."""
+    ``settings.approval_sweep_s``, approval timeouts and webhook deliveries run in the background while it serves;
+    with ``settings.trigger_sweep_s``, trigger polls and callback deliveries."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sweeper: ApprovalSweeper | None = None
+        sweepers: list[PeriodicSweep] = []
         try:
             async with mcp.running():
-                interval = app.state.settings.approval_sweep_s
-                if interval is not None:
-                    sweeper = ApprovalSweeper(engine.approvals, engine.approval_webhooks, interval).start()
+                settings = app.state.settings
+                if settings.approval_sweep_s is not None:
+                    sweepers.append(ApprovalSweeper(engine.approvals, engine.approval_webhooks,
+                                                    settings.approval_sweep_s).start())
+                if settings.trigger_sweep_s is not None:
+                    sweepers.append(TriggerSweeper(engine.triggers, settings.trigger_sweep_s).start())
                 yield
         finally:
-            if sweeper is not None:
+            for sweeper in sweepers:
                 await asyncio.to_thread(sweeper.stop)  # the round in progress ends first
             if on_shutdown is not None:
                 on_shutdown()

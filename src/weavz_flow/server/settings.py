@@ -23,6 +23,8 @@ AUTH_FAILURE_LIMIT_ENV = "WEAVZ_FLOW_AUTH_FAILURE_LIMIT"
 AUTH_FAILURE_WINDOW_ENV = "WEAVZ_FLOW_AUTH_FAILURE_WINDOW_S"
 APPROVAL_SWEEP_ENV = "WEAVZ_FLOW_APPROVAL_SWEEP_S"
 DEFAULT_APPROVAL_SWEEP_S = 2.0
+TRIGGER_SWEEP_ENV = "WEAVZ_FLOW_TRIGGER_SWEEP_S"
+DEFAULT_TRIGGER_SWEEP_S = 2.0
 SERVICE_KEY_MIN_LENGTH = 32
 # Values copied from examples and tutorials rather than generated; compared without case.
 _PLACEHOLDER_KEYS = frozenset({
@@ -45,6 +47,8 @@ class ServerSettings:
     # Seconds between rounds of approval timeouts and webhook deliveries (engine/approval_sweep.py); None: no rounds
     # (an app built in a test, which drives them itself). ``from_env`` (serve) always sets it.
     approval_sweep_s: float | None = None
+    # Seconds between rounds of trigger polls and callback deliveries (engine/trigger_sweep.py); None as above.
+    trigger_sweep_s: float | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -57,7 +61,8 @@ class ServerSettings:
         )
         return cls(service_key=Sensitive(key) if key else None, auth_failures=limits,
                    mcp_stateless=env.get(MCP_STATELESS_ENV, "") == "1",
-                   approval_sweep_s=_number(env, APPROVAL_SWEEP_ENV, float, DEFAULT_APPROVAL_SWEEP_S))
+                   approval_sweep_s=_number(env, APPROVAL_SWEEP_ENV, float, DEFAULT_APPROVAL_SWEEP_S),
+                   trigger_sweep_s=_number(env, TRIGGER_SWEEP_ENV, float, DEFAULT_TRIGGER_SWEEP_S))
 
     def service_key_warning(self) -> str | None:
         """One line for the operator when the service key is weak (it is still accepted: dev setups use short ones)."""

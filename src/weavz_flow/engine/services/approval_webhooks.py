@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -33,7 +32,7 @@ from weavz_flow.engine import tables as t
 from weavz_flow.engine.gates.model import Policy
 from weavz_flow.engine.gates.webhook_retry import RetrySchedule
 from weavz_flow.engine.services.approval_policies import ApprovalPolicyService
-from weavz_flow.engine.stamps import format_time, new_id, parse_time, utc_now
+from weavz_flow.engine.stamps import new_id, plus, utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.webhook_send import DEFAULT_TIMEOUT_S, Attempt, post_signed
 from weavz_flow.wire.approval_webhooks import ApprovalWebhookPayload, DeliveryStatus, WebhookDelivery
@@ -113,7 +112,7 @@ class ApprovalWebhookService:
 
     def _claim(self, now: str) -> _Claim | None:
         """The next due row, leased to this call; None when none is due."""
-        lease = _plus(now, self._lease_s)
+        lease = plus(now, self._lease_s)
         for _ in range(_CLAIM_TRIES):
             with self._store.write() as conn:
                 # SKIP LOCKED: on PostgreSQL a row another sweeper is claiming is passed over, not waited for (SQLite
@@ -167,7 +166,7 @@ class ApprovalWebhookService:
             if delay is None:
                 values["status"] = DeliveryStatus.FAILED
             else:
-                values["next_attempt_at"] = _plus(now, delay)
+                values["next_attempt_at"] = plus(now, delay)
         with self._store.write() as conn:
             # Only while the lease is ours: past it, another process may have taken the row and will record its own.
             conn.execute(sa.update(_w).where(_w.c.id == row["id"], _w.c.status == DeliveryStatus.PENDING,
@@ -202,7 +201,3 @@ def _delivery(row: Mapping[str, Any]) -> WebhookDelivery:
         attempts=row["attempts"], last_status_code=row["last_status_code"], last_error=row["last_error"],
         next_attempt_at=row["next_attempt_at"], delivered_at=row["delivered_at"], created_at=row["created_at"],
         log=row["log"] or [])
-
-
-def _plus(moment: str, seconds: float) -> str:
-    return format_time(parse_time(moment) + timedelta(seconds=seconds))
