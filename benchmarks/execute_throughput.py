@@ -27,7 +27,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,13 +112,18 @@ class Row:
     unreadable: int
     peak_rss_mb: float
     round_trips: float | None
+    health_cpu_ms: float  # the server's CPU (all its processes, user + system) per request: what load can't hide
+    execute_cpu_ms: float
+    database_cpu_ms: float  # PostgreSQL's own processes per execute (0 on SQLite, which runs in the server)
 
     def line(self) -> str:
         ratio = self.execute_rps / self.health_rps if self.health_rps else 0.0
         trips = f"{self.round_trips:.1f}" if self.round_trips is not None else "n/a"
         return (f"| {self.name} | {self.health_rps:,.0f} | {self.execute_rps:,.0f} | {ratio:.0%} | "
                 f"{self.p50_ms:.1f} / {self.p99_ms:.1f} ms | {self.errors} | {self.acknowledged:,} acknowledged, "
-                f"{self.unreadable} not stored as enforced | {self.peak_rss_mb:.0f} MB | {trips} |")
+                f"{self.unreadable} not stored as enforced | {self.peak_rss_mb:.0f} MB | {trips} | "
+                f"{self.health_cpu_ms:.2f} / {self.execute_cpu_ms:.2f} ms"
+                + (f" (+ PostgreSQL {self.database_cpu_ms:.2f} ms)" if self.database_cpu_ms else "") + " |")
 
 
 def ensure_wrk() -> str:
@@ -166,29 +173,87 @@ def run_wrk(wrk: str, args: argparse.Namespace, url: str, script: Path | None = 
     return done.stdout
 
 
-def health_rps(wrk: str, args: argparse.Namespace, base: str) -> float:
+def health_rps(wrk: str, args: argparse.Namespace, base: str) -> tuple[float, int]:
+    """(req/s, requests) of /health."""
     out = run_wrk(wrk, args, base + "/health")
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not found:
+    total = re.search(r"(\d+) requests in", out)
+    if not found or not total:
         raise SystemExit(f"cannot read wrk's output:\n{out}")
-    return float(found.group(1))
+    return float(found.group(1)), int(total.group(1))
+
+
+def _tree(pid: int) -> list[int]:
+    """The server's process and its descendants (uvicorn's worker processes)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            pending.extend(int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (its backends do the statements' work)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_seconds(pid: int, *, database: bool = False) -> float:
+    """User + system CPU seconds used so far by the server's processes (from /proc, in clock ticks); with
+    ``database``, by the PostgreSQL server's processes instead (all of them: other databases' work counts too)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for current in (postgres_pids() if database else _tree(pid)):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+@contextmanager
+def profiled(pid: int, args: argparse.Namespace, name: str) -> Iterator[None]:
+    """py-spy samples the server while the block runs (--profile DIR), into DIR/<name>.txt (collapsed stacks); only
+    the thread holding the GIL is sampled, so the stacks show where Python spends CPU, not where threads wait."""
+    if not args.profile:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out = Path(args.profile) / f"{name}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recorder = subprocess.Popen([spy, "record", "-p", str(pid), "--subprocesses", "-d", f"{args.duration:g}",
+                                 "-r", "250", "--gil", "-f", "raw", "-o", str(out), "--nonblocking"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        recorder.wait(timeout=args.duration + 30)
+        print(f"profile of {name}: {out}", flush=True)
 
 
 def peak_rss_mb(pid: int) -> float:
     """The largest peak resident set (VmHWM) among the server's process and its children."""
     peaks = []
-    pending = [pid]
-    while pending:
-        current = pending.pop()
+    for current in _tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
         found = re.search(r"VmHWM:\s+(\d+) kB", status)
         if found:
             peaks.append(int(found.group(1)) / 1024)
-        pending.extend(int(c) for c in children)
     return max(peaks, default=0.0)
 
 
@@ -205,35 +270,65 @@ def unreadable(database_url: str, keys: list[str]) -> int:
     return sum(1 for key in keys if stored.get(key) != ENFORCED_VALUE)
 
 
-def round_trips(database_url: str, calls: int = 50) -> float:
-    """Database round trips of one execute through the app, counted with SQLAlchemy's cursor events (in process:
-    a count, not a timing)."""
+def round_trips(database_url: str, calls: int = 50, seen: Counter[str] | None = None) -> float:
+    """Database round trips of one execute through the app (in process: a count, not a timing), counted below
+    SQLAlchemy so that statements the store sends on the driver's connection count too: on SQLite every statement
+    the library runs (its trace callback; BEGIN and COMMIT included), on PostgreSQL every request the client sends
+    and waits for (libpq's protocol trace: a simple Query, or an extended-protocol Sync)."""
     from fastapi.testclient import TestClient
 
     os.environ.update({"WEAVZ_FLOW_DATABASE_URL": database_url, "WEAVZ_FLOW_SERVICE_KEY": SERVICE_KEY,
                        "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY})
     from weavz_flow.server.serve import app_from_env
 
-    count = 0
+    counting = False
+    sqlite_statements = 0
+    traces: list[Path] = []
 
-    def on_cursor(*_: Any) -> None:
-        nonlocal count
-        count += 1
+    def on_statement(sql: str) -> None:
+        nonlocal sqlite_statements
+        if counting:
+            sqlite_statements += 1
+            if seen is not None:
+                seen[" ".join(sql.split()[:3])] += 1
 
-    with TestClient(app_from_env(), base_url="http://127.0.0.1") as client:
-        key, workspace_id = bootstrap(client, "trips")
-        auth = {"Authorization": f"Bearer {key}"}
-        body = {"integrationName": "kv-store", "integrationAlias": "kv", "actionName": "put",
-                "workspaceId": workspace_id, "input": {"key": "warm", "value": 1}}
-        client.post("/api/v1/actions/execute", headers=auth, json=body)
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", on_cursor)
-        try:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if hasattr(dbapi_conn, "set_trace_callback"):  # sqlite3
+            dbapi_conn.set_trace_callback(on_statement)
+        elif hasattr(dbapi_conn, "pgconn"):  # psycopg
+            from psycopg import pq
+
+            trace = Path(tempfile.mkstemp(prefix="weavz-flow-pq-trace-")[1])
+            traces.append(trace)
+            dbapi_conn.pgconn.trace(os.open(trace, os.O_WRONLY | os.O_APPEND))
+            dbapi_conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    def pq_requests() -> int:
+        return sum(1 for trace in traces for line in trace.read_text(errors="replace").splitlines()
+                   if re.match(r"F\s+\d+\s+(Query|Sync)\b", line))
+
+    sa.event.listen(sa.pool.Pool, "connect", on_connect)
+    try:
+        with TestClient(app_from_env(), base_url="http://127.0.0.1") as client:
+            key, workspace_id = bootstrap(client, "trips")
+            auth = {"Authorization": f"Bearer {key}"}
+            body = {"integrationName": "kv-store", "integrationAlias": "kv", "actionName": "put",
+                    "workspaceId": workspace_id, "input": {"key": "warm", "value": 1}}
+            for i in range(5):  # warm: caches filled, pools holding their connections
+                body["input"] = {"key": f"warm-{i}", "value": i}
+                client.post("/api/v1/actions/execute", headers=auth, json=body).raise_for_status()
+            time.sleep(0.2)  # the warm calls' execution records are written (the writer lingers 20 ms)
+            before_pq = pq_requests()
+            counting = True
             for i in range(calls):
                 body["input"] = {"key": f"trip-{i}", "value": i}
                 client.post("/api/v1/actions/execute", headers=auth, json=body).raise_for_status()
-        finally:
-            sa.event.remove(sa.engine.Engine, "before_cursor_execute", on_cursor)
-    return count / calls
+        # Leaving the client closes the engine, which writes the execution records still queued: they count.
+        return (sqlite_statements + pq_requests() - before_pq) / calls
+    finally:
+        sa.event.remove(sa.pool.Pool, "connect", on_connect)
+        for trace in traces:
+            trace.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -251,6 +346,7 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 def measure(wrk: str, args: argparse.Namespace, name: str, database_url: str, workers: int, work: Path) -> Row:
+    on_postgres = database_url.startswith("postgresql")
     port = _free_port()
     env = {**os.environ, "WEAVZ_FLOW_SERVICE_KEY": SERVICE_KEY, "WEAVZ_FLOW_SECRET_KEY": SECRET_KEY}
     server = subprocess.Popen([sys.executable, "-m", "weavz_flow", "serve", "--port", str(port), "--workers",
@@ -267,9 +363,15 @@ def measure(wrk: str, args: argparse.Namespace, name: str, database_url: str, wo
         warm = argparse.Namespace(**{**vars(args), "duration": 2.0})
         run_wrk(wrk, warm, base + "/api/v1/actions/execute", script, "warm", workspace_id,
                 str(acked_file), api_key)
-        health = health_rps(wrk, args, base)
-        out = run_wrk(wrk, args, base + "/api/v1/actions/execute", script, "bench", workspace_id,
-                      str(acked_file), api_key)
+        before = cpu_seconds(server.pid)
+        health, health_requests = health_rps(wrk, args, base)
+        middle = cpu_seconds(server.pid)
+        database_before = cpu_seconds(server.pid, database=True) if on_postgres else 0.0
+        with profiled(server.pid, args, name.split(",")[0].lower()):
+            out = run_wrk(wrk, args, base + "/api/v1/actions/execute", script, "bench", workspace_id,
+                          str(acked_file), api_key)
+        after = cpu_seconds(server.pid)
+        database_cpu = cpu_seconds(server.pid, database=True) - database_before if on_postgres else 0.0
         result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
         rss = peak_rss_mb(server.pid)
     finally:
@@ -279,7 +381,9 @@ def measure(wrk: str, args: argparse.Namespace, name: str, database_url: str, wo
     errors += result["requests"] - result["ok"] - result["non_2xx"]  # a 200 without the put's answer
     trips = round_trips(database_url)
     return Row(name, health, result["requests"] / (result["duration_us"] / 1e6), result["p50_us"] / 1000,
-               result["p99_us"] / 1000, errors, len(keys), unreadable(database_url, keys), rss, trips)
+               result["p99_us"] / 1000, errors, len(keys), unreadable(database_url, keys), rss, trips,
+               (middle - before) * 1000 / max(health_requests, 1), (after - middle) * 1000 / max(result["requests"], 1),
+               database_cpu * 1000 / max(result["requests"], 1))
 
 
 def main() -> int:
@@ -290,6 +394,8 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="one store only")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server where a database may be created for the run")
+    parser.add_argument("--profile", metavar="DIR", help="sample the server with py-spy during each execute run "
+                        "(pip install py-spy) and write collapsed stacks to DIR/<store>.txt")
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="weavz-flow-throughput-"))
@@ -306,8 +412,8 @@ def main() -> int:
     print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, kv-store put through an alias with an "
           f"enforced default partial")
     print("| store, workers | /health req/s | execute req/s | execute / health | p50 / p99 | errors | writes "
-          "| peak RSS | round trips / execute |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| peak RSS | round trips / execute | server CPU per request, health / execute |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row.line())
     return 0 if all(r.errors == 0 and r.unreadable == 0 for r in rows) else 1

@@ -9,6 +9,7 @@ direction: text an older version did store is read back with each lone surrogate
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -24,10 +25,29 @@ def is_invalid(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
+def _may_hold_invalid(value: Any) -> bool:
+    """False only if no string of ``value`` is invalid: one pass in C over its JSON text (which escapes a NUL as
+    ``\\u0000`` and keeps a lone surrogate as it is), instead of a walk in Python for every request body. A text
+    that merely looks suspect (a literal backslash-u0000) sends the caller to the exact walk, which decides."""
+    if isinstance(value, str):
+        return is_invalid(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return "\\u0000" in text or (not text.isascii() and _SURROGATE.search(text) is not None)
+
+
 def invalid_text_at(value: Any, path: str = "") -> str | None:
     """The dotted path of the first string (a key or a value) in ``value`` that is invalid text, else None.
 
     A bad key is named by its parent's path plus the key as far as it can be shown (its bad characters escaped)."""
+    if not _may_hold_invalid(value):
+        return None
+    return _first_invalid(value, path)
+
+
+def _first_invalid(value: Any, path: str) -> str | None:
     if isinstance(value, str):
         return path if is_invalid(value) else None
     if isinstance(value, dict):
@@ -35,12 +55,12 @@ def invalid_text_at(value: Any, path: str = "") -> str | None:
             here = _join(path, _printable(key) if isinstance(key, str) else str(key))
             if isinstance(key, str) and is_invalid(key):
                 return here
-            found = invalid_text_at(item, here)
+            found = _first_invalid(item, here)
             if found is not None:
                 return found
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            found = invalid_text_at(item, _join(path, str(index)))
+            found = _first_invalid(item, _join(path, str(index)))
             if found is not None:
                 return found
     return None

@@ -51,6 +51,7 @@ class BatchWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._inserts: dict[frozenset[str], sa.Insert] = {}  # only the writer thread uses it
 
     def submit(self, row: dict[str, Any]) -> None:
         # The lock makes "not closed, so queue it" atomic with close(); otherwise a row could land behind the stop
@@ -111,6 +112,9 @@ class BatchWriter:
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         try:
+            if len(rows) == 1:  # a quiet moment: one statement, not BEGIN, INSERT and COMMIT
+                self._store.write_one(self._insert(frozenset(rows[0])), rows[0])
+                return
             with self._store.write() as conn:
                 conn.execute(sa.insert(self._table), rows)
             return
@@ -121,6 +125,17 @@ class BatchWriter:
                 return
         for row in rows:  # one bad row must not take the rest of its batch with it
             self._write([row])
+
+
+    def _insert(self, columns: frozenset[str]) -> sa.Insert:
+        """An INSERT of these columns with bound parameters, built once per set of columns (write_one compiles each
+        statement it sees once)."""
+        stmt = self._inserts.get(columns)
+        if stmt is None:
+            stmt = sa.insert(self._table).values(
+                {name: sa.bindparam(name, type_=self._table.c[name].type) for name in sorted(columns)})
+            self._inserts[columns] = stmt
+        return stmt
 
 
 def _close_at_exit(ref: weakref.ref[BatchWriter]) -> None:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
@@ -35,9 +37,38 @@ def read_config_version(conn: sa.Connection) -> int:
     return int(conn.execute(_VERSION).scalar_one())
 
 
+class _Snapshot:
+    __slots__ = ("store", "version")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.version: int | None = None
+
+
+_snapshot: ContextVar[_Snapshot | None] = ContextVar("weavz_flow_config_version_snapshot", default=None)
+
+
 def current_config_version(store: Store) -> int:
-    """The version by itself, for the cache check on every call: one statement, no transaction."""
+    """The version by itself, for the cache check on every call: one statement, no transaction; inside
+    :func:`one_config_version`, the one read of that block."""
+    snapshot = _snapshot.get()
+    if snapshot is not None and snapshot.store is store:
+        if snapshot.version is None:
+            snapshot.version = int(store.scalar(_VERSION_SQL))
+        return snapshot.version
     return int(store.scalar(_VERSION_SQL))
+
+
+@contextmanager
+def one_config_version(store: Store) -> Iterator[None]:
+    """One version read for the checks of one request (its API key, then its execute's configuration), instead of
+    one per check. The request then runs against the configuration as of that read, the moment it is taken to have
+    happened; a change committed before it is seen, as before."""
+    token = _snapshot.set(_Snapshot(store))
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
 
 
 class ConfigCache(Generic[V]):
@@ -69,6 +100,13 @@ class ConfigCache(Generic[V]):
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
+
+    def refresh(self, key: Hashable, value: V) -> None:
+        """Replace an entry's value at the version it holds (a change that is not a configuration change); a key
+        no longer cached stays out."""
+        with self._lock:
+            if key in self._entries:
+                self._entries[key] = value
 
     def clear(self) -> None:
         with self._lock:

@@ -7,6 +7,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 
 def insert_for(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
-    if conn.dialect.name == "postgresql":
+    return insert_for_dialect(conn.dialect.name, table)
+
+
+def insert_for_dialect(dialect: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

@@ -13,13 +13,14 @@ REST callers and local flows alike.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
-from weavz_flow.engine.dialect_insert import insert_for
+from weavz_flow.engine.dialect_insert import insert_for, insert_for_dialect
 from weavz_flow.engine.stamps import utc_now
 from weavz_flow.engine.store import Store
 from weavz_flow.engine.tables import AnyRow
@@ -34,6 +35,19 @@ _f = t.stored_files
 # A "holds nothing yet" marker for a row that kv_update created only to have something to lock.
 _FRESH = {"__weavz_flow_fresh__": True}
 _Result = TypeVar("_Result")
+
+
+@functools.cache
+def _kv_upsert(dialect: str) -> sa.Insert:
+    """The put, one statement with bound parameters, built once per dialect (so compiled once)."""
+    stmt = insert_for_dialect(dialect, _kv).values(
+        namespace=sa.bindparam("namespace", type_=_kv.c.namespace.type),
+        key=sa.bindparam("key", type_=_kv.c.key.type),
+        value=sa.bindparam("value", type_=_kv.c.value.type),
+        updated_at=sa.bindparam("updated_at", type_=_kv.c.updated_at.type),
+    )
+    return stmt.on_conflict_do_update(index_elements=[_kv.c.namespace, _kv.c.key],
+                                      set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at})
 
 
 class SqlStateStore:
@@ -51,11 +65,8 @@ class SqlStateStore:
     def kv_put(self, namespace: str, key: str, value: Any) -> None:
         self._check_key(key)
         self._check_value(value)
-        now = utc_now()
-        with self._store.write() as conn:
-            stmt = insert_for(conn, _kv).values(namespace=namespace, key=key, value=value, updated_at=now)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=[_kv.c.namespace, _kv.c.key], set_={"value": value, "updated_at": now}))
+        self._store.write_one(_kv_upsert(self._store.dialect),
+                              {"namespace": namespace, "key": key, "value": value, "updated_at": utc_now()})
 
     def kv_delete(self, namespace: str, key: str) -> bool:
         with self._store.write() as conn:

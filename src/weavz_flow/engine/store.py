@@ -13,6 +13,14 @@ that reads through it. The owner commits it or rolls it back once it knows the o
 (:meth:`Store.own_transactions`): its writes (an idempotency claim, an action's state, the execution record) commit
 as they happen, since no write lock may be held across a provider call and a record must tell what ran.
 
+Connections. Each pool keeps as many connections as a server has threads to use them (:data:`POOL_SIZE`), so that a
+busy server reuses them instead of opening and closing one per request (a PostgreSQL connection is a process on the
+server). A pooled PostgreSQL connection is pinged before use only when it has been idle for a while
+(:data:`PING_AFTER_IDLE_S`): a busy one was just used, and a ping per checkout was a round trip per transaction.
+On SQLite, the writers of one process take their turns on a lock of the process before asking SQLite for the file's
+write lock: SQLite's own wait (the busy handler) sleeps in steps of up to 100 ms, which under many threads gave long
+tails; writers in other processes still wait in the busy handler.
+
 JSON values that an older version stored with lone surrogates in them (which no current version accepts) are read
 back with each one replaced by U+FFFD, so that such a row can still be listed, shown, corrected and deleted.
 """
@@ -23,6 +31,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from weavz_flow.engine import migrate
 from weavz_flow.errors import ApiError, ErrorCode
@@ -42,6 +52,14 @@ DATABASE_URL_ENV = "WEAVZ_FLOW_DATABASE_URL"
 
 _IMMEDIATE = "weavz_flow_immediate"
 _BUSY_TIMEOUT_MS = 30_000
+# Connections each pool keeps open: as many as the threads that serve requests at once (anyio's default limiter has
+# 40 tokens); beyond it, overflow connections are opened and closed as needed.
+POOL_SIZE = 40
+_MAX_OVERFLOW = 20
+PING_AFTER_IDLE_S = 10.0
+# One writer lock per SQLite file in this process, shared by every Store on it.
+_sqlite_writers: dict[str, threading.RLock] = {}
+_sqlite_writers_lock = threading.Lock()
 # How a surrogate shows in stored JSON (SQLAlchemy writes JSON with ASCII escapes); a valid pair is repaired to itself.
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _ESCAPED_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -104,9 +122,11 @@ class Store:
         self.dialect = parsed.get_backend_name()
         self.schema = schema
         self.sqlite_path: Path | None = None
+        self._writer_lock: threading.RLock | None = None
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(parsed)
             self.sqlite_path = Path(parsed.database) if parsed.database else None
+            self._writer_lock = _sqlite_writer(parsed.database or ":memory:")
         elif self.dialect == "postgresql":
             self.engine = _postgres_engine(parsed, schema)
         else:
@@ -115,8 +135,8 @@ class Store:
         # to ping, no round trip to save) the main engine.
         self._probe = self.engine
         if self.dialect == "postgresql":
-            self._probe = _postgres_engine(parsed, schema, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                                           pool_size=2)
+            self._probe = _postgres_engine(parsed, schema, isolation_level="AUTOCOMMIT", ping=False)
+        self._compiled: dict[sa.ClauseElement, _Compiled] = {}  # write_one's statements, compiled for this dialect
         if upgrade:
             migrate.upgrade(self.engine, write=self.write)
 
@@ -167,13 +187,61 @@ class Store:
                 with conn.begin_nested():
                     yield conn
                 return
-            with self.engine.connect() as conn:
+            with self._writer(), self.engine.connect() as conn:
                 conn.execution_options(**{_IMMEDIATE: True})
                 with conn.begin():
                     yield conn
         except sa.exc.DataError:
             # The values stay out of the message: one of them may be a secret.
             raise ApiError(ErrorCode.VALIDATION_ERROR, "A value is too long or out of range for the store") from None
+
+    def write_one(self, statement: sa.Insert | sa.Update | sa.Delete, params: dict[str, Any]) -> int:
+        """Run one write statement that is atomic by itself (an upsert), committed alone, and return its row count:
+        one round trip instead of BEGIN, the statement and COMMIT. Inside a unit of work it joins the unit, as
+        :meth:`write` does.
+
+        For the execute hot path: outside a unit it runs on the driver's connection with SQLAlchemy's compilation
+        and type processing of ``statement`` done once (see :class:`_Compiled`), since a SQLAlchemy connection and
+        its events cost more than the statement itself. Pass a statement built once, with bound parameters."""
+        unit = self._unit()
+        try:
+            if unit is not None:
+                conn = unit.connection()
+                with conn.begin_nested():
+                    return conn.execute(statement, params).rowcount
+            compiled = self._compiled.get(statement)
+            if compiled is None:
+                compiled = self._compiled.setdefault(statement, _Compiled(statement, self.engine.dialect))
+            if self.dialect == "postgresql":
+                return self._raw_write(self._probe, compiled, params)  # the AUTOCOMMIT pool
+            with self._writer():  # the driver is in autocommit (isolation_level None): the statement commits alone
+                return self._raw_write(self.engine, compiled, params)
+        except sa.exc.DataError:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "A value is too long or out of range for the store") from None
+
+    def _raw_write(self, engine: sa.Engine, compiled: _Compiled, params: dict[str, Any]) -> int:
+        dbapi = engine.dialect.loaded_dbapi
+        for attempt in (1, 2):
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(compiled.sql, compiled.parameters(params))
+                    count = cursor.rowcount
+                finally:
+                    cursor.close()
+                return int(count)
+            except dbapi.DataError as exc:
+                raise sa.exc.DataError(compiled.sql, None, exc) from exc
+            except dbapi.OperationalError:
+                # A pooled connection found dead (PostgreSQL restarted): the statement did not run; once more on a
+                # new one. SQLite's OperationalErrors (a lock wait that timed out) are not retried.
+                raw.invalidate()
+                if attempt == 2 or self.dialect != "postgresql":
+                    raise
+            finally:
+                raw.close()
+        raise AssertionError("unreachable")
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -214,6 +282,10 @@ class Store:
             yield
         finally:
             _unit.reset(token)
+
+    def _writer(self) -> threading.RLock | _NoLock:
+        """This process's turn to write: the file's writer lock on SQLite, nothing on PostgreSQL."""
+        return self._writer_lock if self._writer_lock is not None else _NO_LOCK
 
     def _unit(self) -> UnitOfWork | None:
         unit = _unit.get()
@@ -277,7 +349,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000},
-                              json_deserializer=read_json)
+                              json_deserializer=read_json, pool_size=POOL_SIZE, max_overflow=_MAX_OVERFLOW)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -319,13 +391,80 @@ def _enable_wal(cursor: Any) -> None:
         pause = min(pause * 2, 0.05)
 
 
-def _postgres_engine(url: sa.URL, schema: str | None, **kw: Any) -> sa.Engine:
-    kw.setdefault("pool_pre_ping", True)
+class _Compiled:
+    """A statement as SQLAlchemy would send it to this dialect's driver: the SQL text, and how each parameter is
+    processed (the JSON column's serializer, a type's bind cast) and ordered (SQLite's qmark style)."""
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        self._binds = {name: (bind.key, bind.type.dialect_impl(dialect).bind_processor(dialect))
+                       for name, bind in compiled.binds.items()}
+        self._order: list[str] | None = list(compiled.positiontup) if compiled.positional and compiled.positiontup \
+            else None
+
+    def parameters(self, params: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
+        values = {}
+        for name, (key, process) in self._binds.items():
+            value = params[key]
+            values[name] = process(value) if process is not None else value
+        if self._order is not None:
+            return tuple(values[name] for name in self._order)
+        return values
+
+
+def _sqlite_writer(database: str) -> threading.RLock:
+    key = database if database == ":memory:" else os.path.realpath(database)
+    with _sqlite_writers_lock:
+        return _sqlite_writers.setdefault(key, threading.RLock())
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+def _postgres_engine(url: sa.URL, schema: str | None, *, ping: bool = True, **kw: Any) -> sa.Engine:
     kw.setdefault("json_deserializer", read_json)
+    kw.setdefault("pool_size", POOL_SIZE)
+    kw.setdefault("max_overflow", _MAX_OVERFLOW)
     engine = sa.create_engine(url, **kw)
+    if ping:
+        _ping_when_idle(engine)
     if schema is not None:
         use_schema(engine, schema)
     return engine
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, for connections idle longer than :data:`PING_AFTER_IDLE_S`: a
+    connection that fails the ping is replaced by a new one before the caller sees it (the pool retries on
+    DisconnectionError)."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["weavz_flow_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("weavz_flow_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:
+            raise sa.exc.DisconnectionError("the pooled connection failed its ping") from exc
 
 
 def read_json(text: str | bytes) -> Any:

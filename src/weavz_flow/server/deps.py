@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.engine import Engine
@@ -30,15 +31,16 @@ _service_key = APIKeyHeader(
 )
 
 
-def get_engine(request: Request) -> Engine:
+# Async on purpose: FastAPI runs a plain ``def`` dependency in the thread pool, a hop each, for what is an attribute.
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_settings(request: Request) -> ServerSettings:
+async def get_settings(request: Request) -> ServerSettings:
     return request.app.state.settings
 
 
-def get_auth_failures(request: Request) -> AuthFailureLimiter:
+async def get_auth_failures(request: Request) -> AuthFailureLimiter:
     return request.app.state.auth_failures
 
 
@@ -54,6 +56,39 @@ def get_caller(
     failures: AuthFailuresDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     service_key: Annotated[str | None, Depends(_service_key)],
+) -> Caller:
+    return _caller(request, engine, settings, failures, bearer, service_key)
+
+
+def request_caller(request: Request) -> Caller:
+    """:func:`get_caller` for a route that reads its own headers (the execute hot path): the same checks, the same
+    failure counting, without a dependency graph to solve; call it from a worker thread (it may read the store).
+    Such a route documents the two schemes with :data:`SECURITY_OPENAPI`."""
+    state = request.app.state
+    return _caller(request, state.engine, state.settings, state.auth_failures, _bearer_of(request),
+                   request.headers.get(SERVICE_KEY_HEADER))
+
+
+# What a route that authenticates with request_caller says in OpenAPI (the scheme names of _bearer and _service_key).
+SECURITY_OPENAPI: list[dict[str, list[str]]] = [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+
+
+def _bearer_of(request: Request) -> HTTPAuthorizationCredentials | None:
+    """What HTTPBearer(auto_error=False) reads: ``Authorization: Bearer <credentials>``, the scheme in any case."""
+    authorization = request.headers.get("Authorization")
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
+
+
+def _caller(
+    request: Request,
+    engine: Engine,
+    settings: ServerSettings,
+    failures: AuthFailureLimiter,
+    bearer: HTTPAuthorizationCredentials | None,
+    service_key: str | None,
 ) -> Caller:
     try:
         return _authenticate(request, engine, settings, bearer, service_key)

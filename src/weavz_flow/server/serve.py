@@ -58,9 +58,13 @@ def app_from_env() -> FastAPI:
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging plus our access logger (uvicorn's own access log is off: it would log query strings)."""
+    """uvicorn's logging plus our access logger (uvicorn's own access log is off: it would log query strings), whose
+    lines a writer thread writes (:mod:`weavz_flow.server.log_writer`): a slow log pipe stalls no request."""
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["weavz_flow"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    default = config["handlers"]["default"]
+    config["handlers"]["weavz_flow"] = {"()": "weavz_flow.server.log_writer.BackgroundHandler",
+                                        "formatter": default["formatter"], "stream": default["stream"]}
+    config["loggers"]["weavz_flow"] = {"handlers": ["weavz_flow"], "level": "INFO", "propagate": False}
     return config
 
 

@@ -66,6 +66,10 @@ PROVIDER_RETRIES_HEADER_DESCRIPTION = (
 )
 
 
+# The official SDK says who it is (weavz-sdk-wire.md §1.1).
+SOURCE_HEADER = "X-Weavz-Source"
+
+
 class RedactHeaderError(ValueError):
     """The header is not a base64url JSON array of strings within the limits; the message never quotes it."""
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from weavz_flow.engine import tables as t
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.config_cache import ConfigCache, current_config_version, read_config_version
 from weavz_flow.engine.inputs import ApiKeyCreate
 from weavz_flow.engine.models import ApiKey, CreatedApiKey, Page
 from weavz_flow.engine.naming import check_name, invalid
@@ -28,9 +30,22 @@ def hash_key(plain: str) -> str:
     return hashlib.sha256(plain.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _KnownKey:
+    """What authentication needs of a key's row, cached for one config version."""
+
+    caller: Caller
+    expires_at: str | None
+    last_used_at: str | None
+
+
 class ApiKeyService:
     def __init__(self, store: Store) -> None:
         self._store = store
+        # Keys by hash, valid for one config version: every write that changes what a key may do (create, delete,
+        # expiry, permissions; revision 0026) or removes its organization bumps the version, in any process, so a
+        # revoked key is refused at the next request of every process. Only keys found are kept.
+        self._known: ConfigCache[_KnownKey] = ConfigCache()
 
     def create(self, caller: Caller, request: ApiKeyCreate) -> CreatedApiKey:
         caller.require_org_wide("Managing API keys")
@@ -83,20 +98,25 @@ class ApiKeyService:
         if not plain or not plain.startswith(KEY_PREFIX):
             raise _unauthorized()
         digest = hash_key(plain)
-        with self._store.read() as conn:
-            row = conn.execute(sa.select(t.api_keys).where(t.api_keys.c.key_hash == digest)).first()
+        known = self._known.get(digest, current_config_version(self._store))
+        if known is None:
+            with self._store.read() as conn:
+                version = read_config_version(conn)
+                row = conn.execute(sa.select(t.api_keys).where(t.api_keys.c.key_hash == digest)).first()
+            if row is None:
+                raise _unauthorized()
+            known = _KnownKey(_caller(row), row.expires_at, row.last_used_at)
+            self._known.put(digest, version, known)
         now = utc_now()
-        if row is None or (row.expires_at is not None and row.expires_at <= now):
+        if known.expires_at is not None and known.expires_at <= now:
             raise _unauthorized()
-        if row.last_used_at is None or row.last_used_at < ago(_LAST_USED_RESOLUTION_S):
+        if known.last_used_at is None or known.last_used_at < ago(_LAST_USED_RESOLUTION_S):
             with self._store.write() as conn:
-                conn.execute(sa.update(t.api_keys).where(t.api_keys.c.id == row.id).values(last_used_at=now))
-        permissions = row.permissions or {}
-        workspace_ids = None
-        if permissions.get("scope") == "workspace":
-            workspace_ids = frozenset(permissions.get("workspaceIds") or ())
-        decide = (permissions.get("approvals") or {}).get("decide") is True
-        return Caller(org_id=row.org_id, workspace_ids=workspace_ids, api_key_id=row.id, may_decide_approvals=decide)
+                conn.execute(sa.update(t.api_keys).where(t.api_keys.c.id == known.caller.api_key_id)
+                             .values(last_used_at=now))
+            # Not a version change (revision 0026 leaves last_used_at out), so the entry is renewed in place.
+            self._known.refresh(digest, _KnownKey(known.caller, known.expires_at, now))
+        return known.caller
 
     def _check_permissions(self, org_id: str, permissions: dict[str, Any] | None) -> dict[str, Any] | None:
         if permissions is None:
@@ -122,6 +142,15 @@ class ApiKeyService:
         if missing:
             raise ApiError(ErrorCode.NOT_FOUND, f"Workspace '{missing[0]}' not found", details={"id": missing[0]})
         return dict(permissions)
+
+
+def _caller(row: Any) -> Caller:
+    permissions = row.permissions or {}
+    workspace_ids = None
+    if permissions.get("scope") == "workspace":
+        workspace_ids = frozenset(permissions.get("workspaceIds") or ())
+    decide = (permissions.get("approvals") or {}).get("decide") is True
+    return Caller(org_id=row.org_id, workspace_ids=workspace_ids, api_key_id=row.id, may_decide_approvals=decide)
 
 
 def _check_approvals(approvals: Any) -> None:

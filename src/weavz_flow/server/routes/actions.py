@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import Headers
 
 from weavz_flow.engine.caller import Caller
+from weavz_flow.engine.config_cache import one_config_version
 from weavz_flow.engine.execute_values import ExecuteRequest as EngineExecuteRequest
 from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.errors import ApiError, ErrorCode
-from weavz_flow.server.deps import CallerDep, EngineDep
+from weavz_flow.server.deps import SECURITY_OPENAPI, request_caller
 from weavz_flow.server.errors import error_responses
 from weavz_flow.server.routes.approvals import with_urls
 from weavz_flow.wire.actions import (
@@ -21,6 +25,7 @@ from weavz_flow.wire.actions import (
     PROVIDER_RETRIES_HEADER_DESCRIPTION,
     REDACT_HEADER,
     REDACT_HEADER_DESCRIPTION,
+    SOURCE_HEADER,
     ExecuteRequest,
     ExecuteResult,
     RedactHeaderError,
@@ -32,48 +37,71 @@ from weavz_flow.wire.vocabulary import ExecuteSource
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
 
-RedactHeader = Annotated[str | None, Header(alias=REDACT_HEADER, description=REDACT_HEADER_DESCRIPTION)]
-IdempotencyHeader = Annotated[IdempotencyKey | None, Header(alias=IDEMPOTENCY_HEADER,
-                                                           description=IDEMPOTENCY_HEADER_DESCRIPTION)]
-RetriesHeader = Annotated[str | None, Header(alias=PROVIDER_RETRIES_HEADER,
-                                             description=PROVIDER_RETRIES_HEADER_DESCRIPTION)]
-# The official SDK sends "sdk" (weavz-sdk-wire.md §1.1); any other value, or none, is a plain REST call: a REST
-# client cannot record itself as a flow or an MCP tool.
-SourceHeader = Annotated[str | None, Header(alias="X-Weavz-Source",
-                                            description='Optional: "sdk" from the official SDK; recorded.')]
+# The hot path reads its headers itself instead of declaring them as parameters (FastAPI's parameter and dependency
+# solving cost more than the rest of the route); OpenAPI still documents them, from this one list.
+_HEADERS: tuple[tuple[str, str], ...] = (
+    (REDACT_HEADER, REDACT_HEADER_DESCRIPTION),
+    (PROVIDER_RETRIES_HEADER, PROVIDER_RETRIES_HEADER_DESCRIPTION),
+    (IDEMPOTENCY_HEADER, IDEMPOTENCY_HEADER_DESCRIPTION),
+    # The official SDK sends "sdk" (weavz-sdk-wire.md §1.1); any other value, or none, is a plain REST call: a REST
+    # client cannot record itself as a flow or an MCP tool.
+    (SOURCE_HEADER, 'Optional: "sdk" from the official SDK; recorded.'),
+)
+_IDEMPOTENCY_KEY: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
+_OPENAPI: dict[str, Any] = {
+    "parameters": [{"name": name, "in": "header", "required": False, "description": description,
+                    "schema": {"type": "string"}} for name, description in _HEADERS],
+    "security": SECURITY_OPENAPI,
+}
 
 
-@router.post("/execute", response_model=ExecuteResult, responses={202: {
+@router.post("/execute", response_model=ExecuteResult, openapi_extra=_OPENAPI, responses={202: {
     "model": ApprovalRequired,
     "description": "An approval policy paused the call: retry it with approval.retry.idempotencyKey once approved"}})
-def execute_action(http: Request, engine: EngineDep, caller: CallerDep, body: ExecuteRequest,
-                   redact: RedactHeader = None, retries: RetriesHeader = None,
-                   idempotency_key: IdempotencyHeader = None,
-                   source: SourceHeader = None) -> ExecuteResult | JSONResponse:
-    request = body.to_engine(EngineExecuteRequest)
-    if idempotency_key is not None:
+def execute_action(http: Request, body: ExecuteRequest) -> Response:
+    # A sync route: authentication (which may read the store) and the execute run in one worker-thread hop.
+    engine = http.app.state.engine
+    try:
+        with one_config_version(engine.store):
+            caller = request_caller(http)
+            request = _with_headers(body.to_engine(EngineExecuteRequest), http.headers)
+            result = engine.execute(request, caller)
+    except ApprovalRequiredError as pending:
+        paused = approval_required(http, caller, pending)
+        return JSONResponse(status_code=202, content=paused.model_dump(mode="json", exclude_none=True))
+    answer = ExecuteResult(success=True, output=result.output, duration=result.duration_ms)
+    return Response(answer.model_dump_json(by_alias=True), media_type="application/json")
+
+
+def _with_headers(request: EngineExecuteRequest, headers: Headers) -> EngineExecuteRequest:
+    """The request as the headers amend it: the idempotency key, the SDK source, redactions, provider retries."""
+    changes: dict[str, Any] = {}
+    header_key = headers.get(IDEMPOTENCY_HEADER)
+    if header_key is not None:
+        try:
+            idempotency_key = _IDEMPOTENCY_KEY.validate_python(header_key)
+        except ValidationError as exc:
+            raise RequestValidationError([{**err, "loc": ("header", IDEMPOTENCY_HEADER)}
+                                          for err in exc.errors(include_input=False)]) from None
         if request.idempotency_key is not None and request.idempotency_key != idempotency_key:
             message = (f"The {IDEMPOTENCY_HEADER} header and the body's idempotencyKey differ; give one, or the "
                        "same value in both")
             raise ApiError(ErrorCode.VALIDATION_ERROR, message, details={"fields": [
                 {"field": IDEMPOTENCY_HEADER, "message": message}, {"field": "idempotencyKey", "message": message}]})
-        request = request.model_copy(update={"idempotency_key": idempotency_key})
+        changes["idempotency_key"] = idempotency_key
+    source = headers.get(SOURCE_HEADER)
     if source is not None and source.strip().lower() == ExecuteSource.SDK:
-        request = request.model_copy(update={"source": ExecuteSource.SDK})
+        changes["source"] = ExecuteSource.SDK
     try:
-        values = decode_redactions(redact)
+        values = decode_redactions(headers.get(REDACT_HEADER))
     except RedactHeaderError as exc:
         raise ApiError(ErrorCode.VALIDATION_ERROR, str(exc), details={"header": REDACT_HEADER}) from None
     if values:
-        request = request.model_copy(update={"redact": values})
+        changes["redact"] = values
+    retries = headers.get(PROVIDER_RETRIES_HEADER)
     if retries is not None and retries.strip() == "0":
-        request = request.model_copy(update={"provider_retries": False})
-    try:
-        result = engine.execute(request, caller)
-    except ApprovalRequiredError as pending:
-        paused = approval_required(http, caller, pending)
-        return JSONResponse(status_code=202, content=paused.model_dump(mode="json", exclude_none=True))
-    return ExecuteResult(success=True, output=result.output, duration=result.duration_ms)
+        changes["provider_retries"] = False
+    return request.model_copy(update=changes) if changes else request
 
 
 def approval_required(http: Request, caller: Caller, pending: ApprovalRequiredError) -> ApprovalRequired:
