@@ -51,7 +51,7 @@ def test_examples_are_valid() -> None:
         "Schedules (cron, time zone):\n"
         '  offline-report (acme-staging): "*/15 * * * *" UTC (default), enabled, overlap skip, missed last\n'
         '  open-issues-digest (acme-prod): "0 9 * * 1-5" Europe/Berlin, enabled, overlap skip, missed last\n'
-        "valid (8 files checked)\n"
+        "valid (9 files checked)\n"
     )
 
 
@@ -140,4 +140,4 @@ def test_examples_have_every_secret_with_demo_env(tmp_path: Path, monkeypatch: p
     (project / "secrets" / "sheets-refresh-token").write_text("placeholder\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", "--secrets", str(project)])
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("\nvalid (8 files checked)\n")
+    assert result.output.endswith("\nvalid (9 files checked)\n")
