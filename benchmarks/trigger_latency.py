@@ -118,6 +118,9 @@ def main() -> int:
             triggers = session.backend.engine.triggers  # type: ignore[attr-defined]
             try:
                 wait(lambda: _registered(triggers), "the webhook to be registered")
+                # The first fire of a new project pays the cold start (the catalog read, the deployed flow loaded):
+                # a warm-up event, not a sample of the latency.
+                _latencies(triggers, session.records, 1, first=-2)
                 latencies = _latencies(triggers, session.records, args.n)
                 rate = _throughput(triggers, session.records, args.burst, args.n)
             finally:
@@ -138,9 +141,9 @@ def _registered(triggers: object) -> bool:
     return True
 
 
-def _latencies(triggers: object, records: RunRecords, n: int) -> list[float]:
+def _latencies(triggers: object, records: RunRecords, n: int, first: int = 0) -> list[float]:
     out: list[float] = []
-    for i in range(n):
+    for i in range(first, first + n):
         before = time.time()
         stored = triggers.ingest_flow_webhook("bench", request(i))  # type: ignore[attr-defined]
         received = datetime.fromtimestamp(before, UTC)
