@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from weavz_flow.engine.store import Store
+from weavz_flow.errors import ApiError
 
 log = logging.getLogger("weavz_flow.engine")
 
@@ -118,7 +119,7 @@ class BatchWriter:
             with self._store.write() as conn:
                 conn.execute(sa.insert(self._table), rows)
             return
-        except sa.exc.SQLAlchemyError as exc:
+        except (sa.exc.SQLAlchemyError, ApiError) as exc:  # write_one answers a value the store refuses as ApiError
             if len(rows) == 1:
                 # The type only: the statement text would carry the row's values.
                 log.error("could not write a %s row %s: %s", self._table.name, rows[0].get("id"), type(exc).__name__)

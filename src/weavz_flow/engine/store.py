@@ -231,14 +231,15 @@ class Store:
                 finally:
                     cursor.close()
                 return int(count)
-            except dbapi.DataError as exc:
-                raise sa.exc.DataError(compiled.sql, None, exc) from exc
-            except dbapi.OperationalError:
+            except dbapi.OperationalError as exc:
                 # A pooled connection found dead (PostgreSQL restarted): the statement did not run; once more on a
                 # new one. SQLite's OperationalErrors (a lock wait that timed out) are not retried.
                 raw.invalidate()
                 if attempt == 2 or self.dialect != "postgresql":
-                    raise
+                    raise _as_sqlalchemy(compiled, exc, dbapi.Error) from exc
+            except dbapi.Error as exc:
+                # As SQLAlchemy raises them (IntegrityError, DataError, ...), so callers catch one family.
+                raise _as_sqlalchemy(compiled, exc, dbapi.Error) from exc
             finally:
                 raw.close()
         raise AssertionError("unreachable")
@@ -389,6 +390,11 @@ def _enable_wal(cursor: Any) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+def _as_sqlalchemy(compiled: _Compiled, exc: Exception, base: type[Exception]) -> sa.exc.StatementError:
+    # The parameters stay out: a value may be a secret.
+    return sa.exc.DBAPIError.instance(compiled.sql, None, exc, base, hide_parameters=True)
 
 
 class _Compiled:

@@ -26,9 +26,15 @@ _EVENTS = {"insert": "INSERT", "update": f"UPDATE OF {_COLUMNS}", "delete": "DEL
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":  # the function is revision 0003's
+        # Per row, as SQLite's triggers are: a statement that changes no key (deleting an unknown id) bumps nothing,
+        # so a refused request leaves the store as it was. TRUNCATE has no rows; it gets a statement trigger.
         op.execute(
-            f"CREATE TRIGGER {_TABLE}_config_version AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF {_COLUMNS} "
-            f"ON {_TABLE} FOR EACH STATEMENT EXECUTE FUNCTION weavz_flow_bump_config_version()"
+            f"CREATE TRIGGER {_TABLE}_config_version AFTER INSERT OR DELETE OR UPDATE OF {_COLUMNS} "
+            f"ON {_TABLE} FOR EACH ROW EXECUTE FUNCTION weavz_flow_bump_config_version()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {_TABLE}_config_version_truncate AFTER TRUNCATE ON {_TABLE} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION weavz_flow_bump_config_version()"
         )
         return
     for name, event in _EVENTS.items():
@@ -38,6 +44,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER {_TABLE}_config_version ON {_TABLE}")
+        op.execute(f"DROP TRIGGER {_TABLE}_config_version_truncate ON {_TABLE}")
         return
     for name in _EVENTS:
         op.execute(f"DROP TRIGGER {_TABLE}_config_version_{name}")
