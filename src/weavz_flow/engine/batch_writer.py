@@ -3,9 +3,10 @@
 Used for execution records: the action has already run and its caller only needs the record to exist by the time
 anyone reads records back. Rows wait in a bounded queue (a full queue makes :meth:`submit` wait: backpressure, never
 loss) and a single thread writes them, up to ``max_batch`` rows per transaction. After the first row of a batch it
-lingers up to ``linger_s`` for more: calls come a few milliseconds apart, and a transaction per row costs the process
-more than the rest of the engine's work on a call (and the writer competes with the callers for the GIL). A reader
-does not wait for the linger: :meth:`flush` and :meth:`close` queue a marker that ends it.
+lingers up to ``linger_s`` for more, and is not woken by each of them: calls come a few milliseconds apart, and a
+transaction per row, or a thread wake per row, costs the process more than the rest of the engine's work on a call
+(the writer competes with the callers for the GIL). A reader does not wait for the linger: :meth:`flush` and
+:meth:`close` queue a marker and end it.
 
 Durability: :meth:`flush` returns once everything submitted so far is committed; readers call it first, so a process
 always reads its own records. :meth:`close` (also run at interpreter exit) writes everything still queued. The crash
@@ -20,7 +21,6 @@ import atexit
 import logging
 import queue
 import threading
-import time
 import weakref
 from typing import Any
 
@@ -53,6 +53,7 @@ class BatchWriter:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._inserts: dict[frozenset[str], sa.Insert] = {}  # only the writer thread uses it
+        self._hurry = threading.Event()  # ends the writer's linger: set after queueing a flush or stop marker
 
     def submit(self, row: dict[str, Any]) -> None:
         # The lock makes "not closed, so queue it" atomic with close(); otherwise a row could land behind the stop
@@ -70,7 +71,8 @@ class BatchWriter:
         with self._lock:
             if self._closed or self._thread is None:
                 return  # nothing queued: close() has written everything, or nothing was ever submitted
-            self._queue.put(_FLUSH)  # ends the writer's linger, so the reader does not wait for it
+            self._queue.put(_FLUSH)
+            self._hurry.set()  # ends the writer's linger, so the reader does not wait for it
         self._queue.join()
 
     def close(self) -> None:
@@ -81,6 +83,7 @@ class BatchWriter:
             thread = self._thread
             if thread is not None:
                 self._queue.put(_STOP)
+                self._hurry.set()
         if thread is not None:
             thread.join()
 
@@ -95,13 +98,17 @@ class BatchWriter:
     def _run(self) -> None:
         while True:
             items = [self._queue.get()]
-            until = time.monotonic() + self._linger_s
-            while len(items) < self._max_batch and items[-1] is not _STOP and items[-1] is not _FLUSH:
+            if not _is_marker(items[0]) and self._queue.qsize() < self._max_batch:
+                # The linger waits on an event, not on the queue: a row submitted meanwhile does not wake this thread
+                # (a wake per row cost the callers their GIL as much as the row's own write); flush and close do.
+                self._hurry.wait(self._linger_s)
+            self._hurry.clear()
+            while len(items) < self._max_batch and not _is_marker(items[-1]):
                 try:
-                    items.append(self._queue.get(timeout=max(until - time.monotonic(), 0.0)))
+                    items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [item for item in items if item is not _STOP and item is not _FLUSH]
+            rows = [item for item in items if not _is_marker(item)]
             try:
                 if rows:
                     self._write(rows)
@@ -137,6 +144,10 @@ class BatchWriter:
                 {name: sa.bindparam(name, type_=self._table.c[name].type) for name in sorted(columns)})
             self._inserts[columns] = stmt
         return stmt
+
+
+def _is_marker(item: Any) -> bool:
+    return item is _STOP or item is _FLUSH
 
 
 def _close_at_exit(ref: weakref.ref[BatchWriter]) -> None:
