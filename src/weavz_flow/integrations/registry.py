@@ -58,6 +58,16 @@ MODULES: Mapping[str, str] = {
     "microsoft-excel-365": "microsoft_excel",
 }
 
+# The natives whose actions reach nothing beyond this engine: its store (kv, memory) or plain computation, never a
+# network (storage is not one: a file's content may be given as a URL, which it downloads). The server runs their
+# calls on a few threads of their own (weavz_flow.server.execute_lanes): they are CPU work, and many threads
+# contending for the GIL over them cost more than the work itself. tests/server/test_execute_lanes.py checks that
+# none of their modules reaches the network.
+STORE_LOCAL: frozenset[str] = frozenset({
+    "kv-store", "agent-memory", "agent-scratchpad", "data-transformer", "hash-encode", "datetime", "xml",
+    "qr-code",
+})
+
 _PACKAGE = Path(__file__).resolve().parent
 # What the natives' catalog entries are built from: these modules and the catalog values they build.
 NATIVE_SOURCES: tuple[Path, ...] = (_PACKAGE, _PACKAGE.parent / "catalog")

@@ -23,6 +23,7 @@ AUTH_FAILURE_LIMIT_ENV = "WEAVZ_FLOW_AUTH_FAILURE_LIMIT"
 AUTH_FAILURE_WINDOW_ENV = "WEAVZ_FLOW_AUTH_FAILURE_WINDOW_S"
 APPROVAL_SWEEP_ENV = "WEAVZ_FLOW_APPROVAL_SWEEP_S"
 DEFAULT_APPROVAL_SWEEP_S = 2.0
+STORE_LOCAL_THREADS_ENV = "WEAVZ_FLOW_STORE_LOCAL_THREADS"
 TRIGGER_SWEEP_ENV = "WEAVZ_FLOW_TRIGGER_SWEEP_S"
 DEFAULT_TRIGGER_SWEEP_S = 2.0
 SERVICE_KEY_MIN_LENGTH = 32
@@ -49,6 +50,9 @@ class ServerSettings:
     approval_sweep_s: float | None = None
     # Seconds between rounds of trigger polls and callback deliveries (engine/trigger_sweep.py); None as above.
     trigger_sweep_s: float | None = None
+    # Threads per process for executes of store-local actions (server/execute_lanes.py); None: by the store, one on
+    # SQLite, two on PostgreSQL.
+    store_local_threads: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -62,7 +66,8 @@ class ServerSettings:
         return cls(service_key=Sensitive(key) if key else None, auth_failures=limits,
                    mcp_stateless=env.get(MCP_STATELESS_ENV, "") == "1",
                    approval_sweep_s=_number(env, APPROVAL_SWEEP_ENV, float, DEFAULT_APPROVAL_SWEEP_S),
-                   trigger_sweep_s=_number(env, TRIGGER_SWEEP_ENV, float, DEFAULT_TRIGGER_SWEEP_S))
+                   trigger_sweep_s=_number(env, TRIGGER_SWEEP_ENV, float, DEFAULT_TRIGGER_SWEEP_S),
+                   store_local_threads=_number(env, STORE_LOCAL_THREADS_ENV, int, None))
 
     def service_key_warning(self) -> str | None:
         """One line for the operator when the service key is weak (it is still accepted: dev setups use short ones)."""
@@ -79,7 +84,7 @@ class ServerSettings:
                 "(generate one: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\")")
 
 
-def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float], default: float) -> Any:
+def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float], default: float | None) -> Any:
     text = env.get(name, "")
     if not text:
         return default

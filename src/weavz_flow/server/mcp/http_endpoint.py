@@ -55,6 +55,7 @@ from weavz_flow.engine.mcp_access import McpAccess
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import error_response
+from weavz_flow.server.execute_lanes import ExecuteLanes
 from weavz_flow.server.mcp import oauth_pages, oauth_server
 from weavz_flow.server.mcp.list_changed import DEFAULT_INTERVAL_S, ListChangedWatcher
 from weavz_flow.server.mcp.protocol import TOOLS_SCOPE, build_server
@@ -78,13 +79,13 @@ def access_of(ctx: ServerRequestContext[Any, Any]) -> McpAccess:
 
 
 class McpHttpEndpoint:
-    def __init__(self, engine: Engine, failures: AuthFailureLimiter, *, stateless: bool = False,
+    def __init__(self, engine: Engine, failures: AuthFailureLimiter, lanes: ExecuteLanes, *, stateless: bool = False,
                  list_changed_interval_s: float = DEFAULT_INTERVAL_S) -> None:
         self._engine = engine
         self._failures = failures
         self.tools = ToolSource(engine)
         self.watcher = ListChangedWatcher(self.tools, interval_s=list_changed_interval_s)
-        server = build_server(engine, self.tools, access_of, self.watcher, list_changed=not stateless)
+        server = build_server(engine, self.tools, access_of, self.watcher, lanes, list_changed=not stateless)
         self.manager = StreamableHTTPSessionManager(app=server, stateless=stateless)
 
     def mount(self, app: FastAPI) -> None:

@@ -40,6 +40,7 @@ from weavz_flow.engine.execute_values import ExecuteRequest, ExecuteResult
 from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.engine.mcp_access import McpAccess
 from weavz_flow.errors import ApiError, ErrorCode
+from weavz_flow.server.execute_lanes import ExecuteLanes
 from weavz_flow.server.mcp.list_changed import ListChangedWatcher
 from weavz_flow.server.mcp.tool_source import ToolSource
 from weavz_flow.server.mcp.tool_view import ToolSpec, ToolView
@@ -72,8 +73,8 @@ class _ToolsServer(Server[Any]):
             extensions)
 
 
-def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher: ListChangedWatcher, *,
-                 list_changed: bool = True) -> Server[Any]:
+def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher: ListChangedWatcher,
+                 lanes: ExecuteLanes, *, list_changed: bool = True) -> Server[Any]:
     async def listed_view(ctx: ServerRequestContext[Any, Any]) -> ToolView | None:
         """The view a tools/list answers (None: the token may not list tools), remembered for list_changed."""
         access = access_of(ctx)
@@ -99,7 +100,7 @@ def build_server(engine: Engine, tools: ToolSource, access_of: AccessOf, watcher
             raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {params.name[:200]}")
         try:
             request = execute_request(access, spec, params.arguments or {}, _idempotency_key(params))
-            result = await anyio.to_thread.run_sync(_execute, engine, access, spec, request)
+            result = await lanes.run(spec.integration_name, _execute, engine, access, spec, request)
         except ApprovalRequiredError as pending:
             return pending_result(pending, _hosted_link(engine, ctx, access, pending))
         except ApiError as exc:

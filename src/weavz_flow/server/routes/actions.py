@@ -17,6 +17,7 @@ from weavz_flow.engine.gates.pending import ApprovalRequiredError
 from weavz_flow.errors import ApiError, ErrorCode
 from weavz_flow.server.deps import SECURITY_OPENAPI, request_caller
 from weavz_flow.server.errors import error_responses
+from weavz_flow.server.execute_lanes import ExecuteLanes
 from weavz_flow.server.routes.approvals import with_urls
 from weavz_flow.wire.actions import (
     IDEMPOTENCY_HEADER,
@@ -58,8 +59,14 @@ _OPENAPI: dict[str, Any] = {
 @router.post("/execute", response_model=ExecuteResult, openapi_extra=_OPENAPI, responses={202: {
     "model": ApprovalRequired,
     "description": "An approval policy paused the call: retry it with approval.retry.idempotencyKey once approved"}})
-def execute_action(http: Request, body: ExecuteRequest) -> Response:
-    # A sync route: authentication (which may read the store) and the execute run in one worker-thread hop.
+async def execute_action(http: Request, body: ExecuteRequest) -> Response:
+    # Authentication (which may read the store) and the execute run in one worker-thread hop, on the thread its
+    # integration's lane gives (server/execute_lanes.py).
+    lanes: ExecuteLanes = http.app.state.lanes
+    return await lanes.run(body.integration_name, _execute, http, body)
+
+
+def _execute(http: Request, body: ExecuteRequest) -> Response:
     engine = http.app.state.engine
     try:
         with one_config_version(engine.store):
