@@ -123,8 +123,7 @@ class BatchWriter:
             if len(rows) == 1:  # a quiet moment: one statement, not BEGIN, INSERT and COMMIT
                 self._store.write_one(self._insert(frozenset(rows[0])), rows[0])
                 return
-            with self._store.write() as conn:
-                conn.execute(sa.insert(self._table), rows)
+            self._store.insert_many(self._table, rows)
             return
         except (sa.exc.SQLAlchemyError, ApiError) as exc:  # write_one answers a value the store refuses as ApiError
             if len(rows) == 1:

@@ -137,6 +137,7 @@ class Store:
         if self.dialect == "postgresql":
             self._probe = _postgres_engine(parsed, schema, isolation_level="AUTOCOMMIT", ping=False)
         self._compiled: dict[sa.ClauseElement, _Compiled] = {}  # write_one's statements, compiled for this dialect
+        self._insert_many_sql: dict[sa.Table, str] = {}
         if upgrade:
             migrate.upgrade(self.engine, write=self.write)
 
@@ -220,13 +221,16 @@ class Store:
             raise ApiError(ErrorCode.VALIDATION_ERROR, "A value is too long or out of range for the store") from None
 
     def _raw_write(self, engine: sa.Engine, compiled: _Compiled, params: dict[str, Any]) -> int:
+        return self._raw_execute(engine, compiled.sql, compiled.parameters(params))
+
+    def _raw_execute(self, engine: sa.Engine, sql: str, parameters: dict[str, Any] | tuple[Any, ...]) -> int:
         dbapi = engine.dialect.loaded_dbapi
         for attempt in (1, 2):
             raw = engine.raw_connection()
             try:
                 cursor = raw.cursor()
                 try:
-                    cursor.execute(compiled.sql, compiled.parameters(params))
+                    cursor.execute(sql, parameters)
                     count = cursor.rowcount
                 finally:
                     cursor.close()
@@ -236,13 +240,36 @@ class Store:
                 # new one. SQLite's OperationalErrors (a lock wait that timed out) are not retried.
                 raw.invalidate()
                 if attempt == 2 or self.dialect != "postgresql":
-                    raise _as_sqlalchemy(compiled, exc, dbapi.Error) from exc
+                    raise _as_sqlalchemy(sql, exc, dbapi.Error) from exc
             except dbapi.Error as exc:
                 # As SQLAlchemy raises them (IntegrityError, DataError, ...), so callers catch one family.
-                raise _as_sqlalchemy(compiled, exc, dbapi.Error) from exc
+                raise _as_sqlalchemy(sql, exc, dbapi.Error) from exc
             finally:
                 raw.close()
         raise AssertionError("unreachable")
+
+    def insert_many(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` (each with every column of the same set) together: all or none.
+
+        On PostgreSQL, outside a unit of work, as one statement with one parameter, the rows as a JSON array the
+        server expands (``jsonb_populate_recordset``): psycopg's executemany adapts every value of every row in
+        Python, 66-87 us a row of execution records against 20 us this way (the batch writer's whole cost). For
+        tables of plain columns (text, numbers, booleans, JSON); a JSON column's None is stored as SQL NULL rather
+        than JSON null, which reads back as the same None."""
+        if self.dialect != "postgresql" or self._unit() is not None:
+            with self.write() as conn:
+                conn.execute(sa.insert(table), rows)
+            return
+        sql = self._insert_many_sql.get(table)
+        if sql is None:
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            sql = (f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} '
+                   f'FROM jsonb_populate_recordset(NULL::"{table.name}", %s::jsonb)')
+            self._insert_many_sql[table] = sql
+        try:
+            self._raw_execute(self._probe, sql, (json.dumps(rows),))  # the AUTOCOMMIT pool: one statement, atomic
+        except sa.exc.DataError:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "A value is too long or out of range for the store") from None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -392,9 +419,9 @@ def _enable_wal(cursor: Any) -> None:
         pause = min(pause * 2, 0.05)
 
 
-def _as_sqlalchemy(compiled: _Compiled, exc: Exception, base: type[Exception]) -> sa.exc.StatementError:
+def _as_sqlalchemy(sql: str, exc: Exception, base: type[Exception]) -> sa.exc.StatementError:
     # The parameters stay out: a value may be a secret.
-    return sa.exc.DBAPIError.instance(compiled.sql, None, exc, base, hide_parameters=True)
+    return sa.exc.DBAPIError.instance(sql, None, exc, base, hide_parameters=True)
 
 
 class _Compiled:
