@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from weavz_flow.engine.approval_sweep import ApprovalSweeper
@@ -129,11 +129,30 @@ def create_app(
     return app
 
 
+# Routers whose routes read their own body (server/json_body.py), each with its documentation twin: the same
+# operations declared with their bodies, which OpenAPI shows in their place.
+_DOCUMENTATION_TWINS: tuple[APIRouter, ...] = (actions.documentation,)
+
+
+def _with_twins(schema: dict[str, Any], app: FastAPI) -> None:
+    """Each twin's operations in the place of the served ones, and the schemas they refer to."""
+    twins = FastAPI()
+    for router in _DOCUMENTATION_TWINS:
+        twins.include_router(router)
+    documented = get_openapi(title=app.title, version=app.version, routes=twins.routes)
+    schema["paths"].update(documented["paths"])
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in documented.get("components", {}).get("schemas", {}).items():
+        if components.setdefault(name, model) != model:
+            raise RuntimeError(f"OpenAPI: the documentation twins and the app describe {name} differently")
+
+
 def _openapi_without_422(app: FastAPI, limits: SizeLimits) -> dict[str, Any]:
     """FastAPI documents a 422 on every route; we answer request validation with 400 VALIDATION_ERROR instead
     (documented through ``error_responses``), so the 422 entries would only mislead clients and contract tests."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        _with_twins(schema, app)
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 operation.get("responses", {}).pop("422", None)
