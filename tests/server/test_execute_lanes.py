@@ -19,6 +19,7 @@ import pytest
 from starlette.responses import Response
 
 from tests.server.accounts import Account, unique
+from tests.server.mcp_client import run_async
 from tests.stubs.base import RecordedRequest, running
 from tests.stubs.slack import SlackStub
 from weavz_flow.errors import WeavzFlowError
@@ -57,7 +58,7 @@ def _run_many(lanes: ExecuteLanes, integration: str, calls: int, overlap: _Overl
                 tasks.start_soon(one)
         return names
 
-    return anyio.run(main)
+    return run_async(main)
 
 
 @pytest.mark.parametrize("threads", [1, 3])
@@ -87,7 +88,7 @@ def test_a_provider_call_does_not_wait_for_a_busy_lane() -> None:
             release.set()
         return answer
 
-    assert anyio.run(main) == "sent"
+    assert run_async(main) == "sent"
 
 
 def test_the_call_runs_in_a_copy_of_the_callers_context() -> None:
@@ -98,7 +99,7 @@ def test_the_call_runs_in_a_copy_of_the_callers_context() -> None:
         var.set("the request's")
         return await ExecuteLanes(1).run("kv-store", var.get)
 
-    assert anyio.run(main) == "the request's"
+    assert run_async(main) == "the request's"
 
 
 def test_lane_size_comes_from_the_store_or_the_environment() -> None:
