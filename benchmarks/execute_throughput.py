@@ -11,6 +11,7 @@ server acknowledged is stored with the enforced value (the keys come from the ac
     python benchmarks/execute_throughput.py                    # 20 s per run, 16 connections, 2 wrk threads
     python benchmarks/execute_throughput.py --duration 5       # a quick run
     python benchmarks/execute_throughput.py --only sqlite
+    python benchmarks/execute_throughput.py --runs 3            # three runs per store, then their medians
 
 `wrk` comes from Debian's package of that name; when it is missing, the script installs it with apt-get where it
 can (as root) and otherwise says how. PostgreSQL is reached at --postgres-url (default
@@ -24,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,15 +117,32 @@ class Row:
     health_cpu_ms: float  # the server's CPU (all its processes, user + system) per request: what load can't hide
     execute_cpu_ms: float
     database_cpu_ms: float  # PostgreSQL's own processes per execute (0 on SQLite, which runs in the server)
+    ratio: float | None = None  # a median row's: the median of its runs' ratios, not the ratio of the medians
 
     def line(self) -> str:
-        ratio = self.execute_rps / self.health_rps if self.health_rps else 0.0
+        ratio = self.ratio if self.ratio is not None else (
+            self.execute_rps / self.health_rps if self.health_rps else 0.0)
         trips = f"{self.round_trips:.1f}" if self.round_trips is not None else "n/a"
         return (f"| {self.name} | {self.health_rps:,.0f} | {self.execute_rps:,.0f} | {ratio:.0%} | "
                 f"{self.p50_ms:.1f} / {self.p99_ms:.1f} ms | {self.errors} | {self.acknowledged:,} acknowledged, "
                 f"{self.unreadable} not stored as enforced | {self.peak_rss_mb:.0f} MB | {trips} | "
                 f"{self.health_cpu_ms:.2f} / {self.execute_cpu_ms:.2f} ms"
                 + (f" (+ PostgreSQL {self.database_cpu_ms:.2f} ms)" if self.database_cpu_ms else "") + " |")
+
+
+def median_row(name: str, runs: list[Row]) -> Row:
+    """The runs of one store summed up: medians of the rates, latencies and costs, the worst of the errors."""
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    trips = [r.round_trips for r in runs if r.round_trips is not None]
+    return Row(
+        name, med([r.health_rps for r in runs]), med([r.execute_rps for r in runs]), med([r.p50_ms for r in runs]),
+        med([r.p99_ms for r in runs]), max(r.errors for r in runs), sum(r.acknowledged for r in runs),
+        sum(r.unreadable for r in runs), max(r.peak_rss_mb for r in runs), med(trips) if trips else None,
+        med([r.health_cpu_ms for r in runs]), med([r.execute_cpu_ms for r in runs]),
+        med([r.database_cpu_ms for r in runs]),
+        ratio=med([r.execute_rps / r.health_rps if r.health_rps else 0.0 for r in runs]))
 
 
 def ensure_wrk() -> str:
@@ -394,20 +413,30 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="one store only")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server where a database may be created for the run")
+    parser.add_argument("--runs", type=int, default=1, help="runs per store, each on a new server and database; "
+                        "with more than one, a median row per store follows (the ratio's median is of the runs' "
+                        "ratios)")
     parser.add_argument("--profile", metavar="DIR", help="sample the server with py-spy during each execute run "
                         "(pip install py-spy) and write collapsed stacks to DIR/<store>.txt")
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="weavz-flow-throughput-"))
-    rows: list[Row] = []
-    if args.only in (None, "sqlite"):
-        rows.append(measure(wrk, args, "SQLite, --workers 1", f"sqlite:///{work / 'api.db'}", 1, work))
-    if args.only in (None, "postgres"):
-        try:
-            with postgres_database(args.postgres_url) as url:
-                rows.append(measure(wrk, args, "PostgreSQL, --workers 2", url, 2, work))
-        except sa.exc.OperationalError as exc:
-            print(f"PostgreSQL row skipped: cannot reach {args.postgres_url} ({exc.orig})")
+    runs: dict[str, list[Row]] = {}
+    for run in range(1, args.runs + 1):  # the stores alternate, so that a slower spell of the machine hits both
+        if args.only in (None, "sqlite"):
+            sqlite_url = f"sqlite:///{work / f'api-{run}.db'}"
+            runs.setdefault("SQLite", []).append(measure(wrk, args, "SQLite, --workers 1", sqlite_url, 1, work))
+        if args.only in (None, "postgres"):
+            try:
+                with postgres_database(args.postgres_url) as url:
+                    runs.setdefault("PostgreSQL", []).append(measure(wrk, args, "PostgreSQL, --workers 2", url, 2,
+                                                                     work))
+            except sa.exc.OperationalError as exc:
+                print(f"PostgreSQL row skipped: cannot reach {args.postgres_url} ({exc.orig})")
+                args.only = "sqlite"
+    rows = [row for store in runs.values() for row in store]
+    if args.runs > 1:
+        rows += [median_row(f"{store[0].name}: median of {len(store)}", store) for store in runs.values()]
 
     print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, kv-store put through an alias with an "
           f"enforced default partial")
