@@ -5,9 +5,8 @@ is a blocking write to stderr, and a slow consumer of that pipe (a container run
 scrolled) would stall every request of the process. :class:`BackgroundHandler` puts the record on a bounded queue
 and returns; a thread of its own formats and writes what has queued, every ``linger_s`` at most: one write for many
 lines, and one thread wake for many requests (a wake per line made the writer compete with the requests for the
-GIL). When the queue is full (the
-writer cannot keep up), records are dropped rather than stalling requests, and the number dropped is written as
-soon as the writer catches up.
+GIL). When the queue is full (the writer cannot keep up), records are dropped rather than stalling requests, and the
+number dropped is written as soon as the writer catches up.
 """
 
 from __future__ import annotations

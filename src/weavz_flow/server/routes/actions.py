@@ -37,10 +37,12 @@ from weavz_flow.wire.approvals import ApprovalRequired, PendingApproval
 from weavz_flow.wire.base import IdempotencyKey
 from weavz_flow.wire.vocabulary import ExecuteSource
 
-router = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
+_ROUTER: dict[str, Any] = {"prefix": "/api/v1/actions", "tags": ["actions"],
+                           "responses": error_responses(400, 401, 403, 404)}
+router = APIRouter(**_ROUTER)
 # What OpenAPI shows for ``router``: the same operations, declared with the body they read themselves (see
 # weavz_flow.server.json_body); never served. app.py builds the document with it in the place of ``router``.
-documentation = APIRouter(prefix="/api/v1/actions", tags=["actions"], responses=error_responses(400, 401, 403, 404))
+documentation = APIRouter(**_ROUTER)
 
 # The hot path reads its headers itself instead of declaring them as parameters (FastAPI's parameter and dependency
 # solving cost more than the rest of the route); OpenAPI still documents them, from this one list.
