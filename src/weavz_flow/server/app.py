@@ -18,7 +18,7 @@ from weavz_flow.engine.trigger_sweep import TriggerSweeper
 from weavz_flow.server.access_log import AccessLogMiddleware
 from weavz_flow.server.auth_failures import AuthFailureLimiter
 from weavz_flow.server.errors import install_error_handlers
-from weavz_flow.server.execute_lanes import ExecuteLanes, default_store_local_threads
+from weavz_flow.server.execute_lanes import ExecuteLanes
 from weavz_flow.server.mcp.http_endpoint import McpHttpEndpoint
 from weavz_flow.server.request_guard import RequestGuardMiddleware
 from weavz_flow.server.routes import (
@@ -115,8 +115,7 @@ def create_app(
     app.state.engine = engine
     app.state.settings = settings if settings is not None else ServerSettings.from_env()
     app.state.auth_failures = AuthFailureLimiter(app.state.settings.auth_failures)
-    threads = app.state.settings.store_local_threads
-    app.state.lanes = ExecuteLanes(threads or default_store_local_threads(engine.store.dialect))
+    app.state.lanes = ExecuteLanes.for_store(engine.store.dialect, app.state.settings.store_local_threads)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -2,7 +2,7 @@
 
 An execute is sync code (the engine, the store's driver), so the server runs it off the event loop. Most actions
 wait on a provider for most of their time, and the pool's many threads (40) are what lets a slow provider not hold
-up the rest. A store-local action (:data:`weavz_flow.integrations.registry.STORE_LOCAL`: a kv put, a file read)
+up the rest. A store-local action (:data:`weavz_flow.integrations.registry.STORE_LOCAL`: a kv put, a memory read)
 waits on nothing but the store: it is CPU work, and under load 16 such calls on 16 threads spend more on contending
 for the GIL than on the work (27 context switches per call, against 5 on one thread; p99 under wrk 180 ms against
 33 ms; see benchmarks/execute_throughput.py). So those calls queue, in order, for a lane of ``store_local_threads``
@@ -31,6 +31,11 @@ def default_store_local_threads(dialect: str) -> int:
 
 
 class ExecuteLanes:
+    @classmethod
+    def for_store(cls, dialect: str, store_local_threads: int | None = None) -> ExecuteLanes:
+        """Lanes sized as configured, or by the store's default."""
+        return cls(store_local_threads or default_store_local_threads(dialect))
+
     def __init__(self, store_local_threads: int) -> None:
         if store_local_threads < 1:
             raise ValueError("store_local_threads must be at least 1")

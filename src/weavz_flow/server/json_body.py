@@ -7,8 +7,8 @@ that step and, only when it fails, answers exactly what FastAPI answers (the sam
 the same 400), by taking FastAPI's steps: no body is a missing field, a JSON content type with bytes that are not
 JSON is ``json_invalid``, any other content type (or none: FastAPI's strict content type) is validated as bytes.
 
-A route that reads its body this way declares it for OpenAPI through a documentation twin
-(:mod:`weavz_flow.server.documented_routes`).
+A route that reads its body this way declares it for OpenAPI through a documentation twin: the same operation with
+its body declared, never served, listed in ``weavz_flow.server.app._DOCUMENTATION_TWINS``.
 """
 
 from __future__ import annotations

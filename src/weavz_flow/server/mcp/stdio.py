@@ -15,7 +15,7 @@ from mcp.server.stdio import stdio_server
 from weavz_flow.engine.caller import Caller
 from weavz_flow.engine.engine import Engine
 from weavz_flow.engine.mcp_access import McpAccess
-from weavz_flow.server.execute_lanes import ExecuteLanes, default_store_local_threads
+from weavz_flow.server.execute_lanes import ExecuteLanes
 from weavz_flow.server.mcp.list_changed import ListChangedWatcher
 from weavz_flow.server.mcp.protocol import build_server
 from weavz_flow.server.mcp.tool_source import ToolSource
@@ -36,8 +36,7 @@ async def serve_stdio(engine: Engine, access: McpAccess) -> None:
     tools = ToolSource(engine)
     watcher = ListChangedWatcher(tools)
     # One client: its calls come one at a time, so the store-local lane needs no more than the store's default.
-    lanes = ExecuteLanes(default_store_local_threads(engine.store.dialect))
-    server = build_server(engine, tools, lambda ctx: access, watcher, lanes)
+    server = build_server(engine, tools, lambda ctx: access, watcher, ExecuteLanes.for_store(engine.store.dialect))
     async with stdio_server() as (read, write), anyio.create_task_group() as tasks:
         tasks.start_soon(watcher.run)
         await server.run(read, write, server.create_initialization_options())
